@@ -1,0 +1,344 @@
+"""The Family contract and the registry.
+
+A family is one kind of generative model (VAE, GAN, diffusion, ...). The
+Trainer, the CLI and the app only talk to families through this contract, and
+the app never asks "which family is this": it reads `capabilities` and
+`sample_options()`. A new family appears everywhere by putting a module in
+`studio/engine/families/` that decorates its class with `@register`.
+
+Boundaries (see DESIGN.md):
+- `modules()`       the named nn.Modules: checkpointed, EMA'd, moved to device
+- `train_step()`    one optimisation step; the family owns its optimizer steps
+                    and calls `ctx.optimize(name, loss)` for each
+- `sample()`        an iterator of Frames; the last one is the result
+- by capability:    encode/decode, latent_directions, log_likelihood
+Images cross this boundary as uint8 numpy arrays (N, H, W, C); latents as
+float32 numpy arrays. Tensors stay inside the engine.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Iterator, Mapping, Protocol
+
+import numpy as np
+import torch
+from torch import nn
+
+# Capability names the UI reads.
+LATENT = "latent"            # a latent space to move through: latent_shape, decode, latent_directions
+ENCODE = "encode"            # images -> latents -> images: encode, decode
+PROMPT = "prompt"            # sample(prompt=...) conditions on text
+PROGRESSIVE = "progressive"  # sample() yields many frames (denoising steps, rows)
+LIKELIHOOD = "likelihood"    # log_likelihood(images) in bits per dimension
+KNOWN_CAPABILITIES = frozenset({LATENT, ENCODE, PROMPT, PROGRESSIVE, LIKELIHOOD})
+
+
+class ConfigError(ValueError):
+    """A config value is invalid; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class FamilyConfig:
+    """Base of every family's frozen config dataclass.
+
+    Subclasses add fields (with defaults) and fill `presets`: named partial
+    configs such as "tiny", "small", "base". Validation goes in
+    `__post_init__` and raises ConfigError with a message that says what to
+    change.
+    """
+
+    presets: ClassVar[dict[str, dict[str, Any]]] = {}
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]):
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - names)
+        if unknown:
+            raise ConfigError(
+                f"{cls.__name__} has no setting {', '.join(unknown)}; "
+                f"known settings: {', '.join(sorted(names))}"
+            )
+        kwargs = {}
+        for f in dataclasses.fields(cls):
+            if f.name in values:
+                value = values[f.name]
+                # JSON has no tuples: restore them where the field default is one.
+                if isinstance(value, list) and isinstance(f.default, tuple):
+                    value = tuple(value)
+                kwargs[f.name] = value
+        return cls(**kwargs)
+
+    @classmethod
+    def from_json(cls, text: str):
+        return cls.from_dict(json.loads(text))
+
+    @classmethod
+    def from_preset(cls, name: str = "small", **overrides):
+        if name not in cls.presets:
+            raise ConfigError(
+                f"unknown preset {name!r}; choose one of {', '.join(cls.presets)}"
+            )
+        return cls.from_dict({**cls.presets[name], **overrides})
+
+    def replace(self, **changes):
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class DataInfo:
+    """What a family needs to know about its dataset to build itself."""
+
+    image_size: int
+    channels: int
+    label_names: tuple[str, ...] = ()
+    has_captions: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> "DataInfo":
+        return cls(
+            image_size=int(values["image_size"]),
+            channels=int(values["channels"]),
+            label_names=tuple(values.get("label_names", ())),
+            has_captions=bool(values.get("has_captions", False)),
+        )
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One picture of where sampling stands.
+
+    images:  (N, H, W, C) uint8, the main images of this step
+    step:    1-based index of this frame; total: how many frames there will be
+    label:   what this frame shows ("step 3/20", "row 5/32", "samples")
+    extras:  further named image sets of the same N, e.g. diffusion's
+             predicted clean images ("x0") or a VAE preview's "input" and
+             "reconstruction" rows
+    """
+
+    images: np.ndarray
+    step: int = 1
+    total: int = 1
+    label: str = ""
+    extras: Mapping[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def is_last(self) -> bool:
+        return self.step >= self.total
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A training batch on the training device.
+
+    images:   (B, C, H, W) float in [-1, 1]
+    labels:   (B,) int64 indices into DataInfo.label_names, or None
+    captions: B strings ("" where an image has none), or None
+    """
+
+    images: torch.Tensor
+    labels: torch.Tensor | None = None
+    captions: tuple[str, ...] | None = None
+
+    def __len__(self) -> int:
+        return self.images.shape[0]
+
+
+@dataclass(frozen=True)
+class SampleOption:
+    """One sampling option the app shows as a control and the CLI as --opt."""
+
+    name: str
+    kind: str  # "float" | "int" | "choice" | "bool"
+    default: Any
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class LatentDirection:
+    """A named direction in latent space with the range a slider should span."""
+
+    name: str
+    vector: np.ndarray  # (D,) float32 unit vector
+    low: float = -3.0
+    high: float = 3.0
+
+
+class StepContext(Protocol):
+    """What the Trainer hands to `train_step` (implemented in training.py)."""
+
+    step: int             # optimisation steps done so far in this run
+    device: torch.device
+
+    def autocast(self) -> AbstractContextManager: ...
+
+    def optimize(self, name: str, loss: torch.Tensor) -> bool:
+        """Backward, unscale, clip, step and zero the named optimizer.
+
+        Returns False (and changes nothing) when the loss or its gradients are
+        not finite; the Trainer counts such skipped steps.
+        """
+
+
+class Family:
+    """Base class of every model family. Subclasses set the ClassVars."""
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    summary: ClassVar[str]          # one line, for `genstudio families`
+    description: ClassVar[str]      # a sentence or two: how it works, good and bad at
+    capabilities: ClassVar[frozenset[str]] = frozenset()
+    Config: ClassVar[type[FamilyConfig]]
+    convolutional: ClassVar[bool] = True  # channels_last helps it
+
+    def __init__(self, config: FamilyConfig, data: DataInfo):
+        if not isinstance(config, self.Config):
+            raise ConfigError(f"{self.name} needs a {self.Config.__name__}, got {type(config).__name__}")
+        self.config = config
+        self.data = data
+        self.device = torch.device("cpu")
+        self._ema: dict[str, nn.Module] | None = None
+
+    # -- structure -----------------------------------------------------------------
+    def modules(self) -> dict[str, nn.Module]:
+        """The named modules: what is trained, checkpointed, EMA'd and moved."""
+        raise NotImplementedError
+
+    def optimizers(self, lr: float) -> dict[str, torch.optim.Optimizer]:
+        """One optimizer per name used in train_step. Default: AdamW over everything."""
+        params = [p for m in self.modules().values() for p in m.parameters() if p.requires_grad]
+        return {"main": torch.optim.AdamW(params, lr=lr, betas=(0.9, 0.99), weight_decay=0.0)}
+
+    def to(self, device: torch.device, memory_format: torch.memory_format | None = None) -> "Family":
+        self.device = torch.device(device)
+        for module in self.all_modules():
+            module.to(device)
+            if memory_format is not None:
+                module.to(memory_format=memory_format)
+        return self
+
+    def all_modules(self) -> list[nn.Module]:
+        mods = list(self.modules().values())
+        if self._ema:
+            mods += list(self._ema.values())
+        return mods
+
+    def use_ema(self, ema_modules: dict[str, nn.Module] | None) -> None:
+        """Sampling, previews and encode/decode use these (EMA) copies when set."""
+        self._ema = ema_modules
+
+    def eval_module(self, name: str) -> nn.Module:
+        """The module sampling should use: the EMA copy if there is one."""
+        if self._ema and name in self._ema:
+            return self._ema[name]
+        return self.modules()[name]
+
+    def extra_state(self) -> dict[str, torch.Tensor]:
+        """Tensors beyond module weights that a checkpoint must keep."""
+        return {}
+
+    def load_extra_state(self, tensors: Mapping[str, torch.Tensor]) -> None:
+        pass
+
+    def parameter_count(self) -> int:
+        return sum(p.numel() for m in self.modules().values() for p in m.parameters())
+
+    # -- training ------------------------------------------------------------------
+    def train_step(self, batch: Batch, ctx: StepContext) -> dict[str, float]:
+        raise NotImplementedError
+
+    def validation_losses(self, batch: Batch) -> dict[str, float]:
+        """Losses on held-out images at fixed noise (deterministic). Optional."""
+        return {}
+
+    def preview(self, batch: Batch, *, seed: int = 0, n: int = 16) -> Iterator[Frame]:
+        """What the app shows while training. Default: the frames of sample()."""
+        return self.sample(n, seed=seed)
+
+    # -- generation ------------------------------------------------------------------
+    @classmethod
+    def sample_options(cls) -> list[SampleOption]:
+        return []
+
+    def sample(self, n: int, *, seed: int, prompt: str | None = None, **options) -> Iterator[Frame]:
+        raise NotImplementedError
+
+    # -- by capability -------------------------------------------------------------
+    @property
+    def latent_shape(self) -> tuple[int, ...]:
+        raise NotImplementedError(f"{self.name} has no latent space")
+
+    def encode(self, images: np.ndarray) -> np.ndarray:
+        raise NotImplementedError(f"{self.name} cannot encode images")
+
+    def decode(self, latents: np.ndarray) -> np.ndarray:
+        raise NotImplementedError(f"{self.name} cannot decode latents")
+
+    def latent_directions(self) -> list[LatentDirection]:
+        raise NotImplementedError(f"{self.name} has no latent directions")
+
+    def log_likelihood(self, images: np.ndarray) -> np.ndarray:
+        raise NotImplementedError(f"{self.name} has no likelihood")
+
+
+# -- helpers families share ----------------------------------------------------------
+def to_uint8_images(x: torch.Tensor) -> np.ndarray:
+    """(N, C, H, W) float in [-1, 1] -> (N, H, W, C) uint8 numpy."""
+    x = ((x.detach().float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+    return x.permute(0, 2, 3, 1).contiguous().cpu().numpy()
+
+
+def from_uint8_images(images: np.ndarray, device: torch.device | str = "cpu") -> torch.Tensor:
+    """(N, H, W, C) uint8 numpy -> (N, C, H, W) float in [-1, 1]."""
+    if images.ndim == 3:  # (H, W, C): one image
+        images = images[None]
+    x = torch.from_numpy(np.ascontiguousarray(images)).to(device)
+    return x.permute(0, 3, 1, 2).float().div(127.5).sub(1.0)
+
+
+# -- registry ------------------------------------------------------------------------
+_REGISTRY: dict[str, type[Family]] = {}
+
+
+def register(cls: type[Family]) -> type[Family]:
+    """Class decorator: make a family known to the CLI and the app."""
+    unknown = set(cls.capabilities) - KNOWN_CAPABILITIES
+    if unknown:
+        raise ValueError(f"{cls.__name__} declares unknown capabilities {sorted(unknown)}")
+    if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
+        raise ValueError(f"two families are named {cls.name!r}")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def _discover() -> None:
+    from studio.engine import families  # noqa: F401  (imports every family module)
+
+
+def get_family(name: str) -> type[Family]:
+    _discover()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise ConfigError(
+            f"unknown family {name!r}; available: {', '.join(sorted(_REGISTRY)) or 'none'}"
+        ) from None
+
+
+def all_families() -> list[type[Family]]:
+    _discover()
+    return [_REGISTRY[k] for k in sorted(_REGISTRY)]
