@@ -237,6 +237,14 @@ class Family:
             mods += list(self._ema.values())
         return mods
 
+    def train(self, mode: bool = True) -> None:
+        """Put the trained modules in training (or evaluation) mode."""
+        for module in self.modules().values():
+            module.train(mode)
+
+    def eval(self) -> None:
+        self.train(False)
+
     def use_ema(self, ema_modules: dict[str, nn.Module] | None) -> None:
         """Sampling, previews and encode/decode use these (EMA) copies when set."""
         self._ema = ema_modules

@@ -1,0 +1,237 @@
+"""A run folder: one training run of one family on one dataset.
+
+    <run>/config.json      family, config, dataset fingerprint, versions
+    <run>/checkpoints/     last.safetensors (+ .json) and a few periodic ones
+    <run>/samples/         preview grids over time
+    <run>/metrics.jsonl    one line per logged step
+
+The CLI and the app read and write the same folders.
+"""
+from __future__ import annotations
+
+import json
+import platform
+import time
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import torch
+
+from studio import __version__
+from studio.engine.checkpoint import (
+    Checkpoint, CheckpointError, atomic_write_text, load_checkpoint, read_meta, save_checkpoint,
+)
+from studio.engine.export import frame_grid, save_png
+from studio.engine.families.base import DataInfo, Family, Frame, get_family
+
+RUN_FORMAT = "genstudio.run"
+RUN_VERSION = 1
+LAST = "last"
+
+
+class RunError(Exception):
+    """A run folder cannot be created or opened; str(e) names the folder and the reason."""
+
+
+def versions() -> dict[str, str]:
+    return {"genstudio": __version__, "torch": torch.__version__, "python": platform.python_version()}
+
+
+class Run:
+    """A run folder on disk. Create with `Run.create`, open with `Run.open`."""
+
+    def __init__(self, path: Path, config: dict[str, Any]):
+        self.path = Path(path)
+        self.config = config
+
+    # -- paths ---------------------------------------------------------------------
+    @property
+    def config_path(self) -> Path:
+        return self.path / "config.json"
+
+    @property
+    def checkpoints_dir(self) -> Path:
+        return self.path / "checkpoints"
+
+    @property
+    def samples_dir(self) -> Path:
+        return self.path / "samples"
+
+    @property
+    def metrics_path(self) -> Path:
+        return self.path / "metrics.jsonl"
+
+    @property
+    def family_name(self) -> str:
+        return self.config["family"]
+
+    @property
+    def data_info(self) -> DataInfo:
+        return DataInfo.from_dict(self.config["data"])
+
+    # -- create / open -------------------------------------------------------------
+    @staticmethod
+    def is_run(path: Path) -> bool:
+        return (Path(path) / "config.json").is_file()
+
+    @classmethod
+    def create(cls, path: Path, *, family: str, family_config: Mapping[str, Any], train_config: Mapping[str, Any],
+               data: DataInfo, dataset: Mapping[str, Any]) -> "Run":
+        """Make a new run folder. Refuses a folder that already holds anything."""
+        path = Path(path).expanduser()
+        if path.exists():
+            if not path.is_dir():
+                raise RunError(f"{path}: exists and is not a folder")
+            if cls.is_run(path):
+                raise RunError(f"{path}: already holds a run; resume it or choose another folder")
+            if any(path.iterdir()):
+                raise RunError(f"{path}: the folder is not empty; choose a new or empty folder for the run")
+        try:
+            (path / "checkpoints").mkdir(parents=True, exist_ok=True)
+            (path / "samples").mkdir(exist_ok=True)
+        except OSError as e:
+            raise RunError(f"{path}: cannot create the run folder ({e.strerror or e})") from None
+        config = {
+            "format": RUN_FORMAT, "version": RUN_VERSION, "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            "family": family, "family_config": dict(family_config), "train_config": dict(train_config),
+            "data": data.to_dict(), "dataset": dict(dataset), "versions": versions(),
+        }
+        run = cls(path, config)
+        run.write_config()
+        return run
+
+    @classmethod
+    def open(cls, path: Path) -> "Run":
+        path = Path(path).expanduser()
+        if not path.exists():
+            raise RunError(f"{path}: no such run folder")
+        if path.is_file() and path.suffix == ".safetensors":   # a checkpoint inside a run
+            path = path.parent.parent
+        if not cls.is_run(path):
+            raise RunError(f"{path}: not a genstudio run folder (no config.json)")
+        try:
+            config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise RunError(f"{path / 'config.json'}: cannot be read ({e})") from None
+        if not isinstance(config, dict) or config.get("format") != RUN_FORMAT:
+            raise RunError(f"{path / 'config.json'}: not a genstudio run config")
+        if int(config.get("version", 0)) > RUN_VERSION:
+            raise RunError(f"{path}: made by a newer genstudio (run version {config.get('version')}); update genstudio")
+        for key in ("family", "family_config", "train_config", "data"):
+            if key not in config:
+                raise RunError(f"{path / 'config.json'}: missing {key!r}")
+        return cls(path, config)
+
+    def write_config(self) -> None:
+        atomic_write_text(self.config_path, json.dumps(self.config, indent=2, sort_keys=True) + "\n")
+
+    def update_config(self, **changes: Any) -> None:
+        self.config.update(changes)
+        self.write_config()
+
+    # -- checkpoints ---------------------------------------------------------------
+    def checkpoint_path(self, name: str = LAST) -> Path:
+        return self.checkpoints_dir / f"{name}.safetensors"
+
+    def checkpoints(self) -> list[Path]:
+        """Periodic checkpoints, oldest first (not `last`)."""
+        return sorted(p for p in self.checkpoints_dir.glob("step-*.safetensors"))
+
+    def latest_checkpoint(self) -> Path | None:
+        """`last` if it reads, else the newest periodic checkpoint that reads."""
+        for path in [self.checkpoint_path(LAST), *reversed(self.checkpoints())]:
+            if path.exists():
+                try:
+                    read_meta(path)
+                    return path
+                except CheckpointError:
+                    continue
+        return None
+
+    def save_checkpoint(self, tensors: Mapping[str, torch.Tensor], meta: Mapping[str, Any], *,
+                        periodic: bool = False, keep: int = 3) -> Path:
+        """Write `last` (and a `step-N` copy when periodic, keeping the newest `keep`)."""
+        meta = {"family": self.family_name, "versions": versions(), **meta}
+        path = save_checkpoint(self.checkpoint_path(LAST), tensors, meta)
+        if periodic and keep > 0:
+            save_checkpoint(self.checkpoints_dir / f"step-{int(meta.get('step', 0)):08d}.safetensors", tensors, meta)
+            for old in self.checkpoints()[:-keep]:
+                for p in (old, old.with_suffix(".json")):
+                    p.unlink(missing_ok=True)
+        return path
+
+    def load_checkpoint(self, path: Path | None = None, device: str | torch.device = "cpu") -> Checkpoint:
+        path = path or self.latest_checkpoint()
+        if path is None:
+            raise RunError(f"{self.path}: the run has no checkpoint yet")
+        return load_checkpoint(path, device)
+
+    # -- metrics and samples ---------------------------------------------------------
+    def log_metrics(self, records: Iterable[Mapping[str, Any]]) -> None:
+        lines = "".join(json.dumps(dict(r), sort_keys=True) + "\n" for r in records)
+        if lines:
+            with open(self.metrics_path, "a", encoding="utf-8") as f:
+                f.write(lines)
+
+    def read_metrics(self) -> list[dict[str, Any]]:
+        """Every logged record; a torn last line (crash mid-write) is ignored."""
+        if not self.metrics_path.exists():
+            return []
+        out = []
+        for line in self.metrics_path.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                out.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+        return out
+
+    def truncate_metrics(self, step: int) -> None:
+        """Drop records past `step` (logged after the checkpoint a resume starts from)."""
+        records = self.read_metrics()
+        kept = [r for r in records if int(r.get("step", 0)) <= step]
+        if len(kept) != len(records) or (self.metrics_path.exists() and records == []):
+            atomic_write_text(self.metrics_path, "".join(json.dumps(r, sort_keys=True) + "\n" for r in kept))
+
+    def save_preview(self, frame: Frame, step: int) -> Path:
+        path = self.samples_dir / f"step-{step:08d}.png"
+        save_png(path, frame_grid(frame.images, frame.extras), {"run": str(self.path), "step": step,
+                                                                 "family": self.family_name, "kind": "preview"})
+        return path
+
+    # -- a trained model -------------------------------------------------------------
+    def load_family(self, checkpoint: Path | None = None, device: str | torch.device = "cpu",
+                    ema: bool = True) -> tuple[Family, Checkpoint]:
+        """Build the family from config.json and load its weights (the EMA weights by default)."""
+        ckpt = self.load_checkpoint(checkpoint)
+        cls = get_family(self.family_name)
+        family = cls(cls.Config.from_dict(self.config["family_config"]), self.data_info)
+        prefix = "ema" if ema and any(k.startswith("ema.") for k in ckpt.tensors) else "model"
+        load_module_weights(family.modules(), ckpt.group(prefix), ckpt.path)
+        family.load_extra_state(ckpt.group("extra"))
+        family.to(torch.device(device))
+        return family, ckpt
+
+
+def load_module_weights(modules: Mapping[str, torch.nn.Module], tensors: Mapping[str, torch.Tensor],
+                        source: Path | str) -> None:
+    """Load `<module>.<param>` tensors into modules; a mismatch names the file and what differs."""
+    for name, module in modules.items():
+        prefix = name + "."
+        state = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+        try:
+            module.load_state_dict(state, strict=True)
+        except RuntimeError as e:
+            first = str(e).splitlines()[1].strip() if len(str(e).splitlines()) > 1 else str(e)
+            raise RunError(f"{source}: the weights of {name!r} do not fit this model ({first})") from None
+
+
+def default_run_dir(family: str) -> Path:
+    from studio.paths import runs_dir
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    path = runs_dir() / f"{family}-{stamp}"
+    n = 1
+    while path.exists():
+        n += 1
+        path = runs_dir() / f"{family}-{stamp}-{n}"
+    return path
+

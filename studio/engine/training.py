@@ -1,0 +1,824 @@
+"""The Trainer: a generator of events around a family's train_step.
+
+    trainer = Trainer(dataset, run_dir, family="vae", config=TrainConfig(steps=2000))
+    for event in trainer.run():        # Started, Progress, Validated, Preview, Saved, TrainingWarning, Failed, Paused
+        ...
+    # StopIteration.value (or `trainer.result`) is a TrainResult
+
+Every yield is where pause and stop take effect; a yield comes at least every
+`event_seconds` while steps are short. The CLI iterates the generator under a
+progress bar (Ctrl-C raises inside it: the Trainer saves, then re-raises);
+the app runs it in a background worker and calls `request_stop()`,
+`pause()`, `resume()`, `save_now()` and `preview_now()` from the UI thread.
+
+What the Trainer owns: device and precision, threads, seeds and data order,
+the LR schedule (linear warm-up, cosine decay), gradient clipping, EMA of the
+weights, validation on held-out images, previews, checkpoints (periodic and on
+stop) and exact resume, recovery from non-finite losses, and a clear failure
+on out-of-memory.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+import os
+import threading
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generator, Mapping
+
+import numpy as np
+import torch
+from torch import nn
+
+from studio.engine.data import ImageDataset
+from studio.engine.families.base import Batch, ConfigError, DataInfo, Family, FamilyConfig, Frame, get_family
+from studio.engine.run import Run, RunError, load_module_weights
+
+
+class TrainingError(Exception):
+    """Training cannot start or continue; str(e) is one readable line."""
+
+
+# -- configuration -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train (the family config says what to train)."""
+
+    steps: int | None = 2000            # total optimisation steps (None: train for `minutes`)
+    minutes: float | None = None        # total training time; whichever limit comes first ends the run
+    batch_size: int = 64
+    lr: float = 1e-3
+    warmup_steps: int = 100             # linear LR warm-up, then cosine decay to lr * min_lr_ratio
+    min_lr_ratio: float = 0.1
+    grad_clip: float = 1.0              # max global gradient norm (0: no clipping)
+    ema_decay: float = 0.999            # 0: no EMA; warm-up: decay = min(ema_decay, (1+n)/(10+n))
+    seed: int = 0
+    device: str = "auto"                # auto | cpu | cuda | cuda:N | mps
+    precision: str = "auto"             # auto | fp32 | bf16 | fp16
+    channels_last: str = "auto"         # auto | on | off
+    threads: int | None = None          # CPU threads for torch (None: torch's default)
+    leave_core_for_ui: bool = False     # the app sets this: torch uses one core fewer than the machine has
+    holdout: float = 0.05               # share of images held out for validation (none below 20 images)
+    checkpoint_minutes: float = 5.0     # periodic checkpoint interval (also saved on stop)
+    keep_checkpoints: int = 3           # periodic step-N checkpoints kept besides `last`
+    preview_seconds: float = 30.0       # wall time between preview frames (0: none)
+    validate_seconds: float = 30.0      # wall time between validation passes (0: none)
+    log_seconds: float = 1.0            # wall time between metrics.jsonl lines
+    event_seconds: float = 0.1          # wall time between Progress events
+    max_bad_steps: int = 5              # non-finite steps in a row before rolling back
+    max_rollbacks: int = 3              # rollbacks before giving up
+
+    def __post_init__(self):
+        if self.steps is None and self.minutes is None:
+            raise ConfigError("give a number of steps or of minutes to train")
+        if self.steps is not None and self.steps < 1:
+            raise ConfigError(f"steps must be at least 1, not {self.steps}")
+        if self.minutes is not None and self.minutes <= 0:
+            raise ConfigError(f"minutes must be more than 0, not {self.minutes}")
+        if self.batch_size < 1:
+            raise ConfigError(f"batch size must be at least 1, not {self.batch_size}")
+        if not (self.lr > 0 and math.isfinite(self.lr)):
+            raise ConfigError(f"learning rate must be a positive number, not {self.lr}")
+        if self.precision not in ("auto", "fp32", "bf16", "fp16"):
+            raise ConfigError(f"precision must be auto, fp32, bf16 or fp16, not {self.precision!r}")
+        if self.channels_last not in ("auto", "on", "off"):
+            raise ConfigError(f"channels_last must be auto, on or off, not {self.channels_last!r}")
+        if not 0 <= self.holdout < 0.5:
+            raise ConfigError(f"holdout must be between 0 and 0.5, not {self.holdout}")
+        if not 0 <= self.ema_decay < 1:
+            raise ConfigError(f"ema_decay must be in [0, 1), not {self.ema_decay}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> "TrainConfig":
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in names})
+
+
+# -- events --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Started:
+    run_dir: str
+    family: str
+    device: str
+    device_name: str
+    device_reason: str
+    precision: str
+    precision_reason: str
+    channels_last: bool
+    threads: int
+    parameters: int
+    step: int
+    total_steps: int | None
+    minutes: float | None
+    resumed: bool
+    train_images: int
+    holdout_images: int
+
+
+@dataclass(frozen=True)
+class Progress:
+    step: int
+    total_steps: int | None
+    epoch: int
+    losses: Mapping[str, float]      # mean over the steps since the previous Progress
+    lr: float
+    images_per_sec: float
+    elapsed_seconds: float           # training time in this run, all sessions
+    eta_seconds: float | None
+    fraction: float                  # 0..1 of the run done
+
+
+@dataclass(frozen=True)
+class Validated:
+    step: int
+    losses: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class Preview:
+    step: int
+    frame: Frame
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class Saved:
+    step: int
+    path: str
+    reason: str                      # "periodic" | "requested" | "stopped" | "completed" | "failed"
+
+
+@dataclass(frozen=True)
+class TrainingWarning:
+    step: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Failed:
+    step: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Paused:
+    step: int
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    status: str                      # "completed" | "stopped" | "failed"
+    step: int
+    run_dir: str
+    checkpoint: str | None
+    message: str = ""
+
+
+# -- device and precision ------------------------------------------------------------
+@dataclass(frozen=True)
+class DeviceChoice:
+    device: torch.device
+    name: str
+    reason: str
+
+
+def _cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+    return platform.processor() or "CPU"
+
+
+def _mps_available() -> bool:
+    mps = getattr(torch.backends, "mps", None)
+    return bool(mps and mps.is_available())
+
+
+def choose_device(requested: str = "auto") -> DeviceChoice:
+    """CUDA, then Apple MPS, then CPU; an explicit request that cannot be met is an error."""
+    requested = (requested or "auto").lower()
+    if requested == "auto":
+        if torch.cuda.is_available():
+            return DeviceChoice(torch.device("cuda"), torch.cuda.get_device_name(0), "a CUDA GPU is available")
+        if _mps_available():
+            return DeviceChoice(torch.device("mps"), "Apple GPU (MPS)", "an Apple GPU is available (MPS)")
+        return DeviceChoice(torch.device("cpu"), _cpu_name(), "no CUDA or Apple GPU found")
+    if requested == "cpu":
+        return DeviceChoice(torch.device("cpu"), _cpu_name(), "chosen")
+    if requested.startswith("cuda"):
+        if not torch.cuda.is_available():
+            why = "this PyTorch was built without CUDA" if torch.version.cuda is None else "no CUDA GPU is visible"
+            raise TrainingError(f"device {requested!r} is not available: {why}; use --device cpu or auto")
+        device = torch.device(requested)
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise TrainingError(f"device {requested!r} does not exist: {torch.cuda.device_count()} CUDA GPU(s) found")
+        return DeviceChoice(device, torch.cuda.get_device_name(device.index or 0), "chosen")
+    if requested == "mps":
+        if not _mps_available():
+            raise TrainingError("device 'mps' is not available: no Apple GPU with MPS support; use --device cpu or auto")
+        return DeviceChoice(torch.device("mps"), "Apple GPU (MPS)", "chosen")
+    raise TrainingError(f"unknown device {requested!r}; use auto, cpu, cuda, cuda:N or mps")
+
+
+def cpu_has_fast_bf16() -> bool:
+    """AVX512-BF16 or AMX: where bf16 autocast beats fp32 on the CPU (elsewhere it is slower)."""
+    checks = ("_is_amx_tile_supported", "_is_avx512_bf16_supported")
+    return any(bool(getattr(torch.cpu, name, lambda: False)()) for name in checks)
+
+
+def choose_precision(device: torch.device, requested: str = "auto") -> tuple[torch.dtype | None, str]:
+    """(autocast dtype or None for fp32, the reason)."""
+    if requested == "fp32":
+        return None, "chosen"
+    if requested == "bf16":
+        if device.type == "cuda" and not torch.cuda.is_bf16_supported():
+            raise TrainingError("this GPU does not support bf16; use --precision fp16 or fp32")
+        return torch.bfloat16, "chosen"
+    if requested == "fp16":
+        if device.type == "cpu":
+            raise TrainingError("fp16 is not supported for training on the CPU; use bf16 or fp32")
+        return torch.float16, "chosen"
+    if device.type == "cuda":
+        if torch.cuda.is_bf16_supported():
+            return torch.bfloat16, "the GPU supports bf16 (mixed precision, no loss scaling needed)"
+        return torch.float16, "mixed precision fp16 with loss scaling (the GPU lacks bf16)"
+    if device.type == "cpu":
+        if cpu_has_fast_bf16():
+            return torch.bfloat16, "the CPU has AVX512-BF16/AMX, so bf16 autocast is faster"
+        return None, "fp32: this CPU lacks AVX512-BF16/AMX, where bf16 would be slower"
+    return None, f"fp32 on {device.type}"
+
+
+def precision_name(dtype: torch.dtype | None) -> str:
+    return {None: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}[dtype]
+
+
+def is_out_of_memory(error: BaseException) -> bool:
+    """CUDA/MPS/CPU allocation failures, which torch raises in several shapes."""
+    if isinstance(error, MemoryError) or isinstance(error, getattr(torch, "OutOfMemoryError", ())):
+        return True
+    text = str(error).lower()
+    return isinstance(error, RuntimeError) and ("out of memory" in text or "can't allocate memory" in text)
+
+
+# -- pieces ------------------------------------------------------------------------------
+class EMA:
+    """Exponential moving average of the weights (buffers are copied)."""
+
+    def __init__(self, modules: Mapping[str, nn.Module], decay: float):
+        self.decay = decay
+        self.updates = 0
+        self.modules = {k: copy.deepcopy(m).eval().requires_grad_(False) for k, m in modules.items()}
+
+    @torch.no_grad()
+    def update(self, modules: Mapping[str, nn.Module]) -> None:
+        self.updates += 1
+        decay = min(self.decay, (1 + self.updates) / (10 + self.updates))  # warm-up
+        for name, module in modules.items():
+            ema = self.modules[name]
+            ema_params = [p for p in ema.parameters()]
+            live_params = [p.detach() for p in module.parameters()]
+            torch._foreach_lerp_(ema_params, live_params, 1.0 - decay)
+            for b_ema, b in zip(ema.buffers(), module.buffers()):
+                b_ema.copy_(b)
+
+
+def lr_factor(step: int, total: int | None, warmup: int, min_ratio: float, fraction: float | None = None) -> float:
+    """Linear warm-up to 1, then cosine decay to min_ratio over the run."""
+    if warmup and step < warmup:
+        return (step + 1) / warmup
+    if fraction is None:
+        fraction = (step - warmup) / max(1, (total or 1) - warmup)
+    fraction = min(1.0, max(0.0, fraction))
+    return min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * fraction))
+
+
+class _Context:
+    """The StepContext handed to Family.train_step."""
+
+    def __init__(self, device: torch.device, dtype: torch.dtype | None, optimizers, grad_clip: float):
+        self.device = device
+        self.dtype = dtype
+        self.optimizers = optimizers
+        self.grad_clip = grad_clip
+        self.step = 0
+        self.skipped = False
+        self.scaler = torch.amp.GradScaler("cuda") if dtype == torch.float16 and device.type == "cuda" else None
+
+    def autocast(self):
+        if self.dtype is None:
+            return nullcontext()
+        return torch.autocast(self.device.type, dtype=self.dtype)
+
+    def optimize(self, name: str, loss: torch.Tensor) -> bool:
+        opt = self.optimizers[name]
+        if not torch.isfinite(loss).item():                       # GPU sync
+            opt.zero_grad(set_to_none=True)
+            self.skipped = True
+            return False
+        if self.scaler is not None:
+            self.scaler.scale(loss).backward()
+            self.scaler.unscale_(opt)
+        else:
+            loss.backward()
+        params = [p for g in opt.param_groups for p in g["params"] if p.grad is not None]
+        max_norm = self.grad_clip if self.grad_clip > 0 else float("inf")
+        norm = torch.nn.utils.clip_grad_norm_(params, max_norm) if params else torch.zeros(())
+        if self.scaler is not None:      # the scaler skips inf steps itself and lowers its scale
+            self.scaler.step(opt)
+            self.scaler.update()
+        elif not torch.isfinite(norm).item():
+            opt.zero_grad(set_to_none=True)
+            self.skipped = True
+            return False
+        else:
+            opt.step()
+        opt.zero_grad(set_to_none=True)
+        return True
+
+
+def _split(n: int, holdout: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Deterministic train / held-out split of n images."""
+    perm = np.random.default_rng(seed + 7919).permutation(n)
+    k = 0 if n < 20 or holdout <= 0 else max(1, min(512, int(round(n * holdout))))
+    return np.sort(perm[k:]), np.sort(perm[:k])
+
+
+def _epoch_order(n: int, seed: int, epoch: int) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
+    return torch.randperm(n, generator=g)
+
+
+# -- the trainer ---------------------------------------------------------------------
+class Trainer:
+    """Trains one family on one dataset into one run folder.
+
+    A new run: `Trainer(dataset, run_dir, family="vae", family_config=..., config=...)`.
+    Continue one: `Trainer.resume(run_dir, dataset)` (configs come from the run folder).
+    Construction is cheap; everything heavy happens inside `run()`, so the app
+    can build a Trainer on the UI thread and iterate it in a worker.
+    """
+
+    def __init__(self, dataset: ImageDataset, run_dir: Path | str, *, family: str = "vae",
+                 family_config: FamilyConfig | None = None, config: TrainConfig | None = None,
+                 resume: bool = False):
+        self.dataset = dataset
+        self.run_dir = Path(run_dir)
+        self.family_name = family
+        self.family_cls = get_family(family)
+        self.family_config = family_config or self.family_cls.Config()
+        self.config = config or TrainConfig()
+        self.resuming = resume
+        self.result: TrainResult | None = None
+        self._stop_flag = threading.Event()
+        self._run_flag = threading.Event()     # cleared while paused
+        self._run_flag.set()
+        self._save_flag = threading.Event()
+        self._preview_flag = threading.Event()
+
+    @classmethod
+    def resume(cls, run_dir: Path | str, dataset: ImageDataset, **config_changes: Any) -> "Trainer":
+        """Continue a run with the configs in its folder (config_changes may extend steps/minutes)."""
+        run = Run.open(Path(run_dir))
+        family_cls = get_family(run.family_name)
+        family_config = family_cls.Config.from_dict(run.config["family_config"])
+        config = dataclasses.replace(TrainConfig.from_dict(run.config["train_config"]), **config_changes)
+        return cls(dataset, run_dir, family=run.family_name, family_config=family_config, config=config, resume=True)
+
+    # -- control from another thread -------------------------------------------------------
+    def request_stop(self) -> None:
+        """Stop at the next step boundary, save, and return."""
+        self._stop_flag.set()
+        self._run_flag.set()
+
+    def pause(self) -> None:
+        """Hold training at the next step boundary; the model stays in memory."""
+        self._run_flag.clear()
+
+    def resume_training(self) -> None:
+        self._run_flag.set()
+
+    def save_now(self) -> None:
+        self._save_flag.set()
+
+    def preview_now(self) -> None:
+        self._preview_flag.set()
+
+    @property
+    def is_paused(self) -> bool:
+        return not self._run_flag.is_set()
+
+    @property
+    def family(self) -> Family:
+        """The live family (after run() has started): sample from it while paused."""
+        return self._family
+
+    # -- setup -------------------------------------------------------------------------
+    def _setup(self) -> Started:
+        cfg = self.config
+        if len(self.dataset) == 0:
+            raise TrainingError("the dataset has no images")
+        choice = choose_device(cfg.device)
+        self.device = choice.device
+        self.dtype, precision_reason = choose_precision(self.device, cfg.precision)
+        self.threads = self._set_threads()
+        data = DataInfo(image_size=self.dataset.images.shape[1], channels=self.dataset.images.shape[3],
+                        label_names=tuple(self.dataset.label_names), has_captions=any(self.dataset.captions))
+        self.run = self._open_run(data)
+
+        torch.manual_seed(cfg.seed)
+        family = self.family_cls(self.family_config, data)
+        # channels_last pays off on CUDA and under CPU bf16 (oneDNN); in CPU fp32 GroupNorm makes it slower.
+        self.channels_last = cfg.channels_last == "on" or (
+            cfg.channels_last == "auto" and family.convolutional
+            and (self.device.type == "cuda" or (self.device.type == "cpu" and self.dtype == torch.bfloat16)))
+        self.memory_format = torch.channels_last if self.channels_last else None
+        family.to(self.device, self.memory_format)
+        self.ema = EMA(family.modules(), cfg.ema_decay) if cfg.ema_decay > 0 else None
+        if self.ema:
+            family.use_ema(self.ema.modules)
+        self._family = family
+        self.optimizers = family.optimizers(cfg.lr)
+        for opt in self.optimizers.values():
+            for group in opt.param_groups:
+                group.setdefault("base_lr", group["lr"])
+        self.ctx = _Context(self.device, self.dtype, self.optimizers, cfg.grad_clip)
+
+        self.train_idx, self.val_idx = _split(len(self.dataset), cfg.holdout, cfg.seed)
+        self.images = torch.from_numpy(self.dataset.images)        # (N, H, W, C) uint8, shared with numpy
+        if self.device.type != "cpu":
+            self.images = self.images.to(self.device)
+        self.labels = None if self.dataset.labels is None else torch.from_numpy(self.dataset.labels)
+        self.batch_size = min(cfg.batch_size, len(self.train_idx))
+
+        self.step, self.epoch, self.position = 0, 0, 0
+        self.train_seconds, self.lr_scale = 0.0, 1.0
+        self.rollbacks = 0
+        self.pending_warnings: list[str] = []
+        if self.batch_size < cfg.batch_size:
+            self.pending_warnings.append(
+                f"batch size lowered to {self.batch_size}: the dataset has only {len(self.train_idx)} training images")
+        if self.resuming:
+            ckpt = self.run.load_checkpoint(device="cpu")
+            self._load(ckpt.tensors, ckpt.meta, ckpt.path)
+            self.run.truncate_metrics(self.step)
+            fingerprint = self.run.config.get("dataset", {}).get("fingerprint")
+            if fingerprint and fingerprint != self.dataset.fingerprint:
+                self.pending_warnings.append("the dataset changed since this run started; training continues on the new images")
+        self.order = _epoch_order(len(self.train_idx), cfg.seed, self.epoch)
+        self._good_state = self._snapshot()
+        self._dirty = False
+        return Started(
+            run_dir=str(self.run.path), family=self.family_name, device=str(self.device), device_name=choice.name,
+            device_reason=choice.reason, precision=precision_name(self.dtype), precision_reason=precision_reason,
+            channels_last=self.channels_last, threads=self.threads, parameters=family.parameter_count(),
+            step=self.step, total_steps=cfg.steps, minutes=cfg.minutes, resumed=self.resuming,
+            train_images=len(self.train_idx), holdout_images=len(self.val_idx))
+
+    def _set_threads(self) -> int:
+        cfg = self.config
+        if cfg.threads:
+            torch.set_num_threads(max(1, cfg.threads))
+        elif cfg.leave_core_for_ui and self.device.type == "cpu":
+            torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
+        return torch.get_num_threads()
+
+    def _open_run(self, data: DataInfo) -> Run:
+        if self.resuming:
+            run = Run.open(self.run_dir)
+            if run.family_name != self.family_name:
+                raise TrainingError(f"{self.run_dir} is a {run.family_name} run, not {self.family_name}")
+            if run.data_info.image_size != data.image_size or run.data_info.channels != data.channels:
+                raise TrainingError(
+                    f"{self.run_dir} was trained on {run.data_info.image_size}px images with {run.data_info.channels} "
+                    f"channel(s); load the dataset at that size and channel count to resume")
+            if run.latest_checkpoint() is None:
+                raise TrainingError(f"{self.run_dir} has no checkpoint to resume from")
+            run.update_config(train_config=self.config.to_dict())
+            return run
+        dataset = {"source": self.dataset.report.root, "fingerprint": self.dataset.fingerprint,
+                   "images": len(self.dataset), "summary": self.dataset.report.summary()}
+        return Run.create(self.run_dir, family=self.family_name, family_config=self.family_config.to_dict(),
+                          train_config=self.config.to_dict(), data=data, dataset=dataset)
+
+    # -- state -------------------------------------------------------------------------
+    def _snapshot(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+        """Everything a checkpoint holds: (tensors on the CPU, JSON-able metadata)."""
+        tensors: dict[str, torch.Tensor] = {}
+        for name, module in self._family.modules().items():
+            for key, value in module.state_dict().items():
+                tensors[f"model.{name}.{key}"] = value.detach().to("cpu", copy=True)
+        if self.ema:
+            for name, module in self.ema.modules.items():
+                for key, value in module.state_dict().items():
+                    tensors[f"ema.{name}.{key}"] = value.detach().to("cpu", copy=True)
+        optim_meta = {}
+        for name, opt in self.optimizers.items():
+            state = opt.state_dict()
+            scalars: dict[str, dict[str, Any]] = {}
+            for idx, entries in state["state"].items():
+                for key, value in entries.items():
+                    if torch.is_tensor(value):
+                        tensors[f"optim.{name}.{idx}.{key}"] = value.detach().to("cpu", copy=True)
+                    else:
+                        scalars.setdefault(str(idx), {})[key] = value
+            optim_meta[name] = {"param_groups": state["param_groups"], "scalars": scalars}
+        for key, value in self._family.extra_state().items():
+            tensors[f"extra.{key}"] = value.detach().to("cpu", copy=True)
+        tensors["rng.torch"] = torch.get_rng_state()
+        if self.device.type == "cuda":
+            tensors["rng.cuda"] = torch.cuda.get_rng_state(self.device)
+        meta = {
+            "step": self.step, "epoch": self.epoch, "position": self.position,
+            "train_seconds": self.train_seconds, "lr_scale": self.lr_scale, "rollbacks": self.rollbacks,
+            "ema_updates": self.ema.updates if self.ema else 0, "optimizers": optim_meta,
+            "scaler": self.ctx.scaler.state_dict() if self.ctx.scaler else None,
+            "family_config": self.family_config.to_dict(), "train_config": self.config.to_dict(),
+            "data": self._family.data.to_dict(), "dataset_fingerprint": self.dataset.fingerprint,
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        }
+        return tensors, meta
+
+    def _load(self, tensors: Mapping[str, torch.Tensor], meta: Mapping[str, Any], source: Path | str) -> None:
+        """Restore a checkpoint's (or an in-memory snapshot's) tensors and metadata."""
+
+        def group(prefix: str) -> dict[str, torch.Tensor]:
+            return {k[len(prefix) + 1:]: v for k, v in tensors.items() if k.startswith(prefix + ".")}
+
+        try:
+            load_module_weights(self._family.modules(), group("model"), source)
+            if self.ema:
+                ema = group("ema") or group("model")
+                load_module_weights(self.ema.modules, ema, source)
+                self.ema.updates = int(meta.get("ema_updates", 0))
+        except RunError as e:
+            raise TrainingError(str(e)) from None
+        for name, opt in self.optimizers.items():
+            saved = meta.get("optimizers", {}).get(name)
+            if saved is None:
+                continue
+            state: dict[int, dict[str, Any]] = {}
+            prefix = f"optim.{name}."
+            for key, value in tensors.items():
+                if key.startswith(prefix):
+                    idx, field_name = key[len(prefix):].split(".", 1)
+                    state.setdefault(int(idx), {})[field_name] = value.clone()
+            for idx, entries in saved.get("scalars", {}).items():
+                state.setdefault(int(idx), {}).update(entries)
+            opt.load_state_dict({"state": state, "param_groups": saved["param_groups"]})
+        self._family.load_extra_state(group("extra"))
+        self._family.to(self.device, self.memory_format)
+        torch.set_rng_state(tensors["rng.torch"].clone())
+        if self.device.type == "cuda" and "rng.cuda" in tensors:
+            torch.cuda.set_rng_state(tensors["rng.cuda"], self.device)
+        if self.ctx.scaler and meta.get("scaler"):
+            self.ctx.scaler.load_state_dict(meta["scaler"])
+        self.step, self.epoch, self.position = int(meta["step"]), int(meta["epoch"]), int(meta["position"])
+        self.train_seconds = float(meta.get("train_seconds", 0.0))
+        self.lr_scale = float(meta.get("lr_scale", 1.0))
+        self.rollbacks = int(meta.get("rollbacks", 0))
+        self.order = _epoch_order(len(self.train_idx), self.config.seed, self.epoch)
+
+    def _weights_finite(self) -> bool:
+        return all(torch.isfinite(p).all().item() for m in self._family.modules().values() for p in m.parameters())
+
+    def _save(self, reason: str) -> Saved | None:
+        """Write a checkpoint; never replaces a good one with non-finite weights."""
+        if not self._weights_finite():
+            return None
+        tensors, meta = self._snapshot()
+        meta["reason"] = reason
+        periodic = reason in ("periodic", "completed", "stopped")
+        path = self.run.save_checkpoint(tensors, meta, periodic=periodic, keep=self.config.keep_checkpoints)
+        self._good_state = (tensors, meta)
+        self._dirty = False
+        return Saved(step=self.step, path=str(path), reason=reason)
+
+    # -- data ----------------------------------------------------------------------------
+    def _next_batch(self) -> Batch:
+        if self.position + self.batch_size > len(self.order):   # drop the ragged end; next epoch
+            self.epoch += 1
+            self.position = 0
+            self.order = _epoch_order(len(self.train_idx), self.config.seed, self.epoch)
+        picked = self.order[self.position:self.position + self.batch_size]
+        self.position += self.batch_size
+        return self._make_batch(self.train_idx[picked.numpy()])
+
+    def _make_batch(self, indices: np.ndarray) -> Batch:
+        idx = torch.from_numpy(np.asarray(indices, dtype=np.int64))
+        x = self.images[idx.to(self.images.device)].to(self.device, non_blocking=True)
+        x = x.permute(0, 3, 1, 2).float().div_(127.5).sub_(1.0)      # (B, C, H, W) in [-1, 1]
+        if self.memory_format is not None:
+            x = x.contiguous(memory_format=self.memory_format)
+        labels = None if self.labels is None else self.labels[idx].to(self.device)
+        captions = tuple(self.dataset.captions[i] for i in indices.tolist()) if any(self.dataset.captions) else None
+        return Batch(images=x, labels=labels, captions=captions)
+
+    def _holdout_batches(self, limit: int = 256):
+        idx = self.val_idx[:limit]
+        for start in range(0, len(idx), self.batch_size):
+            yield self._make_batch(idx[start:start + self.batch_size])
+
+    def _preview_batch(self) -> Batch:
+        source = self.val_idx if len(self.val_idx) >= 8 else self.train_idx
+        return self._make_batch(source[:8])
+
+    # -- the loop --------------------------------------------------------------------------
+    def _fraction(self) -> float:
+        cfg = self.config
+        parts = []
+        if cfg.steps:
+            parts.append(self.step / cfg.steps)
+        if cfg.minutes:
+            parts.append(self.train_seconds / (cfg.minutes * 60))
+        return min(1.0, max(parts))
+
+    def _done(self) -> bool:
+        return self._fraction() >= 1.0
+
+    def _set_lr(self) -> float:
+        cfg = self.config
+        time_fraction = None if cfg.steps else self._fraction()
+        factor = lr_factor(self.step, cfg.steps, cfg.warmup_steps, cfg.min_lr_ratio, time_fraction) * self.lr_scale
+        for opt in self.optimizers.values():
+            for group in opt.param_groups:
+                group["lr"] = group["base_lr"] * factor
+        return cfg.lr * factor
+
+    def run(self) -> Generator[Any, None, TrainResult]:
+        """Train; yields events; returns (and stores in .result) a TrainResult."""
+        try:
+            started = self._setup()
+        except (RunError, ConfigError) as e:
+            raise TrainingError(str(e)) from None
+        yield started
+        for message in self.pending_warnings:
+            yield TrainingWarning(self.step, message)
+        status, message = "stopped", ""
+        try:
+            status, message = yield from self._loop()
+        except BaseException as error:  # Ctrl-C, generator close, OOM, bugs: keep the work, then report
+            oom = is_out_of_memory(error)
+            self._zero_grads()
+            if self._dirty:
+                self._save("failed" if oom else "stopped")
+            if not oom:
+                raise
+            status = "failed"
+            message = (f"out of memory on {self.device} at batch size {self.batch_size}, "
+                       f"{self._family.data.image_size}px: try a smaller batch size, image size or preset")
+            if self.device.type == "cuda":
+                torch.cuda.empty_cache()
+            yield Failed(self.step, message)
+        else:
+            if self._dirty or status == "completed":
+                saved = self._save(status)
+                if saved:
+                    yield saved
+        checkpoint = self.run.latest_checkpoint()
+        self.result = TrainResult(status, self.step, str(self.run.path), str(checkpoint) if checkpoint else None, message)
+        return self.result
+
+    def _zero_grads(self) -> None:
+        for opt in getattr(self, "optimizers", {}).values():
+            opt.zero_grad(set_to_none=True)
+
+    def _loop(self) -> Generator[Any, None, tuple[str, str]]:
+        cfg = self.config
+        now = time.monotonic()
+        last_event = last_log = now
+        last_save = now
+        last_val = now if self.step else now - cfg.validate_seconds   # validate early in a fresh run
+        last_preview = now - cfg.preview_seconds                       # a first preview right away
+        sums: dict[str, float] = {}
+        count = images_since = 0
+        rate = 0.0
+        rate_clock = now
+        bad_steps = 0
+        while not self._done():
+            if self._stop_flag.is_set():
+                return "stopped", ""
+            if not self._run_flag.is_set():
+                yield Paused(self.step)
+                self._run_flag.wait(timeout=0.1)
+                rate_clock = time.monotonic()
+                continue
+            t0 = time.monotonic()
+            lr = self._set_lr()
+            batch = self._next_batch()
+            self.ctx.step, self.ctx.skipped = self.step, False
+            self._family.train()
+            losses = self._family.train_step(batch, self.ctx)
+            t1 = time.monotonic()
+            self.train_seconds += t1 - t0
+            if self.ctx.skipped or not all(math.isfinite(v) for v in losses.values()):
+                bad_steps += 1
+                if bad_steps >= cfg.max_bad_steps:
+                    bad_steps = 0
+                    outcome = self._rollback()
+                    if outcome is not None:
+                        yield outcome
+                        if isinstance(outcome, Failed):
+                            return "failed", outcome.message
+                continue
+            bad_steps = 0
+            if self.ema:
+                self.ema.update(self._family.modules())
+            self.step += 1
+            self._dirty = True
+            count += 1
+            images_since += len(batch)
+            for k, v in losses.items():
+                sums[k] = sums.get(k, 0.0) + v
+
+            now = time.monotonic()
+            if now - last_event >= cfg.event_seconds or self._done():
+                elapsed = now - rate_clock
+                if elapsed > 0:
+                    rate = images_since / elapsed if rate == 0 else 0.7 * rate + 0.3 * images_since / elapsed
+                mean = {k: v / count for k, v in sums.items()}
+                yield self._progress(mean, lr, rate)
+                if now - last_log >= cfg.log_seconds or self._done():
+                    self.run.log_metrics([{"kind": "train", "step": self.step, "epoch": self.epoch, "lr": lr,
+                                           "images_per_sec": round(rate, 2), "seconds": round(self.train_seconds, 3),
+                                           **mean}])
+                    last_log = now
+                sums, count, images_since, rate_clock, last_event = {}, 0, 0, now, now
+
+            if len(self.val_idx) and cfg.validate_seconds and (now - last_val >= cfg.validate_seconds or self._done()):
+                yield self._validate()
+                last_val = time.monotonic()
+            if self._preview_flag.is_set() or (cfg.preview_seconds and (now - last_preview >= cfg.preview_seconds)):
+                self._preview_flag.clear()
+                yield from self._make_preview()
+                last_preview = time.monotonic()
+            if self._save_flag.is_set() or now - last_save >= cfg.checkpoint_minutes * 60:
+                reason = "requested" if self._save_flag.is_set() else "periodic"
+                self._save_flag.clear()
+                saved = self._save(reason)
+                if saved:
+                    yield saved
+                last_save = time.monotonic()
+        return "completed", ""
+
+    def _progress(self, losses: Mapping[str, float], lr: float, rate: float) -> Progress:
+        cfg = self.config
+        fraction = self._fraction()
+        eta = None
+        if cfg.steps and rate > 0:
+            eta = (cfg.steps - self.step) * self.batch_size / rate
+        if cfg.minutes:
+            left = max(0.0, cfg.minutes * 60 - self.train_seconds)
+            eta = left if eta is None else min(eta, left)
+        return Progress(step=self.step, total_steps=cfg.steps, epoch=self.epoch, losses=dict(losses), lr=lr,
+                        images_per_sec=rate, elapsed_seconds=self.train_seconds, eta_seconds=eta, fraction=fraction)
+
+    def _validate(self) -> Validated:
+        sums: dict[str, float] = {}
+        n = 0
+        self._family.eval()
+        for batch in self._holdout_batches():
+            for k, v in self._family.validation_losses(batch).items():
+                sums[k] = sums.get(k, 0.0) + v * len(batch)
+            n += len(batch)
+        losses = {k: v / n for k, v in sums.items()} if n else {}
+        if losses:
+            self.run.log_metrics([{"kind": "val", "step": self.step, **losses}])
+        return Validated(self.step, losses)
+
+    def _make_preview(self):
+        self._family.eval()
+        frames = list(self._family.preview(self._preview_batch(), seed=self.config.seed))
+        if frames:
+            path = self.run.save_preview(frames[-1], self.step)
+            for frame in frames[:-1]:
+                yield Preview(self.step, frame)
+            yield Preview(self.step, frames[-1], str(path))
+
+    def _rollback(self) -> TrainingWarning | Failed:
+        """Too many non-finite steps: restore the last good state with half the LR."""
+        self.rollbacks += 1
+        if self.rollbacks > self.config.max_rollbacks:
+            return Failed(self.step, f"training diverged: losses stayed non-finite after {self.config.max_rollbacks} "
+                                     f"rollbacks; lower the learning rate or use --precision fp32")
+        tensors, meta = self._good_state
+        rollbacks = self.rollbacks
+        self._zero_grads()
+        self._load(tensors, meta, "the last good state")
+        self.rollbacks = rollbacks
+        self.lr_scale *= 0.5
+        return TrainingWarning(self.step, f"losses were not finite for {self.config.max_bad_steps} steps in a row: "
+                                          f"rolled back to step {self.step} and halved the learning rate "
+                                          f"(now x{self.lr_scale:g})")
