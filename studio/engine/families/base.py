@@ -204,6 +204,7 @@ class Family:
     capabilities: ClassVar[frozenset[str]] = frozenset()
     Config: ClassVar[type[FamilyConfig]]
     convolutional: ClassVar[bool] = True  # channels_last helps it
+    train_defaults: ClassVar[dict[str, Any]] = {}  # TrainConfig values that suit this family (lr, batch_size, ...)
 
     def __init__(self, config: FamilyConfig, data: DataInfo):
         if not isinstance(config, self.Config):

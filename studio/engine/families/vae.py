@@ -113,6 +113,7 @@ class VAE(Family):
     )
     capabilities = frozenset({LATENT, ENCODE})
     Config = VAEConfig
+    train_defaults = {"lr": 2e-3, "batch_size": 64, "steps": 2000}
 
     def __init__(self, config: VAEConfig, data: DataInfo):
         super().__init__(config, data)

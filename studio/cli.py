@@ -1,0 +1,417 @@
+"""Headless genstudio: train, sample, inspect datasets, list families.
+
+    genstudio train DATA --family vae --out RUN [--steps N | --minutes M] ...
+    genstudio sample RUN -n 64 --out DIR [--seed S] [--grid FILE]
+    genstudio inspect DATA            (the dataset doctor)
+    genstudio families
+
+Same engine, same run folders as the app. Errors are one readable line on
+stderr and a non-zero exit code; Ctrl-C stops training cleanly and saves.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any, Sequence, TextIO
+
+EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+
+class CLIError(Exception):
+    """A user error: printed as one line."""
+
+
+# -- argument parsing ------------------------------------------------------------
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
+    return value
+
+
+def _key_value(text: str) -> tuple[str, Any]:
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    key, raw = text.split("=", 1)
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw
+    return key.strip(), value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="genstudio",
+        description="Train image generative models on your own pictures. Without a command, opens the desktop app.",
+    )
+    parser.add_argument("--version", action="version", version=f"genstudio {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    train = sub.add_parser("train", help="train a model on a folder of images (or demo:NAME)",
+                           description="Train a model family on DATA, a folder of images or a built-in demo set "
+                                       "such as demo:shapes. Ctrl-C stops and saves; --resume continues.")
+    train.add_argument("data", metavar="DATA", help="image folder, or demo:shapes / demo:digits / demo:faces")
+    train.add_argument("--family", default="vae", help="model family (see `genstudio families`; default vae)")
+    train.add_argument("--out", metavar="RUN", type=Path,
+                       help="run folder to create (default: a new folder under the user data dir)")
+    train.add_argument("--size", type=_positive_int, help="image side in pixels (default 32, or the run's on --resume)")
+    train.add_argument("--channels", type=int, choices=(1, 3), help="1 = grayscale, 3 = colour (default: from the data)")
+    train.add_argument("--preset", default=None, help="model size preset, e.g. tiny, small, base (default small)")
+    limit = train.add_mutually_exclusive_group()
+    limit.add_argument("--steps", type=_positive_int, help="optimisation steps in total (default 2000)")
+    limit.add_argument("--minutes", type=_positive_float, help="training time in total, in minutes")
+    train.add_argument("--batch", type=_positive_int, help="batch size")
+    train.add_argument("--lr", type=_positive_float, help="peak learning rate")
+    train.add_argument("--device", default="auto", help="auto (CUDA, then Apple MPS, then CPU), cpu, cuda, cuda:N, mps")
+    train.add_argument("--precision", default="auto", choices=("auto", "fp32", "bf16", "fp16"))
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    train.add_argument("--set", dest="settings", action="append", type=_key_value, default=[], metavar="NAME=VALUE",
+                       help="a family setting, e.g. --set latent_dim=64 --set beta=2 (repeatable)")
+    train.add_argument("--checkpoint-minutes", type=_positive_float, default=5.0, help="minutes between checkpoints")
+
+    sample = sub.add_parser("sample", help="generate images from a trained run",
+                            description="Generate images from a run folder (its last checkpoint) or a checkpoint file.")
+    sample.add_argument("run", metavar="RUN", type=Path, help="run folder or .safetensors checkpoint")
+    sample.add_argument("-n", "--num", type=_positive_int, default=64, help="how many images (default 64)")
+    sample.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for one PNG per image")
+    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--grid", type=Path, metavar="FILE", help="also write all images as one grid PNG")
+    sample.add_argument("--frames", type=Path, metavar="DIR", help="also write every intermediate frame as a grid PNG")
+    sample.add_argument("--prompt", default=None, help="text prompt (families with the prompt capability)")
+    sample.add_argument("--opt", action="append", type=_key_value, default=[], metavar="NAME=VALUE",
+                        help="a sampling option, e.g. --opt temperature=0.8 (repeatable)")
+    sample.add_argument("--device", default="auto")
+
+    inspect = sub.add_parser("inspect", help="check a dataset: counts, labels, captions, skipped files and why")
+    inspect.add_argument("data", metavar="DATA")
+    inspect.add_argument("--size", type=_positive_int, default=32)
+    inspect.add_argument("--channels", type=int, choices=(1, 3))
+
+    sub.add_parser("families", help="list the model families with their capabilities")
+    return parser
+
+
+def _version() -> str:
+    from studio import __version__
+    return __version__
+
+
+# -- output helpers ----------------------------------------------------------------
+def _duration(seconds: float | None) -> str:
+    if seconds is None or seconds != seconds:
+        return "?"
+    seconds = int(round(seconds))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}h{m:02d}m" if h else (f"{m}m{s:02d}s" if m else f"{s}s")
+
+
+class ProgressLine:
+    """A one-line terminal progress bar; plain periodic lines when not a terminal."""
+
+    def __init__(self, stream: TextIO, width: int = 24, every: float = 5.0):
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.width = width
+        self.every = every
+        self._last = 0.0
+        self._shown = False
+
+    def update(self, text: str, fraction: float | None = None, force: bool = False) -> None:
+        now = time.monotonic()
+        if not self.tty and not force and now - self._last < self.every:
+            return
+        self._last = now
+        bar = ""
+        if fraction is not None:
+            filled = int(round(self.width * min(1.0, max(0.0, fraction))))
+            bar = f"[{'#' * filled}{'.' * (self.width - filled)}] {fraction * 100:3.0f}% "
+        line = bar + text
+        if self.tty:
+            cols = _terminal_columns()
+            self.stream.write("\r" + line[:cols - 1].ljust(cols - 1))
+            self._shown = True
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def message(self, text: str) -> None:
+        self.done()
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.tty and self._shown:
+            self.stream.write("\n")
+            self._shown = False
+
+
+def _terminal_columns() -> int:
+    try:
+        return os.get_terminal_size().columns
+    except OSError:
+        return 100
+
+
+def _format_losses(losses: dict[str, float]) -> str:
+    return " ".join(f"{k} {v:.4g}" for k, v in losses.items())
+
+
+# -- commands --------------------------------------------------------------------
+def cmd_families(args, out: TextIO) -> int:
+    from studio.engine.families import all_families
+    families = all_families()
+    for cls in families:
+        caps = ", ".join(sorted(cls.capabilities)) or "-"
+        out.write(f"{cls.name:<16}{cls.summary}\n{'':<16}capabilities: {caps}; presets: {', '.join(cls.Config.presets)}\n")
+    from studio.engine.demo import DEMOS
+    out.write("\nbuilt-in demo datasets (use as DATA):\n")
+    for name, text in DEMOS.items():
+        out.write(f"  demo:{name:<12}{text}\n")
+    return 0
+
+
+def _load_dataset(source: str, size: int, channels: int | None, err: TextIO):
+    from studio.engine.data import load_dataset
+    bar = ProgressLine(err, every=2.0)
+
+    def progress(done: int, total: int) -> None:
+        bar.update(f"loading {source}: {done}/{total} images", done / total if total else None, force=done == total)
+
+    dataset = load_dataset(source, size=size, channels=channels, progress=progress)
+    bar.done()
+    return dataset
+
+
+def _print_report(report, out: TextIO, limit: int = 20) -> None:
+    out.write(report.summary() + "\n")
+    if report.skipped:
+        out.write(f"skipped {len(report.skipped)} file(s):\n")
+        for item in report.skipped[:limit]:
+            out.write(f"  {item.path}: {item.reason}\n")
+        if len(report.skipped) > limit:
+            out.write(f"  … and {len(report.skipped) - limit} more\n")
+
+
+def cmd_inspect(args, out: TextIO, err: TextIO) -> int:
+    dataset = _load_dataset(args.data, args.size, args.channels, err)
+    _print_report(dataset.report, out, limit=1000)
+    if dataset.report.label_counts:
+        out.write("labels: " + ", ".join(f"{k} ({v})" for k, v in dataset.report.label_counts.items()) + "\n")
+    return 0
+
+
+def cmd_train(args, out: TextIO, err: TextIO) -> int:
+    from studio.engine.families import get_family
+    from studio.engine.run import Run, default_run_dir
+    from studio.engine.training import Trainer, TrainConfig, choose_device
+
+    choose_device(args.device)  # fail before the (slow) dataset load when the device is not there
+    run_dir: Path = (args.out or default_run_dir(args.family)).expanduser()
+    resume = args.resume and Run.is_run(run_dir)
+    if args.resume and not resume:
+        err.write(f"{run_dir} holds no run yet: starting a new one\n")
+    if not args.resume and Run.is_run(run_dir):
+        raise CLIError(f"{run_dir} already holds a run; add --resume to continue it, or choose another --out")
+
+    if resume:
+        run = Run.open(run_dir)
+        data_info = run.data_info
+        size, channels = args.size or data_info.image_size, args.channels or data_info.channels
+        dataset = _load_dataset(args.data, size, channels, err)
+        changes = {k: v for k, v in (("steps", args.steps), ("minutes", args.minutes)) if v is not None}
+        if args.steps is not None:
+            changes["minutes"] = None
+        if args.minutes is not None:
+            changes["steps"] = None
+        trainer = Trainer.resume(run_dir, dataset, **changes)
+    else:
+        family_cls = get_family(args.family)
+        family_config = family_cls.Config.from_preset(args.preset or "small", **dict(args.settings))
+        given = {"steps": args.steps, "minutes": args.minutes, "batch_size": args.batch, "lr": args.lr}
+        train_values = {**family_cls.train_defaults, **{k: v for k, v in given.items() if v is not None}}
+        if args.minutes is not None:
+            train_values["steps"] = None
+        config = TrainConfig(**train_values, device=args.device, precision=args.precision, seed=args.seed,
+                             checkpoint_minutes=args.checkpoint_minutes)
+        dataset = _load_dataset(args.data, args.size or 32, args.channels, err)
+        trainer = Trainer(dataset, run_dir, family=args.family, family_config=family_config, config=config)
+    _print_report(dataset.report, err, limit=10)
+    return _drive(trainer, args, out, err)
+
+
+def _drive(trainer, args, out: TextIO, err: TextIO) -> int:
+    from studio.engine import training as t
+
+    bar = ProgressLine(err)
+    events = trainer.run()
+    try:
+        for event in events:
+            if isinstance(event, t.Started):
+                what = "resuming" if event.resumed else "training"
+                bar.message(f"{what} {event.family} ({event.parameters:,} parameters) in {event.run_dir}\n"
+                            f"device: {event.device} — {event.device_name} ({event.device_reason}); "
+                            f"precision: {event.precision} ({event.precision_reason}); threads: {event.threads}\n"
+                            f"{event.train_images} training images, {event.holdout_images} held out; "
+                            f"starting at step {event.step}")
+            elif isinstance(event, t.Progress):
+                total = f"/{event.total_steps}" if event.total_steps else ""
+                bar.update(f"step {event.step}{total} | {_format_losses(dict(event.losses))} | "
+                           f"{event.images_per_sec:.0f} img/s | ETA {_duration(event.eta_seconds)}", event.fraction)
+            elif isinstance(event, t.Validated) and event.losses:
+                bar.message(f"step {event.step}: validation {_format_losses(dict(event.losses))}")
+            elif isinstance(event, t.TrainingWarning):
+                bar.message(f"warning: {event.message}")
+            elif isinstance(event, t.Failed):
+                bar.message(f"failed: {event.message}")
+            elif isinstance(event, t.Saved) and event.reason in ("periodic", "requested"):
+                bar.message(f"step {event.step}: saved {event.path}")
+    except KeyboardInterrupt:  # the Trainer has saved before this reaches us
+        bar.done()
+        result_ckpt = trainer.run.latest_checkpoint() if hasattr(trainer, "run") else None
+        err.write(f"\nstopped at step {getattr(trainer, 'step', 0)}"
+                  + (f"; saved {result_ckpt}" if result_ckpt else "") + "\n"
+                  f"continue with: genstudio train {args.data} --out {trainer.run_dir} --resume\n")
+        return EXIT_INTERRUPTED
+    bar.done()
+    result = trainer.result
+    if result is None:
+        return EXIT_ERROR
+    if result.status == "failed":
+        err.write(f"genstudio: training failed at step {result.step}: {result.message}\n")
+        return EXIT_ERROR
+    out.write(f"{result.status} at step {result.step}; checkpoint: {result.checkpoint}\n"
+              f"sample with: genstudio sample {result.run_dir} -n 64 --out samples/\n")
+    return 0
+
+
+def _file_hash(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()[:10]
+
+
+def cmd_sample(args, out: TextIO, err: TextIO) -> int:
+    import numpy as np
+    from studio.engine.export import frame_grid, make_grid, save_images, save_png
+    from studio.engine.families.base import PROMPT
+    from studio.engine.run import Run
+    from studio.engine.training import choose_device
+
+    run = Run.open(args.run)
+    checkpoint = args.run if args.run.is_file() else None
+    device = choose_device(args.device).device
+    family, ckpt = run.load_family(checkpoint, device=device)
+    if args.prompt and PROMPT not in family.capabilities:
+        raise CLIError(f"the {family.name} family does not take prompts")
+    known = {o.name for o in family.sample_options()}
+    options = dict(args.opt)
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise CLIError(f"unknown sampling option {', '.join(unknown)} for {family.name}; "
+                       f"known: {', '.join(sorted(known)) or 'none'}")
+    params = {
+        "family": family.name, "model": run.path.name, "run": str(run.path.resolve()),
+        "checkpoint": str(ckpt.path.resolve()), "checkpoint_hash": _file_hash(ckpt.path), "checkpoint_step": ckpt.step,
+        "seed": args.seed, "prompt": args.prompt or "", "options": options, "version": _version(),
+        "width": family.data.image_size, "height": family.data.image_size,
+    }
+    chunk = 256  # chunk k of a large request uses seed + k
+    images = []
+    bar = ProgressLine(err, every=2.0)
+    for k, start in enumerate(range(0, args.num, chunk)):
+        n = min(chunk, args.num - start)
+        frames = family.sample(n, seed=args.seed + k, prompt=args.prompt, **options)
+        for frame in frames:
+            if args.frames and k == 0:
+                save_png(Path(args.frames) / f"frame-{frame.step:04d}.png", frame_grid(frame.images, frame.extras),
+                         {**params, "frame": frame.step, "frames": frame.total, "label": frame.label})
+            last = frame
+        images.append(last.images)
+        bar.update(f"sampled {start + n}/{args.num}", (start + n) / args.num, force=True)
+    bar.done()
+    images = np.concatenate(images)
+    paths = save_images(args.out, images, params)
+    if args.grid:
+        save_png(args.grid, make_grid(images), {**params, "grid": len(images)})
+    out.write(f"wrote {len(paths)} images to {args.out}" + (f" and a grid to {args.grid}" if args.grid else "") + "\n")
+    return 0
+
+
+# -- entry -----------------------------------------------------------------------
+def _user_errors() -> tuple[type[BaseException], ...]:
+    from studio.engine.checkpoint import CheckpointError
+    from studio.engine.data import DatasetError
+    from studio.engine.families.base import ConfigError
+    from studio.engine.run import RunError
+    from studio.engine.training import TrainingError
+    return CLIError, DatasetError, ConfigError, RunError, TrainingError, CheckpointError
+
+
+def _log_crash() -> Path | None:
+    try:
+        from studio.paths import log_dir
+        path = log_dir() / "genstudio-cli.log"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(time.strftime("%Y-%m-%d %H:%M:%S ") + traceback.format_exc() + "\n")
+        return path
+    except OSError:
+        return None
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(out)
+        return 0
+    logging.basicConfig(level=logging.WARNING)
+    try:
+        if args.command == "families":
+            return cmd_families(args, out)
+        if args.command == "inspect":
+            return cmd_inspect(args, out, err)
+        if args.command == "train":
+            return cmd_train(args, out, err)
+        if args.command == "sample":
+            return cmd_sample(args, out, err)
+    except KeyboardInterrupt:
+        err.write("\ninterrupted\n")
+        return EXIT_INTERRUPTED
+    except Exception as error:  # noqa: BLE001 - the one place that turns errors into a line
+        if isinstance(error, _user_errors()):
+            err.write(f"genstudio: error: {error}\n")
+            return EXIT_ERROR
+        log = _log_crash()
+        err.write(f"genstudio: internal error: {type(error).__name__}: {error}"
+                  + (f" (details in {log})" if log else "") + "\n")
+        return EXIT_ERROR
+    parser.error(f"unknown command {args.command}")
+    return EXIT_ERROR
