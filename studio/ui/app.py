@@ -1,0 +1,72 @@
+"""The desktop app: QApplication, a qasync event loop, the main window.
+
+torch is imported later, in a background job once the window is up (see
+main_window.read_families), so the window appears fast.
+"""
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import signal
+import sys
+from pathlib import Path
+
+import qasync
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+APP_NAME = "genstudio"
+DESKTOP_FILE_NAME = "io.github.genstudio.GenStudio"    # the .desktop entry: Wayland shows its icon
+
+
+def ui_settings() -> QSettings:
+    """Window and UI state (QSettings holds nothing else). Under GENSTUDIO_HOME (tests,
+    portable installs) an INI file there, else the platform's usual place."""
+    home = os.environ.get("GENSTUDIO_HOME")
+    if home:
+        return QSettings(str(Path(home).expanduser() / "genstudio.ini"), QSettings.Format.IniFormat)
+    return QSettings(APP_NAME, APP_NAME)
+
+
+def create_app(argv: list[str] | None = None) -> QApplication:
+    """The QApplication, named for QSettings and the desktop; reuses one that already exists (tests)."""
+    QApplication.setApplicationName(APP_NAME)
+    QApplication.setOrganizationName(APP_NAME)
+    QGuiApplication.setDesktopFileName(DESKTOP_FILE_NAME)
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication([sys.argv[0] if sys.argv else APP_NAME, *(argv or [])])
+    from studio import __version__
+
+    app.setApplicationVersion(__version__)
+    return app
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the desktop app; `argv` are the arguments after the program name (Qt options such as -platform)."""
+    multiprocessing.freeze_support()
+    app = create_app(sys.argv[1:] if argv is None else argv)
+    from studio.ui.main_window import MainWindow
+
+    window = MainWindow()
+    window.show()
+    _close_on_interrupt(window)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with loop:
+        return loop.run_forever()
+
+
+def _close_on_interrupt(window) -> None:
+    """Ctrl-C in the terminal closes the window the normal way (its jobs stop, its state is saved)."""
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    # Python only sees the signal when it runs: wake it up now and then.
+    timer = QTimer(window)
+    timer.timeout.connect(lambda: None)
+    timer.start(250)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
