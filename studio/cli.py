@@ -318,7 +318,7 @@ def _file_hash(path: Path) -> str:
 
 def cmd_sample(args, out: TextIO, err: TextIO) -> int:
     import numpy as np
-    from studio.engine.export import frame_grid, make_grid, save_images, save_png
+    from studio.engine.export import frame_grid, make_grid, save_png
     from studio.engine.families.base import PROMPT
     from studio.engine.run import Run
     from studio.engine.training import choose_device
@@ -341,14 +341,14 @@ def cmd_sample(args, out: TextIO, err: TextIO) -> int:
         "seed": args.seed, "prompt": args.prompt or "", "options": options, "version": _version(),
         "width": family.data.image_size, "height": family.data.image_size,
     }
-    chunk = 256  # chunk k of a large request uses seed + k
+    chunk = 256  # image i is drawn from seed + i, so chunking changes nothing
     images = []
     bar = ProgressLine(err, every=2.0)
-    for k, start in enumerate(range(0, args.num, chunk)):
+    for start in range(0, args.num, chunk):
         n = min(chunk, args.num - start)
-        frames = family.sample(n, seed=args.seed + k, prompt=args.prompt, **options)
+        frames = family.sample(n, seed=args.seed + start, prompt=args.prompt, **options)
         for frame in frames:
-            if args.frames and k == 0:
+            if args.frames and start == 0:
                 save_png(Path(args.frames) / f"frame-{frame.step:04d}.png", frame_grid(frame.images, frame.extras),
                          {**params, "frame": frame.step, "frames": frame.total, "label": frame.label})
             last = frame
@@ -356,7 +356,9 @@ def cmd_sample(args, out: TextIO, err: TextIO) -> int:
         bar.update(f"sampled {start + n}/{args.num}", (start + n) / args.num, force=True)
     bar.done()
     images = np.concatenate(images)
-    paths = save_images(args.out, images, params)
+    paths = [save_png(Path(args.out) / f"image-{i:04d}.png", image,
+                      {**params, "seed": args.seed + i, "batch_seed": args.seed, "index": i})
+             for i, image in enumerate(images)]
     if args.grid:
         save_png(args.grid, make_grid(images), {**params, "grid": len(images)})
     out.write(f"wrote {len(paths)} images to {args.out}" + (f" and a grid to {args.grid}" if args.grid else "") + "\n")

@@ -115,18 +115,34 @@ def _unshare(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
 def read_meta(path: Path) -> dict[str, Any]:
     """The JSON metadata of a checkpoint, without loading its tensors."""
     path = Path(path)
-    header = _read_header(path)
+    _check_file(path)
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            head = f.read(8)
+            n = _header_length(path, head, size)
+            header = _parse_header(path, f.read(n), size)
+    except OSError as e:
+        raise CheckpointError(f"{path}: cannot read ({e.strerror or e})") from None
     return _meta_from_header(path, header)
 
 
 def load_checkpoint(path: Path, device: str | torch.device = "cpu") -> Checkpoint:
-    """Load and validate a genstudio checkpoint. Raises CheckpointError."""
+    """Load and validate a genstudio checkpoint. Raises CheckpointError.
+
+    The file is read once, so a save racing with this load gives one whole version.
+    """
     path = Path(path)
-    meta = read_meta(path)  # validates before reading the tensors
+    _check_file(path)
     try:
         data = path.read_bytes()
+    except OSError as e:
+        raise CheckpointError(f"{path}: cannot read ({e.strerror or e})") from None
+    n = _header_length(path, data[:8], len(data))
+    meta = _meta_from_header(path, _parse_header(path, data[8:8 + n], len(data)))
+    try:
         tensors = st_load_bytes(data)
-    except (OSError, SafetensorError, ValueError, RuntimeError) as e:
+    except (SafetensorError, ValueError, RuntimeError) as e:
         raise CheckpointError(f"{path}: cannot read the tensors ({e})") from None
     if str(device) != "cpu":
         tensors = {k: v.to(device) for k, v in tensors.items()}
@@ -134,32 +150,41 @@ def load_checkpoint(path: Path, device: str | torch.device = "cpu") -> Checkpoin
 
 
 _MAX_HEADER = 100 * 1024 * 1024
+_NOT_SAFETENSORS = "not a genstudio checkpoint (not a safetensors file)"
 
 
-def _read_header(path: Path) -> dict[str, Any]:
-    """Parse the safetensors header by hand: 8-byte little-endian length + JSON."""
+def _check_file(path: Path) -> None:
     if not path.exists():
         raise CheckpointError(f"{path}: no such file")
     if not path.is_file():
         raise CheckpointError(f"{path}: not a file")
-    try:
-        size = path.stat().st_size
-        with open(path, "rb") as f:
-            head = f.read(8)
-            if len(head) < 8:
-                raise CheckpointError(f"{path}: not a genstudio checkpoint (file is {size} bytes, too short)")
-            n = int.from_bytes(head, "little")
-            if n <= 0 or n > _MAX_HEADER or n + 8 > size:
-                raise CheckpointError(f"{path}: not a genstudio checkpoint (not a safetensors file)")
-            raw = f.read(n)
-    except OSError as e:
-        raise CheckpointError(f"{path}: cannot read ({e.strerror or e})") from None
+
+
+def _header_length(path: Path, head: bytes, size: int) -> int:
+    """safetensors layout: 8-byte little-endian header length, JSON header, tensor data."""
+    if len(head) < 8:
+        raise CheckpointError(f"{path}: not a genstudio checkpoint (file is {size} bytes, too short)")
+    n = int.from_bytes(head, "little")
+    if n <= 0 or n > _MAX_HEADER or n + 8 > size:
+        raise CheckpointError(f"{path}: {_NOT_SAFETENSORS}")
+    return n
+
+
+def _parse_header(path: Path, raw: bytes, size: int) -> dict[str, Any]:
+    """The JSON header, checked to describe exactly the bytes the file holds."""
     try:
         header = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise CheckpointError(f"{path}: not a genstudio checkpoint (not a safetensors file)") from None
+        raise CheckpointError(f"{path}: {_NOT_SAFETENSORS}") from None
     if not isinstance(header, dict):
-        raise CheckpointError(f"{path}: not a genstudio checkpoint (not a safetensors file)")
+        raise CheckpointError(f"{path}: {_NOT_SAFETENSORS}")
+    try:
+        end = max((int(v["data_offsets"][1]) for k, v in header.items() if k != "__metadata__"), default=0)
+    except (TypeError, KeyError, IndexError, ValueError):
+        raise CheckpointError(f"{path}: {_NOT_SAFETENSORS}") from None
+    if 8 + len(raw) + end != size:
+        raise CheckpointError(f"{path}: the checkpoint is incomplete ({size} bytes, its header describes "
+                              f"{8 + len(raw) + end}); it was cut short while being copied or written")
     return header
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 import numpy as np
 from PIL import Image, PngImagePlugin
@@ -89,14 +89,3 @@ def read_png_parameters(path: Path) -> dict[str, Any] | None:
         text = im.text.get("genstudio") if hasattr(im, "text") else None
     return json.loads(text) if text else None
 
-
-def save_images(folder: Path, images: Sequence[np.ndarray] | np.ndarray, params: Mapping[str, Any] | None = None,
-                *, stem: str = "image", start: int = 0) -> list[Path]:
-    """One PNG per image, `<stem>-0000.png`…; `params["index"]` is set per image."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for i, image in enumerate(images, start=start):
-        p = dict(params or {}, index=i) if params is not None else None
-        paths.append(save_png(folder / f"{stem}-{i:04d}.png", image, p))
-    return paths

@@ -115,7 +115,10 @@ class Run:
             raise RunError(f"{path / 'config.json'}: cannot be read ({e})") from None
         if not isinstance(config, dict) or config.get("format") != RUN_FORMAT:
             raise RunError(f"{path / 'config.json'}: not a genstudio run config")
-        if int(config.get("version", 0)) > RUN_VERSION:
+        version = config.get("version")
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise RunError(f"{path / 'config.json'}: its version {version!r} is not a number")
+        if version > RUN_VERSION:
             raise RunError(f"{path}: made by a newer genstudio (run version {config.get('version')}); update genstudio")
         for key in ("family", "family_config", "train_config", "data"):
             if key not in config:
@@ -186,11 +189,20 @@ class Run:
         return out
 
     def truncate_metrics(self, step: int) -> None:
-        """Drop records past `step` (logged after the checkpoint a resume starts from)."""
+        """Drop records past `step` (logged after the checkpoint a resume starts from) and torn lines."""
+        if not self.metrics_path.exists():
+            return
+        raw = self.metrics_path.read_text(encoding="utf-8", errors="replace")
         records = self.read_metrics()
         kept = [r for r in records if int(r.get("step", 0)) <= step]
-        if len(kept) != len(records) or (self.metrics_path.exists() and records == []):
+        torn = len(records) != len(raw.splitlines()) or (raw and not raw.endswith("\n"))
+        if len(kept) != len(records) or torn:
             atomic_write_text(self.metrics_path, "".join(json.dumps(r, sort_keys=True) + "\n" for r in kept))
+
+    def remove_stale_temp_files(self) -> None:
+        """Temp files of saves that a kill interrupted (the checkpoint they were replacing is whole)."""
+        for tmp in self.checkpoints_dir.glob(".*.tmp"):
+            tmp.unlink(missing_ok=True)
 
     def save_preview(self, frame: Frame, step: int) -> Path:
         path = self.samples_dir / f"step-{step:08d}.png"

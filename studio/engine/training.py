@@ -265,6 +265,13 @@ def precision_name(dtype: torch.dtype | None) -> str:
     return {None: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}[dtype]
 
 
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity), not the machine's count."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
 def is_out_of_memory(error: BaseException) -> bool:
     """CUDA/MPS/CPU allocation failures, which torch raises in several shapes."""
     if isinstance(error, MemoryError) or isinstance(error, getattr(torch, "OutOfMemoryError", ())):
@@ -436,10 +443,12 @@ class Trainer:
         self.threads = self._set_threads()
         data = DataInfo(image_size=self.dataset.images.shape[1], channels=self.dataset.images.shape[3],
                         label_names=tuple(self.dataset.label_names), has_captions=any(self.dataset.captions))
-        self.run = self._open_run(data)
-
+        if self.resuming:
+            self.run = self._open_run(data)
         torch.manual_seed(cfg.seed)
-        family = self.family_cls(self.family_config, data)
+        family = self.family_cls(self.family_config, data)   # refuses unsuitable data before a run folder exists
+        if not self.resuming:
+            self.run = self._open_run(data)
         # channels_last pays off on CUDA and under CPU bf16 (oneDNN); in CPU fp32 GroupNorm makes it slower.
         self.channels_last = cfg.channels_last == "on" or (
             cfg.channels_last == "auto" and family.convolutional
@@ -474,6 +483,7 @@ class Trainer:
             ckpt = self.run.load_checkpoint(device="cpu")
             self._load(ckpt.tensors, ckpt.meta, ckpt.path)
             self.run.truncate_metrics(self.step)
+            self.run.remove_stale_temp_files()
             fingerprint = self.run.config.get("dataset", {}).get("fingerprint")
             if fingerprint and fingerprint != self.dataset.fingerprint:
                 self.pending_warnings.append("the dataset changed since this run started; training continues on the new images")
@@ -492,7 +502,7 @@ class Trainer:
         if cfg.threads:
             torch.set_num_threads(max(1, cfg.threads))
         elif cfg.leave_core_for_ui and self.device.type == "cpu":
-            torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
+            torch.set_num_threads(max(1, usable_cores() - 1))
         return torch.get_num_threads()
 
     def _open_run(self, data: DataInfo) -> Run:
@@ -749,13 +759,13 @@ class Trainer:
                 if elapsed > 0:
                     rate = images_since / elapsed if rate == 0 else 0.7 * rate + 0.3 * images_since / elapsed
                 mean = {k: v / count for k, v in sums.items()}
-                yield self._progress(mean, lr, rate)
-                if now - last_log >= cfg.log_seconds or self._done():
+                if now - last_log >= cfg.log_seconds or self._done():   # log before the yield: a close loses nothing
                     self.run.log_metrics([{"kind": "train", "step": self.step, "epoch": self.epoch, "lr": lr,
                                            "images_per_sec": round(rate, 2), "seconds": round(self.train_seconds, 3),
                                            **mean}])
                     last_log = now
                 sums, count, images_since, rate_clock, last_event = {}, 0, 0, now, now
+                yield self._progress(mean, lr, rate)
 
             if len(self.val_idx) and cfg.validate_seconds and (now - last_val >= cfg.validate_seconds or self._done()):
                 yield self._validate()
@@ -814,11 +824,11 @@ class Trainer:
             return Failed(self.step, f"training diverged: losses stayed non-finite after {self.config.max_rollbacks} "
                                      f"rollbacks; lower the learning rate or use --precision fp32")
         tensors, meta = self._good_state
-        rollbacks = self.rollbacks
+        rollbacks, lr_scale = self.rollbacks, self.lr_scale
         self._zero_grads()
         self._load(tensors, meta, "the last good state")
         self.rollbacks = rollbacks
-        self.lr_scale *= 0.5
+        self.lr_scale = lr_scale * 0.5
         return TrainingWarning(self.step, f"losses were not finite for {self.config.max_bad_steps} steps in a row: "
                                           f"rolled back to step {self.step} and halved the learning rate "
                                           f"(now x{self.lr_scale:g})")

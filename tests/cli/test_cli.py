@@ -75,6 +75,12 @@ def test_train_then_sample_writes_pngs_with_parameters(image_folder, tmp_path):
     for a, b in zip(pngs, sorted(again.glob("*.png"))):
         assert np.array_equal(np.asarray(Image.open(a)), np.asarray(Image.open(b)))
 
+    # every image carries its own seed: image 3 alone, from the seed written in it
+    assert read_png_parameters(pngs[3])["seed"] == 10
+    alone = tmp_path / "alone"
+    assert run_cli("sample", str(run), "-n", "1", "--out", str(alone), "--seed", "10")[0] == 0
+    assert np.array_equal(np.asarray(Image.open(pngs[3])), np.asarray(Image.open(alone / "image-0000.png")))
+
 
 def test_existing_run_is_never_overwritten(image_folder, tmp_path):
     run = tmp_path / "run"

@@ -254,9 +254,6 @@ def test_a_failing_checkpoint_save_keeps_the_previous_one(tmp_path, monkeypatch)
     assert writes(tmp_path) == ["last.json", "last.safetensors"]
 
 
-@pytest.mark.xfail(strict=True, reason="load_checkpoint reads the header and the tensors with two separate opens: "
-                                       "a save between them gives the metadata of one version and the tensors "
-                                       "of another")
 def test_a_save_while_loading_gives_one_whole_version(tmp_path, monkeypatch):
     path = save_checkpoint(tmp_path / "last.safetensors", {"version": torch.tensor(1)}, {"step": 1})
     original = checkpoint_module.read_meta

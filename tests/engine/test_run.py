@@ -137,8 +137,6 @@ def test_open_a_config_missing_a_key(tmp_path):
         Run.open(run.path)
 
 
-@pytest.mark.xfail(strict=True, reason="Run.open does int(config['version']): a non-numeric version raises "
-                                       "ValueError/TypeError instead of RunError")
 @pytest.mark.parametrize("version", ["one", None, [1]])
 def test_open_a_config_with_a_nonsense_version(tmp_path, version):
     run = new_run(tmp_path / "run")
@@ -187,9 +185,6 @@ def test_truncate_metrics_drops_records_after_the_checkpoint(tmp_path):
     assert [p.name for p in run.path.iterdir() if p.name.endswith(".tmp")] == []
 
 
-@pytest.mark.xfail(strict=True, reason="truncate_metrics keeps a torn last line when no whole record is dropped; "
-                                       "the next log_metrics appends to that line, so the first record after a "
-                                       "resume is lost")
 def test_records_logged_after_a_torn_line_are_kept(tmp_path):
     run = new_run(tmp_path / "run")
     run.log_metrics(records(1, 2))
@@ -231,9 +226,6 @@ def test_latest_checkpoint_falls_back_when_last_is_garbage(tmp_path):
         run.load_checkpoint()
 
 
-@pytest.mark.xfail(strict=True, reason="latest_checkpoint only reads the header (read_meta), which does not check that "
-                                       "the file is as long as the header says: a `last` cut short after its "
-                                       "header is chosen and then fails to load")
 def test_latest_checkpoint_falls_back_when_last_is_cut_short(tmp_path):
     run = new_run(tmp_path / "run")
     for step in (1, 2):

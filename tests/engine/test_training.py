@@ -382,8 +382,6 @@ def test_a_few_non_finite_steps_are_skipped_then_rolled_back_with_a_lower_lr(tmp
                if v.is_floating_point() and not k.startswith("extra."))
 
 
-@pytest.mark.xfail(strict=True, reason="_rollback: self._load() resets lr_scale to the saved state's value before "
-                                       "halving it, so rollbacks to the same state never go below x0.5")
 def test_repeated_rollbacks_keep_halving_the_lr(tmp_path, monkeypatch):
     nan_on_calls(monkeypatch, lambda call: call > 2)
     t = trainer(tmp_path / "run", steps=20, max_bad_steps=2, max_rollbacks=3)
@@ -558,9 +556,6 @@ def test_leave_core_for_ui_sets_threads(tmp_path, restore_threads):
     assert started.threads == 1 == torch.get_num_threads()
 
 
-@pytest.mark.xfail(strict=True, reason="_set_threads uses os.cpu_count(), the machine's cores, not the cores this "
-                                       "process may use (os.sched_getaffinity): in a container or under taskset it "
-                                       "oversubscribes and leaves no core to the UI")
 @pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="no CPU affinity on this platform")
 def test_leave_core_for_ui_counts_the_cores_this_process_may_use(tmp_path, monkeypatch, restore_threads):
     monkeypatch.setattr(os, "cpu_count", lambda: 64)
@@ -592,9 +587,6 @@ def test_resume_needs_a_run_with_a_checkpoint(tmp_path):
         drain(Trainer.resume(tmp_path / "empty-run", synthetic_dataset()).run())
 
 
-@pytest.mark.xfail(strict=True, reason="Trainer._setup creates the run folder (_open_run) before it builds the family, "
-                                       "so a config the family refuses leaves a run folder with no checkpoint behind, "
-                                       "and a retry into the same folder fails with 'already holds a run'")
 def test_a_family_that_refuses_the_data_leaves_no_run_folder(tmp_path):
     odd = synthetic_dataset(size=12)                                  # the VAE needs a power of two
     with pytest.raises(TrainingError, match="power-of-two"):

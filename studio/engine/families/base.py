@@ -319,6 +319,16 @@ def from_uint8_images(images: np.ndarray, device: torch.device | str = "cpu") ->
     return x.permute(0, 3, 1, 2).float().div(127.5).sub(1.0)
 
 
+def seeded_normal(n: int, shape: tuple[int, ...], seed: int, device: torch.device | str = "cpu") -> torch.Tensor:
+    """(n, *shape) standard normal noise where image i is drawn from seed + i.
+
+    Drawn on the CPU, so the same seed gives the same images on every device, and
+    image i of a batch can be regenerated alone with seed + i.
+    """
+    noise = [torch.randn(shape, generator=torch.Generator().manual_seed(int(seed) + i)) for i in range(n)]
+    return torch.stack(noise).to(device) if noise else torch.zeros((0, *shape), device=device)
+
+
 # -- registry ------------------------------------------------------------------------
 _REGISTRY: dict[str, type[Family]] = {}
 

@@ -21,7 +21,7 @@ from torch import nn
 
 from studio.engine.families.base import (
     ENCODE, LATENT, Batch, ConfigError, DataInfo, Family, FamilyConfig, Frame,
-    LatentDirection, SampleOption, StepContext, from_uint8_images, register, to_uint8_images,
+    LatentDirection, SampleOption, StepContext, from_uint8_images, register, seeded_normal, to_uint8_images,
 )
 from studio.engine.nn import Downsample, ResBlock, Upsample, group_norm, level_channels
 
@@ -165,8 +165,8 @@ class VAE(Family):
             z = mean + torch.randn_like(mean) * (0.5 * logvar).exp()   # reparameterisation
             recon = self.decoder(z)
         out = self._losses(x, mean, logvar, recon, beta)
-        ctx.optimize("main", out["loss"])
-        self.kl_per_dim.lerp_(out["kl_dims"].detach(), 0.01)
+        if ctx.optimize("main", out["loss"]):   # a skipped (non-finite) step must not reach the running KL
+            self.kl_per_dim.lerp_(out["kl_dims"].detach(), 0.01)
         return {"loss": out["loss"].item(), "recon_mse": out["recon_mse"].item(),  # .item(): GPU sync
                 "kl": out["kl"].item(), "beta": beta}
 
@@ -190,8 +190,7 @@ class VAE(Family):
         return encoder, decoder
 
     def _noise(self, n: int, seed: int) -> torch.Tensor:
-        g = torch.Generator().manual_seed(int(seed))   # on the CPU: same images on every device
-        return torch.randn(n, self.config.latent_dim, generator=g).to(self.device)
+        return seeded_normal(n, (self.config.latent_dim,), seed, self.device)   # image i from seed + i
 
     @torch.inference_mode()
     def sample(self, n: int, *, seed: int, prompt: str | None = None, temperature: float = 1.0, **options) -> Iterator[Frame]:
