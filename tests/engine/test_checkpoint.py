@@ -18,6 +18,7 @@ import torch
 from safetensors.torch import save as st_save_bytes
 from safetensors.torch import save_file
 
+from synthetic import synthetic_dataset
 from studio.engine import checkpoint as checkpoint_module
 from studio.engine.checkpoint import (
     FORMAT, META_KEY, VERSION, CheckpointError, atomic_write_bytes, atomic_write_text, load_checkpoint,
@@ -374,19 +375,6 @@ def test_sigkill_while_saving_leaves_a_whole_checkpoint(tmp_path):
         for proc in procs:
             _kill(proc)
 
-
-def synthetic_dataset(n=32, size=8, channels=3, seed=0):
-    """Blocky random images as an ImageDataset (no files)."""
-    import numpy as np
-    from studio.engine.data import DatasetReport, ImageDataset
-
-    rng = np.random.default_rng(seed)
-    coarse = rng.integers(0, 256, size=(n, size // 4, size // 4, channels), dtype=np.uint8)
-    images = np.ascontiguousarray(coarse.repeat(4, axis=1).repeat(4, axis=2))
-    report = DatasetReport(root="synthetic", found=n, loaded=n, skipped=(), labels=(), label_counts={},
-                           captioned=0, caption_source="none", channels=channels, size=size)
-    return ImageDataset(images=images, labels=None, captions=("",) * n, files=tuple(f"{i}.png" for i in range(n)),
-                        report=report, fingerprint=f"synthetic-{n}-{size}-{channels}-{seed}")
 
 
 TRAINER = """

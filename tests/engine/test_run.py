@@ -7,23 +7,13 @@ import numpy as np
 import pytest
 import torch
 
+from synthetic import synthetic_dataset
 from studio.engine.checkpoint import CheckpointError, load_checkpoint
-from studio.engine.data import DatasetReport, ImageDataset
 from studio.engine.families.base import DataInfo
 from studio.engine.families.vae import VAEConfig
 from studio.engine.run import RUN_FORMAT, RUN_VERSION, Run, RunError, load_module_weights
 from studio.engine.training import TrainConfig, Trainer
 
-
-def synthetic_dataset(n=32, size=8, channels=3, seed=0) -> ImageDataset:
-    """Blocky random images as an ImageDataset (no files)."""
-    rng = np.random.default_rng(seed)
-    coarse = rng.integers(0, 256, size=(n, size // 4, size // 4, channels), dtype=np.uint8)
-    images = np.ascontiguousarray(coarse.repeat(4, axis=1).repeat(4, axis=2))
-    report = DatasetReport(root="synthetic", found=n, loaded=n, skipped=(), labels=(), label_counts={},
-                           captioned=0, caption_source="none", channels=channels, size=size)
-    return ImageDataset(images=images, labels=None, captions=("",) * n, files=tuple(f"{i}.png" for i in range(n)),
-                        report=report, fingerprint=f"synthetic-{n}-{size}-{channels}-{seed}")
 
 
 def new_run(path) -> Run:

@@ -11,8 +11,8 @@ import torch
 from PIL import Image
 from torch import nn
 
+from synthetic import synthetic_dataset as _synthetic
 from studio.engine.checkpoint import load_checkpoint
-from studio.engine.data import DatasetReport, ImageDataset
 from studio.engine.families.base import ConfigError, DataInfo
 from studio.engine.families.vae import VAE, VAEConfig
 from studio.engine.run import Run, RunError
@@ -23,19 +23,12 @@ from studio.engine.training import (
 
 NAN_LOSSES = {"loss": float("nan"), "recon_mse": float("nan"), "kl": float("nan"), "beta": 0.0}
 
-
-def synthetic_dataset(n=40, size=8, channels=3, seed=0) -> ImageDataset:
-    """Blocky random images as an ImageDataset (no files); 40 images hold out 2."""
-    rng = np.random.default_rng(seed)
-    coarse = rng.integers(0, 256, size=(n, size // 4, size // 4, channels), dtype=np.uint8)
-    images = np.ascontiguousarray(coarse.repeat(4, axis=1).repeat(4, axis=2))
-    report = DatasetReport(root="synthetic", found=n, loaded=n, skipped=(), labels=(), label_counts={},
-                           captioned=0, caption_source="none", channels=channels, size=size)
-    return ImageDataset(images=images, labels=None, captions=("",) * n, files=tuple(f"{i}.png" for i in range(n)),
-                        report=report, fingerprint=f"synthetic-{n}-{size}-{channels}-{seed}")
-
-
 FAMILY = VAEConfig.from_preset("tiny", latent_dim=4, kl_warmup_steps=4)
+
+
+def synthetic_dataset(n=40, **kwargs):
+    """40 images, so the Trainer holds out 2 for validation."""
+    return _synthetic(n=n, **kwargs)
 
 
 def config(**changes) -> TrainConfig:

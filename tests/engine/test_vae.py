@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from studio.engine.data import DatasetReport, ImageDataset, load_dataset
+from synthetic import synthetic_dataset
+from studio.engine.data import load_dataset
 from studio.engine.families.base import (
     ENCODE, LATENT, Batch, ConfigError, DataInfo, Frame, LatentDirection, get_family,
 )
@@ -18,16 +19,6 @@ from studio.engine.training import TrainConfig, Trainer, _Context
 
 TINY = VAEConfig.from_preset("tiny", latent_dim=4)
 
-
-def synthetic_dataset(n=32, size=8, channels=3, seed=0) -> ImageDataset:
-    """Blocky random images as an ImageDataset (no files)."""
-    rng = np.random.default_rng(seed)
-    coarse = rng.integers(0, 256, size=(n, size // 4, size // 4, channels), dtype=np.uint8)
-    images = np.ascontiguousarray(coarse.repeat(4, axis=1).repeat(4, axis=2))
-    report = DatasetReport(root="synthetic", found=n, loaded=n, skipped=(), labels=(), label_counts={},
-                           captioned=0, caption_source="none", channels=channels, size=size)
-    return ImageDataset(images=images, labels=None, captions=("",) * n, files=tuple(f"{i}.png" for i in range(n)),
-                        report=report, fingerprint=f"synthetic-{n}-{size}-{channels}-{seed}")
 
 
 def make_vae(size=8, channels=3, config=TINY, seed=0) -> VAE:
