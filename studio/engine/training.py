@@ -37,6 +37,7 @@ from torch import nn
 from studio.engine.data import ImageDataset
 from studio.engine.families.base import Batch, ConfigError, DataInfo, Family, FamilyConfig, Frame, get_family
 from studio.engine.run import Run, RunError, load_module_weights
+from studio.engine.text import build_vocabulary
 
 
 class TrainingError(Exception):
@@ -442,9 +443,11 @@ class Trainer:
         self.dtype, precision_reason = choose_precision(self.device, cfg.precision)
         self.threads = self._set_threads()
         data = DataInfo(image_size=self.dataset.images.shape[1], channels=self.dataset.images.shape[3],
-                        label_names=tuple(self.dataset.label_names), has_captions=any(self.dataset.captions))
+                        label_names=tuple(self.dataset.label_names), has_captions=any(self.dataset.captions),
+                        vocabulary=build_vocabulary([*self.dataset.captions, *self.dataset.label_names]))
         if self.resuming:
             self.run = self._open_run(data)
+            data = self.run.data_info   # the model was built with the saved labels and vocabulary
         torch.manual_seed(cfg.seed)
         family = self.family_cls(self.family_config, data)   # refuses unsuitable data before a run folder exists
         if not self.resuming:

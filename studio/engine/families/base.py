@@ -101,6 +101,7 @@ class DataInfo:
     channels: int
     label_names: tuple[str, ...] = ()
     has_captions: bool = False
+    vocabulary: tuple[str, ...] = ()   # words of the captions and label names (engine/text.py), for prompts
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -112,6 +113,7 @@ class DataInfo:
             channels=int(values["channels"]),
             label_names=tuple(values.get("label_names", ())),
             has_captions=bool(values.get("has_captions", False)),
+            vocabulary=tuple(values.get("vocabulary", ())),
         )
 
 
