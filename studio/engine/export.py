@@ -89,3 +89,55 @@ def read_png_parameters(path: Path) -> dict[str, Any] | None:
         text = im.text.get("genstudio") if hasattr(im, "text") else None
     return json.loads(text) if text else None
 
+
+
+# -- animations and safe file names --------------------------------------------------------------
+_ANIMATION_FORMATS = {".gif": "GIF", ".png": "PNG", ".apng": "PNG"}
+
+
+def animation_bytes(frames, params: Mapping[str, Any] | None = None, fps: float = 10.0, fmt: str = "GIF") -> bytes:
+    """Frames ((H, W, C) uint8, all one size) as an animated GIF or APNG that loops forever.
+
+    The APNG carries the same `parameters` and `genstudio` chunks as save_png; the GIF
+    carries the genstudio JSON as its comment. The last frame is held a second longer.
+    """
+    frames = [np.asarray(f) for f in frames]
+    if not frames:
+        raise ValueError("an animation needs at least one frame")
+    if len({f.shape for f in frames}) > 1:
+        raise ValueError(f"animation frames differ in size: {sorted({f.shape for f in frames})}")
+    pictures = [to_pil(f) for f in frames]
+    step_ms = max(20, int(round(1000.0 / max(fps, 0.1))))
+    durations = [step_ms] * (len(pictures) - 1) + [step_ms + 1000]
+    extra: dict[str, Any] = {}
+    if params is not None and fmt == "PNG":
+        info = PngImagePlugin.PngInfo()
+        info.add_text("parameters", a1111_parameters(params))
+        info.add_text("genstudio", json.dumps(dict(params), sort_keys=True, default=str))
+        extra["pnginfo"] = info
+    elif params is not None:
+        extra["comment"] = json.dumps(dict(params), sort_keys=True, default=str).encode("utf-8")
+    buf = io.BytesIO()
+    pictures[0].save(buf, format=fmt, save_all=True, append_images=pictures[1:], duration=durations, loop=0, **extra)
+    return buf.getvalue()
+
+
+def save_animation(path: Path, frames, params: Mapping[str, Any] | None = None, fps: float = 10.0) -> Path:
+    """Write frames as an animated GIF (`.gif`) or APNG (`.png`, `.apng`), atomically."""
+    path = Path(path)
+    fmt = _ANIMATION_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise ValueError(f"{path.name}: an animation is saved as .gif, .png or .apng, not {path.suffix or 'no extension'}")
+    atomic_write_bytes(path, animation_bytes(frames, params, fps, fmt))
+    return path
+
+
+def free_path(path: Path) -> Path:
+    """`path` if nothing is there yet, else the first free `stem-2.ext`, `stem-3.ext`, ... beside it."""
+    path = Path(path)
+    n = 2
+    candidate = path
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        n += 1
+    return candidate
