@@ -42,7 +42,7 @@ def test_create_makes_the_folder_layout(tmp_path):
     config = json.loads(run.config_path.read_text())
     assert config["format"] == RUN_FORMAT and config["version"] == RUN_VERSION
     assert config["family"] == "vae" and config["data"] == {"image_size": 8, "channels": 3, "label_names": [],
-                                                             "has_captions": False}
+                                                             "has_captions": False, "vocabulary": []}
     assert set(config["versions"]) == {"genstudio", "torch", "python"}
     assert Run.is_run(run.path)
     assert run.latest_checkpoint() is None and run.checkpoints() == []
