@@ -288,6 +288,11 @@ class Family:
     def sample(self, n: int, *, seed: int, prompt: str | None = None, **options) -> Iterator[Frame]:
         raise NotImplementedError
 
+    def prompt_warnings(self, prompt: str) -> list[str]:
+        """What to tell the user about a prompt before sampling (e.g. words the
+        model never saw); empty when all is well. Never raises for any text."""
+        return []
+
     # -- by capability -------------------------------------------------------------
     @property
     def latent_shape(self) -> tuple[int, ...]:
