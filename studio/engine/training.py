@@ -313,6 +313,9 @@ def lr_factor(step: int, total: int | None, warmup: int, min_ratio: float, fract
     return min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * fraction))
 
 
+WARN_EVERY_STEPS = 500   # a family's repeated warning is passed on at most once per this many steps
+
+
 class _Context:
     """The StepContext handed to Family.train_step."""
 
@@ -324,11 +327,19 @@ class _Context:
         self.step = 0
         self.skipped = False
         self.scaler = torch.amp.GradScaler("cuda") if dtype == torch.float16 and device.type == "cuda" else None
+        self.warnings: list[str] = []          # from train_step, for the Trainer to yield
+        self._warned_at: dict[str, int] = {}   # message -> step it was last passed on
 
     def autocast(self):
         if self.dtype is None:
             return nullcontext()
         return torch.autocast(self.device.type, dtype=self.dtype)
+
+    def warn(self, message: str, every: int = WARN_EVERY_STEPS) -> None:
+        last = self._warned_at.get(message)
+        if last is None or self.step - last >= every:
+            self._warned_at[message] = self.step
+            self.warnings.append(message)
 
     def optimize(self, name: str, loss: torch.Tensor) -> bool:
         opt = self.optimizers[name]
@@ -736,6 +747,8 @@ class Trainer:
             losses = self._family.train_step(batch, self.ctx)
             t1 = time.monotonic()
             self.train_seconds += t1 - t0
+            while self.ctx.warnings:            # from ctx.warn in train_step (deduplicated there)
+                yield TrainingWarning(self.step, self.ctx.warnings.pop(0))
             if self.ctx.skipped or not all(math.isfinite(v) for v in losses.values()):
                 bad_steps += 1
                 if bad_steps >= cfg.max_bad_steps:

@@ -195,6 +195,13 @@ class StepContext(Protocol):
         not finite; the Trainer counts such skipped steps.
         """
 
+    def warn(self, message: str) -> None:
+        """Tell the user something is going wrong (e.g. a GAN's mode collapse).
+
+        The Trainer yields it as a TrainingWarning; the same message at most
+        once every few hundred steps, so a family may call this every step.
+        """
+
 
 class Family:
     """Base class of every model family. Subclasses set the ClassVars."""
