@@ -1,679 +1,294 @@
-"""The main window: model families on the left, the dataset in the middle, drop a folder anywhere.
+"""The main window: the steps Data → Model → Train → Explore → Gallery, a training toolbar, drop anywhere.
 
-The two panels live here until the full app splits them into `studio/ui/panels/`.
-Engine work (importing the families, which imports torch; loading a dataset)
-runs in `Job`s (workers.py); the panels only react to their signals.
+A rail on the left lists the steps, each with a line of where it stands; the
+page on the right is the step's panel. The toolbar's Train / Pause / Stop /
+Save now / Sample now (Ctrl+T or Space, Ctrl+., Ctrl+S, Ctrl+R) work from every
+page, so a user can pause training from Explore and sample while paused.
+
+The window wires panels together through their signals and does no engine
+work itself: importing the families (which imports torch), listing devices,
+loading datasets, opening runs, measuring the training speed and training
+all run in `Job`s (workers.py). Explore and Gallery import torch themselves,
+so they are built once the families job has imported it: the window shows
+before torch loads.
 """
 from __future__ import annotations
 
-import html
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QColor, QKeySequence, QPainter, QPalette, QPen
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QKeySequence, QPalette
 from PySide6.QtWidgets import (
-    QAbstractButton, QAbstractItemView, QButtonGroup, QFileDialog, QFrame, QHBoxLayout, QHeaderView,
-    QLabel, QMainWindow, QMessageBox, QProgressBar, QPushButton, QScrollArea, QSizePolicy, QSplitter,
-    QStackedWidget, QStyle, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QSizePolicy,
+    QSplitter, QStackedWidget, QStyle, QToolBar, QVBoxLayout, QWidget,
 )
 
 import studio
-from studio.engine.data import DatasetError, ImageDataset, load_dataset
-from studio.engine.demo import DEMOS
+from studio.engine.data import ImageDataset
 from studio.ui.app import ui_settings
-from studio.ui.widgets.image_grid import ImageGrid
+from studio.ui.panels.dataset import CLOSE_TIMEOUT_S, DatasetPanel
+from studio.ui.panels.family import FamilyCard, FamilyInfo, FamilyPanel, read_families
+from studio.ui.panels.preview import PreviewPanel
+from studio.ui.panels.training import IMAGE_SIZES, TrainingPanel, describe_estimate, measure_speed, read_devices
+from studio.ui.widgets.styling import make_heading
 from studio.ui.workers import Job, stop_all
+
+__all__ = ["MainWindow", "FamilyCard", "FamilyInfo"]
 
 log = logging.getLogger(__name__)
 
-MOSAIC_IMAGES = 64
-_CLOSE_TIMEOUT_S = 15.0     # importing torch cannot be interrupted; a load stops within ~50 ms
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("MainWindow", text)
-
-
-def _capability_words() -> dict[str, tuple[str, str]]:
-    """capability -> (chip text, tooltip)."""
-    return {
-        "latent": (_tr("latent space"), _tr("Has a latent space you can move through with sliders")),
-        "encode": (_tr("encodes images"), _tr("Turns your own images into latents and back")),
-        "prompt": (_tr("text prompts"), _tr("Generates from a text prompt (needs captions)")),
-        "progressive": (_tr("step by step"), _tr("Shows its images forming, step by step")),
-        "likelihood": (_tr("likelihood"), _tr("Measures how likely an image is (bits per dimension)")),
-    }
-
-
-# --- families -----------------------------------------------------------------------------------
+DATA, MODEL, TRAIN, EXPLORE, GALLERY = range(5)
+SPEED_DELAY_MS = 800          # measure the training speed once the settings have been still this long
 
 
 @dataclass(frozen=True)
-class FamilyInfo:
-    """What the picker shows about a family: plain data, safe to hand across threads."""
+class RunInfo:
+    """What the window needs to know about a run folder it opens (plain data, from a worker)."""
 
-    name: str
-    title: str
-    summary: str
-    description: str
-    capabilities: tuple[str, ...]
-
-
-def read_families() -> tuple[FamilyInfo, ...]:
-    """Import the family registry (and with it torch) and describe each family. Runs in a worker."""
-    from studio.engine.families import all_families
-
-    return tuple(
-        FamilyInfo(f.name, f.title, f.summary, f.description, tuple(sorted(f.capabilities)))
-        for f in all_families()
-    )
+    path: str
+    family: str
+    image_size: int
+    channels: int
+    step: int
+    dataset_source: str | None
+    checkpoint: str
 
 
-def _mix(a: QColor, b: QColor, t: float) -> QColor:
-    return QColor.fromRgbF(*(x + (y - x) * t for x, y in zip(a.getRgbF()[:3], b.getRgbF()[:3])))
+def open_run(path: str):
+    """Read a run folder and load its trained model (EMA weights). Runs in a worker: (RunInfo, family)."""
+    from studio.engine.run import Run
+    from studio.ui.panels.training import file_hash
+
+    run = Run.open(Path(path))
+    family, checkpoint = run.load_family()
+    data = run.data_info
+    info = RunInfo(str(run.path), run.family_name, data.image_size, data.channels,
+                   int(checkpoint.meta.get("step", 0)), run.config.get("dataset", {}).get("source"),
+                   str(checkpoint.path))
+    provenance = {"family": run.family_name, "model": run.path.name, "run": str(run.path),
+                  "checkpoint": str(checkpoint.path), "checkpoint_hash": file_hash(str(checkpoint.path)),
+                  "checkpoint_step": info.step}
+    return info, family, provenance
 
 
-class FamilyCard(QAbstractButton):
-    """One family: title, description, capability chips. Checkable; drawn with palette colours only."""
+class Placeholder(QWidget):
+    """A page whose panel is not there yet: a title and a line saying why."""
 
-    def __init__(self, info: FamilyInfo, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.info = info
-        self.setCheckable(True)
-        self.setObjectName(f"familyCard_{info.name}")
-        self.setAccessibleName(info.title)
-        self.setAccessibleDescription(info.description)
-        self.setToolTip(info.summary)
-        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
-        policy.setHeightForWidth(True)          # the description wraps: narrower is taller
-        self.setSizePolicy(policy)
-        self.setAttribute(Qt.WidgetAttribute.WA_Hover)
-
-        title = QLabel(info.title)
-        font = title.font()
-        font.setBold(True)
-        font.setPointSizeF(font.pointSizeF() * 1.1)
-        title.setFont(font)
-        description = QLabel(info.description)
-        description.setWordWrap(True)
-        chips = QHBoxLayout()
-        chips.setSpacing(4)
-        words = _capability_words()
-        for capability in info.capabilities:
-            text, tip = words.get(capability, (capability, ""))
-            chip = QLabel(text)
-            chip.setObjectName("capabilityChip")
-            chip.setToolTip(tip)
-            chip.setStyleSheet(
-                "QLabel#capabilityChip { border: 1px solid palette(mid); border-radius: 8px;"
-                " padding: 0px 6px; background: palette(button); color: palette(button-text); }"
-            )
-            chips.addWidget(chip)
-        chips.addStretch(1)
-
+    def __init__(self, title: str, text: str, name: str):
+        super().__init__()
+        self.setObjectName(name)
+        heading = make_heading(QLabel(title))
+        self.label = QLabel(text)
+        self.label.setWordWrap(True)
+        self.label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 10, 12, 10)
-        layout.setSpacing(6)
-        layout.addWidget(title)
-        layout.addWidget(description)
-        layout.addLayout(chips)
-        for child in (title, description):
-            child.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-
-    def paintEvent(self, event) -> None:
-        palette = self.palette()
-        base, accent = palette.color(QPalette.ColorRole.Base), palette.color(QPalette.ColorRole.Highlight)
-        if self.isChecked():
-            fill, border, width = _mix(base, accent, 0.18), accent, 2.0
-        else:
-            hovered = self.underMouse() and self.isEnabled()
-            fill = _mix(base, accent, 0.06) if hovered else base
-            border, width = palette.color(QPalette.ColorRole.Mid), 1.0
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QPen(border, width))
-        painter.setBrush(fill)
-        inset = width / 2 + 0.5
-        painter.drawRoundedRect(self.rect().toRectF().adjusted(inset, inset, -inset, -inset), 6, 6)
-        if self.hasFocus():
-            painter.setPen(QPen(accent, 1.0, Qt.PenStyle.DashLine))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRoundedRect(self.rect().toRectF().adjusted(4, 4, -4, -4), 4, 4)
-
-
-class FamilyPanel(QWidget):
-    """The model families as selectable cards. The choice is remembered."""
-
-    family_changed = Signal(str)        # the selected family's name
-
-    def __init__(self, settings: QSettings, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("familyPanel")
-        self._settings = settings
-        self._cards: dict[str, FamilyCard] = {}
-        self._loaded = False
-        self._group = QButtonGroup(self)
-        self._group.setExclusive(True)
-        self._group.buttonToggled.connect(self._on_card_toggled)
-
-        heading = QLabel(self.tr("Model family"))
-        heading.setObjectName("familyHeading")
-        _make_heading(heading)
-        self._message = QLabel(self.tr("Loading model families…"))
-        self._message.setObjectName("familyMessage")
-        self._message.setWordWrap(True)
-        self._message.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-
-        self._list = QWidget()
-        self._list.setObjectName("familyList")
-        self._list_layout = QVBoxLayout(self._list)
-        self._list_layout.setContentsMargins(0, 0, 4, 0)
-        self._list_layout.setSpacing(8)
-        self._list_layout.addWidget(self._message)
-        self._list_layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setObjectName("familyScroll")
-        scroll.setAccessibleName(self.tr("Model families"))
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(self._list)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(10, 10, 6, 10)
+        layout.setContentsMargins(10, 10, 10, 10)
         layout.addWidget(heading)
-        layout.addWidget(scroll, 1)
-        self.setMinimumWidth(240)
-
-    @property
-    def loaded(self) -> bool:
-        """True once the registry answered (with families, none, or an error)."""
-        return self._loaded
-
-    def cards(self) -> list[FamilyCard]:
-        return list(self._cards.values())
-
-    def selected_family(self) -> str | None:
-        card = self._group.checkedButton()
-        return card.info.name if card else None
-
-    def select_family(self, name: str) -> None:
-        if name in self._cards:
-            self._cards[name].setChecked(True)
-
-    @Slot(object)
-    def set_families(self, families: tuple[FamilyInfo, ...]) -> None:
-        for card in self._cards.values():
-            self._group.removeButton(card)
-            card.deleteLater()
-        self._cards.clear()
-        self._loaded = True
-        if not families:
-            self._show_message(self.tr("No model families are installed yet. "
-                                       "Each family is a module in studio/engine/families/."))
-            return
-        self._message.hide()
-        for i, info in enumerate(families):
-            card = FamilyCard(info)
-            self._cards[info.name] = card
-            self._group.addButton(card)
-            self._list_layout.insertWidget(i, card)
-        saved = self._settings.value("family/selected", "", type=str)
-        self.select_family(saved if saved in self._cards else families[0].name)
-
-    @Slot(str)
-    def show_error(self, message: str) -> None:
-        self._loaded = True
-        self._show_message(self.tr("The model families could not be loaded: {0}").format(message))
-
-    def _show_message(self, text: str) -> None:
-        self._message.setText(text)
-        self._message.show()
-
-    @Slot(QAbstractButton, bool)
-    def _on_card_toggled(self, card: QAbstractButton, checked: bool) -> None:
-        if checked:
-            self._settings.setValue("family/selected", card.info.name)
-            self.family_changed.emit(card.info.name)
-
-
-# --- dataset ------------------------------------------------------------------------------------
-
-
-def _make_heading(label: QLabel) -> None:
-    font = label.font()
-    font.setBold(True)
-    font.setPointSizeF(font.pointSizeF() * 1.25)
-    label.setFont(font)
-
-
-def _small_heading(text: str, name: str) -> QLabel:
-    label = QLabel(text)
-    label.setObjectName(name)
-    font = label.font()
-    font.setBold(True)
-    label.setFont(font)
-    return label
-
-
-class DropZone(QFrame):
-    """The empty state: a dashed frame that says what to drop; lit up while a drag is over the window."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("dropZone")
-        self._active = False
-        title = QLabel(self.tr("Drop a folder of images here"))
-        title.setObjectName("dropZoneTitle")
-        _make_heading(title)
-        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        hint = QLabel(self.tr(
-            "…or anywhere on this window, or use File ▸ Open dataset…, or try a demo set above.\n"
-            "Sub-folders become labels; a .txt beside an image or a metadata.jsonl gives captions.\n"
-            "Broken, unusual or junk files are skipped and listed here with the reason."
-        ))
-        hint.setObjectName("dropZoneHint")
-        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        hint.setWordWrap(True)
-        hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 24, 24, 24)
+        layout.addWidget(self.label)
         layout.addStretch(1)
-        layout.addWidget(title)
-        layout.addWidget(hint)
-        layout.addStretch(1)
-
-    def set_active(self, active: bool) -> None:
-        self._active = active
-        self.update()
-
-    def paintEvent(self, event) -> None:
-        palette = self.palette()
-        role = QPalette.ColorRole.Highlight if self._active else QPalette.ColorRole.Mid
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QPen(palette.color(role), 2.0, Qt.PenStyle.DashLine))
-        base = palette.color(QPalette.ColorRole.Base)
-        painter.setBrush(_mix(base, palette.color(QPalette.ColorRole.Highlight), 0.12) if self._active else base)
-        painter.drawRoundedRect(self.rect().toRectF().adjusted(2, 2, -2, -2), 10, 10)
-
-
-class DatasetPanel(QWidget):
-    """Load a dataset (folder, image, demo) in the background and show what was found: the dataset doctor."""
-
-    load_started = Signal(str)          # the source
-    dataset_loaded = Signal(object)     # the ImageDataset
-    load_failed = Signal(str)           # a readable line
-    load_cancelled = Signal()
-
-    def __init__(self, image_size: int = 32, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("datasetPanel")
-        self.image_size = image_size
-        self.dataset: ImageDataset | None = None
-        self.source: str | None = None
-        self.problem: str | None = None     # the last load's readable error line, None after a success
-        self._job: Job | None = None
-        self._old_jobs: list[Job] = []
-
-        heading = QLabel(self.tr("Dataset"))
-        heading.setObjectName("datasetHeading")
-        _make_heading(heading)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 10, 10, 10)
-        layout.addWidget(heading)
-        layout.addLayout(self._build_sources())
-        layout.addLayout(self._build_progress())
-        layout.addWidget(self._build_message())
-        self._pages = QStackedWidget()
-        self._pages.setObjectName("datasetPages")
-        self.drop_zone = DropZone()
-        self._pages.addWidget(self.drop_zone)
-        self._pages.addWidget(self._build_results())
-        layout.addWidget(self._pages, 1)
-
-    # --- building ---
-
-    def _build_sources(self) -> QHBoxLayout:
-        row = QHBoxLayout()
-        self.open_button = QPushButton(self.tr("Open folder…"))
-        self.open_button.setObjectName("openFolderButton")
-        self.open_button.setAccessibleName(self.tr("Open a folder of images"))
-        self.open_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_DirOpenIcon))
-        row.addWidget(self.open_button)
-        row.addSpacing(12)
-        demos = QLabel(self.tr("Demo sets:"))
-        demos.setObjectName("demoLabel")
-        row.addWidget(demos)
-        self.demo_buttons: dict[str, QPushButton] = {}
-        for name, description in DEMOS.items():
-            button = QPushButton(name.capitalize())
-            button.setObjectName(f"demoButton_{name}")
-            button.setAccessibleName(self.tr("Load the {0} demo set").format(name))
-            button.setAccessibleDescription(description)
-            button.setToolTip(description)
-            button.clicked.connect(self._on_demo_button_clicked)
-            button.setProperty("demo", name)
-            self.demo_buttons[name] = button
-            row.addWidget(button)
-        row.addStretch(1)
-        return row
-
-    def _build_progress(self) -> QHBoxLayout:
-        row = QHBoxLayout()
-        self.progress_label = QLabel()
-        self.progress_label.setObjectName("loadProgressLabel")
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setObjectName("loadProgressBar")
-        self.progress_bar.setAccessibleName(self.tr("Dataset loading progress"))
-        self.progress_bar.setTextVisible(False)
-        self.cancel_button = QPushButton(self.tr("Cancel"))
-        self.cancel_button.setObjectName("cancelLoadButton")
-        self.cancel_button.setAccessibleName(self.tr("Cancel loading the dataset"))
-        self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
-        row.addWidget(self.progress_label)
-        row.addWidget(self.progress_bar, 1)
-        row.addWidget(self.cancel_button)
-        self._progress_widgets = (self.progress_label, self.progress_bar, self.cancel_button)
-        self._set_progress_visible(False)
-        return row
-
-    def _build_message(self) -> QFrame:
-        self.message_frame = QFrame()
-        self.message_frame.setObjectName("datasetMessageFrame")
-        self.message_frame.setFrameShape(QFrame.Shape.StyledPanel)
-        icon = QLabel()
-        size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
-        icon.setPixmap(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning).pixmap(size, size))
-        icon.setAlignment(Qt.AlignmentFlag.AlignTop)
-        self.message_label = QLabel()
-        self.message_label.setObjectName("datasetMessage")
-        self.message_label.setAccessibleName(self.tr("Dataset problem"))
-        self.message_label.setWordWrap(True)
-        self.message_label.setTextFormat(Qt.TextFormat.RichText)
-        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        row = QHBoxLayout(self.message_frame)
-        row.addWidget(icon)
-        row.addWidget(self.message_label, 1)
-        self.message_frame.hide()
-        return self.message_frame
-
-    def _build_results(self) -> QWidget:
-        self.grid_heading = _small_heading("", "mosaicHeading")
-        self.image_grid = ImageGrid(columns=8)
-        self.image_grid.setObjectName("datasetMosaic")
-        self.image_grid.setAccessibleName(self.tr("The first images of the dataset"))
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.grid_heading)
-        left_layout.addWidget(self.image_grid, 1)
-
-        self.summary_label = self._text_label("datasetSummary", self.tr("Dataset summary"))
-        self.labels_label = self._text_label("datasetLabels", self.tr("Labels"))
-        self.captions_label = self._text_label("datasetCaptions", self.tr("Captions"))
-        self.skipped_heading = _small_heading("", "skippedHeading")
-        self.skipped_table = QTableWidget(0, 2)
-        self.skipped_table.setObjectName("skippedTable")
-        self.skipped_table.setAccessibleName(self.tr("Skipped files and why"))
-        self.skipped_table.setHorizontalHeaderLabels([self.tr("File"), self.tr("Reason")])
-        self.skipped_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.skipped_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.skipped_table.setAlternatingRowColors(True)
-        self.skipped_table.verticalHeader().hide()
-        header = self.skipped_table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        self.skipped_table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(_small_heading(self.tr("Summary"), "summaryHeading"))
-        right_layout.addWidget(self.summary_label)
-        right_layout.addWidget(_small_heading(self.tr("Labels"), "labelsHeading"))
-        right_layout.addWidget(self.labels_label)
-        right_layout.addWidget(_small_heading(self.tr("Captions"), "captionsHeading"))
-        right_layout.addWidget(self.captions_label)
-        right_layout.addWidget(self.skipped_heading)
-        right_layout.addWidget(self.skipped_table, 10)
-        right_layout.addStretch(1)          # takes the room when the table is hidden
-
-        self.results_splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.results_splitter.setObjectName("resultsSplitter")
-        self.results_splitter.setChildrenCollapsible(False)
-        self.results_splitter.addWidget(left)
-        self.results_splitter.addWidget(right)
-        self.results_splitter.setStretchFactor(0, 3)
-        self.results_splitter.setStretchFactor(1, 2)
-        return self.results_splitter
-
-    def _text_label(self, name: str, accessible: str) -> QLabel:
-        label = QLabel()
-        label.setObjectName(name)
-        label.setAccessibleName(accessible)
-        label.setWordWrap(True)
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        return label
-
-    # --- loading ---
-
-    @property
-    def loading(self) -> bool:
-        return self._job is not None
-
-    def load(self, source: str) -> None:
-        """Load `source` (a folder, an image file or "demo:NAME") in the background; a newer load cancels this one."""
-        self._cancel_current()
-        self.source = source
-        job = Job(load_dataset, source, size=self.image_size, controls=True, parent=self)
-        job.progressed.connect(self._on_job_progressed)
-        job.succeeded.connect(self._on_job_succeeded)
-        job.failed.connect(self._on_job_failed)
-        self._job = job
-        self.message_frame.hide()
-        self.progress_label.setText(self.tr("Loading {0}…").format(self.describe(source)))
-        self.progress_bar.setRange(0, 0)                    # busy until the first count arrives
-        self._set_progress_visible(True)
-        self.load_started.emit(source)
-        job.start()
-
-    def show_problem(self, message: str) -> None:
-        """A readable line in the panel, in place of any dataset."""
-        self.dataset = None
-        self.problem = message
-        self.message_label.setText(f"<b>{self.tr('This dataset cannot be used.')}</b> {html.escape(message, quote=False)}")
-        self.message_label.setAccessibleDescription(message)
-        self.message_frame.show()
-        self._pages.setCurrentWidget(self.drop_zone)
-
-    def stop(self, timeout_s: float = _CLOSE_TIMEOUT_S) -> bool:
-        """Cancel any load and wait for its thread to finish; True when none is left running."""
-        if self._job is not None:
-            self._old_jobs.append(self._job)
-            self._job = None
-        stopped = stop_all(self._old_jobs, timeout_s)
-        self._old_jobs = [job for job in self._old_jobs if job.running]
-        self._set_progress_visible(False)
-        return stopped
-
-    def jobs(self) -> list[Job]:
-        return [job for job in (self._job, *self._old_jobs) if job is not None]
-
-    def describe(self, source: str) -> str:
-        if source.startswith("demo:"):
-            return self.tr("the {0} demo set").format(source[len("demo:"):])
-        return f"'{source}'"
-
-    def _cancel_current(self) -> None:
-        if self._job is not None:
-            self._job.cancel()                       # its thread sees this within ~50 ms and ends
-            self._old_jobs.append(self._job)
-            self._job = None
-        for job in [job for job in self._old_jobs if not job.running]:
-            self._old_jobs.remove(job)
-            job.deleteLater()
-
-    def _set_progress_visible(self, visible: bool) -> None:
-        for widget in self._progress_widgets:
-            widget.setVisible(visible)
-
-    def _finish_job(self) -> None:
-        if self._job is not None:
-            self._job.deleteLater()
-            self._job = None
-        self._set_progress_visible(False)
-
-    @Slot()
-    def _on_demo_button_clicked(self) -> None:
-        self.load(f"demo:{self.sender().property('demo')}")
-
-    @Slot()
-    def _on_cancel_button_clicked(self) -> None:
-        self._cancel_current()
-        self._set_progress_visible(False)
-        self.load_cancelled.emit()
-
-    @Slot(int, int)
-    def _on_job_progressed(self, done: int, total: int) -> None:
-        self.progress_bar.setRange(0, max(total, 1))
-        self.progress_bar.setValue(done)
-        self.progress_label.setText(self.tr("Loading {0}… {1:,} of {2:,}").format(
-            self.describe(self.source or ""), done, total))
-
-    @Slot(object)
-    def _on_job_succeeded(self, dataset: ImageDataset) -> None:
-        self._finish_job()
-        self.dataset = dataset
-        self.problem = None
-        self.message_frame.hide()
-        self._show_report(dataset)
-        self._pages.setCurrentIndex(1)
-        self.dataset_loaded.emit(dataset)
-
-    @Slot(object)
-    def _on_job_failed(self, error: Exception) -> None:
-        self._finish_job()
-        if isinstance(error, DatasetError):
-            message = str(error)
-        else:
-            log.error("loading %s failed", self.source, exc_info=error)
-            message = self.tr("Unexpected error while loading {0}: {1}").format(
-                self.describe(self.source or ""), f"{type(error).__name__}: {error}")
-        self.show_problem(message)
-        self.load_failed.emit(message)
-
-    # --- showing ---
-
-    def _show_report(self, dataset: ImageDataset) -> None:
-        report = dataset.report
-        total = len(dataset)
-        shown = min(total, MOSAIC_IMAGES)
-        # Evenly spread over the set rather than the first ones: files come sorted by folder,
-        # so the first 64 of a labelled set would all be one label.
-        index = np.linspace(0, total - 1, shown).round().astype(np.int64)
-        self.image_grid.set_images(dataset.images[index])
-        self.grid_heading.setText(self.tr("All {0:,} images").format(total) if shown == total
-                                  else self.tr("{0:,} of {1:,} images, spread over the set").format(shown, total))
-        self.summary_label.setText(report.summary())
-        if report.labels:
-            counts = ", ".join(f"{name} ({report.label_counts.get(name, 0):,})" for name in report.labels[:40])
-            more = len(report.labels) - 40
-            self.labels_label.setText(counts + (self.tr(", and {0:,} more").format(more) if more > 0 else ""))
-        else:
-            self.labels_label.setText(self.tr("No labels. Put images in sub-folders, one per class, to get labels."))
-        if report.captioned:
-            self.captions_label.setText(self.tr("{0:,} of {1:,} images have a caption (from {2}).").format(
-                report.captioned, report.loaded, report.caption_source))
-        else:
-            self.captions_label.setText(self.tr(
-                "No captions. A .txt beside an image, or a metadata.jsonl with file_name and text, gives one."))
-        self._show_skipped(report.skipped)
-
-    def _show_skipped(self, skipped) -> None:
-        self.skipped_heading.setText(self.tr("Skipped files ({0:,})").format(len(skipped)) if skipped
-                                     else self.tr("No files were skipped"))
-        table = self.skipped_table
-        table.setRowCount(len(skipped))
-        for row, item in enumerate(skipped):
-            path = QTableWidgetItem(item.path)
-            path.setToolTip(item.path)
-            table.setItem(row, 0, path)
-            table.setItem(row, 1, QTableWidgetItem(item.reason))
-        table.setVisible(bool(skipped))
-        if skipped:
-            table.resizeColumnToContents(0)
-            table.setColumnWidth(0, min(table.columnWidth(0), 260))
-
-
-# --- the window ---------------------------------------------------------------------------------
 
 
 class MainWindow(QMainWindow):
-    """genstudio's window: family picker, dataset panel, menus, status bar; drop a folder anywhere."""
+    """genstudio's window: the five steps, menus, a training toolbar and a status bar; drop a folder anywhere."""
 
-    def __init__(self, *, settings: QSettings | None = None, image_size: int = 32,
-                 parent: QWidget | None = None):
+    def __init__(self, *, settings: QSettings | None = None, image_size: int | None = None,
+                 measure_speed: bool = True, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.setWindowTitle(self.tr("genstudio"))
         self.setAcceptDrops(True)
         self._settings = settings or ui_settings()
+        self._measure = measure_speed
         self._families_job: Job | None = None
+        self._devices_job: Job | None = None
+        self._run_job: Job | None = None
+        self._speed_job: Job | None = None
+        self._old_jobs: list[Job] = []
+        self.explore_panel = None
+        self.gallery_panel = None
 
         self.family_panel = FamilyPanel(self._settings)
-        self.dataset_panel = DatasetPanel(image_size)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setObjectName("mainSplitter")
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.addWidget(self.family_panel)
-        self.splitter.addWidget(self.dataset_panel)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([320, 900])
-        self.setCentralWidget(self.splitter)
-
+        self.training_panel = TrainingPanel(self._settings)
+        if image_size is not None and image_size in IMAGE_SIZES:
+            self.training_panel.size_combo.setCurrentIndex(IMAGE_SIZES.index(image_size))
+        self.dataset_panel = DatasetPanel(image_size or self.training_panel.settings().image_size)
+        self.preview_panel = PreviewPanel()
+        self._build_pages()
+        self._build_actions()
         self._build_menus()
+        self._build_toolbar()
         self.statusBar().setObjectName("statusBar")
         self.statusBar().showMessage(self.tr("Loading model families…"))
-
-        self.dataset_panel.open_button.clicked.connect(self.open_dataset)
-        self.dataset_panel.load_started.connect(self._on_dataset_load_started)
-        self.dataset_panel.dataset_loaded.connect(self._on_dataset_loaded)
-        self.dataset_panel.load_failed.connect(self._on_dataset_load_failed)
-        self.dataset_panel.load_cancelled.connect(self._on_dataset_load_cancelled)
+        self._speed_timer = QTimer(self)
+        self._speed_timer.setSingleShot(True)
+        self._speed_timer.setInterval(SPEED_DELAY_MS)
+        self._speed_timer.timeout.connect(self._on_speed_timer_timeout)
+        self._connect_panels()
         self._restore_state()
+        self._update_steps()
         QTimer.singleShot(0, self._start_families_job)      # after the window is up: it imports torch
 
-    # --- menus ---
+    # --- building ---
+
+    def _build_pages(self) -> None:
+        self.steps = QListWidget()
+        self.steps.setObjectName("stepsList")
+        self.steps.setAccessibleName(self.tr("Steps"))
+        self.steps.setToolTip(self.tr("Data → Model → Train → Explore → Gallery (Ctrl+1 … Ctrl+5)"))
+        self.steps.setFrameShape(QListWidget.Shape.NoFrame)
+        self.steps.setIconSize(QSize(22, 22))
+        self.steps.setSpacing(2)
+        self.steps.setFixedWidth(210)
+        self.steps.setAutoFillBackground(True)
+        self.steps.setBackgroundRole(QPalette.ColorRole.Window)
+        icons = (QStyle.StandardPixmap.SP_DirOpenIcon, QStyle.StandardPixmap.SP_ComputerIcon,
+                 QStyle.StandardPixmap.SP_MediaPlay, QStyle.StandardPixmap.SP_FileDialogContentsView,
+                 QStyle.StandardPixmap.SP_DirIcon)
+        for icon in icons:
+            item = QListWidgetItem(self.style().standardIcon(icon), "")
+            item.setSizeHint(QSize(200, 52))
+            self.steps.addItem(item)
+
+        self.watch_splitter = QSplitter(Qt.Orientation.Vertical)      # what to watch: samples over losses
+        self.watch_splitter.setObjectName("watchSplitter")
+        self.watch_splitter.setChildrenCollapsible(False)
+        self.watch_splitter.addWidget(self.preview_panel)
+        self.watch_splitter.addWidget(self.training_panel.loss_plot)
+        self.watch_splitter.setStretchFactor(0, 3)
+        self.watch_splitter.setStretchFactor(1, 2)
+        self.watch_splitter.setSizes([440, 300])
+        self.train_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.train_splitter.setObjectName("trainSplitter")
+        self.train_splitter.setChildrenCollapsible(False)
+        self.train_splitter.addWidget(self.training_panel)
+        self.train_splitter.addWidget(self.watch_splitter)
+        self.train_splitter.setStretchFactor(0, 0)
+        self.train_splitter.setStretchFactor(1, 1)
+        self.train_splitter.setSizes([400, 670])
+
+        self.pages = QStackedWidget()
+        self.pages.setObjectName("stepPages")
+        self.pages.addWidget(self.dataset_panel)
+        self.pages.addWidget(self.family_panel)
+        self.pages.addWidget(self.train_splitter)
+        self.pages.addWidget(Placeholder(self.tr("Explore"), self.tr(
+            "Explore opens once the model families are loaded."), "explorePlaceholder"))
+        self.pages.addWidget(Placeholder(self.tr("Gallery"), self.tr(
+            "Generated images collect here."), "galleryPlaceholder"))
+        self.steps.currentRowChanged.connect(self._on_steps_row_changed)
+
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.steps)
+        row.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+
+    def _action(self, name: str, text: str, tip: str, slot, keys=(), icon=None) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        if keys:
+            action.setShortcuts([QKeySequence(k) for k in keys])
+        if icon is not None:
+            action.setIcon(self.style().standardIcon(icon))
+        action.triggered.connect(slot)
+        self.addAction(action)              # shortcuts work from every page
+        return action
+
+    def _build_actions(self) -> None:
+        pixmap = QStyle.StandardPixmap
+        panel = self.training_panel
+        self.open_action = self._action("openDatasetAction", self.tr("&Open dataset…"),
+                                        self.tr("Load a folder of images as the dataset"), self.open_dataset,
+                                        [QKeySequence.StandardKey.Open], pixmap.SP_DirOpenIcon)
+        self.open_run_action = self._action("openRunAction", self.tr("Open &run…"),
+                                            self.tr("Open a run folder: explore its model or continue training it"),
+                                            self.choose_run, [self.tr("Ctrl+Shift+O")])
+        self.quit_action = self._action("quitAction", self.tr("&Quit"), self.tr("Quit genstudio"), self.close,
+                                        [self.tr("Ctrl+Q")])      # StandardKey.Quit is empty on Windows
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.train_action = self._action("trainAction", self.tr("&Train"), self.tr("Train, pause or resume (Ctrl+T, Space)"),
+                                         panel.toggle_training, [self.tr("Ctrl+T"), self.tr("Space")], pixmap.SP_MediaPlay)
+        self.stop_action = self._action("stopAction", self.tr("&Stop"), self.tr("Stop training and save (Ctrl+.)"),
+                                        panel.stop_training, [self.tr("Ctrl+.")], pixmap.SP_MediaStop)
+        self.save_action = self._action("saveNowAction", self.tr("Save &now"), self.tr("Write a checkpoint now (Ctrl+S)"),
+                                        panel.save_now, [QKeySequence.StandardKey.Save], pixmap.SP_DialogSaveButton)
+        self.sample_action = self._action("sampleNowAction", self.tr("Sample n&ow"),
+                                          self.tr("Show a training preview now (Ctrl+R)"), panel.sample_now,
+                                          [self.tr("Ctrl+R")], pixmap.SP_FileDialogContentsView)
+        self.about_action = self._action("aboutAction", self.tr("&About genstudio"), self.tr("About genstudio"),
+                                         self.show_about)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.step_actions = []
+        for index, name in enumerate((self.tr("Data"), self.tr("Model"), self.tr("Train"), self.tr("Explore"),
+                                      self.tr("Gallery"))):
+            action = self._action(f"showStepAction_{index}", name, self.tr("Show the {0} step").format(name),
+                                  self._on_step_action_triggered, [f"Ctrl+{index + 1}"])
+            action.setData(index)
+            self.step_actions.append(action)
 
     def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu(self.tr("&File"))
-        file_menu.setObjectName("fileMenu")
-        self.open_action = QAction(self.tr("&Open dataset…"), self)
-        self.open_action.setObjectName("openDatasetAction")
-        self.open_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Open))
-        self.open_action.setStatusTip(self.tr("Load a folder of images as the dataset"))
-        self.open_action.triggered.connect(self.open_dataset)
-        file_menu.addAction(self.open_action)
-        file_menu.addSeparator()
-        self.quit_action = QAction(self.tr("&Quit"), self)
-        self.quit_action.setObjectName("quitAction")
-        self.quit_action.setShortcut(QKeySequence(self.tr("Ctrl+Q")))   # StandardKey.Quit is empty on Windows
-        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        self.quit_action.triggered.connect(self.close)
-        file_menu.addAction(self.quit_action)
+        menus = (
+            ("fileMenu", self.tr("&File"), (self.open_action, self.open_run_action, None, self.quit_action)),
+            ("trainingMenu", self.tr("&Training"), (self.train_action, self.stop_action, None,
+                                                    self.save_action, self.sample_action)),
+            ("viewMenu", self.tr("&View"), tuple(self.step_actions)),
+            ("helpMenu", self.tr("&Help"), (self.about_action,)),
+        )
+        for name, title, actions in menus:
+            menu = self.menuBar().addMenu(title)
+            menu.setObjectName(name)
+            for action in actions:
+                menu.addSeparator() if action is None else menu.addAction(action)
 
-        help_menu = self.menuBar().addMenu(self.tr("&Help"))
-        help_menu.setObjectName("helpMenu")
-        self.about_action = QAction(self.tr("&About genstudio"), self)
-        self.about_action.setObjectName("aboutAction")
-        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
-        self.about_action.triggered.connect(self.show_about)
-        help_menu.addAction(self.about_action)
+    def _build_toolbar(self) -> None:
+        toolbar = QToolBar(self.tr("Training"))
+        toolbar.setObjectName("trainingToolBar")
+        toolbar.setAccessibleName(self.tr("Training toolbar"))
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for action in (self.open_action, None, self.train_action, self.stop_action, self.save_action,
+                       self.sample_action):
+            if action is None:
+                toolbar.addSeparator()
+                continue
+            toolbar.addAction(action)
+            button = toolbar.widgetForAction(action)
+            button.setObjectName(action.objectName().replace("Action", "ToolButton"))
+            button.setAccessibleName(action.text().replace("&", ""))
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        toolbar.addWidget(spacer)
+        self.toolbar_status = QLabel()
+        self.toolbar_status.setObjectName("toolbarStatus")
+        self.toolbar_status.setContentsMargins(0, 0, 10, 0)
+        toolbar.addWidget(self.toolbar_status)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
+        self.toolbar = toolbar
+
+    def _connect_panels(self) -> None:
+        data, family, training, preview = self.dataset_panel, self.family_panel, self.training_panel, self.preview_panel
+        data.open_button.clicked.connect(self.open_dataset)
+        data.load_started.connect(self._on_dataset_load_started)
+        data.dataset_loaded.connect(self._on_dataset_loaded)
+        data.load_failed.connect(self._on_dataset_load_failed)
+        data.load_cancelled.connect(self._on_dataset_load_cancelled)
+        family.family_changed.connect(self._on_family_changed)
+        training.state_changed.connect(self._on_training_state_changed)
+        training.training_started.connect(self._on_training_started)
+        training.progressed.connect(self._on_training_progressed)
+        training.preview_arrived.connect(preview.add_frame)
+        training.model_changed.connect(self._on_training_model_changed)
+        training.message_changed.connect(self._on_training_message_changed)
+        training.image_size_changed.connect(self._on_training_image_size_changed)
+        training.settings_changed.connect(self._schedule_speed)
+
+    # --- menus ---
 
     @Slot()
     def open_dataset(self) -> None:
@@ -681,7 +296,33 @@ class MainWindow(QMainWindow):
         folder = QFileDialog.getExistingDirectory(self, self.tr("Open a folder of images"), start)
         if folder:
             self._settings.setValue("dataset/last_folder", folder)
-            self.dataset_panel.load(folder)
+            self.load_dataset(folder)
+
+    def load_dataset(self, source: str, **options) -> None:
+        """Load a dataset (folder, image file, "demo:NAME") and show the Data step."""
+        self.show_step(DATA)
+        self.dataset_panel.load(source, **options)
+
+    @Slot()
+    def choose_run(self) -> None:
+        from studio.paths import runs_dir
+
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Open a run folder"), str(runs_dir()))
+        if folder:
+            self.open_run(folder)
+
+    def open_run(self, path: str) -> Job:
+        """Open a run folder in the background: its model goes to Explore, and Train continues it."""
+        if self._run_job is not None:
+            self._run_job.cancel()
+            self._old_jobs.append(self._run_job)
+        job = Job(open_run, str(path), parent=self)
+        job.succeeded.connect(self._on_run_job_succeeded)
+        job.failed.connect(self._on_run_job_failed)
+        self._run_job = job
+        self.statusBar().showMessage(self.tr("Opening run {0}…").format(path))
+        job.start()
+        return job
 
     @Slot()
     def show_about(self) -> None:
@@ -691,6 +332,46 @@ class MainWindow(QMainWindow):
             "on your own pictures, watch them learn, and explore what they learned.</p>"
             "<p>Every model is written from scratch in plain PyTorch. MIT licence.</p>"
         ).format(studio.__version__))
+
+    def show_step(self, index: int) -> None:
+        self.steps.setCurrentRow(index)
+
+    @Slot()
+    def _on_step_action_triggered(self) -> None:
+        self.show_step(int(self.sender().data()))
+
+    @Slot(int)
+    def _on_steps_row_changed(self, row: int) -> None:
+        if row >= 0:
+            self.pages.setCurrentIndex(row)
+
+    def _update_steps(self) -> None:
+        """Each step's second line: where it stands."""
+        data = self.dataset_panel.dataset
+        info = self.family_panel.selected_info()
+        state = self.training_panel.state
+        explore = self.explore_panel.family() if self.explore_panel is not None else None
+        gallery = len(self.gallery_panel.items()) if self.gallery_panel is not None else 0
+        lines = (
+            (self.tr("Data"), self.tr("{0:,} images").format(len(data)) if data is not None
+             else self.tr("Loading…") if self.dataset_panel.loading else self.tr("Drop a folder")),
+            (self.tr("Model"), info.title if info else self.tr("Choose a family")),
+            (self.tr("Train"), self._train_line(state)),
+            (self.tr("Explore"), self.tr("Model ready") if explore is not None else self.tr("After training")),
+            (self.tr("Gallery"), self.tr("{0:,} images").format(gallery) if gallery else self.tr("Empty")),
+        )
+        for row, (title, line) in enumerate(lines):
+            item = self.steps.item(row)
+            item.setText(f"{row + 1}  {title}\n     {line}")
+            item.setToolTip(line)
+
+    def _train_line(self, state: str) -> str:
+        step = self.training_panel.step
+        if state == "idle":
+            return self.tr("Stopped at step {0:,}").format(step) if step else self.tr("Not started")
+        return {"starting": self.tr("Starting…"), "running": self.tr("Step {0:,}").format(step),
+                "pausing": self.tr("Pausing…"), "paused": self.tr("Paused at {0:,}").format(step),
+                "stopping": self.tr("Saving…")}.get(state, state)
 
     # --- drag and drop: anywhere on the window ---
 
@@ -724,6 +405,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         event.acceptProposedAction()
+        self.show_step(DATA)
         if len(paths) == 1:
             self.dataset_panel.load(paths[0])
         else:
@@ -732,7 +414,7 @@ class MainWindow(QMainWindow):
                 "to use several images, put them in a folder and drop that.").format(len(paths)))
             self.statusBar().clearMessage()
 
-    # --- families ---
+    # --- families, devices, Explore and Gallery ---
 
     @Slot()
     def _start_families_job(self) -> None:
@@ -744,8 +426,15 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_families_job_succeeded(self, families) -> None:
+        self._install_explore_and_gallery()
         self.family_panel.set_families(families)
+        self.training_panel.set_family(self.family_panel.selected_info())
         self.statusBar().showMessage(self.tr("Ready"), 3000)
+        job = Job(read_devices, parent=self)
+        job.succeeded.connect(self._on_devices_job_succeeded)
+        self._devices_job = job
+        job.start()
+        self._update_steps()
 
     @Slot(object)
     def _on_families_job_failed(self, error: Exception) -> None:
@@ -753,56 +442,265 @@ class MainWindow(QMainWindow):
         self.family_panel.show_error(f"{type(error).__name__}: {error}")
         self.statusBar().showMessage(self.tr("The model families could not be loaded"))
 
+    @Slot(object)
+    def _on_devices_job_succeeded(self, devices) -> None:
+        self.training_panel.set_devices(devices)
+
+    def _install_explore_and_gallery(self) -> None:
+        """Build Explore and Gallery (they import torch, which the families job has just loaded)."""
+        if self.explore_panel is not None:
+            return
+        try:
+            from studio.ui.panels.explore import ExplorePanel
+            from studio.ui.panels.gallery import GalleryPanel
+        except ImportError as error:           # a checkout without them still trains
+            log.warning("Explore and Gallery are not available: %s", error)
+            return
+        self.explore_panel, self.gallery_panel = ExplorePanel(), GalleryPanel()
+        for index, panel in ((EXPLORE, self.explore_panel), (GALLERY, self.gallery_panel)):
+            old = self.pages.widget(index)
+            self.pages.insertWidget(index, panel)
+            self.pages.removeWidget(old)
+            old.deleteLater()
+        self.pages.setCurrentIndex(self.steps.currentRow())
+        self.explore_panel.images_generated.connect(self._on_explore_images_generated)
+        # Ctrl+G and Ctrl+E from every page, and they bring their page forward.
+        for action, index in ((getattr(self.explore_panel, "generate_action", None), EXPLORE),
+                              (getattr(self.gallery_panel, "export_action", None), GALLERY)):
+            if action is not None:
+                action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+                action.triggered.connect(self._on_panel_action_triggered)
+                action.setData(index)
+
+    @Slot()
+    def _on_panel_action_triggered(self) -> None:
+        self.show_step(int(self.sender().data()))
+
+    @Slot(object)
+    def _on_explore_images_generated(self, items) -> None:
+        self.gallery_panel.add_items(items)
+        self._update_steps()
+
     @property
     def selected_family(self) -> str | None:
         return self.family_panel.selected_family()
+
+    @Slot(str)
+    def _on_family_changed(self, name: str) -> None:
+        info = self.family_panel.selected_info()
+        if self.training_panel.resume_dir and not self.training_panel.is_training:
+            self.training_panel.continue_run(None)          # a run belongs to one family: a new one starts
+        self.training_panel.set_family(info)
+        self._update_steps()
+        self._schedule_speed()
 
     # --- dataset ---
 
     @Slot(str)
     def _on_dataset_load_started(self, source: str) -> None:
         self.statusBar().showMessage(self.tr("Loading {0}…").format(self.dataset_panel.describe(source)))
+        self.training_panel.set_dataset(None)
+        self._update_steps()
 
     @Slot(object)
     def _on_dataset_loaded(self, dataset: ImageDataset) -> None:
         report = dataset.report
         self.statusBar().showMessage(self.tr("Loaded {0:,} images, {1:,} skipped").format(
             report.loaded, len(report.skipped)))
+        self.training_panel.set_dataset(dataset)
+        self._update_steps()
+        self._schedule_speed()
 
     @Slot(str)
     def _on_dataset_load_failed(self, message: str) -> None:
         self.statusBar().showMessage(self.tr("The dataset could not be loaded"))
+        self._update_steps()
 
     @Slot()
     def _on_dataset_load_cancelled(self) -> None:
         self.statusBar().showMessage(self.tr("Loading cancelled"), 3000)
+        self.training_panel.set_dataset(self.dataset_panel.dataset)
+        self._update_steps()
+
+    @Slot(int)
+    def _on_training_image_size_changed(self, size: int) -> None:
+        panel = self.dataset_panel
+        if panel.source and (panel.dataset is None or panel.dataset.images.shape[1] != size):
+            panel.load(panel.source, size=size, channels=panel.channels)
+        else:
+            panel.image_size = size
+
+    # --- training ---
+
+    @Slot(str)
+    def _on_training_state_changed(self, state: str) -> None:
+        panel = self.training_panel
+        running = state in ("running", "pausing")
+        self.train_action.setText(self.tr("&Pause") if running else self.tr("&Resume") if state == "paused"
+                                  else self.tr("&Train"))
+        self.train_action.setIcon(self.style().standardIcon(
+            QStyle.StandardPixmap.SP_MediaPause if running else QStyle.StandardPixmap.SP_MediaPlay))
+        self.train_action.setEnabled(panel.train_button.isEnabled())
+        self.stop_action.setEnabled(panel.stop_button.isEnabled())
+        self.save_action.setEnabled(panel.save_button.isEnabled())
+        self.sample_action.setEnabled(panel.sample_button.isEnabled())
+        for button, action in ((self.toolbar.widgetForAction(self.train_action), self.train_action),):
+            button.setAccessibleName(action.text().replace("&", ""))
+        if state == "starting":
+            self._cancel_speed_job()
+            self.show_step(TRAIN)
+        if state == "idle":
+            self.toolbar_status.setText(self._train_line(state))
+        self._update_steps()
+
+    @Slot(object)
+    def _on_training_started(self, event) -> None:
+        if not event.resumed:
+            self.preview_panel.clear()
+
+    @Slot(object)
+    def _on_training_progressed(self, event) -> None:
+        total = f" / {event.total_steps:,}" if event.total_steps else ""
+        self.toolbar_status.setText(self.tr("step {0:,}{1} · {2:.0f}% · {3:,.0f} img/s").format(
+            event.step, total, event.fraction * 100, event.images_per_sec))
+        self._update_steps()
+
+    @Slot(object, object)
+    def _on_training_model_changed(self, family, provenance) -> None:
+        if self.explore_panel is not None:
+            self.explore_panel.set_model(family, provenance)
+        self._update_steps()
+
+    @Slot(str)
+    def _on_training_message_changed(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
+    @Slot(object)
+    def _on_run_job_succeeded(self, result) -> None:
+        info, family, provenance = result
+        self._run_job = None
+        self.family_panel.select_family(info.family)
+        self.training_panel.set_family(self.family_panel.selected_info())
+        self.training_panel.continue_run(info.path, info.step, info.image_size)
+        if self.explore_panel is not None:
+            self.explore_panel.set_model(family, provenance)
+        source = info.dataset_source
+        current = self.dataset_panel.dataset
+        if source and (current is None or current.report.root != source or current.images.shape[1] != info.image_size):
+            self.dataset_panel.load(source, size=info.image_size, channels=info.channels)
+        self.statusBar().showMessage(self.tr("Opened {0} at step {1:,}: explore it, or press Train to continue")
+                                     .format(Path(info.path).name, info.step))
+        self.show_step(EXPLORE if self.explore_panel is not None else TRAIN)
+        self._update_steps()
+
+    @Slot(object)
+    def _on_run_job_failed(self, error: Exception) -> None:
+        self._run_job = None
+        message = str(error) if type(error).__name__ in ("RunError", "CheckpointError") \
+            else f"{type(error).__name__}: {error}"
+        self.show_error(self.tr("The run could not be opened"), message)
+
+    def show_error(self, title: str, message: str) -> None:
+        """A dialog naming what failed and why (tests replace it)."""
+        QMessageBox.warning(self, title, message)
+
+    # --- the training speed estimate ---
+
+    @Slot()
+    def _schedule_speed(self) -> None:
+        if self._measure and self.training_panel.state == "idle":
+            self._speed_timer.start()
+
+    @Slot()
+    def _on_speed_timer_timeout(self) -> None:
+        panel, info = self.training_panel, self.family_panel.selected_info()
+        dataset = self.dataset_panel.dataset
+        if panel.state != "idle" or info is None or dataset is None or panel.readiness():
+            return
+        self._cancel_speed_job()
+        self.dataset_panel.set_estimate(self.tr("Measuring a few training steps…"))
+        job = Job(measure_speed, dataset, info.name, panel.settings(), controls=True, parent=self)
+        job.succeeded.connect(self._on_speed_job_succeeded)
+        job.failed.connect(self._on_speed_job_failed)
+        self._speed_job = job
+        job.start()
+
+    def _cancel_speed_job(self) -> None:
+        self._speed_timer.stop()
+        if self._speed_job is not None:
+            self._speed_job.cancel()
+            self._old_jobs.append(self._speed_job)
+            self._speed_job = None
+
+    @Slot(object)
+    def _on_speed_job_succeeded(self, estimate) -> None:
+        self._speed_job = None
+        if estimate is not None:
+            self.dataset_panel.set_estimate(describe_estimate(estimate))
+
+    @Slot(object)
+    def _on_speed_job_failed(self, error: Exception) -> None:
+        self._speed_job = None
+        self.dataset_panel.set_estimate(self.tr("Could not measure: {0}").format(error))
 
     # --- state ---
 
     def jobs(self) -> list[Job]:
         """Every background job this window started that may still run."""
-        return [job for job in (self._families_job, *self.dataset_panel.jobs()) if job is not None]
+        mine = (self._families_job, self._devices_job, self._run_job, self._speed_job, *self._old_jobs)
+        others = [*self.dataset_panel.jobs(), *self.training_panel.jobs()]
+        if self.explore_panel is not None:
+            others += list(self.explore_panel.jobs())
+        if self.gallery_panel is not None:
+            others += list(self.gallery_panel.jobs())
+        return [job for job in (*mine, *others) if job is not None]
 
     def _restore_state(self) -> None:
         geometry = self._settings.value("window/geometry")
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1280, 800)
+            self.resize(1280, 820)
         state = self._settings.value("window/state")
         if state is not None:
             self.restoreState(state)
-        splitter = self._settings.value("window/splitter")
-        if splitter is not None:
-            self.splitter.restoreState(splitter)
+        for key, splitter in (("window/train_splitter", self.train_splitter),
+                              ("window/watch_splitter", self.watch_splitter)):
+            state = self._settings.value(key)
+            if state is not None:
+                splitter.restoreState(state)
+        self.show_step(self._settings.value("window/step", DATA, type=int) % 5)
 
-    def closeEvent(self, event) -> None:
+    def _save_state(self) -> None:
         self._settings.setValue("window/geometry", self.saveGeometry())
         self._settings.setValue("window/state", self.saveState())
-        self._settings.setValue("window/splitter", self.splitter.saveState())
+        self._settings.setValue("window/train_splitter", self.train_splitter.saveState())
+        self._settings.setValue("window/watch_splitter", self.watch_splitter.saveState())
+        self._settings.setValue("window/step", self.steps.currentRow())
+        self.training_panel.save_settings()
         self._settings.sync()
+
+    def confirm_close_during_training(self) -> bool:
+        """Ask whether to stop training and quit (tests replace this method to answer)."""
+        answer = QMessageBox.question(
+            self, self.tr("Training is running"),
+            self.tr("Stop training, save a checkpoint and quit? The run can be continued later (File ▸ Open run)."),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def closeEvent(self, event) -> None:
+        if self.training_panel.is_training and not self.confirm_close_during_training():
+            event.ignore()
+            return
+        self._save_state()
         # Stop background work before the widgets go: no thread may outlive the window.
-        stopped = self.dataset_panel.stop(_CLOSE_TIMEOUT_S)
-        if self._families_job is not None:
-            stopped = self._families_job.stop(_CLOSE_TIMEOUT_S) and stopped
+        self._cancel_speed_job()
+        stopped = True
+        for panel in (self.explore_panel, self.gallery_panel):
+            if panel is not None:
+                stopped = panel.stop(CLOSE_TIMEOUT_S) and stopped
+        stopped = self.training_panel.stop_and_wait() and stopped
+        stopped = self.dataset_panel.stop(CLOSE_TIMEOUT_S) and stopped
+        mine = [self._families_job, self._devices_job, self._run_job, *self._old_jobs]
+        stopped = stop_all(mine, CLOSE_TIMEOUT_S) and stopped
         if not stopped:
-            log.warning("a background job did not stop within %.0f s", _CLOSE_TIMEOUT_S)
+            log.warning("a background job did not stop within %.0f s", CLOSE_TIMEOUT_S)
         super().closeEvent(event)

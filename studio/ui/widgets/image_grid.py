@@ -74,6 +74,10 @@ class ImageGrid(QWidget):
         self.updateGeometry()
         self.update()
 
+    def set_columns(self, columns: int | None) -> None:
+        """Images per row from the next set_images() (None: as square as fits)."""
+        self._columns = columns
+
     def clear(self) -> None:
         self._pixmap, self._count = QPixmap(), 0
         self.updateGeometry()
