@@ -1,0 +1,249 @@
+"""The Explore panel offscreen on a real tiny VAE: Generate fills the gallery, a newer request cancels
+the older, latent sliders decode off the main thread, dropped images become the start, options and
+progressive frames come from the family's contract."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QThreadPool, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox, QWidget
+
+from studio.engine.data import DatasetReport, ImageDataset
+from studio.engine.families.base import PROGRESSIVE, PROMPT, Frame, SampleOption
+from studio.engine.families.vae import VAEConfig
+from studio.engine.run import Run
+from studio.engine.training import TrainConfig, Trainer
+from studio.ui.panels.explore import ExplorePanel
+from studio.ui.panels.gallery import GalleryPanel
+
+TIMEOUT_MS = 20_000
+SIZE = 16
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left():
+    yield
+    assert QThreadPool.globalInstance().waitForDone(3000), "a background job outlived its test"
+
+
+def blocky_dataset(n, size, seed=0):
+    """Blocky random RGB images as an in-memory ImageDataset (as tests/engine/synthetic.py makes them)."""
+    rng = np.random.default_rng(seed)
+    images = rng.integers(0, 256, size=(n, size // 4, size // 4, 3), dtype=np.uint8).repeat(4, 1).repeat(4, 2)
+    report = DatasetReport(root="blocky", found=n, loaded=n, skipped=(), labels=(), label_counts={},
+                           captioned=0, caption_source="none", channels=3, size=size)
+    return ImageDataset(images=np.ascontiguousarray(images), labels=None, captions=("",) * n,
+                        files=tuple(f"{i}.png" for i in range(n)), report=report, fingerprint=f"blocky-{n}-{size}")
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A tiny VAE trained 3 steps on 16 px images, loaded back from its run folder."""
+    run_dir = tmp_path_factory.mktemp("explore") / "run"
+    config = TrainConfig(steps=3, batch_size=8, precision="fp32", device="cpu", preview_seconds=0,
+                         validate_seconds=0, seed=1)
+    trainer = Trainer(blocky_dataset(n=16, size=SIZE), run_dir, family="vae",
+                      family_config=VAEConfig.from_preset("tiny", latent_dim=4), config=config)
+    for _ in trainer.run():
+        pass
+    family, ckpt = Run.open(run_dir).load_family()
+    provenance = {"family": "vae", "model": "run", "run": str(run_dir), "checkpoint": str(ckpt.path),
+                  "checkpoint_hash": "abc123", "checkpoint_step": ckpt.step}
+    return family, provenance
+
+
+@pytest.fixture
+def panel(qtbot, trained):
+    family, provenance = trained
+    explore = ExplorePanel()
+    qtbot.addWidget(explore)
+    explore.show()
+    explore.show_error = lambda title, message: pytest.fail(f"error dialog: {message}")
+    explore.set_model(family, provenance)
+    yield explore
+    assert explore.stop(10)
+    assert not explore.jobs()
+
+
+def wait_latent_idle(qtbot, panel):
+    qtbot.waitUntil(lambda: not panel.jobs() and panel._latent_shown is not None, timeout=TIMEOUT_MS)
+
+
+def test_generate_fills_the_gallery_with_the_cli_params(panel, qtbot, tmp_path):
+    gallery = GalleryPanel()
+    qtbot.addWidget(gallery)
+    panel.images_generated.connect(gallery.add_items)
+    panel._count.setValue(3)
+    panel._seed.setValue(40)
+    panel._option_widgets["temperature"][1].setValue(0.5)
+    with qtbot.waitSignal(panel.images_generated, timeout=TIMEOUT_MS) as signal:
+        qtbot.mouseClick(panel._generate_button, Qt.MouseButton.LeftButton)
+    items = signal.args[0]
+    assert len(gallery.items()) == 3 and gallery.items()[0] is items[0]
+    assert [item.params["seed"] for item in items] == [40, 41, 42]
+    expected = next(panel.family().sample(3, seed=40, temperature=0.5)).images
+    np.testing.assert_array_equal(np.stack([item.image for item in items]), expected)
+    params = items[1]
+    assert params.params["options"] == {"temperature": 0.5}
+    assert params.params["checkpoint_hash"] == "abc123" and params.params["family"] == "vae"
+    assert params.params["width"] == SIZE and params.params["batch_seed"] == 40 and params.params["index"] == 1
+    assert items[0].frames == ()                                  # one frame: nothing to animate
+    assert panel._samples_view.count() == 3
+
+
+def test_a_newer_generate_cancels_the_older(panel, qtbot):
+    panel._count.setValue(2)
+    panel._seed.setValue(1)
+    first = panel.generate()
+    panel._seed.setValue(7)
+    received = []
+    panel.images_generated.connect(received.append)
+    with qtbot.waitSignal(panel.images_generated, timeout=TIMEOUT_MS):
+        second = panel.generate()
+    assert first.cancelled and not second.cancelled
+    qtbot.waitUntil(lambda: not first.running and not second.running, timeout=TIMEOUT_MS)
+    QApplication.processEvents()
+    assert len(received) == 1 and [i.params["seed"] for i in received[0]] == [7, 8]
+
+
+def test_latent_sliders_decode_off_the_main_thread(panel, qtbot, monkeypatch):
+    wait_latent_idle(qtbot, panel)
+    family = panel.family()
+    threads = []
+    decode = family.decode
+    monkeypatch.setattr(family, "decode", lambda z: threads.append(threading.current_thread()) or decode(z))
+    before = panel._latent_view.pixmap().toImage()
+    slider = panel.sliders()[0]
+    assert len(panel.sliders()) == min(12, len(family.latent_directions()))
+    with qtbot.waitSignal(panel.latent_decoded, timeout=TIMEOUT_MS) as signal:
+        slider.setValue(0 if slider.value() > 500 else 1000)
+    wait_latent_idle(qtbot, panel)
+    assert threads and all(t is not threading.main_thread() for t in threads)
+    assert panel._latent_view.pixmap().toImage() != before
+    position = panel.latent_position()
+    np.testing.assert_array_equal(signal.args[0], decode(position[None])[0])
+    direction = panel._directions[0]
+    moved = (position - panel._latent_base) @ direction.vector
+    assert moved == pytest.approx(panel._slider_position(0) - panel._latent_projection[0], abs=1e-4) and moved != 0
+
+
+def test_fast_slider_moves_collapse_to_the_latest(panel, qtbot):
+    wait_latent_idle(qtbot, panel)
+    slider = panel.sliders()[1]
+    for value in range(0, 1001, 50):                  # 21 moves while decodes run
+        slider.setValue(value)
+    wait_latent_idle(qtbot, panel)
+    shown, image = panel._latent_shown
+    np.testing.assert_array_equal(shown, panel.latent_position())
+    np.testing.assert_array_equal(image, panel.family().decode(shown[None])[0])
+
+
+def test_latent_image_goes_to_the_gallery_with_its_position(panel, qtbot):
+    panel.start_latent_from_seed(5)
+    wait_latent_idle(qtbot, panel)
+    np.testing.assert_array_equal(panel._latent_shown[1], next(panel.family().sample(1, seed=5)).images[0])
+    with qtbot.waitSignal(panel.images_generated, timeout=TIMEOUT_MS) as signal:
+        panel._add_latent.click()
+    (item,) = signal.args[0]
+    assert item.params["latent_seed"] == 5 and item.params["seed"] == 5
+    np.testing.assert_allclose(item.params["latent"], panel.latent_position())
+
+
+def drop(widget, path) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, buttons, modifiers)
+    QApplication.sendEvent(widget, enter)
+    assert enter.isAccepted()
+    QApplication.sendEvent(widget, QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, buttons, modifiers))
+
+
+def test_a_dropped_image_becomes_the_start(panel, qtbot, tmp_path):
+    wait_latent_idle(qtbot, panel)
+    path = tmp_path / "red.png"
+    Image.new("RGB", (20, 20), (255, 0, 0)).save(path)
+    drop(panel, path)
+    qtbot.waitUntil(lambda: panel._latent_origin.get("latent_source") == "red.png", timeout=TIMEOUT_MS)
+    wait_latent_idle(qtbot, panel)
+    red = np.zeros((1, SIZE, SIZE, 3), np.uint8)
+    red[..., 0] = 255
+    np.testing.assert_allclose(panel.latent_position(), panel.family().encode(red)[0], atol=1e-5)
+
+
+def test_a_broken_dropped_file_names_it(panel, qtbot, tmp_path):
+    errors = []
+    panel.show_error = lambda title, message: errors.append(message)
+    path = tmp_path / "broken.png"
+    path.write_bytes(b"not a png")
+    drop(panel, path)
+    qtbot.waitUntil(lambda: bool(errors), timeout=TIMEOUT_MS)
+    assert "broken.png" in errors[0] and "Traceback" not in errors[0]
+
+
+# -- capabilities and options from the contract, with a fake progressive family -----------------------
+class Progressive:
+    """A stand-in family with prompt + progressive capabilities and every kind of option."""
+
+    capabilities = frozenset({PROMPT, PROGRESSIVE})
+
+    def __init__(self, data):
+        self.data = data
+        self.calls = []
+
+    @staticmethod
+    def sample_options():
+        return [SampleOption("steps", "int", 5, 1, 50), SampleOption("guidance", "float", 3.0, 0.0, 10.0),
+                SampleOption("sampler", "choice", "ddim", choices=("ddpm", "ddim")),
+                SampleOption("clip", "bool", True), SampleOption("negative", "str", "")]
+
+    def sample(self, n, *, seed, prompt=None, **options):
+        self.calls.append((n, seed, prompt, options))
+        for step in range(1, options["steps"] + 1):
+            images = np.full((n, 4, 4, 3), 40 * step, np.uint8)
+            yield Frame(images=images, step=step, total=options["steps"], label="denoising",
+                        extras={"x0": 255 - images})
+
+
+def test_options_prompt_and_live_frames_come_from_the_contract(qtbot, trained):
+    family = Progressive(trained[0].data)
+    panel = ExplorePanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_model(family, {"family": "fake"})
+    widgets = {name: widget for name, (_, widget) in panel._option_widgets.items()}
+    assert isinstance(widgets["steps"], QSpinBox) and isinstance(widgets["guidance"], QDoubleSpinBox)
+    assert isinstance(widgets["sampler"], QComboBox) and isinstance(widgets["clip"], QCheckBox)
+    assert "negative" not in widgets and panel._negative.isVisible() and panel._prompt.isVisible()
+    assert not panel._latent_group.isVisible()
+    panel._prompt.setText("small red circle")
+    panel._negative.setText("blue")
+    widgets["sampler"].setCurrentText("ddpm")
+    shown = []
+    panel.frame_shown.connect(shown.append)
+    with qtbot.waitSignal(panel.images_generated, timeout=TIMEOUT_MS) as signal:
+        qtbot.keyClick(panel._prompt, Qt.Key.Key_Return)
+    assert family.calls[0][2] == "small red circle" and family.calls[0][3]["negative"] == "blue"
+    items = signal.args[0]
+    assert len(items[0].frames) == 5 and items[0].frames[2][0, 0, 0] == 120
+    params = items[0].params
+    assert params["prompt"] == "small red circle" and params["negative_prompt"] == "blue"
+    assert params["sampler"] == "ddpm" and params["steps"] == 5 and params["guidance"] == 3.0
+    assert shown and shown[-1].step == 5                        # the last frame is always drawn
+    assert panel._extras_view.isVisible() and panel._extras_view.count() == 8
+    panel.set_model(None, None)
+    assert panel._message.isVisible() and not panel.generate_action.isEnabled() and panel.generate() is None
+
+
+def test_every_interactive_widget_is_named(panel):
+    for widget in panel.findChildren(QWidget):
+        if isinstance(widget, (QSpinBox, QDoubleSpinBox, QComboBox, QCheckBox, QLineEdit)) or \
+                widget.metaObject().className() in ("QPushButton", "QSlider"):
+            if widget.parent() is not None and widget.parent().metaObject().className() in ("QSpinBox", "QDoubleSpinBox", "QComboBox"):
+                continue                                                # a spin box's own line edit
+            assert widget.objectName() and widget.accessibleName(), widget
+    assert panel.generate_action.shortcut().toString() == "Ctrl+G"
