@@ -1,5 +1,6 @@
-"""Test set-up: headless Qt, isolated user folders, small thread counts."""
+"""Test set-up: headless Qt, isolated user folders, small thread counts, no background work left behind."""
 import os
+import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -17,3 +18,15 @@ def genstudio_home(tmp_path_factory, monkeypatch):
     shared_cache = tmp_path_factory.getbasetemp() / "shared-cache"
     monkeypatch.setenv("GENSTUDIO_CACHE", str(shared_cache))
     return home
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left():
+    """Like napari's: a test that leaves a Qt background job (superqt worker) running fails.
+
+    Only where Qt is loaded; engine and CLI tests never start Qt threads."""
+    yield
+    if "PySide6.QtCore" in sys.modules:
+        from PySide6.QtCore import QThreadPool
+
+        assert QThreadPool.globalInstance().waitForDone(3000), "a background job outlived its test"

@@ -453,7 +453,7 @@ class MainWindow(QMainWindow):
         try:
             from studio.ui.panels.explore import ExplorePanel
             from studio.ui.panels.gallery import GalleryPanel
-        except ImportError as error:           # a checkout without them still trains
+        except Exception as error:             # missing or broken: the rest of the studio still trains
             log.warning("Explore and Gallery are not available: %s", error)
             return
         self.explore_panel, self.gallery_panel = ExplorePanel(), GalleryPanel()

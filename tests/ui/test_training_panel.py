@@ -1,0 +1,131 @@
+"""Training in the window, offscreen, with the real engine: the VAE at its tiny preset on 16 px demo shapes.
+
+Train delivers Started, progress and previews; the loss plot fills; Pause hands
+the live model to Explore and Resume takes it back; Stop saves a checkpoint;
+Train again continues the run; closing during training asks, then saves.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from studio.ui.app import create_app
+from studio.ui.main_window import MainWindow
+
+TIMEOUT_MS = 60_000
+
+
+@pytest.fixture
+def window(qtbot):
+    create_app()
+    win = MainWindow(image_size=16, measure_speed=False)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.family_panel.loaded, timeout=TIMEOUT_MS)
+    win.family_panel.select_family("vae")
+    with qtbot.waitSignal(win.dataset_panel.dataset_loaded, timeout=TIMEOUT_MS):
+        win.dataset_panel.load("demo:shapes")
+    panel = win.training_panel
+    panel.model_combo.setCurrentIndex(panel.model_combo.findData("tiny"))
+    panel.batch_spin.setValue(16)
+    panel.unit_combo.setCurrentIndex(panel.unit_combo.findData("steps"))
+    panel.length_spin.setValue(100_000)                # stopped by hand long before
+    yield win
+    win.confirm_close_during_training = lambda: True
+    win.close()
+    assert not any(job.running for job in win.jobs())
+
+
+def test_train_pause_resume_stop_and_continue(window, qtbot):
+    panel, preview = window.training_panel, window.preview_panel
+    assert panel.readiness() is None and panel.train_button.isEnabled()
+    progressed = []
+    panel.progressed.connect(progressed.append)
+    with qtbot.waitSignal(panel.preview_arrived, timeout=TIMEOUT_MS):
+        qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+    assert window.pages.currentIndex() == 2                      # the Train step comes forward
+    qtbot.waitUntil(lambda: len(progressed) >= 3, timeout=TIMEOUT_MS)
+    assert progressed[-1].step > progressed[0].step and "loss" in progressed[-1].losses
+    qtbot.waitUntil(lambda: preview.redraws >= 1 and window.training_panel.loss_plot.redraws >= 1,
+                    timeout=TIMEOUT_MS)
+    assert preview.entries() and "reconstruction" in preview.entries()[0].frame.extras
+    steps, smoothed = panel.loss_plot.smoothed("loss")
+    assert len(steps) >= 3 and (steps[1:] > steps[:-1]).all()
+    assert "Step" in window.steps.item(2).text()
+
+    models = []
+    panel.model_changed.connect(lambda family, provenance: models.append((family, provenance)))
+    window.train_action.trigger()                                 # Ctrl+T / Space: pause
+    qtbot.waitUntil(lambda: panel.state == "paused", timeout=TIMEOUT_MS)
+    assert models and models[-1][0] is panel.trainer.family        # sample while paused
+    assert models[-1][1]["run"] == str(panel.trainer.run_dir)
+    if window.explore_panel is not None:
+        assert window.explore_panel.family() is panel.trainer.family
+    paused_at = panel.step
+    assert panel.train_button.text() == "Resume" and panel.stop_button.isEnabled()
+
+    window.train_action.trigger()                                 # resume
+    assert models[-1] == (None, None) and panel.state == "running"
+    qtbot.waitUntil(lambda: panel.step > paused_at, timeout=TIMEOUT_MS)
+
+    with qtbot.waitSignal(panel.training_finished, timeout=TIMEOUT_MS) as finished:
+        window.stop_action.trigger()                              # Ctrl+.
+    result = finished.args[0]
+    assert result.status == "stopped" and result.step > paused_at
+    assert result.checkpoint and Path(result.checkpoint).is_file()
+    qtbot.waitUntil(lambda: models[-1][0] is not None, timeout=TIMEOUT_MS)   # Explore gets the trained model
+    assert models[-1][1]["checkpoint_hash"] and models[-1][1]["checkpoint_step"] == result.step
+
+    # Train again continues the same run from its checkpoint.
+    assert panel.resume_dir == result.run_dir and panel.train_button.text() == "Continue run"
+    panel.length_spin.setValue(3)
+    with qtbot.waitSignal(panel.training_finished, timeout=TIMEOUT_MS) as again:
+        with qtbot.waitSignal(panel.training_started, timeout=TIMEOUT_MS) as started:
+            panel.start_training()
+    assert started.args[0].resumed and started.args[0].step == result.step
+    assert again.args[0].status == "completed" and again.args[0].step == result.step + 3
+
+
+def test_closing_during_training_asks_then_saves(window, qtbot):
+    panel = window.training_panel
+    asked = []
+    window.confirm_close_during_training = lambda: asked.append(True) or False
+    with qtbot.waitSignal(panel.progressed, timeout=TIMEOUT_MS):
+        panel.start_training()
+    run_dir = Path(panel.trainer.run_dir)
+    window.close()                                                # answered Cancel: nothing happens
+    assert asked and window.isVisible() and panel.is_training
+    window.confirm_close_during_training = lambda: True
+    window.close()
+    assert not window.isVisible() and not panel.is_training
+    assert not any(job.running for job in window.jobs())
+    assert (run_dir / "checkpoints" / "last.safetensors").is_file()
+
+
+def test_settings_that_cannot_train_are_a_message(window, qtbot):
+    panel = window.training_panel
+    panel.lr_spin.setValue(0.0)                # below the spin box's minimum: clamped, still valid
+    assert panel.lr_spin.value() > 0
+    window.family_panel.set_families(())       # no family at all
+    panel.set_family(None)
+    assert not panel.train_button.isEnabled() and "model family" in panel.readiness_label.text()
+    assert panel.start_training() is False and "model family" in panel.message_label.text()
+
+
+def test_the_speed_estimate_measures_real_steps(qtbot):
+    create_app()
+    win = MainWindow(image_size=16, measure_speed=True)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.family_panel.loaded, timeout=TIMEOUT_MS)
+    win.family_panel.select_family("vae")
+    win.training_panel.model_combo.setCurrentIndex(win.training_panel.model_combo.findData("tiny"))
+    win.training_panel.batch_spin.setValue(8)
+    win.dataset_panel.load("demo:shapes")
+    label = win.dataset_panel.estimate_label
+    qtbot.waitUntil(lambda: "per 1000 steps" in label.text(), timeout=TIMEOUT_MS)
+    assert "measured over 5 real steps at batch 8, 16 px" in label.text()
+    win.close()
+    assert not any(job.running for job in win.jobs())
