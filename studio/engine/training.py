@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import logging
 import math
 import os
 import threading
@@ -134,6 +135,7 @@ class Progress:
     elapsed_seconds: float           # training time in this run, all sessions
     eta_seconds: float | None
     fraction: float                  # 0..1 of the run done
+    stage: str = ""                  # what a multi-stage family trains now, e.g. "prior (2/2)" (Family.training_stage)
 
 
 @dataclass(frozen=True)
@@ -622,6 +624,8 @@ class Trainer:
         """Write a checkpoint; never replaces a good one with non-finite weights."""
         if not self._weights_finite():
             return None
+        if reason != "failed":
+            self._fit_latent_statistics()
         tensors, meta = self._snapshot()
         meta["reason"] = reason
         periodic = reason in ("periodic", "completed", "stopped")
@@ -629,6 +633,17 @@ class Trainer:
         self._good_state = (tensors, meta)
         self._dirty = False
         return Saved(step=self.step, path=str(path), reason=reason)
+
+    def _fit_latent_statistics(self, limit: int = 2048) -> None:
+        """Let a latent family refit its data-dependent directions (e.g. attribute sliders) before a save."""
+        idx = self.train_idx[np.linspace(0, len(self.train_idx) - 1, min(limit, len(self.train_idx))).astype(int)]
+        labels = None if self.dataset.labels is None else self.dataset.labels[idx]
+        captions = tuple(self.dataset.captions[i] for i in idx.tolist())
+        self._family.eval()
+        try:
+            self._family.fit_latent_statistics(self.dataset.images[idx], labels, captions)
+        except Exception:  # noqa: BLE001 - the directions are a nicety; the save must happen
+            logging.getLogger(__name__).exception("fitting the latent statistics failed; saving without them")
 
     # -- data ----------------------------------------------------------------------------
     def _next_batch(self) -> Batch:
@@ -809,7 +824,8 @@ class Trainer:
             left = max(0.0, cfg.minutes * 60 - self.train_seconds)
             eta = left if eta is None else min(eta, left)
         return Progress(step=self.step, total_steps=cfg.steps, epoch=self.epoch, losses=dict(losses), lr=lr,
-                        images_per_sec=rate, elapsed_seconds=self.train_seconds, eta_seconds=eta, fraction=fraction)
+                        images_per_sec=rate, elapsed_seconds=self.train_seconds, eta_seconds=eta, fraction=fraction,
+                        stage=self._family.training_stage(self.step))
 
     def _validate(self) -> Validated:
         sums: dict[str, float] = {}

@@ -178,6 +178,9 @@ class LatentDirection:
     vector: np.ndarray  # (D,) float32 unit vector
     low: float = -3.0
     high: float = 3.0
+    kind: str = "dimension"               # "dimension" | "principal" | "attribute" (from the user's labels and words)
+    origin: np.ndarray | None = None      # (D,) where a preview strip starts, e.g. the dataset's mean latent
+    help: str = ""                        # one line for a tooltip: how the direction was found
 
 
 class StepContext(Protocol):
@@ -316,6 +319,17 @@ class Family:
 
     def log_likelihood(self, images: np.ndarray) -> np.ndarray:
         raise NotImplementedError(f"{self.name} has no likelihood")
+
+    def fit_latent_statistics(self, images: np.ndarray, labels: np.ndarray | None,
+                              captions: tuple[str, ...]) -> None:
+        """Called by the Trainer before each checkpoint with the training images
+        ((N, H, W, C) uint8), their labels and captions: a latent family fits its
+        data-dependent latent directions here (engine/latent.py) and keeps them in
+        extra_state(). Default: nothing."""
+
+    def training_stage(self, step: int) -> str:
+        """What a multi-stage family trains at this step (e.g. "prior (2/2)"); "" for one stage."""
+        return ""
 
 
 # -- helpers families share ----------------------------------------------------------

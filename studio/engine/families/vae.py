@@ -23,6 +23,7 @@ from studio.engine.families.base import (
     ENCODE, LATENT, Batch, ConfigError, DataInfo, Family, FamilyConfig, Frame,
     LatentDirection, SampleOption, StepContext, from_uint8_images, register, seeded_normal, to_uint8_images,
 )
+from studio.engine import latent as latent_space   # a module import: latent.py imports families.base
 from studio.engine.nn import Downsample, ResBlock, Upsample, group_norm, level_channels
 
 
@@ -121,6 +122,7 @@ class VAE(Family):
         self.decoder = Decoder(config, data)
         # Running mean of the KL of each latent dimension: which dimensions carry information.
         self.kl_per_dim = torch.zeros(config.latent_dim)
+        self.statistics: latent_space.LatentStatistics | None = None   # fitted to the encoded dataset at checkpoint time
 
     def modules(self) -> dict[str, nn.Module]:
         return {"encoder": self.encoder, "decoder": self.decoder}
@@ -131,11 +133,17 @@ class VAE(Family):
         return self
 
     def extra_state(self) -> dict[str, torch.Tensor]:
-        return {"kl_per_dim": self.kl_per_dim}
+        state = {"kl_per_dim": self.kl_per_dim}
+        if self.statistics is not None:
+            state.update(self.statistics.to_tensors("latent."))
+        return state
 
     def load_extra_state(self, tensors) -> None:
         if "kl_per_dim" in tensors:
             self.kl_per_dim = tensors["kl_per_dim"].to(self.device).float().clone()
+        statistics = latent_space.LatentStatistics.from_tensors(tensors, "latent.")
+        if statistics is not None and statistics.mean.shape == (self.config.latent_dim,):
+            self.statistics = statistics
 
     @property
     def latent_shape(self) -> tuple[int, ...]:
@@ -220,8 +228,25 @@ class VAE(Family):
         z = torch.as_tensor(np.asarray(latents, dtype=np.float32), device=self.device).reshape(-1, self.config.latent_dim)
         return to_uint8_images(decoder(z))
 
+    def fit_latent_statistics(self, images: np.ndarray, labels: np.ndarray | None, captions: tuple[str, ...]) -> None:
+        """Encode the training images and fit attribute and principal directions to them (engine/latent.py)."""
+        latents, idx = latent_space.encode_dataset(self, images)
+        labels = None if labels is None else np.asarray(labels)[idx]
+        captions = tuple(captions[i] for i in idx) if captions else ()
+        self.statistics = latent_space.LatentStatistics.fit(latents, labels, self.data.label_names, captions)
+
     def latent_directions(self) -> list[LatentDirection]:
-        """One direction per latent dimension, the most informative (highest KL) first."""
+        """Attribute directions named after the user's labels and caption words, then principal
+        directions of the encoded data (both once a checkpoint has fitted them), then one per
+        latent dimension, the most informative (highest KL) first."""
+        fitted = self.statistics.directions() if self.statistics is not None else []
         order = torch.argsort(self.kl_per_dim.cpu(), descending=True).tolist()
         eye = np.eye(self.config.latent_dim, dtype=np.float32)
-        return [LatentDirection(name=f"z{i} (KL {self.kl_per_dim[i].item():.2f})", vector=eye[i]) for i in order]
+        ranges = self.statistics.dimension_ranges if self.statistics is not None else None
+        origin = self.statistics.mean if self.statistics is not None else None
+        dimensions = [LatentDirection(name=f"z{i} (KL {self.kl_per_dim[i].item():.2f})", vector=eye[i],
+                                      low=float(ranges[i, 0]) if ranges is not None else -3.0,
+                                      high=float(ranges[i, 1]) if ranges is not None else 3.0,
+                                      kind="dimension", origin=origin, help=f"latent dimension {i} alone")
+                      for i in order]
+        return fitted + dimensions
