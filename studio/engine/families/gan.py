@@ -160,30 +160,32 @@ class Generator(nn.Module):
 
 
 class Discriminator(nn.Module):
-    """Image (and a condition) -> one score per image; also returns its features for feature matching."""
+    """Image (and a condition) -> one score per image; also returns its features for feature matching.
+
+    DCGAN's discriminator: 4x4 stride-2 convolutions with leaky ReLU down to 4x4, then a linear score.
+    """
 
     def __init__(self, channels: tuple[int, ...], data: DataInfo, *, sn: bool, condition_tokens: int = 0):
         super().__init__()
         norm = spectral_norm if sn else (lambda layer: layer)
         levels = _levels(data.image_size)
-        widths = level_channels(channels, levels + 1)
-        self.stem = norm(nn.Conv2d(data.channels, widths[0], 3, padding=1))
+        widths = [data.channels, *level_channels(channels, max(levels, 1))]
+        stride = 2 if levels else 1                                    # a 4x4 image is not downsampled
         self.blocks = nn.ModuleList(
-            nn.Sequential(nn.LeakyReLU(0.2), norm(nn.Conv2d(widths[i], widths[i], 3, padding=1)), nn.LeakyReLU(0.2),
-                          norm(nn.Conv2d(widths[i], widths[i + 1], 4, stride=2, padding=1)))
-            for i in range(levels))
+            norm(nn.Conv2d(widths[i], widths[i + 1], 4 if levels else 3, stride=stride, padding=1))
+            for i in range(max(levels, 1)))
         self.feature_dim = widths[-1] * 16
         self.head = norm(nn.Linear(self.feature_dim, 1))
         self.embed = norm(nn.Embedding(condition_tokens, self.feature_dim)) if condition_tokens else None
 
     def forward(self, x: torch.Tensor, tokens: tuple[torch.Tensor, torch.Tensor] | None = None
                 ) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        h = self.stem(x)                                               # (B, C0, H, W)
         features = []
+        h = x                                                          # (B, C, H, W)
         for block in self.blocks:
-            h = block(h)
+            h = F.leaky_relu(block(h), 0.2)                            # (B, C_i, H/2^i, W/2^i)
             features.append(h)
-        h = F.leaky_relu(h, 0.2).flatten(1)                            # (B, C*4*4)
+        h = h.flatten(1)                                               # (B, C*4*4)
         score = self.head(h).squeeze(1)                                # (B,)
         if self.embed is not None and tokens is not None:              # projection: <embed(y), h>
             ids, offsets = tokens

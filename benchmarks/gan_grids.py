@@ -1,0 +1,112 @@
+"""Sample grids of the GAN, the VAE-GAN and the plain VAE after the same CPU time on a demo set.
+
+    nice -n 5 .venv/bin/python benchmarks/gan_grids.py [--data demo:faces] [--size 32] [--cpu-minutes 5]
+
+Each family trains through the real Trainer (its own train_defaults, preset
+`small`) until the process has spent `--cpu-minutes` of CPU time on it
+(time.process_time(), all threads), then the EMA weights sample 64 images
+from seed 0. Written to bench-out/ (git-ignored):
+
+    <family>-samples.png       8x8 grid of samples
+    vae-vs-vaegan-samples.png  the same 64 latents through the VAE (left) and the VAE-GAN (right)
+    vae-vs-vaegan-recon.png    dataset images (left), VAE reconstructions (middle), VAE-GAN's (right)
+
+Prints images/s (per wall second and per CPU second) and what it saved.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+
+from studio.engine.data import load_dataset
+from studio.engine.export import make_grid, save_png
+from studio.engine.families.base import get_family
+from studio.engine.run import Run
+from studio.engine.training import Progress, TrainConfig, Trainer, TrainingWarning
+
+OUT = Path("bench-out")
+
+
+def train_for_cpu_time(family: str, dataset, run_dir: Path, cpu_seconds: float, settings: dict, threads: int) -> dict:
+    """Train until this process has used `cpu_seconds` of CPU time; return what was seen."""
+    cls = get_family(family)
+    config = TrainConfig(**{**cls.train_defaults, "steps": 1_000_000, "preview_seconds": 0, "validate_seconds": 0,
+                            "checkpoint_minutes": 1e6, "seed": 0, "threads": threads})
+    trainer = Trainer(dataset, run_dir, family=family, family_config=cls.Config.from_preset("small", **settings),
+                      config=config)
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    last, warnings = None, []
+    for event in trainer.run():
+        if isinstance(event, Progress):
+            last = event
+            if time.process_time() - cpu0 >= cpu_seconds:
+                trainer.request_stop()
+        elif isinstance(event, TrainingWarning):
+            warnings.append(f"step {event.step}: {event.message}")
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    images = last.step * trainer.batch_size
+    return {"steps": last.step, "images": images, "cpu": cpu, "wall": wall, "losses": dict(last.losses),
+            "warnings": warnings}
+
+
+def side_by_side(*grids: np.ndarray, gap: int = 8) -> np.ndarray:
+    height = max(g.shape[0] for g in grids)
+    parts = []
+    for i, g in enumerate(grids):
+        parts.append(np.pad(g, ((0, height - g.shape[0]), (0, 0), (0, 0)), constant_values=255))
+        if i < len(grids) - 1:
+            parts.append(np.full((height, gap, g.shape[2]), 255, np.uint8))
+    return np.concatenate(parts, axis=1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default="demo:faces")
+    parser.add_argument("--size", type=int, default=32)
+    parser.add_argument("--cpu-minutes", type=float, default=5.0)
+    parser.add_argument("--families", default="gan,vaegan,vae")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads (1: on a shared machine, waiting threads spin and inflate CPU time)")
+    args = parser.parse_args()
+
+    OUT.mkdir(exist_ok=True)
+    dataset = load_dataset(args.data, size=args.size)
+    print(f"{args.data} at {args.size}px: {len(dataset)} images; torch threads {args.threads}; "
+          f"{args.cpu_minutes:g} CPU minutes per family, preset small")
+    shown = dataset.images[-16:]   # dataset images (they may be in the training split)
+    families = {}
+    for name in args.families.split(","):
+        run_dir = OUT / f"run-{name}"
+        shutil.rmtree(run_dir, ignore_errors=True)
+        settings = {"condition": "none"} if name == "gan" else {}
+        seen = train_for_cpu_time(name, dataset, run_dir, args.cpu_minutes * 60, settings, args.threads)
+        family, _ = Run.open(run_dir).load_family()
+        families[name] = family
+        samples = list(family.sample(64, seed=0))[-1].images
+        path = save_png(OUT / f"{name}-samples.png", make_grid(samples, ncols=8), {"family": name, "seed": 0})
+        losses = ", ".join(f"{k} {v:.4g}" for k, v in seen["losses"].items())
+        print(f"{name:7s} {seen['steps']:6d} steps, {seen['images']:7d} images in {seen['cpu']:.0f} CPU s "
+              f"({seen['wall']:.0f} wall s): {seen['images'] / seen['wall']:.1f} images/s wall, "
+              f"{seen['images'] / seen['cpu']:.1f} images/CPU-s; last losses: {losses}; saved {path}")
+        for warning in seen["warnings"]:
+            print(f"        warning at {warning}")
+    if "vae" in families and "vaegan" in families:
+        vae, vaegan = families["vae"], families["vaegan"]
+        grids = [make_grid(list(f.sample(64, seed=0))[-1].images, ncols=8) for f in (vae, vaegan)]
+        path = save_png(OUT / "vae-vs-vaegan-samples.png", side_by_side(*grids), {"left": "vae", "right": "vaegan"})
+        print(f"saved {path} (same latents: VAE left, VAE-GAN right)")
+        recon = [vae.decode(vae.encode(shown)), vaegan.decode(vaegan.encode(shown))]
+        grids = [make_grid(shown, ncols=4)] + [make_grid(r, ncols=4) for r in recon]
+        path = save_png(OUT / "vae-vs-vaegan-recon.png", side_by_side(*grids),
+                        {"left": "input", "middle": "vae", "right": "vaegan"})
+        errors = [float(np.abs(r.astype(np.float32) - shown).mean()) for r in recon]
+        print(f"saved {path} (inputs, VAE, VAE-GAN); mean abs pixel error VAE {errors[0]:.2f}, "
+              f"VAE-GAN {errors[1]:.2f} (of 255)")
+
+
+if __name__ == "__main__":
+    main()

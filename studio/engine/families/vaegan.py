@@ -1,0 +1,144 @@
+"""VAE-GAN: a VAE whose decoder also learns to fool a discriminator
+(Larsen et al. 2016, https://arxiv.org/abs/1512.09300).
+
+The encoder, decoder, objective and latent space are the VAE's (families/vae.py).
+A pixel loss alone makes the decoder paint the average of what a latent could
+mean, which is blurry; here the decoder's loss also has
+- an adversarial term: the discriminator (spectral-norm DCGAN-style, from
+  families/gan.py, hinge loss, DiffAugment) scores reconstructions and samples
+  from the prior, and the decoder is pushed towards what it calls real;
+- feature matching (Salimans et al. 2016, https://arxiv.org/abs/1606.03498 and
+  Larsen et al.): the discriminator's inner features of a reconstruction should
+  match those of its original, a loss on what the image looks like rather than
+  on exact pixels.
+Their weight against the VAE loss is set each step from the gradients at the
+decoder's last layer (the adaptive weight of VQGAN, Esser et al. 2021,
+https://arxiv.org/abs/2012.09841, eq. 7), so neither term drowns the other as
+the VAE's learned noise scale shrinks.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from studio.engine.families.base import Batch, ConfigError, DataInfo, StepContext, register
+from studio.engine.families.gan import AUGMENTS, Discriminator, _policy, d_hinge, diff_augment
+from studio.engine.families.vae import VAE, VAEConfig
+
+
+@dataclass(frozen=True)
+class VAEGANConfig(VAEConfig):
+    d_channels: tuple[int, ...] = (16, 32, 64, 128)   # discriminator width per level, full resolution first
+    adv_weight: float = 0.5                           # multiplies the adaptive weight of the adversarial terms
+    fm_weight: float = 1.0                            # feature matching, relative to the adversarial loss
+    adv_start_steps: int = 200                        # plain VAE training before the adversarial terms join
+    augment: str = "color,translation,cutout"         # DiffAugment policy for the discriminator, "" for none
+
+    presets = {
+        "tiny": dict(VAEConfig.presets["tiny"], d_channels=(16, 32, 64)),
+        "small": dict(VAEConfig.presets["small"], d_channels=(16, 32, 64, 128)),
+        "base": dict(VAEConfig.presets["base"], d_channels=(32, 64, 128, 256)),
+    }
+
+    def __post_init__(self):
+        super().__post_init__()
+        if not self.d_channels or any(c < 4 or c % 4 for c in self.d_channels):
+            raise ConfigError(f"d_channels must be multiples of 4 (e.g. 32, 64), not {self.d_channels}")
+        if self.adv_weight < 0 or self.fm_weight < 0 or self.adv_start_steps < 0:
+            raise ConfigError("adv_weight, fm_weight and adv_start_steps cannot be negative")
+        unknown = [p for p in _policy(self.augment) if p not in AUGMENTS]
+        if unknown:
+            raise ConfigError(f"augment takes a comma-separated list of {', '.join(AUGMENTS)} (or \"\"), "
+                              f"not {', '.join(unknown)}")
+
+
+def adaptive_weight(rec_loss: torch.Tensor, adv_loss: torch.Tensor, last_layer: torch.Tensor) -> torch.Tensor:
+    """||grad rec|| / ||grad adv|| at the decoder's last layer (VQGAN eq. 7), a constant for backward."""
+    rec_grad, = torch.autograd.grad(rec_loss, last_layer, retain_graph=True)
+    adv_grad, = torch.autograd.grad(adv_loss, last_layer, retain_graph=True)
+    return (rec_grad.norm() / (adv_grad.norm() + 1e-4)).clamp(0.0, 1e4).detach()
+
+
+def feature_matching(fake_features: list[torch.Tensor], real_features: list[torch.Tensor]) -> torch.Tensor:
+    """Mean L1 distance between the discriminator's features of paired images, averaged over layers."""
+    terms = [(f.float() - r.float().detach()).abs().mean() for f, r in zip(fake_features, real_features)]
+    return torch.stack(terms).mean()
+
+
+@register
+class VAEGAN(VAE):
+    name = "vaegan"
+    title = "VAE-GAN"
+    summary = "A VAE whose decoder is also trained against a discriminator; VAE latents with sharper images."
+    description = (
+        "A variational autoencoder (smooth latent space, every image can be encoded) whose decoder also "
+        "plays the GAN game: a discriminator judges its pictures, which makes them sharper than a plain "
+        "VAE's. Trains a little slower than a VAE and can inherit some GAN instability."
+    )
+    Config = VAEGANConfig
+    train_defaults = {"lr": 1e-3, "batch_size": 64, "steps": 3000, "grad_clip": 10.0}
+
+    def __init__(self, config: VAEGANConfig, data: DataInfo):
+        super().__init__(config, data)
+        self.discriminator = Discriminator(config.d_channels, data, sn=True)
+        self.policy = _policy(config.augment)
+
+    def modules(self) -> dict[str, nn.Module]:
+        return {"encoder": self.encoder, "decoder": self.decoder, "discriminator": self.discriminator}
+
+    def optimizers(self, lr: float) -> dict[str, torch.optim.Optimizer]:
+        """Adam with betas (0.5, 0.9) as in VQGAN for the autoencoder ("main") and the discriminator."""
+        vae_params = [*self.encoder.parameters(), *self.decoder.parameters()]
+        return {"main": torch.optim.Adam(vae_params, lr=lr, betas=(0.5, 0.9)),
+                "discriminator": torch.optim.Adam(self.discriminator.parameters(), lr=lr, betas=(0.5, 0.9))}
+
+    def _augment(self, x: torch.Tensor) -> torch.Tensor:
+        return diff_augment(x, self.policy) if self.policy else x
+
+    def _adversarial(self, x: torch.Tensor, recon: torch.Tensor, prior: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The decoder's adversarial and feature-matching losses (the discriminator is frozen here)."""
+        self.discriminator.requires_grad_(False)
+        try:
+            score, _ = self.discriminator(self._augment(torch.cat([recon, prior])))   # (2B,)
+            _, recon_features = self.discriminator(recon)
+            with torch.no_grad():
+                _, real_features = self.discriminator(x)
+        finally:
+            self.discriminator.requires_grad_(True)
+        g_adv = -score.float().mean()
+        fm = feature_matching(recon_features, real_features)
+        return {"g_adv": g_adv, "fm": fm, "adv": g_adv + self.config.fm_weight * fm}
+
+    def train_step(self, batch: Batch, ctx: StepContext) -> dict[str, float]:
+        x = batch.images
+        beta = self._beta(ctx.step)
+        adversarial = ctx.step >= self.config.adv_start_steps and self.config.adv_weight > 0
+        with ctx.autocast():
+            mean, logvar = self.encoder(x)
+            z = mean + torch.randn_like(mean) * (0.5 * logvar).exp()   # reparameterisation
+            recon = self.decoder(z)                                     # (B, C, H, W)
+            prior = self.decoder(torch.randn_like(mean))                # (B, C, H, W) samples from N(0, I)
+            out = self._losses(x, mean, logvar, recon, beta)
+            total, weight = out["loss"], torch.zeros(())
+            if adversarial:
+                adv = self._adversarial(x, recon, prior)
+                weight = self.config.adv_weight * adaptive_weight(out["loss"], adv["adv"], self.decoder.body[-1].weight)
+                total = total + weight * adv["adv"]
+        if ctx.optimize("main", total):
+            self.kl_per_dim.lerp_(out["kl_dims"].detach(), 0.01)
+        d_out = self._discriminator_step(x, torch.cat([recon, prior]).detach(), ctx)
+        result = {"loss": out["loss"].item(), "recon_mse": out["recon_mse"].item(),   # .item(): GPU sync
+                  "kl": out["kl"].item(), "beta": beta, "adv_weight": float(weight), **d_out}
+        if adversarial:
+            result.update(g_adv=adv["g_adv"].item(), fm=adv["fm"].item())
+        return result
+
+    def _discriminator_step(self, x: torch.Tensor, fake: torch.Tensor, ctx: StepContext) -> dict[str, float]:
+        with ctx.autocast():
+            d_real, _ = self.discriminator(self._augment(x))
+            d_fake, _ = self.discriminator(self._augment(fake))
+        d_loss = d_hinge(d_real.float(), d_fake.float())
+        ctx.optimize("discriminator", d_loss)
+        return {"d_loss": d_loss.item(), "d_real": d_real.float().mean().item(), "d_fake": d_fake.float().mean().item()}
