@@ -159,15 +159,13 @@ def mixture_log_prob(out: torch.Tensor, x: torch.Tensor, k: int) -> torch.Tensor
     return per_pixel.flatten(1).sum(1)
 
 
-def sample_pixel(params: torch.Tensor, noise: torch.Tensor, channels: int, k: int, temperature: float) -> torch.Tensor:
-    """params (B, P), noise (B, K + C) uniform in (0, 1) -> (B, C) values on the 256 levels of [-1, 1]."""
+def sample_pixel(params: torch.Tensor, gumbel: torch.Tensor, logistic: torch.Tensor, channels: int, k: int,
+                 temperature: float) -> torch.Tensor:
+    """params (B, P), Gumbel noise (B, K), logistic noise (B, C) -> (B, C) values on the 256 levels of [-1, 1]."""
     logits, means, log_scales, coeffs = split_params(params, channels, k)   # (B, K), (B, K, C), ...
-    gumbel = -torch.log(-torch.log(noise[:, :k]))
     choice = (logits / max(temperature, 1e-6) + gumbel).argmax(1) if temperature > 0 else logits.argmax(1)
-    pick = lambda t: t[torch.arange(t.shape[0]), choice]                # noqa: E731  (B, C)
-    means, log_scales, coeffs = pick(means), pick(log_scales), pick(coeffs)
-    u = noise[:, k:]
-    logistic = torch.log(u) - torch.log1p(-u)
+    rows = torch.arange(params.shape[0], device=params.device)
+    means, log_scales, coeffs = means[rows, choice], log_scales[rows, choice], coeffs[rows, choice]   # (B, C)
     x = torch.zeros_like(means)
     for c in range(channels):
         mean = means[:, c]
@@ -208,7 +206,13 @@ class SamplingCache:
             h_pre = F.linear(window, layer.h_conv.weight.flatten(1), layer.h_conv.bias) + self.v_to_h[l][:, :, j]
             h_new = F.linear(gate(h_pre + self.cond_pixels[l]), layer.h_out.weight.flatten(1), layer.h_out.bias)
             self.h_in[l + 1][:, :, p + j] = h_new if layer.first else self.h_in[l][:, :, p + j] + h_new
-        return self.net.head(self.h_in[-1][:, :, self.pad + j, None, None])[:, :, 0, 0]
+        return self._head(self.h_in[-1][:, :, self.pad + j])
+
+    def _head(self, h: torch.Tensor) -> torch.Tensor:
+        """The network's 1x1-conv head on one position: (B, hidden) -> (B, P)."""
+        _, conv1, _, conv2 = self.net.head
+        h = F.linear(F.elu(h), conv1.weight.flatten(1), conv1.bias)
+        return F.linear(F.elu(h), conv2.weight.flatten(1), conv2.bias)
 
     def write(self, j: int, values: torch.Tensor) -> None:
         p = self.pad
@@ -347,11 +351,14 @@ class Autoregressive(Family):
         elif int(label) != -1:
             self._label_index(label)                                            # raises the clear message
         cond = [layer.condition(labels) for layer in net.layers]
-        noise = self._noise(n, seed)
+        k = self.config.mixtures
+        noise = self._noise(n, seed)                                              # (n, H, W, K + C)
+        gumbel = -torch.log(-torch.log(noise[..., :k]))                           # picks the mixture component
+        logistic = torch.log(noise[..., k:]) - torch.log1p(-noise[..., k:])       # a logistic sample per channel
         cache = SamplingCache(net, n, channels, size, cond, self.device)
         for i in range(size):
             for j in range(size):
-                values = sample_pixel(cache.params(j), noise[:, i, j], channels, self.config.mixtures, float(temperature))
+                values = sample_pixel(cache.params(j), gumbel[:, i, j], logistic[:, i, j], channels, k, float(temperature))
                 cache.write(j, values)
             cache.finish_row()
             yield Frame(images=to_uint8_images(cache.images), step=i + 1, total=size, label=f"row {i + 1}/{size}")
