@@ -68,3 +68,162 @@ class Upsample(nn.Module):
 def level_channels(base: tuple[int, ...], levels: int) -> list[int]:
     """Channel width per resolution level, repeating the last width as needed."""
     return [base[min(i, len(base) - 1)] for i in range(levels)]
+
+
+# -- diffusion U-Net ----------------------------------------------------------------------
+# Ho et al. 2020 (https://arxiv.org/abs/2006.11239) with the improvements of Dhariwal & Nichol 2021
+# (https://arxiv.org/abs/2105.05233): scale-shift time conditioning, attention only at low resolution,
+# zero-initialised output layers. Text tokens join the keys and values of the attention layers
+# (Imagen, https://arxiv.org/abs/2205.11487), one attention call for self- and cross-attention.
+
+def timestep_embedding(t: torch.Tensor, dim: int, max_period: float = 10000.0) -> torch.Tensor:
+    """Sinusoidal embedding of (B,) timesteps -> (B, dim) (Vaswani et al. 2017)."""
+    half = dim // 2
+    freqs = torch.exp(-math.log(max_period) * torch.arange(half, device=t.device, dtype=torch.float32) / half)
+    args = t.float()[:, None] * freqs[None]                                  # (B, half)
+    return torch.cat([torch.cos(args), torch.sin(args)], dim=1)             # (B, dim)
+
+
+class TimeResBlock(nn.Module):
+    """Residual block whose second norm is modulated by the embedding: h * (1 + scale) + shift.
+
+    The second conv starts at zero, so a fresh block is the identity (its skip path).
+    """
+
+    def __init__(self, in_ch: int, out_ch: int, emb_dim: int):
+        super().__init__()
+        self.norm1 = group_norm(in_ch)
+        self.conv1 = nn.Conv2d(in_ch, out_ch, 3, padding=1)
+        self.emb = nn.Linear(emb_dim, 2 * out_ch)
+        self.norm2 = group_norm(out_ch)
+        self.conv2 = nn.Conv2d(out_ch, out_ch, 3, padding=1)
+        nn.init.zeros_(self.conv2.weight)
+        nn.init.zeros_(self.conv2.bias)
+        self.skip = nn.Conv2d(in_ch, out_ch, 1) if in_ch != out_ch else nn.Identity()
+
+    def forward(self, x: torch.Tensor, emb: torch.Tensor) -> torch.Tensor:  # x (B, C, H, W), emb (B, E) after SiLU
+        h = self.conv1(F.silu(self.norm1(x)))
+        scale, shift = self.emb(emb)[:, :, None, None].chunk(2, dim=1)       # (B, C_out, 1, 1) each
+        h = self.conv2(F.silu(torch.addcmul(shift, self.norm2(h), 1 + scale)))
+        return self.skip(x) + h
+
+
+class SpatialAttention(nn.Module):
+    """Multi-head self-attention over the pixels; with a context, its tokens are extra keys and values.
+
+    The output projection starts at zero so a fresh block is the identity.
+    """
+
+    def __init__(self, channels: int, heads: int = 4, context_dim: int | None = None):
+        super().__init__()
+        if channels % heads:
+            raise ValueError(f"attention channels {channels} must be a multiple of heads {heads}")
+        self.heads = heads
+        self.norm = group_norm(channels)
+        self.qkv = nn.Conv2d(channels, 3 * channels, 1)
+        self.context_kv = nn.Linear(context_dim, 2 * channels) if context_dim else None
+        self.proj = nn.Conv2d(channels, channels, 1)
+        nn.init.zeros_(self.proj.weight)
+        nn.init.zeros_(self.proj.bias)
+
+    def forward(self, x: torch.Tensor, context: torch.Tensor | None = None,
+                context_mask: torch.Tensor | None = None) -> torch.Tensor:
+        b, c, h, w = x.shape
+        d = c // self.heads
+        q, k, v = self.qkv(self.norm(x)).reshape(b, 3, self.heads, d, h * w).transpose(-1, -2).unbind(1)  # (B, h, HW, d)
+        mask = None
+        if context is not None and self.context_kv is not None:
+            t = context.shape[1]
+            ck, cv = self.context_kv(context).reshape(b, t, 2, self.heads, d).permute(2, 0, 3, 1, 4)   # (B, h, T, d)
+            k, v = torch.cat([k, ck.to(k.dtype)], dim=2), torch.cat([v, cv.to(v.dtype)], dim=2)
+            if context_mask is not None:
+                pixels = torch.ones(b, h * w, dtype=torch.bool, device=x.device)
+                mask = torch.cat([pixels, context_mask], dim=1)[:, None, None, :]                       # (B, 1, 1, HW+T)
+        out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)         # (B, h, HW, d)
+        return x + self.proj(out.transpose(-1, -2).reshape(b, c, h, w))
+
+
+class UNet(nn.Module):
+    """A U-Net that predicts noise (or v) from a noisy image, a timestep and optional text.
+
+    channels:   width per resolution level, full resolution first (each further level halves H and W)
+    blocks:     residual blocks per level on the way down (the way up uses as many); fewer at full
+                resolution keep the expensive high-resolution convolutions few
+    attention:  which levels (0 = full resolution) get self-attention; the middle always has one
+    context_dim, pooled_dim: text token and pooled text widths (0: unconditional)
+    One skip connection per level (concatenated once on the way up), not one per block as in
+    diffusers' UNet2DModel: half the high-resolution convolutions for the same depth.
+    """
+
+    def __init__(self, in_channels: int, channels: tuple[int, ...], blocks: tuple[int, ...],
+                 attention: tuple[int, ...], heads: int = 4, context_dim: int = 0, pooled_dim: int = 0,
+                 out_channels: int | None = None):
+        super().__init__()
+        self.base = channels[0]
+        emb_dim = 4 * channels[0]
+        self.time_mlp = nn.Sequential(nn.Linear(channels[0], emb_dim), nn.SiLU(), nn.Linear(emb_dim, emb_dim))
+        self.pooled_proj = nn.Linear(pooled_dim, emb_dim) if pooled_dim else None
+        ctx = context_dim or None
+        self.stem = nn.Conv2d(in_channels, channels[0], 3, padding=1)
+        self.down = nn.ModuleList()
+        self.down_attn = nn.ModuleList()
+        self.downsample = nn.ModuleList()
+        prev = channels[0]
+        for level, (ch, n) in enumerate(zip(channels, blocks)):
+            self.down.append(nn.ModuleList(TimeResBlock(prev if i == 0 else ch, ch, emb_dim) for i in range(n)))
+            self.down_attn.append(SpatialAttention(ch, heads, ctx) if level in attention else nn.Identity())
+            prev = ch if n else prev
+            self.downsample.append(Downsample(prev, channels[level + 1]) if level + 1 < len(channels) else nn.Identity())
+            prev = channels[level + 1] if level + 1 < len(channels) else prev
+        self.mid1 = TimeResBlock(prev, prev, emb_dim)
+        self.mid_attn = SpatialAttention(prev, heads, ctx)
+        self.mid2 = TimeResBlock(prev, prev, emb_dim)
+        self.up = nn.ModuleList()
+        self.up_attn = nn.ModuleList()
+        self.upsample = nn.ModuleList()
+        skips = self._skip_widths(channels, blocks)
+        for level in reversed(range(len(channels))):
+            ch, n = channels[level], max(1, blocks[level])
+            self.up.append(nn.ModuleList(TimeResBlock(prev + skips[level] if i == 0 else ch, ch, emb_dim) for i in range(n)))
+            self.up_attn.append(SpatialAttention(ch, heads, ctx) if level in attention else nn.Identity())
+            prev = ch
+            self.upsample.append(Upsample(ch) if level > 0 else nn.Identity())
+        self.out_norm = group_norm(prev)
+        self.out = nn.Conv2d(prev, out_channels or in_channels, 3, padding=1)
+        nn.init.zeros_(self.out.weight)
+        nn.init.zeros_(self.out.bias)
+
+    @staticmethod
+    def _skip_widths(channels: tuple[int, ...], blocks: tuple[int, ...]) -> list[int]:
+        widths, prev = [], channels[0]
+        for level, (ch, n) in enumerate(zip(channels, blocks)):
+            prev = ch if n else prev
+            widths.append(prev)
+            prev = channels[level + 1] if level + 1 < len(channels) else prev
+        return widths
+
+    def _attend(self, attn: nn.Module, h: torch.Tensor, context, context_mask) -> torch.Tensor:
+        return attn(h, context, context_mask) if isinstance(attn, SpatialAttention) else h
+
+    def forward(self, x: torch.Tensor, t: torch.Tensor, context: torch.Tensor | None = None,
+                context_mask: torch.Tensor | None = None, pooled: torch.Tensor | None = None) -> torch.Tensor:
+        """x (B, C, H, W), t (B,) timesteps, context (B, T, D), context_mask (B, T), pooled (B, P)."""
+        emb = self.time_mlp(timestep_embedding(t, self.base).to(x.dtype))   # (B, E)
+        if self.pooled_proj is not None and pooled is not None:
+            emb = emb + self.pooled_proj(pooled)
+        emb = F.silu(emb)
+        h = self.stem(x)
+        skips = []
+        for blocks, attn, down in zip(self.down, self.down_attn, self.downsample):
+            for block in blocks:
+                h = block(h, emb)
+            h = self._attend(attn, h, context, context_mask)
+            skips.append(h)
+            h = down(h)
+        h = self.mid2(self.mid_attn(self.mid1(h, emb), context, context_mask), emb)
+        for blocks, attn, up in zip(self.up, self.up_attn, self.upsample):
+            h = torch.cat([h, skips.pop()], dim=1)
+            for block in blocks:
+                h = block(h, emb)
+            h = up(self._attend(attn, h, context, context_mask))
+        return self.out(F.silu(self.out_norm(h)))                            # (B, C, H, W)
