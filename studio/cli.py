@@ -103,6 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--prompt", default=None, help="text prompt (families with the prompt capability)")
     sample.add_argument("--opt", action="append", type=_key_value, default=[], metavar="NAME=VALUE",
                         help="a sampling option, e.g. --opt temperature=0.8 (repeatable)")
+    sample.add_argument("--negative", default=None, help="negative prompt (same as --opt negative=...)")
+    sample.add_argument("--guidance", type=float, default=None, help="guidance scale (same as --opt guidance=...)")
+    sample.add_argument("--steps", type=_positive_int, default=None, help="sampling steps (same as --opt steps=...)")
+    sample.add_argument("--sampler", default=None, help="sampler, e.g. dpm++2m, ddim (same as --opt sampler=...)")
     sample.add_argument("--device", default="auto")
 
     inspect = sub.add_parser("inspect", help="check a dataset: counts, labels, captions, skipped files and why")
@@ -331,6 +335,15 @@ def cmd_sample(args, out: TextIO, err: TextIO) -> int:
         raise CLIError(f"the {family.name} family does not take prompts")
     known = {o.name for o in family.sample_options()}
     options = dict(args.opt)
+    aliases = {"negative": args.negative, "guidance": args.guidance, "steps": args.steps, "sampler": args.sampler}
+    for name, value in aliases.items():
+        if value is not None:
+            if name not in known:
+                raise CLIError(f"--{name} is not an option of the {family.name} family; "
+                               f"its options: {', '.join(sorted(known)) or 'none'}")
+            options[name] = value
+    for warning in family.prompt_warnings(args.prompt or ""):
+        err.write(f"warning: {warning}\n")
     unknown = sorted(set(options) - known)
     if unknown:
         raise CLIError(f"unknown sampling option {', '.join(unknown)} for {family.name}; "
@@ -339,6 +352,8 @@ def cmd_sample(args, out: TextIO, err: TextIO) -> int:
         "family": family.name, "model": run.path.name, "run": str(run.path.resolve()),
         "checkpoint": str(ckpt.path.resolve()), "checkpoint_hash": _file_hash(ckpt.path), "checkpoint_step": ckpt.step,
         "seed": args.seed, "prompt": args.prompt or "", "options": options, "version": _version(),
+        **{key: options[name] for name, key in (("negative", "negative_prompt"), ("steps", "steps"),
+                                                ("sampler", "sampler"), ("guidance", "guidance")) if name in options},
         "width": family.data.image_size, "height": family.data.image_size,
     }
     chunk = 256  # image i is drawn from seed + i, so chunking changes nothing

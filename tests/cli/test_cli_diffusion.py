@@ -1,0 +1,93 @@
+"""`genstudio train --family diffusion` and `genstudio sample` with prompts: the sampling parameters written
+into each PNG read back and regenerate the same image; --frames writes every denoising step."""
+import io
+import json
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from studio.cli import main
+from studio.engine.export import read_png_parameters
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(args), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    """A tiny diffusion run on 16 captioned 8x8 pictures (the Hugging Face metadata.jsonl layout)."""
+    root = tmp_path_factory.mktemp("captioned")
+    rows = []
+    for i in range(16):
+        colour, word = ((220, 30, 30), "red") if i % 2 else ((30, 30, 220), "blue")
+        img = np.full((8, 8, 3), 240, np.uint8)
+        img[2:6, 2:6] = colour
+        Image.fromarray(img).save(root / f"{i:02d}.png")
+        rows.append(json.dumps({"file_name": f"{i:02d}.png", "text": f"{word} square"}))
+    (root / "metadata.jsonl").write_text("\n".join(rows) + "\n")
+    run = root.parent / "diffusion-run"
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    code, out, err = run_cli("train", str(root), "--family", "diffusion", "--out", str(run), "--size", "8",
+                             "--preset", "tiny", "--steps", "4", "--batch", "8")
+    torch.set_num_threads(threads)
+    assert code == 0, err
+    return run
+
+
+def test_prompted_sample_round_trips_through_the_png_parameters(trained_run, tmp_path):
+    out = tmp_path / "samples"
+    code, _, err = run_cli("sample", str(trained_run), "-n", "2", "--out", str(out), "--seed", "5",
+                           "--prompt", "red square zebra", "--negative", "blue", "--guidance", "2.5",
+                           "--steps", "3", "--sampler", "ddim", "--opt", "eta=0.5", "--frames", str(tmp_path / "frames"))
+    assert code == 0, err
+    assert "warning:" in err and "'zebra'" in err                      # the unknown word is named
+    params = read_png_parameters(out / "image-0001.png")
+    assert params["seed"] == 6 and params["prompt"] == "red square zebra"
+    assert params["options"] == {"eta": 0.5, "negative": "blue", "guidance": 2.5, "steps": 3, "sampler": "ddim"}
+    with Image.open(out / "image-0001.png") as im:
+        text = im.text["parameters"]
+    assert "Negative prompt: blue" in text and "Steps: 3, Sampler: ddim, CFG scale: 2.5, Seed: 6" in text
+    assert sorted(p.name for p in (tmp_path / "frames").iterdir()) == [f"frame-000{i}.png" for i in (1, 2, 3)]
+
+    again = tmp_path / "again"
+    opts = [x for name, value in params["options"].items() for x in ("--opt", f"{name}={json.dumps(value)}")]
+    code, _, err = run_cli("sample", params["run"], "-n", "1", "--out", str(again), "--seed", str(params["seed"]),
+                           "--prompt", params["prompt"], *opts)
+    assert code == 0, err
+    first = np.asarray(Image.open(out / "image-0001.png")).astype(int)
+    second = np.asarray(Image.open(again / "image-0000.png")).astype(int)
+    assert np.abs(first - second).max() <= 1          # same image (batch size 2 vs 1: float rounding at most)
+
+
+def test_sampling_option_errors_are_one_line(trained_run, tmp_path):
+    code, _, err = run_cli("sample", str(trained_run), "-n", "1", "--out", str(tmp_path), "--sampler", "euler")
+    assert code == 2 and "unknown sampler 'euler'" in err and "dpm++2m" in err
+    code, _, err = run_cli("sample", str(trained_run), "-n", "1", "--out", str(tmp_path), "--opt", "temperature=1")
+    assert code == 2 and "unknown sampling option temperature" in err
+
+
+def test_aliases_are_refused_by_a_family_without_those_options(tmp_path):
+    root = tmp_path / "pictures"
+    root.mkdir()
+    for i in range(8):
+        Image.fromarray(np.full((8, 8, 3), 30 * i, np.uint8)).save(root / f"{i}.png")
+    run = tmp_path / "vae"
+    code, _, err = run_cli("train", str(root), "--family", "vae", "--out", str(run), "--size", "8", "--preset", "tiny",
+                           "--steps", "1", "--batch", "4")
+    assert code == 0, err
+    code, _, err = run_cli("sample", str(run), "-n", "1", "--out", str(tmp_path / "s"), "--guidance", "3")
+    assert code == 2 and "--guidance is not an option of the vae family" in err
