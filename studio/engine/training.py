@@ -300,7 +300,8 @@ class EMA:
             ema = self.modules[name]
             ema_params = [p for p in ema.parameters()]
             live_params = [p.detach() for p in module.parameters()]
-            torch._foreach_lerp_(ema_params, live_params, 1.0 - decay)
+            if ema_params:                      # a module may hold buffers only (e.g. a VQ codebook)
+                torch._foreach_lerp_(ema_params, live_params, 1.0 - decay)
             for b_ema, b in zip(ema.buffers(), module.buffers()):
                 b_ema.copy_(b)
 
