@@ -1,0 +1,154 @@
+"""Training and sampling speed of every registered family at 32x32, at fp32 and at the automatic precision.
+
+    .venv/bin/python benchmarks/family_table.py [--families vae,flow] [--preset small] [--seconds 10]
+                                                [--size 32] [--data demo:shapes] [--sample-n 16]
+
+For each family in `all_families()` (or --families): build the preset on the
+demo data the way the Trainer does (same DataInfo, device, memory format and
+_Context), run a couple of warm-up steps, then time `train_step` on real
+batches for --seconds of wall time (at least 3 steps), and time one
+`sample(n)` call. Training images/s counts the images of each batch; the
+Trainer's EMA update and logging are not included. Sampling at the automatic
+precision runs inside torch.autocast with that dtype. Where the automatic
+precision is fp32 (a CPU without AVX512-BF16/AMX) the two columns are the same
+measurement and the table says so instead of timing it twice. Multi-stage
+families are timed in the stage that step 0 trains.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from contextlib import nullcontext
+
+import numpy as np
+import torch
+
+from studio.engine.data import load_dataset
+from studio.engine.families.base import Batch, DataInfo, Family, all_families
+from studio.engine.text import build_vocabulary
+from studio.engine.training import _Context, choose_device, choose_precision, precision_name
+
+
+def data_info(dataset) -> DataInfo:
+    """What the Trainer hands a family for this dataset (training.py, Trainer._setup)."""
+    return DataInfo(image_size=dataset.images.shape[1], channels=dataset.images.shape[3],
+                    label_names=tuple(dataset.label_names), has_captions=any(dataset.captions),
+                    vocabulary=build_vocabulary([*dataset.captions, *dataset.label_names]))
+
+
+def make_batch(dataset, indices: np.ndarray, device: torch.device, memory_format) -> Batch:
+    x = torch.from_numpy(dataset.images[indices]).to(device).permute(0, 3, 1, 2).float().div(127.5).sub(1.0)
+    if memory_format is not None:
+        x = x.contiguous(memory_format=memory_format)
+    labels = None if dataset.labels is None else torch.from_numpy(dataset.labels[indices]).to(device)
+    captions = tuple(dataset.captions[i] for i in indices.tolist()) if any(dataset.captions) else None
+    return Batch(images=x, labels=labels, captions=captions)
+
+
+def build(cls: type[Family], preset: str, info: DataInfo, device: torch.device, dtype) -> tuple[Family, _Context, object]:
+    torch.manual_seed(0)
+    family = cls(cls.Config.from_preset(preset), info)
+    channels_last = family.convolutional and (device.type == "cuda" or (device.type == "cpu" and dtype == torch.bfloat16))
+    memory_format = torch.channels_last if channels_last else None
+    family.to(device, memory_format)
+    lr = cls.train_defaults.get("lr", 1e-3)
+    ctx = _Context(device, dtype, family.optimizers(lr), grad_clip=1.0)
+    return family, ctx, memory_format
+
+
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def train_rate(cls, preset, dataset, device, dtype, seconds: float) -> tuple[float, int, int]:
+    """(images per second, steps timed, batch size)."""
+    family, ctx, fmt = build(cls, preset, data_info(dataset), device, dtype)
+    batch_size = int(cls.train_defaults.get("batch_size", 64))
+    rng = np.random.default_rng(0)
+    batches = [make_batch(dataset, rng.choice(len(dataset), batch_size, replace=False), device, fmt) for _ in range(4)]
+    family.train()
+    for step in range(2):                                        # warm-up: allocator, oneDNN kernels, actnorm init
+        ctx.step = step
+        family.train_step(batches[step % 4], ctx)
+    sync(device)
+    start, steps = time.perf_counter(), 0
+    while steps < 3 or time.perf_counter() - start < seconds:
+        ctx.step = 2 + steps
+        family.train_step(batches[steps % 4], ctx)               # returns floats: .item() syncs each step
+        steps += 1
+    sync(device)
+    return steps * batch_size / (time.perf_counter() - start), steps, batch_size
+
+
+def sample_rate(cls, preset, dataset, device, dtype, n: int) -> float:
+    family, _, _ = build(cls, preset, data_info(dataset), device, dtype)
+    family.eval()
+    autocast = torch.autocast(device.type, dtype=dtype) if dtype is not None else nullcontext()
+    with autocast:
+        list(family.sample(2, seed=0))                             # warm-up
+        sync(device)
+        start = time.perf_counter()
+        frames = list(family.sample(n, seed=0))
+        sync(device)
+    assert frames[-1].images.shape[0] == n
+    return n / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--families", default="", help="comma-separated names (default: every registered family)")
+    parser.add_argument("--preset", default="small")
+    parser.add_argument("--seconds", type=float, default=10.0, help="timed training wall time per family and precision")
+    parser.add_argument("--size", type=int, default=32)
+    parser.add_argument("--data", default="demo:shapes")
+    parser.add_argument("--sample-n", type=int, default=16, help="images per timed sample() call")
+    parser.add_argument("--device", default="auto")
+    args = parser.parse_args()
+
+    families = all_families()
+    if args.families:
+        wanted = [name.strip() for name in args.families.split(",") if name.strip()]
+        known = {cls.name: cls for cls in families}
+        missing = [name for name in wanted if name not in known]
+        if missing:
+            raise SystemExit(f"unknown family {', '.join(missing)}; registered: {', '.join(known)}")
+        families = [known[name] for name in wanted]
+    choice = choose_device(args.device)
+    device = choice.device
+    auto_dtype, reason = choose_precision(device, "auto")
+    dataset = load_dataset(args.data, size=args.size)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"device: {device} ({choice.name}); torch {torch.__version__}; threads {torch.get_num_threads()}; "
+          f"load average at start {load:.1f}")
+    print(f"automatic precision: {precision_name(auto_dtype)} — {reason}")
+    print(f"data: {args.data} at {args.size}x{args.size} ({dataset.images.shape[3]} channel(s)); preset {args.preset}; "
+          f"training timed for {args.seconds:g} s wall per cell after 2 warm-up steps; sampling: one call of "
+          f"{args.sample_n} images after a 2-image warm-up\n")
+
+    auto_name = precision_name(auto_dtype)
+    header = (f"{'family':<16}{'params':>10}{'batch':>7}{'train fp32':>12}{'train ' + auto_name:>12}"
+              f"{'sample fp32':>13}{'sample ' + auto_name:>13}")
+    print(header + "      (images/s)")
+    print("-" * len(header))
+    for cls in families:
+        params = sum(p.numel() for m in cls(cls.Config.from_preset(args.preset), data_info(dataset)).modules().values()
+                     for p in m.parameters())
+        try:
+            train32, _, batch = train_rate(cls, args.preset, dataset, device, None, args.seconds)
+            sample32 = sample_rate(cls, args.preset, dataset, device, None, args.sample_n)
+            if auto_dtype is None:
+                train_auto, sample_auto = "= fp32", "= fp32"
+            else:
+                train_auto = f"{train_rate(cls, args.preset, dataset, device, auto_dtype, args.seconds)[0]:.1f}"
+                sample_auto = f"{sample_rate(cls, args.preset, dataset, device, auto_dtype, args.sample_n):.2f}"
+        except Exception as error:  # noqa: BLE001 - one family failing must not hide the others' figures
+            print(f"{cls.name:<16}{params:>10,}  failed: {type(error).__name__}: {error}")
+            continue
+        print(f"{cls.name:<16}{params:>10,}{batch:>7}{train32:>12.1f}{train_auto:>12}{sample32:>13.2f}{sample_auto:>13}",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
