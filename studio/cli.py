@@ -2,6 +2,7 @@
 
     genstudio train DATA --family vae --out RUN [--steps N | --minutes M] ...
     genstudio sample RUN -n 64 --out DIR [--seed S] [--grid FILE]
+    genstudio latent RUN --direction NAME --out DIR | --interpolate A B --out DIR | --list
     genstudio inspect DATA            (the dataset doctor)
     genstudio families
 
@@ -108,6 +109,27 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--steps", type=_positive_int, default=None, help="sampling steps (same as --opt steps=...)")
     sample.add_argument("--sampler", default=None, help="sampler, e.g. dpm++2m, ddim (same as --opt sampler=...)")
     sample.add_argument("--device", default="auto")
+
+    latent = sub.add_parser("latent", help="slider sweeps and interpolations in a trained model's latent space",
+                            description="Write PNGs (with parameters) of a slider sweep along named latent directions "
+                                        "(--direction), or of an interpolation between two seeds or images "
+                                        "(--interpolate A B). --list shows the directions and their ranges.")
+    latent.add_argument("run", metavar="RUN", type=Path, help="run folder or .safetensors checkpoint")
+    action = latent.add_mutually_exclusive_group(required=True)
+    action.add_argument("--list", action="store_true", help="list the latent directions (slider names) and ranges")
+    action.add_argument("--direction", action="append", metavar="NAME",
+                        help="sweep this direction across its range (repeatable; 'all' for every one)")
+    action.add_argument("--interpolate", nargs=2, metavar=("A", "B"),
+                        help="interpolate between two seeds (whole numbers) or two image files")
+    latent.add_argument("--out", type=Path, metavar="DIR", help="folder for the PNGs (needed unless --list)")
+    latent.add_argument("--steps", type=_positive_int, default=7, help="images per sweep or interpolation (default 7)")
+    start = latent.add_mutually_exclusive_group()
+    start.add_argument("--seed", type=int, help="sweep from this seed's latent (default: the dataset's mean latent)")
+    start.add_argument("--image", type=Path, help="sweep from this image, encoded")
+    latent.add_argument("--mode", choices=("slerp", "lerp"), help="interpolation path (default: slerp for "
+                        "Gaussian latents, lerp otherwise)")
+    latent.add_argument("--prompt", default=None, help="prompt for seeds of a prompt family (e.g. vqvae)")
+    latent.add_argument("--device", default="auto")
 
     inspect = sub.add_parser("inspect", help="check a dataset: counts, labels, captions, skipped files and why")
     inspect.add_argument("data", metavar="DATA")
@@ -380,6 +402,116 @@ def cmd_sample(args, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def cmd_latent(args, out: TextIO, err: TextIO) -> int:
+    from studio.engine.families.base import ENCODE, LATENT
+    from studio.engine.run import Run
+    from studio.engine.training import choose_device
+
+    run = Run.open(args.run)
+    family, ckpt = run.load_family(args.run if args.run.is_file() else None, device=choose_device(args.device).device)
+    if not {LATENT, ENCODE} & family.capabilities:
+        raise CLIError(f"the {family.name} family has no latent space to move through")
+    if args.list:
+        for d in _directions(family):
+            out.write(f"{d.name}\t{d.kind}\trange {d.low:.3g} to {d.high:.3g}" + (f"\t{d.help}" if d.help else "") + "\n")
+        return 0
+    if args.out is None:
+        raise CLIError("give --out DIR for the PNGs")
+    params = {"family": family.name, "model": run.path.name, "run": str(run.path.resolve()),
+              "checkpoint": str(ckpt.path.resolve()), "checkpoint_hash": _file_hash(ckpt.path),
+              "checkpoint_step": ckpt.step, "version": _version(),
+              "width": family.data.image_size, "height": family.data.image_size}
+    if args.interpolate:
+        return _write_interpolation(family, args, params, out)
+    return _write_sweeps(family, args, params, out)
+
+
+def _directions(family) -> list:
+    try:
+        return family.latent_directions()
+    except NotImplementedError:
+        raise CLIError(f"the {family.name} family has no named latent directions; try --interpolate") from None
+
+
+def _latent_of(family, text: str, prompt: str | None):
+    """A seed (whole number) or an image file -> one latent."""
+    from studio.engine.latent import latent_for_seed
+    try:
+        return latent_for_seed(family, int(text), prompt), {"seed": int(text)}
+    except ValueError:
+        pass
+    path = Path(text)
+    if not path.is_file():
+        raise CLIError(f"{text}: neither a seed (a whole number) nor an image file")
+    return _encode_file(family, path), {"image": str(path)}
+
+
+def _encode_file(family, path: Path):
+    from studio.engine.data import load_dataset
+    from studio.engine.families.base import ENCODE
+    if ENCODE not in family.capabilities:
+        raise CLIError(f"the {family.name} family cannot encode images; use seeds")
+    dataset = load_dataset(str(path), size=family.data.image_size, channels=family.data.channels)
+    if len(dataset) == 0:
+        raise CLIError(f"{path}: not a usable image")
+    return family.encode(dataset.images[:1])[0]
+
+
+def _write_interpolation(family, args, params: dict, out: TextIO) -> int:
+    import numpy as np
+    from studio.engine.export import make_grid, save_animation, save_png
+    from studio.engine.families.base import LATENT
+    from studio.engine.latent import interpolation_frames
+    (za, from_a), (zb, from_b) = (_latent_of(family, t, args.prompt) for t in args.interpolate)
+    mode = args.mode or ("slerp" if LATENT in family.capabilities else "lerp")
+    steps = max(2, args.steps)
+    images = [f.images[0] for f in interpolation_frames(family, za, zb, steps, mode)]
+    params = {**params, "kind": "interpolation", "mode": mode, "from": from_a, "to": from_b, "prompt": args.prompt or ""}
+    for i, image in enumerate(images):
+        save_png(args.out / f"interpolation-{i:02d}.png", image, {**params, "t": i / (steps - 1), "index": i})
+    save_png(args.out / "interpolation.png", make_grid(np.stack(images), ncols=steps), {**params, "steps": steps})
+    save_animation(args.out / "interpolation.gif", images + images[-2:0:-1], params)
+    out.write(f"wrote {steps} images, a strip (interpolation.png) and a loop (interpolation.gif) to {args.out}\n")
+    return 0
+
+
+def _write_sweeps(family, args, params: dict, out: TextIO) -> int:
+    import re
+    import numpy as np
+    from studio.engine.export import make_grid, save_png
+    from studio.engine.latent import sweep_latents
+    directions = _directions(family)
+    chosen = directions if "all" in args.direction else [_find_direction(directions, n) for n in args.direction]
+    start, source = None, {"start": "dataset mean"}
+    if args.image is not None:
+        start, source = _encode_file(family, args.image), {"image": str(args.image)}
+    elif args.seed is not None:
+        start, source = _latent_of(family, str(args.seed), args.prompt)
+    for d in chosen:
+        base = start if start is not None else (d.origin if d.origin is not None else np.zeros_like(d.vector))
+        values, latents = sweep_latents(base, d, args.steps)
+        images = family.decode(latents)
+        slug = re.sub(r"[^a-z0-9]+", "-", d.name.split(" (")[0].lower()).strip("-") or "direction"
+        info = {**params, **source, "kind": "slider sweep", "direction": d.name, "direction_kind": d.kind,
+                "low": d.low, "high": d.high}
+        for i, (value, image) in enumerate(zip(values, images)):
+            save_png(args.out / f"{slug}-{i:02d}.png", image, {**info, "value": float(value), "index": i})
+        save_png(args.out / f"{slug}.png", make_grid(images, ncols=len(images)), {**info, "values": values.tolist()})
+        out.write(f"{d.name}: {slug}.png ({d.low:.3g} to {d.high:.3g})\n")
+    out.write(f"wrote {len(chosen)} sweep(s) of {args.steps} images to {args.out}\n")
+    return 0
+
+
+def _find_direction(directions: list, name: str):
+    """A direction by its full name or its name before the parenthesis ('PC1', 'z3', 'smiling'), any case."""
+    wanted = name.strip().lower()
+    for d in directions:
+        if wanted in (d.name.lower(), d.name.split(" (")[0].lower()):
+            return d
+    known = ", ".join(d.name.split(" (")[0] for d in directions[:30])
+    raise CLIError(f"no latent direction named {name!r}; known: {known}")
+
+
 # -- entry -----------------------------------------------------------------------
 def _user_errors() -> tuple[type[BaseException], ...]:
     from studio.engine.checkpoint import CheckpointError
@@ -419,6 +551,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             return cmd_train(args, out, err)
         if args.command == "sample":
             return cmd_sample(args, out, err)
+        if args.command == "latent":
+            return cmd_latent(args, out, err)
     except KeyboardInterrupt:
         err.write("\ninterrupted\n")
         return EXIT_INTERRUPTED

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from studio.engine.data import NO_LABEL
-from studio.engine.families.base import Frame, LatentDirection
+from studio.engine.families.base import LATENT, Frame, LatentDirection, seeded_normal
 from studio.engine.text import words
 
 MIN_IMAGES_PER_SIDE = 8        # an attribute needs this many images with it and without it
@@ -84,6 +84,15 @@ def interpolation_frames(family, a: np.ndarray, b: np.ndarray, steps: int = 8, m
     for i, image in enumerate(images):
         t = i / (steps - 1)
         yield Frame(images=image[None], step=i + 1, total=steps, label=f"t = {t:.2f}")
+
+
+def latent_for_seed(family, seed: int, prompt: str | None = None) -> np.ndarray:
+    """One latent (latent_shape) for a seed: the family's own sampling noise where it has a
+    Gaussian latent space, else the encoding of the image it samples for that seed."""
+    if LATENT in family.capabilities:
+        return seeded_normal(1, tuple(family.latent_shape), seed)[0].numpy()
+    *_, last = family.sample(1, seed=seed, prompt=prompt)
+    return family.encode(last.images)[0]
 
 
 # -- sliders ---------------------------------------------------------------------------------
