@@ -111,6 +111,17 @@ def test_real_steps_change_only_the_player_that_steps():
         assert all(p.grad is None for p in module.parameters()), f"{name}: gradients left behind"
 
 
+def test_a_non_finite_batch_is_skipped_for_the_trainer_to_count():
+    gan = make_gan()
+    gan.train()
+    ctx = _Context(torch.device("cpu"), None, gan.optimizers(1e-3), grad_clip=10.0)
+    before = [p.detach().clone() for p in gan.discriminator.parameters()]
+    losses = gan.train_step(Batch(images=torch.full((8, 3, 8, 8), float("nan"))), ctx)
+    assert ctx.skipped and math.isnan(losses["d_loss"])                 # the Trainer rolls back after a few
+    assert all(torch.equal(a, p) for a, p in zip(before, gan.discriminator.parameters()))
+    assert not gan.watch                                                # nothing non-finite in the running stats
+
+
 def test_save_load_gives_identical_samples(tmp_path):
     data = synthetic_dataset(n=16, size=8)
     trainer = Trainer(data, tmp_path / "run", family="gan", family_config=GANConfig.from_preset("tiny"),
