@@ -105,7 +105,12 @@ def main() -> None:
     parser.add_argument("--data", default="demo:shapes")
     parser.add_argument("--sample-n", type=int, default=16, help="images per timed sample() call")
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads (default: torch's own; 1 helps on a busy shared CPU, where idle "
+                             "threads spin)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     families = all_families()
     if args.families:

@@ -104,14 +104,16 @@ class InvertibleConv1x1(nn.Module):
         self.weight = nn.Parameter(q)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        w = self.weight.float()
-        logdet = torch.linalg.slogdet(w)[1] * x.shape[2] * x.shape[3]
-        y = F.conv2d(x.float(), w[:, :, None, None])
+        with torch.autocast(x.device.type, enabled=False):       # the invertible path stays fp32 under autocast
+            w = self.weight.float()
+            logdet = torch.linalg.slogdet(w)[1] * x.shape[2] * x.shape[3]
+            y = F.conv2d(x.float(), w[:, :, None, None])
         return y, logdet.expand(x.shape[0])
 
     def inverse(self, y: torch.Tensor) -> torch.Tensor:
-        w_inv = torch.linalg.inv(self.weight.double()).float()
-        return F.conv2d(y.float(), w_inv[:, :, None, None])
+        with torch.autocast(y.device.type, enabled=False):
+            w_inv = torch.linalg.inv(self.weight.double()).float()
+            return F.conv2d(y.float(), w_inv[:, :, None, None])
 
 
 def zero_conv(in_ch: int, out_ch: int) -> nn.Conv2d:
