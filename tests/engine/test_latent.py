@@ -126,7 +126,7 @@ def test_statistics_find_the_attribute_and_survive_tensors():
 
 def test_attribute_direction_moves_decoded_brightness(trained):
     """The acceptance test: a slider fitted to 'bright' vs the rest makes decoded images brighter."""
-    family, _, live = trained
+    family, dataset, live = trained
     directions = {d.name: d for d in family.latent_directions()}
     assert {"bright", "dark"} <= set(directions) and "square" not in directions         # "square" is on every image
     assert [d.name for d in family.latent_directions()] == [d.name for d in live.latent_directions()]  # saved -> loaded
@@ -136,6 +136,10 @@ def test_attribute_direction_moves_decoded_brightness(trained):
     means = strip.reshape(7, -1).mean(1)
     assert means[-1] - means[0] > 60, means
     assert (np.diff(means) > -2).all(), means                                           # brighter all the way
+    dark_image = family.encode(dataset.images[:1])[0]                                   # a dropped (dark) image, edited
+    edited = preview_strip(family, bright, latent=dark_image, steps=7).reshape(7, -1).mean(1)
+    assert edited[-1] - edited[0] > 60
+    assert project(dark_image[None], bright)[0] < (bright.low + bright.high) / 2                # it starts on the dark side
     dark_strip = preview_strip(family, directions["dark"], steps=7).reshape(7, -1).mean(1)
     assert dark_strip[0] - dark_strip[-1] > 60                                          # the opposite word, the opposite way
 
