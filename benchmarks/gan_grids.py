@@ -1,11 +1,12 @@
 """Sample grids of the GAN, the VAE-GAN and the plain VAE after the same CPU time on a demo set.
 
-    nice -n 5 .venv/bin/python benchmarks/gan_grids.py [--data demo:faces] [--size 32] [--cpu-minutes 5]
+    nice -n 5 .venv/bin/python benchmarks/gan_grids.py [--data demo:faces] [--size 32] [--cpu-minutes 5] \
+        [--families gan,vaegan,vae] [--out bench-out] [--threads 1]
 
 Each family trains through the real Trainer (its own train_defaults, preset
 `small`) until the process has spent `--cpu-minutes` of CPU time on it
 (time.process_time(), all threads), then the EMA weights sample 64 images
-from seed 0. Written to bench-out/ (git-ignored):
+from seed 0. Written to --out (default bench-out/, git-ignored):
 
     <family>-samples.png       8x8 grid of samples
     vae-vs-vaegan-samples.png  the same 64 latents through the VAE (left) and the VAE-GAN (right)
@@ -27,9 +28,6 @@ from studio.engine.export import make_grid, save_png
 from studio.engine.families.base import get_family
 from studio.engine.run import Run
 from studio.engine.training import Progress, TrainConfig, Trainer, TrainingWarning
-
-OUT = Path("bench-out")
-
 
 def train_for_cpu_time(family: str, dataset, run_dir: Path, cpu_seconds: float, settings: dict, threads: int) -> dict:
     """Train until this process has used `cpu_seconds` of CPU time; return what was seen."""
@@ -69,25 +67,27 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=32)
     parser.add_argument("--cpu-minutes", type=float, default=5.0)
     parser.add_argument("--families", default="gan,vaegan,vae")
+    parser.add_argument("--out", type=Path, default=Path("bench-out"), help="folder for the grids and runs")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads (1: on a shared machine, waiting threads spin and inflate CPU time)")
     args = parser.parse_args()
 
-    OUT.mkdir(exist_ok=True)
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
     dataset = load_dataset(args.data, size=args.size)
     print(f"{args.data} at {args.size}px: {len(dataset)} images; torch threads {args.threads}; "
           f"{args.cpu_minutes:g} CPU minutes per family, preset small")
     shown = dataset.images[-16:]   # dataset images (they may be in the training split)
     families = {}
     for name in args.families.split(","):
-        run_dir = OUT / f"run-{name}"
+        run_dir = out / f"run-{name}"
         shutil.rmtree(run_dir, ignore_errors=True)
         settings = {"condition": "none"} if name == "gan" else {}
         seen = train_for_cpu_time(name, dataset, run_dir, args.cpu_minutes * 60, settings, args.threads)
         family, _ = Run.open(run_dir).load_family()
         families[name] = family
         samples = list(family.sample(64, seed=0))[-1].images
-        path = save_png(OUT / f"{name}-samples.png", make_grid(samples, ncols=8), {"family": name, "seed": 0})
+        path = save_png(out / f"{name}-samples.png", make_grid(samples, ncols=8), {"family": name, "seed": 0})
         losses = ", ".join(f"{k} {v:.4g}" for k, v in seen["losses"].items())
         print(f"{name:7s} {seen['steps']:6d} steps, {seen['images']:7d} images in {seen['cpu']:.0f} CPU s "
               f"({seen['wall']:.0f} wall s): {seen['images'] / seen['wall']:.1f} images/s wall, "
@@ -97,11 +97,11 @@ def main() -> None:
     if "vae" in families and "vaegan" in families:
         vae, vaegan = families["vae"], families["vaegan"]
         grids = [make_grid(list(f.sample(64, seed=0))[-1].images, ncols=8) for f in (vae, vaegan)]
-        path = save_png(OUT / "vae-vs-vaegan-samples.png", side_by_side(*grids), {"left": "vae", "right": "vaegan"})
+        path = save_png(out / "vae-vs-vaegan-samples.png", side_by_side(*grids), {"left": "vae", "right": "vaegan"})
         print(f"saved {path} (same latents: VAE left, VAE-GAN right)")
         recon = [vae.decode(vae.encode(shown)), vaegan.decode(vaegan.encode(shown))]
         grids = [make_grid(shown, ncols=4)] + [make_grid(r, ncols=4) for r in recon]
-        path = save_png(OUT / "vae-vs-vaegan-recon.png", side_by_side(*grids),
+        path = save_png(out / "vae-vs-vaegan-recon.png", side_by_side(*grids),
                         {"left": "input", "middle": "vae", "right": "vaegan"})
         errors = [float(np.abs(r.astype(np.float32) - shown).mean()) for r in recon]
         print(f"saved {path} (inputs, VAE, VAE-GAN); mean abs pixel error VAE {errors[0]:.2f}, "

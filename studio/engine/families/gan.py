@@ -171,7 +171,7 @@ class Discriminator(nn.Module):
         levels = _levels(data.image_size)
         widths = [data.channels, *level_channels(channels, max(levels, 1))]
         stride = 2 if levels else 1                                    # a 4x4 image is not downsampled
-        self.blocks = nn.ModuleList(
+        self.convs = nn.ModuleList(
             norm(nn.Conv2d(widths[i], widths[i + 1], 4 if levels else 3, stride=stride, padding=1))
             for i in range(max(levels, 1)))
         self.feature_dim = widths[-1] * 16
@@ -182,8 +182,8 @@ class Discriminator(nn.Module):
                 ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         features = []
         h = x                                                          # (B, C, H, W)
-        for block in self.blocks:
-            h = F.leaky_relu(block(h), 0.2)                            # (B, C_i, H/2^i, W/2^i)
+        for conv in self.convs:
+            h = F.leaky_relu(conv(h), 0.2)                             # (B, C_i, H/2^i, W/2^i)
             features.append(h)
         h = h.flatten(1)                                               # (B, C*4*4)
         score = self.head(h).squeeze(1)                                # (B,)
