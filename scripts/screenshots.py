@@ -1,16 +1,22 @@
-"""Save offscreen screenshots of the main window into screenshots/ (gitignored).
+"""Save offscreen screenshots of every step of the window into screenshots/ (gitignored), light and dark.
 
-    .venv/bin/python scripts/screenshots.py [--out screenshots]
+    .venv/bin/python scripts/screenshots.py [--out screenshots] [--steps 400] [--family vae] [--docs]
 
-Shots, each in a light and a dark palette: the empty window, a load under way, the shapes demo
-loaded, the digits demo (grayscale), a folder with files the doctor skipped,
-and a dataset that cannot be used. Settings go to a throwaway GENSTUDIO_HOME;
-demo sets are drawn in (or reused from) the usual cache.
+One session walks through the app the way a newcomer would and shoots each
+page twice (light palette, then dark): the empty window, a load under way, the
+shapes demo, a folder with files the doctor skipped, a dataset that cannot be
+used, the family cards, training under way (previews, losses), paused,
+Explore after training, the Gallery with generated images. With a second
+family that samples step by step (a `progressive` capability, e.g. diffusion)
+it adds its denoising strip. --docs copies the best shot to docs/screenshot.png.
+Settings and runs go to a throwaway GENSTUDIO_HOME; demo sets are drawn in
+(or reused from) the usual cache.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -31,7 +37,7 @@ from PySide6.QtCore import QCoreApplication, QEventLoop  # noqa: E402
 from PySide6.QtGui import QColor, QPalette  # noqa: E402
 
 from studio.ui.app import create_app  # noqa: E402
-from studio.ui.main_window import MainWindow  # noqa: E402
+from studio.ui.main_window import DATA, EXPLORE, GALLERY, MODEL, TRAIN, MainWindow  # noqa: E402
 
 
 def dark_palette() -> QPalette:
@@ -50,17 +56,24 @@ def dark_palette() -> QPalette:
     }
     for role, colour in roles.items():
         p.setColor(role, QColor(colour))
-    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor("#77797f"))
-    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor("#77797f"))
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText, QPalette.ColorRole.WindowText):
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#77797f"))
     return p
 
 
-def wait_until(predicate, timeout_s: float = 60.0) -> None:
+def wait_until(predicate, timeout_s: float = 120.0) -> None:
     deadline = time.monotonic() + timeout_s
     while not predicate():
         if time.monotonic() > deadline:
             raise TimeoutError("the window did not get there in time")
         QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+
+
+def settle(seconds: float = 0.3) -> None:
+    """Let throttled redraws (previews, loss plot) happen."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
 
 
 def messy_folder(root: Path) -> Path:
@@ -79,45 +92,119 @@ def messy_folder(root: Path) -> Path:
     return folder
 
 
-def shoot(window: MainWindow, out: Path, name: str) -> None:
-    QCoreApplication.processEvents()
-    path = out / f"{name}.png"
-    window.grab().save(str(path))
-    print(path)
+class Camera:
+    """Shoots the window in the light and the dark palette."""
+
+    def __init__(self, app, window: MainWindow, out: Path):
+        self.app, self.window, self.out = app, window, out
+        self.light = app.style().standardPalette()
+        self.dark = dark_palette()
+
+    def shoot(self, name: str, step: int | None = None) -> None:
+        if step is not None:
+            self.window.show_step(step)
+        for theme, palette in (("light", self.light), ("dark", self.dark)):
+            self.app.setPalette(palette)
+            settle(0.4)
+            path = self.out / f"{theme}-{name}.png"
+            self.window.grab().save(str(path))
+            print(path, flush=True)
+        self.app.setPalette(self.light)
 
 
-def session(app, out: Path, theme: str, work: Path) -> None:
-    window = MainWindow()
-    window.resize(1280, 800)
+def load(window: MainWindow, source: str) -> None:
+    window.dataset_panel.load(source)
+    wait_until(lambda: not window.dataset_panel.loading)
+
+
+def train(camera: Camera, family: str, steps: int, name: str) -> None:
+    window = camera.window
+    panel = window.training_panel
+    window.family_panel.select_family(family)
+    panel.apply_preset("quick")
+    panel.unit_combo.setCurrentIndex(panel.unit_combo.findData("steps"))
+    panel.length_spin.setValue(steps)
+    panel.batch_spin.setValue(32)
+    wait_until(lambda: panel.readiness() is None)
+    panel.start_training()
+    wait_until(lambda: panel.state == "running")
+    previews = 0
+    while panel.state != "idle":
+        if panel.state == "running" and panel.step >= (previews + 1) * steps // 6:
+            panel.sample_now()
+            previews += 1
+        if panel.step >= steps * 2 // 3 and panel.state == "running" and name == "vae":
+            settle(1.0)
+            camera.shoot(f"train-{name}", TRAIN)
+            panel.pause_training()
+            wait_until(lambda: panel.state == "paused")
+            settle(0.5)
+            camera.shoot(f"paused-{name}", TRAIN)
+            panel.resume_training()
+            name = "done"
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+    settle(1.0)
+
+
+def session(app, out: Path, work: Path, args) -> None:
+    window = MainWindow(open_last_dataset=False)
+    window.resize(1280, 820)
     window.show()
+    camera = Camera(app, window, out)
     wait_until(lambda: window.family_panel.loaded)
-    shoot(window, out, f"{theme}-empty")
-    panel = window.dataset_panel
-    panel.load("demo:faces")
-    shoot(window, out, f"{theme}-loading")          # the progress row, before the first count
-    wait_until(lambda: not panel.loading)
-    for source, name in (("demo:shapes", "shapes"), ("demo:digits", "digits"), (str(messy_folder(work / theme)), "skipped")):
-        panel.load(source)
-        wait_until(lambda: not panel.loading)
-        shoot(window, out, f"{theme}-{name}")
-    panel.load(str(work / "no-such-folder"))
-    wait_until(lambda: not panel.loading)
-    shoot(window, out, f"{theme}-error")
+    camera.shoot("empty", DATA)
+    window.dataset_panel.load("demo:faces")
+    camera.shoot("loading", DATA)          # the progress row, before the first count
+    wait_until(lambda: not window.dataset_panel.loading)
+    load(window, str(messy_folder(work)))
+    camera.shoot("skipped", DATA)
+    load(window, str(work / "no-such-folder"))
+    camera.shoot("error", DATA)
+    window.family_panel.select_family(args.family)
+    load(window, "demo:shapes")
+    wait_until(lambda: "per 1000" in window.dataset_panel.estimate_label.text()
+               or "Could not" in window.dataset_panel.estimate_label.text())
+    camera.shoot("shapes", DATA)
+    camera.shoot("families", MODEL)
+
+    train(camera, args.family, args.steps, "vae")
+    camera.shoot("trained", TRAIN)
+    if window.explore_panel is not None:
+        wait_until(lambda: window.explore_panel.family() is not None)
+        window.show_step(EXPLORE)
+        job = window.explore_panel.generate()
+        wait_until(lambda: job is None or not job.running)
+        settle(1.0)
+        camera.shoot("explore", EXPLORE)
+        camera.shoot("gallery", GALLERY)
+
+    progressive = [c.info.name for c in window.family_panel.cards() if "progressive" in c.info.capabilities
+                   and "prompt" in c.info.capabilities and c.info.name != args.family]
+    if progressive and args.progressive_steps:
+        window.training_panel.continue_run(None)
+        train(camera, progressive[0], args.progressive_steps, progressive[0])
+        camera.shoot(f"train-{progressive[0]}", TRAIN)
+    window.confirm_close_during_training = lambda: True
     window.close()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
+    parser.add_argument("--family", default="vae", help="the family trained for the main shots")
+    parser.add_argument("--steps", type=int, default=400, help="training steps before the shots of training")
+    parser.add_argument("--progressive-steps", type=int, default=30,
+                        help="steps for a step-by-step family's denoising strip (0: skip)")
+    parser.add_argument("--docs", action="store_true", help="copy light-trained.png to docs/screenshot.png")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     app = create_app([])
     app.setStyle("Fusion")            # the same look on every machine, and it follows the palette
-    light = app.style().standardPalette()
     with tempfile.TemporaryDirectory() as work:
-        for theme, palette in (("light", light), ("dark", dark_palette())):
-            app.setPalette(palette)
-            session(app, args.out, theme, Path(work))
+        session(app, args.out, Path(work), args)
+    if args.docs:
+        (ROOT / "docs").mkdir(exist_ok=True)
+        shutil.copyfile(args.out / "light-trained.png", ROOT / "docs" / "screenshot.png")
     _home.cleanup()
     return 0
 

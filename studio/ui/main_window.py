@@ -18,7 +18,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Slot
+from PySide6.QtCore import QEvent, QSettings, QSize, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QSizePolicy,
@@ -32,7 +32,7 @@ from studio.ui.panels.dataset import CLOSE_TIMEOUT_S, DatasetPanel
 from studio.ui.panels.family import FamilyCard, FamilyInfo, FamilyPanel, read_families
 from studio.ui.panels.preview import PreviewPanel
 from studio.ui.panels.training import IMAGE_SIZES, TrainingPanel, describe_estimate, measure_speed, read_devices
-from studio.ui.widgets.styling import make_heading
+from studio.ui.widgets.styling import glyph_icon, make_heading
 from studio.ui.workers import Job, stop_all
 
 __all__ = ["MainWindow", "FamilyCard", "FamilyInfo"]
@@ -94,13 +94,16 @@ class MainWindow(QMainWindow):
     """genstudio's window: the five steps, menus, a training toolbar and a status bar; drop a folder anywhere."""
 
     def __init__(self, *, settings: QSettings | None = None, image_size: int | None = None,
-                 measure_speed: bool = True, parent: QWidget | None = None):
+                 measure_speed: bool = True, open_last_dataset: bool = True, parent: QWidget | None = None):
+        """measure_speed: time a few training steps whenever the dataset or settings change.
+        open_last_dataset: load the dataset of the last session (the shapes demo the first time)."""
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.setWindowTitle(self.tr("genstudio"))
         self.setAcceptDrops(True)
         self._settings = settings or ui_settings()
         self._measure = measure_speed
+        self._open_last = open_last_dataset
         self._families_job: Job | None = None
         self._devices_job: Job | None = None
         self._run_job: Job | None = None
@@ -126,6 +129,7 @@ class MainWindow(QMainWindow):
         self._speed_timer.setInterval(SPEED_DELAY_MS)
         self._speed_timer.timeout.connect(self._on_speed_timer_timeout)
         self._connect_panels()
+        self._refresh_icons()
         self._restore_state()
         self._update_steps()
         QTimer.singleShot(0, self._start_families_job)      # after the window is up: it imports torch
@@ -143,11 +147,8 @@ class MainWindow(QMainWindow):
         self.steps.setFixedWidth(210)
         self.steps.setAutoFillBackground(True)
         self.steps.setBackgroundRole(QPalette.ColorRole.Window)
-        icons = (QStyle.StandardPixmap.SP_DirOpenIcon, QStyle.StandardPixmap.SP_ComputerIcon,
-                 QStyle.StandardPixmap.SP_MediaPlay, QStyle.StandardPixmap.SP_FileDialogContentsView,
-                 QStyle.StandardPixmap.SP_DirIcon)
-        for icon in icons:
-            item = QListWidgetItem(self.style().standardIcon(icon), "")
+        for _ in range(5):
+            item = QListWidgetItem()
             item.setSizeHint(QSize(200, 52))
             self.steps.addItem(item)
 
@@ -213,9 +214,9 @@ class MainWindow(QMainWindow):
                                         [self.tr("Ctrl+Q")])      # StandardKey.Quit is empty on Windows
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.train_action = self._action("trainAction", self.tr("&Train"), self.tr("Train, pause or resume (Ctrl+T, Space)"),
-                                         panel.toggle_training, [self.tr("Ctrl+T"), self.tr("Space")], pixmap.SP_MediaPlay)
+                                         panel.toggle_training, [self.tr("Ctrl+T"), self.tr("Space")])
         self.stop_action = self._action("stopAction", self.tr("&Stop"), self.tr("Stop training and save (Ctrl+.)"),
-                                        panel.stop_training, [self.tr("Ctrl+.")], pixmap.SP_MediaStop)
+                                        panel.stop_training, [self.tr("Ctrl+.")])
         self.save_action = self._action("saveNowAction", self.tr("Save &now"), self.tr("Write a checkpoint now (Ctrl+S)"),
                                         panel.save_now, [QKeySequence.StandardKey.Save], pixmap.SP_DialogSaveButton)
         self.sample_action = self._action("sampleNowAction", self.tr("Sample n&ow"),
@@ -270,6 +271,23 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(self.toolbar_status)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
         self.toolbar = toolbar
+
+    def _refresh_icons(self) -> None:
+        """Icons drawn in the palette's colours: set again when the palette changes (light ↔ dark)."""
+        pixmap = QStyle.StandardPixmap
+        running = self.training_panel.state in ("running", "pausing")
+        self.train_action.setIcon(glyph_icon(self, pixmap.SP_MediaPause if running else pixmap.SP_MediaPlay))
+        self.stop_action.setIcon(glyph_icon(self, pixmap.SP_MediaStop))
+        icons = (self.style().standardIcon(pixmap.SP_DirOpenIcon), self.style().standardIcon(pixmap.SP_ComputerIcon),
+                 glyph_icon(self, pixmap.SP_MediaPlay), self.style().standardIcon(pixmap.SP_FileDialogContentsView),
+                 self.style().standardIcon(pixmap.SP_DirIcon))
+        for row, icon in enumerate(icons):
+            self.steps.item(row).setIcon(icon)
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "toolbar"):
+            self._refresh_icons()
 
     def _connect_panels(self) -> None:
         data, family, training, preview = self.dataset_panel, self.family_panel, self.training_panel, self.preview_panel
@@ -423,6 +441,8 @@ class MainWindow(QMainWindow):
         job.failed.connect(self._on_families_job_failed)
         self._families_job = job
         job.start()
+        if self._open_last and self.dataset_panel.source is None:      # a newcomer can press Train at once
+            self.dataset_panel.load(self._settings.value("dataset/last_source", "demo:shapes", type=str))
 
     @Slot(object)
     def _on_families_job_succeeded(self, families) -> None:
@@ -507,6 +527,7 @@ class MainWindow(QMainWindow):
         report = dataset.report
         self.statusBar().showMessage(self.tr("Loaded {0:,} images, {1:,} skipped").format(
             report.loaded, len(report.skipped)))
+        self._settings.setValue("dataset/last_source", self.dataset_panel.source)
         self.training_panel.set_dataset(dataset)
         self._update_steps()
         self._schedule_speed()
@@ -538,8 +559,7 @@ class MainWindow(QMainWindow):
         running = state in ("running", "pausing")
         self.train_action.setText(self.tr("&Pause") if running else self.tr("&Resume") if state == "paused"
                                   else self.tr("&Train"))
-        self.train_action.setIcon(self.style().standardIcon(
-            QStyle.StandardPixmap.SP_MediaPause if running else QStyle.StandardPixmap.SP_MediaPlay))
+        self._refresh_icons()
         self.train_action.setEnabled(panel.train_button.isEnabled())
         self.stop_action.setEnabled(panel.stop_button.isEnabled())
         self.save_action.setEnabled(panel.save_button.isEnabled())

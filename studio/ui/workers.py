@@ -54,6 +54,8 @@ class Job(QObject):
         self._controls = controls
         self._cancel = threading.Event()
         self._done = threading.Event()
+        self._began = False                # the body has started on a worker thread
+        self._lock = threading.Lock()      # orders "began" against "cancelled before it began"
         self._unpaused = threading.Event()
         self._unpaused.set()
         self._started = False
@@ -93,9 +95,14 @@ class Job(QObject):
         return not self._unpaused.is_set()
 
     def wait(self, timeout_s: float | None = None) -> bool:
-        """Block until the work has stopped; True if it has. A job never started counts as stopped."""
+        """Block until the work has stopped; True if it has. A job never started counts as stopped,
+        and so does a cancelled one whose body has not begun (superqt queues it on a timer: if it
+        runs at all, it sees the cancel and returns at once)."""
         if not self._started:
             return True
+        with self._lock:
+            if self._cancel.is_set() and not self._began:
+                return True
         return self._done.wait(timeout_s)
 
     def stop(self, timeout_s: float | None = 10.0) -> bool:
@@ -109,13 +116,23 @@ class Job(QObject):
 
     @property
     def running(self) -> bool:
+        """Started, and its body may still run (a cancelled job that never began is not running)."""
+        with self._lock:
+            if self._cancel.is_set() and not self._began:
+                return False
         return self._started and not self._done.is_set()
 
     # --- the worker thread ------------------------------------------------------------------------
 
+    def _begin(self) -> bool:
+        """On the worker thread, first thing: False when cancelled before it could begin."""
+        with self._lock:
+            self._began = not self._cancel.is_set()
+            return self._began
+
     def _call(self):
         try:
-            if self._cancel.is_set():      # cancelled while it waited for a free thread
+            if not self._begin():          # cancelled while it waited for a free thread
                 return None
             if self._controls:
                 return self._func(*self._args, progress=self._report_progress,
@@ -125,6 +142,9 @@ class Job(QObject):
             self._done.set()
 
     def _iterate(self):
+        if not self._begin():
+            self._done.set()
+            return None
         gen = self._func(*self._args, **self._kwargs)
         try:
             while not self._cancel.is_set():

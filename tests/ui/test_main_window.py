@@ -24,7 +24,7 @@ TIMEOUT_MS = 20_000
 @pytest.fixture
 def window(qtbot):
     create_app()
-    win = MainWindow(image_size=16, measure_speed=False)
+    win = MainWindow(image_size=16, measure_speed=False, open_last_dataset=False)
     qtbot.addWidget(win)
     win.show()
     qtbot.waitUntil(lambda: win.family_panel.loaded, timeout=TIMEOUT_MS)
@@ -79,7 +79,7 @@ def test_families_are_cards_and_the_choice_is_remembered(window, qtbot):
     qtbot.mouseClick(cards[-1], Qt.MouseButton.LeftButton)
     assert window.selected_family == cards[-1].info.name
     window.close()
-    again = MainWindow(image_size=16, measure_speed=False)
+    again = MainWindow(image_size=16, measure_speed=False, open_last_dataset=False)
     qtbot.addWidget(again)
     qtbot.waitUntil(lambda: again.family_panel.loaded, timeout=TIMEOUT_MS)
     assert again.selected_family == cards[-1].info.name
@@ -158,7 +158,7 @@ def test_a_newer_load_cancels_the_older(window, qtbot, folder):
 
 def test_closing_while_loading_stops_the_thread(qtbot):
     create_app()
-    win = MainWindow(image_size=16, measure_speed=False)
+    win = MainWindow(image_size=16, measure_speed=False, open_last_dataset=False)
     qtbot.addWidget(win)
     win.show()
     win.dataset_panel.load("demo:faces")

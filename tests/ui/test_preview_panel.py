@@ -90,7 +90,9 @@ def test_loss_plot_smooths_training_and_keeps_validation_points(qtbot):
     assert values[1] == pytest.approx((0.5 * 0.5 * 4 + 0.5 * 2) / 0.75)
     assert plot.smoothed("kl")[0].tolist() == [1]
     assert plot.validation("loss")[1].tolist() == [3.5]
-    assert plot.keys() == ["loss", "kl"]
+    assert plot.keys() == ["loss", "kl"] and plot.log_scale          # all positive: a log axis
+    plot.add_training(3, {"loss": -20.0})
+    assert not plot.log_scale
     qtbot.waitUntil(lambda: plot.redraws >= 1, timeout=TIMEOUT_MS)
     picture = plot.grab().toImage()
     colours = {picture.pixel(x, y) for x in range(0, picture.width(), 5) for y in range(0, picture.height(), 5)}

@@ -20,7 +20,7 @@ TIMEOUT_MS = 60_000
 @pytest.fixture
 def window(qtbot):
     create_app()
-    win = MainWindow(image_size=16, measure_speed=False)
+    win = MainWindow(image_size=16, measure_speed=False, open_last_dataset=False)
     qtbot.addWidget(win)
     win.show()
     qtbot.waitUntil(lambda: win.family_panel.loaded, timeout=TIMEOUT_MS)
@@ -103,6 +103,35 @@ def test_closing_during_training_asks_then_saves(window, qtbot):
     assert not any(job.running for job in window.jobs())
     assert (run_dir / "checkpoints" / "last.safetensors").is_file()
 
+    # Reopening the run (File ▸ Open run) continues it: same dataset, the model in Explore, Train resumes.
+    again = MainWindow(measure_speed=False, open_last_dataset=False)
+    qtbot.addWidget(again)
+    qtbot.waitUntil(lambda: again.family_panel.loaded, timeout=TIMEOUT_MS)
+    with qtbot.waitSignal(again.dataset_panel.dataset_loaded, timeout=TIMEOUT_MS):
+        again.open_run(str(run_dir))
+    panel = again.training_panel
+    assert panel.resume_dir == str(run_dir) and again.selected_family == "vae"
+    assert again.dataset_panel.dataset.images.shape[1] == 16
+    if again.explore_panel is not None:
+        assert again.explore_panel.family() is not None
+    panel.unit_combo.setCurrentIndex(panel.unit_combo.findData("steps"))
+    panel.length_spin.setValue(2)
+    with qtbot.waitSignal(panel.training_finished, timeout=TIMEOUT_MS) as finished:
+        with qtbot.waitSignal(panel.training_started, timeout=TIMEOUT_MS) as started:
+            assert panel.start_training()
+    assert started.args[0].resumed and finished.args[0].step == started.args[0].step + 2
+    again.close()
+    assert not any(job.running for job in again.jobs())
+
+
+def test_a_folder_that_is_not_a_run_is_a_dialog(window, qtbot, tmp_path):
+    errors = []
+    window.show_error = lambda title, message: errors.append((title, message))
+    job = window.open_run(str(tmp_path))
+    qtbot.waitUntil(lambda: bool(errors), timeout=TIMEOUT_MS)
+    assert not job.running
+    assert str(tmp_path) in errors[0][1] and "not a genstudio run folder" in errors[0][1]
+
 
 def test_settings_that_cannot_train_are_a_message(window, qtbot):
     panel = window.training_panel
@@ -116,7 +145,7 @@ def test_settings_that_cannot_train_are_a_message(window, qtbot):
 
 def test_the_speed_estimate_measures_real_steps(qtbot):
     create_app()
-    win = MainWindow(image_size=16, measure_speed=True)
+    win = MainWindow(image_size=16, measure_speed=True, open_last_dataset=False)
     qtbot.addWidget(win)
     win.show()
     qtbot.waitUntil(lambda: win.family_panel.loaded, timeout=TIMEOUT_MS)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QCoreApplication, QSettings, Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QAbstractButton, QButtonGroup, QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QProgressBar,
@@ -33,7 +33,7 @@ from superqt.utils import signals_blocked
 
 from studio.ui.panels.family import FamilyInfo
 from studio.ui.widgets.loss_plot import LossPlot
-from studio.ui.widgets.styling import make_heading, small_heading
+from studio.ui.widgets.styling import glyph_icon, make_heading, small_heading
 from studio.ui.workers import Job
 
 log = logging.getLogger(__name__)
@@ -360,11 +360,11 @@ class TrainingPanel(QWidget):
     def _build_buttons(self) -> QHBoxLayout:
         style = self.style()
         self.train_button = self._button("trainButton", self.tr("Train"), self.tr("Start training (Ctrl+T)"),
-                                         style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
+                                         glyph_icon(self, QStyle.StandardPixmap.SP_MediaPlay))
         self.train_button.setDefault(True)
         self.train_button.clicked.connect(self.toggle_training)
         self.stop_button = self._button("stopButton", self.tr("Stop"), self.tr("Stop and save (Ctrl+.)"),
-                                        style.standardIcon(QStyle.StandardPixmap.SP_MediaStop))
+                                        glyph_icon(self, QStyle.StandardPixmap.SP_MediaStop))
         self.stop_button.clicked.connect(self.stop_training)
         self.save_button = self._button("saveNowButton", self.tr("Save now"), self.tr("Write a checkpoint now"),
                                         style.standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton))
@@ -579,7 +579,7 @@ class TrainingPanel(QWidget):
             text, icon = self.tr("Train"), QStyle.StandardPixmap.SP_MediaPlay
         self.train_button.setText(text)
         self.train_button.setAccessibleName(text)
-        self.train_button.setIcon(style.standardIcon(icon))
+        self.train_button.setIcon(glyph_icon(self, icon))
         self.train_button.setEnabled((idle and problem is None) or state in ("running", "paused"))
         self.stop_button.setEnabled(live or state == "pausing")
         self.save_button.setEnabled(live)
@@ -828,6 +828,12 @@ class TrainingPanel(QWidget):
         run_dir = str(self._trainer.run_dir) if self._trainer is not None else self._resume_dir
         return {"family": self._family.name if self._family else None, "model": Path(run_dir).name if run_dir else None,
                 "run": run_dir, "checkpoint": checkpoint, "checkpoint_hash": digest, "checkpoint_step": self.step}
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "stop_button"):
+            self.stop_button.setIcon(glyph_icon(self, QStyle.StandardPixmap.SP_MediaStop))
+            self._update_controls()
 
     def _show_message(self, text: str, *, error: bool = False) -> None:
         self.message_label.setText(("⚠ " if error else "") + text)

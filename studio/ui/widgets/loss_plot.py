@@ -61,6 +61,7 @@ class LossPlot(QWidget):
         self._train: dict[str, _Series] = {}
         self._validation: dict[str, tuple[list[int], list[float]]] = {}
         self._colours: dict[str, str] = {}
+        self._minimum = float("inf")            # the smallest value drawn (decides the log scale)
         self._plot = None                       # the pyqtgraph PlotWidget, made on first need
         self._items: dict[tuple[str, str], object] = {}
         self.redraws = 0                        # how many times the curves were redrawn (tests, benchmarks)
@@ -82,7 +83,10 @@ class LossPlot(QWidget):
     def add_training(self, step: int, losses: Mapping[str, float]) -> None:
         """Training losses at `step` (means since the previous report)."""
         for key, value in losses.items():
-            self._train.setdefault(key, _Series(self._smoothing)).add(int(step), float(value))
+            series = self._train.setdefault(key, _Series(self._smoothing))
+            series.add(int(step), float(value))
+            if series.smoothed:
+                self._minimum = min(self._minimum, series.smoothed[-1])
             self._colour(key)
         self._schedule()
 
@@ -93,6 +97,7 @@ class LossPlot(QWidget):
                 steps, values = self._validation.setdefault(key, ([], []))
                 steps.append(int(step))
                 values.append(float(value))
+                self._minimum = min(self._minimum, float(value))
                 self._colour(key)
         self._schedule()
 
@@ -100,6 +105,7 @@ class LossPlot(QWidget):
         self._train.clear()
         self._validation.clear()
         self._colours.clear()
+        self._minimum = float("inf")
         if self._plot is not None:
             self._plot.getPlotItem().clear()
             self._items.clear()
@@ -160,7 +166,14 @@ class LossPlot(QWidget):
                                    name=self.tr("{0} (validation)").format(key))
                 self._items[("val", key)] = points
             points.setData(np.asarray(steps, np.float64), np.asarray(values))
+        plot.setLogMode(x=False, y=self.log_scale)
         self.redraws += 1
+
+    @property
+    def log_scale(self) -> bool:
+        """A logarithmic y axis while every value is positive: KL in the tens and a reconstruction error
+        in the hundredths then both stay readable. Any zero or negative value: linear."""
+        return self._minimum > 0
 
     def _ensure_plot(self) -> None:
         if self._plot is not None:

@@ -1,8 +1,8 @@
 """Small look helpers shared by the panels: palette colour mixing and headings."""
 from __future__ import annotations
 
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QLabel
+from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtWidgets import QLabel, QStyle, QWidget
 
 
 def mix(a: QColor, b: QColor, t: float) -> QColor:
@@ -27,3 +27,22 @@ def small_heading(text: str, name: str) -> QLabel:
     font.setBold(True)
     label.setFont(font)
     return label
+
+
+def glyph_icon(widget: QWidget, pixmap: QStyle.StandardPixmap, size: int = 32) -> QIcon:
+    """A style's monochrome icon (play, pause, stop) recoloured with the palette's text colour,
+    so it reads on dark palettes too (the styles draw these glyphs black)."""
+    source = widget.style().standardIcon(pixmap).pixmap(size, size)
+    icon = QIcon()
+    for mode, group in ((QIcon.Mode.Normal, QPalette.ColorGroup.Active),
+                        (QIcon.Mode.Disabled, QPalette.ColorGroup.Disabled)):
+        tinted = QPixmap(source.size())
+        tinted.setDevicePixelRatio(source.devicePixelRatio())
+        tinted.fill(QColor(0, 0, 0, 0))
+        painter = QPainter(tinted)
+        painter.drawPixmap(0, 0, source)
+        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
+        painter.fillRect(tinted.rect(), widget.palette().color(group, QPalette.ColorRole.ButtonText))
+        painter.end()
+        icon.addPixmap(tinted, mode)
+    return icon
