@@ -117,7 +117,7 @@ def load(window: MainWindow, source: str) -> None:
     wait_until(lambda: not window.dataset_panel.loading)
 
 
-def train(camera: Camera, family: str, steps: int, name: str) -> None:
+def train(camera: Camera, family: str, steps: int, name: str, extra_previews: int = 6) -> None:
     window = camera.window
     panel = window.training_panel
     window.family_panel.select_family(family)
@@ -130,7 +130,7 @@ def train(camera: Camera, family: str, steps: int, name: str) -> None:
     wait_until(lambda: panel.state == "running")
     previews = 0
     while panel.state != "idle":
-        if panel.state == "running" and panel.step >= (previews + 1) * steps // 6:
+        if panel.state == "running" and previews < extra_previews and panel.step >= (previews + 1) * steps // 6:
             panel.sample_now()
             previews += 1
         if panel.step >= steps * 2 // 3 and panel.state == "running" and name == "vae":
@@ -182,7 +182,7 @@ def session(app, out: Path, work: Path, args) -> None:
                    and "prompt" in c.info.capabilities and c.info.name != args.family]
     if progressive and args.progressive_steps:
         window.training_panel.continue_run(None)
-        train(camera, progressive[0], args.progressive_steps, progressive[0])
+        train(camera, progressive[0], args.progressive_steps, progressive[0], extra_previews=0)
         camera.shoot(f"train-{progressive[0]}", TRAIN)
     window.confirm_close_during_training = lambda: True
     window.close()
@@ -193,7 +193,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
     parser.add_argument("--family", default="vae", help="the family trained for the main shots")
     parser.add_argument("--steps", type=int, default=400, help="training steps before the shots of training")
-    parser.add_argument("--progressive-steps", type=int, default=30,
+    parser.add_argument("--progressive-steps", type=int, default=20,
                         help="steps for a step-by-step family's denoising strip (0: skip)")
     parser.add_argument("--docs", action="store_true", help="copy light-trained.png to docs/screenshot.png")
     args = parser.parse_args()

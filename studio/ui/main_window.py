@@ -214,7 +214,7 @@ class MainWindow(QMainWindow):
                                         [self.tr("Ctrl+Q")])      # StandardKey.Quit is empty on Windows
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.train_action = self._action("trainAction", self.tr("&Train"), self.tr("Train, pause or resume (Ctrl+T, Space)"),
-                                         panel.toggle_training, [self.tr("Ctrl+T"), self.tr("Space")])
+                                         panel.toggle_training, [self.tr("Ctrl+T")])
         self.stop_action = self._action("stopAction", self.tr("&Stop"), self.tr("Stop training and save (Ctrl+.)"),
                                         panel.stop_training, [self.tr("Ctrl+.")])
         self.save_action = self._action("saveNowAction", self.tr("Save &now"), self.tr("Write a checkpoint now (Ctrl+S)"),
@@ -390,6 +390,15 @@ class MainWindow(QMainWindow):
         return {"starting": self.tr("Starting…"), "running": self.tr("Step {0:,}").format(step),
                 "pausing": self.tr("Pausing…"), "paused": self.tr("Paused at {0:,}").format(step),
                 "stopping": self.tr("Saving…")}.get(state, state)
+
+    def keyPressEvent(self, event) -> None:
+        """Space pauses and resumes, as in a media player, when the focused widget has no use for it
+        (a focused button, text box or list keeps its Space; keys they ignore arrive here)."""
+        if event.key() == Qt.Key.Key_Space and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+            self.training_panel.toggle_training()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     # --- drag and drop: anywhere on the window ---
 

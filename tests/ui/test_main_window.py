@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication, QComboBox, QDoubleSpinBox, QListWidget, QProgressBar, QPushButton, QScrollArea, QSlider, QSpinBox,
     QTableWidget, QToolButton, QWidget,
@@ -249,3 +249,35 @@ def test_mosaic_and_qimage():
     assert to_qimage(gray[0]).format() == image.Format.Format_Grayscale8
     with pytest.raises(ValueError):
         mosaic(np.zeros((2, 4, 4, 2), np.uint8))
+
+
+def test_shortcuts_work_from_every_page_and_the_layout_persists(window, qtbot):
+    assert window.train_action.shortcut() == QKeySequence("Ctrl+T")
+    assert window.stop_action.shortcut() == QKeySequence("Ctrl+.")
+    if window.explore_panel is not None:
+        assert window.explore_panel.generate_action.shortcut() == QKeySequence("Ctrl+G")
+        assert window.explore_panel.generate_action.shortcutContext() == Qt.ShortcutContext.WindowShortcut
+        assert window.gallery_panel.export_action.shortcut() == QKeySequence("Ctrl+E")
+    window.setFocus()
+    qtbot.keyClick(window, Qt.Key.Key_Space)                 # Space = train: no dataset yet, so it says why
+    assert "Load a dataset first" in window.training_panel.message_label.text()
+    window.show_step(2)
+    window.training_panel.apply_preset("balanced")
+    window.close()
+    again = MainWindow(image_size=16, measure_speed=False, open_last_dataset=False)
+    qtbot.addWidget(again)
+    assert again.steps.currentRow() == 2 and again.pages.currentIndex() == 2
+    assert again.training_panel.preset_buttons["balanced"].isChecked()
+    qtbot.waitUntil(lambda: again.family_panel.loaded, timeout=TIMEOUT_MS)
+    again.close()
+
+
+def test_first_launch_opens_the_shapes_demo(qtbot):
+    create_app()
+    win = MainWindow(measure_speed=False)
+    qtbot.addWidget(win)
+    with qtbot.waitSignal(win.dataset_panel.dataset_loaded, timeout=TIMEOUT_MS) as loaded:
+        win.show()
+    assert win.dataset_panel.source == "demo:shapes" and loaded.args[0].images.shape[1] == 32
+    qtbot.waitUntil(lambda: win.family_panel.loaded, timeout=TIMEOUT_MS)
+    win.close()
