@@ -55,7 +55,7 @@ def main() -> int:
     from studio.ui.app import create_app
     from studio.ui.main_window import MainWindow
 
-    app = create_app([])
+    create_app([])
     window = MainWindow(measure_speed=False, open_last_dataset=False)
     window.show()
     QCoreApplication.processEvents()

@@ -137,6 +137,13 @@ def test_settings_that_cannot_train_are_a_message(window, qtbot):
     panel = window.training_panel
     panel.lr_spin.setValue(0.0)                # below the spin box's minimum: clamped, still valid
     assert panel.lr_spin.value() > 0
+    panel.precision_combo.setCurrentIndex(panel.precision_combo.findData("fp16"))     # refused on the CPU
+    qtbot.waitUntil(lambda: panel.device_combo.findData("cpu") >= 0, timeout=TIMEOUT_MS)   # devices listed
+    panel.device_combo.setCurrentIndex(panel.device_combo.findData("cpu"))
+    with qtbot.waitSignal(panel.state_changed, timeout=TIMEOUT_MS, check_params_cb=lambda s: s == "idle"):
+        assert panel.start_training()
+    assert "fp16 is not supported" in panel.message_label.text() and "Traceback" not in panel.message_label.text()
+    assert panel.train_button.isEnabled() and not panel.is_training
     window.family_panel.set_families(())       # no family at all
     panel.set_family(None)
     assert not panel.train_button.isEnabled() and "model family" in panel.readiness_label.text()

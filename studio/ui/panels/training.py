@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -568,7 +567,6 @@ class TrainingPanel(QWidget):
         state, problem = self._state, self.readiness()
         idle = state == "idle"
         live = state in ("running", "paused")
-        style = self.style()
         if state in ("paused", "pausing"):
             text, icon = self.tr("Resume"), QStyle.StandardPixmap.SP_MediaPlay
         elif state == "running":
