@@ -22,7 +22,7 @@ from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-    QMessageBox, QPushButton, QScrollArea, QSlider, QSpinBox, QVBoxLayout, QWidget,
+    QMessageBox, QProgressBar, QPushButton, QScrollArea, QSlider, QSpinBox, QVBoxLayout, QWidget,
 )
 from superqt.utils import signals_blocked
 
@@ -109,6 +109,7 @@ class ExplorePanel(QWidget):
         self._message = QLabel(self.tr("Train a model or open a run to explore it here."), self)
         self._message.setObjectName("exploreMessage")
         self._message.setWordWrap(True)
+        self._message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._body = QWidget(self)
         row = QHBoxLayout(self._body)
         row.setContentsMargins(0, 0, 0, 0)
@@ -141,7 +142,10 @@ class ExplorePanel(QWidget):
         box = QGroupBox(self.tr("Generate"), self._body)
         box.setObjectName("exploreGenerateGroup")
         box.setMaximumWidth(340)
-        form = QFormLayout(box)
+        column = QVBoxLayout(box)
+        form = QFormLayout()
+        column.addLayout(form)
+        column.addStretch(1)
         self._prompt = self._name(QLineEdit(box), "explorePrompt", self.tr("Prompt"),
                                   self.tr("What to draw, in the words of the training captions. Enter generates."))
         self._prompt.setPlaceholderText(self.tr("e.g. small red circle"))
@@ -153,6 +157,7 @@ class ExplorePanel(QWidget):
         self._negative_label = QLabel(self.tr("Negative"), box)
         form.addRow(self._negative_label, self._negative)
         self._options_box = QWidget(box)
+        self._options_form = form
         form.addRow(self._options_box)
         self._count = self._name(QSpinBox(box), "exploreCount", self.tr("Number of images"),
                                  self.tr("How many images one Generate makes"))
@@ -189,6 +194,12 @@ class ExplorePanel(QWidget):
         self._status = QLabel(self.tr("Press Generate to draw images."), box)
         self._status.setObjectName("exploreStatus")
         self._status.setWordWrap(True)
+        self._progress = QProgressBar(box)
+        self._progress.setObjectName("exploreProgress")
+        self._progress.setAccessibleName(self.tr("Sampling progress"))
+        self._progress.setMaximumHeight(12)
+        self._progress.setTextVisible(False)
+        self._progress.hide()
         self._samples_view = ImageGrid(box)
         self._samples_view.setObjectName("exploreSamplesView")
         self._samples_view.setAccessibleName(self.tr("Generated images"))
@@ -198,8 +209,15 @@ class ExplorePanel(QWidget):
         self._extras_view.setObjectName("exploreExtrasView")
         self._extras_view.setAccessibleName(self.tr("Intermediate images"))
         self._extras_view.setToolTip(self.tr("What the model expects the finished images to look like at this step"))
-        for widget in (self._status, self._samples_view, self._extras_label, self._extras_view):
-            layout.addWidget(widget, 2 if widget is self._samples_view else (1 if widget is self._extras_view else 0))
+        extras = QVBoxLayout()
+        extras.addWidget(self._extras_label)
+        extras.addWidget(self._extras_view, 1)
+        views = QHBoxLayout()                     # the images and, beside them, the frame's extras (e.g. x0)
+        views.addWidget(self._samples_view, 1)
+        views.addLayout(extras, 1)
+        layout.addWidget(self._status)
+        layout.addWidget(self._progress)
+        layout.addLayout(views, 1)
         return box
 
     def _build_latent(self) -> QWidget:
@@ -247,6 +265,7 @@ class ExplorePanel(QWidget):
         self._extras_view.clear()
         self._extras_label.hide()
         self._extras_view.hide()
+        self._progress.hide()
         self._latent_view.clear()
         caps = family.capabilities if family is not None else frozenset()
         options = family.sample_options() if family is not None else []
@@ -284,7 +303,7 @@ class ExplorePanel(QWidget):
             widget.setToolTip(option.help or option.name)
             self._option_widgets[option.name] = (option, widget)
             form.addRow(option.name.replace("_", " ").capitalize(), widget)
-        old.parentWidget().layout().replaceWidget(old, box)
+        self._options_form.replaceWidget(old, box)
         old.deleteLater()
         self._options_box = box
 
@@ -403,18 +422,27 @@ class ExplorePanel(QWidget):
         extras = {k: v for k, v in frame.extras.items() if len(v)}
         if extras:
             name, images = next(iter(extras.items()))
-            self._extras_label.setText(self.tr("Intermediate: %1").replace("%1", name))
+            self._extras_label.setText(self._extras_title(name))
             self._extras_view.set_images(images)
         self._extras_label.setVisible(bool(extras))
         self._extras_view.setVisible(bool(extras))
         if frame.total > 1:
-            self._status.setText(self.tr("%1 (step %2 of %3)").replace("%1", frame.label or self.tr("Sampling"))
-                                 .replace("%2", str(frame.step)).replace("%3", str(frame.total)))
+            self._status.setText(frame.label or self.tr("step %1 of %2").replace("%1", str(frame.step))
+                                 .replace("%2", str(frame.total)))
+            self._progress.setRange(0, frame.total)
+            self._progress.setValue(frame.step)
+            self._progress.setVisible(not frame.is_last)
         self.frame_shown.emit(frame)
+
+    def _extras_title(self, name: str) -> str:
+        if name == "x0":
+            return self.tr("Predicted clean images (x0)")
+        return self.tr("Intermediate: %1").replace("%1", name)
 
     @Slot(object)
     def _on_sample_succeeded(self, frames: list) -> None:
         self._draw_timer.stop()
+        self._progress.hide()
         if self._pending_frame is not None:
             self._draw_pending()
         if not frames:
@@ -587,6 +615,7 @@ class ExplorePanel(QWidget):
         known = isinstance(error, (DatasetError, ValueError, OSError))
         reason = str(error) if known else f"{type(error).__name__}: {error}"
         self._status.setText(self.tr("Failed: %1").replace("%1", reason))
+        self._progress.hide()
         self.show_error(self.tr("Could not explore the model"), reason)
 
     def show_error(self, title: str, message: str) -> None:

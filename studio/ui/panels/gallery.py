@@ -181,10 +181,15 @@ class GalleryPanel(QWidget):
         pixmap = QPixmap.fromImage(to_qimage(item.image))
         pixmap = pixmap.scaled(THUMBNAIL, THUMBNAIL, Qt.AspectRatioMode.KeepAspectRatio,
                                Qt.TransformationMode.FastTransformation)      # nearest: small images stay crisp
-        entry = QListWidgetItem(QIcon(pixmap), "")
+        entry = QListWidgetItem(QIcon(pixmap), self._caption(item.params))
         entry.setToolTip(self._describe(item.params))
         entry.setData(Qt.ItemDataRole.AccessibleTextRole, self._describe(item.params))
         return entry
+
+    def _caption(self, params: dict) -> str:
+        if params.get("latent") is not None:
+            return self.tr("latent %1").replace("%1", str(params.get("seed", "")))
+        return self.tr("seed %1").replace("%1", str(params.get("seed", "?")))
 
     def _describe(self, params: dict) -> str:
         parts = [self.tr("seed %1").replace("%1", str(params.get("seed", "?")))]
