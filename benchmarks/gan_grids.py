@@ -66,7 +66,8 @@ def main() -> None:
     parser.add_argument("--data", default="demo:faces")
     parser.add_argument("--size", type=int, default=32)
     parser.add_argument("--cpu-minutes", type=float, default=5.0)
-    parser.add_argument("--families", default="gan,vaegan,vae")
+    parser.add_argument("--families", default="gan,vaegan,vae",
+                        help="families to train in turn; \"\" only compares the VAE and VAE-GAN runs in --out")
     parser.add_argument("--out", type=Path, default=Path("bench-out"), help="folder for the grids and runs")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads (1: on a shared machine, waiting threads spin and inflate CPU time)")
@@ -78,14 +79,12 @@ def main() -> None:
     print(f"{args.data} at {args.size}px: {len(dataset)} images; torch threads {args.threads}; "
           f"{args.cpu_minutes:g} CPU minutes per family, preset small")
     shown = dataset.images[-16:]   # dataset images (they may be in the training split)
-    families = {}
-    for name in args.families.split(","):
+    for name in filter(None, args.families.split(",")):
         run_dir = out / f"run-{name}"
         shutil.rmtree(run_dir, ignore_errors=True)
         settings = {"condition": "none"} if name == "gan" else {}
         seen = train_for_cpu_time(name, dataset, run_dir, args.cpu_minutes * 60, settings, args.threads)
         family, _ = Run.open(run_dir).load_family()
-        families[name] = family
         samples = list(family.sample(64, seed=0))[-1].images
         path = save_png(out / f"{name}-samples.png", make_grid(samples, ncols=8), {"family": name, "seed": 0})
         losses = ", ".join(f"{k} {v:.4g}" for k, v in seen["losses"].items())
@@ -94,8 +93,14 @@ def main() -> None:
               f"{seen['images'] / seen['cpu']:.1f} images/CPU-s; last losses: {losses}; saved {path}")
         for warning in seen["warnings"]:
             print(f"        warning at {warning}")
-    if "vae" in families and "vaegan" in families:
-        vae, vaegan = families["vae"], families["vaegan"]
+    compare(out, shown)
+
+
+def compare(out: Path, shown: np.ndarray) -> None:
+    """VAE and VAE-GAN side by side, from their run folders in `out` (when both are there)."""
+    runs = [out / "run-vae", out / "run-vaegan"]
+    if all(Run.is_run(r) and Run.open(r).latest_checkpoint() for r in runs):
+        vae, vaegan = (Run.open(r).load_family()[0] for r in runs)
         grids = [make_grid(list(f.sample(64, seed=0))[-1].images, ncols=8) for f in (vae, vaegan)]
         path = save_png(out / "vae-vs-vaegan-samples.png", side_by_side(*grids), {"left": "vae", "right": "vaegan"})
         print(f"saved {path} (same latents: VAE left, VAE-GAN right)")
