@@ -133,9 +133,9 @@ def main() -> None:
           f"{args.sample_n} images after a 2-image warm-up\n")
 
     auto_name = precision_name(auto_dtype)
-    header = (f"{'family':<16}{'params':>10}{'batch':>7}{'train fp32':>12}{'train ' + auto_name:>12}"
-              f"{'sample fp32':>13}{'sample ' + auto_name:>13}")
-    print(header + "      (images/s)")
+    header = (f"{'family':<16}{'params':>10}{'batch':>7}{'train fp32':>12}{'train auto':>12}"
+              f"{'sample fp32':>13}{'sample auto':>13}")
+    print(header + f"      (images/s; auto = {auto_name})")
     print("-" * len(header))
     for cls in families:
         params = sum(p.numel() for m in cls(cls.Config.from_preset(args.preset), data_info(dataset)).modules().values()
