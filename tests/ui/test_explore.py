@@ -247,3 +247,28 @@ def test_every_interactive_widget_is_named(panel):
                 continue                                                # a spin box's own line edit
             assert widget.objectName() and widget.accessibleName(), widget
     assert panel.generate_action.shortcut().toString() == "Ctrl+G"
+
+
+def test_a_dropped_export_recalls_its_parameters(qtbot, trained, tmp_path):
+    from studio.engine.export import save_png
+
+    panel = ExplorePanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_model(Progressive(trained[0].data), {"family": "fake"})
+    errors = []
+    panel.show_error = lambda title, message: errors.append(message)
+    params = {"seed": 1234, "prompt": "large blue square", "options": {"steps": 9, "sampler": "ddpm", "negative": "red",
+                                                                      "unknown": 1, "guidance": "not a number"}}
+    path = save_png(tmp_path / "old.png", np.zeros((4, 4, 3), np.uint8), params)
+    drop(panel, path)
+    assert panel._seed.value() == 1234 and panel._count.value() == 1
+    assert panel._prompt.text() == "large blue square" and panel._negative.text() == "red"
+    options = panel.options()
+    assert options["steps"] == 9 and options["sampler"] == "ddpm" and options["guidance"] == 3.0
+    assert not errors
+    plain = tmp_path / "plain.png"
+    Image.new("RGB", (4, 4)).save(plain)
+    panel.ask_open_path = lambda: plain
+    panel._open_image.click()
+    assert errors and "plain.png" in errors[0]

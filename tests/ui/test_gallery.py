@@ -100,5 +100,11 @@ def test_a_failed_export_names_the_file_and_the_reason(gallery, qtbot, tmp_path)
     blocker.write_bytes(b"")
     gallery.export_pngs(gallery.items()[:1], blocker)
     qtbot.waitUntil(lambda: bool(errors), timeout=TIMEOUT_MS)
-    assert str(blocker / "image-1.png") in errors[0] and "Traceback" not in errors[0]
+    assert errors[0].startswith(str(blocker)) and "not a folder" in errors[0]
     assert blocker.read_bytes() == b""
+    errors.clear()
+    small = GalleryItem(image=np.zeros((4, 4, 3), np.uint8), params={"seed": 9})
+    gallery.export_grid([gallery.items()[0], small], tmp_path / "grid.png")
+    qtbot.waitUntil(lambda: bool(errors), timeout=TIMEOUT_MS)
+    assert errors[0].startswith(str(tmp_path / "grid.png")) and "one size" in errors[0]
+    assert not (tmp_path / "grid.png").exists()

@@ -21,13 +21,14 @@ import torch
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+    QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
     QMessageBox, QProgressBar, QPushButton, QScrollArea, QSlider, QSpinBox, QVBoxLayout, QWidget,
 )
 from superqt.utils import signals_blocked
 
 from studio import __version__
 from studio.engine.data import DatasetError, load_dataset
+from studio.engine.export import read_png_parameters
 from studio.engine.families.base import ENCODE, LATENT, PROMPT, Frame, SampleOption, seeded_normal
 from studio.ui.panels.gallery import GalleryItem
 from studio.ui.widgets.image_grid import ImageGrid
@@ -171,6 +172,13 @@ class ExplorePanel(QWidget):
                                                    "still running"))
         self._generate_button.clicked.connect(self._on_generate_clicked)
         form.addRow(self._generate_button)
+        self._open_image = self._name(QPushButton(self.tr("Open image…"), box), "exploreOpenImageButton",
+                                      self.tr("Open image"),
+                                      self.tr("Recall the seed, prompt and options an exported image carries, and "
+                                              "start the latent sliders from it where the model can encode images "
+                                              "(or drop the image on this panel)"))
+        self._open_image.clicked.connect(self._on_open_image_clicked)
+        form.addRow(self._open_image)
         return box
 
     def _build_seed_row(self, parent: QWidget) -> QWidget:
@@ -281,7 +289,7 @@ class ExplorePanel(QWidget):
         self._build_options([o for o in options if o.name != NEGATIVE])
         self._latent_group.setVisible(LATENT in caps)
         self._latent_hint.setVisible(ENCODE in caps)
-        self.setAcceptDrops(ENCODE in caps)
+        self.setAcceptDrops(family is not None)
         self._status.setText(self.tr("Press Generate to draw images."))
         if LATENT in caps:
             self._build_sliders(family.latent_directions()[:MAX_SLIDERS])
@@ -601,10 +609,70 @@ class ExplorePanel(QWidget):
             event.ignore()
             return
         event.acceptProposedAction()
-        self.start_latent_from_file(path)
+        self.open_image(path)
+
+    def open_image(self, path: str | Path) -> None:
+        """An image the user brought: recall the parameters it carries, and (encode) start from it."""
+        params = self._read_params(path)
+        if params:
+            self.recall(params)
+        if ENCODE in self._family.capabilities:
+            self.start_latent_from_file(path)
+        elif not params:
+            self.show_error(self.tr("Nothing to recall"),
+                            self.tr("%1: no genstudio parameters in this file").replace("%1", str(path)))
+
+    def _read_params(self, path: str | Path) -> dict | None:
+        try:
+            params = read_png_parameters(Path(path))    # reads the header chunks only, not the pixels
+        except Exception:                               # not a PNG, or broken: the encoder will say why
+            return None
+        return params if isinstance(params, dict) else None
+
+    def recall(self, params: dict) -> None:
+        """Set seed, prompt and options from an image's parameters (the names this family knows)."""
+        if isinstance(params.get("seed"), int):
+            self._seed.setValue(max(0, min(MAX_SEED, params["seed"])))
+            self._count.setValue(1)
+        if params.get("prompt") and self._prompt.isVisibleTo(self):
+            self._prompt.setText(str(params["prompt"]))
+        options = params.get("options") if isinstance(params.get("options"), dict) else {}
+        if NEGATIVE in options and self._has_negative:
+            self._negative.setText(str(options[NEGATIVE]))
+        for name, value in options.items():
+            if name in self._option_widgets:
+                self._set_option(self._option_widgets[name][1], value)
+        self._status.setText(self.tr("Recalled the parameters of seed %1.").replace("%1", str(params.get("seed"))))
+
+    def _set_option(self, widget: QWidget, value) -> None:
+        try:
+            if isinstance(widget, QCheckBox):
+                widget.setChecked(bool(value))
+            elif isinstance(widget, QComboBox):
+                widget.setCurrentText(str(value))
+            elif isinstance(widget, QSpinBox):
+                widget.setValue(int(value))
+            elif isinstance(widget, QDoubleSpinBox):
+                widget.setValue(float(value))
+            else:
+                widget.setText(str(value))
+        except (TypeError, ValueError):
+            pass                                        # a value of the wrong kind: keep the control as it is
+
+    @Slot()
+    def _on_open_image_clicked(self) -> None:
+        path = self.ask_open_path()
+        if path is not None:
+            self.open_image(path)
+
+    def ask_open_path(self) -> Path | None:
+        """A file dialog for an image (tests patch this)."""
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open an image"), "",
+                                              self.tr("Images (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.tif *.tiff)"))
+        return Path(path) if path else None
 
     def _dropped_path(self, mime) -> str | None:
-        if self._family is None or ENCODE not in self._family.capabilities or not mime.hasUrls():
+        if self._family is None or not mime.hasUrls():
             return None
         local = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
         return local[0] if local else None

@@ -57,6 +57,8 @@ def _write(path: Path, write) -> Path:
 def write_pngs(items: list[GalleryItem], folder: Path, stem: str = "image") -> list[Path]:
     """Each item as `<stem>-<seed>.png` (a free name) in folder, with its parameters."""
     folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ExportError(f"{folder}: this is a file, not a folder; choose a folder to export into")
     paths = []
     for i, item in enumerate(items):
         seed = item.params.get("seed")
