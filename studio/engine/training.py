@@ -635,8 +635,10 @@ class Trainer:
         self._dirty = False
         return Saved(step=self.step, path=str(path), reason=reason)
 
-    def _fit_latent_statistics(self, limit: int = 2048) -> None:
-        """Let a latent family refit its data-dependent directions (e.g. attribute sliders) before a save."""
+    def _fit_latent_statistics(self, limit: int = 1024) -> None:
+        """Let a latent family refit its data-dependent directions (e.g. attribute sliders) before a save.
+
+        It blocks the loop while it encodes, so only `limit` images (evenly spaced) are used."""
         idx = self.train_idx[np.linspace(0, len(self.train_idx) - 1, min(limit, len(self.train_idx))).astype(int)]
         labels = None if self.dataset.labels is None else self.dataset.labels[idx]
         captions = tuple(self.dataset.captions[i] for i in idx.tolist())
