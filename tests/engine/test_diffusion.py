@@ -88,7 +88,7 @@ def test_config_validation_says_what_to_change(changes, match):
 
 
 def test_image_size_must_fit_the_levels():
-    with pytest.raises(ConfigError, match="divisible by 4"):
+    with pytest.raises(ConfigError, match="divisible by 8"):
         Diffusion(DiffusionConfig.from_preset("small"), DataInfo(18, 3))
 
 
@@ -219,7 +219,7 @@ def test_class_folder_names_are_captions_and_captions_win():
 
 
 # -- training ----------------------------------------------------------------------------------------
-def test_a_tiny_model_overfits_one_image_and_samples_it_back(one_thread):
+def test_a_tiny_model_overfits_one_image_and_samples_it_back():
     torch.manual_seed(0)
     model = Diffusion(TINY.replace(flip=False), DataInfo(8, 3))
     image = torch.full((1, 3, 8, 8), -0.8)

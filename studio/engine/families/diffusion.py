@@ -34,10 +34,11 @@ VALIDATION_FRACTIONS = (0.1, 0.3, 0.6, 0.9)   # fixed timesteps of the validatio
 
 @dataclass(frozen=True)
 class DiffusionConfig(FamilyConfig):
-    channels: tuple[int, ...] = (64, 128, 128)   # U-Net width per level, full resolution first
-    blocks: tuple[int, ...] = (1, 2, 2)          # residual blocks per level (few at full resolution: speed)
+    channels: tuple[int, ...] = (32, 64, 128, 192)   # U-Net width per level, full resolution first: narrow at
+    blocks: tuple[int, ...] = (1, 1, 2, 1)           # high resolution, parameters where convolutions are cheap
     attention_max_side: int = 8                  # self/cross-attention at levels this small or smaller
     heads: int = 4
+    patch: int = 1                               # 2: the U-Net runs at half resolution (~4x faster, less detail)
     timesteps: int = 1000
     schedule: str = "cosine"                     # cosine | linear
     prediction: str = "v"                        # v | epsilon
@@ -50,9 +51,9 @@ class DiffusionConfig(FamilyConfig):
 
     presets = {
         "tiny": dict(channels=(16, 32), blocks=(1, 1), text_dim=32, text_depth=1, heads=2),
-        "small": dict(channels=(64, 128, 128), blocks=(1, 2, 2), text_dim=64, text_depth=2),
-        "base": dict(channels=(64, 128, 256, 256), blocks=(1, 2, 2, 2), attention_max_side=16, text_dim=128,
-                     text_depth=3),
+        "small": dict(channels=(32, 64, 128, 192), blocks=(1, 1, 2, 1), text_dim=64, text_depth=2),   # 16-64 px
+        "base": dict(channels=(64, 128, 256, 384), blocks=(1, 2, 2, 2), attention_max_side=16, text_dim=128,
+                     text_depth=3),                                                                 # 64-128 px
     }
 
     def __post_init__(self):
@@ -62,6 +63,8 @@ class DiffusionConfig(FamilyConfig):
             raise ConfigError(f"blocks needs one count (0 or more) per level of channels {self.channels}")
         if self.heads < 1 or any(c % self.heads for c in self.channels) or self.text_dim % self.heads:
             raise ConfigError(f"heads ({self.heads}) must divide every channel width and text_dim")
+        if self.patch not in (1, 2, 4):
+            raise ConfigError(f"patch must be 1, 2 or 4, not {self.patch}")
         if self.schedule not in SCHEDULES:
             raise ConfigError(f"schedule must be one of {', '.join(SCHEDULES)}, not {self.schedule!r}")
         if self.prediction not in ("v", "epsilon"):
@@ -90,17 +93,18 @@ class Diffusion(Family):
 
     def __init__(self, config: DiffusionConfig, data: DataInfo):
         super().__init__(config, data)
-        levels = len(config.channels)
-        if data.image_size % (2 ** (levels - 1)) or data.image_size < 2 ** (levels - 1):
-            raise ConfigError(f"a {levels}-level U-Net needs an image size divisible by {2 ** (levels - 1)}, "
-                              f"not {data.image_size}: change the size or the number of channels levels")
-        attention = tuple(i for i in range(levels) if data.image_size >> i <= config.attention_max_side)
+        levels, side = len(config.channels), data.image_size // config.patch
+        multiple = config.patch * 2 ** (levels - 1)
+        if data.image_size % multiple:
+            raise ConfigError(f"a {levels}-level U-Net with patch {config.patch} needs an image size divisible by "
+                              f"{multiple}, not {data.image_size}: change the size, patch or number of channel levels")
+        attention = tuple(i for i in range(levels) if side >> i <= config.attention_max_side)
         self.conditional = bool(data.vocabulary)
         self.tokenizer = Tokenizer(data.vocabulary)
         self.prompt_length = config.max_prompt_words + 1                      # + BOS
         text_dim = config.text_dim if self.conditional else 0
         self.unet = UNet(data.channels, config.channels, config.blocks, attention, config.heads,
-                         context_dim=text_dim, pooled_dim=text_dim)
+                         context_dim=text_dim, pooled_dim=text_dim, patch=config.patch)
         self.text = (TextEncoder(self.tokenizer.size, config.text_dim, config.text_depth, config.heads,
                                  self.prompt_length) if self.conditional else None)
         self.alphas_cumprod = SCHEDULES[config.schedule](config.timesteps)  # (T,) float64, on the CPU

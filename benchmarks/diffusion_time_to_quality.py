@@ -1,0 +1,153 @@
+"""Time to quality: train the diffusion family on demo:shapes for N minutes of CPU time, then measure from
+pixels how many prompted samples show the colour and shape their prompt asks for.
+
+    .venv/bin/python benchmarks/diffusion_time_to_quality.py [--cpu-minutes 5] [--size 32] [--threads 1]
+
+CPU time is time.process_time() of this process (all threads), training only: sampling and measuring come
+after. The pixel meter: background = median border colour; the shape = pixels far from it; its colour = the
+nearest demo palette colour to their median; its shape = nearest class centroid of three mask features
+(bounding-box fill, max radius / sqrt(area), mean radius / max radius), fitted on 1000 real images. The meter's
+own accuracy on the other 1000 real images is printed first: it is the ceiling of the figures after it.
+Grids go to bench-out/diffusion-conditional.png and bench-out/diffusion-unconditional.png.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from studio.engine.data import load_dataset
+from studio.engine.demo import _SHAPE_COLOURS, _SHAPES
+from studio.engine.export import make_grid, save_png
+from studio.engine.families.diffusion import DiffusionConfig
+from studio.engine.run import Run
+from studio.engine.training import Progress, TrainConfig, Trainer
+
+PROMPTS = ("red circle", "blue square", "green triangle", "yellow star", "purple circle", "orange square",
+           "small blue star", "large red triangle")
+PALETTE = np.array(list(_SHAPE_COLOURS.values()), dtype=np.float32)
+COLOURS = tuple(_SHAPE_COLOURS)
+
+
+def shape_mask(image: np.ndarray) -> np.ndarray:
+    """(H, W) bool: pixels far from the background colour (median of the border)."""
+    img = image.astype(np.float32)
+    border = np.concatenate([img[0], img[-1], img[:, 0], img[:, -1]])
+    return np.abs(img - np.median(border, axis=0)).sum(-1) > 90
+
+
+def features(image: np.ndarray) -> tuple[np.ndarray | None, str | None]:
+    mask = shape_mask(image)
+    if mask.sum() < 4:
+        return None, None
+    ys, xs = np.nonzero(mask)
+    colour = COLOURS[int(np.argmin(((PALETTE - np.median(image[mask].astype(np.float32), axis=0)) ** 2).sum(1)))]
+    area = float(mask.sum())
+    fill = area / ((ys.max() - ys.min() + 1) * (xs.max() - xs.min() + 1))
+    d = np.hypot(ys - ys.mean(), xs - xs.mean())
+    return np.array([fill, d.max() / math.sqrt(area), d.mean() / max(d.max(), 1e-6)]), colour
+
+
+class ShapeMeter:
+    """Nearest-centroid shape classifier on mask features, fitted on labelled real images."""
+
+    def __init__(self, images: np.ndarray, shapes: list[str]):
+        feats = [(features(im)[0], s) for im, s in zip(images, shapes)]
+        feats = [(f, s) for f, s in feats if f is not None]
+        x = np.stack([f for f, _ in feats])
+        self.mean, self.std = x.mean(0), x.std(0) + 1e-6
+        self.centroids = {s: ((np.stack([f for f, t in feats if t == s]) - self.mean) / self.std).mean(0) for s in _SHAPES}
+
+    def classify(self, image: np.ndarray) -> tuple[str | None, str | None]:
+        f, colour = features(image)
+        if f is None:
+            return None, None
+        z = (f - self.mean) / self.std
+        return min(self.centroids, key=lambda s: ((z - self.centroids[s]) ** 2).sum()), colour
+
+
+def wanted(prompt: str) -> tuple[str, str]:
+    words = prompt.split()
+    return next(w for w in words if w in COLOURS), next(w for w in words if w in _SHAPES)
+
+
+def train(dataset, out: Path, args) -> tuple[Path, int, float]:
+    config = DiffusionConfig.from_preset("small", patch=args.patch)
+    probe = Trainer(dataset, out / "probe", family="diffusion", family_config=config,
+                    config=TrainConfig(steps=8, batch_size=args.batch, threads=args.threads, preview_seconds=0,
+                                       validate_seconds=0, checkpoint_minutes=600))
+    clock = []
+    for event in probe.run():       # CPU time from the first to the last progress event: steps 2..8
+        if isinstance(event, Progress):
+            clock.append((event.step, time.process_time()))
+    (s0, c0), (s1, c1) = clock[0], clock[-1]
+    per_step = (c1 - c0) / max(1, s1 - s0)
+    steps = max(50, int(args.cpu_minutes * 60 / per_step * 0.95))
+    print(f"probe: {per_step:.2f} CPU s/step at batch {args.batch}; planning {steps} steps (the LR schedule's length)")
+    trainer = Trainer(dataset, out / "run", family="diffusion", family_config=config,
+                      config=TrainConfig(steps=steps, batch_size=args.batch, lr=args.lr, warmup_steps=100,
+                                         threads=args.threads, preview_seconds=0, validate_seconds=0,
+                                         checkpoint_minutes=600, seed=0))
+    start = time.process_time()
+    events = trainer.run()
+    for event in events:
+        if isinstance(event, Progress) and time.process_time() - start >= args.cpu_minutes * 60:
+            events.close()                                       # stop: the Trainer saves
+            break
+    cpu = time.process_time() - start
+    return out / "run", trainer.step, cpu
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cpu-minutes", type=float, default=5.0)
+    parser.add_argument("--size", type=int, default=32)
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--patch", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--per-prompt", type=int, default=32)
+    parser.add_argument("--out", type=Path, default=Path("bench-out"))
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    args.out.mkdir(exist_ok=True)
+    dataset = load_dataset("demo:shapes", size=args.size)
+    labels = [dataset.label_names[i] for i in dataset.labels]
+    order = np.random.default_rng(0).permutation(len(labels))       # the files are sorted by shape folder
+    fit, check = order[:1000], order[1000:]
+    meter = ShapeMeter(dataset.images[fit], [labels[i] for i in fit])
+    real = [(meter.classify(dataset.images[i]), labels[i], dataset.captions[i]) for i in check]
+    real_ok = np.mean([shape == s and colour == wanted(cap)[0] for (shape, colour), s, cap in real])
+    print(f"pixel meter on 1000 real images: colour+shape right {100 * real_ok:.1f}%")
+
+    run_dir, steps, cpu = train(dataset, args.out / f"ttq-{time.strftime('%H%M%S')}", args)
+    print(f"trained {steps} steps (batch {args.batch}, {args.size}px, patch {args.patch}) in {cpu:.0f} s CPU time")
+    family, _ = Run.open(run_dir).load_family()
+    rows, total = [], []
+    c0 = time.process_time()
+    for prompt in PROMPTS:
+        images = list(family.sample(args.per_prompt, seed=0, prompt=prompt, steps=20, guidance=3.0))[-1].images
+        colour, shape = wanted(prompt)
+        got = [meter.classify(im) for im in images]
+        share = np.mean([s == shape and c == colour for s, c in got])
+        share_c, share_s = np.mean([c == colour for _, c in got]), np.mean([s == shape for s, _ in got])
+        total.append(share)
+        print(f"{prompt:<20} match {100 * share:5.1f}%   (colour {100 * share_c:5.1f}%, shape {100 * share_s:5.1f}%)")
+        rows.append(images[:8])
+    print(f"mean over prompts: {100 * np.mean(total):.1f}%  (sampling: {time.process_time() - c0:.0f} s CPU)")
+    save_png(args.out / "diffusion-conditional.png", make_grid(np.concatenate(rows), ncols=8),
+             {"prompts": list(PROMPTS), "rows": "one prompt per row", "steps": 20, "guidance": 3.0})
+    uncond = list(family.sample(64, seed=100, prompt="", steps=20, guidance=1.0))[-1].images
+    save_png(args.out / "diffusion-unconditional.png", make_grid(uncond, ncols=8), {"prompt": "", "steps": 20})
+    seen = [meter.classify(im) for im in uncond]
+    print(f"unconditional: {sum(s is not None for s, _ in seen)}/64 show a shape; shapes "
+          + ", ".join(f"{s} {sum(t == s for t, _ in seen)}" for s in _SHAPES))
+    print(f"grids: {args.out / 'diffusion-conditional.png'}, {args.out / 'diffusion-unconditional.png'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+"""Training speed: studio's diffusion U-Net vs diffusers' UNet2DModel, side by side in one run.
+
+    .venv/bin/pip install -e '.[bench]'        # diffusers: benchmark only, never a runtime dependency
+    .venv/bin/python benchmarks/diffusion_vs_diffusers.py [--size 32] [--batch 64] [--steps 4] [--threads N]
+
+Both unconditional, fp32 (the best precision on a CPU without AVX512-BF16/AMX), same resolution, batch and
+data (random images in [-1, 1], random timesteps), same loss (MSE to noise), AdamW. diffusers is configured as a
+user would: its default layers_per_block=2, block_out_channels (64, 128, 128), attention at the lowest level;
+studio uses its `small` preset. Parameter counts are printed and must agree within 10%. Each model gets
+`--warmup` untimed steps, then `--steps` timed steps, in alternating rounds (so a busy machine slows both alike).
+Figures: images per second of wall time and per second of CPU time (time.process_time), and the ratio.
+Then the peak memory (ru_maxrss) of a fresh process training studio's model at 32x32, batch 64, with prompts.
+"""
+from __future__ import annotations
+
+import argparse
+import resource
+import subprocess
+import sys
+import time
+
+import torch
+
+from studio.engine.families.base import DataInfo
+from studio.engine.families.diffusion import Diffusion, DiffusionConfig
+
+
+def diffusers_unet(size: int):
+    from diffusers import UNet2DModel
+    return UNet2DModel(sample_size=size, in_channels=3, out_channels=3, block_out_channels=(64, 128, 128),
+                       layers_per_block=2, down_block_types=("DownBlock2D", "DownBlock2D", "AttnDownBlock2D"),
+                       up_block_types=("AttnUpBlock2D", "UpBlock2D", "UpBlock2D"), attention_head_dim=32)
+
+
+def studio_unet(size: int, patch: int = 1):
+    return Diffusion(DiffusionConfig.from_preset("small", patch=patch), DataInfo(size, 3)).unet
+
+
+def count(model) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def make_step(model, x, t, noise, is_diffusers: bool):
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+
+    def step():
+        out = model(x, t).sample if is_diffusers else model(x, t)
+        torch.nn.functional.mse_loss(out, noise).backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+    return step
+
+
+def timed(step, n: int) -> tuple[float, float]:
+    w0, c0 = time.perf_counter(), time.process_time()
+    for _ in range(n):
+        step()
+    return time.perf_counter() - w0, time.process_time() - c0
+
+
+def memory_child(size: int, batch: int) -> None:
+    """Run in a fresh process: train studio's conditional model a few steps, print peak RSS in MB."""
+    from contextlib import nullcontext
+    from studio.engine.families.base import Batch
+    torch.manual_seed(0)
+    family = Diffusion(DiffusionConfig.from_preset("small"), DataInfo(size, 3, vocabulary=("red", "blue", "circle")))
+    opt = family.optimizers(1e-4)["main"]
+
+    class Ctx:
+        step, device = 0, torch.device("cpu")
+
+        def autocast(self):
+            return nullcontext()
+
+        def optimize(self, name, loss):
+            loss.backward()
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+            return True
+
+    batch = Batch(images=torch.rand(batch, 3, size, size) * 2 - 1, captions=("red circle", "blue") * (batch // 2))
+    for _ in range(3):
+        family.train_step(batch, Ctx())
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)   # KiB on Linux -> MiB
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size", type=int, default=32)
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--steps", type=int, default=4)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--memory-child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.memory_child:
+        memory_child(args.size, args.batch)
+        return
+    torch.manual_seed(0)
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(args.batch, 3, args.size, args.size, generator=g) * 2 - 1
+    t = torch.randint(0, 1000, (args.batch,), generator=g)
+    noise = torch.randn(x.shape, generator=g)
+    models = {"studio": studio_unet(args.size), "diffusers": diffusers_unet(args.size)}
+    params = {k: count(m) for k, m in models.items()}
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, fp32, {args.size}x{args.size}, "
+          f"batch {args.batch}, {args.steps} timed steps x {args.rounds} rounds after {args.warmup} warm-up")
+    print("parameters: " + ", ".join(f"{k} {v:,}" for k, v in params.items())
+          + f" (studio/diffusers {params['studio'] / params['diffusers']:.3f})")
+    steps = {k: make_step(m, x, t, noise, k == "diffusers") for k, m in models.items()}
+    for step in steps.values():
+        timed(step, args.warmup)
+    wall = {k: 0.0 for k in steps}
+    cpu = {k: 0.0 for k in steps}
+    for _ in range(args.rounds):
+        for k, step in steps.items():
+            w, c = timed(step, args.steps)
+            wall[k] += w
+            cpu[k] += c
+    images = args.batch * args.steps * args.rounds
+    for k in steps:
+        print(f"{k:<10} {images / wall[k]:7.1f} images/s wall   {images / cpu[k]:7.1f} images per CPU-second")
+    print(f"ratio studio/diffusers: {wall['diffusers'] / wall['studio']:.2f}x wall, "
+          f"{cpu['diffusers'] / cpu['studio']:.2f}x CPU time")
+    child = subprocess.run([sys.executable, __file__, "--memory-child", "--size", "32", "--batch", "64"]
+                           + (["--threads", str(args.threads)] if args.threads else []),
+                           capture_output=True, text=True, check=True)
+    print(f"peak memory training studio 'small' (with prompts) at 32x32, batch 64: "
+          f"{float(child.stdout.split()[-1]):.0f} MiB (fresh process, ru_maxrss)")
+
+
+if __name__ == "__main__":
+    main()
