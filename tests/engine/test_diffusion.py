@@ -277,3 +277,11 @@ def test_a_checkpoint_saved_mid_training_resumes(tmp_path):
     family, ckpt = Run.open(tmp_path / "run").load_family()
     assert ckpt.step == 6 and family.name == "diffusion"
     assert list(family.sample(1, seed=0, steps=2))[-1].images.shape == (1, 8, 8, 3)
+
+
+def test_preview_is_a_short_prompted_denoising_strip():
+    model = make_model()
+    batch = Batch(images=torch.zeros(3, 3, 8, 8), captions=("red circle", "blue square", ""))
+    frames = list(model.preview(batch, seed=0, n=16))
+    assert len(frames) == 10 and frames[-1].is_last and frames[0].label == "step 1/10"
+    assert frames[-1].images.shape == (8, 8, 8, 3) and frames[-1].extras["x0"].shape == (8, 8, 8, 3)
