@@ -32,6 +32,7 @@ from studio.ui.panels.dataset import CLOSE_TIMEOUT_S, DatasetPanel
 from studio.ui.panels.family import FamilyCard, FamilyInfo, FamilyPanel, read_families
 from studio.ui.panels.preview import PreviewPanel
 from studio.ui.panels.training import IMAGE_SIZES, TrainingPanel, describe_estimate, measure_speed, read_devices
+from studio.ui.widgets.loss_plot import preload_plotting
 from studio.ui.widgets.styling import glyph_icon, make_heading
 from studio.ui.workers import Job, stop_all
 
@@ -108,6 +109,7 @@ class MainWindow(QMainWindow):
         self._devices_job: Job | None = None
         self._run_job: Job | None = None
         self._speed_job: Job | None = None
+        self._plotting_job: Job | None = None
         self._old_jobs: list[Job] = []
         self.explore_panel = None
         self.gallery_panel = None
@@ -463,6 +465,7 @@ class MainWindow(QMainWindow):
         job.succeeded.connect(self._on_devices_job_succeeded)
         self._devices_job = job
         job.start()
+        self._plotting_job = Job(preload_plotting, parent=self).start()
         self._update_steps()
 
     @Slot(object)
@@ -676,7 +679,8 @@ class MainWindow(QMainWindow):
 
     def jobs(self) -> list[Job]:
         """Every background job this window started that may still run."""
-        mine = (self._families_job, self._devices_job, self._run_job, self._speed_job, *self._old_jobs)
+        mine = (self._families_job, self._devices_job, self._plotting_job, self._run_job, self._speed_job,
+                *self._old_jobs)
         others = [*self.dataset_panel.jobs(), *self.training_panel.jobs()]
         if self.explore_panel is not None:
             others += list(self.explore_panel.jobs())
@@ -728,7 +732,7 @@ class MainWindow(QMainWindow):
                 stopped = panel.stop(CLOSE_TIMEOUT_S) and stopped
         stopped = self.training_panel.stop_and_wait() and stopped
         stopped = self.dataset_panel.stop(CLOSE_TIMEOUT_S) and stopped
-        mine = [self._families_job, self._devices_job, self._run_job, *self._old_jobs]
+        mine = [self._families_job, self._devices_job, self._plotting_job, self._run_job, *self._old_jobs]
         stopped = stop_all(mine, CLOSE_TIMEOUT_S) and stopped
         if not stopped:
             log.warning("a background job did not stop within %.0f s", CLOSE_TIMEOUT_S)

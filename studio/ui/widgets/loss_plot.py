@@ -1,13 +1,18 @@
-"""The live loss plot: training losses smoothed (EMA) as lines, validation losses as points.
+"""The live loss plot: one small chart per loss key, training smoothed (EMA) as a line, validation as points.
 
-One colour per loss key; the family decides the keys (KL vs reconstruction, D vs
-G, ...), so the plot only draws what arrives. Raw losses of some families (a
-diffusion model's random timestep) jump around: the line is an exponential
-moving average, bias-corrected so the first points are not pulled to zero.
+The family decides the keys (KL vs reconstruction, D vs G, ...), so the plot only
+draws what arrives. Keys differ by orders of magnitude (a KL in the tens, a
+reconstruction error in the hundredths, a weight ramping from 0), so each key
+gets its own chart and y scale ("small multiples"), all sharing the step axis.
+Raw losses of some
+families (a diffusion model's random timestep) jump around: the line is an
+exponential moving average, bias-corrected so the first points are not pulled
+to zero.
 
 pyqtgraph takes ~0.5 s to import, so it is imported when the plot is first
-shown or first given data, never while the window opens. Redraws are batched:
-at most one every `REDRAW_MS`, however many points arrive.
+given data, never while the window opens; the window calls `preload_plotting()`
+in a worker beforehand so even that first plot does not stall the UI. Redraws
+are batched: at most one every `REDRAW_MS`, however many points arrive.
 """
 from __future__ import annotations
 
@@ -15,14 +20,18 @@ from typing import Mapping
 
 import numpy as np
 from PySide6.QtCore import QEvent, Qt, QTimer, Slot
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 REDRAW_MS = 250
-LEGEND_COLUMNS = 4
 # Tableau 10: distinct, and readable on light and dark backgrounds alike.
 COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#76b7b2", "#edc948", "#ff9da7",
            "#9c755f", "#bab0ac")
+
+
+def preload_plotting() -> None:
+    """Import pyqtgraph (plain imports, no Qt objects: safe in a worker thread)."""
+    import pyqtgraph  # noqa: F401 (imported for its side effect: loaded once, here)
 
 
 class _Series:
@@ -53,16 +62,15 @@ class LossPlot(QWidget):
         self.setAccessibleName(self.tr("Loss plot"))
         self.setAccessibleDescription(self.tr("Training losses (smoothed lines) and validation losses (points) "
                                               "against the training step"))
-        self.setToolTip(self.tr("Lines: training losses, smoothed. Points: validation losses on held-out images.\n"
-                                "Click a name in the legend to hide or show it; drag to pan, wheel to zoom, "
-                                "right-click for more."))
+        self.setToolTip(self.tr("One chart per loss. Line: training loss, smoothed. Points: validation loss on "
+                                "held-out images.\nDrag to pan, wheel to zoom, right-click for more."))
         self.setMinimumHeight(160)
         self._smoothing = smoothing
         self._train: dict[str, _Series] = {}
         self._validation: dict[str, tuple[list[int], list[float]]] = {}
         self._colours: dict[str, str] = {}
-        self._minimum = float("inf")            # the smallest value drawn (decides the log scale)
-        self._plot = None                       # the pyqtgraph PlotWidget, made on first need
+        self._view = None                       # the pyqtgraph GraphicsLayoutWidget, made on first need
+        self._charts: dict[str, object] = {}    # key -> PlotItem
         self._items: dict[tuple[str, str], object] = {}
         self.redraws = 0                        # how many times the curves were redrawn (tests, benchmarks)
 
@@ -85,8 +93,6 @@ class LossPlot(QWidget):
         for key, value in losses.items():
             series = self._train.setdefault(key, _Series(self._smoothing))
             series.add(int(step), float(value))
-            if series.smoothed:
-                self._minimum = min(self._minimum, series.smoothed[-1])
             self._colour(key)
         self._schedule()
 
@@ -97,7 +103,6 @@ class LossPlot(QWidget):
                 steps, values = self._validation.setdefault(key, ([], []))
                 steps.append(int(step))
                 values.append(float(value))
-                self._minimum = min(self._minimum, float(value))
                 self._colour(key)
         self._schedule()
 
@@ -105,11 +110,10 @@ class LossPlot(QWidget):
         self._train.clear()
         self._validation.clear()
         self._colours.clear()
-        self._minimum = float("inf")
-        if self._plot is not None:
-            self._plot.getPlotItem().clear()
-            self._items.clear()
-        self._placeholder.setVisible(self._plot is None)
+        if self._view is not None:
+            self._view.clear()
+        self._charts.clear()
+        self._items.clear()
 
     def keys(self) -> list[str]:
         """Every loss key seen, training and validation, in order of arrival."""
@@ -142,17 +146,16 @@ class LossPlot(QWidget):
         self.redraw()
 
     def redraw(self) -> None:
-        """Push the data to the curves now (normally the timer does this, at most every REDRAW_MS)."""
+        """Push the data to the charts now (normally the timer does this, at most every REDRAW_MS)."""
         if not self._train and not self._validation:
             return
-        self._ensure_plot()
+        self._ensure_view()
         import pyqtgraph as pg
 
-        plot = self._plot.getPlotItem()
         for key, series in self._train.items():
             curve = self._items.get(("train", key))
             if curve is None:
-                curve = plot.plot(pen=pg.mkPen(self._colours[key], width=2), name=key)
+                curve = self._chart(key).plot(pen=pg.mkPen(self._colours[key], width=2))
                 curve.setDownsampling(auto=True, method="peak")
                 curve.setClipToView(True)
                 self._items[("train", key)] = curve
@@ -160,58 +163,56 @@ class LossPlot(QWidget):
         for key, (steps, values) in self._validation.items():
             points = self._items.get(("val", key))
             if points is None:
-                colour = self._colours[key]
-                points = plot.plot(pen=None, symbol="o", symbolSize=7, symbolBrush=colour,
-                                   symbolPen=pg.mkPen(self.palette().color(QPalette.ColorRole.Base)),
-                                   name=self.tr("{0} (validation)").format(key))
+                points = self._chart(key).plot(pen=None, symbol="o", symbolSize=6, symbolBrush=self._colours[key],
+                                               symbolPen=pg.mkPen(self.palette().color(QPalette.ColorRole.Text)))
                 self._items[("val", key)] = points
             points.setData(np.asarray(steps, np.float64), np.asarray(values))
-        plot.setLogMode(x=False, y=self.log_scale)
         self.redraws += 1
 
-    @property
-    def log_scale(self) -> bool:
-        """A logarithmic y axis while every value is positive: KL in the tens and a reconstruction error
-        in the hundredths then both stay readable. Any zero or negative value: linear."""
-        return self._minimum > 0
+    def _chart(self, key: str):
+        """The small chart of one key, made on its first value; charts fill two columns."""
+        if key not in self._charts:
+            index = len(self._charts)
+            chart = self._view.addPlot(row=index // 2, col=index % 2)
+            chart.showGrid(x=True, y=True, alpha=0.15)
+            chart.hideButtons()
+            chart.setMenuEnabled(True)
+            if self._charts:
+                chart.setXLink(next(iter(self._charts.values())))
+            self._charts[key] = chart
+            self._style_chart(key, chart)
+        return self._charts[key]
 
-    def _ensure_plot(self) -> None:
-        if self._plot is not None:
+    def _ensure_view(self) -> None:
+        if self._view is not None:
             return
         import pyqtgraph as pg
 
         pg.setConfigOptions(antialias=True)
-        self._plot = pg.PlotWidget()
-        self._plot.setObjectName("lossPlotView")
-        self._plot.setAccessibleName(self.tr("Loss curves"))
-        item = self._plot.getPlotItem()
-        item.showGrid(x=True, y=True, alpha=0.15)
-        item.setLabel("bottom", self.tr("step"))
-        item.setMenuEnabled(True)
-        legend = item.addLegend(offset=(-10, 4), labelTextSize="8pt", verSpacing=-6)
-        legend.setColumnCount(LEGEND_COLUMNS)
-        self._layout.addWidget(self._plot)
+        self._view = pg.GraphicsLayoutWidget()
+        self._view.setObjectName("lossPlotView")
+        self._view.setAccessibleName(self.tr("Loss charts"))
+        self._layout.addWidget(self._view)
         self._placeholder.hide()
         self._apply_palette()
 
     def _apply_palette(self) -> None:
-        if self._plot is None:
+        if self._view is None:
             return
+        self._view.setBackground(self.palette().color(QPalette.ColorRole.Base))
+        for key, chart in self._charts.items():
+            self._style_chart(key, chart)
+
+    def _style_chart(self, key: str, chart) -> None:
         import pyqtgraph as pg
 
         palette = self.palette()
-        self._plot.setBackground(palette.color(QPalette.ColorRole.Base))
         text = palette.color(QPalette.ColorRole.Text)
-        item = self._plot.getPlotItem()
+        chart.setTitle(key, color=text.name(), size="9pt")
         for name in ("left", "bottom"):
-            axis = item.getAxis(name)
+            axis = chart.getAxis(name)
             axis.setPen(pg.mkPen(palette.color(QPalette.ColorRole.Mid)))
             axis.setTextPen(pg.mkPen(text))
-        if item.legend is not None:
-            item.legend.setLabelTextColor(text)
-            item.legend.setBrush(pg.mkBrush(_with_alpha(palette.color(QPalette.ColorRole.Base), 200)))
-            for _, label in item.legend.items:
-                label.setText(label.text, color=text)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -223,8 +224,3 @@ class LossPlot(QWidget):
         if event.type() == QEvent.Type.PaletteChange:
             self._apply_palette()
 
-
-def _with_alpha(colour: QColor, alpha: int) -> QColor:
-    colour = QColor(colour)
-    colour.setAlpha(alpha)
-    return colour
