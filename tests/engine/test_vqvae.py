@@ -152,3 +152,13 @@ def test_config_presets_round_trip(preset):
 def test_config_errors_say_what_to_change(values, match):
     with pytest.raises(ConfigError, match=match):
         VQVAEConfig(**values)
+
+
+def test_preview_shows_reconstructions_and_unprompted_samples():
+    vq = make_vq(size=16)
+    images = synthetic_dataset(n=4, size=16).images
+    frames = list(vq.preview(batch_of(images), seed=3, n=5))
+    assert len(frames) == 1 and frames[0].images.shape == (5, 16, 16, 3)
+    np.testing.assert_array_equal(frames[0].extras["input"], images)
+    np.testing.assert_array_equal(frames[0].extras["reconstruction"], vq.decode(vq.encode(images)))
+    np.testing.assert_array_equal(frames[0].images, list(vq.sample(5, seed=3, guidance=1.0))[-1].images)

@@ -377,25 +377,30 @@ class VQVAE(Family):
     def sample(self, n: int, *, seed: int, prompt: str | None = None, temperature: float = 1.0, top_k: int = 0,
                guidance: float = 2.0, **options) -> Iterator[Frame]:
         """Write h*w tokens per image after the prompt; a Frame after each row of tokens."""
+        for row, codes in self._write_codes(n, seed, prompt, temperature, top_k, guidance):
+            yield Frame(images=self._decode_rows(codes, row), step=row, total=self.side, label=f"row {row}/{self.side}")
+
+    def _write_codes(self, n: int, seed: int, prompt: str | None, temperature: float, top_k: int,
+                     guidance: float) -> Iterator[tuple[int, torch.Tensor]]:
+        """(rows written, (n, h*w) codes so far) after each row of tokens; image i draws from seed + i."""
         _, _, _, prior = self._eval()
         tokens, side = self.side * self.side, self.side
         uniforms = torch.stack([torch.rand(tokens, generator=torch.Generator().manual_seed(int(seed) + i))
-                                for i in range(n)]).to(self.device) if n else torch.zeros(0, tokens)   # image i from seed + i
+                                for i in range(n)]).to(self.device) if n else torch.zeros(0, tokens)
         guided = float(guidance) != 1.0
         text = self._text_ids([prompt or ""] * n + ([""] * n if guided else []))
         caches: list[dict] = [{} for _ in prior.blocks]
         codes = torch.zeros(n, tokens, dtype=torch.long, device=self.device)
         logits = prior.start(text, caches)                                    # (n or 2n, K)
         for j in range(tokens):
-            if guided:
+            if guided:                                                        # Ho & Salimans 2022, eq. 6
                 cond, uncond = logits.float().chunk(2)
                 logits = uncond + float(guidance) * (cond - uncond)
             codes[:, j] = _pick(logits.float(), uniforms[:, j], float(temperature), int(top_k))
             if j + 1 < tokens:
                 logits = prior.extend(codes[:, j].repeat(2 if guided else 1), j, caches)
             if (j + 1) % side == 0:
-                row = (j + 1) // side
-                yield Frame(images=self._decode_rows(codes, row), step=row, total=side, label=f"row {row}/{side}")
+                yield (j + 1) // side, codes
 
     def _decode_rows(self, codes: torch.Tensor, rows: int) -> np.ndarray:
         """Decode (n, h*w) codes; pixels below the first `rows` token rows are grey (not written yet)."""
@@ -410,8 +415,8 @@ class VQVAE(Family):
         encoder, decoder, codebook, _ = self._eval()
         x = batch.images[:8]
         recon = decoder(codebook(encoder(x))[0])
-        frames = list(self.sample(n, seed=seed, guidance=1.0))
-        yield Frame(images=frames[-1].images, step=1, total=1, label="reconstructions and prior samples",
+        *_, (rows, codes) = self._write_codes(n, seed, None, 1.0, 0, 1.0)   # decode the finished codes only
+        yield Frame(images=self._decode_rows(codes, rows), step=1, total=1, label="reconstructions and prior samples",
                     extras={"input": to_uint8_images(x), "reconstruction": to_uint8_images(recon)})
 
     @torch.inference_mode()
