@@ -55,6 +55,7 @@ class RunInfo:
     step: int
     dataset_source: str | None
     checkpoint: str
+    metrics: tuple = ()          # metrics.jsonl records up to the checkpoint: the loss plot shows the history
 
 
 def open_run(path: str):
@@ -65,13 +66,28 @@ def open_run(path: str):
     run = Run.open(Path(path))
     family, checkpoint = run.load_family()
     data = run.data_info
-    info = RunInfo(str(run.path), run.family_name, data.image_size, data.channels,
-                   int(checkpoint.meta.get("step", 0)), run.config.get("dataset", {}).get("source"),
-                   str(checkpoint.path))
+    step = int(checkpoint.meta.get("step", 0))
+    metrics = tuple(r for r in run.read_metrics() if int(r.get("step", 0)) <= step)
+    info = RunInfo(str(run.path), run.family_name, data.image_size, data.channels, step,
+                   run.config.get("dataset", {}).get("source"), str(checkpoint.path), metrics)
     provenance = {"family": run.family_name, "model": run.path.name, "run": str(run.path),
                   "checkpoint": str(checkpoint.path), "checkpoint_hash": file_hash(str(checkpoint.path)),
-                  "checkpoint_step": info.step}
+                  "checkpoint_step": step}
     return info, family, provenance
+
+
+_NOT_LOSSES = {"kind", "step", "epoch", "lr", "images_per_sec", "seconds"}     # the other fields of a metrics line
+
+
+def show_history(plot, records) -> None:
+    """Draw a run's logged losses (metrics.jsonl records) on a loss plot."""
+    plot.clear()
+    for record in records:
+        losses = {k: v for k, v in record.items() if k not in _NOT_LOSSES and isinstance(v, (int, float))}
+        if record.get("kind") == "val":
+            plot.add_validation(int(record["step"]), losses)
+        elif record.get("kind") == "train":
+            plot.add_training(int(record["step"]), losses)
 
 
 class Placeholder(QWidget):
@@ -614,6 +630,8 @@ class MainWindow(QMainWindow):
         self.family_panel.select_family(info.family)
         self.training_panel.set_family(self.family_panel.selected_info())
         self.training_panel.continue_run(info.path, info.step, info.image_size)
+        show_history(self.training_panel.loss_plot, info.metrics)
+        self.preview_panel.clear()
         if self.explore_panel is not None:
             self.explore_panel.set_model(family, provenance)
         source = info.dataset_source

@@ -112,6 +112,7 @@ def test_closing_during_training_asks_then_saves(window, qtbot):
     panel = again.training_panel
     assert panel.resume_dir == str(run_dir) and again.selected_family == "vae"
     assert again.dataset_panel.dataset.images.shape[1] == 16
+    assert "loss" in panel.loss_plot.keys()                                   # the run's loss history is back
     if again.explore_panel is not None:
         assert again.explore_panel.family() is not None
     panel.unit_combo.setCurrentIndex(panel.unit_combo.findData("steps"))
