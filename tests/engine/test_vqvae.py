@@ -108,13 +108,15 @@ def test_prior_samples_deterministically_per_seed_row_by_row():
 
 def test_prompts_with_unknown_words_warn_and_still_sample():
     vq = make_vq()
+    assert "the prior is untrained" in " ".join(vq.prompt_warnings(""))
+    vq.load_extra_state({"prior_steps": torch.tensor(5)})
     assert vq.prompt_warnings("red circle") == [] and vq.prompt_warnings("") == []
     warnings = vq.prompt_warnings("a purple circle")
     assert len(warnings) == 1 and "'a'" in warnings[0] and "'purple'" in warnings[0] and "ignored" in warnings[0]
     images = list(vq.sample(2, seed=0, prompt="purple circle!! 🙂"))[-1].images
     np.testing.assert_array_equal(images, list(vq.sample(2, seed=0, prompt="circle"))[-1].images)   # unknown words dropped
     bare = VQVAE(TINY, DataInfo(8, 3))
-    assert "without captions" in bare.prompt_warnings("cat")[0]
+    assert "without captions" in bare.prompt_warnings("cat")[-1]
 
 
 def test_codebook_usage_on_the_demo_set_and_save_load(tmp_path):
@@ -130,8 +132,10 @@ def test_codebook_usage_on_the_demo_set_and_save_load(tmp_path):
     usage = [e.losses["perplexity"] for e in progress if e.losses.get("stage") == 1.0]
     assert usage[-1] > 8, f"only {usage[-1]:.1f} of 32 codes in use"
     live = trainer.family
+    assert int(live.prior_steps) == 10 and live.prompt_warnings("red circle") == []
     assert live.tokens(dataset.images[:256]).max() > 0 and len(np.unique(live.tokens(dataset.images[:256]))) > 8
     family, _ = Run.open(tmp_path / "run").load_family()
+    assert int(family.prior_steps) == 10
     for seed in (0, 7):
         np.testing.assert_array_equal(list(family.sample(2, seed=seed, prompt="red circle"))[-1].images,
                                       list(live.sample(2, seed=seed, prompt="red circle"))[-1].images)

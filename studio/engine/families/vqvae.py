@@ -260,9 +260,17 @@ class VQVAE(Family):
         self.decoder = Decoder(config, data.channels)
         self.codebook = Codebook(config.codebook_size, config.code_dim, config.codebook_decay, config.dead_code_threshold)
         self.prior = Prior(config, self.tokenizer.size, side * side)
+        self.prior_steps = torch.zeros((), dtype=torch.long)   # stage-2 steps done: 0 means an untrained prior
 
     def modules(self) -> dict[str, nn.Module]:
         return {"encoder": self.encoder, "decoder": self.decoder, "codebook": self.codebook, "prior": self.prior}
+
+    def extra_state(self) -> dict[str, torch.Tensor]:
+        return {"prior_steps": self.prior_steps}
+
+    def load_extra_state(self, tensors) -> None:
+        # A checkpoint from before this counter existed: unknown (-1), so no warning.
+        self.prior_steps = tensors["prior_steps"].cpu().long().clone() if "prior_steps" in tensors else torch.tensor(-1)
 
     @property
     def latent_shape(self) -> tuple[int, ...]:
@@ -286,14 +294,18 @@ class VQVAE(Family):
         return self.tokenizer.encode_batch(known, self.config.text_length)[0].to(self.device)
 
     def prompt_warnings(self, prompt: str) -> list[str]:
+        warnings = []
+        if int(self.prior_steps) == 0:
+            warnings.append(f"the prior is untrained (the run ended in stage 1), so samples are noise: train past "
+                            f"autoencoder_steps={self.config.autoencoder_steps} with --resume --steps N")
         unknown = self.tokenizer.unknown_words(prompt or "")
-        if not unknown:
-            return []
-        if not self.tokenizer.vocabulary:
-            return ["this model was trained without captions or labels, so the prompt is ignored"]
-        listed = ", ".join(repr(w) for w in unknown)
-        return [f"the model never saw {listed} in its captions or labels: "
-                f"{'that word is' if len(unknown) == 1 else 'those words are'} ignored"]
+        if unknown and not self.tokenizer.vocabulary:
+            warnings.append("this model was trained without captions or labels, so the prompt is ignored")
+        elif unknown:
+            listed = ", ".join(repr(w) for w in unknown)
+            warnings.append(f"the model never saw {listed} in its captions or labels: "
+                            f"{'that word is' if len(unknown) == 1 else 'those words are'} ignored")
+        return warnings
 
     # -- training --------------------------------------------------------------------------
     def train_step(self, batch: Batch, ctx: StepContext) -> dict[str, float]:
@@ -335,7 +347,8 @@ class VQVAE(Family):
         with ctx.autocast():
             logits = self.prior(text, codes)                              # (B, N, K)
         loss = F.cross_entropy(logits.float().flatten(0, 1), codes.flatten())
-        ctx.optimize("main", loss)
+        if ctx.optimize("main", loss):
+            self.prior_steps += 1
         value = loss.item()                                               # GPU sync
         return {"loss": value, "prior_bits": value / math.log(2), "stage": 2.0}
 
