@@ -62,8 +62,8 @@ def sync(device: torch.device) -> None:
         torch.cuda.synchronize()
 
 
-def train_rate(cls, preset, dataset, device, dtype, seconds: float) -> tuple[float, int, int]:
-    """(images per second, steps timed, batch size)."""
+def train_rate(cls, preset, dataset, device, dtype, seconds: float) -> tuple[float, float, int]:
+    """(images per wall second, images per CPU second of this process, batch size)."""
     family, ctx, fmt = build(cls, preset, data_info(dataset), device, dtype)
     batch_size = int(cls.train_defaults.get("batch_size", 64))
     rng = np.random.default_rng(0)
@@ -73,27 +73,29 @@ def train_rate(cls, preset, dataset, device, dtype, seconds: float) -> tuple[flo
         ctx.step = step
         family.train_step(batches[step % 4], ctx)
     sync(device)
-    start, steps = time.perf_counter(), 0
+    start, cpu_start, steps = time.perf_counter(), time.process_time(), 0
     while steps < 3 or time.perf_counter() - start < seconds:
         ctx.step = 2 + steps
         family.train_step(batches[steps % 4], ctx)               # returns floats: .item() syncs each step
         steps += 1
     sync(device)
-    return steps * batch_size / (time.perf_counter() - start), steps, batch_size
+    images = steps * batch_size
+    return images / (time.perf_counter() - start), images / (time.process_time() - cpu_start), batch_size
 
 
-def sample_rate(cls, preset, dataset, device, dtype, n: int) -> float:
+def sample_rate(cls, preset, dataset, device, dtype, n: int) -> tuple[float, float]:
+    """(images per wall second, images per CPU second of this process)."""
     family, _, _ = build(cls, preset, data_info(dataset), device, dtype)
     family.eval()
     autocast = torch.autocast(device.type, dtype=dtype) if dtype is not None else nullcontext()
     with autocast:
         list(family.sample(2, seed=0))                             # warm-up
         sync(device)
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         frames = list(family.sample(n, seed=0))
         sync(device)
     assert frames[-1].images.shape[0] == n
-    return n / (time.perf_counter() - start)
+    return n / (time.perf_counter() - start), n / (time.process_time() - cpu_start)
 
 
 def main() -> None:
@@ -133,26 +135,30 @@ def main() -> None:
           f"{args.sample_n} images after a 2-image warm-up\n")
 
     auto_name = precision_name(auto_dtype)
-    header = (f"{'family':<16}{'params':>10}{'batch':>7}{'train fp32':>12}{'train auto':>12}"
-              f"{'sample fp32':>13}{'sample auto':>13}")
-    print(header + f"      (images/s; auto = {auto_name})")
+    print("images/s: per wall-clock second; /cpu-s: per second of this process's CPU time (with --threads 1,\n"
+          "per core-second: what the model costs, whatever else the machine is doing)")
+    header = (f"{'family':<16}{'params':>10}{'batch':>6}{'train fp32':>12}{'/cpu-s':>8}{'train auto':>12}{'/cpu-s':>8}"
+              f"{'sample fp32':>13}{'/cpu-s':>8}{'sample auto':>13}{'/cpu-s':>8}")
+    print(header + f"   (auto = {auto_name})")
     print("-" * len(header))
     for cls in families:
         params = sum(p.numel() for m in cls(cls.Config.from_preset(args.preset), data_info(dataset)).modules().values()
                      for p in m.parameters())
         try:
-            train32, _, batch = train_rate(cls, args.preset, dataset, device, None, args.seconds)
-            sample32 = sample_rate(cls, args.preset, dataset, device, None, args.sample_n)
+            train32, train32_cpu, batch = train_rate(cls, args.preset, dataset, device, None, args.seconds)
+            sample32, sample32_cpu = sample_rate(cls, args.preset, dataset, device, None, args.sample_n)
             if auto_dtype is None:
-                train_auto, sample_auto = "= fp32", "= fp32"
+                train_auto, sample_auto = f"{'= fp32':>12}{'':>8}", f"{'= fp32':>13}{'':>8}"
             else:
-                train_auto = f"{train_rate(cls, args.preset, dataset, device, auto_dtype, args.seconds)[0]:.1f}"
-                sample_auto = f"{sample_rate(cls, args.preset, dataset, device, auto_dtype, args.sample_n):.2f}"
+                wall, cpu, _ = train_rate(cls, args.preset, dataset, device, auto_dtype, args.seconds)
+                train_auto = f"{wall:>12.1f}{cpu:>8.1f}"
+                wall, cpu = sample_rate(cls, args.preset, dataset, device, auto_dtype, args.sample_n)
+                sample_auto = f"{wall:>13.2f}{cpu:>8.2f}"
         except Exception as error:  # noqa: BLE001 - one family failing must not hide the others' figures
             print(f"{cls.name:<16}{params:>10,}  failed: {type(error).__name__}: {error}")
             continue
-        print(f"{cls.name:<16}{params:>10,}{batch:>7}{train32:>12.1f}{train_auto:>12}{sample32:>13.2f}{sample_auto:>13}",
-              flush=True)
+        print(f"{cls.name:<16}{params:>10,}{batch:>6}{train32:>12.1f}{train32_cpu:>8.1f}{train_auto}"
+              f"{sample32:>13.2f}{sample32_cpu:>8.2f}{sample_auto}", flush=True)
 
 
 if __name__ == "__main__":
