@@ -204,7 +204,7 @@ class Progressive:
     def sample(self, n, *, seed, prompt=None, **options):
         self.calls.append((n, seed, prompt, options))
         for step in range(1, options["steps"] + 1):
-            images = np.full((n, 4, 4, 3), 40 * step, np.uint8)
+            images = np.full((n, 4, 4, 3), (40 * step) % 256, np.uint8)
             yield Frame(images=images, step=step, total=options["steps"], label="denoising",
                         extras={"x0": 255 - images})
 
@@ -272,3 +272,18 @@ def test_a_dropped_export_recalls_its_parameters(qtbot, trained, tmp_path):
     panel.ask_open_path = lambda: plain
     panel._open_image.click()
     assert errors and "plain.png" in errors[0]
+
+
+def test_long_sampling_keeps_a_bounded_number_of_frames(trained):
+    from studio.ui.panels.explore import MAX_KEPT_FRAMES, sample_frames
+
+    gen = sample_frames(Progressive(trained[0].data), 1, 0, None, {"steps": 500})
+    yielded = 0
+    try:
+        while True:
+            next(gen)
+            yielded += 1
+    except StopIteration as stop:
+        kept = stop.value
+    assert yielded == 500 and len(kept) == MAX_KEPT_FRAMES
+    assert kept[0][0, 0, 0, 0] == 40 and kept[-1][0, 0, 0, 0] == (40 * 500) % 256

@@ -37,6 +37,7 @@ from studio.ui.workers import Job, stop_all
 MAX_SEED = 2**31 - 1
 MAX_SLIDERS = 12
 SLIDER_STEPS = 1000
+MAX_KEPT_FRAMES = 120           # progressive frames kept per Generate for animation export
 DRAW_INTERVAL_MS = 100           # live frames: at most ~10 drawn a second
 NEGATIVE = "negative"            # the sample option shown beside the prompt
 A1111_KEYS = ("steps", "sampler", "guidance")   # options the A1111 `parameters` line names
@@ -44,11 +45,18 @@ A1111_KEYS = ("steps", "sampler", "guidance")   # options the A1111 `parameters`
 
 # -- work for the worker threads (no Qt) -----------------------------------------------------------
 def sample_frames(family, n: int, seed: int, prompt: str | None, options: dict):
-    """Yield every Frame of family.sample(); return the images of all frames, in order."""
-    frames = []
+    """Yield every Frame of family.sample(); return the images of the frames kept for animation, in order.
+
+    At most MAX_KEPT_FRAMES are kept, evenly spaced, the last always: a thousand steps of large
+    images would not fit in memory.
+    """
+    frames, keep = [], None
     with torch.inference_mode():           # grad mode is per thread: set it here, in the worker
         for frame in family.sample(n, seed=seed, prompt=prompt, **options):
-            frames.append(frame.images)
+            if keep is None:
+                keep = set(np.linspace(1, frame.total, min(frame.total, MAX_KEPT_FRAMES)).round().astype(int))
+            if frame.step in keep or frame.is_last:
+                frames.append(frame.images)
             yield frame
     return frames
 
@@ -222,7 +230,8 @@ class ExplorePanel(QWidget):
         extras.addWidget(self._extras_view, 1)
         views = QHBoxLayout()                     # the images and, beside them, the frame's extras (e.g. x0)
         views.addWidget(self._samples_view, 1)
-        views.addLayout(extras, 1)
+        views.addLayout(extras, 0)               # stretched only while a frame has extras
+        self._views = views
         layout.addWidget(self._status)
         layout.addWidget(self._progress)
         layout.addLayout(views, 1)
@@ -271,8 +280,7 @@ class ExplorePanel(QWidget):
         self._decode_busy, self._latent_pending, self._latent_shown = False, None, None
         self._samples_view.clear()
         self._extras_view.clear()
-        self._extras_label.hide()
-        self._extras_view.hide()
+        self._show_extras(False)
         self._progress.hide()
         self._latent_view.clear()
         caps = family.capabilities if family is not None else frozenset()
@@ -432,8 +440,7 @@ class ExplorePanel(QWidget):
             name, images = next(iter(extras.items()))
             self._extras_label.setText(self._extras_title(name))
             self._extras_view.set_images(images)
-        self._extras_label.setVisible(bool(extras))
-        self._extras_view.setVisible(bool(extras))
+        self._show_extras(bool(extras))
         if frame.total > 1:
             self._status.setText(frame.label or self.tr("step %1 of %2").replace("%1", str(frame.step))
                                  .replace("%2", str(frame.total)))
@@ -441,6 +448,11 @@ class ExplorePanel(QWidget):
             self._progress.setValue(frame.step)
             self._progress.setVisible(not frame.is_last)
         self.frame_shown.emit(frame)
+
+    def _show_extras(self, shown: bool) -> None:
+        self._extras_label.setVisible(shown)
+        self._extras_view.setVisible(shown)
+        self._views.setStretch(1, 1 if shown else 0)
 
     def _extras_title(self, name: str) -> str:
         if name == "x0":
