@@ -240,7 +240,8 @@ class ExplorePanel(QWidget):
     def _build_latent(self) -> QWidget:
         box = QGroupBox(self.tr("Latent space"), self._body)
         box.setObjectName("exploreLatentGroup")
-        box.setMaximumWidth(340)
+        box.setMinimumWidth(320)
+        box.setMaximumWidth(380)
         layout = QVBoxLayout(box)
         self._latent_view = ImageGrid(box)
         self._latent_view.setObjectName("exploreLatentView")
@@ -263,6 +264,7 @@ class ExplorePanel(QWidget):
         self._sliders_area = QScrollArea(box)
         self._sliders_area.setObjectName("exploreSlidersArea")
         self._sliders_area.setWidgetResizable(True)
+        self._sliders_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._sliders_area.setWidget(QWidget())
         layout.addWidget(self._latent_view, 1)
         layout.addWidget(self._latent_hint)
@@ -495,12 +497,15 @@ class ExplorePanel(QWidget):
             how = getattr(direction, "help", "")
             slider.setToolTip(f"{tip}\n{how}" if how else tip)
             name.setToolTip(slider.toolTip())
+            slider.setMinimumWidth(60)
+            name.setMaximumWidth(130)
             slider.valueChanged.connect(self._on_latent_slider_value_changed)
             grid.addWidget(name, row, 0)
             grid.addWidget(slider, row, 1)
             grid.addWidget(value, row, 2)
             self._sliders.append(slider)
             self._slider_values.append(value)
+        grid.setColumnStretch(1, 1)
         grid.setRowStretch(len(directions), 1)
         self._sliders_area.setWidget(content)     # deletes the old content
 
