@@ -239,7 +239,7 @@ def test_options_prompt_and_live_frames_come_from_the_contract(qtbot, trained):
     assert panel._message.isVisible() and not panel.generate_action.isEnabled() and panel.generate() is None
 
 
-def test_every_interactive_widget_is_named(panel):
+def test_every_interactive_widget_is_named_and_ctrl_g_generates(panel, qtbot):
     for widget in panel.findChildren(QWidget):
         if isinstance(widget, (QSpinBox, QDoubleSpinBox, QComboBox, QCheckBox, QLineEdit)) or \
                 widget.metaObject().className() in ("QPushButton", "QSlider"):
@@ -247,6 +247,10 @@ def test_every_interactive_widget_is_named(panel):
                 continue                                                # a spin box's own line edit
             assert widget.objectName() and widget.accessibleName(), widget
     assert panel.generate_action.shortcut().toString() == "Ctrl+G"
+    panel._count.setValue(1)
+    panel._count.setFocus()
+    with qtbot.waitSignal(panel.images_generated, timeout=TIMEOUT_MS):
+        qtbot.keyClick(panel._count, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
 
 
 def test_a_dropped_export_recalls_its_parameters(qtbot, trained, tmp_path):
