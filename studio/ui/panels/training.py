@@ -356,7 +356,7 @@ class TrainingPanel(QWidget):
         spin.setValue(value)
         return spin
 
-    def _build_buttons(self) -> QHBoxLayout:
+    def _build_buttons(self) -> QVBoxLayout:
         style = self.style()
         self.train_button = self._button("trainButton", self.tr("Train"), self.tr("Start training (Ctrl+T)"),
                                          glyph_icon(self, QStyle.StandardPixmap.SP_MediaPlay))
@@ -376,12 +376,15 @@ class TrainingPanel(QWidget):
                                            self.tr("Start a new run instead of continuing this one"),
                                            style.standardIcon(QStyle.StandardPixmap.SP_FileIcon))
         self.new_run_button.clicked.connect(self._on_new_run_button_clicked)
-        row = QHBoxLayout()
-        for button in (self.train_button, self.stop_button, self.save_button, self.sample_button,
-                       self.new_run_button):
-            row.addWidget(button)
-        row.addStretch(1)
-        return row
+        rows = QVBoxLayout()                  # two short rows: the panel stays narrow beside the preview
+        for buttons in ((self.train_button, self.stop_button, self.new_run_button),
+                        (self.save_button, self.sample_button)):
+            row = QHBoxLayout()
+            for button in buttons:
+                row.addWidget(button)
+            row.addStretch(1)
+            rows.addLayout(row)
+        return rows
 
     def _button(self, name: str, text: str, tip: str, icon) -> QPushButton:
         button = QPushButton(icon, text)
