@@ -207,6 +207,17 @@ def test_a_collapsed_generator_is_reported_and_a_healthy_one_is_not():
     assert diversity(torch.zeros(4, 3, 8, 8)).item() == 0
 
 
+def test_minibatch_std_lets_the_discriminator_see_a_batch_of_copies():
+    x = batch_for(DataInfo(8, 3)).images
+    copies = x[:1].repeat(8, 1, 1, 1)                                   # what a collapsed generator paints
+    for minibatch_std in (False, True):
+        torch.manual_seed(0)
+        disc = gan_module.Discriminator((8, 16), DataInfo(8, 3), sn=True, minibatch_std=minibatch_std).eval()
+        with torch.no_grad():
+            alone, among_others = disc(copies)[0][0], disc(torch.cat([x[:1], x[1:]]))[0][0]
+        assert torch.isclose(alone, among_others).item() != minibatch_std
+
+
 def test_context_warn_dedupes_per_message():
     ctx = _Context(torch.device("cpu"), None, {}, grad_clip=1.0)
     for step in (0, 1, 499, 500, 501):

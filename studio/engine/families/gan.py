@@ -7,6 +7,9 @@ discriminator:  image -> strided convolutions -> one score, with spectral norm o
                 conditioned, a projection term (Miyato & Koyama 2018, https://arxiv.org/abs/1802.05637)
 losses:         hinge (default, Lim & Ye 2017, https://arxiv.org/abs/1705.02894) or WGAN-GP
                 (Gulrajani et al. 2017, https://arxiv.org/abs/1704.00028)
+against collapse: the discriminator also sees the standard deviation across the batch
+                (ProGAN's minibatch-std, Karras et al. 2018, https://arxiv.org/abs/1710.10196), so
+                a generator that paints one picture for every z is easy to catch
 augmentation:   DiffAugment (Zhao et al. 2020, https://arxiv.org/abs/2006.10738): the same
                 differentiable colour / translation / cutout on real and generated images
                 before the discriminator sees them, so it cannot memorise a small dataset.
@@ -52,6 +55,7 @@ class GANConfig(FamilyConfig):
     augment: str = "color,translation,cutout"        # DiffAugment policy, "" for none
     condition: str = "auto"                          # auto (label, else caption, else none) | none | label | caption
     embed_dim: int = 32                              # size of the condition embedding given to the generator
+    minibatch_std: bool = True                       # show the discriminator the batch's spread (against collapse)
     collapse_threshold: float = 0.2                  # warn when sample diversity falls below this share of the data's
 
     presets = {
@@ -165,9 +169,11 @@ class Discriminator(nn.Module):
     DCGAN's discriminator: 4x4 stride-2 convolutions with leaky ReLU down to 4x4, then a linear score.
     """
 
-    def __init__(self, channels: tuple[int, ...], data: DataInfo, *, sn: bool, condition_tokens: int = 0):
+    def __init__(self, channels: tuple[int, ...], data: DataInfo, *, sn: bool, condition_tokens: int = 0,
+                 minibatch_std: bool = False):
         super().__init__()
         norm = spectral_norm if sn else (lambda layer: layer)
+        self.minibatch_std = minibatch_std
         levels = _levels(data.image_size)
         widths = [data.channels, *level_channels(channels, max(levels, 1))]
         stride = 2 if levels else 1                                    # a 4x4 image is not downsampled
@@ -175,7 +181,7 @@ class Discriminator(nn.Module):
             norm(nn.Conv2d(widths[i], widths[i + 1], 4 if levels else 3, stride=stride, padding=1))
             for i in range(max(levels, 1)))
         self.feature_dim = widths[-1] * 16
-        self.head = norm(nn.Linear(self.feature_dim, 1))
+        self.head = norm(nn.Linear(self.feature_dim + (16 if minibatch_std else 0), 1))
         self.embed = norm(nn.Embedding(condition_tokens, self.feature_dim)) if condition_tokens else None
 
     def forward(self, x: torch.Tensor, tokens: tuple[torch.Tensor, torch.Tensor] | None = None
@@ -186,12 +192,20 @@ class Discriminator(nn.Module):
             h = F.leaky_relu(conv(h), 0.2)                             # (B, C_i, H/2^i, W/2^i)
             features.append(h)
         h = h.flatten(1)                                               # (B, C*4*4)
-        score = self.head(h).squeeze(1)                                # (B,)
+        score = self.head(self._with_batch_std(h, features[-1])).squeeze(1)   # (B,)
         if self.embed is not None and tokens is not None:              # projection: <embed(y), h>
             ids, offsets = tokens
             y = F.embedding_bag(ids, self.embed.weight, offsets, mode="mean")   # (B, C*4*4); empty bag -> 0
             score = score + (y * h).sum(1)
         return score, features
+
+
+    def _with_batch_std(self, h: torch.Tensor, last: torch.Tensor) -> torch.Tensor:
+        """h plus the mean (over channels) std across the batch at each of the 4x4 positions."""
+        if not self.minibatch_std:
+            return h
+        spread = last.float().std(dim=0, correction=0).mean(dim=0).flatten().to(h.dtype)   # (16,)
+        return torch.cat([h, spread.expand(h.shape[0], -1)], dim=1)                        # (B, C*4*4 + 16)
 
 
 # -- losses ------------------------------------------------------------------------
@@ -238,7 +252,8 @@ class GAN(Family):
         if self.condition != "none":
             self.capabilities = frozenset({LATENT, PROMPT})
         self.generator = Generator(config, data, n_tokens)
-        self.discriminator = Discriminator(config.channels, data, sn=config.spectral_norm, condition_tokens=n_tokens)
+        self.discriminator = Discriminator(config.channels, data, sn=config.spectral_norm, condition_tokens=n_tokens,
+                                           minibatch_std=config.minibatch_std)
         self.policy = _policy(config.augment)
         self.watch: dict[str, float] = {}    # running means of d_loss, gap and diversity ratio
 
