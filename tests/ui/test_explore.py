@@ -237,6 +237,8 @@ def test_options_prompt_and_live_frames_come_from_the_contract(qtbot, trained):
     assert panel._extras_view.isVisible() and panel._extras_view.count() == 8
     panel.set_model(None, None)
     assert panel._message.isVisible() and not panel.generate_action.isEnabled() and panel.generate() is None
+    panel.set_model(family, {"family": "fake"})                   # the old option controls are gone at once
+    assert len([w for w in panel.findChildren(QSpinBox, "exploreOption_steps") if w.isVisible()]) == 1
 
 
 def test_every_interactive_widget_is_named_and_ctrl_g_generates(panel, qtbot):

@@ -322,6 +322,8 @@ class ExplorePanel(QWidget):
             self._option_widgets[option.name] = (option, widget)
             form.addRow(option.name.replace("_", " ").capitalize(), widget)
         self._options_form.replaceWidget(old, box)
+        box.show()
+        old.hide()                  # at once: deleteLater waits for the event loop
         old.deleteLater()
         self._options_box = box
 
