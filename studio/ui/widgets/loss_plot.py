@@ -152,7 +152,15 @@ class LossPlot(QWidget):
         self._ensure_view()
         import pyqtgraph as pg
 
+        # Making a chart costs tens of milliseconds: at most one new chart per redraw, the rest next time.
+        missing = [key for key in self._colours if key not in self._charts]
+        if missing:
+            self._chart(missing[0])
+            if len(missing) > 1:
+                self._schedule()
         for key, series in self._train.items():
+            if key not in self._charts:
+                continue
             curve = self._items.get(("train", key))
             if curve is None:
                 curve = self._chart(key).plot(pen=pg.mkPen(self._colours[key], width=2))
@@ -161,6 +169,8 @@ class LossPlot(QWidget):
                 self._items[("train", key)] = curve
             curve.setData(np.asarray(series.steps, np.float64), np.asarray(series.smoothed))
         for key, (steps, values) in self._validation.items():
+            if key not in self._charts:
+                continue
             points = self._items.get(("val", key))
             if points is None:
                 points = self._chart(key).plot(pen=None, symbol="o", symbolSize=6, symbolBrush=self._colours[key],
