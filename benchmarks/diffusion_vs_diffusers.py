@@ -9,7 +9,7 @@ user would: its default layers_per_block=2, block_out_channels (64, 128, 128), a
 studio uses its `small` preset. Parameter counts are printed and must agree within 10%. Each model gets
 `--warmup` untimed steps, then `--steps` timed steps, in alternating rounds (so a busy machine slows both alike).
 Figures: images per second of wall time and per second of CPU time (time.process_time), and the ratio.
-Then the peak memory (ru_maxrss) of a fresh process training studio's model at 32x32, batch 64, with prompts.
+Then the peak memory (VmHWM) of a fresh process training studio's model at 32x32, batch 64, with prompts.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ import resource
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import torch
 
@@ -81,7 +82,14 @@ def memory_child(size: int, batch: int) -> None:
     batch = Batch(images=torch.rand(batch, 3, size, size) * 2 - 1, captions=("red circle", "blue") * (batch // 2))
     for _ in range(3):
         family.train_step(batch, Ctx())
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)   # KiB on Linux -> MiB
+    # VmHWM: this process's peak resident memory. (ru_maxrss would carry over the parent's peak: Linux keeps it
+    # across fork and exec.)
+    status = Path("/proc/self/status")
+    if status.exists():
+        hwm = next(line for line in status.read_text().splitlines() if line.startswith("VmHWM:"))
+        print(int(hwm.split()[1]) / 1024)                                  # kB -> MiB
+    else:
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / (1024 if sys.platform == "darwin" else 1))
 
 
 def main() -> None:
@@ -129,7 +137,7 @@ def main() -> None:
                            + (["--threads", str(args.threads)] if args.threads else []),
                            capture_output=True, text=True, check=True)
     print(f"peak memory training studio 'small' (with prompts) at 32x32, batch 64: "
-          f"{float(child.stdout.split()[-1]):.0f} MiB (fresh process, ru_maxrss)")
+          f"{float(child.stdout.split()[-1]):.0f} MiB (fresh process, VmHWM)")
 
 
 if __name__ == "__main__":
