@@ -235,8 +235,12 @@ class PreviewPanel(QWidget):
             self._show_strip(False)
             return
         rows = [np.stack([f.images[0] for f in strip])]
+        heading = self.tr("How the first image formed, noisy → clean")
         if all("x0" in f.extras for f in strip):
             rows.append(np.stack([f.extras["x0"][0] for f in strip]))
+            heading = self.tr("How the first image formed, noisy → clean (below: the model's guess of the "
+                              "clean image at each step)")
+        self.strip_heading.setText(heading)
         self.strip.set_columns(len(strip))
         self.strip.set_images(np.concatenate(rows))
         self._show_strip(True)
