@@ -51,12 +51,14 @@ def main() -> None:
     parser.add_argument("--diffusers-share", type=float, default=0.1)
     parser.add_argument("--n16", type=int, default=500, help="studio images at 16x16")
     parser.add_argument("--n32", type=int, default=64, help="studio images at 32x32")
+    parser.add_argument("--sizes", default="16,32", help="which resolutions to run, e.g. 32")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, fp32")
-    for size, n in ((16, args.n16), (32, args.n32)):
+    sizes = {int(s) for s in args.sizes.split(",")}
+    for size, n in ((s, n) for s, n in ((16, args.n16), (32, args.n32)) if s in sizes):
         m = max(1, round(n * args.diffusers_share))
         results = {"studio dpm++2m 20": (n, *studio_run(size, n, 20, None))}
         if size == 32:       # guided: conditional and unconditional passes in one forward (twice the batch)

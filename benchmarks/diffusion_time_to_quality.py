@@ -76,7 +76,8 @@ def wanted(prompt: str) -> tuple[str, str]:
 
 
 def train(dataset, out: Path, args) -> tuple[Path, int, float]:
-    config = DiffusionConfig.from_preset("small", patch=args.patch)
+    shape = {"channels": tuple(args.channels), "blocks": tuple(args.blocks)} if args.channels else {}
+    config = DiffusionConfig.from_preset("small", patch=args.patch, **shape)
     probe = Trainer(dataset, out / "probe", family="diffusion", family_config=config,
                     config=TrainConfig(steps=8, batch_size=args.batch, threads=args.threads, preview_seconds=0,
                                        validate_seconds=0, checkpoint_minutes=600))
@@ -110,6 +111,8 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--patch", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--channels", type=int, nargs="+", help="U-Net widths (default: the small preset's)")
+    parser.add_argument("--blocks", type=int, nargs="+", help="blocks per level, with --channels")
     parser.add_argument("--per-prompt", type=int, default=32)
     parser.add_argument("--out", type=Path, default=Path("bench-out"))
     args = parser.parse_args()
@@ -125,7 +128,8 @@ def main() -> None:
     print(f"pixel meter on 1000 real images: colour+shape right {100 * real_ok:.1f}%")
 
     run_dir, steps, cpu = train(dataset, args.out / f"ttq-{time.strftime('%H%M%S')}", args)
-    print(f"trained {steps} steps (batch {args.batch}, {args.size}px, patch {args.patch}) in {cpu:.0f} s CPU time")
+    print(f"trained {steps} steps (batch {args.batch}, {args.size}px, patch {args.patch}, "
+          f"{args.channels or 'small preset'}) in {cpu:.0f} s CPU time")
     family, _ = Run.open(run_dir).load_family()
     rows, total = [], []
     c0 = time.process_time()
