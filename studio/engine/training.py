@@ -754,6 +754,12 @@ class Trainer:
                 return "stopped", ""
             if not self._run_flag.is_set():
                 yield Paused(self.step)
+                if self._save_flag.is_set():        # "Save now" works while paused too
+                    self._save_flag.clear()
+                    saved = self._save("requested")
+                    if saved:
+                        yield saved
+                    last_save = time.monotonic()
                 self._run_flag.wait(timeout=0.1)
                 rate_clock = time.monotonic()
                 continue
@@ -844,13 +850,17 @@ class Trainer:
         return Validated(self.step, losses)
 
     def _make_preview(self):
+        """Each preview frame as soon as the family makes it (a denoising strip
+        arrives step by step); the last one is also saved in the run folder."""
         self._family.eval()
-        frames = list(self._family.preview(self._preview_batch(), seed=self.config.seed))
-        if frames:
-            path = self.run.save_preview(frames[-1], self.step)
-            for frame in frames[:-1]:
-                yield Preview(self.step, frame)
-            yield Preview(self.step, frames[-1], str(path))
+        last = None
+        for frame in self._family.preview(self._preview_batch(), seed=self.config.seed):
+            if last is not None:
+                yield Preview(self.step, last)
+            last = frame
+        if last is not None:
+            path = self.run.save_preview(last, self.step)
+            yield Preview(self.step, last, str(path))
 
     def _rollback(self) -> TrainingWarning | Failed:
         """Too many non-finite steps: restore the last good state with half the LR."""

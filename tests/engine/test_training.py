@@ -257,6 +257,24 @@ def test_save_now_and_preview_now(tmp_path):
     assert load_checkpoint(t.run.checkpoints()[0]).step == 4          # a requested save is not a periodic copy
 
 
+def test_save_now_while_paused_saves_at_once(tmp_path):
+    t = trainer(tmp_path / "run", steps=50)
+    events = []
+    for event in t.run():
+        events.append(event)
+        if isinstance(event, Progress) and event.step == 2:
+            t.pause()
+        elif isinstance(event, Paused) and not any(isinstance(e, Saved) for e in events):
+            t.save_now()
+        elif isinstance(event, Saved) and event.reason == "requested":
+            assert t.is_paused                  # saved without resuming
+            assert load_checkpoint(event.path).step == 2
+            t.request_stop()
+    # nothing changed after the requested save, so stopping writes nothing more
+    assert [(e.reason, e.step) for e in events if isinstance(e, Saved)] == [("requested", 2)]
+    assert t.result.status == "stopped" and load_checkpoint(t.result.checkpoint).step == 2
+
+
 # -- events ------------------------------------------------------------------------------
 def test_events_of_a_short_run(tmp_path):
     dataset = synthetic_dataset()

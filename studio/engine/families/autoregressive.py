@@ -239,6 +239,7 @@ class SamplingCache:
 @register
 class Autoregressive(Family):
     name = "autoregressive"
+    order = 50
     title = "Autoregressive pixels (PixelCNN)"
     summary = "Writes images one pixel at a time, each predicted from those before it; exact likelihood, slow sampling."
     description = (

@@ -216,6 +216,7 @@ class Family:
     capabilities: ClassVar[frozenset[str]] = frozenset()
     Config: ClassVar[type[FamilyConfig]]
     convolutional: ClassVar[bool] = True  # channels_last helps it
+    order: ClassVar[int] = 100            # place in pickers and lists: the teaching order, quick families first
     train_defaults: ClassVar[dict[str, Any]] = {}  # TrainConfig values that suit this family (lr, batch_size, ...)
 
     def __init__(self, config: FamilyConfig, data: DataInfo):
@@ -387,5 +388,6 @@ def get_family(name: str) -> type[Family]:
 
 
 def all_families() -> list[type[Family]]:
+    """Every registered family, in `order` (then by name): the first is the default choice."""
     _discover()
-    return [_REGISTRY[k] for k in sorted(_REGISTRY)]
+    return sorted(_REGISTRY.values(), key=lambda cls: (cls.order, cls.name))

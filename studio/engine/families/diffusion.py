@@ -80,6 +80,7 @@ class DiffusionConfig(FamilyConfig):
 @register
 class Diffusion(Family):
     name = "diffusion"
+    order = 40
     title = "Diffusion model"
     summary = "Learns to remove noise step by step; best image quality, follows prompts, slower to sample."
     description = (

@@ -231,6 +231,7 @@ def diversity(images: torch.Tensor, limit: int = 16) -> torch.Tensor:
 @register
 class GAN(Family):
     name = "gan"
+    order = 20
     title = "Generative adversarial network"
     summary = "A generator learns to fool a discriminator; sharp samples, fast sampling, less stable training."
     description = (

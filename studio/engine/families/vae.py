@@ -105,6 +105,7 @@ class Decoder(nn.Module):
 @register
 class VAE(Family):
     name = "vae"
+    order = 10
     title = "Variational autoencoder"
     summary = "Encodes each image to a small Gaussian latent and decodes it back; smooth latent space, blurry samples."
     description = (

@@ -70,6 +70,7 @@ def feature_matching(fake_features: list[torch.Tensor], real_features: list[torc
 @register
 class VAEGAN(VAE):
     name = "vaegan"
+    order = 70
     title = "VAE-GAN"
     summary = "A VAE whose decoder is also trained against a discriminator; VAE latents with sharper images."
     description = (

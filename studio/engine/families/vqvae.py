@@ -232,6 +232,7 @@ class Prior(nn.Module):
 @register
 class VQVAE(Family):
     name = "vqvae"
+    order = 60
     title = "VQ-VAE with a text prior"
     summary = "Turns images into a grid of codebook tokens, then a small transformer writes tokens after your words."
     description = (

@@ -697,9 +697,7 @@ class TrainingPanel(QWidget):
     @Slot()
     def save_now(self) -> None:
         if self._trainer is not None and self._state in ("running", "paused"):
-            self._trainer.save_now()
-            if self._state == "paused":                  # the paused loop saves nothing: step once to save
-                self._show_message(self.tr("The checkpoint is written as soon as training resumes or stops."))
+            self._trainer.save_now()                     # honoured at the next step, or at once while paused
 
     @Slot()
     def sample_now(self) -> None:
