@@ -293,3 +293,20 @@ def test_long_sampling_keeps_a_bounded_number_of_frames(trained):
         kept = stop.value
     assert yielded == 500 and len(kept) == MAX_KEPT_FRAMES
     assert kept[0][0, 0, 0, 0] == 40 and kept[-1][0, 0, 0, 0] == (40 * 500) % 256
+
+
+def test_prompt_words_the_model_never_saw_are_named_under_the_prompt(qtbot):
+    from studio.engine.families import get_family
+    from studio.engine.families.base import DataInfo
+
+    cls = get_family("diffusion")
+    family = cls(cls.Config.from_preset("tiny"), DataInfo(8, 3, (), True, ("red", "circle", "small")))
+    panel = ExplorePanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_model(family, {"family": "diffusion"})
+    assert panel._prompt.isVisible() and not panel._prompt_warning.isVisible()
+    panel._prompt.setText("small purple circle")
+    assert panel._prompt_warning.isVisible() and "purple" in panel._prompt_warning.text()
+    panel._prompt.setText("small red circle")
+    assert not panel._prompt_warning.isVisible()

@@ -166,3 +166,20 @@ def test_the_speed_estimate_measures_real_steps(qtbot):
     assert "measured over 5 real steps at batch 8, 16 px" in label.text()
     win.close()
     assert not any(job.running for job in win.jobs())
+
+
+def test_a_multi_stage_family_shows_its_stage_on_the_progress_bar(qtbot, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from studio.engine.training import Progress
+    from studio.ui.panels.training import TrainingPanel
+
+    create_app()
+    panel = TrainingPanel(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(panel)
+    event = Progress(step=700, total_steps=1000, epoch=3, losses={"prior_loss": 2.0}, lr=1e-3, images_per_sec=50.0,
+                     elapsed_seconds=60.0, eta_seconds=30.0, fraction=0.7, stage="prior (2/2)")
+    panel._on_progress(event)
+    assert panel.progress_bar.format().startswith("prior (2/2)") and "700" in panel.progress_bar.format()
+    panel._on_progress(Progress(**{**event.__dict__, "stage": ""}))
+    assert panel.progress_bar.format().startswith("step 700")

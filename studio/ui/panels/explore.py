@@ -159,8 +159,14 @@ class ExplorePanel(QWidget):
                                   self.tr("What to draw, in the words of the training captions. Enter generates."))
         self._prompt.setPlaceholderText(self.tr("e.g. small red circle"))
         self._prompt.returnPressed.connect(self._on_prompt_return_pressed)
+        self._prompt.textChanged.connect(self._on_prompt_text_changed)
         self._prompt_label = QLabel(self.tr("Prompt"), box)
         form.addRow(self._prompt_label, self._prompt)
+        self._prompt_warning = QLabel(box)              # words the model never saw, from the family
+        self._prompt_warning.setObjectName("explorePromptWarning")
+        self._prompt_warning.setWordWrap(True)
+        self._prompt_warning.setVisible(False)
+        form.addRow(self._prompt_warning)
         self._negative = self._name(QLineEdit(box), "exploreNegativePrompt", self.tr("Negative prompt"),
                                     self.tr("What the image should not look like"))
         self._negative_label = QLabel(self.tr("Negative"), box)
@@ -293,6 +299,7 @@ class ExplorePanel(QWidget):
         self.generate_action.setEnabled(family is not None)
         for widget in (self._prompt, self._prompt_label):
             widget.setVisible(PROMPT in caps)
+        self._show_prompt_warnings()
         self._has_negative = any(o.name == NEGATIVE for o in options)
         for widget in (self._negative, self._negative_label):
             widget.setVisible(self._has_negative)
@@ -418,6 +425,26 @@ class ExplorePanel(QWidget):
     @Slot()
     def _on_prompt_return_pressed(self) -> None:
         self.generate()
+
+    @Slot(str)
+    def _on_prompt_text_changed(self, text: str) -> None:
+        self._show_prompt_warnings(text)
+
+    def prompt_warnings(self) -> list[str]:
+        """What the family says about the prompt now typed (e.g. words it never saw)."""
+        text = self._prompt_text() or ""
+        if self._family is None or not text or not self._prompt.isVisibleTo(self):
+            return []
+        try:
+            return list(self._family.prompt_warnings(text))
+        except Exception as error:  # a family's check must never break typing
+            return [str(error)]
+
+    def _show_prompt_warnings(self, _text: str = "") -> None:
+        warnings = self.prompt_warnings()
+        self._prompt_warning.setText("\n".join(warnings))
+        self._prompt_warning.setToolTip(self._prompt_warning.text())
+        self._prompt_warning.setVisible(bool(warnings))
 
     @Slot()
     def _on_dice_clicked(self) -> None:

@@ -738,7 +738,9 @@ class TrainingPanel(QWidget):
         self.step = event.step
         self.progress_bar.setValue(int(round(event.fraction * 1000)))
         total = f" / {event.total_steps:,}" if event.total_steps else ""
-        self.progress_bar.setFormat(self.tr("step {0:,}{1} · {2:.0f}%").format(event.step, total, event.fraction * 100))
+        text = self.tr("step {0:,}{1} · {2:.0f}%").format(event.step, total, event.fraction * 100)
+        stage = getattr(event, "stage", "")          # multi-stage families, e.g. "prior (2/2)"
+        self.progress_bar.setFormat(self.tr("{0} · {1}").format(stage, text) if stage else text)
         self.rate_label.setText(self.tr("{0:,.0f} images/s · ETA {1} · elapsed {2}").format(
             event.images_per_sec, format_duration(event.eta_seconds), format_duration(event.elapsed_seconds)))
         self.loss_plot.add_training(event.step, event.losses)
