@@ -21,7 +21,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QSettings, QSize, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence, QPalette
 from PySide6.QtWidgets import (
-    QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QSizePolicy,
+    QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMenu, QMessageBox, QSizePolicy,
     QSplitter, QStackedWidget, QStyle, QToolBar, QVBoxLayout, QWidget,
 )
 
@@ -264,6 +264,11 @@ class MainWindow(QMainWindow):
             menu.setObjectName(name)
             for action in actions:
                 menu.addSeparator() if action is None else menu.addAction(action)
+            if name == "fileMenu":               # File ▸ Open recent run, after Open run…
+                self.recent_menu = QMenu(self.tr("Open r&ecent run"), menu)
+                self.recent_menu.setObjectName("recentRunsMenu")
+                self.recent_menu.aboutToShow.connect(self._on_recent_menu_about_to_show)
+                menu.insertMenu(menu.actions()[2], self.recent_menu)
 
     def _build_toolbar(self) -> None:
         toolbar = QToolBar(self.tr("Training"))
@@ -346,6 +351,29 @@ class MainWindow(QMainWindow):
         folder = QFileDialog.getExistingDirectory(self, self.tr("Open a run folder"), str(runs_dir()))
         if folder:
             self.open_run(folder)
+
+    def recent_runs(self) -> list:
+        """The newest runs: those under the user data folder and those opened from elsewhere."""
+        from studio.paths import runs_dir
+        from studio.ui.recent import recent_runs
+
+        return recent_runs(runs_dir(), self._settings.value("runs/opened", [], type=list) or [])
+
+    @Slot()
+    def _on_recent_menu_about_to_show(self) -> None:
+        self.recent_menu.clear()
+        runs = self.recent_runs()
+        for run in runs:
+            action = self.recent_menu.addAction(self.tr("{0}  ({1})").format(run.path.name, run.family))
+            action.setToolTip(str(run.path))
+            action.setData(str(run.path))
+            action.triggered.connect(self._on_recent_run_triggered)
+        if not runs:
+            self.recent_menu.addAction(self.tr("No runs yet")).setEnabled(False)
+
+    @Slot()
+    def _on_recent_run_triggered(self) -> None:
+        self.open_run(str(self.sender().data()))
 
     def open_run(self, path: str) -> Job:
         """Open a run folder in the background: its model goes to Explore, and Train continues it."""
@@ -627,6 +655,10 @@ class MainWindow(QMainWindow):
     def _on_run_job_succeeded(self, result) -> None:
         info, family, provenance = result
         self._run_job = None
+        from studio.ui.recent import remember_run
+
+        opened = self._settings.value("runs/opened", [], type=list) or []
+        self._settings.setValue("runs/opened", remember_run(opened, info.path))
         self.family_panel.select_family(info.family)
         self.training_panel.set_family(self.family_panel.selected_info())
         self.training_panel.continue_run(info.path, info.step, info.image_size)

@@ -113,6 +113,11 @@ def test_closing_during_training_asks_then_saves(window, qtbot):
     assert panel.resume_dir == str(run_dir) and again.selected_family == "vae"
     assert again.dataset_panel.dataset.images.shape[1] == 16
     assert "loss" in panel.loss_plot.keys()                                   # the run's loss history is back
+    # File ▸ Open recent run lists it first (newest checkpoint), and a stray folder is left out
+    (run_dir.parent / "not-a-run").mkdir()
+    again.recent_menu.aboutToShow.emit()
+    entries = [a.data() for a in again.recent_menu.actions()]
+    assert entries[0] == str(run_dir.resolve()) and not any("not-a-run" in str(e) for e in entries)
     if again.explore_panel is not None:
         assert again.explore_panel.family() is not None
     panel.unit_combo.setCurrentIndex(panel.unit_combo.findData("steps"))
