@@ -139,7 +139,9 @@ class AffineCoupling(nn.Module):
     def _shift_scale(self, xa: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         h = self.net(xa).float()                       # the network may run under autocast
         shift, raw = h[:, 0::2], h[:, 1::2]
-        return shift, torch.sigmoid(raw + 2.0)         # scale in (0, 1), ~0.88 at init (Glow's code)
+        # Scale in (0.05, 1), ~0.89 at init (Glow's sigmoid(raw + 2)). The floor bounds what one
+        # inverse step can amplify: with scales near 0, a quarter of temperature-1 samples overflowed.
+        return shift, 0.05 + 0.95 * torch.sigmoid(raw + 2.0)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         xa, xb = x.chunk(2, dim=1)
@@ -291,7 +293,7 @@ class Flow(Family):
     def _to_images(self, y: torch.Tensor) -> np.ndarray:
         """Logit space (B, C, H, W) -> (B, H, W, C) uint8: the bin each value falls in."""
         a = self.config.logit_alpha
-        x = (torch.sigmoid(y) - a) / (1 - 2 * a)
+        x = (torch.sigmoid(y.nan_to_num(0.0)) - a) / (1 - 2 * a)   # a far-out latent saturates, never NaN
         levels = torch.floor(x * 256.0).clamp(0, 255).to(torch.uint8)
         return levels.permute(0, 2, 3, 1).contiguous().cpu().numpy()
 
