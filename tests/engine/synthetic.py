@@ -1,4 +1,5 @@
-"""Small in-memory datasets for engine tests (no files, no decoding)."""
+"""Small in-memory datasets for engine tests (no files, no decoding), and a StepContext that keeps gradients."""
+from contextlib import nullcontext
 
 
 def synthetic_dataset(n=32, size=8, channels=3, seed=0):
@@ -13,3 +14,28 @@ def synthetic_dataset(n=32, size=8, channels=3, seed=0):
                            captioned=0, caption_source="none", channels=channels, size=size)
     return ImageDataset(images=images, labels=None, captions=("",) * n, files=tuple(f"{i}.png" for i in range(n)),
                         report=report, fingerprint=f"synthetic-{n}-{size}-{channels}-{seed}")
+
+
+class KeepGradients:
+    """A StepContext whose optimize() only runs backward, so the gradients can be read.
+
+    It records the optimizer names used (`names`), the losses (`losses`) and the warnings (`warnings`).
+    """
+
+    def __init__(self, step=0):
+        import torch
+
+        self.step, self.device = step, torch.device("cpu")
+        self.names, self.losses, self.warnings = [], [], []
+
+    def autocast(self):
+        return nullcontext()
+
+    def optimize(self, name, loss):
+        self.names.append(name)
+        self.losses.append(loss.detach())
+        loss.backward()
+        return True
+
+    def warn(self, message):
+        self.warnings.append(message)

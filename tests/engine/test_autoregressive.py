@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import math
-from contextlib import nullcontext
 
 import numpy as np
 import pytest
 import torch
 
-from synthetic import synthetic_dataset
+from synthetic import KeepGradients, synthetic_dataset
 from studio.engine.data import load_dataset
 from studio.engine.families.autoregressive import (
     Autoregressive, AutoregressiveConfig, SamplingCache, mixture_log_prob, params_per_mixture,
@@ -30,19 +29,6 @@ def to_tensor(images: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(images).permute(0, 3, 1, 2).float().div(127.5).sub(1.0)
 
 
-class KeepGradients:
-    step = 0
-    device = torch.device("cpu")
-
-    def autocast(self):
-        return nullcontext()
-
-    def optimize(self, name, loss):
-        loss.backward()
-        return True
-
-    def warn(self, message):
-        pass
 
 
 def test_registered_with_its_capabilities():

@@ -3,13 +3,12 @@ space, DiffAugment, the collapse watch, and the StepContext.warn hook of the Tra
 from __future__ import annotations
 
 import math
-from contextlib import nullcontext
 
 import numpy as np
 import pytest
 import torch
 
-from synthetic import synthetic_dataset
+from synthetic import KeepGradients, synthetic_dataset
 from studio.engine.families import gan as gan_module
 from studio.engine.families.base import LATENT, PROMPT, Batch, ConfigError, DataInfo, get_family
 from studio.engine.families.gan import GAN, GANConfig, diff_augment, diversity
@@ -33,23 +32,6 @@ def batch_for(data: DataInfo, n=8) -> Batch:
     return Batch(images=x, labels=labels, captions=captions)
 
 
-class KeepGradients:
-    """A StepContext whose optimize() only runs backward, so the gradients can be read."""
-
-    def __init__(self, step=0):
-        self.step, self.device = step, torch.device("cpu")
-        self.names, self.warnings = [], []
-
-    def autocast(self):
-        return nullcontext()
-
-    def optimize(self, name, loss):
-        self.names.append(name)
-        loss.backward()
-        return True
-
-    def warn(self, message):
-        self.warnings.append(message)
 
 
 def test_registered_with_its_capabilities_and_presets():

@@ -30,17 +30,8 @@ def brightness_dataset(n=64, size=8, seed=0) -> ImageDataset:
                         files=tuple(f"{i}.png" for i in range(n)), report=report, fingerprint=f"bright-{n}-{size}-{seed}")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """One torch thread: on a busy 2-core machine more threads only wait for each other."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory, one_thread):
+def trained(tmp_path_factory):
     """A tiny VAE trained briefly on the brightness set, loaded back from its run folder."""
     dataset = brightness_dataset()
     run_dir = tmp_path_factory.mktemp("latent") / "run"

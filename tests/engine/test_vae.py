@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import math
-from contextlib import nullcontext
 
 import numpy as np
 import pytest
 import torch
 
-from synthetic import synthetic_dataset
+from synthetic import KeepGradients, synthetic_dataset
 from studio.engine.data import load_dataset
 from studio.engine.families.base import (
     ENCODE, LATENT, Batch, ConfigError, DataInfo, Frame, LatentDirection, get_family,
@@ -31,22 +30,6 @@ def batch_of(images: np.ndarray) -> Batch:
     return Batch(images=x)
 
 
-class KeepGradients:
-    """A StepContext whose optimize() only runs backward, so the gradients can be read."""
-
-    def __init__(self, step=0):
-        self.step = step
-        self.device = torch.device("cpu")
-        self.losses = []
-
-    def autocast(self):
-        return nullcontext()
-
-    def optimize(self, name, loss):
-        assert name == "main"
-        self.losses.append(loss.detach())
-        loss.backward()
-        return True
 
 
 # -- registry and capabilities ------------------------------------------------------------------
@@ -71,7 +54,7 @@ def test_one_step_gives_finite_losses_and_gradients(step):
     assert all(isinstance(v, float) and math.isfinite(v) for v in losses.values())
     assert losses["beta"] == (0.0 if step == 0 else 1.0)
     assert losses["recon_mse"] > 0 and losses["kl"] >= 0
-    assert len(ctx.losses) == 1 and ctx.losses[0].item() == pytest.approx(losses["loss"])
+    assert ctx.names == ["main"] and len(ctx.losses) == 1 and ctx.losses[0].item() == pytest.approx(losses["loss"])
     for name, module in vae.modules().items():
         grads = [p.grad for p in module.parameters()]
         assert all(g is not None for g in grads), f"{name}: a parameter got no gradient"

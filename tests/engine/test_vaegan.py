@@ -3,13 +3,12 @@ terms join, the adaptive weight, save -> load, and that it stays a VAE (encode, 
 from __future__ import annotations
 
 import math
-from contextlib import nullcontext
 
 import numpy as np
 import pytest
 import torch
 
-from synthetic import synthetic_dataset
+from synthetic import KeepGradients, synthetic_dataset
 from studio.engine.families.base import ENCODE, LATENT, Batch, ConfigError, DataInfo, get_family
 from studio.engine.families.vaegan import VAEGAN, VAEGANConfig, adaptive_weight, feature_matching
 from studio.engine.run import Run
@@ -28,23 +27,6 @@ def batch_of(n=8) -> Batch:
     return Batch(images=x)                                                     # (B, C, H, W) in [-1, 1]
 
 
-class KeepGradients:
-    """A StepContext whose optimize() only runs backward, so the gradients can be read."""
-
-    def __init__(self, step=0):
-        self.step, self.device = step, torch.device("cpu")
-        self.names = []
-
-    def autocast(self):
-        return nullcontext()
-
-    def optimize(self, name, loss):
-        self.names.append(name)
-        loss.backward()
-        return True
-
-    def warn(self, message):
-        raise AssertionError(f"unexpected warning: {message}")
 
 
 def test_registered_as_a_vae_with_a_discriminator():
@@ -73,7 +55,7 @@ def test_one_step_gives_finite_losses_and_gradients(step):
     assert set(losses) == {"loss", "recon_mse", "kl", "beta", "adv_weight", "d_loss", "d_real", "d_fake"} | adversarial
     assert all(isinstance(v, float) and math.isfinite(v) for v in losses.values())
     assert (losses["adv_weight"] > 0) == (step >= 10)
-    assert ctx.names == ["main", "discriminator"]
+    assert ctx.names == ["main", "discriminator"] and ctx.warnings == []
     for name, module in model.modules().items():
         grads = [p.grad for p in module.parameters()]
         assert all(g is not None and torch.isfinite(g).all() for g in grads), name

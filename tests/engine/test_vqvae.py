@@ -18,15 +18,6 @@ TINY = VQVAEConfig.from_preset("tiny", autoencoder_steps=3)
 VOCAB = ("red", "blue", "circle", "square")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """One torch thread: on a busy 2-core machine more threads only wait for each other."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def make_vq(size=8, channels=3, config=TINY, seed=0) -> VQVAE:
     torch.manual_seed(seed)
     return VQVAE(config, DataInfo(size, channels, vocabulary=VOCAB, has_captions=True))
