@@ -162,7 +162,7 @@ class SampleOption:
     """One sampling option the app shows as a control and the CLI as --opt."""
 
     name: str
-    kind: str  # "float" | "int" | "choice" | "bool"
+    kind: str  # "float" | "int" | "choice" | "bool" | "str" (free text, e.g. a negative prompt)
     default: Any
     minimum: float | None = None
     maximum: float | None = None
