@@ -39,3 +39,17 @@ class KeepGradients:
 
     def warn(self, message):
         self.warnings.append(message)
+
+
+def train_briefly(run_dir, dataset, family, family_config, steps, **settings):
+    """Train through the real Trainer (fp32, CPU, no previews or validation) and return it, completed."""
+    from studio.engine.training import TrainConfig, Trainer
+
+    values = dict(steps=steps, batch_size=16, lr=2e-3, warmup_steps=5, precision="fp32", device="cpu", seed=0,
+                  ema_decay=0.9, preview_seconds=0, validate_seconds=0, checkpoint_minutes=60)
+    trainer = Trainer(dataset, run_dir, family=family, family_config=family_config,
+                      config=TrainConfig(**{**values, **settings}))
+    for _ in trainer.run():
+        pass
+    assert trainer.result.status == "completed"
+    return trainer

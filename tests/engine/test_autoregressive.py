@@ -7,14 +7,13 @@ import numpy as np
 import pytest
 import torch
 
-from synthetic import KeepGradients, synthetic_dataset
+from synthetic import KeepGradients, synthetic_dataset, train_briefly
 from studio.engine.data import load_dataset
 from studio.engine.families.autoregressive import (
     Autoregressive, AutoregressiveConfig, SamplingCache, mixture_log_prob, params_per_mixture,
 )
 from studio.engine.families.base import LIKELIHOOD, PROGRESSIVE, Batch, ConfigError, DataInfo, get_family
 from studio.engine.run import Run
-from studio.engine.training import TrainConfig, Trainer
 
 TINY = AutoregressiveConfig.from_preset("tiny")
 LABELS = ("zero", "one", "two")
@@ -140,15 +139,8 @@ def test_label_option_by_index_or_name():
 
 
 # -- save -> load, and it learns ---------------------------------------------------------------
-def train(tmp_path, dataset, steps, config=TINY, **train):
-    settings = dict(steps=steps, batch_size=16, lr=2e-3, warmup_steps=5, precision="fp32", device="cpu", seed=0,
-                    ema_decay=0.9, preview_seconds=0, validate_seconds=0, checkpoint_minutes=60)
-    trainer = Trainer(dataset, tmp_path / "run", family="autoregressive", family_config=config,
-                      config=TrainConfig(**{**settings, **train}))
-    for _ in trainer.run():
-        pass
-    assert trainer.result.status == "completed"
-    return trainer
+def train(tmp_path, dataset, steps, config=TINY, **settings):
+    return train_briefly(tmp_path / "run", dataset, "autoregressive", config, steps, **settings)
 
 
 def test_save_and_load_gives_the_same_samples(tmp_path):

@@ -7,12 +7,11 @@ import numpy as np
 import pytest
 import torch
 
-from synthetic import KeepGradients, synthetic_dataset
+from synthetic import KeepGradients, synthetic_dataset, train_briefly
 from studio.engine.data import load_dataset
 from studio.engine.families.base import ENCODE, LATENT, LIKELIHOOD, Batch, ConfigError, DataInfo, get_family
 from studio.engine.families.flow import ActNorm, Flow, FlowConfig
 from studio.engine.run import Run
-from studio.engine.training import TrainConfig, Trainer
 
 TINY = FlowConfig.from_preset("tiny")
 
@@ -131,15 +130,8 @@ def test_latent_directions_are_unit_vectors_that_move_the_image():
 
 
 # -- save -> load, and it learns ---------------------------------------------------------------
-def train(tmp_path, dataset, steps, config=TINY, **train):
-    settings = dict(steps=steps, batch_size=32, lr=2e-3, warmup_steps=5, precision="fp32", device="cpu", seed=0,
-                    ema_decay=0.9, preview_seconds=0, validate_seconds=0, checkpoint_minutes=60)
-    trainer = Trainer(dataset, tmp_path / "run", family="flow", family_config=config,
-                      config=TrainConfig(**{**settings, **train}))
-    for _ in trainer.run():
-        pass
-    assert trainer.result.status == "completed"
-    return trainer
+def train(tmp_path, dataset, steps, config=TINY, **settings):
+    return train_briefly(tmp_path / "run", dataset, "flow", config, steps, **{"batch_size": 32, **settings})
 
 
 def test_save_and_load_gives_the_same_samples(tmp_path):

@@ -32,8 +32,6 @@ def batch_for(data: DataInfo, n=8) -> Batch:
     return Batch(images=x, labels=labels, captions=captions)
 
 
-
-
 def test_registered_with_its_capabilities_and_presets():
     assert get_family("gan") is GAN and GAN.capabilities == {LATENT}
     assert [o.name for o in GAN.sample_options()] == ["truncation"]
