@@ -22,12 +22,8 @@ TIMEOUT_MS = 20_000
 
 
 @pytest.fixture
-def window(qtbot):
-    create_app()
-    win = MainWindow(image_size=16, measure_speed=False, open_last_dataset=False)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.family_panel.loaded, timeout=TIMEOUT_MS)
+def window(make_window):
+    win = make_window()
     yield win
     win.close()
     assert not any(job.running for job in win.jobs())

@@ -18,12 +18,8 @@ TIMEOUT_MS = 60_000
 
 
 @pytest.fixture
-def window(qtbot):
-    create_app()
-    win = MainWindow(image_size=16, measure_speed=False, open_last_dataset=False)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.family_panel.loaded, timeout=TIMEOUT_MS)
+def window(make_window, qtbot):
+    win = make_window()
     win.family_panel.select_family("vae")
     with qtbot.waitSignal(win.dataset_panel.dataset_loaded, timeout=TIMEOUT_MS):
         win.dataset_panel.load("demo:shapes")
@@ -156,12 +152,8 @@ def test_settings_that_cannot_train_are_a_message(window, qtbot):
     assert panel.start_training() is False and "model family" in panel.message_label.text()
 
 
-def test_the_speed_estimate_measures_real_steps(qtbot):
-    create_app()
-    win = MainWindow(image_size=16, measure_speed=True, open_last_dataset=False)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.family_panel.loaded, timeout=TIMEOUT_MS)
+def test_the_speed_estimate_measures_real_steps(make_window, qtbot):
+    win = make_window(measure_speed=True)
     win.family_panel.select_family("vae")
     win.training_panel.model_combo.setCurrentIndex(win.training_panel.model_combo.findData("tiny"))
     win.training_panel.batch_spin.setValue(8)
