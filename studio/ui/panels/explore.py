@@ -22,7 +22,7 @@ from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-    QMessageBox, QProgressBar, QPushButton, QScrollArea, QSlider, QSpinBox, QVBoxLayout, QWidget,
+    QMessageBox, QProgressBar, QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget,
 )
 from superqt.utils import signals_blocked
 
@@ -32,6 +32,7 @@ from studio.engine.export import read_png_parameters
 from studio.engine.families.base import ENCODE, LATENT, PROMPT, Frame, SampleOption, seeded_normal
 from studio.ui.panels.gallery import GalleryItem
 from studio.ui.widgets.image_grid import ImageGrid
+from studio.ui.widgets.styling import vertical_scroll
 from studio.ui.workers import Job, stop_all
 
 MAX_SEED = 2**31 - 1
@@ -267,11 +268,8 @@ class ExplorePanel(QWidget):
         self._add_latent.clicked.connect(self._on_add_latent_clicked)
         buttons.addWidget(self._random_start)
         buttons.addWidget(self._add_latent)
-        self._sliders_area = QScrollArea(box)
-        self._sliders_area.setObjectName("exploreSlidersArea")
-        self._sliders_area.setWidgetResizable(True)
-        self._sliders_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self._sliders_area.setWidget(QWidget())
+        self._sliders_area = vertical_scroll(QWidget(), "exploreSlidersArea", self.tr("Latent sliders"),
+                                             framed=True, parent=box)
         layout.addWidget(self._latent_view, 1)
         layout.addWidget(self._latent_hint)
         layout.addLayout(buttons)

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QCoreApplication, QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
-    QAbstractButton, QButtonGroup, QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QSizePolicy,
+    QAbstractButton, QButtonGroup, QGridLayout, QHBoxLayout, QLabel, QSizePolicy,
     QVBoxLayout, QWidget,
 )
 
-from studio.ui.widgets.styling import make_heading, mix
+from studio.ui.widgets.styling import make_heading, mix, vertical_scroll
 
 
 COLUMNS = 2
@@ -164,13 +164,7 @@ class FamilyPanel(QWidget):
         self._list_layout.addWidget(self._message, 0, 0, 1, COLUMNS)
         for column in range(COLUMNS):
             self._list_layout.setColumnStretch(column, 1)
-        scroll = QScrollArea()
-        scroll.setObjectName("familyScroll")
-        scroll.setAccessibleName(self.tr("Model families"))
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(self._list)
+        scroll = vertical_scroll(self._list, "familyScroll", self.tr("Model families"))
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 6, 10)

@@ -24,15 +24,15 @@ from typing import Any, Callable
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
-    QAbstractButton, QButtonGroup, QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QProgressBar,
-    QPushButton, QScrollArea, QSpinBox, QStyle, QVBoxLayout, QWidget,
+    QAbstractButton, QButtonGroup, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QProgressBar,
+    QPushButton, QSpinBox, QStyle, QVBoxLayout, QWidget,
 )
 from superqt import QCollapsible
 from superqt.utils import signals_blocked
 
 from studio.ui.panels.family import FamilyInfo
 from studio.ui.widgets.loss_plot import LossPlot
-from studio.ui.widgets.styling import glyph_icon, make_heading, small_heading
+from studio.ui.widgets.styling import glyph_icon, make_heading, small_heading, vertical_scroll
 from studio.ui.workers import Job
 
 log = logging.getLogger(__name__)
@@ -250,14 +250,7 @@ class TrainingPanel(QWidget):
         layout.addLayout(self._build_buttons())
         layout.addWidget(self._build_progress())
         layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setObjectName("trainingScroll")
-        scroll.setAccessibleName(self.tr("Training settings and controls"))
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(box)
-        return scroll
+        return vertical_scroll(box, "trainingScroll", self.tr("Training settings and controls"))
 
     def _build_presets(self) -> QVBoxLayout:
         column = QVBoxLayout()

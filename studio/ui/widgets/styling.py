@@ -1,8 +1,9 @@
-"""Small look helpers shared by the panels: palette colour mixing and headings."""
+"""Small look helpers shared by the panels: palette colour mixing, headings, scroll areas."""
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPixmap
-from PySide6.QtWidgets import QLabel, QStyle, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QStyle, QWidget
 
 
 def mix(a: QColor, b: QColor, t: float) -> QColor:
@@ -46,3 +47,17 @@ def glyph_icon(widget: QWidget, pixmap: QStyle.StandardPixmap, size: int = 32) -
         painter.end()
         icon.addPixmap(tinted, mode)
     return icon
+
+
+def vertical_scroll(content: QWidget, name: str, accessible: str, *, framed: bool = False,
+                    parent: QWidget | None = None) -> QScrollArea:
+    """`content` in a scroll area that scrolls up and down only and resizes it to its width."""
+    scroll = QScrollArea(parent)
+    scroll.setObjectName(name)
+    scroll.setAccessibleName(accessible)
+    scroll.setWidgetResizable(True)
+    if not framed:
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setWidget(content)
+    return scroll
