@@ -12,7 +12,6 @@ stderr and a non-zero exit code; Ctrl-C stops training cleanly and saves.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 import os
@@ -334,16 +333,9 @@ def _drive(trainer, args, out: TextIO, err: TextIO) -> int:
     return 0
 
 
-def _file_hash(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()[:10]
-
-
 def cmd_sample(args, out: TextIO, err: TextIO) -> int:
     import numpy as np
+    from studio.engine.checkpoint import file_hash
     from studio.engine.export import frame_grid, make_grid, save_png
     from studio.engine.families.base import PROMPT
     from studio.engine.run import Run
@@ -372,7 +364,7 @@ def cmd_sample(args, out: TextIO, err: TextIO) -> int:
                        f"known: {', '.join(sorted(known)) or 'none'}")
     params = {
         "family": family.name, "model": run.path.name, "run": str(run.path.resolve()),
-        "checkpoint": str(ckpt.path.resolve()), "checkpoint_hash": _file_hash(ckpt.path), "checkpoint_step": ckpt.step,
+        "checkpoint": str(ckpt.path.resolve()), "checkpoint_hash": file_hash(ckpt.path), "checkpoint_step": ckpt.step,
         "seed": args.seed, "prompt": args.prompt or "", "options": options, "version": _version(),
         **{key: options[name] for name, key in (("negative", "negative_prompt"), ("steps", "steps"),
                                                 ("sampler", "sampler"), ("guidance", "guidance")) if name in options},
@@ -403,6 +395,7 @@ def cmd_sample(args, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_latent(args, out: TextIO, err: TextIO) -> int:
+    from studio.engine.checkpoint import file_hash
     from studio.engine.families.base import ENCODE, LATENT
     from studio.engine.run import Run
     from studio.engine.training import choose_device
@@ -418,7 +411,7 @@ def cmd_latent(args, out: TextIO, err: TextIO) -> int:
     if args.out is None:
         raise CLIError("give --out DIR for the PNGs")
     params = {"family": family.name, "model": run.path.name, "run": str(run.path.resolve()),
-              "checkpoint": str(ckpt.path.resolve()), "checkpoint_hash": _file_hash(ckpt.path),
+              "checkpoint": str(ckpt.path.resolve()), "checkpoint_hash": file_hash(ckpt.path),
               "checkpoint_step": ckpt.step, "version": _version(),
               "width": family.data.image_size, "height": family.data.image_size}
     if args.interpolate:

@@ -12,6 +12,7 @@ leaves the previous checkpoint whole. Nothing here unpickles.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -204,3 +205,12 @@ def _meta_from_header(path: Path, header: dict[str, Any]) -> dict[str, Any]:
             f"{path}: written by a newer genstudio (checkpoint version {version}, this one reads up to {VERSION}); update genstudio"
         )
     return meta
+
+
+def file_hash(path: Path | str) -> str:
+    """The first 10 hex digits of a file's sha256: the "Model hash" written into exported images."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()[:10]

@@ -61,7 +61,7 @@ class RunInfo:
 def open_run(path: str):
     """Read a run folder and load its trained model (EMA weights). Runs in a worker: (RunInfo, family)."""
     from studio.engine.run import Run
-    from studio.ui.panels.training import file_hash
+    from studio.engine.checkpoint import file_hash
 
     run = Run.open(Path(path))
     family, checkpoint = run.load_family()

@@ -14,7 +14,6 @@ preview panel and the trained model to Explore (`model_changed`):
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import tempfile
 from dataclasses import dataclass
@@ -170,15 +169,6 @@ def describe_estimate(estimate: SpeedEstimate) -> str:
     return _tr("About {0} per 1000 steps on {1} ({2}), measured over {3} real steps at batch {4}, {5} px.").format(
         format_duration(estimate.seconds_per_step * 1000), estimate.device, estimate.device_name,
         estimate.steps_measured, estimate.batch_size, estimate.image_size)
-
-
-def file_hash(path: str) -> str:
-    """The first 10 hex digits of a file's sha256 (the "Model hash" written into exported PNGs)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()[:10]
 
 
 def format_duration(seconds: float | None) -> str:
@@ -797,6 +787,8 @@ class TrainingPanel(QWidget):
 
     def _hand_over(self, family, checkpoint: str) -> None:
         """Give the trained model to Explore once its checkpoint hash is known (hashing runs in a Job)."""
+        from studio.engine.checkpoint import file_hash   # torch stays out of the window's start-up
+
         job = Job(file_hash, checkpoint, parent=self)
         self._handover = (family, checkpoint)
         job.succeeded.connect(self._on_hash_job_succeeded)
