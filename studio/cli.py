@@ -336,7 +336,7 @@ def _drive(trainer, args, out: TextIO, err: TextIO) -> int:
 def cmd_sample(args, out: TextIO, err: TextIO) -> int:
     import numpy as np
     from studio.engine.checkpoint import file_hash
-    from studio.engine.export import frame_grid, make_grid, save_png
+    from studio.engine.export import frame_grid, generation_params, make_grid, save_png
     from studio.engine.families.base import PROMPT
     from studio.engine.run import Run
     from studio.engine.training import choose_device
@@ -362,14 +362,11 @@ def cmd_sample(args, out: TextIO, err: TextIO) -> int:
     if unknown:
         raise CLIError(f"unknown sampling option {', '.join(unknown)} for {family.name}; "
                        f"known: {', '.join(sorted(known)) or 'none'}")
-    params = {
-        "family": family.name, "model": run.path.name, "run": str(run.path.resolve()),
-        "checkpoint": str(ckpt.path.resolve()), "checkpoint_hash": file_hash(ckpt.path), "checkpoint_step": ckpt.step,
-        "seed": args.seed, "prompt": args.prompt or "", "options": options, "version": _version(),
-        **{key: options[name] for name, key in (("negative", "negative_prompt"), ("steps", "steps"),
-                                                ("sampler", "sampler"), ("guidance", "guidance")) if name in options},
-        "width": family.data.image_size, "height": family.data.image_size,
-    }
+    provenance = {"family": family.name, "model": run.path.name, "run": str(run.path.resolve()),
+                  "checkpoint": str(ckpt.path.resolve()), "checkpoint_hash": file_hash(ckpt.path),
+                  "checkpoint_step": ckpt.step}
+    params = generation_params(provenance, seed=args.seed, prompt=args.prompt, options=options,
+                               image_size=family.data.image_size, version=_version())
     chunk = 256  # image i is drawn from seed + i, so chunking changes nothing
     images = []
     bar = ProgressLine(err, every=2.0)

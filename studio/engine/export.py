@@ -45,6 +45,21 @@ def to_pil(image: np.ndarray) -> Image.Image:
     return Image.fromarray(image, mode="RGB")
 
 
+# Sampling options that also stand at the top level of an image's parameters, where the
+# AUTOMATIC1111 `parameters` line reads them (option name -> parameter key).
+A1111_OPTIONS = {"negative": "negative_prompt", "steps": "steps", "sampler": "sampler", "guidance": "guidance"}
+
+
+def generation_params(provenance: Mapping[str, Any], *, seed: int, prompt: str | None, options: Mapping[str, Any],
+                      image_size: int | None, version: str) -> dict[str, Any]:
+    """What a generated image carries, the same from the CLI and the app: where it came from
+    (family, run, checkpoint and its hash), seed, prompt and every sampling option."""
+    params = {**provenance, "seed": int(seed), "prompt": prompt or "", "options": dict(options), "version": version,
+              "width": image_size, "height": image_size}
+    params.update({key: options[name] for name, key in A1111_OPTIONS.items() if options.get(name) not in (None, "")})
+    return params
+
+
 def _a1111_value(value: Any) -> str:
     text = str(value)
     return json.dumps(text) if any(ch in text for ch in ",:\n") else text

@@ -58,3 +58,16 @@ def test_free_path_never_names_an_existing_file(tmp_path):
     (tmp_path / "x.png").write_bytes(b"keep")
     (tmp_path / "x-2.png").write_bytes(b"keep")
     assert free_path(tmp_path / "x.png") == tmp_path / "x-3.png"
+
+
+def test_generation_params_are_the_same_from_the_cli_and_the_app():
+    from studio.engine.export import a1111_parameters, generation_params
+
+    params = generation_params({"family": "diffusion", "model": "run1", "checkpoint_hash": "abc"}, seed=7,
+                               prompt="red circle", options={"steps": 20, "guidance": 0.0, "negative": ""},
+                               image_size=32, version="0.1.0")
+    assert params["options"] == {"steps": 20, "guidance": 0.0, "negative": ""}
+    assert params["steps"] == 20 and params["guidance"] == 0.0 and "negative_prompt" not in params
+    assert params["seed"] == 7 and params["width"] == params["height"] == 32 and params["model"] == "run1"
+    text = a1111_parameters(params)
+    assert text.splitlines()[0] == "red circle" and "Negative prompt" not in text and "CFG scale: 0.0" in text

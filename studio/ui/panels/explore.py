@@ -28,7 +28,7 @@ from superqt.utils import signals_blocked
 
 from studio import __version__
 from studio.engine.data import DatasetError, load_dataset
-from studio.engine.export import read_png_parameters
+from studio.engine.export import generation_params, read_png_parameters
 from studio.engine.families.base import ENCODE, LATENT, PROMPT, Frame, SampleOption, seeded_normal
 from studio.ui.panels.gallery import GalleryItem
 from studio.ui.widgets.image_grid import ImageGrid
@@ -41,7 +41,6 @@ SLIDER_STEPS = 1000
 MAX_KEPT_FRAMES = 120           # progressive frames kept per Generate for animation export
 DRAW_INTERVAL_MS = 100           # live frames: at most ~10 drawn a second
 NEGATIVE = "negative"            # the sample option shown beside the prompt
-A1111_KEYS = ("steps", "sampler", "guidance")   # options the A1111 `parameters` line names
 
 
 # -- work for the worker threads (no Qt) -----------------------------------------------------------
@@ -383,15 +382,10 @@ class ExplorePanel(QWidget):
 
     def params(self, seed: int, **extra) -> dict:
         """What an image made now with this seed carries: provenance, seed, prompt, options (CLI shape)."""
-        options = self.options()
         size = self._family.data.image_size if self._family is not None else None
-        params = {**self._provenance, "seed": int(seed), "prompt": self._prompt_text() or "", "options": options,
-                  "version": __version__, "width": size, "height": size}
-        params.update({key: options[key] for key in A1111_KEYS if key in options})
-        if options.get(NEGATIVE):
-            params["negative_prompt"] = options[NEGATIVE]
-        params.update(extra)
-        return params
+        params = generation_params(self._provenance, seed=seed, prompt=self._prompt_text(), options=self.options(),
+                                   image_size=size, version=__version__)
+        return {**params, **extra}
 
     # --- generate ---------------------------------------------------------------------------------
     def generate(self) -> Job | None:
