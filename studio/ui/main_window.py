@@ -147,6 +147,10 @@ class MainWindow(QMainWindow):
         self._speed_timer.setInterval(SPEED_DELAY_MS)
         self._speed_timer.timeout.connect(self._on_speed_timer_timeout)
         self._connect_panels()
+        for action, button in ((self.stop_action, self.training_panel.stop_button),       # nothing runs yet
+                               (self.save_action, self.training_panel.save_button),
+                               (self.sample_action, self.training_panel.sample_button)):
+            action.setEnabled(button.isEnabled())
         self._refresh_icons()
         self._restore_state()
         self._update_steps()

@@ -70,7 +70,16 @@ def panel(qtbot, trained):
 
 
 def wait_latent_idle(qtbot, panel):
-    qtbot.waitUntil(lambda: not panel.jobs() and panel._latent_shown is not None, timeout=TIMEOUT_MS)
+    """Until the image shown is the decode of the current slider position and no decode is queued.
+
+    (A job stops counting as running in its worker thread a moment before its result reaches the
+    panel, so "no job running" alone could still see the previous position's image.)"""
+    def idle():
+        shown = panel._latent_shown
+        return (not panel.jobs() and not panel._decode_busy and panel._latent_pending is None
+                and shown is not None and np.array_equal(shown[0], panel.latent_position()))
+
+    qtbot.waitUntil(idle, timeout=TIMEOUT_MS)
 
 
 def test_generate_fills_the_gallery_with_the_cli_params(panel, qtbot, tmp_path):

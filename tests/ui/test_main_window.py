@@ -57,6 +57,9 @@ def test_window_opens_and_closes(window):
     assert window.windowTitle() == "genstudio"
     assert QApplication.applicationName() == "genstudio"
     assert window.isVisible()
+    # nothing is training: Stop, Save now and Sample now start disabled; Train is there
+    assert not window.stop_action.isEnabled() and not window.save_action.isEnabled()
+    assert not window.sample_action.isEnabled() and window.train_action.isEnabled()
     window.close()
     assert not window.isVisible()
     assert ui_settings().value("window/geometry") is not None
