@@ -17,6 +17,8 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
+from studio.ui.i18n import install as install_translators
+
 APP_NAME = "genstudio"
 DESKTOP_FILE_NAME = "io.github.genstudio.GenStudio"    # the .desktop entry: Wayland shows its icon
 
@@ -48,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the desktop app; `argv` are the arguments after the program name (Qt options such as -platform)."""
     multiprocessing.freeze_support()
     app = create_app(sys.argv[1:] if argv is None else argv)
+    install_translators(ui_settings(), sys.argv[1:] if argv is None else argv)    # studio/ui/i18n.py
     from studio.ui.main_window import MainWindow
 
     window = MainWindow()

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 import studio
 from studio.engine.data import ImageDataset
 from studio.ui.app import ui_settings
+from studio.ui.i18n import LanguageMenu, family_text
 from studio.ui.panels.dataset import CLOSE_TIMEOUT_S, DatasetPanel
 from studio.ui.panels.family import FamilyCard, FamilyInfo, FamilyPanel, read_families
 from studio.ui.panels.preview import PreviewPanel
@@ -273,6 +274,10 @@ class MainWindow(QMainWindow):
                 self.recent_menu.setObjectName("recentRunsMenu")
                 self.recent_menu.aboutToShow.connect(self._on_recent_menu_about_to_show)
                 menu.insertMenu(menu.actions()[2], self.recent_menu)
+            if name == "viewMenu":               # View ▸ Language (studio/ui/i18n.py)
+                menu.addSeparator()
+                self.language_menu = LanguageMenu(self, self._settings, lambda: self.training_panel.is_training)
+                menu.addMenu(self.language_menu)
 
     def _build_toolbar(self) -> None:
         toolbar = QToolBar(self.tr("Training"))
@@ -423,7 +428,7 @@ class MainWindow(QMainWindow):
         lines = (
             (self.tr("Data"), self.tr("{0:,} images").format(len(data)) if data is not None
              else self.tr("Loading…") if self.dataset_panel.loading else self.tr("Drop a folder")),
-            (self.tr("Model"), info.title if info else self.tr("Choose a family")),
+            (self.tr("Model"), family_text(info.title) if info else self.tr("Choose a family")),
             (self.tr("Train"), self._train_line(state)),
             (self.tr("Explore"), self.tr("Model ready") if explore is not None else self.tr("After training")),
             (self.tr("Gallery"), self.tr("{0:,} images").format(gallery) if gallery else self.tr("Empty")),
