@@ -43,6 +43,31 @@ FAMILY_TEMPLATES: tuple[tuple[str, str], ...] = (
     (r"direction (\d+) \(spread ([-\d.]+)\)", "direction {0} (spread {1})"),
     (r"mean latent of the (\d+) images with '(.*)' minus that of the (\d+) without",
      "mean latent of the {0} images with '{1}' minus that of the {2} without"),
+    (r"the model never saw (.+): it is treated as an unknown word",
+     "the model never saw {0}: it is treated as an unknown word"),
+    (r"the model never saw (.+): they are treated as an unknown word",
+     "the model never saw {0}: they are treated as an unknown word"),
+    (r"only the first (\d+) words of the prompt are used", "only the first {0} words of the prompt are used"),
+    (r"words the model never saw: (.+)", "words the model never saw: {0}"),
+    (r"the model never saw (.+) in its captions or labels: that word is ignored",
+     "the model never saw {0} in its captions or labels: that word is ignored"),
+    (r"the model never saw (.+) in its captions or labels: those words are ignored",
+     "the model never saw {0} in its captions or labels: those words are ignored"),
+    (r"the prior is untrained \(the run ended in stage 1\), so samples are noise: train past "
+     r"autoencoder_steps=(\d+) with --resume --steps N",
+     "the prior is untrained (the run ended in stage 1), so samples are noise: train past "
+     "autoencoder_steps={0} with --resume --steps N"),
+)
+
+# Fixed texts the families show that are not in the registry's attributes (frame labels, prompt
+# warnings): scripts/update_translations.py puts these, the templates above, and the registry's own
+# texts (titles, summaries, descriptions, model presets, sample options) in the "families" context.
+FAMILY_MESSAGES: tuple[str, ...] = (
+    "input", "reconstruction", "samples", "samples from fixed noise", "reconstructions and samples", "reconstructions and prior samples",
+    "a principal direction of the encoded dataset",
+    "this model was trained without captions or class folders: the prompt is ignored",
+    "this GAN is unconditional: the prompt is ignored",
+    "this model was trained without captions or labels, so the prompt is ignored",
 )
 _COMPILED = tuple((re.compile(pattern + r"\Z"), template) for pattern, template in FAMILY_TEMPLATES)
 

@@ -30,6 +30,7 @@ from studio import __version__
 from studio.engine.data import DatasetError, load_dataset
 from studio.engine.export import generation_params, read_png_parameters
 from studio.engine.families.base import ENCODE, LATENT, PROMPT, Frame, SampleOption, seeded_normal
+from studio.ui.i18n import family_text, option_label
 from studio.ui.panels.gallery import GalleryItem
 from studio.ui.widgets.image_grid import ImageGrid
 from studio.ui.widgets.styling import vertical_scroll
@@ -321,10 +322,10 @@ class ExplorePanel(QWidget):
         for option in options:
             widget = self._option_widget(option, box)
             widget.setObjectName(f"exploreOption_{option.name}")
-            widget.setAccessibleName(option.name)
-            widget.setToolTip(option.help or option.name)
+            widget.setAccessibleName(option_label(option.name))
+            widget.setToolTip(family_text(option.help) or option_label(option.name))
             self._option_widgets[option.name] = (option, widget)
-            form.addRow(option.name.replace("_", " ").capitalize(), widget)
+            form.addRow(option_label(option.name), widget)
         self._options_form.replaceWidget(old, box)
         box.show()
         old.hide()                  # at once: deleteLater waits for the event loop
@@ -434,7 +435,7 @@ class ExplorePanel(QWidget):
 
     def _show_prompt_warnings(self, _text: str = "") -> None:
         warnings = self.prompt_warnings()
-        self._prompt_warning.setText("\n".join(warnings))
+        self._prompt_warning.setText("\n".join(family_text(w) for w in warnings))
         self._prompt_warning.setToolTip(self._prompt_warning.text())
         self._prompt_warning.setVisible(bool(warnings))
 
@@ -465,7 +466,7 @@ class ExplorePanel(QWidget):
             self._extras_view.set_images(images)
         self._show_extras(bool(extras))
         if frame.total > 1:
-            self._status.setText(frame.label or self.tr("step %1 of %2").replace("%1", str(frame.step))
+            self._status.setText(family_text(frame.label) or self.tr("step %1 of %2").replace("%1", str(frame.step))
                                  .replace("%2", str(frame.total)))
             self._progress.setRange(0, frame.total)
             self._progress.setValue(frame.step)
@@ -480,7 +481,7 @@ class ExplorePanel(QWidget):
     def _extras_title(self, name: str) -> str:
         if name == "x0":
             return self.tr("Predicted clean images (x0)")
-        return self.tr("Intermediate: %1").replace("%1", name)
+        return self.tr("Intermediate: %1").replace("%1", family_text(name))
 
     @Slot(object)
     def _on_sample_succeeded(self, frames: list) -> None:
@@ -506,16 +507,16 @@ class ExplorePanel(QWidget):
         content = QWidget()
         grid = QGridLayout(content)
         for row, direction in enumerate(directions):
-            name = QLabel(direction.name, content)
+            name = QLabel(family_text(direction.name), content)
             value = QLabel(content)
             value.setMinimumWidth(40)
             slider = QSlider(Qt.Orientation.Horizontal, content)
             slider.setRange(0, SLIDER_STEPS)
             slider.setObjectName(f"exploreLatentSlider{row}")
-            slider.setAccessibleName(self.tr("Latent direction %1").replace("%1", direction.name))
-            tip = self.tr("Move along %1 (from %2 to %3); the image follows").replace("%1", direction.name) \
+            slider.setAccessibleName(self.tr("Latent direction %1").replace("%1", family_text(direction.name)))
+            tip = self.tr("Move along %1 (from %2 to %3); the image follows").replace("%1", family_text(direction.name)) \
                 .replace("%2", f"{direction.low:.3g}").replace("%3", f"{direction.high:.3g}")
-            how = getattr(direction, "help", "")
+            how = family_text(getattr(direction, "help", ""))
             slider.setToolTip(f"{tip}\n{how}" if how else tip)
             name.setToolTip(slider.toolTip())
             slider.setMinimumWidth(60)

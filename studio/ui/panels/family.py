@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
+from studio.ui.i18n import family_text
 from studio.ui.widgets.styling import make_heading, mix, vertical_scroll
 
 
@@ -67,20 +68,20 @@ class FamilyCard(QAbstractButton):
         self.info = info
         self.setCheckable(True)
         self.setObjectName(f"familyCard_{info.name}")
-        self.setAccessibleName(info.title)
-        self.setAccessibleDescription(info.description)
-        self.setToolTip(info.summary)
+        self.setAccessibleName(family_text(info.title))
+        self.setAccessibleDescription(family_text(info.description))
+        self.setToolTip(family_text(info.summary))
         policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         policy.setHeightForWidth(True)          # the description wraps: narrower is taller
         self.setSizePolicy(policy)
         self.setAttribute(Qt.WidgetAttribute.WA_Hover)
 
-        title = QLabel(info.title)
+        title = QLabel(family_text(info.title))
         font = title.font()
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.1)
         title.setFont(font)
-        description = QLabel(info.description)
+        description = QLabel(family_text(info.description))
         description.setWordWrap(True)
         chips = QHBoxLayout()
         chips.setSpacing(4)

@@ -21,6 +21,7 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSlider, QVBoxLayout, QWidget
 from superqt.utils import signals_blocked
 
+from studio.ui.i18n import family_text
 from studio.ui.widgets.image_grid import ImageGrid
 from studio.ui.widgets.styling import make_heading, small_heading
 
@@ -197,7 +198,7 @@ class PreviewPanel(QWidget):
             self.preview_shown.emit(index)
 
     def _draw(self, step: int, frame, strip: list, *, live: bool) -> None:
-        where = f" · {frame.label}" if frame.label else ""
+        where = f" · {family_text(frame.label)}" if frame.label else ""
         progress = f" ({frame.step}/{frame.total})" if frame.total > 1 and not frame.is_last else ""
         self.caption.setText(self.tr("Step {0:,}{1}{2}").format(step, where, progress))
         keys = [*frame.extras.keys(), ""]

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from superqt import QCollapsible
 from superqt.utils import signals_blocked
 
+from studio.ui.i18n import family_text
 from studio.ui.panels.family import FamilyInfo
 from studio.ui.widgets.loss_plot import LossPlot
 from studio.ui.widgets.styling import glyph_icon, make_heading, small_heading, vertical_scroll
@@ -413,7 +414,7 @@ class TrainingPanel(QWidget):
         with signals_blocked(self.model_combo):
             self.model_combo.clear()
             for name in (info.presets if info else ()):
-                self.model_combo.addItem(name, name)
+                self.model_combo.addItem(family_text(name), name)
         if info is not None:
             self._apply_family_defaults(info)
         preset = self.preset_group.checkedButton()
@@ -574,7 +575,7 @@ class TrainingPanel(QWidget):
                        *self.preset_buttons.values()):
             widget.setEnabled(idle)
         if idle:
-            family = self._family.title if self._family else ""
+            family = family_text(self._family.title) if self._family else ""
             ready = self.tr("Ready to train {0}. Pick a preset and press Train (Ctrl+T).").format(family)
             if self._resume_dir:
                 ready = self.tr("Continuing {0} from step {1:,}: Train adds the length below.").format(
