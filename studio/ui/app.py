@@ -14,13 +14,27 @@ from pathlib import Path
 
 import qasync
 from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
 from studio.ui.i18n import install as install_translators
 
 APP_NAME = "genstudio"
 DESKTOP_FILE_NAME = "io.github.genstudio.GenStudio"    # the .desktop entry: Wayland shows its icon
+
+
+def resources_dir() -> Path:
+    """resources/ (icons, .desktop, metainfo): beside the package in a source checkout, inside a PyInstaller bundle."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    return Path(bundle) / "resources" if bundle else Path(__file__).resolve().parents[2] / "resources"
+
+
+def app_icon() -> QIcon:
+    """The window icon: the hicolor PNG sizes from resources/, else the installed icon theme's."""
+    icon = QIcon()
+    for png in (resources_dir() / "icons" / "hicolor").glob(f"*/apps/{DESKTOP_FILE_NAME}.png"):
+        icon.addFile(str(png))
+    return icon if not icon.isNull() else QIcon.fromTheme(DESKTOP_FILE_NAME)
 
 
 def ui_settings() -> QSettings:
@@ -43,6 +57,7 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     from studio import __version__
 
     app.setApplicationVersion(__version__)
+    app.setWindowIcon(app_icon())
     return app
 
 
