@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView, QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMessageBox, QPushButton,
@@ -58,7 +58,8 @@ def write_pngs(items: list[GalleryItem], folder: Path, stem: str = "image") -> l
     """Each item as `<stem>-<seed>.png` (a free name) in folder, with its parameters."""
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
-        raise ExportError(f"{folder}: this is a file, not a folder; choose a folder to export into")
+        raise ExportError(QCoreApplication.translate(
+            "GalleryPanel", "{0}: this is a file, not a folder; choose a folder to export into").format(folder))
     paths = []
     for i, item in enumerate(items):
         seed = item.params.get("seed")
@@ -72,7 +73,8 @@ def write_grid(items: list[GalleryItem], path: Path) -> list[Path]:
     """All items as one grid PNG; its parameters list each image's."""
     shapes = {item.image.shape for item in items}
     if len(shapes) != 1:
-        raise ExportError(f"{path}: a grid needs images of one size, these have {len(shapes)} sizes")
+        raise ExportError(QCoreApplication.translate(
+            "GalleryPanel", "{0}: a grid needs images of one size, these have {1} sizes").format(path, len(shapes)))
     grid = make_grid(np.stack([item.image for item in items]))
     params = {"grid": len(items), "images": [item.params for item in items]}
     return [_write(Path(path), lambda p: save_png(p, grid, params))]
