@@ -63,7 +63,8 @@ FAMILY_TEMPLATES: tuple[tuple[str, str], ...] = (
 # warnings): scripts/update_translations.py puts these, the templates above, and the registry's own
 # texts (titles, summaries, descriptions, model presets, sample options) in the "families" context.
 FAMILY_MESSAGES: tuple[str, ...] = (
-    "input", "reconstruction", "samples", "samples from fixed noise", "reconstructions and samples", "reconstructions and prior samples",
+    "input", "reconstruction", "samples", "samples from fixed noise", "reconstructions and samples",
+    "reconstructions and prior samples",
     "a principal direction of the encoded dataset",
     "this model was trained without captions or class folders: the prompt is ignored",
     "this GAN is unconditional: the prompt is ignored",

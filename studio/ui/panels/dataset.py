@@ -361,7 +361,7 @@ class DatasetPanel(QWidget):
         self.image_grid.set_images(dataset.images[index])
         self.grid_heading.setText(self.tr("All {0:,} images").format(total) if shown == total
                                   else self.tr("{0:,} of {1:,} images, spread over the set").format(shown, total))
-        self.summary_label.setText(report.summary())
+        self.summary_label.setText(self._summary(report))
         if report.labels:
             counts = ", ".join(f"{name} ({report.label_counts.get(name, 0):,})" for name in report.labels[:40])
             more = len(report.labels) - 40
@@ -376,6 +376,26 @@ class DatasetPanel(QWidget):
                 "No captions. A .txt beside an image, or a metadata.jsonl with file_name and text, gives one."))
         self._show_skipped(report.skipped)
 
+    def _summary(self, report) -> str:
+        """DatasetReport.summary() in the UI's language: counts, where from, why files were skipped
+        (the skip reasons and notes are the engine's own words)."""
+        images = (self.tr("{0:,} image") if report.loaded == 1 else self.tr("{0:,} images")).format(report.loaded)
+        labels = ((self.tr("{0:,} label") if len(report.labels) == 1 else self.tr("{0:,} labels"))
+                  .format(len(report.labels)) if report.labels else self.tr("no labels"))
+        captions = self.tr("{0:,} captioned").format(report.captioned) if report.captioned else self.tr("no captions")
+        colour = self.tr("RGB") if report.channels == 3 else self.tr("grayscale")
+        lines = [self.tr("{0} ({1:,} skipped), {2}, {3}, {4}×{4} {5}").format(
+                     images, report.found - report.loaded, labels, captions, report.size, colour),
+                 self.tr("from {0}").format(report.root)]
+        if report.skipped:
+            kinds: dict[str, int] = {}
+            for skipped in report.skipped:
+                kind = skipped.reason.split(":", 1)[0].split(" (", 1)[0]
+                kinds[kind] = kinds.get(kind, 0) + 1
+            listed = [f"{n:,} {why}" for why, n in sorted(kinds.items(), key=lambda kv: -kv[1])]
+            lines.append(self.tr("skipped: {0}").format(", ".join(listed[:5]) + (", …" if len(listed) > 5 else "")))
+        lines.extend(report.notes)
+        return "\n".join(lines)
     def _show_skipped(self, skipped) -> None:
         self.skipped_heading.setText(self.tr("Skipped files ({0:,})").format(len(skipped)) if skipped
                                      else self.tr("No files were skipped"))

@@ -507,14 +507,15 @@ class ExplorePanel(QWidget):
         content = QWidget()
         grid = QGridLayout(content)
         for row, direction in enumerate(directions):
-            name = QLabel(family_text(direction.name), content)
+            title = family_text(direction.name)
+            name = QLabel(title, content)
             value = QLabel(content)
             value.setMinimumWidth(40)
             slider = QSlider(Qt.Orientation.Horizontal, content)
             slider.setRange(0, SLIDER_STEPS)
             slider.setObjectName(f"exploreLatentSlider{row}")
-            slider.setAccessibleName(self.tr("Latent direction %1").replace("%1", family_text(direction.name)))
-            tip = self.tr("Move along %1 (from %2 to %3); the image follows").replace("%1", family_text(direction.name)) \
+            slider.setAccessibleName(self.tr("Latent direction %1").replace("%1", title))
+            tip = self.tr("Move along %1 (from %2 to %3); the image follows").replace("%1", title) \
                 .replace("%2", f"{direction.low:.3g}").replace("%3", f"{direction.high:.3g}")
             how = family_text(getattr(direction, "help", ""))
             slider.setToolTip(f"{tip}\n{how}" if how else tip)

@@ -17,22 +17,24 @@ from PySide6.QtWidgets import (
 from studio.ui.i18n import family_text
 from studio.ui.widgets.styling import make_heading, mix, vertical_scroll
 
+translate = QCoreApplication.translate     # translate(context, text): lupdate finds these calls
 
 COLUMNS = 2
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("FamilyPanel", text)
 
 
 def _capability_words() -> dict[str, tuple[str, str]]:
     """capability -> (chip text, tooltip)."""
     return {
-        "latent": (_tr("latent space"), _tr("Has a latent space you can move through with sliders")),
-        "encode": (_tr("encodes images"), _tr("Turns your own images into latents and back")),
-        "prompt": (_tr("text prompts"), _tr("Generates from a text prompt (needs captions)")),
-        "progressive": (_tr("step by step"), _tr("Shows its images forming, step by step")),
-        "likelihood": (_tr("likelihood"), _tr("Measures how likely an image is (bits per dimension)")),
+        "latent": (translate("FamilyPanel", "latent space"),
+                   translate("FamilyPanel", "Has a latent space you can move through with sliders")),
+        "encode": (translate("FamilyPanel", "encodes images"),
+                   translate("FamilyPanel", "Turns your own images into latents and back")),
+        "prompt": (translate("FamilyPanel", "text prompts"),
+                   translate("FamilyPanel", "Generates from a text prompt (needs captions)")),
+        "progressive": (translate("FamilyPanel", "step by step"),
+                        translate("FamilyPanel", "Shows its images forming, step by step")),
+        "likelihood": (translate("FamilyPanel", "likelihood"),
+                       translate("FamilyPanel", "Measures how likely an image is (bits per dimension)")),
     }
 
 

@@ -25,20 +25,19 @@ from studio.ui.i18n import family_text
 from studio.ui.widgets.image_grid import ImageGrid
 from studio.ui.widgets.styling import make_heading, small_heading
 
+translate = QCoreApplication.translate     # translate(context, text): lupdate finds these calls
+
 REDRAW_MS = 100           # at most ~10 repaints a second
 MAX_PREVIEWS = 500        # previews kept for the timeline (the oldest are dropped)
 MAX_STRIP = 10            # frames shown in a denoising strip
 COLUMNS = 8
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("PreviewPanel", text)
-
 
 def section_title(key: str) -> str:
     """A readable title for a frame's extras key ("reconstruction" → "Reconstruction")."""
-    known = {"x0": _tr("Predicted clean images"), "input": _tr("Inputs"),
-             "reconstruction": _tr("Reconstructions")}
+    known = {"x0": translate("PreviewPanel", "Predicted clean images"), "input": translate("PreviewPanel", "Inputs"),
+             "reconstruction": translate("PreviewPanel", "Reconstructions")}
     return known.get(key, key.replace("_", " ").capitalize())
 
 

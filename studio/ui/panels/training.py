@@ -35,14 +35,13 @@ from studio.ui.widgets.loss_plot import LossPlot
 from studio.ui.widgets.styling import glyph_icon, make_heading, small_heading, vertical_scroll
 from studio.ui.workers import Job
 
+translate = QCoreApplication.translate     # translate(context, text): lupdate finds these calls
+
 log = logging.getLogger(__name__)
 
 IMAGE_SIZES = (16, 32, 64, 128)
 STOP_TIMEOUT_S = 60.0
 
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("TrainingPanel", text)
 
 
 # --- presets --------------------------------------------------------------------------------------
@@ -62,10 +61,13 @@ class Preset:
 
 def presets() -> tuple[Preset, ...]:
     return (
-        Preset("quick", _tr("Quick"), _tr("The smallest model for 2 minutes at 32 px: see it learn right away."),
+        Preset("quick", translate("TrainingPanel", "Quick"),
+               translate("TrainingPanel", "The smallest model for 2 minutes at 32 px: see it learn right away."),
                0.0, 2, 32),
-        Preset("balanced", _tr("Balanced"), _tr("A mid-sized model for 15 minutes at 32 px."), 0.5, 15, 32),
-        Preset("quality", _tr("Quality"), _tr("The largest model for an hour at 64 px; a GPU helps a lot."),
+        Preset("balanced", translate("TrainingPanel", "Balanced"),
+               translate("TrainingPanel", "A mid-sized model for 15 minutes at 32 px."), 0.5, 15, 32),
+        Preset("quality", translate("TrainingPanel", "Quality"),
+               translate("TrainingPanel", "The largest model for an hour at 64 px; a GPU helps a lot."),
                1.0, 60, 64),
     )
 
@@ -108,15 +110,16 @@ def read_devices() -> list[tuple[str, str]]:
     from studio.engine.training import choose_device
 
     auto = choose_device("auto")
-    devices = [("auto", _tr("Automatic: {0}").format(auto.name))]
+    devices = [("auto", translate("TrainingPanel", "Automatic: {0}").format(auto.name))]
     import torch
 
     for index in range(torch.cuda.device_count() if torch.cuda.is_available() else 0):
-        devices.append((f"cuda:{index}", _tr("GPU {0}: {1}").format(index, torch.cuda.get_device_name(index))))
+        name = torch.cuda.get_device_name(index)
+        devices.append((f"cuda:{index}", translate("TrainingPanel", "GPU {0}: {1}").format(index, name)))
     mps = getattr(torch.backends, "mps", None)
     if mps is not None and mps.is_available():
-        devices.append(("mps", _tr("Apple GPU (MPS)")))
-    devices.append(("cpu", _tr("CPU: {0}").format(choose_device("cpu").name)))
+        devices.append(("mps", translate("TrainingPanel", "Apple GPU (MPS)")))
+    devices.append(("cpu", translate("TrainingPanel", "CPU: {0}").format(choose_device("cpu").name)))
     return devices
 
 
@@ -167,7 +170,8 @@ def measure_speed(dataset, family: str, settings: Settings, *, steps: int = 5, p
 
 
 def describe_estimate(estimate: SpeedEstimate) -> str:
-    return _tr("About {0} per 1000 steps on {1} ({2}), measured over {3} real steps at batch {4}, {5} px.").format(
+    return translate("TrainingPanel", "About {0} per 1000 steps on {1} ({2}), "
+                                      "measured over {3} real steps at batch {4}, {5} px.").format(
         format_duration(estimate.seconds_per_step * 1000), estimate.device, estimate.device_name,
         estimate.steps_measured, estimate.batch_size, estimate.image_size)
 
@@ -177,10 +181,10 @@ def format_duration(seconds: float | None) -> str:
         return "–"
     seconds = int(round(seconds))
     if seconds < 60:
-        return _tr("{0} s").format(seconds)
+        return translate("TrainingPanel", "{0} s").format(seconds)
     if seconds < 3600:
-        return _tr("{0} min {1:02d} s").format(seconds // 60, seconds % 60)
-    return _tr("{0} h {1:02d} min").format(seconds // 3600, seconds % 3600 // 60)
+        return translate("TrainingPanel", "{0} min {1:02d} s").format(seconds // 60, seconds % 60)
+    return translate("TrainingPanel", "{0} h {1:02d} min").format(seconds // 3600, seconds % 3600 // 60)
 
 
 # --- the panel ---------------------------------------------------------------------------------------

@@ -1,0 +1,90 @@
+"""Refresh the UI translations: collect every translatable string, keep the translations already made,
+compile the .qm files the app loads.
+
+    .venv/bin/python scripts/update_translations.py            # all languages in studio/ui/translations
+    .venv/bin/python scripts/update_translations.py zh_CN      # one (creates its .ts when new)
+
+1. pyside6-lupdate reads tr() / QCoreApplication.translate() in studio/ui. The families' own texts
+   (titles, descriptions, model presets, sample options, frame labels, prompt warnings; see
+   studio/ui/i18n.py) are plain strings in the engine, which lupdate cannot see: they are written
+   as translate("families", ...) calls into a temporary file that lupdate reads too.
+2. Existing translations are kept (lupdate merges; strings no longer in the code are dropped).
+3. pyside6-lrelease compiles each .ts to the .qm next to it.
+Prints, per language, how many messages there are and how many are still unfinished.
+"""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from studio.ui.i18n import FAMILY_CONTEXT, FAMILY_MESSAGES, FAMILY_TEMPLATES, TRANSLATIONS_DIR  # noqa: E402
+
+BIN = Path(sys.executable).parent
+LUPDATE, LRELEASE = BIN / "pyside6-lupdate", BIN / "pyside6-lrelease"
+GENERATED = "family_strings.py"
+
+
+def family_texts() -> list[str]:
+    """Everything the families say that the UI shows, from the registry, in a stable order."""
+    from studio.engine.families import all_families
+
+    texts: list[str] = []
+    for family in all_families():
+        texts += [family.title, family.summary, family.description, *family.Config.presets]
+        for option in family.sample_options():
+            # The label is computed in option_label(); translate its English form, not the name.
+            texts += [option.name.replace("_", " ").capitalize(), option.help]
+    texts += list(FAMILY_MESSAGES) + [template for _, template in FAMILY_TEMPLATES]
+    seen: set[str] = set()
+    return [t for t in texts if t and not (t in seen or seen.add(t))]
+
+
+def write_family_source(folder: Path) -> Path:
+    path = folder / GENERATED
+    lines = ["from PySide6.QtCore import QCoreApplication", ""]
+    lines += [f"QCoreApplication.translate({json.dumps(FAMILY_CONTEXT)}, {json.dumps(text)})"
+              for text in family_texts()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def ui_sources() -> list[Path]:
+    return sorted(p for p in (ROOT / "studio" / "ui").rglob("*.py") if TRANSLATIONS_DIR not in p.parents)
+
+
+def update(ts: Path, language: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        generated = write_family_source(Path(tmp))
+        sources = [str(p.relative_to(ROOT)) for p in ui_sources()] + [str(generated)]
+        subprocess.run([str(LUPDATE), *sources, "-source-language", "en", "-target-language", language,
+                        "-no-obsolete", "-locations", "relative", "-ts", str(ts)], cwd=ROOT, check=True)
+    text = ts.read_text(encoding="utf-8")
+    # The generated file's locations point into a deleted temporary folder: drop them.
+    text = re.sub(rf'\n *<location filename="[^"]*{re.escape(GENERATED)}"[^>]*/>', "", text)
+    ts.write_text(text, encoding="utf-8")
+    subprocess.run([str(LRELEASE), str(ts), "-qm", str(ts.with_suffix(".qm"))], cwd=ROOT, check=True)
+    messages = text.count("<message")
+    unfinished = text.count('type="unfinished"')
+    print(f"{ts.relative_to(ROOT)}: {messages} messages, {unfinished} unfinished")
+
+
+def main(argv: list[str]) -> int:
+    TRANSLATIONS_DIR.mkdir(parents=True, exist_ok=True)
+    languages = argv or sorted(p.stem.removeprefix("genstudio_") for p in TRANSLATIONS_DIR.glob("genstudio_*.ts"))
+    if not languages:
+        print("no .ts files yet; name a language, e.g. zh_CN", file=sys.stderr)
+        return 2
+    for language in languages:
+        update(TRANSLATIONS_DIR / f"genstudio_{language}.ts", language)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
