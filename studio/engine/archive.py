@@ -1,0 +1,699 @@
+"""A trained run leaves genstudio as one folder or one zip, and comes back in whole.
+
+    <name>/README.md               the model card (Markdown): family, parameters, dataset,
+                                   training steps and time, final metrics, the two pictures below
+    <name>/genstudio-export.json   what was exported: name, source, step, and every file's size and sha256
+    <name>/config.json             the run's config: family and its config, data info and vocabulary,
+                                   dataset summary, versions
+    <name>/metrics.jsonl           the training history, one JSON record per logged step
+    <name>/checkpoints/last.safetensors (+ last.json)   the weights (the latest checkpoint)
+    <name>/training_curve.png      the losses over the steps
+    <name>/samples.png             a grid of samples from the exported weights (seed 0)
+
+Importing never runs anything from the archive. Before a byte is written, every member is
+checked: its name (no absolute paths, `..`, backslashes, drive letters), its kind (regular
+files of the kinds above only: no links, no pickles, by extension and by their first bytes),
+declared sizes, compression ratios and the member count (zip bombs), JSON parsed as data,
+safetensors headers checked against the sizes. Only then is it extracted into a hidden
+temporary folder beside the runs, its sha256 sums compared with the manifest, opened as a
+run, and renamed to a free name: an import never replaces a user's run. Every refusal is
+an ArchiveError whose message names the archive and the reason.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import stat
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any, Callable
+
+import numpy as np
+
+from studio import __version__
+from studio.engine.checkpoint import CheckpointError, file_hash, read_meta
+from studio.engine.export import generation_params, make_grid, png_bytes
+from studio.engine.families.base import get_family
+from studio.engine.run import LAST, Run, RunError
+from studio.engine.sheets import training_curve
+
+EXPORT_FORMAT = "genstudio.export"
+EXPORT_VERSION = 1
+MANIFEST = "genstudio-export.json"
+CARD = "README.md"
+CURVE = "training_curve.png"
+SAMPLES = "samples.png"
+SAMPLE_COUNT, SAMPLE_SEED = 16, 0
+
+# -- what an import accepts ------------------------------------------------------------------------
+MAX_MEMBERS = 64
+MAX_WEIGHTS_BYTES = 16 << 30          # one .safetensors file
+MAX_OTHER_BYTES = 256 << 20           # any other member (a long run's metrics.jsonl stays far below)
+MAX_TOTAL_BYTES = 32 << 30
+MAX_RATIO = 200                       # uncompressed / compressed, for members above RATIO_FLOOR
+RATIO_FLOOR = 1 << 20
+MAX_NAME = 255
+_CHUNK = 1 << 20
+_ALLOWED = (                          # (folder, extensions) a member may have
+    ("", (".json", ".jsonl", ".md", ".png")),
+    ("checkpoints", (".safetensors", ".json")),
+    ("samples", (".png",)),
+)
+_PICKLE_EXTENSIONS = {".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin", ".npy", ".npz", ".joblib", ".dill",
+                      ".pyc", ".py", ".sh", ".exe", ".dll", ".so"}
+_SAFETENSORS_DTYPES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1,
+                       "BOOL": 1, "F8_E4M3": 1, "F8_E5M2": 1, "U16": 2, "U32": 4, "U64": 8}
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+ProgressFn = Callable[[int, int], None]
+CancelFn = Callable[[], bool]
+
+
+class ArchiveError(Exception):
+    """An export or import cannot go on; str(e) names the archive (or run) and the reason."""
+
+
+# == export ========================================================================================
+def export_run(run_path: Path | str, out: Path | str, *, as_folder: bool = False, overwrite: bool = False,
+               progress: ProgressFn | None = None, cancel: CancelFn | None = None) -> Path:
+    """Write the run at `run_path` as a zip (default) or a folder at `out`; return `out`.
+
+    `out` is written whole or not at all (a temporary file or folder renamed into place). An
+    existing `out` is replaced only with `overwrite` (a zip; a folder is never replaced).
+    """
+    try:
+        run = Run.open(Path(run_path))
+    except RunError as e:
+        raise ArchiveError(str(e)) from None
+    out = Path(out).expanduser()
+    if out.exists() and (as_folder or not overwrite):
+        raise ArchiveError(f"{out}: already exists; choose a new name")
+    checkpoint = run.latest_checkpoint()
+    if checkpoint is None:
+        raise ArchiveError(f"{run.path}: the run has no checkpoint yet; train it first")
+    files = _export_files(run, checkpoint, out.stem if not as_folder else out.name, progress, cancel)
+    try:
+        (_write_folder if as_folder else _write_zip)(out, files)
+    except OSError as e:
+        raise ArchiveError(f"{out}: cannot write ({e.strerror or e})") from None
+    return out
+
+
+@dataclass
+class _Member:
+    name: str
+    data: bytes | None = None             # small files, made in memory
+    source: Path | None = None            # the weights, copied from disk
+
+
+def _export_files(run: Run, checkpoint: Path, name: str, progress, cancel) -> list[_Member]:
+    steps = 4
+
+    def step(done: int) -> None:
+        if cancel and cancel():
+            raise ArchiveError(f"{run.path}: export cancelled")
+        if progress:
+            progress(done, steps)
+
+    step(0)
+    try:
+        meta = read_meta(checkpoint)
+        family, ckpt = run.load_family(checkpoint)
+    except (CheckpointError, RunError) as e:
+        raise ArchiveError(str(e)) from None
+    step(1)
+    samples = _sample_grid(run, family, ckpt)
+    step(2)
+    metrics = run.read_metrics()
+    curve = png_bytes(training_curve(metrics))
+    step(3)
+    files = [
+        _Member("config.json", (json.dumps(run.config, indent=2, sort_keys=True) + "\n").encode()),
+        _Member("metrics.jsonl", "".join(json.dumps(r, sort_keys=True) + "\n" for r in metrics).encode()),
+        _Member(f"checkpoints/{LAST}.json", (json.dumps(meta, indent=2, sort_keys=True) + "\n").encode()),
+        _Member(f"checkpoints/{LAST}.safetensors", source=checkpoint),
+        _Member(CURVE, curve),
+        _Member(SAMPLES, samples),
+    ]
+    facts = model_facts(run, meta, family.parameter_count(), metrics)
+    manifest = _manifest(name, run, meta, facts, files)
+    files.append(_Member(MANIFEST, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()))
+    files.append(_Member(CARD, model_card(name, facts).encode()))
+    step(4)
+    return files
+
+
+def _sample_grid(run: Run, family, ckpt) -> bytes:
+    """SAMPLE_COUNT samples of the exported weights (seed SAMPLE_SEED) as one PNG, enlarged to be seen."""
+    import torch
+    with torch.inference_mode():
+        last = None
+        for last in family.sample(SAMPLE_COUNT, seed=SAMPLE_SEED):
+            pass
+    images = np.asarray(last.images)
+    scale = max(1, 64 // images.shape[1])
+    images = images.repeat(scale, axis=1).repeat(scale, axis=2)
+    provenance = {"family": family.name, "model": run.path.name, "checkpoint_hash": file_hash(ckpt.path),
+                  "checkpoint_step": ckpt.step}
+    params = generation_params(provenance, seed=SAMPLE_SEED, prompt=None, options={},
+                               image_size=family.data.image_size, version=__version__)
+    return png_bytes(make_grid(images, ncols=8), {**params, "grid": SAMPLE_COUNT, "scale": scale})
+
+
+def _sha256_file(path: Path) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(_CHUNK), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _manifest(name: str, run: Run, meta: dict, facts: dict, files: list[_Member]) -> dict[str, Any]:
+    listed = {}
+    for member in files:
+        if member.source is not None:
+            digest, size = _sha256_file(member.source)
+        else:
+            digest, size = hashlib.sha256(member.data).hexdigest(), len(member.data)
+        listed[member.name] = {"size": size, "sha256": digest}
+    return {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "name": name, "exported": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            "genstudio": __version__, "source_run": run.path.name, "family": run.family_name,
+            "step": int(meta.get("step", 0)), "facts": facts, "files": listed}
+
+
+def _write_zip(out: Path, files: list[_Member]) -> None:
+    """A zip with every file under one top folder (out's stem), written to a temp file then renamed."""
+    top = out.stem
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w") as zf:
+            for member in files:
+                stored = member.name.endswith((".safetensors", ".png"))    # they hardly compress
+                info = zipfile.ZipInfo(f"{top}/{member.name}", date_time=time.localtime()[:6])
+                info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+                info.external_attr = (stat.S_IFREG | 0o644) << 16
+                with zf.open(info, "w", force_zip64=True) as dst:
+                    _copy_member(member, dst)
+            zf.close()
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _copy_member(member: _Member, dst) -> None:
+    if member.source is None:
+        dst.write(member.data)
+        return
+    with open(member.source, "rb") as src:
+        shutil.copyfileobj(src, dst, _CHUNK)
+
+
+def _write_folder(out: Path, files: list[_Member]) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        for member in files:
+            path = tmp / member.name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "xb") as dst:
+                _copy_member(member, dst)
+        os.rename(tmp, out)             # out did not exist a moment ago; rename fails if a non-empty one appeared
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+# -- the model card -----------------------------------------------------------------------------------
+def model_facts(run: Run, meta: dict, parameters: int, metrics: list[dict]) -> dict[str, Any]:
+    """What the model card says, as data (the manifest keeps it too)."""
+    train = [r for r in metrics if r.get("kind", "train") == "train"]
+    val = [r for r in metrics if r.get("kind") == "val"]
+    numbers = lambda record: {k: v for k, v in record.items()               # noqa: E731
+                              if isinstance(v, (int, float)) and not isinstance(v, bool)
+                              and k not in ("step", "epoch", "seconds", "images_per_sec", "lr", "beta")}
+    data = run.config.get("data", {})
+    return {
+        "family": run.family_name, "family_title": _family_title(run.family_name), "parameters": int(parameters),
+        "family_config": run.config.get("family_config", {}), "image_size": data.get("image_size"),
+        "channels": data.get("channels"), "labels": list(data.get("label_names", [])),
+        "vocabulary_size": len(data.get("vocabulary", [])), "dataset": run.config.get("dataset", {}),
+        "steps": int(meta.get("step", 0)), "train_seconds": float(meta.get("train_seconds", 0.0) or 0.0),
+        "device": run.config.get("train_config", {}).get("device"), "versions": run.config.get("versions", {}),
+        "final_train": numbers(train[-1]) if train else {}, "final_val": numbers(val[-1]) if val else {},
+    }
+
+
+def _family_title(name: str) -> str:
+    try:
+        return get_family(name).title
+    except Exception:                   # an unknown family still gets a card
+        return name
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    seconds = int(round(seconds))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h} h {m:02d} min" if h else f"{m} min {s:02d} s" if m else f"{s} s"
+
+
+def _metric_table(values: dict[str, float]) -> str:
+    return ", ".join(f"{k} {v:.4g}" for k, v in sorted(values.items())) or "—"
+
+
+def model_card(name: str, facts: dict[str, Any]) -> str:
+    """The Markdown model card of an export."""
+    dataset = facts.get("dataset", {})
+    summary = str(dataset.get("summary") or dataset.get("source") or "unknown").strip()
+    labels = facts["labels"]
+    label_line = (f"{len(labels)} labels: {', '.join(labels[:20])}{' …' if len(labels) > 20 else ''}"
+                  if labels else "No labels")
+    config = json.dumps(facts["family_config"], sort_keys=True)
+    versions = ", ".join(f"{k} {v}" for k, v in sorted(facts.get("versions", {}).items()))
+    return f"""# {name}
+
+A **{facts['family_title']}** (`{facts['family']}`) trained from scratch with genstudio.
+
+| | |
+|---|---|
+| Family | {facts['family_title']} (`{facts['family']}`) |
+| Parameters | {facts['parameters']:,} |
+| Images | {facts['image_size']}×{facts['image_size']} pixels, {facts['channels']} channel{'s' if facts['channels'] != 1 else ''} |
+| Training | {facts['steps']:,} steps in {_duration(facts['train_seconds'])} on {facts['device'] or 'auto'} |
+| Final training losses | {_metric_table(facts['final_train'])} |
+| Final validation losses | {_metric_table(facts['final_val'])} |
+| Made with | {versions} |
+
+Configuration: `{config}`
+
+## Dataset
+
+```
+{summary}
+```
+
+{label_line}; a caption vocabulary of {facts['vocabulary_size']:,} words. Fingerprint `{dataset.get('fingerprint', '—')}`.
+The images themselves are not part of this export.
+
+## Training curve
+
+![Training losses over the steps]({CURVE})
+
+## Samples
+
+![{SAMPLE_COUNT} samples, seed {SAMPLE_SEED}]({SAMPLES})
+
+{SAMPLE_COUNT} images drawn from the exported (EMA) weights with seed {SAMPLE_SEED}; the PNG carries its parameters.
+
+## Files
+
+- `checkpoints/last.safetensors`: the weights (safetensors; loading them runs no code), its metadata in `last.json`
+- `config.json`: the family, its configuration and what it knows of the data (labels, vocabulary)
+- `metrics.jsonl`: the training history, one JSON record per logged step
+- `{MANIFEST}`: every file's size and sha256
+
+## Use
+
+```
+genstudio import {name}.zip
+genstudio sample RUN -n 16 --out samples/
+```
+"""
+
+
+# == import ========================================================================================
+@dataclass(frozen=True)
+class _Entry:
+    """One member of an archive or an exported folder, as declared before anything is read."""
+
+    name: str               # relative, '/'-separated, top folder removed
+    size: int               # uncompressed bytes
+    open: Callable[[], Any]  # -> a binary file object
+    member: str = ""         # the name as the archive spells it, for messages
+
+    def __str__(self) -> str:
+        return self.member or self.name
+
+
+def import_run(source: Path | str, runs_dir: Path | str | None = None, *, progress: ProgressFn | None = None,
+               cancel: CancelFn | None = None) -> Path:
+    """Check an exported run (zip or folder), then add it to `runs_dir` under a free name; return its folder."""
+    source = Path(source).expanduser()
+    if runs_dir is None:
+        from studio.paths import runs_dir as default_runs_dir
+        runs_dir = default_runs_dir()
+    runs_dir = Path(runs_dir)
+    if not source.exists():
+        raise ArchiveError(f"{source}: no such file or folder")
+    try:
+        if source.is_dir():
+            return _import_entries(source, _folder_entries(source), source.name, runs_dir, progress, cancel)
+        if not zipfile.is_zipfile(source):
+            raise ArchiveError(f"{source}: not a zip archive or an exported run folder")
+        with zipfile.ZipFile(source) as zf:
+            entries, top = _zip_entries(source, zf)
+            return _import_entries(source, entries, top or source.stem, runs_dir, progress, cancel)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as e:
+        raise ArchiveError(f"{source}: the zip archive is damaged ({e})") from None
+    except OSError as e:
+        raise ArchiveError(f"{source}: cannot read ({e.strerror or e})") from None
+
+
+def _refuse(source: Path, reason: str) -> ArchiveError:
+    return ArchiveError(f"{source}: refused: {reason}")
+
+
+def check_member_name(source: Path, name: str) -> None:
+    """Refuse names that could land outside the folder they are extracted into, or mean different things on
+    different systems."""
+    if "\\" in name:
+        raise _refuse(source, f"the member {name!r} has a backslash in its name")
+    if name.startswith("/"):
+        raise _refuse(source, f"the member {name!r} has an absolute path")
+    if re.match(r"^[A-Za-z]:", name):
+        raise _refuse(source, f"the member {name!r} names a drive")
+    if len(name) > MAX_NAME or any(ord(ch) < 32 for ch in name):
+        raise _refuse(source, f"the member {name[:60]!r} has an unusable name")
+    parts = name.rstrip("/").split("/")
+    if ".." in parts:
+        raise _refuse(source, f"the member {name!r} points outside the archive (..)")
+    if any(part in ("", ".") for part in parts):
+        raise _refuse(source, f"the member {name!r} has an empty or '.' path part")
+
+
+def _zip_entries(source: Path, zf: zipfile.ZipFile) -> tuple[list[_Entry], str]:
+    infos = zf.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise _refuse(source, f"it holds {len(infos)} members; an exported run has at most {MAX_MEMBERS}")
+    files = []
+    for info in infos:
+        check_member_name(source, info.filename)
+        mode = info.external_attr >> 16
+        if stat.S_ISLNK(mode):
+            raise _refuse(source, f"the member {info.filename!r} is a symbolic link")
+        if info.is_dir():
+            continue
+        if stat.S_IFMT(mode) and not stat.S_ISREG(mode):
+            raise _refuse(source, f"the member {info.filename!r} is not a regular file")
+        if info.flag_bits & 0x1:
+            raise _refuse(source, f"the member {info.filename!r} is encrypted")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise _refuse(source, f"the member {info.filename!r} uses an unsupported compression method")
+        _check_size(source, info.filename, info.file_size)
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(1, info.compress_size):
+            raise _refuse(source, f"the member {info.filename!r} would expand {info.file_size / max(1, info.compress_size):,.0f} "
+                                  f"times (at most {MAX_RATIO}); this looks like a zip bomb")
+        files.append(info)
+    top = _common_top([info.filename for info in files])
+    entries = [_Entry(info.filename[len(top) + 1:] if top else info.filename, info.file_size,
+                      lambda info=info: zf.open(info), info.filename) for info in files]
+    return entries, top
+
+
+def _common_top(names: list[str]) -> str:
+    """The one folder every name is under, or ''."""
+    tops = {name.split("/", 1)[0] for name in names}
+    if len(tops) == 1 and all("/" in name for name in names):
+        return tops.pop()
+    return ""
+
+
+def _folder_entries(source: Path) -> list[_Entry]:
+    entries = []
+    for root, dirs, files in os.walk(source, followlinks=False):
+        for name in [*dirs, *files]:
+            path = Path(root) / name
+            rel = path.relative_to(source).as_posix()
+            st = path.lstat()
+            if stat.S_ISLNK(st.st_mode):
+                raise _refuse(source, f"{rel!r} is a symbolic link")
+            if stat.S_ISDIR(st.st_mode):
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                raise _refuse(source, f"{rel!r} is not a regular file")
+            check_member_name(source, rel)
+            entries.append(_Entry(rel, st.st_size, lambda path=path: open(path, "rb")))
+            if len(entries) > MAX_MEMBERS:
+                raise _refuse(source, f"it holds more than {MAX_MEMBERS} files; an exported run has fewer")
+    return entries
+
+
+def _check_entries(source: Path, entries: list[_Entry]) -> None:
+    """Names, kinds and declared sizes: everything that can be judged without reading a byte."""
+    seen: set[str] = set()
+    total = 0
+    for entry in entries:
+        if entry.name.lower() in seen:
+            raise _refuse(source, f"the member {str(entry)!r} appears twice")
+        seen.add(entry.name.lower())
+        _check_kind(source, entry.name, str(entry))
+        _check_size(source, str(entry), entry.size)
+        total += entry.size
+    if total > MAX_TOTAL_BYTES:
+        raise _refuse(source, f"its members declare {total:,} bytes in all (at most {MAX_TOTAL_BYTES:,})")
+    for required in ("config.json", MANIFEST):
+        if required not in seen:
+            raise _refuse(source, f"it has no {required}; it is not a run exported by genstudio")
+    if not any(name.endswith(".safetensors") for name in seen):
+        raise _refuse(source, "it holds no weights (.safetensors)")
+
+
+def _check_size(source: Path, name: str, size: int) -> None:
+    limit = MAX_WEIGHTS_BYTES if name.endswith(".safetensors") else MAX_OTHER_BYTES
+    if size > limit:
+        raise _refuse(source, f"the member {name!r} declares {size:,} bytes (at most {limit:,})")
+
+
+def _check_kind(source: Path, name: str, shown: str) -> None:
+    path = PurePosixPath(name)
+    suffix = path.suffix.lower()
+    if suffix in _PICKLE_EXTENSIONS:
+        raise _refuse(source, f"the member {shown!r} is a {suffix} file, a kind that can run code when loaded "
+                              f"(pickle); genstudio exports carry weights only as .safetensors")
+    folder = path.parent.as_posix() if str(path.parent) != "." else ""
+    for allowed_folder, suffixes in _ALLOWED:
+        if folder == allowed_folder and suffix in suffixes:
+            return
+    raise _refuse(source, f"the member {shown!r} is not a kind of file an exported run holds "
+                          f"(config, metrics, model card, PNGs and .safetensors weights only)")
+
+
+def _sniff(source: Path, name: str, head: bytes) -> None:
+    """Refuse content that is not what its name says, pickles above all."""
+    if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
+        raise _refuse(source, f"the member {name!r} is a pickle (it could run code when loaded)")
+    if head.startswith(b"PK\x03\x04"):
+        raise _refuse(source, f"the member {name!r} is a zip archive (a PyTorch .pt file holds a pickle)")
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix == ".png" and not head.startswith(_PNG_SIGNATURE):
+        raise _refuse(source, f"the member {name!r} is not a PNG image")
+    if suffix in (".json", ".jsonl", ".md") and b"\x00" in head:
+        raise _refuse(source, f"the member {name!r} is binary, not text")
+
+
+def _read_json(source: Path, name: str, data: bytes, lines: bool = False) -> Any:
+    """Parse JSON as data (json never constructs anything but dicts, lists, strings and numbers)."""
+    try:
+        text = data.decode("utf-8")
+        if lines:
+            return [json.loads(line) for line in text.splitlines() if line.strip()]
+        return json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+        raise _refuse(source, f"the member {name!r} is not valid JSON ({str(e)[:80]})") from None
+
+
+def check_safetensors_header(source: Path, name: str, head: bytes, size: int) -> None:
+    """The safetensors header of a member (its first bytes) describes exactly `size` bytes of plain tensors,
+    and carries genstudio checkpoint metadata."""
+    bad = lambda why: _refuse(source, f"the member {name!r} is not a valid safetensors file ({why})")  # noqa: E731
+    if len(head) < 8:
+        raise bad("too short")
+    n = int.from_bytes(head[:8], "little")
+    if n <= 1 or n + 8 > size or n > len(head) - 8:
+        raise bad("its header length does not fit the file")
+    try:
+        header = json.loads(head[8:8 + n].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise bad("its header is not JSON") from None
+    if not isinstance(header, dict):
+        raise bad("its header is not a table")
+    end = 0
+    for key, spec in sorted(((k, v) for k, v in header.items() if k != "__metadata__"),
+                            key=lambda kv: _offsets(kv[1])[0] if isinstance(kv[1], dict) else -1):
+        if not isinstance(spec, dict) or spec.get("dtype") not in _SAFETENSORS_DTYPES:
+            raise bad(f"tensor {key!r} has no known dtype")
+        shape = spec.get("shape")
+        if not isinstance(shape, list) or not all(isinstance(d, int) and d >= 0 for d in shape):
+            raise bad(f"tensor {key!r} has a bad shape")
+        start, stop = _offsets(spec)
+        if start != end or stop - start != int(np.prod(shape, dtype=np.int64)) * _SAFETENSORS_DTYPES[spec["dtype"]]:
+            raise bad(f"tensor {key!r} has offsets that do not match its shape")
+        end = stop
+    if 8 + n + end != size:
+        raise bad(f"its header describes {8 + n + end:,} bytes, the member holds {size:,}")
+    metadata = header.get("__metadata__") or {}
+    if not isinstance(metadata, dict) or "genstudio" not in metadata:
+        raise bad("no genstudio checkpoint metadata")
+
+
+def _offsets(spec: dict) -> tuple[int, int]:
+    offsets = spec.get("data_offsets")
+    if (isinstance(offsets, list) and len(offsets) == 2 and all(isinstance(o, int) for o in offsets)
+            and 0 <= offsets[0] <= offsets[1]):
+        return offsets[0], offsets[1]
+    return -1, -1
+
+
+def _check_contents(source: Path, entries: list[_Entry], cancel) -> dict:
+    """Read every member (nothing written yet): sniff, parse JSON, check safetensors headers. -> the manifest."""
+    manifest = None
+    for entry in entries:
+        if cancel and cancel():
+            raise ArchiveError(f"{source}: import cancelled")
+        with entry.open() as f:
+            if entry.name.endswith(".safetensors"):
+                head = f.read(8)
+                n = int.from_bytes(head, "little") if len(head) == 8 else 0
+                head += f.read(min(n, 100 << 20)) if 0 < n < entry.size else b""
+                _sniff(source, str(entry), head)
+                check_safetensors_header(source, str(entry), head, entry.size)
+                continue
+            data = _read_limited(source, entry, f)
+        _sniff(source, str(entry), data[:16])
+        if entry.name.endswith(".json"):
+            value = _read_json(source, str(entry), data)
+            if entry.name == MANIFEST:
+                manifest = value
+        elif entry.name.endswith(".jsonl"):
+            _read_json(source, str(entry), data, lines=True)
+        elif entry.name.endswith(".md"):
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise _refuse(source, f"the member {str(entry)!r} is not UTF-8 text") from None
+    _check_manifest(source, manifest, entries)
+    return manifest
+
+
+def _read_limited(source: Path, entry: _Entry, f) -> bytes:
+    """All of a member, never more than it declared (a lying size header is refused, not believed)."""
+    data = f.read(entry.size + 1)
+    if len(data) != entry.size:
+        raise _refuse(source, f"the member {str(entry)!r} holds {'more' if len(data) > entry.size else 'less'} "
+                              f"than the {entry.size:,} bytes it declares")
+    return data
+
+
+def _check_manifest(source: Path, manifest: Any, entries: list[_Entry]) -> None:
+    if not isinstance(manifest, dict) or manifest.get("format") != EXPORT_FORMAT:
+        raise _refuse(source, f"its {MANIFEST} is not a genstudio export manifest")
+    version = manifest.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version > EXPORT_VERSION:
+        raise _refuse(source, f"it was exported by a newer genstudio (export version {version!r}); update genstudio")
+    listed = manifest.get("files")
+    if not isinstance(listed, dict):
+        raise _refuse(source, f"its {MANIFEST} lists no files")
+    present = {e.name: e.size for e in entries if e.name not in (MANIFEST, CARD)}
+    missing = sorted(set(listed) - set(present))
+    extra = sorted(set(present) - set(listed))
+    if missing or extra:
+        what = f"missing {', '.join(missing)}" if missing else f"not in its manifest: {', '.join(extra)}"
+        raise _refuse(source, f"its files do not match its manifest ({what})")
+    for name, size in present.items():
+        info = listed[name]
+        if not isinstance(info, dict) or info.get("size") != size or not isinstance(info.get("sha256"), str):
+            raise _refuse(source, f"the member {name!r} is not the size its manifest says")
+
+
+def _extract(source: Path, entries: list[_Entry], manifest: dict, folder: Path, progress, cancel) -> None:
+    """Copy every member into `folder`, counting bytes and comparing each sha256 with the manifest."""
+    total = sum(e.size for e in entries) or 1
+    done = 0
+    for entry in entries:
+        if cancel and cancel():
+            raise ArchiveError(f"{source}: import cancelled")
+        path = folder.joinpath(*entry.name.split("/"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        digest, written = hashlib.sha256(), 0
+        with entry.open() as src, open(path, "xb") as dst:
+            for chunk in iter(lambda: src.read(_CHUNK), b""):
+                written += len(chunk)
+                if written > entry.size:
+                    raise _refuse(source, f"the member {str(entry)!r} holds more than the {entry.size:,} bytes it declares")
+                digest.update(chunk)
+                dst.write(chunk)
+                if progress:
+                    progress(done + written, total)
+        done += entry.size
+        expected = manifest["files"].get(entry.name, {}).get("sha256")
+        if expected is not None and digest.hexdigest() != expected:
+            raise _refuse(source, f"the member {str(entry)!r} is damaged (its sha256 differs from the manifest's)")
+
+
+def _check_run(source: Path, folder: Path) -> Run:
+    """The extracted folder opens as a run whose family exists and whose weights read."""
+    try:
+        run = Run.open(folder)
+        cls = get_family(run.family_name)
+        cls.Config.from_dict(run.config["family_config"])
+        checkpoint = run.latest_checkpoint()
+    except RunError as e:
+        raise _refuse(source, str(e).replace(str(folder), "the archive")) from None
+    except Exception as e:             # an unknown family or a config this version cannot build
+        raise _refuse(source, f"its run cannot be used here ({e})") from None
+    if checkpoint is None:
+        raise _refuse(source, "its weights are not a readable genstudio checkpoint")
+    return run
+
+
+def _safe_run_name(name: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip(".-_")[:64]
+    return name or "imported-run"
+
+
+def _import_entries(source: Path, entries: list[_Entry], name: str, runs_dir: Path, progress, cancel) -> Path:
+    _check_entries(source, entries)
+    needed = sum(e.size for e in entries)
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(runs_dir).free
+    if needed > free:
+        raise ArchiveError(f"{source}: needs {needed / 1e9:.1f} GB but {runs_dir} has {free / 1e9:.1f} GB free")
+    manifest = _check_contents(source, entries, cancel)
+    tmp = Path(tempfile.mkdtemp(prefix=".import-", dir=runs_dir))
+    try:
+        os.chmod(tmp, 0o755)            # mkdtemp makes it private; a run folder is not
+        _extract(source, entries, manifest, tmp, progress, cancel)
+        (tmp / "samples").mkdir(exist_ok=True)
+        run = _check_run(source, tmp)
+        run.update_config(imported={"from": source.name, "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                                    "name": manifest.get("name")})
+        return _move_to_free_name(tmp, runs_dir, _safe_run_name(str(manifest.get("name") or name)))
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _move_to_free_name(tmp: Path, runs_dir: Path, name: str) -> Path:
+    for n in range(1, 10_000):
+        target = runs_dir / (name if n == 1 else f"{name}-{n}")
+        if target.exists() or target.is_symlink():
+            continue
+        try:
+            os.rename(tmp, target)      # a folder that appeared meanwhile is never replaced unless empty
+            return target
+        except OSError:
+            continue
+    raise ArchiveError(f"{runs_dir}: no free name for {name}")

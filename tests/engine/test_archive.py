@@ -1,0 +1,195 @@
+"""studio.engine.archive: a run exported (zip or folder) imports whole and samples the same images; crafted
+archives (path traversal, links, pickles, huge declared sizes, zip bombs, bad headers) are refused with a
+message naming the archive and the reason, and leave nothing behind."""
+from __future__ import annotations
+
+import json
+import pickle
+import stat
+import zipfile
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from synthetic import synthetic_dataset, train_briefly
+from studio.engine.archive import CARD, CURVE, MANIFEST, SAMPLES, ArchiveError, export_run, import_run
+from studio.engine.export import read_png_parameters
+from studio.engine.families.vae import VAEConfig
+from studio.engine.run import Run
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """A tiny VAE trained a few steps, and its export as a zip."""
+    root = tmp_path_factory.mktemp("archive")
+    train_briefly(root / "run", synthetic_dataset(), "vae", VAEConfig.from_preset("tiny", latent_dim=4), 4)
+    return root / "run", export_run(root / "run", root / "tiny-vae.zip")
+
+
+def samples(run_path, seed=5):
+    family, _ = Run.open(run_path).load_family()
+    *_, last = family.sample(4, seed=seed)
+    return last.images
+
+
+def members(path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as zf:
+        return {info.filename: zf.read(info) for info in zf.infolist()}
+
+
+def write_zip(path, files: dict[str, bytes]):
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return path
+
+
+def refused(source, runs, *needles):
+    with pytest.raises(ArchiveError) as info:
+        import_run(source, runs)
+    message = str(info.value)
+    assert message.startswith(str(source)) and "refused" in message, message
+    for needle in needles:
+        assert needle in message, message
+    assert not runs.exists() or not any(runs.iterdir()), "a refused import left something in the runs folder"
+    return message
+
+
+# -- export, import, same images --------------------------------------------------------------------
+def test_an_exported_zip_imports_and_samples_the_same_images(exported, tmp_path):
+    run_path, archive = exported
+    names = set(members(archive))
+    assert {f"tiny-vae/{n}" for n in ("config.json", "metrics.jsonl", "checkpoints/last.safetensors",
+                                      "checkpoints/last.json", CURVE, SAMPLES, MANIFEST, CARD)} == names
+    imported = import_run(archive, tmp_path / "runs")
+    assert imported == tmp_path / "runs" / "tiny-vae"
+    np.testing.assert_array_equal(samples(imported), samples(run_path))
+    original, copy = Run.open(run_path), Run.open(imported)
+    assert copy.read_metrics() == original.read_metrics()
+    assert copy.config["imported"]["from"] == "tiny-vae.zip"
+    assert {k: v for k, v in copy.config.items() if k != "imported"} == original.config
+    assert not [p for p in (tmp_path / "runs").iterdir() if p.name.startswith(".")]     # no temp folder left
+
+
+def test_a_folder_export_imports_and_never_replaces_a_run(exported, tmp_path):
+    run_path, _ = exported
+    folder = export_run(run_path, tmp_path / "as-folder", as_folder=True)
+    assert (folder / "checkpoints" / "last.safetensors").is_file() and not list(tmp_path.glob(".*"))
+    with pytest.raises(ArchiveError, match="already exists"):
+        export_run(run_path, folder, as_folder=True)
+    runs = tmp_path / "runs"
+    (runs / "as-folder").mkdir(parents=True)
+    (runs / "as-folder" / "mine.txt").write_text("the user's")
+    first, second = import_run(folder, runs), import_run(folder, runs)
+    assert (first.name, second.name) == ("as-folder-2", "as-folder-3")
+    assert (runs / "as-folder" / "mine.txt").read_text() == "the user's"
+    np.testing.assert_array_equal(samples(second), samples(run_path))
+
+
+def test_the_model_card_and_its_pictures(exported, tmp_path):
+    run_path, archive = exported
+    files = members(archive)
+    card = files["tiny-vae/README.md"].decode()
+    parameters = Run.open(run_path).load_family()[0].parameter_count()
+    for text in ("# tiny-vae", "`vae`", f"{parameters:,}", "| Training | 4 steps", "8×8 pixels",
+                 "32 images", f"]({CURVE})", f"]({SAMPLES})", "loss "):
+        assert text in card, text
+    (tmp_path / "s.png").write_bytes(files["tiny-vae/samples.png"])
+    grid = read_png_parameters(tmp_path / "s.png")
+    assert grid["grid"] == 16 and grid["seed"] == 0 and grid["family"] == "vae"
+    with Image.open(tmp_path / "s.png") as im:
+        assert im.width > 8 * 16                                       # 8 columns, each enlarged
+    manifest = json.loads(files[f"tiny-vae/{MANIFEST}"])
+    assert manifest["facts"]["steps"] == 4 and manifest["facts"]["parameters"] == parameters
+
+
+def test_export_refuses_a_run_without_weights_and_an_existing_file(exported, tmp_path):
+    run_path, archive = exported
+    with pytest.raises(ArchiveError, match="already exists"):
+        export_run(run_path, archive)
+    empty = Run.create(tmp_path / "empty", family="vae", family_config=VAEConfig.from_preset("tiny").to_dict(),
+                       train_config={}, data=Run.open(run_path).data_info, dataset={})
+    with pytest.raises(ArchiveError, match="no checkpoint yet"):
+        export_run(empty.path, tmp_path / "x.zip")
+
+
+# -- crafted archives ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("name,reason", [
+    ("../evil.json", "outside the archive"),
+    ("tiny-vae/../../evil.json", "outside the archive"),
+    ("/etc/evil.json", "absolute path"),
+    ("tiny-vae\\..\\evil.json", "backslash"),
+    ("C:/evil.json", "names a drive"),
+    ("tiny-vae/checkpoints/model.pt", "can run code"),
+    ("tiny-vae/data.pkl", "can run code"),
+    ("tiny-vae/run.sh", "can run code"),
+    ("tiny-vae/notes.txt", "not a kind of file"),
+])
+def test_bad_member_names_and_kinds_are_refused(exported, tmp_path, name, reason):
+    files = {**members(exported[1]), name: b"{}"}
+    refused(write_zip(tmp_path / "bad.zip", files), tmp_path / "runs", reason, repr(name))
+
+
+def test_pickle_content_is_refused_whatever_its_name(exported, tmp_path):
+    files = members(exported[1])
+    files["tiny-vae/metrics.jsonl"] = pickle.dumps({"step": 1})
+    refused(write_zip(tmp_path / "bad.zip", files), tmp_path / "runs", "is a pickle", "metrics.jsonl")
+    files = members(exported[1])
+    files["tiny-vae/samples.png"] = b"PK\x03\x04" + b"\0" * 100          # a torch.save file is a zip
+    refused(write_zip(tmp_path / "bad2.zip", files), tmp_path / "runs", "zip archive", "samples.png")
+
+
+def test_a_symbolic_link_is_refused(exported, tmp_path):
+    path = tmp_path / "link.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members(exported[1]).items():
+            zf.writestr(name, data)
+        link = zipfile.ZipInfo("tiny-vae/samples/link.png")
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16
+        zf.writestr(link, "/etc/passwd")
+    refused(path, tmp_path / "runs", "symbolic link")
+
+
+def test_a_huge_declared_size_is_refused_before_reading(exported, tmp_path):
+    path = tmp_path / "huge.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members(exported[1]).items():
+            zf.writestr(name, data)
+        zf.writestr("tiny-vae/samples/huge.png", b"\x89PNG")
+        zf.filelist[-1].file_size = 300 << 30          # the central directory now declares 300 GiB
+    refused(path, tmp_path / "runs", "declares", "huge.png")
+
+
+def test_a_zip_bomb_and_too_many_members_are_refused(exported, tmp_path):
+    path = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members(exported[1]).items():
+            zf.writestr(name, data)
+        zf.writestr("tiny-vae/metrics-2.jsonl", b"\0" * (4 << 20))     # 4 MiB of zeros deflate ~1000:1
+    refused(path, tmp_path / "runs", "zip bomb")
+    files = {**members(exported[1]), **{f"tiny-vae/samples/{i}.png": b"" for i in range(100)}}
+    refused(write_zip(tmp_path / "many.zip", files), tmp_path / "runs", "members")
+
+
+def test_a_bad_safetensors_header_and_a_damaged_member_are_refused(exported, tmp_path):
+    files = members(exported[1])
+    weights = files["tiny-vae/checkpoints/last.safetensors"]
+    files["tiny-vae/checkpoints/last.safetensors"] = weights[:-4]             # cut short
+    refused(write_zip(tmp_path / "short.zip", files), tmp_path / "runs", "not a valid safetensors file")
+    files = members(exported[1])
+    config = files["tiny-vae/config.json"]
+    files["tiny-vae/config.json"] = config.replace(b'"vae"', b'"gan"')        # same size, other content
+    refused(write_zip(tmp_path / "edited.zip", files), tmp_path / "runs", "damaged", "config.json")
+    files = members(exported[1])
+    files["tiny-vae/config.json"] = b"{not json" + b" " * (len(config) - 9)
+    refused(write_zip(tmp_path / "nojson.zip", files), tmp_path / "runs", "not valid JSON")
+
+
+def test_not_an_archive(tmp_path):
+    (tmp_path / "a.zip").write_bytes(b"hello")
+    with pytest.raises(ArchiveError, match="not a zip archive"):
+        import_run(tmp_path / "a.zip", tmp_path / "runs")
+    with pytest.raises(ArchiveError, match="no such file"):
+        import_run(tmp_path / "missing.zip", tmp_path / "runs")
+    refused(write_zip(tmp_path / "other.zip", {"x/readme.md": b"hi"}), tmp_path / "runs", "no config.json")
