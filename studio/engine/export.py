@@ -1,17 +1,23 @@
-"""Images leaving the engine: grids and PNGs that carry their generation parameters.
+"""Images leaving the engine: grids and PNG/JPEG/WebP images that carry their generation parameters.
 
-PNG metadata follows CONVENTIONS.md: an AUTOMATIC1111-compatible `parameters`
-text chunk and a `genstudio` chunk holding the full JSON.
+Metadata follows CONVENTIONS.md. PNG: an AUTOMATIC1111-compatible `parameters` text chunk and a
+`genstudio` chunk holding the full JSON. JPEG and WebP: the same `parameters` text in EXIF
+UserComment (`UNICODE\0` + UTF-16BE, as AUTOMATIC1111 writes and reads it) and
+`{"genstudio": <the JSON>}` in EXIF ImageDescription. read_image_parameters reads any of them
+back, and parse_a1111_parameters what other tools wrote.
 """
 from __future__ import annotations
 
 import io
 import json
+import re
+import struct
+import warnings
 from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
-from PIL import Image, PngImagePlugin
+from PIL import Image, PngImagePlugin, UnidentifiedImageError
 
 from studio.engine.checkpoint import atomic_write_bytes
 
@@ -61,8 +67,9 @@ def generation_params(provenance: Mapping[str, Any], *, seed: int, prompt: str |
 
 
 def _a1111_value(value: Any) -> str:
+    """A value as AUTOMATIC1111 writes it: JSON-quoted when it holds `,`, `:` or a newline."""
     text = str(value)
-    return json.dumps(text) if any(ch in text for ch in ",:\n") else text
+    return json.dumps(text, ensure_ascii=False) if any(ch in text for ch in ",:\n") else text
 
 
 def a1111_parameters(params: Mapping[str, Any]) -> str:
@@ -73,7 +80,7 @@ def a1111_parameters(params: Mapping[str, Any]) -> str:
     fields = {
         "Steps": params.get("steps"), "Sampler": params.get("sampler"),
         "CFG scale": params.get("guidance"), "Seed": params.get("seed"),
-        "Size": f"{params['width']}x{params['height']}" if "width" in params else None,
+        "Size": f"{params['width']}x{params['height']}" if params.get("width") and params.get("height") else None,
         "Model hash": params.get("checkpoint_hash"), "Model": params.get("model"),
         "Version": f"genstudio {params.get('version', '')}".strip(),
     }
@@ -81,15 +88,178 @@ def a1111_parameters(params: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# -- reading AUTOMATIC1111 `parameters` text ------------------------------------------------------
+# The same grammar as AUTOMATIC1111's own reader (modules/infotext_utils.py, parse_generation_parameters):
+# the last line holds `key: value` pairs when it has at least three of them; the lines before it are
+# the prompt, then, from a line starting `Negative prompt:`, the negative prompt. A value in double
+# quotes is JSON.
+_A1111_PAIR = re.compile(r'\s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)')
+_A1111_SIZE = re.compile(r"^\s*(\d+)\s*x\s*(\d+)\s*$")
+# A1111 field -> (genstudio parameter, how to read it)
+_A1111_FIELDS = {"Steps": ("steps", int), "Sampler": ("sampler", str), "CFG scale": ("guidance", float),
+                 "Seed": ("seed", int), "Model hash": ("checkpoint_hash", str), "Model": ("model", str)}
+
+
+def _a1111_unquote(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
+        try:
+            decoded = json.loads(value)
+            return decoded if isinstance(decoded, str) else value
+        except ValueError:
+            return value[1:-1]
+    return value
+
+
+def parse_a1111_parameters(text: Any) -> dict[str, Any]:
+    """What an AUTOMATIC1111 `parameters` text says, in genstudio's parameter names.
+
+    Returns `prompt`, `negative_prompt` and, where present and readable, `steps`, `sampler`,
+    `guidance` (CFG scale), `seed`, `width`/`height` (Size), `checkpoint_hash` (Model hash) and
+    `model`; `fields` holds every `key: value` pair as text, and `source` is "a1111". Never raises:
+    junk gives what could be read (at least empty prompts); a value of the wrong kind is left out.
+    """
+    result: dict[str, Any] = {"source": "a1111", "prompt": "", "negative_prompt": "", "fields": {}}
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    if not isinstance(text, str):
+        return result
+    text = text.replace("\r\n", "\n").replace("\x00", "").strip()
+    if not text:
+        return result
+    *lines, last = text.split("\n")
+    if len(_A1111_PAIR.findall(last)) < 3:
+        lines.append(last)
+        last = ""
+    prompt: list[str] = []
+    negative: list[str] = []
+    for line in lines:
+        line = line.strip()
+        if not negative and line.startswith("Negative prompt:"):
+            negative.append(line[len("Negative prompt:"):].strip())
+        elif negative:
+            negative.append(line)
+        else:
+            prompt.append(line)
+    result["prompt"], result["negative_prompt"] = "\n".join(prompt).strip(), "\n".join(negative).strip()
+    fields: dict[str, str] = {}
+    for key, value in _A1111_PAIR.findall(last):
+        fields[key.strip()] = _a1111_unquote(value)
+    result["fields"] = fields
+    for key, (name, kind) in _A1111_FIELDS.items():
+        if key not in fields or not fields[key]:
+            continue
+        try:
+            value = kind(float(fields[key])) if kind is int else kind(fields[key])
+        except (TypeError, ValueError, OverflowError):
+            continue
+        if kind is float and not np.isfinite(value):
+            continue
+        result[name] = value
+    size = _A1111_SIZE.match(fields.get("Size", ""))
+    if size:
+        result["width"], result["height"] = int(size.group(1)), int(size.group(2))
+    return result
+
+
+# -- writing PNG, JPEG and WebP with parameters ----------------------------------------------------
+IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
+JPEG_QUALITY = 95
+_EXIF_IFD, _USER_COMMENT, _IMAGE_DESCRIPTION = 0x8769, 0x9286, 0x010E
+_UNICODE, _ASCII = b"UNICODE\x00", b"ASCII\x00\x00\x00"
+_MAX_JPEG_EXIF = 65533 - 2          # one APP1 segment, less its length field
+
+
+class ImageMetadataError(ValueError):
+    """An image whose parameters cannot be read or written; the message names the file and why."""
+
+
+def _genstudio_json(params: Mapping[str, Any]) -> str:
+    return json.dumps(dict(params), sort_keys=True, default=str)
+
+
+def exif_bytes(params: Mapping[str, Any]) -> bytes:
+    """EXIF (`Exif\\0\\0` + a big-endian TIFF header) with two tags, as JPEG and WebP carry them.
+
+    - Exif UserComment (0x9286): the AUTOMATIC1111 `parameters` text, prefixed `UNICODE\\0`, in
+      UTF-16 big-endian, exactly as AUTOMATIC1111 writes it (piexif.helper.UserComment.dump with
+      encoding="unicode") and reads it back in its PNG Info tab. Big-endian EXIF keeps readers
+      that follow the file's byte order (exiftool) in agreement with it.
+    - ImageDescription (0x010E, ASCII): `{"genstudio": <the full parameters JSON>}`, ASCII only
+      (JSON escapes the rest), the same JSON a PNG's `genstudio` chunk holds.
+    """
+    comment = _UNICODE + a1111_parameters(params).encode("utf-16-be")
+    description = json.dumps({"genstudio": dict(params)}, sort_keys=True, default=str).encode("ascii") + b"\x00"
+
+    def entry(tag: int, kind: int, count: int, data: bytes, data_offset: int) -> tuple[bytes, bytes]:
+        if len(data) <= 4:
+            return struct.pack(">HHI", tag, kind, count) + data.ljust(4, b"\x00"), b""
+        return struct.pack(">HHII", tag, kind, count, data_offset), data + b"\x00" * (len(data) % 2)
+
+    ifd0_at, ifd0_size = 8, 2 + 2 * 12 + 4
+    description_at = ifd0_at + ifd0_size
+    desc_entry, desc_data = entry(_IMAGE_DESCRIPTION, 2, len(description), description, description_at)
+    exif_at = description_at + len(desc_data)
+    pointer = struct.pack(">HHII", _EXIF_IFD, 4, 1, exif_at)
+    ifd0 = struct.pack(">H", 2) + desc_entry + pointer + struct.pack(">I", 0)
+    comment_entry, comment_data = entry(_USER_COMMENT, 7, len(comment), comment, exif_at + 2 + 12 + 4)
+    exif_ifd = struct.pack(">H", 1) + comment_entry + struct.pack(">I", 0)
+    return b"Exif\x00\x00" + b"MM\x00\x2a" + struct.pack(">I", ifd0_at) + ifd0 + desc_data + exif_ifd + comment_data
+
+
+def image_bytes(image: np.ndarray, params: Mapping[str, Any] | None = None, fmt: str = "PNG") -> bytes:
+    """One (H, W, C) uint8 image as PNG, JPEG (quality 95) or lossless WebP, carrying its parameters.
+
+    PNG: `parameters` (AUTOMATIC1111) and `genstudio` (JSON) text chunks. JPEG and WebP: the same
+    two in EXIF, see exif_bytes. A JPEG's EXIF must fit one 64 KB segment; parameters too large for
+    it (a long latent position) raise ImageMetadataError: save those as PNG or WebP.
+    """
+    fmt = fmt.upper().replace("JPG", "JPEG")
+    if fmt == "PNG":
+        return png_bytes(image, params)
+    if fmt not in ("JPEG", "WEBP"):
+        raise ImageMetadataError(f"images are saved as PNG, JPEG or WebP, not {fmt}")
+    extra: dict[str, Any] = {}
+    if params is not None:
+        exif = exif_bytes(params)
+        if fmt == "JPEG" and len(exif) > _MAX_JPEG_EXIF:
+            raise ImageMetadataError(f"these parameters ({len(exif):,} bytes) do not fit a JPEG's 64 KB EXIF; "
+                                     f"save the image as PNG or WebP")
+        extra["exif"] = exif
+    if fmt == "JPEG":
+        extra.update(quality=JPEG_QUALITY, subsampling=0)
+    else:
+        extra.update(lossless=True, quality=100, method=4)
+    buf = io.BytesIO()
+    to_pil(image).save(buf, format=fmt, **extra)
+    return buf.getvalue()
+
+
 def png_bytes(image: np.ndarray, params: Mapping[str, Any] | None = None) -> bytes:
     info = None
     if params is not None:
         info = PngImagePlugin.PngInfo()
         info.add_text("parameters", a1111_parameters(params))
-        info.add_text("genstudio", json.dumps(dict(params), sort_keys=True, default=str))
+        info.add_text("genstudio", _genstudio_json(params))
     buf = io.BytesIO()
     to_pil(image).save(buf, format="PNG", pnginfo=info)
     return buf.getvalue()
+
+
+def image_format(path: Path | str) -> str:
+    """PIL's format name for a file name's extension (.png, .jpg/.jpeg, .webp); ImageMetadataError otherwise."""
+    fmt = IMAGE_FORMATS.get(Path(path).suffix.lower())
+    if fmt is None:
+        raise ImageMetadataError(f"{Path(path).name}: images are saved as .png, .jpg or .webp, "
+                                 f"not {Path(path).suffix or 'no extension'}")
+    return fmt
+
+
+def save_image(path: Path, image: np.ndarray, params: Mapping[str, Any] | None = None) -> Path:
+    """Write one image (atomically) in the format its extension names, its parameters embedded."""
+    path = Path(path)
+    atomic_write_bytes(path, image_bytes(image, params, image_format(path)))
+    return path
 
 
 def save_png(path: Path, image: np.ndarray, params: Mapping[str, Any] | None = None) -> Path:
@@ -98,12 +268,87 @@ def save_png(path: Path, image: np.ndarray, params: Mapping[str, Any] | None = N
     return Path(path)
 
 
+# -- reading parameters back -----------------------------------------------------------------------
+def _json_dict(text: Any) -> dict | None:
+    try:
+        if isinstance(text, bytes):
+            text = text.rstrip(b"\x00").decode("utf-8")
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _user_comment(data: Any, big_endian: bool) -> str | None:
+    """An EXIF UserComment's text: its 8-byte charset prefix says how it is encoded."""
+    if isinstance(data, str):
+        return data
+    if not isinstance(data, (bytes, bytearray)) or len(data) < 8:
+        return None
+    prefix, body = bytes(data[:8]), bytes(data[8:])
+    if prefix == _UNICODE:
+        if body[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            return body.decode("utf-16", errors="replace")
+        return body.decode("utf-16-be" if big_endian else "utf-16-le", errors="replace")
+    if prefix == _ASCII or prefix == b"\x00" * 8:
+        return body.decode("utf-8", errors="replace")
+    return None
+
+
+def _exif_texts(im: Image.Image) -> tuple[str | None, str | None]:
+    """(ImageDescription, UserComment) of an image's EXIF, None where absent or unreadable."""
+    raw = im.info.get("exif")
+    if not raw:
+        return None, None
+    try:
+        exif = im.getexif()
+        description = exif.get(_IMAGE_DESCRIPTION)
+        comment = exif.get_ifd(_EXIF_IFD).get(_USER_COMMENT)
+    except Exception:                   # a broken EXIF block is junk to skip, not a reason to fail
+        return None, None
+    body = raw[6:] if raw[:6] == b"Exif\x00\x00" else raw
+    return (description if isinstance(description, str) else None), _user_comment(comment, body[:2] == b"MM")
+
+
+def read_image_parameters(path: Path | str) -> dict[str, Any] | None:
+    """The parameters a PNG, JPEG or WebP carries; None when it carries none.
+
+    A genstudio image gives back the dict it was saved with (PNG `genstudio` chunk, or the
+    `genstudio` key of the EXIF ImageDescription JSON). An image from elsewhere with an
+    AUTOMATIC1111 `parameters` text (PNG chunk or EXIF UserComment) gives parse_a1111_parameters of
+    it (`source` == "a1111"). Only the file's header is read, not its pixels. A missing or
+    unreadable file raises ImageMetadataError naming it; junk metadata is skipped, never raised.
+    """
+    path = Path(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")       # PIL warns of a corrupt EXIF, then reads what it can
+            with Image.open(path) as im:
+                info = dict(im.info)              # PNG text chunks before the pixels (where PIL writes them)
+                description, comment = _exif_texts(im)
+    except FileNotFoundError:
+        raise ImageMetadataError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ImageMetadataError(f"{path}: a folder, not an image") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
+        raise ImageMetadataError(f"{path}: not an image genstudio can read ({error})") from None
+    params = _json_dict(info.get("genstudio"))
+    if params is None:
+        wrapped = _json_dict(description)
+        params = wrapped.get("genstudio") if wrapped else None
+    if isinstance(params, dict):
+        return params
+    text = info.get("parameters") if isinstance(info.get("parameters"), str) else comment
+    if text and text.strip():
+        return parse_a1111_parameters(text)
+    return None
+
+
 def read_png_parameters(path: Path) -> dict[str, Any] | None:
     """The genstudio JSON of a PNG written by save_png, or None."""
     with Image.open(path) as im:
         text = im.text.get("genstudio") if hasattr(im, "text") else None
     return json.loads(text) if text else None
-
 
 
 # -- animations and safe file names --------------------------------------------------------------
