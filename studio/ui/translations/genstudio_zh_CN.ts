@@ -1,0 +1,2116 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN" sourcelanguage="en">
+<context>
+    <name>DatasetPanel</name>
+    <message>
+        <location filename="../panels/dataset.py" line="+92"/>
+        <source>Dataset</source>
+        <translation>数据集</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>Open folder…</source>
+        <translation>打开文件夹…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Open a folder of images</source>
+        <translation>打开图像文件夹</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Demo sets:</source>
+        <translation>示例数据集：</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Load the {0} demo set</source>
+        <translation>加载示例数据集 {0}</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Dataset loading progress</source>
+        <translation>数据集加载进度</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Cancel loading the dataset</source>
+        <translation>取消加载数据集</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Dataset problem</source>
+        <translation>数据集问题</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>The first images of the dataset</source>
+        <translation>数据集中的前几张图像</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Dataset summary</source>
+        <translation>数据集概要</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+23"/>
+        <source>Labels</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <location line="-22"/>
+        <location line="+24"/>
+        <source>Captions</source>
+        <translation>图像描述</translation>
+    </message>
+    <message>
+        <location line="-23"/>
+        <source>Training time estimate</source>
+        <translation>训练时间估计</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Measured once a model family is chosen…</source>
+        <translation>选择模型类别后开始测量…</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Skipped files and why</source>
+        <translation>跳过的文件及原因</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Summary</source>
+        <translation>概要</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Training speed</source>
+        <translation>训练速度</translation>
+    </message>
+    <message>
+        <location line="+44"/>
+        <source>Loading {0}…</source>
+        <translation>正在加载 {0}…</translation>
+    </message>
+    <message>
+        <location line="+34"/>
+        <source>the {0} demo set</source>
+        <translation>示例数据集 {0}</translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <source>Loading {0}… {1:,} of {2:,}</source>
+        <translation>正在加载 {0}… {1:,} / {2:,}</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>Unexpected error while loading {0}: {1}</source>
+        <translation>加载 {0} 时发生意外错误：{1}</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>All {0:,} images</source>
+        <translation>全部 {0:,} 张图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0:,} of {1:,} images, spread over the set</source>
+        <translation>{1:,} 张图像中均匀选取的 {0:,} 张</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>, and {0:,} more</source>
+        <translation>，另有 {0:,} 个</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>No labels. Put images in sub-folders, one per class, to get labels.</source>
+        <translation>没有标签。把图像按类别放进子文件夹（每类一个），即可得到标签。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{0:,} of {1:,} images have a caption (from {2}).</source>
+        <translation>{1:,} 张图像中有 {0:,} 张带描述（来自 {2}）。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>No captions. A .txt beside an image, or a metadata.jsonl with file_name and text, gives one.</source>
+        <translation>没有图像描述。在图像旁放一个同名 .txt 文件，或提供含 file_name 和 text 字段的 metadata.jsonl，即可添加描述。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{0:,} image</source>
+        <translation>{0:,} 张图像</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>{0:,} images</source>
+        <translation>{0:,} 张图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0:,} label</source>
+        <translation>{0:,} 个标签</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>{0:,} labels</source>
+        <translation>{0:,} 个标签</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>no labels</source>
+        <translation>无标签</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0:,} captioned</source>
+        <translation>{0:,} 张带描述</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>no captions</source>
+        <translation>无描述</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>RGB</source>
+        <translation>RGB 彩色</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>grayscale</source>
+        <translation>灰度</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0} ({1:,} skipped), {2}, {3}, {4}×{4} {5}</source>
+        <translation>{0}（跳过 {1:,} 个），{2}，{3}，{4}×{4} {5}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>from {0}</source>
+        <translation>来自 {0}</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>skipped: {0}</source>
+        <translation>跳过：{0}</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Skipped files ({0:,})</source>
+        <translation>跳过的文件（{0:,}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No files were skipped</source>
+        <translation>没有跳过任何文件</translation>
+    </message>
+</context>
+<context>
+    <name>DropZone</name>
+    <message>
+        <location line="-363"/>
+        <source>Drop a folder of images here</source>
+        <translation>把图像文件夹拖放到这里</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>…or anywhere on this window, or use File ▸ Open dataset…, or try a demo set above.
+Sub-folders become labels; a .txt beside an image or a metadata.jsonl gives captions.
+Broken, unusual or junk files are skipped and listed here with the reason.</source>
+        <translation>…或拖放到窗口的任意位置，或使用“文件 ▸ 打开数据集…”，或试试上面的示例数据集。
+子文件夹会成为标签；图像旁的 .txt 文件或 metadata.jsonl 提供图像描述。
+损坏、格式特殊或无用的文件会被跳过，并在此列出原因。</translation>
+    </message>
+</context>
+<context>
+    <name>ExplorePanel</name>
+    <message>
+        <location filename="../panels/explore.py" line="+90"/>
+        <source>Explore</source>
+        <translation>探索</translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>Train a model or open a run to explore it here.</source>
+        <translation>训练一个模型或打开一次训练运行，即可在这里探索它。</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <location line="+19"/>
+        <location line="+32"/>
+        <location line="+1"/>
+        <source>Generate</source>
+        <translation>生成</translation>
+    </message>
+    <message>
+        <location line="-52"/>
+        <source>Ctrl+G</source>
+        <translation>Ctrl+G</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <location line="+5"/>
+        <source>Prompt</source>
+        <translation>提示词</translation>
+    </message>
+    <message>
+        <location line="-4"/>
+        <source>What to draw, in the words of the training captions. Enter generates.</source>
+        <translation>要画什么，用训练描述中出现过的词语。按回车生成。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>e.g. small red circle</source>
+        <translation>例如：small red circle</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Negative prompt</source>
+        <translation>反向提示词</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>What the image should not look like</source>
+        <translation>图像不应该是什么样子</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Negative</source>
+        <translation>反向提示词</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Number of images</source>
+        <translation>图像数量</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>How many images one Generate makes</source>
+        <translation>每次生成多少张图像</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Count</source>
+        <translation>数量</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+20"/>
+        <source>Seed</source>
+        <translation>随机种子</translation>
+    </message>
+    <message>
+        <location line="-17"/>
+        <source>Make new images (Ctrl+G); a new request cancels the one still running</source>
+        <translation>生成新图像（Ctrl+G）；新请求会取消仍在运行的请求</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Open image…</source>
+        <translation>打开图像…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open image</source>
+        <translation>打开图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Recall the seed, prompt and options an exported image carries, and start the latent sliders from it where the model can encode images (or drop the image on this panel)</source>
+        <translation>读取导出图像中保存的随机种子、提示词和选项；若模型能编码图像，潜在空间滑块也从该图像开始（也可把图像拖放到此面板）</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Image i is drawn from seed + i: the same seed gives the same images</source>
+        <translation>第 i 张图像使用种子 + i 生成：相同的种子生成相同的图像</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Random</source>
+        <translation>随机</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Random seed</source>
+        <translation>随机种子</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Pick a new random seed</source>
+        <translation>选一个新的随机种子</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <location line="+91"/>
+        <source>Press Generate to draw images.</source>
+        <translation>按“生成”来绘制图像。</translation>
+    </message>
+    <message>
+        <location line="-86"/>
+        <source>Sampling progress</source>
+        <translation>采样进度</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Generated images</source>
+        <translation>生成的图像</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Intermediate images</source>
+        <translation>中间结果图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>What the model expects the finished images to look like at this step</source>
+        <translation>模型在这一步预测的最终图像</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Latent space</source>
+        <translation>潜在空间</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Image at the latent position</source>
+        <translation>潜在空间当前位置的图像</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Drop an image here to start from it.</source>
+        <translation>把图像拖放到这里，从它开始探索。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <location line="+1"/>
+        <source>Random start</source>
+        <translation>随机起点</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Start from a new random point (its seed goes in the Seed box)</source>
+        <translation>从一个新的随机点开始（它的种子会填入“随机种子”框）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+1"/>
+        <source>Add to gallery</source>
+        <translation>加入图库</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Put this image, with its latent position, in the gallery</source>
+        <translation>把这张图像连同它的潜在空间位置放入图库</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Latent sliders</source>
+        <translation>潜在空间滑块</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+136"/>
+        <source>Generating %n image(s)…</source>
+        <translation>
+            <numerusform>正在生成 %n 张图像…</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+62"/>
+        <source>step %1 of %2</source>
+        <translation>第 %1 / %2 步</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Predicted clean images (x0)</source>
+        <translation>预测的干净图像 (x0)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Intermediate: %1</source>
+        <translation>中间结果：%1</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+16"/>
+        <source>%n image(s) from seed %1</source>
+        <translation>
+            <numerusform>%n 张图像，种子 %1</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Latent direction %1</source>
+        <translation>潜在方向 %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Move along %1 (from %2 to %3); the image follows</source>
+        <translation>沿 %1 移动（从 %2 到 %3）；图像随之变化</translation>
+    </message>
+    <message>
+        <location line="+47"/>
+        <source>Encoding %1…</source>
+        <translation>正在编码 %1…</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Started from %1.</source>
+        <translation>已从 %1 开始。</translation>
+    </message>
+    <message>
+        <location line="+90"/>
+        <source>Nothing to recall</source>
+        <translation>没有可读取的参数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1: no genstudio parameters in this file</source>
+        <translation>%1：此文件中没有 genstudio 参数</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Recalled the parameters of seed %1.</source>
+        <translation>已读取种子 %1 的参数。</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>Open an image</source>
+        <translation>打开一张图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Images (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.tif *.tiff)</source>
+        <translation>图像 (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.tif *.tiff)</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Failed: %1</source>
+        <translation>失败：%1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Could not explore the model</source>
+        <translation>无法探索该模型</translation>
+    </message>
+</context>
+<context>
+    <name>FamilyPanel</name>
+    <message>
+        <location filename="../panels/family.py" line="+28"/>
+        <source>latent space</source>
+        <translation>潜在空间</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Has a latent space you can move through with sliders</source>
+        <translation>有一个可以用滑块在其中移动的潜在空间</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>encodes images</source>
+        <translation>可编码图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Turns your own images into latents and back</source>
+        <translation>把你自己的图像变成潜变量，再还原回来</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>text prompts</source>
+        <translation>文本提示词</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Generates from a text prompt (needs captions)</source>
+        <translation>根据文本提示词生成（需要图像描述）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>step by step</source>
+        <translation>逐步生成</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Shows its images forming, step by step</source>
+        <translation>一步一步地展示图像的形成过程</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>likelihood</source>
+        <translation>似然</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Measures how likely an image is (bits per dimension)</source>
+        <translation>衡量一张图像的似然（每维比特数）</translation>
+    </message>
+    <message>
+        <location line="+111"/>
+        <source>Model family</source>
+        <translation>模型类别</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Loading model families…</source>
+        <translation>正在加载模型类别…</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>How should the model learn? Each family learns in its own way and is good at different things; you can train several on the same pictures and compare.</source>
+        <translation>模型应该怎样学习？每一类模型都有自己的学习方式和擅长之处；你可以在同一组图像上训练几种模型并加以比较。</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Model families</source>
+        <translation>模型类别</translation>
+    </message>
+    <message>
+        <location line="+37"/>
+        <source>No model families are installed yet. Each family is a module in studio/engine/families/.</source>
+        <translation>尚未安装任何模型类别。每个类别是 studio/engine/families/ 中的一个模块。</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>The model families could not be loaded: {0}</source>
+        <translation>无法加载模型类别：{0}</translation>
+    </message>
+</context>
+<context>
+    <name>GalleryPanel</name>
+    <message>
+        <location filename="../panels/gallery.py" line="+61"/>
+        <source>{0}: this is a file, not a folder; choose a folder to export into</source>
+        <translation>{0}：这是一个文件而不是文件夹；请选择要导出到的文件夹</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>{0}: a grid needs images of one size, these have {1} sizes</source>
+        <translation>{0}：网格图需要尺寸相同的图像，这些图像有 {1} 种尺寸</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>Gallery</source>
+        <translation>图库</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Generated images</source>
+        <translation>生成的图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Generated images. Click, Shift-click or Ctrl-click to select.</source>
+        <translation>生成的图像。单击、Shift+单击或 Ctrl+单击进行选择。</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Export PNGs…</source>
+        <translation>导出 PNG…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Save the selected images (all, if none is selected) as PNGs with their generation parameters embedded (Ctrl+E)</source>
+        <translation>将选中的图像（未选中时为全部）保存为嵌入生成参数的 PNG 文件（Ctrl+E）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Export grid…</source>
+        <translation>导出网格图…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Save the selected images (or all) as one grid PNG</source>
+        <translation>将选中的图像（或全部）保存为一张网格 PNG</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Export animation…</source>
+        <translation>导出动画…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Save how the selected image was made, frame by frame, as an animated GIF or APNG</source>
+        <translation>将选中图像逐帧的生成过程保存为 GIF 或 APNG 动画</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Take the selected images out of the gallery (files already exported stay)</source>
+        <translation>从图库中移除选中的图像（已导出的文件会保留）</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Ctrl+E</source>
+        <translation>Ctrl+E</translation>
+    </message>
+    <message>
+        <location line="+47"/>
+        <source>latent %1</source>
+        <translation>潜变量 %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+3"/>
+        <source>seed %1</source>
+        <translation>种子 %1</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>latent position</source>
+        <translation>潜在空间位置</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+29"/>
+        <source>Saved %n file(s)</source>
+        <translation>
+            <numerusform>已保存 %n 个文件</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Could not export</source>
+        <translation>无法导出</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Export images into folder</source>
+        <translation>将图像导出到文件夹</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>Save grid</source>
+        <translation>保存网格图</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>PNG image (*.png)</source>
+        <translation>PNG 图像 (*.png)</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Save animation</source>
+        <translation>保存动画</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Animated GIF (*.gif);;Animated PNG (*.png *.apng)</source>
+        <translation>GIF 动画 (*.gif);;PNG 动画 (*.png *.apng)</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+24"/>
+        <source>%n image(s)</source>
+        <translation>
+            <numerusform>%n 张图像</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 of %2 selected</source>
+        <translation>已选中 %1 / %2</translation>
+    </message>
+</context>
+<context>
+    <name>LanguageMenu</name>
+    <message>
+        <location filename="../i18n.py" line="+158"/>
+        <source>&amp;Language</source>
+        <translation>语言(&amp;L)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>System default</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <location line="+4"/>
+        <location line="+6"/>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <location line="-9"/>
+        <source>The language is set by the {0} environment variable; the new choice applies once it is unset.</source>
+        <translation>当前语言由环境变量 {0} 决定；取消该变量后新的选择才会生效。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The new language applies the next time genstudio starts (not now: training is running).</source>
+        <translation>新的语言将在下次启动 genstudio 时生效（正在训练，现在不重启）。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The new language applies when genstudio starts again. Restart now?</source>
+        <translation>新的语言在 genstudio 重新启动后生效。现在重启吗？</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Restart now</source>
+        <translation>立即重启</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Later</source>
+        <translation>稍后</translation>
+    </message>
+</context>
+<context>
+    <name>LossPlot</name>
+    <message>
+        <location filename="../widgets/loss_plot.py" line="+64"/>
+        <source>Loss plot</source>
+        <translation>损失曲线图</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Training losses (smoothed lines) and validation losses (points) against the training step</source>
+        <translation>训练损失（平滑曲线）和验证损失（点）随训练步数的变化</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>One chart per loss. Line: training loss, smoothed. Points: validation loss on held-out images.
+Drag to pan, wheel to zoom, right-click for more.</source>
+        <translation>每种损失一张图。曲线：平滑后的训练损失。点：在留出图像上的验证损失。
+拖动可平移，滚轮可缩放，右键查看更多选项。</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>The losses appear here once training starts.</source>
+        <translation>开始训练后，损失曲线会显示在这里。</translation>
+    </message>
+    <message>
+        <location line="+127"/>
+        <source>Loss charts</source>
+        <translation>损失图表</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../main_window.py" line="+120"/>
+        <source>genstudio</source>
+        <translation>genstudio</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>Loading model families…</source>
+        <translation>正在加载模型类别…</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>Steps</source>
+        <translation>步骤</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Data → Model → Train → Explore → Gallery (Ctrl+1 … Ctrl+5)</source>
+        <translation>数据 → 模型 → 训练 → 探索 → 图库（Ctrl+1 … Ctrl+5）</translation>
+    </message>
+    <message>
+        <location line="+34"/>
+        <location line="+52"/>
+        <location line="+181"/>
+        <source>Explore</source>
+        <translation>探索</translation>
+    </message>
+    <message>
+        <location line="-232"/>
+        <source>Explore opens once the model families are loaded.</source>
+        <translation>模型类别加载完成后即可打开“探索”。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+51"/>
+        <location line="+181"/>
+        <source>Gallery</source>
+        <translation>图库</translation>
+    </message>
+    <message>
+        <location line="-231"/>
+        <source>Generated images collect here.</source>
+        <translation>生成的图像会汇集在这里。</translation>
+    </message>
+    <message>
+        <location line="+27"/>
+        <source>&amp;Open dataset…</source>
+        <translation>打开数据集(&amp;O)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Load a folder of images as the dataset</source>
+        <translation>加载一个图像文件夹作为数据集</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Open &amp;run…</source>
+        <translation>打开训练运行(&amp;R)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open a run folder: explore its model or continue training it</source>
+        <translation>打开一个训练运行文件夹：探索它的模型或继续训练</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Ctrl+Shift+O</source>
+        <translation>Ctrl+Shift+O</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Quit genstudio</source>
+        <translation>退出 genstudio</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Ctrl+Q</source>
+        <translation>Ctrl+Q</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+387"/>
+        <source>&amp;Train</source>
+        <translation>训练(&amp;T)</translation>
+    </message>
+    <message>
+        <location line="-387"/>
+        <source>Train, pause or resume (Ctrl+T, Space)</source>
+        <translation>训练、暂停或继续（Ctrl+T，空格键）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Ctrl+T</source>
+        <translation>Ctrl+T</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Stop</source>
+        <translation>停止(&amp;S)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Stop training and save (Ctrl+.)</source>
+        <translation>停止训练并保存（Ctrl+.）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Ctrl+.</source>
+        <translation>Ctrl+.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Save &amp;now</source>
+        <translation>立即保存(&amp;N)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Write a checkpoint now (Ctrl+S)</source>
+        <translation>立即写入检查点（Ctrl+S）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Sample n&amp;ow</source>
+        <translation>立即采样(&amp;O)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Show a training preview now (Ctrl+R)</source>
+        <translation>立即显示训练预览（Ctrl+R）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Ctrl+R</source>
+        <translation>Ctrl+R</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;About genstudio</source>
+        <translation>关于 genstudio(&amp;A)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <location line="+154"/>
+        <source>About genstudio</source>
+        <translation>关于 genstudio</translation>
+    </message>
+    <message>
+        <location line="-150"/>
+        <location line="+177"/>
+        <source>Data</source>
+        <translation>数据</translation>
+    </message>
+    <message>
+        <location line="-177"/>
+        <location line="+179"/>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <location line="-179"/>
+        <location line="+180"/>
+        <source>Train</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <location line="-178"/>
+        <source>Show the {0} step</source>
+        <translation>显示“{0}”步骤</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Training</source>
+        <translation>训练(&amp;T)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Open r&amp;ecent run</source>
+        <translation>最近的训练运行(&amp;E)</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Training</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Training toolbar</source>
+        <translation>训练工具栏</translation>
+    </message>
+    <message>
+        <location line="+61"/>
+        <source>Open a folder of images</source>
+        <translation>打开图像文件夹</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Open a run folder</source>
+        <translation>打开训练运行文件夹</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>{0}  ({1})</source>
+        <translation>{0}  （{1}）</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>No runs yet</source>
+        <translation>还没有训练运行</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Opening run {0}…</source>
+        <translation>正在打开训练运行 {0}…</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>&lt;h3&gt;genstudio {0}&lt;/h3&gt;&lt;p&gt;Train image generative models (VAE, GAN, flow, diffusion, autoregressive) on your own pictures, watch them learn, and explore what they learned.&lt;/p&gt;&lt;p&gt;Every model is written from scratch in plain PyTorch. MIT licence.&lt;/p&gt;</source>
+        <translation>&lt;h3&gt;genstudio {0}&lt;/h3&gt;&lt;p&gt;用你自己的图像训练图像生成模型（变分自编码器、生成对抗网络、归一化流、扩散模型、自回归模型），观察它们学习的过程，并探索它们学到了什么。&lt;/p&gt;&lt;p&gt;每个模型都用纯 PyTorch 从零写成。MIT 许可证。&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <location line="+5"/>
+        <source>{0:,} images</source>
+        <translation>{0:,} 张图像</translation>
+    </message>
+    <message>
+        <location line="-4"/>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Drop a folder</source>
+        <translation>拖入一个文件夹</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Choose a family</source>
+        <translation>选择一个模型类别</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Model ready</source>
+        <translation>模型已就绪</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>After training</source>
+        <translation>训练之后可用</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Empty</source>
+        <translation>空</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Stopped at step {0:,}</source>
+        <translation>已停止于第 {0:,} 步</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Not started</source>
+        <translation>尚未开始</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Starting…</source>
+        <translation>正在启动…</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Step {0:,}</source>
+        <translation>第 {0:,} 步</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Pausing…</source>
+        <translation>正在暂停…</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Paused at {0:,}</source>
+        <translation>已暂停于第 {0:,} 步</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Saving…</source>
+        <translation>正在保存…</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>Drop to load it as the dataset</source>
+        <translation>松开即可将其加载为数据集</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>{0} items were dropped. Drop one folder (or one image); to use several images, put them in a folder and drop that.</source>
+        <translation>拖入了 {0} 个项目。请拖入一个文件夹（或一张图像）；要使用多张图像，请把它们放进一个文件夹再拖入该文件夹。</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>The model families could not be loaded</source>
+        <translation>无法加载模型类别</translation>
+    </message>
+    <message>
+        <location line="+58"/>
+        <source>Loading {0}…</source>
+        <translation>正在加载 {0}…</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Loaded {0:,} images, {1:,} skipped</source>
+        <translation>已加载 {0:,} 张图像，跳过 {1:,} 个</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>The dataset could not be loaded</source>
+        <translation>无法加载数据集</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Loading cancelled</source>
+        <translation>已取消加载</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>&amp;Pause</source>
+        <translation>暂停(&amp;P)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>&amp;Resume</source>
+        <translation>继续(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>step {0:,}{1} · {2:.0f}% · {3:,.0f} img/s</source>
+        <translation>第 {0:,}{1} 步 · {2:.0f}% · {3:,.0f} 张/秒</translation>
+    </message>
+    <message>
+        <location line="+33"/>
+        <source>Opened {0} at step {1:,}: explore it, or press Train to continue</source>
+        <translation>已打开 {0}（第 {1:,} 步）：可以探索它，或按“训练”继续训练</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>The run could not be opened</source>
+        <translation>无法打开该训练运行</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>Measuring a few training steps…</source>
+        <translation>正在测量几个训练步…</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>Could not measure: {0}</source>
+        <translation>无法测量：{0}</translation>
+    </message>
+    <message>
+        <location line="+41"/>
+        <source>Training is running</source>
+        <translation>正在训练</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stop training, save a checkpoint and quit? The run can be continued later (File ▸ Open run).</source>
+        <translation>停止训练、保存检查点并退出吗？之后可以继续这次训练（文件 ▸ 打开训练运行）。</translation>
+    </message>
+</context>
+<context>
+    <name>PreviewPanel</name>
+    <message>
+        <location filename="../panels/preview.py" line="+39"/>
+        <source>Predicted clean images</source>
+        <translation>预测的干净图像</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Inputs</source>
+        <translation>输入</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Reconstructions</source>
+        <translation>重建</translation>
+    </message>
+    <message>
+        <location line="+35"/>
+        <source>Live preview</source>
+        <translation>实时预览</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Samples appear here as the model learns. Press Train to start.</source>
+        <translation>模型学习时，样本会显示在这里。按“训练”开始。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <location line="+155"/>
+        <source>How the first image formed, noisy → clean</source>
+        <translation>第一张图像的形成过程：噪声 → 清晰</translation>
+    </message>
+    <message>
+        <location line="-152"/>
+        <source>Denoising strip</source>
+        <translation>去噪过程条</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The first image at evenly spaced sampling steps, from noise to the result</source>
+        <translation>第一张图像在均匀间隔的采样步上的样子，从噪声到结果</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>Timeline</source>
+        <translation>时间线</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Preview timeline</source>
+        <translation>预览时间线</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Drag back to see this run&apos;s earlier previews; all the way right follows training live</source>
+        <translation>向左拖动可查看这次训练较早的预览；拖到最右侧则实时跟随训练</translation>
+    </message>
+    <message>
+        <location line="+45"/>
+        <source>Samples appear here as the model learns.</source>
+        <translation>模型学习时，样本会显示在这里。</translation>
+    </message>
+    <message>
+        <location line="+45"/>
+        <source>Step {0:,}{1}{2}</source>
+        <translation>第 {0:,} 步{1}{2}</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Samples</source>
+        <translation>样本</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>How the first image formed, noisy → clean (below: the model&apos;s guess of the clean image at each step)</source>
+        <translation>第一张图像的形成过程：噪声 → 清晰（下方：模型在每一步对干净图像的预测）</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source> · live</source>
+        <translation> · 实时</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0} / {1} · step {2:,}{3}</source>
+        <translation>{0} / {1} · 第 {2:,} 步{3}</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingPanel</name>
+    <message>
+        <location filename="../panels/training.py" line="+64"/>
+        <source>Quick</source>
+        <translation>快速</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The smallest model for 2 minutes at 32 px: see it learn right away.</source>
+        <translation>最小的模型，以 32 像素训练 2 分钟：马上就能看到它学习。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Balanced</source>
+        <translation>均衡</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A mid-sized model for 15 minutes at 32 px.</source>
+        <translation>中等大小的模型，以 32 像素训练 15 分钟。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Quality</source>
+        <translation>高质量</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The largest model for an hour at 64 px; a GPU helps a lot.</source>
+        <translation>最大的模型，以 64 像素训练一小时；有 GPU 会快很多。</translation>
+    </message>
+    <message>
+        <location line="+43"/>
+        <source>Automatic: {0}</source>
+        <translation>自动：{0}</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>GPU {0}: {1}</source>
+        <translation>GPU {0}：{1}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Apple GPU (MPS)</source>
+        <translation>Apple GPU (MPS)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>CPU: {0}</source>
+        <translation>CPU：{0}</translation>
+    </message>
+    <message>
+        <location line="+51"/>
+        <source>About {0} per 1000 steps on {1} ({2}), measured over {3} real steps at batch {4}, {5} px.</source>
+        <translation>在 {1}（{2}）上每 1000 步约需 {0}；基于批大小 {4}、{5} 像素下实际运行的 {3} 步测得。</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>{0} s</source>
+        <translation>{0} 秒</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{0} min {1:02d} s</source>
+        <translation>{0} 分 {1:02d} 秒</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0} h {1:02d} min</source>
+        <translation>{0} 小时 {1:02d} 分</translation>
+    </message>
+    <message>
+        <location line="+48"/>
+        <location line="+114"/>
+        <location line="+219"/>
+        <source>Train</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <location line="-320"/>
+        <source>Training settings and controls</source>
+        <translation>训练设置与控制</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Preset</source>
+        <translation>预设</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>{0} preset</source>
+        <translation>{0}预设</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <location line="+35"/>
+        <source>Model size</source>
+        <translation>模型大小</translation>
+    </message>
+    <message>
+        <location line="-34"/>
+        <source>The family&apos;s model size preset: bigger learns more, slower</source>
+        <translation>该类别的模型大小预设：越大学得越多，但越慢</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+34"/>
+        <source>Image size</source>
+        <translation>图像尺寸</translation>
+    </message>
+    <message>
+        <location line="-33"/>
+        <source>Images are scaled and centre-cropped to this many pixels a side</source>
+        <translation>图像会被缩放并居中裁剪为边长这么多像素</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{0} × {0} px</source>
+        <translation>{0} × {0} 像素</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+30"/>
+        <source>Batch size</source>
+        <translation>批大小</translation>
+    </message>
+    <message>
+        <location line="-29"/>
+        <source>Images per training step</source>
+        <translation>每个训练步的图像数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Training length</source>
+        <translation>训练时长</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>How long to train (a run can be continued later)</source>
+        <translation>训练多久（之后可以继续训练）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Training length unit</source>
+        <translation>训练时长单位</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Train for a number of minutes or of steps</source>
+        <translation>按分钟数或训练步数训练</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>minutes</source>
+        <translation>分钟</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>steps</source>
+        <translation>步</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <location line="+21"/>
+        <source>Learning rate</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <location line="-20"/>
+        <source>Step size of the optimizer (AdamW); the family suggests one</source>
+        <translation>优化器（AdamW）的步长；模型类别会给出建议值</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <location line="+17"/>
+        <source>Precision</source>
+        <translation>精度</translation>
+    </message>
+    <message>
+        <location line="-16"/>
+        <source>Automatic uses bf16 where the hardware is fast at it (recent GPUs, CPUs with AMX), else fp32</source>
+        <translation>“自动”在硬件擅长时使用 bf16（较新的 GPU、带 AMX 的 CPU），否则使用 fp32</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+4"/>
+        <source>Automatic</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <location line="-2"/>
+        <location line="+14"/>
+        <source>Device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <location line="-13"/>
+        <source>Where to train; Automatic picks a GPU when there is one</source>
+        <translation>在哪里训练；“自动”会在有 GPU 时选择 GPU</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+12"/>
+        <source>Seed</source>
+        <translation>随机种子</translation>
+    </message>
+    <message>
+        <location line="-11"/>
+        <source>The same seed, settings and data train the same model</source>
+        <translation>相同的随机种子、设置和数据会训练出相同的模型</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Train for</source>
+        <translation>训练时长</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <location line="+2"/>
+        <source>Advanced settings</source>
+        <translation>高级设置</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Show or hide the advanced settings</source>
+        <translation>显示或隐藏高级设置</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>Start training (Ctrl+T)</source>
+        <translation>开始训练（Ctrl+T）</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Stop and save (Ctrl+.)</source>
+        <translation>停止并保存（Ctrl+.）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Save now</source>
+        <translation>立即保存</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Write a checkpoint now</source>
+        <translation>立即写入检查点</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Sample now</source>
+        <translation>立即采样</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Show a preview now instead of waiting for the next one</source>
+        <translation>立即显示预览，不必等待下一次</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>New run</source>
+        <translation>新的训练运行</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Start a new run instead of continuing this one</source>
+        <translation>开始新的训练运行，而不是继续当前这次</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <source>Training progress</source>
+        <translation>训练进度</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Not started</source>
+        <translation>尚未开始</translation>
+    </message>
+    <message>
+        <location line="+157"/>
+        <source>Choose a model family first (the Model step).</source>
+        <translation>请先选择模型类别（“模型”步骤）。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Load a dataset first (the Data step): drop a folder on the window or pick a demo set.</source>
+        <translation>请先加载数据集（“数据”步骤）：把文件夹拖入窗口，或选择一个示例数据集。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The dataset is being loaded at the new image size…</source>
+        <translation>正在按新的图像尺寸加载数据集…</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Continue run</source>
+        <translation>继续训练</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Ready to train {0}. Pick a preset and press Train (Ctrl+T).</source>
+        <translation>准备训练{0}。选择一个预设，然后按“训练”（Ctrl+T）。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Continuing {0} from step {1:,}: Train adds the length below.</source>
+        <translation>从第 {1:,} 步继续 {0}：“训练”会再训练下面设定的时长。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <location line="+38"/>
+        <source>Starting…</source>
+        <translation>正在启动…</translation>
+    </message>
+    <message>
+        <location line="-38"/>
+        <source>Training. Space or Ctrl+T pauses.</source>
+        <translation>正在训练。按空格键或 Ctrl+T 暂停。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Pausing…</source>
+        <translation>正在暂停…</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Paused: the model stays in memory; you can sample from it in Explore.</source>
+        <translation>已暂停：模型保留在内存中；可以在“探索”中从它采样。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Stopping and saving…</source>
+        <translation>正在停止并保存…</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>Training cannot start: {0}</source>
+        <translation>无法开始训练：{0}</translation>
+    </message>
+    <message>
+        <location line="+98"/>
+        <source>Resumed</source>
+        <translation>已继续</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Training</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{0} {1:,} parameters on {2} ({3}: {4}); precision {5} ({6}); {7} training images, {8} held out; run folder {9}</source>
+        <translation>{0}，{1:,} 个参数，在 {2} 上训练（{3}：{4}）；精度 {5}（{6}）；{7} 张训练图像，{8} 张留出；训练运行文件夹 {9}</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Training {0} on {1}</source>
+        <translation>正在 {1} 上训练{0}</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>step {0:,}{1} · {2:.0f}%</source>
+        <translation>第 {0:,}{1} 步 · {2:.0f}%</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{0} · {1}</source>
+        <translation>{0} · {1}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0:,.0f} images/s · ETA {1} · elapsed {2}</source>
+        <translation>{0:,.0f} 张/秒 · 预计剩余 {1} · 已用 {2}</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Saved a checkpoint at step {0:,}</source>
+        <translation>已在第 {0:,} 步保存检查点</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Step {0:,}: {1}</source>
+        <translation>第 {0:,} 步：{1}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Training failed at step {0:,}: {1}</source>
+        <translation>训练在第 {0:,} 步失败：{1}</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Paused at step {0:,}</source>
+        <translation>已暂停于第 {0:,} 步</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Completed at step {0:,}</source>
+        <translation>已完成，共 {0:,} 步</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Stopped at step {0:,}</source>
+        <translation>已停止于第 {0:,} 步</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Failed at step {0:,}</source>
+        <translation>在第 {0:,} 步失败</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>; saved {0}</source>
+        <translation>；已保存 {0}</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>unexpected error: {0}: {1}</source>
+        <translation>意外错误：{0}：{1}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Training stopped: {0}</source>
+        <translation>训练已停止：{0}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stopped by an error</source>
+        <translation>因错误而停止</translation>
+    </message>
+</context>
+<context>
+    <name>families</name>
+    <message>
+        <source>Variational autoencoder</source>
+        <translation>变分自编码器 (VAE)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Encodes each image to a small Gaussian latent and decodes it back; smooth latent space, blurry samples.</source>
+        <translation>把每张图像编码为一个小的高斯潜变量再解码回来；潜在空间平滑，样本较模糊。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>An encoder squeezes each picture into a few numbers (a point in a smooth latent space) and a decoder paints it back. Good for exploring: every slider in the latent space changes the image gradually. Samples are blurrier than a GAN&apos;s or a diffusion model&apos;s.</source>
+        <translation>编码器把每张图像压缩成几个数（平滑潜在空间中的一个点），解码器再把它画回来。很适合探索：潜在空间中的每个滑块都会让图像逐渐变化。样本比生成对抗网络或扩散模型的更模糊。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>tiny</source>
+        <translation>微型</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>small</source>
+        <translation>小型</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>base</source>
+        <translation>标准</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Temperature</source>
+        <translation>温度</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Scale of the random latent: lower gives more typical, less varied images.</source>
+        <translation>随机潜变量的缩放：越低，图像越典型、变化越少。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Generative adversarial network</source>
+        <translation>生成对抗网络 (GAN)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A generator learns to fool a discriminator; sharp samples, fast sampling, less stable training.</source>
+        <translation>生成器学习骗过判别器；样本清晰，采样快，训练不太稳定。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Two networks play a game: a generator paints pictures from random numbers and a discriminator learns to tell them from yours. Samples are sharp and appear instantly, and the random numbers make a latent space to explore; training can be unstable or collapse to a few kinds of picture, which the studio watches for and reports.</source>
+        <translation>两个网络相互博弈：生成器从随机数画出图像，判别器学习把它们和你的图像区分开。样本清晰、瞬间生成，随机数构成一个可以探索的潜在空间；训练可能不稳定，或坍缩为只生成少数几类图像（模式坍缩），genstudio 会监测并报告这种情况。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Truncation</source>
+        <translation>截断</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Scale of the random input: lower gives more typical, less varied images.</source>
+        <translation>随机输入的缩放：越低，图像越典型、变化越少。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Normalizing flow (Glow)</source>
+        <translation>归一化流 (Glow)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>An invertible network maps images to Gaussian noise and back; exact likelihood, exact encoding.</source>
+        <translation>一个可逆网络把图像映射为高斯噪声并能映射回来；似然精确，编码精确。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A stack of invertible layers turns each picture into a point of Gaussian noise of the same size and back again exactly, so it gives exact likelihoods (bits per pixel) and lossless encodings you can edit. Samples are less sharp than a GAN&apos;s or a diffusion model&apos;s for the same training time.</source>
+        <translation>一叠可逆层把每张图像变成同样大小的高斯噪声中的一个点，并能精确地变回来，因此能给出精确的似然（每像素比特数）和可编辑的无损编码。在相同训练时间下，样本不如生成对抗网络或扩散模型的清晰。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Scale of the Gaussian noise: below 1 gives cleaner, less varied images (Glow 5).</source>
+        <translation>高斯噪声的缩放：小于 1 时图像更干净、变化更少（Glow 论文第 5 节）。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Diffusion model</source>
+        <translation>扩散模型</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Learns to remove noise step by step; best image quality, follows prompts, slower to sample.</source>
+        <translation>学习一步一步地去除噪声；图像质量最好，能遵循提示词，采样较慢。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Adds noise to your pictures and trains a U-Net to take it away again; generating starts from pure noise and removes it in 10-50 steps you can watch. Trained on captions or class folders it follows prompts (with a guidance strength). The best quality of the families; sampling takes several passes.</source>
+        <translation>给你的图像加噪声，并训练一个 U-Net 把噪声去掉；生成时从纯噪声出发，用 10-50 步逐步去噪，每一步都可以观看。用图像描述或类别文件夹训练后，它能遵循提示词（可调引导强度）。各类别中质量最好；采样需要多次前向计算。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Steps</source>
+        <translation>采样步数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Denoising steps: 10-25 are enough for dpm++2m, 50 for ddim.</source>
+        <translation>去噪步数：dpm++2m 用 10-25 步就够了，ddim 需要 50 步。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sampler</source>
+        <translation>采样器</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>dpm++2m: fast, high quality; ddim: deterministic classic; ddpm: ancestral (noisy steps).</source>
+        <translation>dpm++2m：快速、高质量；ddim：经典的确定性采样；ddpm：祖先采样（每步带噪声）。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Guidance</source>
+        <translation>引导强度</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>How strongly to follow the prompt: 0 ignores it, 1 is plain conditional, 2-5 is typical.</source>
+        <translation>遵循提示词的程度：0 忽略提示词，1 为普通条件生成，常用 2-5。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Guidance rescale</source>
+        <translation>引导重缩放</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Tames over-saturated colours at high guidance (0: off, 0.7 is typical).</source>
+        <translation>抑制高引导强度下的过饱和颜色（0：关闭，常用 0.7）。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Eta</source>
+        <translation>Eta</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>DDIM only: 0 deterministic, 1 as random as DDPM.</source>
+        <translation>仅用于 DDIM：0 为确定性，1 与 DDPM 一样随机。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Negative</source>
+        <translation>反向提示词</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>What the images should not look like (a negative prompt).</source>
+        <translation>图像不应该是什么样子（反向提示词）。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Autoregressive pixels (PixelCNN)</source>
+        <translation>自回归像素模型 (PixelCNN)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Writes images one pixel at a time, each predicted from those before it; exact likelihood, slow sampling.</source>
+        <translation>一次写一个像素，每个像素由之前的像素预测；似然精确，采样慢。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A gated PixelCNN predicts each pixel&apos;s colour from the pixels above and to its left, then writes the image row by row. It gives exact likelihoods (bits per pixel) and learns fine texture well; sampling is slow because every pixel waits for the one before it, and global shape can wander.</source>
+        <translation>门控 PixelCNN 根据上方和左侧的像素预测每个像素的颜色，然后一行一行地写出图像。它给出精确的似然（每像素比特数），善于学习细腻的纹理；采样很慢，因为每个像素都要等前一个像素，整体形状也可能走样。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Randomness of each pixel: lower gives smoother, more typical images.</source>
+        <translation>每个像素的随机程度：越低，图像越平滑、越典型。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Label</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Class to draw (index or name) when trained on labelled images; -1: any class.</source>
+        <translation>用带标签的图像训练时要画的类别（序号或名称）；-1：任意类别。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>VQ-VAE with a text prior</source>
+        <translation>带文本先验的 VQ-VAE</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Turns images into a grid of codebook tokens, then a small transformer writes tokens after your words.</source>
+        <translation>把图像变成由码本词元组成的网格，再由一个小型 Transformer 根据你的文字写出词元。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>An autoencoder whose bottleneck is a grid of words from a learned codebook of image patches; a small transformer then learns to write those tokens one by one after a caption (DALL·E in miniature), so prompts work. Trains in two stages in one run. Sharper than a VAE; sampling goes row by row.</source>
+        <translation>一个自编码器，它的瓶颈是一格格“词”，取自学到的图像块码本；随后一个小型 Transformer 学习在图像描述之后逐个写出这些词元（迷你版 DALL·E），因此可以使用提示词。一次训练运行中分两个阶段训练。比变分自编码器更清晰；采样逐行进行。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Lower: safer, more typical tokens; 0 takes the likeliest.</source>
+        <translation>越低，词元越保守、越典型；0 总是取可能性最大的。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Top k</source>
+        <translation>Top k</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Draw only from the k likeliest codes (0: all).</source>
+        <translation>只从可能性最大的 k 个码中抽取（0：全部）。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Classifier-free guidance: how strongly the prompt steers (1: no guidance).</source>
+        <translation>无分类器引导：提示词的引导强度（1：不引导）。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>VAE-GAN</source>
+        <translation>VAE-GAN</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A VAE whose decoder is also trained against a discriminator; VAE latents with sharper images.</source>
+        <translation>解码器同时与判别器对抗训练的变分自编码器；具有 VAE 的潜在空间，图像更清晰。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A variational autoencoder (smooth latent space, every image can be encoded) whose decoder also plays the GAN game: a discriminator judges its pictures, which makes them sharper than a plain VAE&apos;s. Trains a little slower than a VAE and can inherit some GAN instability.</source>
+        <translation>一个变分自编码器（潜在空间平滑，每张图像都能编码），其解码器还参与生成对抗网络的博弈：判别器评判它画的图像，使图像比普通 VAE 的更清晰。训练比 VAE 稍慢，也可能继承生成对抗网络的一些不稳定性。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>input</source>
+        <translation>输入</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>reconstruction</source>
+        <translation>重建</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>samples</source>
+        <translation>样本</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>samples from fixed noise</source>
+        <translation>固定噪声生成的样本</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>reconstructions and samples</source>
+        <translation>重建与样本</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>reconstructions and prior samples</source>
+        <translation>重建与先验采样样本</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a principal direction of the encoded dataset</source>
+        <translation>编码后数据集的一个主成分方向</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>this model was trained without captions or class folders: the prompt is ignored</source>
+        <translation>此模型训练时没有图像描述或类别文件夹：提示词会被忽略</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>this GAN is unconditional: the prompt is ignored</source>
+        <translation>此生成对抗网络是无条件的：提示词会被忽略</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>this model was trained without captions or labels, so the prompt is ignored</source>
+        <translation>此模型训练时没有图像描述或标签，因此提示词会被忽略</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>step {0}/{1}</source>
+        <translation>第 {0}/{1} 步</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>row {0}/{1}</source>
+        <translation>第 {0}/{1} 行</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>z{0} (KL {1})</source>
+        <translation>z{0}（KL {1}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>latent dimension {0} alone</source>
+        <translation>仅潜变量第 {0} 维</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>PC{0} ({1}% of variance)</source>
+        <translation>主成分 {0}（方差占 {1}%）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>coarse {0} ({1})</source>
+        <translation>粗尺度 {0}（{1}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>direction {0} (spread {1})</source>
+        <translation>方向 {0}（离散度 {1}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>mean latent of the {0} images with &apos;{1}&apos; minus that of the {2} without</source>
+        <translation>带“{1}”的 {0} 张图像的平均潜变量减去不带它的 {2} 张图像的平均潜变量</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the model never saw {0}: it is treated as an unknown word</source>
+        <translation>模型从未见过 {0}：它被当作未知词</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the model never saw {0}: they are treated as an unknown word</source>
+        <translation>模型从未见过 {0}：它们被当作未知词</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>only the first {0} words of the prompt are used</source>
+        <translation>只使用提示词的前 {0} 个词</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>words the model never saw: {0}</source>
+        <translation>模型从未见过的词：{0}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the model never saw {0} in its captions or labels: that word is ignored</source>
+        <translation>模型在图像描述或标签中从未见过 {0}：该词被忽略</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the model never saw {0} in its captions or labels: those words are ignored</source>
+        <translation>模型在图像描述或标签中从未见过 {0}：这些词被忽略</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the prior is untrained (the run ended in stage 1), so samples are noise: train past autoencoder_steps={0} with --resume --steps N</source>
+        <translation>先验模型尚未训练（这次训练在第一阶段结束），所以样本只是噪声：请用 --resume --steps N 继续训练，超过 autoencoder_steps={0} 步</translation>
+    </message>
+</context>
+</TS>
