@@ -4,6 +4,8 @@
     genstudio sample RUN -n 64 --out DIR [--seed S] [--grid FILE]
     genstudio latent RUN --direction NAME --out DIR | --interpolate A B --out DIR | --list
     genstudio inspect DATA            (the dataset doctor)
+    genstudio export RUN --out PATH [--folder]   (a run as one zip or folder, with a model card)
+    genstudio import PATH             (a checked export into the runs folder, under a free name)
     genstudio families
 
 Same engine, same run folders as the app. Errors are one readable line on
@@ -134,6 +136,21 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("data", metavar="DATA")
     inspect.add_argument("--size", type=_positive_int, default=32)
     inspect.add_argument("--channels", type=int, choices=(1, 3))
+
+    export = sub.add_parser("export", help="a run as one zip (or folder): weights, config, history, model card",
+                            description="Write a run as one zip (or with --folder, one folder): safetensors "
+                                        "weights, JSON config and history, and a Markdown model card with its "
+                                        "training curve and a sample grid.")
+    export.add_argument("run", metavar="RUN", type=Path, help="run folder")
+    export.add_argument("--out", type=Path, required=True, metavar="PATH", help="the zip (or folder) to create")
+    export.add_argument("--folder", action="store_true", help="write a folder instead of a zip")
+
+    import_ = sub.add_parser("import", help="add an exported run (zip or folder) to your runs, after checking it",
+                             description="Check an exported run (file names and kinds, sizes, no pickles, JSON, "
+                                         "weights headers, checksums), then add it to the runs folder under a "
+                                         "name no other run has.")
+    import_.add_argument("path", metavar="PATH", type=Path, help="the exported zip or folder")
+    import_.add_argument("--runs", type=Path, metavar="DIR", help="runs folder (default: the user data dir's)")
 
     sub.add_parser("families", help="list the model families with their capabilities")
     return parser
@@ -502,14 +519,29 @@ def _find_direction(directions: list, name: str):
     raise CLIError(f"no latent direction named {name!r}; known: {known}")
 
 
+def cmd_export(args, out: TextIO) -> int:
+    from studio.engine.archive import export_run
+    path = export_run(args.run, args.out, as_folder=args.folder)
+    out.write(f"exported {args.run} to {path}\n")
+    return 0
+
+
+def cmd_import(args, out: TextIO) -> int:
+    from studio.engine.archive import import_run
+    path = import_run(args.path, args.runs)
+    out.write(f"imported {args.path} as {path}\n")
+    return 0
+
+
 # -- entry -----------------------------------------------------------------------
 def _user_errors() -> tuple[type[BaseException], ...]:
+    from studio.engine.archive import ArchiveError
     from studio.engine.checkpoint import CheckpointError
     from studio.engine.data import DatasetError
     from studio.engine.families.base import ConfigError
     from studio.engine.run import RunError
     from studio.engine.training import TrainingError
-    return CLIError, DatasetError, ConfigError, RunError, TrainingError, CheckpointError
+    return CLIError, DatasetError, ConfigError, RunError, TrainingError, CheckpointError, ArchiveError
 
 
 def _log_crash() -> Path | None:
@@ -543,6 +575,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             return cmd_sample(args, out, err)
         if args.command == "latent":
             return cmd_latent(args, out, err)
+        if args.command == "export":
+            return cmd_export(args, out)
+        if args.command == "import":
+            return cmd_import(args, out)
     except KeyboardInterrupt:
         err.write("\ninterrupted\n")
         return EXIT_INTERRUPTED

@@ -193,3 +193,16 @@ def test_not_an_archive(tmp_path):
     with pytest.raises(ArchiveError, match="no such file"):
         import_run(tmp_path / "missing.zip", tmp_path / "runs")
     refused(write_zip(tmp_path / "other.zip", {"x/readme.md": b"hi"}), tmp_path / "runs", "no config.json")
+
+
+def test_the_cli_exports_and_imports(exported, tmp_path):
+    import io
+
+    from studio.cli import main
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["export", str(exported[0]), "--out", str(tmp_path / "cli.zip")], out, err) == 0, err.getvalue()
+    assert main(["import", str(tmp_path / "cli.zip"), "--runs", str(tmp_path / "runs")], out, err) == 0
+    assert f"as {tmp_path / 'runs' / 'cli'}" in out.getvalue()
+    files = {**members(tmp_path / "cli.zip"), "cli/../../escape.json": b"{}"}
+    assert main(["import", str(write_zip(tmp_path / "bad.zip", files))], out, err) == 2
+    assert err.getvalue().startswith(f"genstudio: error: {tmp_path / 'bad.zip'}: refused") and "(..)" in err.getvalue()
