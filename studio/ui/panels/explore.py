@@ -28,7 +28,7 @@ from superqt.utils import signals_blocked
 
 from studio import __version__
 from studio.engine.data import DatasetError, load_dataset
-from studio.engine.export import generation_params, read_png_parameters
+from studio.engine.export import ImageMetadataError, generation_params, read_image_parameters
 from studio.engine.families.base import ENCODE, LATENT, PROMPT, Frame, SampleOption, seeded_normal
 from studio.ui.i18n import family_text, option_label
 from studio.ui.panels.gallery import GalleryItem
@@ -42,6 +42,18 @@ SLIDER_STEPS = 1000
 MAX_KEPT_FRAMES = 120           # progressive frames kept per Generate for animation export
 DRAW_INTERVAL_MS = 100           # live frames: at most ~10 drawn a second
 NEGATIVE = "negative"            # the sample option shown beside the prompt
+
+
+def _same_path(a: str, b: str) -> bool:
+    try:
+        return Path(a).expanduser().resolve() == Path(b).expanduser().resolve()
+    except (OSError, RuntimeError):
+        return a == b
+
+
+def _sampler_key(name) -> str:
+    """A sampler name compared loosely: `DPM++ 2M` is `dpm++2m`, `DDIM` is `ddim`."""
+    return "".join(ch for ch in str(name).lower() if ch not in " _-")
 
 
 # -- work for the worker threads (no Qt) -----------------------------------------------------------
@@ -83,6 +95,7 @@ class ExplorePanel(QWidget):
     images_generated = Signal(object)      # list[GalleryItem]
     frame_shown = Signal(object)           # the Frame just drawn (throttled)
     latent_decoded = Signal(object)        # (H, W, C) uint8: the image at the latest latent position
+    restored = Signal(str)                 # what restore() used from an image, and any warning, in words
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -107,6 +120,9 @@ class ExplorePanel(QWidget):
         self._latent_shown: tuple[np.ndarray, np.ndarray] | None = None     # (position, image)
         self._encoding_source = ""
         self._has_negative = False
+        # Set by the window: restorer(path, params) reopens the run an image names when it is not the
+        # model shown (the panel alone restores into the model it has).
+        self.restorer = None
         self._draw_timer = QTimer(self)
         self._draw_timer.setSingleShot(True)
         self._draw_timer.setInterval(DRAW_INTERVAL_MS)
@@ -116,7 +132,7 @@ class ExplorePanel(QWidget):
 
     # --- building ---------------------------------------------------------------------------------
     def _build(self) -> None:
-        self._message = QLabel(self.tr("Train a model or open a run to explore it here."), self)
+        self._message = QLabel(self._no_model_text(), self)
         self._message.setObjectName("exploreMessage")
         self._message.setWordWrap(True)
         self._message.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -132,6 +148,9 @@ class ExplorePanel(QWidget):
 
         self.generate_action = self._action("exploreGenerateAction", self.tr("Generate"), self.tr("Ctrl+G"),
                                             self._on_generate_clicked)
+
+    def _no_model_text(self) -> str:
+        return self.tr("Train a model or open a run to explore it here.")
 
     def _action(self, name: str, text: str, keys: str, slot) -> QAction:
         action = QAction(text, self)
@@ -292,6 +311,7 @@ class ExplorePanel(QWidget):
         caps = family.capabilities if family is not None else frozenset()
         options = family.sample_options() if family is not None else []
         self._message.setVisible(family is None)
+        self._message.setText(self._no_model_text())
         self._body.setVisible(family is not None)
         self._body.setEnabled(family is not None)
         self.generate_action.setEnabled(family is not None)
@@ -652,52 +672,195 @@ class ExplorePanel(QWidget):
         self.open_image(path)
 
     def open_image(self, path: str | Path) -> None:
-        """An image the user brought: recall the parameters it carries, and (encode) start from it."""
-        params = self._read_params(path)
+        """An image the user brought: restore what made it, and (encode) start the sliders from it.
+
+        An image made by another run or checkpoint than the model shown goes to `restorer` (the
+        window), which opens that run first. A genstudio image with a latent position starts the
+        sliders there (exactly); any other image is encoded where the model can.
+        """
+        try:
+            params, problem = read_image_parameters(Path(path)), None     # the header only, not the pixels
+        except ImageMetadataError as error:
+            params, problem = None, str(error)
+        if params and self.restorer is not None and self.made_elsewhere(params):
+            self.restorer(str(path), params)
+            return
         if params:
-            self.recall(params)
-        if ENCODE in self._family.capabilities:
+            self.restore(params, path)
+        at_latent = bool(params) and params.get("source") != "a1111" and "latent" in params
+        if self._family is not None and ENCODE in self._family.capabilities and not at_latent:
             self.start_latent_from_file(path)
         elif not params:
             self.show_error(self.tr("Nothing to recall"),
-                            self.tr("%1: no genstudio parameters in this file").replace("%1", str(path)))
+                            problem or self.tr("%1: no genstudio parameters in this file").replace("%1", str(path)))
 
-    def _read_params(self, path: str | Path) -> dict | None:
-        try:
-            params = read_png_parameters(Path(path))    # reads the header chunks only, not the pixels
-        except Exception:                               # not a PNG, or broken: the encoder will say why
-            return None
-        return params if isinstance(params, dict) else None
+    def made_elsewhere(self, params: dict) -> bool:
+        """Whether a genstudio image names another run or checkpoint than the model shown."""
+        if params.get("source") == "a1111" or not (params.get("run") or params.get("checkpoint_hash")):
+            return False
+        if self._family is None:
+            return True
+        mine = self._provenance
+        run, digest = params.get("run"), params.get("checkpoint_hash")
+        if run and mine.get("run") and not _same_path(str(run), str(mine["run"])):
+            return True
+        return bool(digest and mine.get("checkpoint_hash") and digest != mine["checkpoint_hash"])
+
+    def restore(self, params: dict, source: str | Path | None = None, warnings: list[str] = ()) -> list[str]:
+        """Set everything an image's parameters say into the controls, and say what was used.
+
+        genstudio parameters: seed (count 1: image 0 of a Generate is drawn from the seed itself),
+        prompt, negative prompt, every sampling option this family has, and the latent position
+        (the sliders start exactly there). AUTOMATIC1111 parameters: prompt, negative prompt, seed,
+        steps, CFG scale (guidance) and the sampler if this family has one of that name. Returns the
+        names of the fields used; the message (warnings first) goes to the status line and `restored`.
+        """
+        name = Path(source).name if source else self.tr("the image")
+        if params.get("source") == "a1111":
+            used, unused = self._restore_foreign(params)
+            text = self.tr("From %1 (AUTOMATIC1111 parameters): used %2.").replace("%1", name) \
+                .replace("%2", ", ".join(used) or self.tr("nothing"))
+            if unused:
+                text += " " + self.tr("Not used: %1.").replace("%1", "; ".join(unused))
+        else:
+            used, unused = self._restore_genstudio(params)
+            text = self.tr("Restored %1 from %2.").replace("%1", ", ".join(used) or self.tr("nothing")) \
+                .replace("%2", name)
+            if unused:
+                text += " " + self.tr("Not used: %1.").replace("%1", "; ".join(unused))
+            if self._family is not None and "latent position" not in used:
+                text += " " + self.tr("Press Generate to make it again.")
+        if warnings:
+            text = "⚠ " + " ".join(warnings) + "\n" + text
+        self._status.setText(text)
+        if self._family is None:
+            self._message.setText(text + "\n\n" + self._no_model_text())
+        self.restored.emit(text)
+        return used
 
     def recall(self, params: dict) -> None:
-        """Set seed, prompt and options from an image's parameters (the names this family knows)."""
-        if isinstance(params.get("seed"), int):
-            self._seed.setValue(max(0, min(MAX_SEED, params["seed"])))
-            self._count.setValue(1)
-        if params.get("prompt") and self._prompt.isVisibleTo(self):
-            self._prompt.setText(str(params["prompt"]))
-        options = params.get("options") if isinstance(params.get("options"), dict) else {}
-        if NEGATIVE in options and self._has_negative:
-            self._negative.setText(str(options[NEGATIVE]))
-        for name, value in options.items():
-            if name in self._option_widgets:
-                self._set_option(self._option_widgets[name][1], value)
-        self._status.setText(self.tr("Recalled the parameters of seed %1.").replace("%1", str(params.get("seed"))))
+        """Set seed, prompt and options from an image's parameters (restore, without a source name)."""
+        self.restore(params)
 
-    def _set_option(self, widget: QWidget, value) -> None:
+    def _set_seed(self, value) -> bool:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEED:
+            return False
+        self._seed.setValue(value)
+        self._count.setValue(1)
+        return True
+
+    def _restore_genstudio(self, params: dict) -> tuple[list[str], list[str]]:
+        used, unused = [], []
+        if self._set_seed(params.get("seed")):
+            used.append(self.tr("seed %1").replace("%1", str(params["seed"])))
+        options = params.get("options") if isinstance(params.get("options"), dict) else {}
+        prompt = params.get("prompt")
+        if isinstance(prompt, str) and prompt:
+            self._prompt.setText(prompt)
+            used.append(self.tr("prompt"))
+        negative = options.get(NEGATIVE, params.get("negative_prompt"))
+        if isinstance(negative, str) and (negative or self._has_negative):
+            self._negative.setText(negative)
+            if negative:
+                used.append(self.tr("negative prompt"))
+        for option, value in options.items():
+            if option == NEGATIVE:
+                continue
+            if option in self._option_widgets and self._set_option(self._option_widgets[option][1], value):
+                used.append(f"{option} {value}")
+            else:
+                unused.append(f"{option} {value}")
+        latent = params.get("latent")
+        if latent is not None:
+            if self._restore_latent(latent, params):
+                used.append(self.tr("latent position"))
+            else:
+                unused.append(self.tr("the latent position (it does not fit this model)"))
+        return used, unused
+
+    def _restore_latent(self, latent, params: dict) -> bool:
+        if self._family is None or LATENT not in self._family.capabilities:
+            return False
+        try:
+            z = np.asarray(latent, dtype=np.float32)
+            shape = tuple(self._family.latent_shape)
+            if z.size != int(np.prod(shape)) or not np.all(np.isfinite(z)):
+                return False
+        except (TypeError, ValueError):
+            return False
+        origin = {k: params[k] for k in ("latent_seed", "latent_source") if k in params}
+        self._set_latent_start(z.reshape(shape), origin)
+        return True
+
+    def _restore_foreign(self, params: dict) -> tuple[list[str], list[str]]:
+        caps = self._family.capabilities if self._family is not None else frozenset({PROMPT})
+        used, unused = [], []
+        if params.get("prompt"):
+            if PROMPT in caps:
+                self._prompt.setText(str(params["prompt"]))
+                used.append(self.tr("prompt"))
+            else:
+                unused.append(self.tr("the prompt (this model takes none)"))
+        if params.get("negative_prompt"):
+            if self._has_negative or self._family is None:
+                self._negative.setText(str(params["negative_prompt"]))
+                used.append(self.tr("negative prompt"))
+            else:
+                unused.append(self.tr("the negative prompt (this model takes none)"))
+        if "seed" in params:
+            if self._set_seed(params["seed"]):
+                used.append(self.tr("seed %1").replace("%1", str(params["seed"])))
+            else:
+                unused.append(self.tr("seed %1 (out of range)").replace("%1", str(params["seed"])))
+        fields = params.get("fields") if isinstance(params.get("fields"), dict) else {}
+        for key, option, label in (("steps", "steps", "Steps"), ("guidance", "guidance", "CFG scale")):
+            if key not in params:
+                continue
+            if option in self._option_widgets and self._set_option(self._option_widgets[option][1], params[key]):
+                used.append(f"{label} {fields.get(label, params[key])}")
+            else:
+                unused.append(f"{label} {fields.get(label, params[key])}")
+        sampler = params.get("sampler")
+        if sampler:
+            widget = self._option_widgets.get("sampler", (None, None))[1]
+            choices = [widget.itemText(i) for i in range(widget.count())] if isinstance(widget, QComboBox) else []
+            match = next((c for c in choices if _sampler_key(c) == _sampler_key(sampler)), None)
+            if match is not None:
+                widget.setCurrentText(match)
+                used.append(self.tr("sampler %1").replace("%1", match))
+            elif choices:
+                unused.append(self.tr("sampler %1 (this model has %2)").replace("%1", str(sampler))
+                              .replace("%2", ", ".join(choices)))
+            else:
+                unused.append(self.tr("sampler %1").replace("%1", str(sampler)))
+        return used, unused
+
+    def _set_option(self, widget: QWidget, value) -> bool:
+        """Show value in an option's control; False (control unchanged) when it cannot hold it exactly."""
         try:
             if isinstance(widget, QCheckBox):
-                widget.setChecked(bool(value))
+                if not isinstance(value, bool):
+                    return False
+                widget.setChecked(value)
             elif isinstance(widget, QComboBox):
+                if widget.findText(str(value)) < 0:
+                    return False
                 widget.setCurrentText(str(value))
             elif isinstance(widget, QSpinBox):
-                widget.setValue(int(value))
+                if isinstance(value, bool) or float(value) != int(float(value)) \
+                        or not widget.minimum() <= int(float(value)) <= widget.maximum():
+                    return False
+                widget.setValue(int(float(value)))
             elif isinstance(widget, QDoubleSpinBox):
+                if isinstance(value, bool) or not widget.minimum() <= float(value) <= widget.maximum():
+                    return False
                 widget.setValue(float(value))
+                return widget.value() == float(value)      # shown with fewer decimals would not regenerate
             else:
                 widget.setText(str(value))
-        except (TypeError, ValueError):
-            pass                                        # a value of the wrong kind: keep the control as it is
+        except (TypeError, ValueError, OverflowError):
+            return False                                # a value of the wrong kind: keep the control as it is
+        return True
 
     @Slot()
     def _on_open_image_clicked(self) -> None:
