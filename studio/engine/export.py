@@ -344,6 +344,36 @@ def read_image_parameters(path: Path | str) -> dict[str, Any] | None:
     return None
 
 
+def image_checkpoint(params: Mapping[str, Any]) -> Path | None:
+    """The checkpoint file that made an image, if it is still on this computer unchanged.
+
+    Tries the checkpoint the image names, then the run's periodic copy of that step, then the run's
+    `last`; the first whose hash is the image's `checkpoint_hash` wins. None when none matches (the
+    run trained on and the image's step was not kept), or the image names no hash.
+    """
+    from studio.engine.checkpoint import file_hash
+
+    digest = params.get("checkpoint_hash")
+    if not isinstance(digest, str) or not digest:
+        return None
+    candidates: list[Path] = []
+    if isinstance(params.get("checkpoint"), str):
+        candidates.append(Path(params["checkpoint"]))
+    run = params.get("run")
+    if isinstance(run, str) and run:
+        step = params.get("checkpoint_step")
+        if isinstance(step, int) and not isinstance(step, bool):
+            candidates.append(Path(run) / "checkpoints" / f"step-{step:08d}.safetensors")
+        candidates.append(Path(run) / "checkpoints" / "last.safetensors")
+    for path in candidates:
+        try:
+            if path.is_file() and file_hash(path) == digest:
+                return path
+        except OSError:
+            continue
+    return None
+
+
 def read_png_parameters(path: Path) -> dict[str, Any] | None:
     """The genstudio JSON of a PNG written by save_png, or None."""
     with Image.open(path) as im:
@@ -355,9 +385,12 @@ def read_png_parameters(path: Path) -> dict[str, Any] | None:
 _ANIMATION_FORMATS = {".gif": "GIF", ".png": "PNG", ".apng": "PNG"}
 
 
-def animation_bytes(frames, params: Mapping[str, Any] | None = None, fps: float = 10.0, fmt: str = "GIF") -> bytes:
+def animation_bytes(frames, params: Mapping[str, Any] | None = None, fps: float = 10.0, fmt: str = "GIF",
+                    scale: int = 1) -> bytes:
     """Frames ((H, W, C) uint8, all one size) as an animated GIF or APNG that loops forever.
 
+    fps: frames a second (GIF stores delays in hundredths of a second, so above 50 it plays at 50).
+    scale: each frame enlarged this many times with nearest-neighbour (a 32-pixel model stays crisp).
     The APNG carries the same `parameters` and `genstudio` chunks as save_png; the GIF
     carries the genstudio JSON as its comment. The last frame is held a second longer.
     """
@@ -366,8 +399,11 @@ def animation_bytes(frames, params: Mapping[str, Any] | None = None, fps: float 
         raise ValueError("an animation needs at least one frame")
     if len({f.shape for f in frames}) > 1:
         raise ValueError(f"animation frames differ in size: {sorted({f.shape for f in frames})}")
-    pictures = [to_pil(f) for f in frames]
-    step_ms = max(20, int(round(1000.0 / max(fps, 0.1))))
+    if not 0 < fps <= 100:
+        raise ValueError(f"an animation plays at 0 to 100 frames a second, not {fps}")
+    scale = max(1, int(scale))
+    pictures = [to_pil(f.repeat(scale, axis=0).repeat(scale, axis=1) if scale > 1 else f) for f in frames]
+    step_ms = max(20, int(round(1000.0 / fps)))
     durations = [step_ms] * (len(pictures) - 1) + [step_ms + 1000]
     extra: dict[str, Any] = {}
     if params is not None and fmt == "PNG":
@@ -382,13 +418,17 @@ def animation_bytes(frames, params: Mapping[str, Any] | None = None, fps: float 
     return buf.getvalue()
 
 
-def save_animation(path: Path, frames, params: Mapping[str, Any] | None = None, fps: float = 10.0) -> Path:
-    """Write frames as an animated GIF (`.gif`) or APNG (`.png`, `.apng`), atomically."""
+def save_animation(path: Path, frames, params: Mapping[str, Any] | None = None, fps: float = 10.0,
+                   scale: int = 1) -> Path:
+    """Write frames as an animated GIF (`.gif`) or APNG (`.png`, `.apng`), atomically.
+
+    Consecutive identical frames are merged into one longer frame by Pillow (the timing is kept).
+    """
     path = Path(path)
     fmt = _ANIMATION_FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise ValueError(f"{path.name}: an animation is saved as .gif, .png or .apng, not {path.suffix or 'no extension'}")
-    atomic_write_bytes(path, animation_bytes(frames, params, fps, fmt))
+    atomic_write_bytes(path, animation_bytes(frames, params, fps, fmt, scale))
     return path
 
 

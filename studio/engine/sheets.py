@@ -92,7 +92,9 @@ def contact_sheet(images: Sequence[np.ndarray], captions: Sequence[str], title: 
         x, y = pad + col * (cell_w + pad), title_h + pad + row * (cell_h + caption_h + pad)
         picture = _as_rgb(image)
         picture = picture.resize((picture.width * scale, picture.height * scale), Image.Resampling.NEAREST)
-        sheet.paste(picture, (x + (cell_w - picture.width) // 2, y + (cell_h - picture.height) // 2))
+        px, py = x + (cell_w - picture.width) // 2, y + (cell_h - picture.height) // 2
+        sheet.paste(picture, (px, py))
+        draw.rectangle([px - 1, py - 1, px + picture.width, py + picture.height], outline=(200, 200, 200))
         for k, line in enumerate(caption_lines):
             colour = (30, 30, 30) if k == 0 else (110, 110, 110)
             draw.text((x, y + cell_h + 4 + k * line_h), elide(line, font, cell_w), fill=colour, font=font)
