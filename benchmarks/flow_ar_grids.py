@@ -14,6 +14,7 @@ the autoregressive model, the row-by-row writing as an animated GIF.
 from __future__ import annotations
 
 import argparse
+import ast
 import time
 from pathlib import Path
 
@@ -25,15 +26,18 @@ from studio.engine.export import make_grid, save_animation, save_png
 from studio.engine.training import Progress, TrainConfig, Trainer
 
 OUT = Path(__file__).resolve().parent.parent / "bench-out"
+TEMPERATURES = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
 
-def train_for_cpu_time(family: str, dataset, preset: str, cpu_seconds: float, run_dir: Path) -> Trainer:
+def train_for_cpu_time(family: str, dataset, preset: str, cpu_seconds: float, run_dir: Path,
+                       settings: dict | None = None, batch_size: int | None = None) -> Trainer:
     from studio.engine.families.base import get_family
     cls = get_family(family)
-    config = TrainConfig(steps=None, minutes=120.0, batch_size=cls.train_defaults.get("batch_size", 64),
+    config = TrainConfig(steps=None, minutes=120.0, batch_size=batch_size or cls.train_defaults.get("batch_size", 64),
                          lr=cls.train_defaults.get("lr", 1e-3), warmup_steps=20, device="cpu", precision="fp32",
                          seed=0, preview_seconds=0, validate_seconds=0, checkpoint_minutes=60)
-    trainer = Trainer(dataset, run_dir, family=family, family_config=cls.Config.from_preset(preset), config=config)
+    trainer = Trainer(dataset, run_dir, family=family, family_config=cls.Config.from_preset(preset, **(settings or {})),
+                      config=config)
     start = time.process_time()
     next_report = 0.0
     for event in trainer.run():
@@ -54,6 +58,14 @@ def flow_grids(family, seed: int = 0) -> list[Path]:
         images = list(family.sample(64, seed=seed, temperature=temperature))[-1].images
         paths.append(save_png(OUT / f"flow-samples-t{temperature}.png", make_grid(images, ncols=8),
                               {"family": "flow", "seed": seed, "temperature": temperature}))
+    rows = []                                    # one row of 12 per temperature, the same seeds in every row
+    for temperature in TEMPERATURES:
+        images = list(family.sample(12, seed=seed, temperature=temperature))[-1].images
+        saturated = float((np.abs(images.astype(np.int16) - 127.5) > 120).mean())
+        print(f"flow: temperature {temperature:.1f}: {saturated:.1%} of sample pixel values at 0-7 or 248-255", flush=True)
+        rows.append(images)
+    paths.append(save_png(OUT / "flow-temperatures.png", make_grid(np.concatenate(rows), ncols=12),
+                          {"family": "flow", "seed": seed, "rows": list(TEMPERATURES)}))
     return paths
 
 
@@ -70,6 +82,7 @@ def autoregressive_grids(family, seed: int = 0) -> list[Path]:
 
 
 def main() -> None:
+    global OUT
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--families", default="flow,autoregressive")
     parser.add_argument("--cpu-minutes", type=float, default=5.0)
@@ -78,7 +91,13 @@ def main() -> None:
     parser.add_argument("--preset", default="small")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads (1: on a shared machine, idle threads spinning would count as CPU time)")
+    parser.add_argument("--out", type=Path, default=OUT, help="folder for the grids and runs")
+    parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="config fields (screening)")
+    parser.add_argument("--batch-size", type=int, help="instead of the family's default")
     args = parser.parse_args()
+    OUT = args.out
+    settings = {k: ast.literal_eval(v) if v[:1].isdigit() or v[:1] in "-.(" else v
+                for k, _, v in (pair.partition("=") for pair in args.set)}
     torch.set_num_threads(args.threads)
     OUT.mkdir(exist_ok=True)
     dataset = load_dataset(args.data, size=args.size)
@@ -86,7 +105,8 @@ def main() -> None:
           f"{torch.get_num_threads()} thread(s); uniform model: 8 bits/dim", flush=True)
     for name in [n.strip() for n in args.families.split(",") if n.strip()]:
         run_dir = OUT / f"runs/{name}-{time.strftime('%Y%m%d-%H%M%S')}"
-        trainer = train_for_cpu_time(name, dataset, args.preset, args.cpu_minutes * 60, run_dir)
+        trainer = train_for_cpu_time(name, dataset, args.preset, args.cpu_minutes * 60, run_dir, settings,
+                                     args.batch_size)
         family = trainer.family
         family.eval()
         held = dataset.images[trainer.val_idx]

@@ -43,9 +43,9 @@ def test_registered_with_its_capabilities():
 
 
 # -- invertibility and the log-determinant ----------------------------------------------------------
-@pytest.mark.parametrize("channels", [1, 3])
-def test_inverse_reconstructs_its_input(channels):
-    flow = make_flow(8, channels)
+@pytest.mark.parametrize("channels, scale", [(1, "sigmoid"), (3, "sigmoid"), (3, "tanh")])
+def test_inverse_reconstructs_its_input(channels, scale):
+    flow = make_flow(8, channels, TINY.replace(coupling_scale=scale))
     flow.eval()
     y = torch.randn(5, channels, 8, 8) * 2
     with torch.no_grad():
@@ -58,9 +58,10 @@ def test_inverse_reconstructs_its_input(channels):
     assert flow.encode(images[0]).shape == (1, channels * 64)
 
 
-def test_log_determinant_matches_the_jacobian():
+@pytest.mark.parametrize("scale", ["sigmoid", "tanh"])
+def test_log_determinant_matches_the_jacobian(scale):
     """The flow's log|det dz/dy| against torch's Jacobian of the whole map (4x4 grayscale: 16 x 16)."""
-    flow = make_flow(4, 1, FlowConfig(levels=2, steps_per_level=2, hidden=8))
+    flow = make_flow(4, 1, FlowConfig(levels=2, steps_per_level=2, hidden=8, coupling_scale=scale))
     flow.eval()
     y = torch.randn(1, 1, 4, 4)
     jacobian = torch.autograd.functional.jacobian(lambda t: flow.flow(t.view(1, 1, 4, 4))[0][0], y.flatten())
@@ -168,6 +169,7 @@ def test_presets_round_trip(preset):
     (dict(steps_per_level=0), "steps_per_level must be between 1 and 64"),
     (dict(hidden=2), r"hidden must be between 4 and 1024 \(e.g. 64\), not 2"),
     (dict(logit_alpha=0.5), r"logit_alpha must be in \[0, 0.5\)"),
+    (dict(coupling_scale="exp"), "coupling_scale must be sigmoid or tanh, not 'exp'"),
 ])
 def test_invalid_config_says_what_to_change(values, match):
     with pytest.raises(ConfigError, match=match):

@@ -47,10 +47,20 @@ def test_registered_with_its_capabilities_and_presets():
     (dict(augment="color,flip"), "not flip"),
     (dict(channels=(6,)), "multiples of 4"),
     (dict(condition="words"), "condition must be one of"),
+    (dict(d_lr_ratio=0.0), r"d_lr_ratio must be in \(0, 100\]"),
+    (dict(beta1=1.0), r"beta1 must be in \[0, 1\)"),
 ])
 def test_bad_settings_say_what_to_change(settings, message):
     with pytest.raises(ConfigError, match=message):
         GANConfig.from_preset("tiny", **settings)
+
+
+def test_the_discriminator_learns_at_d_lr_ratio_times_the_generators_rate():
+    optimizers = make_gan(d_lr_ratio=4.0, beta1=0.0).optimizers(1e-4)
+    assert set(optimizers) == {"generator", "discriminator"}
+    g, d = optimizers["generator"].param_groups[0], optimizers["discriminator"].param_groups[0]
+    assert g["lr"] == pytest.approx(1e-4) and d["lr"] == pytest.approx(4e-4)
+    assert g["betas"][0] == d["betas"][0] == 0.0
 
 
 def test_conditions_the_data_cannot_give_are_refused():

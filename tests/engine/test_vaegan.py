@@ -10,7 +10,7 @@ import torch
 
 from synthetic import KeepGradients, synthetic_dataset
 from studio.engine.families.base import ENCODE, LATENT, Batch, ConfigError, DataInfo, get_family
-from studio.engine.families.vaegan import VAEGAN, VAEGANConfig, adaptive_weight, feature_matching
+from studio.engine.families.vaegan import VAEGAN, VAEGANConfig, PatchDiscriminator, adaptive_weight, feature_matching
 from studio.engine.run import Run
 from studio.engine.training import TrainConfig, Trainer, _Context
 
@@ -71,6 +71,39 @@ def test_the_adversarial_terms_change_the_decoders_update():
         model.train_step(batch_of(), KeepGradients(step))
         grads.append(model.decoder.body[-1].weight.grad.clone())
     assert not torch.allclose(grads[0], grads[1])
+
+
+@pytest.mark.parametrize("size, patches", [(8, 16), (32, 64), (64, 64)])
+def test_the_patch_discriminator_scores_each_patch(size, patches):
+    torch.manual_seed(0)
+    disc = PatchDiscriminator((8, 16), DataInfo(size, 3)).eval()     # eval: no power iteration per call
+    x = torch.randn(2, 3, size, size)
+    scores, features = disc(x)
+    assert scores.shape == (2, patches) and len(features) >= 2
+    x2 = x.clone()
+    x2[:, :, :4, :4] = 5.0                                            # a change in one corner...
+    changed = (disc(x2)[0] != scores).any(0).view(int(patches ** 0.5), -1)
+    assert changed[0, 0] and (size == 8 or not changed[-1, -1])       # ...moves the scores there, not far away
+    with pytest.raises(ConfigError, match="at least 8, not 4"):
+        PatchDiscriminator((8,), DataInfo(4, 3))
+
+
+def test_laplace_likelihood_is_an_l1_loss_with_a_learned_scale():
+    model = make_vaegan(TINY.replace(likelihood="laplace", kl_warmup_steps=0))
+    x = batch_of().images
+    mean, logvar = torch.zeros(8, 4), torch.zeros(8, 4)                   # KL = 0
+    recon = x + 0.1
+    out = model._losses(x, mean, logvar, recon, 1.0)                      # log b = 0: b = 1
+    assert out["loss"].item() == pytest.approx(0.1 + math.log(2.0), rel=1e-4)
+    gaussian = make_vaegan(TINY.replace(likelihood="gaussian", kl_warmup_steps=0))
+    assert gaussian._losses(x, mean, logvar, recon, 1.0)["loss"].item() == pytest.approx(
+        0.5 * 0.01 + 0.5 * math.log(2 * math.pi), rel=1e-4)
+
+
+def test_the_adversarial_weight_ramps_up_after_its_start():
+    model = make_vaegan(TINY.replace(adv_start_steps=10, adv_warmup_steps=4))
+    assert [model._adversarial_ramp(s) for s in (0, 9, 10, 11, 13, 100)] == [0.0, 0.0, 0.25, 0.5, 1.0, 1.0]
+    assert make_vaegan(TINY.replace(adv_weight=0.0))._adversarial_ramp(100) == 0.0
 
 
 def test_adaptive_weight_is_the_ratio_of_gradient_norms():

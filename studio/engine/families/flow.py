@@ -40,6 +40,7 @@ class FlowConfig(FamilyConfig):
     steps_per_level: int = 4     # actnorm + 1x1 conv + coupling steps per scale
     hidden: int = 64             # width of each coupling network
     logit_alpha: float = 0.05    # RealNVP's logit transform keeps pixels in [alpha, 1 - alpha]
+    coupling_scale: str = "sigmoid"   # sigmoid: scale in (0.05, 1) (Glow) | tanh: exp(2 tanh(s / 2)), in (0.14, 7.4)
 
     presets = {
         "tiny": dict(levels=2, steps_per_level=2, hidden=16),
@@ -54,6 +55,8 @@ class FlowConfig(FamilyConfig):
             raise ConfigError(f"steps_per_level must be between 1 and 64, not {self.steps_per_level}")
         if not 4 <= self.hidden <= 1024:
             raise ConfigError(f"hidden must be between 4 and 1024 (e.g. 64), not {self.hidden}")
+        if self.coupling_scale not in ("sigmoid", "tanh"):
+            raise ConfigError(f"coupling_scale must be sigmoid or tanh, not {self.coupling_scale!r}")
         if not 0 <= self.logit_alpha < 0.5:
             raise ConfigError(f"logit_alpha must be in [0, 0.5), e.g. 0.05, not {self.logit_alpha}")
 
@@ -127,9 +130,10 @@ def zero_conv(in_ch: int, out_ch: int) -> nn.Conv2d:
 class AffineCoupling(nn.Module):
     """The second half of the channels is scaled and shifted by a network of the first half (RealNVP 3.3)."""
 
-    def __init__(self, channels: int, hidden: int):
+    def __init__(self, channels: int, hidden: int, scale: str = "sigmoid"):
         super().__init__()
         half = channels // 2
+        self.scale = scale
         self.net = nn.Sequential(
             nn.Conv2d(half, hidden, 3, padding=1), nn.ReLU(),
             nn.Conv2d(hidden, hidden, 1), nn.ReLU(),
@@ -139,6 +143,10 @@ class AffineCoupling(nn.Module):
     def _shift_scale(self, xa: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         h = self.net(xa).float()                       # the network may run under autocast
         shift, raw = h[:, 0::2], h[:, 1::2]
+        if self.scale == "tanh":
+            # log-scale bounded to (-2, 2) and 0 at init (RealNVP's tanh bound): the coupling can
+            # expand as well as contract, and one inverse step amplifies at most e^2 = 7.4 times.
+            return shift, torch.exp(2.0 * torch.tanh(raw / 2.0))
         # Scale in (0.05, 1), ~0.89 at init (Glow's sigmoid(raw + 2)). The floor bounds what one
         # inverse step can amplify: with scales near 0, a quarter of temperature-1 samples overflowed.
         return shift, 0.05 + 0.95 * torch.sigmoid(raw + 2.0)
@@ -156,9 +164,10 @@ class AffineCoupling(nn.Module):
 
 
 class FlowStep(nn.Module):
-    def __init__(self, channels: int, hidden: int):
+    def __init__(self, channels: int, hidden: int, scale: str = "sigmoid"):
         super().__init__()
-        self.layers = nn.ModuleList([ActNorm(channels), InvertibleConv1x1(channels), AffineCoupling(channels, hidden)])
+        self.layers = nn.ModuleList([ActNorm(channels), InvertibleConv1x1(channels),
+                                     AffineCoupling(channels, hidden, scale)])
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         logdet = torch.zeros(x.shape[0], device=x.device)
@@ -210,7 +219,7 @@ class Glow(nn.Module):
         c, side = channels, image_size
         for level in range(cfg.levels):
             c, side = 4 * c, side // 2
-            self.steps.append(nn.ModuleList([FlowStep(c, cfg.hidden) for _ in range(cfg.steps_per_level)]))
+            self.steps.append(nn.ModuleList([FlowStep(c, cfg.hidden, cfg.coupling_scale) for _ in range(cfg.steps_per_level)]))
             if level < cfg.levels - 1:
                 self.splits.append(SplitPrior(c))
                 self.part_shapes.append((c - c // 2, side, side))

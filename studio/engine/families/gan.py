@@ -57,6 +57,8 @@ class GANConfig(FamilyConfig):
     embed_dim: int = 32                              # size of the condition embedding given to the generator
     minibatch_std: bool = True                       # show the discriminator the batch's spread (against collapse)
     collapse_threshold: float = 0.2                  # warn when sample diversity falls below this share of the data's
+    d_lr_ratio: float = 1.0                          # discriminator LR = this x the generator's (TTUR, Heusel et al. 2017)
+    beta1: float = 0.5                               # Adam's first-moment decay for both players
 
     presets = {
         "tiny": dict(z_dim=16, channels=(8, 16, 32), embed_dim=8),
@@ -81,6 +83,10 @@ class GANConfig(FamilyConfig):
             raise ConfigError(f"condition must be one of {', '.join(CONDITIONS)}, not {self.condition!r}")
         if self.embed_dim < 1:
             raise ConfigError("embed_dim must be at least 1")
+        if not 0 < self.d_lr_ratio <= 100:
+            raise ConfigError(f"d_lr_ratio must be in (0, 100], not {self.d_lr_ratio}")
+        if not 0 <= self.beta1 < 1:
+            raise ConfigError(f"beta1 must be in [0, 1), not {self.beta1}")
         if not 0 <= self.collapse_threshold < 1:
             raise ConfigError(f"collapse_threshold must be in [0, 1), not {self.collapse_threshold}")
 
@@ -272,9 +278,11 @@ class GAN(Family):
         return {"generator": self.generator, "discriminator": self.discriminator}
 
     def optimizers(self, lr: float) -> dict[str, torch.optim.Optimizer]:
-        """Adam with DCGAN's betas (0.5, 0.999) for each player."""
-        return {name: torch.optim.Adam(module.parameters(), lr=lr, betas=(0.5, 0.999))
-                for name, module in self.modules().items()}
+        """Adam for each player; the discriminator's LR is d_lr_ratio times the generator's (TTUR)."""
+        betas = (self.config.beta1, 0.999)
+        return {"generator": torch.optim.Adam(self.generator.parameters(), lr=lr, betas=betas),
+                "discriminator": torch.optim.Adam(self.discriminator.parameters(), lr=lr * self.config.d_lr_ratio,
+                                                  betas=betas)}
 
     @property
     def latent_shape(self) -> tuple[int, ...]:

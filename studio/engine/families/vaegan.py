@@ -18,14 +18,21 @@ the VAE's learned noise scale shrinks.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm
 
 from studio.engine.families.base import Batch, ConfigError, DataInfo, StepContext, register
 from studio.engine.families.gan import AUGMENTS, Discriminator, _policy, d_hinge, diff_augment
 from studio.engine.families.vae import VAE, VAEConfig
+from studio.engine.nn import level_channels
+
+DISCRIMINATORS = ("patch", "global")
+LIKELIHOODS = ("laplace", "gaussian")
 
 
 @dataclass(frozen=True)
@@ -34,7 +41,10 @@ class VAEGANConfig(VAEConfig):
     adv_weight: float = 0.5                           # multiplies the adaptive weight of the adversarial terms
     fm_weight: float = 1.0                            # feature matching, relative to the adversarial loss
     adv_start_steps: int = 200                        # plain VAE training before the adversarial terms join
+    adv_warmup_steps: int = 0                         # then their weight ramps up linearly over this many steps
     augment: str = "color,translation,cutout"         # DiffAugment policy for the discriminator, "" for none
+    discriminator: str = "global"                     # patch (a score per patch, PatchGAN) | global (one per image)
+    likelihood: str = "gaussian"                      # decoder's pixel likelihood: laplace (L1) | gaussian (L2)
 
     presets = {
         "tiny": dict(VAEConfig.presets["tiny"], d_channels=(16, 32, 64)),
@@ -46,12 +56,45 @@ class VAEGANConfig(VAEConfig):
         super().__post_init__()
         if not self.d_channels or any(c < 4 or c % 4 for c in self.d_channels):
             raise ConfigError(f"d_channels must be multiples of 4 (e.g. 32, 64), not {self.d_channels}")
-        if self.adv_weight < 0 or self.fm_weight < 0 or self.adv_start_steps < 0:
-            raise ConfigError("adv_weight, fm_weight and adv_start_steps cannot be negative")
+        if min(self.adv_weight, self.fm_weight, self.adv_start_steps, self.adv_warmup_steps) < 0:
+            raise ConfigError("adv_weight, fm_weight, adv_start_steps and adv_warmup_steps cannot be negative")
+        if self.discriminator not in DISCRIMINATORS:
+            raise ConfigError(f"discriminator must be one of {', '.join(DISCRIMINATORS)}, not {self.discriminator!r}")
+        if self.likelihood not in LIKELIHOODS:
+            raise ConfigError(f"likelihood must be one of {', '.join(LIKELIHOODS)}, not {self.likelihood!r}")
         unknown = [p for p in _policy(self.augment) if p not in AUGMENTS]
         if unknown:
             raise ConfigError(f"augment takes a comma-separated list of {', '.join(AUGMENTS)} (or \"\"), "
                               f"not {', '.join(unknown)}")
+
+
+class PatchDiscriminator(nn.Module):
+    """Image -> a score for each overlapping patch (pix2pix's PatchGAN, Isola et al. 2017,
+    https://arxiv.org/abs/1611.07004, as VQGAN uses it), with spectral norm on every layer.
+
+    Each score sees only a neighbourhood (about 22 px at 32 px), so blur anywhere in the picture is
+    penalised where it is, instead of averaging out in one score for the whole image.
+    """
+
+    def __init__(self, channels: tuple[int, ...], data: DataInfo):
+        super().__init__()
+        if data.image_size < 8 or data.image_size & (data.image_size - 1):
+            raise ConfigError(f"the patch discriminator needs a power-of-two image size of at least 8, "
+                              f"not {data.image_size}")
+        downs = min(3, max(1, int(math.log2(data.image_size)) - 3))   # 8 px -> 1 (4x4 patches), 32 px -> 2 (8x8)
+        widths = [data.channels, *level_channels(channels, downs + 1)]
+        convs = [nn.Conv2d(widths[i], widths[i + 1], 4, stride=2, padding=1) for i in range(downs)]
+        convs.append(nn.Conv2d(widths[downs], widths[downs + 1], 3, padding=1))
+        self.convs = nn.ModuleList(spectral_norm(c) for c in convs)
+        self.head = spectral_norm(nn.Conv2d(widths[-1], 1, 3, padding=1))
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        features = []
+        h = x                                                            # (B, C, H, W)
+        for conv in self.convs:
+            h = F.leaky_relu(conv(h), 0.2)
+            features.append(h)
+        return self.head(h).flatten(1), features                        # (B, patches), features per layer
 
 
 def adaptive_weight(rec_loss: torch.Tensor, adv_loss: torch.Tensor, last_layer: torch.Tensor) -> torch.Tensor:
@@ -83,7 +126,8 @@ class VAEGAN(VAE):
 
     def __init__(self, config: VAEGANConfig, data: DataInfo):
         super().__init__(config, data)
-        self.discriminator = Discriminator(config.d_channels, data, sn=True)
+        self.discriminator = (PatchDiscriminator(config.d_channels, data) if config.discriminator == "patch"
+                              else Discriminator(config.d_channels, data, sn=True))
         self.policy = _policy(config.augment)
 
     def modules(self) -> dict[str, nn.Module]:
@@ -97,6 +141,28 @@ class VAEGAN(VAE):
 
     def _augment(self, x: torch.Tensor) -> torch.Tensor:
         return diff_augment(x, self.policy) if self.policy else x
+
+    def _losses(self, x: torch.Tensor, mean, logvar, recon, beta: float) -> dict[str, torch.Tensor]:
+        """The VAE's objective; with likelihood=laplace the decoder's noise is Laplace with a learned
+        scale b (an L1 pixel loss: its optimum is the median of what a latent could mean, not
+        the mean, so less blur), -log p(x|z) = sum |x - recon| / b + log(2b)."""
+        out = super()._losses(x, mean, logvar, recon, beta)
+        if self.config.likelihood == "gaussian":
+            return out
+        dims = x[0].numel()
+        log_b = self.decoder.log_sigma.float().clamp(min=math.log(1e-3))
+        l1 = (recon.float() - x.float()).abs().flatten(1).sum(1)                     # (B,)
+        nll = l1 * torch.exp(-log_b) + dims * (log_b + math.log(2.0))
+        kl_batch = out["kl_dims"]
+        kl_term = kl_batch.clamp(min=self.config.free_bits).sum() if self.config.free_bits else kl_batch.sum()
+        return {**out, "loss": (nll.mean() + beta * kl_term) / dims}
+
+    def _adversarial_ramp(self, step: int) -> float:
+        """0 before adv_start_steps, then up to 1 linearly over adv_warmup_steps."""
+        if step < self.config.adv_start_steps or self.config.adv_weight <= 0:
+            return 0.0
+        warm = self.config.adv_warmup_steps
+        return min(1.0, (step - self.config.adv_start_steps + 1) / warm) if warm else 1.0
 
     def _adversarial(self, x: torch.Tensor, recon: torch.Tensor, prior: torch.Tensor) -> dict[str, torch.Tensor]:
         """The decoder's adversarial and feature-matching losses (the discriminator is frozen here)."""
@@ -115,7 +181,8 @@ class VAEGAN(VAE):
     def train_step(self, batch: Batch, ctx: StepContext) -> dict[str, float]:
         x = batch.images
         beta = self._beta(ctx.step)
-        adversarial = ctx.step >= self.config.adv_start_steps and self.config.adv_weight > 0
+        ramp = self._adversarial_ramp(ctx.step)
+        adversarial = ramp > 0
         with ctx.autocast():
             mean, logvar = self.encoder(x)
             z = mean + torch.randn_like(mean) * (0.5 * logvar).exp()   # reparameterisation
@@ -125,7 +192,7 @@ class VAEGAN(VAE):
             total, weight = out["loss"], torch.zeros(())
             if adversarial:
                 adv = self._adversarial(x, recon, prior)
-                weight = self.config.adv_weight * adaptive_weight(out["loss"], adv["adv"], self.decoder.body[-1].weight)
+                weight = ramp * self.config.adv_weight * adaptive_weight(out["loss"], adv["adv"], self.decoder.body[-1].weight)
                 total = total + weight * adv["adv"]
         if ctx.optimize("main", total):
             self.kl_per_dim.lerp_(out["kl_dims"].detach(), 0.01)

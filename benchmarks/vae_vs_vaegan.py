@@ -1,0 +1,169 @@
+"""VAE and VAE-GAN trained on the same demo set for the same CPU time, side by side.
+
+    nice -n 5 .venv/bin/python benchmarks/vae_vs_vaegan.py [--data demo:faces] [--size 32] [--cpu-minutes 5] \
+        [--threads 1] [--out bench-out] [--vaegan key=value ...] [--reuse-vae]
+
+Each model trains through the real Trainer (its family's train_defaults, preset
+`small`, seed 0) until this process has spent --cpu-minutes of CPU time on it
+(time.process_time(); one torch thread by default, so the two get the same
+compute). Then, on 16 held-out images (the Trainer's own validation split) and
+32 samples from the prior (seed 0, the same latents for both), it prints
+
+- pixel error: mean absolute error of the reconstructions, of 255;
+- sharpness: mean gradient magnitude (finite differences of luminance) and the
+  share of spectral energy above half the Nyquist frequency, each as a ratio to
+  the same measure on real images (1.0 = as sharp as the data; a blurry model
+  scores well below 1, a noisy one above it);
+
+and saves <out>/vae-vs-vaegan.png: held-out images | VAE reconstructions |
+VAE-GAN reconstructions, then VAE samples | VAE-GAN samples, each column
+titled, enlarged 3x with nearest-neighbour so the pixels are visible.
+--vaegan sets VAE-GAN config fields (e.g. adv_start_steps=50) for screening;
+--reuse-vae keeps an earlier VAE run in <out>/run-vae instead of training it again.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from studio.engine.data import load_dataset
+from studio.engine.export import make_grid, save_png
+from studio.engine.families.base import get_family
+from studio.engine.run import Run
+from studio.engine.training import Progress, TrainConfig, Trainer, TrainingWarning
+
+
+def train_for_cpu_time(family: str, dataset, run_dir: Path, cpu_seconds: float, settings: dict,
+                       threads: int) -> dict:
+    cls = get_family(family)
+    config = TrainConfig(**{**cls.train_defaults, "steps": 1_000_000, "preview_seconds": 0, "validate_seconds": 0,
+                            "checkpoint_minutes": 1e6, "seed": 0, "threads": threads})
+    trainer = Trainer(dataset, run_dir, family=family, family_config=cls.Config.from_preset("small", **settings),
+                      config=config)
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    last, warnings = None, []
+    for event in trainer.run():
+        if isinstance(event, Progress):
+            last = event
+            if time.process_time() - cpu0 >= cpu_seconds:
+                trainer.request_stop()
+        elif isinstance(event, TrainingWarning):
+            warnings.append(f"step {event.step}: {event.message}")
+    return {"steps": last.step, "cpu": time.process_time() - cpu0, "wall": time.perf_counter() - wall0,
+            "losses": dict(last.losses), "warnings": warnings, "val_idx": np.asarray(trainer.val_idx)}
+
+
+def luminance(images: np.ndarray) -> np.ndarray:
+    x = images.astype(np.float64) / 255.0                                   # (N, H, W, C)
+    return x @ np.array([0.299, 0.587, 0.114]) if x.shape[-1] == 3 else x[..., 0]
+
+
+def gradient_magnitude(images: np.ndarray) -> float:
+    """Mean |grad| of luminance (central-ish differences), per pixel, in units of the [0, 1] range."""
+    y = luminance(images)                                                    # (N, H, W)
+    dx, dy = np.diff(y, axis=2)[:, :-1, :], np.diff(y, axis=1)[:, :, :-1]
+    return float(np.sqrt(dx ** 2 + dy ** 2).mean())
+
+
+def high_frequency_share(images: np.ndarray) -> float:
+    """Share of the (mean-removed) luminance spectrum's energy above half the Nyquist frequency."""
+    y = luminance(images)
+    y = y - y.mean(axis=(1, 2), keepdims=True)
+    power = np.abs(np.fft.fft2(y)) ** 2                                      # (N, H, W)
+    fy = np.abs(np.fft.fftfreq(y.shape[1]))[:, None]
+    fx = np.abs(np.fft.fftfreq(y.shape[2]))[None, :]
+    high = np.maximum(fy, fx) > 0.25                                          # beyond half of Nyquist (0.5)
+    return float(power[:, high].sum() / max(power.sum(), 1e-12))
+
+
+def titled(grid: np.ndarray, title: str, scale: int = 3) -> np.ndarray:
+    big = Image.fromarray(grid).resize((grid.shape[1] * scale, grid.shape[0] * scale), Image.NEAREST)
+    canvas = Image.new("RGB", (big.width, big.height + 22), "white")
+    canvas.paste(big, (0, 22))
+    ImageDraw.Draw(canvas).text((4, 5), title, fill="black")
+    return np.asarray(canvas)
+
+
+def side_by_side(*grids: np.ndarray, gap: int = 12) -> np.ndarray:
+    height = max(g.shape[0] for g in grids)
+    parts = []
+    for i, g in enumerate(grids):
+        parts.append(np.pad(g, ((0, height - g.shape[0]), (0, 0), (0, 0)), constant_values=255))
+        if i < len(grids) - 1:
+            parts.append(np.full((height, gap, 3), 255, np.uint8))
+    return np.concatenate(parts, axis=1)
+
+
+def parse_settings(pairs: list[str]) -> dict:
+    settings = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        try:
+            settings[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            settings[key] = value
+    return settings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default="demo:faces")
+    parser.add_argument("--size", type=int, default=32)
+    parser.add_argument("--cpu-minutes", type=float, default=5.0)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=Path("bench-out"))
+    parser.add_argument("--vaegan", nargs="*", default=[], metavar="KEY=VALUE", help="VAE-GAN config fields")
+    parser.add_argument("--reuse-vae", action="store_true")
+    parser.add_argument("--name", default="vae-vs-vaegan", help="file name of the side-by-side image")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    dataset = load_dataset(args.data, size=args.size)
+    print(f"{args.data} at {args.size}px: {len(dataset)} images; torch threads {args.threads}; "
+          f"{args.cpu_minutes:g} CPU minutes each, preset small")
+
+    models, val_idx = {}, None
+    for family, settings in (("vae", {}), ("vaegan", parse_settings(args.vaegan))):
+        run_dir = args.out / f"run-{family}"
+        if family == "vae" and args.reuse_vae and Run.is_run(run_dir):
+            print("vae     reused from", run_dir)
+        else:
+            shutil.rmtree(run_dir, ignore_errors=True)
+            seen = train_for_cpu_time(family, dataset, run_dir, args.cpu_minutes * 60, settings, args.threads)
+            val_idx = seen["val_idx"]
+            losses = ", ".join(f"{k} {v:.4g}" for k, v in seen["losses"].items() if k not in ("lr", "images_per_sec"))
+            print(f"{family:7s} {seen['steps']:5d} steps in {seen['cpu']:.0f} CPU s ({seen['wall']:.0f} wall s)"
+                  f"{' with ' + str(settings) if settings else ''}; last losses: {losses}")
+            for warning in seen["warnings"]:
+                print(f"        warning at {warning}")
+        models[family] = Run.open(run_dir).load_family()[0]
+
+    shown = dataset.images[val_idx[:16]]                                  # held-out images
+    real = dataset.images[val_idx]
+    recon = {k: m.decode(m.encode(shown)) for k, m in models.items()}
+    samples = {k: list(m.sample(32, seed=0))[-1].images for k, m in models.items()}
+    g_real, h_real = gradient_magnitude(real), high_frequency_share(real)
+    print(f"real    sharpness: gradient {g_real:.4f}, high-frequency share {h_real:.4f}")
+    for k in models:
+        error = float(np.abs(recon[k].astype(np.float32) - shown).mean())
+        print(f"{k:7s} reconstructions: pixel error {error:.2f} of 255, gradient ratio to real "
+              f"{gradient_magnitude(recon[k]) / g_real:.3f}, high-frequency ratio {high_frequency_share(recon[k]) / h_real:.3f}"
+              f"; samples: gradient ratio {gradient_magnitude(samples[k]) / g_real:.3f}, "
+              f"high-frequency ratio {high_frequency_share(samples[k]) / h_real:.3f}")
+    panels = [titled(make_grid(shown, ncols=4), "held-out images"),
+              titled(make_grid(recon["vae"], ncols=4), "VAE reconstructions"),
+              titled(make_grid(recon["vaegan"], ncols=4), "VAE-GAN reconstructions"),
+              titled(make_grid(samples["vae"], ncols=4), "VAE samples"),
+              titled(make_grid(samples["vaegan"], ncols=4), "VAE-GAN samples (same z)")]
+    path = save_png(args.out / f"{args.name}.png", side_by_side(*panels),
+                    {"data": args.data, "cpu_minutes": args.cpu_minutes})
+    print(f"saved {path}")
+
+
+if __name__ == "__main__":
+    main()
