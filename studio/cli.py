@@ -98,9 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
                             description="Generate images from a run folder (its last checkpoint) or a checkpoint file.")
     sample.add_argument("run", metavar="RUN", type=Path, help="run folder or .safetensors checkpoint")
     sample.add_argument("-n", "--num", type=_positive_int, default=64, help="how many images (default 64)")
-    sample.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for one PNG per image")
+    sample.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for one image file per image")
+    sample.add_argument("--format", choices=("png", "jpg", "webp"), default="png",
+                        help="image format, each carrying its parameters (PNG chunks, JPEG/WebP EXIF; default png)")
     sample.add_argument("--seed", type=int, default=0)
-    sample.add_argument("--grid", type=Path, metavar="FILE", help="also write all images as one grid PNG")
+    sample.add_argument("--grid", type=Path, metavar="FILE", help="also write all images as one grid "
+                        "(.png, .jpg or .webp by its name; PNG otherwise)")
     sample.add_argument("--frames", type=Path, metavar="DIR", help="also write every intermediate frame as a grid PNG")
     sample.add_argument("--prompt", default=None, help="text prompt (families with the prompt capability)")
     sample.add_argument("--opt", action="append", type=_key_value, default=[], metavar="NAME=VALUE",
@@ -132,8 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
     latent.add_argument("--prompt", default=None, help="prompt for seeds of a prompt family (e.g. vqvae)")
     latent.add_argument("--device", default="auto")
 
-    inspect = sub.add_parser("inspect", help="check a dataset: counts, labels, captions, skipped files and why")
+    inspect = sub.add_parser("inspect", help="check a dataset: counts, labels, captions, skipped files and why; "
+                                             "or, with --params, what made an image")
     inspect.add_argument("data", metavar="DATA")
+    inspect.add_argument("--params", action="store_true", help="print the generation parameters an image "
+                         "(PNG, JPEG, WebP; genstudio's or AUTOMATIC1111's) carries, as JSON")
     inspect.add_argument("--size", type=_positive_int, default=32)
     inspect.add_argument("--channels", type=int, choices=(1, 3))
 
@@ -259,6 +265,14 @@ def _print_report(report, out: TextIO, limit: int = 20) -> None:
 
 
 def cmd_inspect(args, out: TextIO, err: TextIO) -> int:
+    if args.params:
+        from studio.engine.export import read_image_parameters
+
+        params = read_image_parameters(Path(args.data))
+        if params is None:
+            raise CLIError(f"{args.data}: carries no generation parameters")
+        out.write(json.dumps(params, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+        return 0
     dataset = _load_dataset(args.data, args.size, args.channels, err)
     _print_report(dataset.report, out, limit=1000)
     if dataset.report.label_counts:
@@ -353,7 +367,7 @@ def _drive(trainer, args, out: TextIO, err: TextIO) -> int:
 def cmd_sample(args, out: TextIO, err: TextIO) -> int:
     import numpy as np
     from studio.engine.checkpoint import file_hash
-    from studio.engine.export import frame_grid, generation_params, make_grid, save_png
+    from studio.engine.export import IMAGE_FORMATS, frame_grid, generation_params, make_grid, save_image, save_png
     from studio.engine.families.base import PROMPT
     from studio.engine.run import Run
     from studio.engine.training import choose_device
@@ -399,11 +413,12 @@ def cmd_sample(args, out: TextIO, err: TextIO) -> int:
         bar.update(f"sampled {start + n}/{args.num}", (start + n) / args.num, force=True)
     bar.done()
     images = np.concatenate(images)
-    paths = [save_png(Path(args.out) / f"image-{i:04d}.png", image,
-                      {**params, "seed": args.seed + i, "batch_seed": args.seed, "index": i})
+    paths = [save_image(Path(args.out) / f"image-{i:04d}.{args.format}", image,
+                        {**params, "seed": args.seed + i, "batch_seed": args.seed, "index": i})
              for i, image in enumerate(images)]
     if args.grid:
-        save_png(args.grid, make_grid(images), {**params, "grid": len(images)})
+        write_grid = save_image if Path(args.grid).suffix.lower() in IMAGE_FORMATS else save_png
+        write_grid(args.grid, make_grid(images), {**params, "grid": len(images)})
     out.write(f"wrote {len(paths)} images to {args.out}" + (f" and a grid to {args.grid}" if args.grid else "") + "\n")
     return 0
 
@@ -541,7 +556,8 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from studio.engine.families.base import ConfigError
     from studio.engine.run import RunError
     from studio.engine.training import TrainingError
-    return CLIError, DatasetError, ConfigError, RunError, TrainingError, CheckpointError, ArchiveError
+    from studio.engine.export import ImageMetadataError
+    return CLIError, DatasetError, ConfigError, RunError, TrainingError, CheckpointError, ArchiveError, ImageMetadataError
 
 
 def _log_crash() -> Path | None:

@@ -65,7 +65,7 @@ def open_run(path: str):
     from studio.engine.checkpoint import file_hash
 
     run = Run.open(Path(path))
-    family, checkpoint = run.load_family()
+    family, checkpoint = run.load_family(Path(path) if Path(path).is_file() else None)   # a run, or one checkpoint
     data = run.data_info
     step = int(checkpoint.meta.get("step", 0))
     metrics = tuple(r for r in run.read_metrics() if int(r.get("step", 0)) <= step)
@@ -75,6 +75,15 @@ def open_run(path: str):
                   "checkpoint": str(checkpoint.path), "checkpoint_hash": file_hash(str(checkpoint.path)),
                   "checkpoint_step": step}
     return info, family, provenance
+
+
+def open_image_run(params: dict):
+    """Open the run a dropped image names, at the checkpoint that made it when that is still there
+    unchanged (worker): ((RunInfo, family, provenance), whether it is that checkpoint)."""
+    from studio.engine.export import image_checkpoint
+
+    found = image_checkpoint(params)
+    return open_run(str(found or params["run"])), found is not None
 
 
 _NOT_LOSSES = {"kind", "step", "epoch", "lr", "images_per_sec", "seconds"}     # the other fields of a metrics line
@@ -125,6 +134,7 @@ class MainWindow(QMainWindow):
         self._families_job: Job | None = None
         self._devices_job: Job | None = None
         self._run_job: Job | None = None
+        self._restoring: tuple[str, dict] = ("", {})        # the dropped image whose run is being opened
         self._speed_job: Job | None = None
         self._plotting_job: Job | None = None
         self._old_jobs: list[Job] = []
@@ -464,13 +474,29 @@ class MainWindow(QMainWindow):
             return []
         return [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
 
+    @staticmethod
+    def _dropped_parameters(paths: list[str]) -> dict | None:
+        """The parameters one dropped image file carries (genstudio or AUTOMATIC1111), else None."""
+        if len(paths) != 1 or not Path(paths[0]).is_file():
+            return None
+        from studio.engine.export import ImageMetadataError, read_image_parameters
+
+        try:
+            return read_image_parameters(paths[0])             # the file's header only
+        except ImageMetadataError:
+            return None                                        # not an image we read: the dataset loader says why
+
     def dragEnterEvent(self, event) -> None:
-        if self._local_paths(event):
-            event.acceptProposedAction()
+        paths = self._local_paths(event)
+        if not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        if self._dropped_parameters(paths) is not None:
+            self.statusBar().showMessage(self.tr("Drop to restore what made this image"))
+        else:
             self.dataset_panel.drop_zone.set_active(True)
             self.statusBar().showMessage(self.tr("Drop to load it as the dataset"))
-        else:
-            event.ignore()
 
     def dragMoveEvent(self, event) -> None:
         if self._local_paths(event):
@@ -487,6 +513,10 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         event.acceptProposedAction()
+        params = self._dropped_parameters(paths)
+        if params is not None:                  # an image that carries parameters: restore it
+            self.restore_image(paths[0], params)
+            return
         self.show_step(DATA)
         if len(paths) == 1:
             self.dataset_panel.load(paths[0])
@@ -495,6 +525,71 @@ class MainWindow(QMainWindow):
                 "{0} items were dropped. Drop one folder (or one image); "
                 "to use several images, put them in a folder and drop that.").format(len(paths)))
             self.statusBar().clearMessage()
+
+    def restore_image(self, path: str, params: dict) -> None:
+        """Restore what made an image: open its run (at its checkpoint when that is still here) and set
+        Explore's prompt, seed, sampler, steps, guidance, options and latent position, so Generate
+        makes the same image. A missing run, a changed checkpoint or running training is said, and
+        the fields are filled all the same; an AUTOMATIC1111 image fills what it can."""
+        explore = self.explore_panel
+        if explore is None:
+            self.statusBar().showMessage(self.tr("Explore is still loading; drop {0} again in a moment")
+                                         .format(Path(path).name), 8000)
+            return
+        self.show_step(EXPLORE)
+        if params.get("source") == "a1111" or not explore.made_elsewhere(params):
+            explore.restore(params, path)
+            return
+        run = params.get("run")
+        name = Path(path).name
+        if not run or not (Path(run) / "config.json").is_file():
+            explore.restore(params, path, [self.tr(
+                "The run that made {0} ({1}) is not on this computer, so it cannot be regenerated here; "
+                "its prompt, seed and options are filled in.").format(name, run or params.get("model") or "?")])
+            return
+        if self.training_panel.state != "idle":
+            explore.restore(params, path, [self.tr(
+                "Training is running, so {0} (the run that made {1}) was not opened; stop training and drop "
+                "the image again to regenerate it.").format(Path(run).name, name)])
+            return
+        if self._run_job is not None:
+            self._run_job.cancel()
+            self._old_jobs.append(self._run_job)
+        self._restoring = (path, params)
+        job = Job(open_image_run, params, parent=self)
+        job.succeeded.connect(self._on_image_run_job_succeeded)
+        job.failed.connect(self._on_image_run_job_failed)
+        self._run_job = job
+        self.statusBar().showMessage(self.tr("Opening {0}, the run that made {1}…").format(Path(run).name, name))
+        job.start()
+
+    @Slot(object)
+    def _on_image_run_job_succeeded(self, result) -> None:
+        opened, exact = result
+        self._on_run_job_succeeded(opened)
+        path, params = self._restoring
+        provenance = opened[2]
+        warnings = []
+        if not exact:
+            warnings.append(self.tr(
+                "The run has trained on since this image was made (image checkpoint {0}, step {1}; the run now "
+                "{2}, step {3}), and that checkpoint is gone: Generate makes a different image.").format(
+                params.get("checkpoint_hash"), params.get("checkpoint_step"), provenance.get("checkpoint_hash"),
+                provenance.get("checkpoint_step")))
+        self.explore_panel.restore(params, path, warnings)
+
+    @Slot(object)
+    def _on_image_run_job_failed(self, error: Exception) -> None:
+        self._run_job = None
+        path, params = self._restoring
+        reason = str(error) if type(error).__name__ in ("RunError", "CheckpointError") \
+            else f"{type(error).__name__}: {error}"
+        self.explore_panel.restore(params, path, [self.tr("The run that made {0} could not be opened: {1}")
+                                                  .format(Path(path).name, reason)])
+
+    @Slot(str)
+    def _on_explore_restored(self, text: str) -> None:
+        self.statusBar().showMessage(text.replace("\n", " "), 15000)
 
     # --- families, devices, Explore and Gallery ---
 
@@ -549,6 +644,8 @@ class MainWindow(QMainWindow):
             old.deleteLater()
         self.pages.setCurrentIndex(self.steps.currentRow())
         self.explore_panel.images_generated.connect(self._on_explore_images_generated)
+        self.explore_panel.restorer = self.restore_image        # an image from another run, dropped on Explore
+        self.explore_panel.restored.connect(self._on_explore_restored)
         # Ctrl+G and Ctrl+E from every page, and they bring their page forward.
         for action, index in ((getattr(self.explore_panel, "generate_action", None), EXPLORE),
                               (getattr(self.gallery_panel, "export_action", None), GALLERY)):
