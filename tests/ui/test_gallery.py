@@ -108,3 +108,37 @@ def test_a_failed_export_names_the_file_and_the_reason(gallery, qtbot, tmp_path)
     qtbot.waitUntil(lambda: bool(errors), timeout=TIMEOUT_MS)
     assert errors[0].startswith(str(tmp_path / "grid.png")) and "one size" in errors[0]
     assert not (tmp_path / "grid.png").exists()
+
+
+def test_animation_frame_rate_size_and_a_sequence_of_images(gallery, qtbot, tmp_path):
+    gallery.select([0])
+    assert not gallery._animation_button.isEnabled()        # one image with no frames: nothing to animate
+    gallery.select([0, 2])
+    assert gallery._animation_button.isEnabled()
+    gallery.fps_box.setValue(25)
+    gallery.scale_box.setValue(3)
+    gallery.ask_save_path = lambda title, suggested, filters: tmp_path / "walk.apng"
+    with qtbot.waitSignal(gallery.exported, timeout=TIMEOUT_MS) as signal:
+        gallery._animation_button.click()
+    (path,) = signal.args[0]
+    with Image.open(path) as im:
+        assert im.n_frames == 2 and im.size == (24, 24) and im.info["duration"] == pytest.approx(40, abs=1)
+    params = read_png_parameters(path)
+    assert params["fps"] == 25 and [p["seed"] for p in params["images"]] == [1, 3]
+
+
+def test_a_contact_sheet_with_captions(gallery, qtbot, tmp_path):
+    long_prompt = "a prompt far too long to fit under a small picture " * 4
+    gallery.add_items([GalleryItem(image=np.zeros((8, 8, 3), np.uint8),
+                                   params={"seed": 4, "prompt": long_prompt, "model": "my-run", "steps": 20,
+                                           "sampler": "ddim"})])
+    gallery.ask_save_path = lambda title, suggested, filters: tmp_path / "sheet"
+    with qtbot.waitSignal(gallery.exported, timeout=TIMEOUT_MS) as signal:
+        gallery._sheet_button.click()
+    (path,) = signal.args[0]
+    params = read_png_parameters(path)
+    assert path.name == "sheet.png" and params["kind"] == "contact_sheet" and params["sheet"] == 4
+    assert params["captions"][0] == "seed 1" and params["captions"][3] == f"{long_prompt}\nseed 4\n20 steps, ddim"
+    assert params["title"].startswith("genstudio · my-run · vae · 4 images · ")
+    with Image.open(path) as im:
+        assert im.size[0] > 2 * 128

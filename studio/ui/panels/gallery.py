@@ -1,4 +1,8 @@
-"""The gallery: generated images collect here; export them as PNGs, a grid or an animation.
+"""The gallery: generated images collect here; export them as PNGs, a grid, a contact sheet or an animation.
+
+An animation is how one image formed (its progressive frames: denoising steps, rows) or,
+with several images selected, the images one after another (a walk through latent
+positions added from Explore, a seed series); the frame rate and enlargement are the user's.
 
 Every file the gallery writes carries the generation parameters (CONVENTIONS.md: the
 A1111 `parameters` chunk and the `genstudio` JSON), is written to a temporary file and
@@ -9,6 +13,7 @@ the file and the reason.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,14 +22,17 @@ from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView, QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMessageBox, QPushButton,
-    QVBoxLayout, QWidget,
+    QSpinBox, QVBoxLayout, QWidget,
 )
 
 from studio.engine.export import free_path, make_grid, save_animation, save_png
+from studio.engine.sheets import save_contact_sheet
 from studio.ui.widgets.image_grid import to_qimage
 from studio.ui.workers import Job
 
 THUMBNAIL = 96
+DEFAULT_FPS = 10
+MAX_FPS = 50              # GIF delays are in hundredths of a second: 50 fps is the fastest that plays right
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,11 +88,28 @@ def write_grid(items: list[GalleryItem], path: Path) -> list[Path]:
     return [_write(Path(path), lambda p: save_png(p, grid, params))]
 
 
-def write_animation(item: GalleryItem, path: Path, fps: float = 10.0) -> list[Path]:
+def write_animation(item: GalleryItem, path: Path, fps: float = DEFAULT_FPS, scale: int = 1) -> list[Path]:
     """The item's frames as an animated GIF or APNG (by the extension), with its parameters."""
     frames = list(item.frames) or [item.image]
     params = {**item.params, "frames": len(frames), "fps": fps}
-    return [_write(Path(path), lambda p: save_animation(p, frames, params, fps=fps))]
+    return [_write(Path(path), lambda p: save_animation(p, frames, params, fps=fps, scale=scale))]
+
+
+def write_sequence(items: list[GalleryItem], path: Path, fps: float = DEFAULT_FPS, scale: int = 1) -> list[Path]:
+    """Several images one after another (a latent walk, a seed series) as a GIF or APNG; its parameters
+    list each image's."""
+    if len({item.image.shape for item in items}) != 1:
+        raise ExportError(f"{path}: an animation needs images of one size, these have several sizes")
+    params = {"animation": "sequence", "frames": len(items), "fps": fps, "images": [item.params for item in items]}
+    return [_write(Path(path), lambda p: save_animation(p, [item.image for item in items], params,
+                                                       fps=fps, scale=scale))]
+
+
+def write_contact_sheet(items: list[GalleryItem], path: Path, captions: list[str], title: str) -> list[Path]:
+    """The items as a contact sheet PNG: a caption under each and a title; its parameters list each image's."""
+    params = {"sheet": len(items), "images": [item.params for item in items]}
+    return [_write(Path(path), lambda p: save_contact_sheet(p, [item.image for item in items], captions, title,
+                                                            params))]
 
 
 # -- the panel -------------------------------------------------------------------------------------
@@ -126,17 +151,30 @@ class GalleryPanel(QWidget):
         self._grid_button = self._button("galleryGridButton", self.tr("Export grid…"),
                                          self.tr("Save the selected images (or all) as one grid PNG"),
                                          self._on_grid_clicked)
+        self._sheet_button = self._button("gallerySheetButton", self.tr("Contact sheet…"),
+                                          self.tr("Save the selected images (or all) as one PNG with a caption "
+                                                  "under each: prompt, seed, latent position"),
+                                          self._on_sheet_clicked)
         self._animation_button = self._button("galleryAnimationButton", self.tr("Export animation…"),
-                                              self.tr("Save how the selected image was made, frame by frame, "
-                                                      "as an animated GIF or APNG"),
+                                              self.tr("Save how the selected image was made, frame by frame, or "
+                                                      "several selected images one after another, as an animated "
+                                                      "GIF or APNG"),
                                               self._on_animation_clicked)
+        self.fps_box = self._spin_box("galleryFpsBox", 1, MAX_FPS, DEFAULT_FPS, self.tr(" fps"),
+                                      self.tr("Animation speed"),
+                                      self.tr("Frames a second of exported animations"))
+        self.scale_box = self._spin_box("galleryScaleBox", 1, 16, 4, self.tr("size ×"),
+                                        self.tr("Animation enlargement"),
+                                        self.tr("Exported animations are this many times larger than the "
+                                                "model's images (pixels stay sharp)"), prefix=True)
         self._remove_button = self._button("galleryRemoveButton", self.tr("Remove"),
                                            self.tr("Take the selected images out of the gallery (files already "
                                                    "exported stay)"), self._on_remove_clicked)
 
         buttons = QHBoxLayout()
-        for button in (self._export_button, self._grid_button, self._animation_button, self._remove_button):
-            buttons.addWidget(button)
+        for widget in (self._export_button, self._grid_button, self._sheet_button, self._animation_button,
+                       self.fps_box, self.scale_box, self._remove_button):
+            buttons.addWidget(widget)
         buttons.addStretch(1)
         buttons.addWidget(self._count_label)
         layout = QVBoxLayout(self)
@@ -157,6 +195,17 @@ class GalleryPanel(QWidget):
         button.setToolTip(tip)
         button.clicked.connect(slot)
         return button
+
+    def _spin_box(self, name: str, low: int, high: int, value: int, affix: str, accessible: str, tip: str,
+                  prefix: bool = False) -> QSpinBox:
+        box = QSpinBox(self)
+        box.setObjectName(name)
+        box.setRange(low, high)
+        box.setValue(value)
+        box.setPrefix(affix) if prefix else box.setSuffix(affix)
+        box.setAccessibleName(accessible)
+        box.setToolTip(tip)
+        return box
 
     # --- the items --------------------------------------------------------------------------------
     def add_items(self, items: list[GalleryItem]) -> None:
@@ -216,8 +265,36 @@ class GalleryPanel(QWidget):
     def export_grid(self, items: list[GalleryItem], path: Path) -> Job:
         return self._start(write_grid, list(items), Path(path))
 
-    def export_animation(self, item: GalleryItem, path: Path, fps: float = 10.0) -> Job:
-        return self._start(write_animation, item, Path(path), fps)
+    def export_animation(self, items: list[GalleryItem], path: Path) -> Job:
+        """One item: its frames; several: the items one after another. At the chosen frame rate and size."""
+        fps, scale = self.fps_box.value(), self.scale_box.value()
+        if len(items) == 1:
+            return self._start(write_animation, items[0], Path(path), fps, scale)
+        return self._start(write_sequence, list(items), Path(path), fps, scale)
+
+    def export_contact_sheet(self, items: list[GalleryItem], path: Path) -> Job:
+        captions = [self.sheet_caption(item.params) for item in items]
+        return self._start(write_contact_sheet, list(items), Path(path), captions, self.sheet_title(items))
+
+    def sheet_caption(self, params: dict) -> str:
+        """Up to three lines under an image: its prompt or label, its seed, how it was made."""
+        lines = []
+        if params.get("prompt"):
+            lines.append(str(params["prompt"]))
+        elif params.get("label") not in (None, ""):
+            lines.append(str(params["label"]))
+        lines.append(self.tr("seed %1").replace("%1", str(params.get("seed", "?"))))
+        if params.get("latent") is not None:
+            lines.append(self.tr("latent position"))
+        elif params.get("steps"):
+            lines.append(self.tr("%1 steps, %2").replace("%1", str(params["steps"]))
+                         .replace("%2", str(params.get("sampler") or "")).rstrip(", "))
+        return "\n".join(lines)
+
+    def sheet_title(self, items: list[GalleryItem]) -> str:
+        models = sorted({str(i.params.get("model") or i.params.get("family") or "") for i in items} - {""})
+        count = self.tr("{0:,} images").format(len(items)) if len(items) != 1 else self.tr("1 image")
+        return " · ".join(["genstudio", *models[:3], count, time.strftime("%Y-%m-%d")])
 
     def _start(self, func, *args) -> Job:
         self._jobs = [job for job in self._jobs if job.running]
@@ -271,14 +348,28 @@ class GalleryPanel(QWidget):
             self.export_grid(items, path.with_suffix(".png") if not path.suffix else path)
 
     @Slot()
+    def _on_sheet_clicked(self) -> None:
+        items = self._chosen()
+        if not items:
+            return
+        path = self.ask_save_path(self.tr("Save contact sheet"), "contact-sheet.png", self.tr("PNG image (*.png)"))
+        if path is not None:
+            self.export_contact_sheet(items, path.with_suffix(".png") if not path.suffix else path)
+
+    @Slot()
     def _on_animation_clicked(self) -> None:
         chosen = self.selected_items()
-        if len(chosen) != 1:
+        if not self._can_animate(chosen):
             return
-        path = self.ask_save_path(self.tr("Save animation"), "denoising.gif",
+        suggested = "denoising.gif" if len(chosen) == 1 else "sequence.gif"
+        path = self.ask_save_path(self.tr("Save animation"), suggested,
                                   self.tr("Animated GIF (*.gif);;Animated PNG (*.png *.apng)"))
         if path is not None:
-            self.export_animation(chosen[0], path.with_suffix(".gif") if not path.suffix else path)
+            self.export_animation(chosen, path.with_suffix(".gif") if not path.suffix else path)
+
+    @staticmethod
+    def _can_animate(chosen: list[GalleryItem]) -> bool:
+        return len(chosen) > 1 or (len(chosen) == 1 and len(chosen[0].frames) > 1)
 
     @Slot()
     def _on_remove_clicked(self) -> None:
@@ -295,10 +386,10 @@ class GalleryPanel(QWidget):
     def _update_buttons(self) -> None:
         selected = self.selected_items()
         has_items = bool(self._items)
-        for button in (self._export_button, self._grid_button):
+        for button in (self._export_button, self._grid_button, self._sheet_button):
             button.setEnabled(has_items)
         self.export_action.setEnabled(has_items)
-        self._animation_button.setEnabled(len(selected) == 1)
+        self._animation_button.setEnabled(self._can_animate(selected))
         self._remove_button.setEnabled(bool(selected))
         self._count_label.setText(self.tr("%n image(s)", "", len(self._items)) if not selected else
                                   self.tr("%1 of %2 selected").replace("%1", str(len(selected)))
