@@ -37,7 +37,7 @@ from typing import Any, Callable
 import numpy as np
 
 from studio import __version__
-from studio.engine.checkpoint import CheckpointError, file_hash, read_meta
+from studio.engine.checkpoint import CheckpointError, read_meta
 from studio.engine.export import generation_params, make_grid, png_bytes
 from studio.engine.families.base import get_family
 from studio.engine.run import LAST, Run, RunError
@@ -108,8 +108,7 @@ def export_run(run_path: Path | str, out: Path | str, *, as_folder: bool = False
 @dataclass
 class _Member:
     name: str
-    data: bytes | None = None             # small files, made in memory
-    source: Path | None = None            # the weights, copied from disk
+    data: bytes
 
 
 def _export_files(run: Run, checkpoint: Path, name: str, progress, cancel) -> list[_Member]:
@@ -122,13 +121,19 @@ def _export_files(run: Run, checkpoint: Path, name: str, progress, cancel) -> li
             progress(done, steps)
 
     step(0)
-    try:
-        meta = read_meta(checkpoint)
-        family, ckpt = run.load_family(checkpoint)
+    try:   # one read: training may replace the checkpoint meanwhile, and the weights, their hash, card and
+        weights = checkpoint.read_bytes()              # samples must all be of one version
+        with tempfile.TemporaryDirectory(prefix=".export-") as folder:
+            snapshot = Path(folder) / checkpoint.name
+            snapshot.write_bytes(weights)
+            meta = read_meta(snapshot)
+            family, ckpt = run.load_family(snapshot)
     except (CheckpointError, RunError) as e:
-        raise ArchiveError(str(e)) from None
+        raise ArchiveError(str(e).replace(str(snapshot), str(checkpoint))) from None
+    except OSError as e:
+        raise ArchiveError(f"{checkpoint}: cannot read ({e.strerror or e})") from None
     step(1)
-    samples = _sample_grid(run, family, ckpt)
+    samples = _sample_grid(run, family, ckpt.step, hashlib.sha256(weights).hexdigest()[:10])
     step(2)
     metrics = run.read_metrics()
     curve = png_bytes(training_curve(metrics))
@@ -137,7 +142,7 @@ def _export_files(run: Run, checkpoint: Path, name: str, progress, cancel) -> li
         _Member("config.json", (json.dumps(run.config, indent=2, sort_keys=True) + "\n").encode()),
         _Member("metrics.jsonl", "".join(json.dumps(r, sort_keys=True) + "\n" for r in metrics).encode()),
         _Member(f"checkpoints/{LAST}.json", (json.dumps(meta, indent=2, sort_keys=True) + "\n").encode()),
-        _Member(f"checkpoints/{LAST}.safetensors", source=checkpoint),
+        _Member(f"checkpoints/{LAST}.safetensors", weights),
         _Member(CURVE, curve),
         _Member(SAMPLES, samples),
     ]
@@ -149,7 +154,7 @@ def _export_files(run: Run, checkpoint: Path, name: str, progress, cancel) -> li
     return files
 
 
-def _sample_grid(run: Run, family, ckpt) -> bytes:
+def _sample_grid(run: Run, family, step: int, checkpoint_hash: str) -> bytes:
     """SAMPLE_COUNT samples of the exported weights (seed SAMPLE_SEED) as one PNG, enlarged to be seen."""
     import torch
     with torch.inference_mode():
@@ -159,30 +164,17 @@ def _sample_grid(run: Run, family, ckpt) -> bytes:
     images = np.asarray(last.images)
     scale = max(1, 64 // images.shape[1])
     images = images.repeat(scale, axis=1).repeat(scale, axis=2)
-    provenance = {"family": family.name, "model": run.path.name, "checkpoint_hash": file_hash(ckpt.path),
-                  "checkpoint_step": ckpt.step}
+    provenance = {"family": family.name, "model": run.path.name, "checkpoint_hash": checkpoint_hash,
+                  "checkpoint_step": step}
     params = generation_params(provenance, seed=SAMPLE_SEED, prompt=None, options={},
                                image_size=family.data.image_size, version=__version__)
     return png_bytes(make_grid(images, ncols=8), {**params, "grid": SAMPLE_COUNT, "scale": scale})
 
 
-def _sha256_file(path: Path) -> tuple[str, int]:
-    digest, size = hashlib.sha256(), 0
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(_CHUNK), b""):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
-
-
 def _manifest(name: str, run: Run, meta: dict, facts: dict, files: list[_Member]) -> dict[str, Any]:
     listed = {}
     for member in files:
-        if member.source is not None:
-            digest, size = _sha256_file(member.source)
-        else:
-            digest, size = hashlib.sha256(member.data).hexdigest(), len(member.data)
-        listed[member.name] = {"size": size, "sha256": digest}
+        listed[member.name] = {"size": len(member.data), "sha256": hashlib.sha256(member.data).hexdigest()}
     return {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "name": name, "exported": time.strftime("%Y-%m-%dT%H:%M:%S"),
             "genstudio": __version__, "source_run": run.path.name, "family": run.family_name,
             "step": int(meta.get("step", 0)), "facts": facts, "files": listed}
@@ -201,7 +193,7 @@ def _write_zip(out: Path, files: list[_Member]) -> None:
                 info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
                 info.external_attr = (stat.S_IFREG | 0o644) << 16
                 with zf.open(info, "w", force_zip64=True) as dst:
-                    _copy_member(member, dst)
+                    dst.write(member.data)
             zf.close()
             raw.flush()
             os.fsync(raw.fileno())
@@ -209,14 +201,6 @@ def _write_zip(out: Path, files: list[_Member]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def _copy_member(member: _Member, dst) -> None:
-    if member.source is None:
-        dst.write(member.data)
-        return
-    with open(member.source, "rb") as src:
-        shutil.copyfileobj(src, dst, _CHUNK)
 
 
 def _write_folder(out: Path, files: list[_Member]) -> None:
@@ -227,7 +211,7 @@ def _write_folder(out: Path, files: list[_Member]) -> None:
             path = tmp / member.name
             path.parent.mkdir(parents=True, exist_ok=True)
             with open(path, "xb") as dst:
-                _copy_member(member, dst)
+                dst.write(member.data)
         os.rename(tmp, out)             # out did not exist a moment ago; rename fails if a non-empty one appeared
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
