@@ -119,8 +119,15 @@ def test_dropping_an_image_on_the_window_opens_its_run_and_regenerates_it(make_w
     assert explore._seed.value() == 7 and explore._count.value() == 1
     assert "⚠" not in explore._status.text() and "seed 7" in explore._status.text()
     assert explore._provenance["checkpoint_hash"] == read_image_parameters(image)["checkpoint_hash"]
-    np.testing.assert_array_equal(generate_one(qtbot, explore), pixels(image))      # bit for bit
     win.grab().save(str(tmp_path / "restored-window.png"))
+    np.testing.assert_array_equal(generate_one(qtbot, explore), pixels(image))      # bit for bit
+    # changed controls go back to what made the image (options it does not name: their defaults)
+    temperature = explore._option_widgets["temperature"][1]
+    temperature.setValue(0.25)
+    explore._seed.setValue(3)
+    drop(explore, image)                                   # the same run and checkpoint: restored in place
+    assert temperature.value() == 1.0 and explore._seed.value() == 7 and win._run_job is None
+    np.testing.assert_array_equal(generate_one(qtbot, explore), pixels(image))
 
     # the run trains on: the image's checkpoint is gone, so the window warns (and still restores)
     changed = {**read_image_parameters(image), "checkpoint_hash": "0000000000", "seed": 9}
@@ -225,6 +232,7 @@ def test_a_foreign_a1111_png_fills_the_prompt_fields(qtbot, tmp_path, samplers, 
         assert options["sampler"] == "dpm++2m" and "sampler dpm++2m" in status
     else:
         assert options["sampler"] == "ddpm" and "Not used: sampler DPM++ 2M (this model has ddpm, ddim)" in status
+    panel.resize(1000, 360)
     panel.grab().save(str(tmp_path / "foreign.png"))
 
 

@@ -755,11 +755,12 @@ class ExplorePanel(QWidget):
             used.append(self.tr("seed %1").replace("%1", str(params["seed"])))
         options = params.get("options") if isinstance(params.get("options"), dict) else {}
         prompt = params.get("prompt")
-        if isinstance(prompt, str) and prompt:
+        if isinstance(prompt, str):                 # an empty prompt too: it drew unconditioned
             self._prompt.setText(prompt)
-            used.append(self.tr("prompt"))
-        negative = options.get(NEGATIVE, params.get("negative_prompt"))
-        if isinstance(negative, str) and (negative or self._has_negative):
+            if prompt:
+                used.append(self.tr("prompt"))
+        negative = options.get(NEGATIVE, params.get("negative_prompt")) or ""
+        if isinstance(negative, str):
             self._negative.setText(negative)
             if negative:
                 used.append(self.tr("negative prompt"))
@@ -770,6 +771,9 @@ class ExplorePanel(QWidget):
                 used.append(f"{option} {value}")
             else:
                 unused.append(f"{option} {value}")
+        for name, (option, widget) in self._option_widgets.items():
+            if name not in options:                 # not written: it was at its default (the CLI writes only those given)
+                self._set_option(widget, option.default)
         latent = params.get("latent")
         if latent is not None:
             if self._restore_latent(latent, params):
