@@ -540,7 +540,7 @@ class MainWindow(QMainWindow):
         if params.get("source") == "a1111" or not explore.made_elsewhere(params):
             explore.restore(params, path)
             return
-        run = params.get("run")
+        run = params.get("run") if isinstance(params.get("run"), str) else None
         name = Path(path).name
         if not run or not (Path(run) / "config.json").is_file():
             explore.restore(params, path, [self.tr(

@@ -248,6 +248,10 @@ def test_junk_metadata_does_not_crash_and_a_plain_image_is_still_a_dataset(make_
     drop(win, junk)                                       # junk JSON: the A1111 text is used; nothing fits
     explore = win.explore_panel
     assert "AUTOMATIC1111" in win.statusBar().currentMessage() and explore._seed.value() == 0
+    odd = save_image(tmp_path / "odd.webp", np.zeros((8, 8, 3), np.uint8),
+                     {"run": 5, "seed": True, "prompt": 3, "options": "x", "latent": [1, "a"], "checkpoint_hash": []})
+    drop(win, odd)                                        # a genstudio JSON of the wrong kinds: nothing fits, no crash
+    assert "not on this computer" in explore._message.text() and explore._seed.value() == 0
     drop(win, foreign_png(tmp_path / "sd.png"))            # no model open: the fields wait for one
     assert explore._prompt.text() == "a red circle" and "seed 42" in explore._message.text()
     plain = tmp_path / "plain.png"
