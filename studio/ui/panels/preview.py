@@ -10,16 +10,27 @@ there is one.
 
 Frames can arrive much faster than is worth drawing (one per denoising step):
 the newest is kept and drawn at most every `REDRAW_MS`, so the UI never falls behind.
+
+"Save animation" writes a GIF or APNG (at the frame rate beside it) of the shown
+preview's sampling (noisy → clean, or rows filling in; up to `ANIMATION_FRAMES`
+frames, kept for the newest `ANIMATED_ENTRIES` previews) or of the whole timeline
+(how the samples improved over training), in a background Job.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog, QHBoxLayout, QLabel, QMenu, QMessageBox, QSizePolicy, QSlider, QSpinBox, QToolButton, QVBoxLayout,
+    QWidget,
+)
 from superqt.utils import signals_blocked
+
+from studio.engine.export import frame_grid, save_animation
 
 from studio.ui.i18n import family_text
 from studio.ui.widgets.image_grid import ImageGrid
@@ -31,6 +42,9 @@ REDRAW_MS = 100           # at most ~10 repaints a second
 MAX_PREVIEWS = 500        # previews kept for the timeline (the oldest are dropped)
 MAX_STRIP = 10            # frames shown in a denoising strip
 COLUMNS = 8
+ANIMATION_FRAMES = 30     # sampling frames kept per preview for "Save animation"
+ANIMATED_ENTRIES = 10     # ... for the newest previews only (older ones keep their strip)
+ANIMATION_WIDTH = 512     # small grids are enlarged (nearest) to about this width
 
 
 
@@ -48,6 +62,18 @@ class PreviewEntry:
     step: int
     frame: object                            # engine Frame (plain numpy data)
     strip: list = field(default_factory=list)
+    frames: list = field(default_factory=list)   # up to ANIMATION_FRAMES frames of its sampling, for animation
+
+
+def write_animation(grids: list, path: Path, fps: int, params: dict) -> list[Path]:
+    """Frame grids ((H, W, C) uint8, one size) as a GIF or APNG, enlarged to about ANIMATION_WIDTH."""
+    if len({g.shape for g in grids}) != 1:
+        raise ValueError(f"{path}: the previews differ in size (the image size changed during the run)")
+    scale = max(1, ANIMATION_WIDTH // grids[0].shape[1])
+    try:
+        return [save_animation(path, grids, {**params, "frames": len(grids), "fps": fps}, fps=fps, scale=scale)]
+    except OSError as e:
+        raise OSError(f"{path}: {e.strerror or e}") from None
 
 
 def pick_strip(frames: list, count: int = MAX_STRIP) -> list:
@@ -62,6 +88,7 @@ class PreviewPanel(QWidget):
     """Preview frames, live and from earlier in the run. Feed it with `add_frame(step, frame)`."""
 
     preview_shown = Signal(int)              # the index in the timeline now drawn
+    animation_saved = Signal(object)         # the Path of an animation just written
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -120,7 +147,36 @@ class PreviewPanel(QWidget):
         row.addWidget(label)
         row.addWidget(self.timeline, 1)
         row.addWidget(self.timeline_label)
+        row.addWidget(self._build_animation_button())
+        self.fps_box = QSpinBox()
+        self.fps_box.setObjectName("previewFpsBox")
+        self.fps_box.setRange(1, 50)
+        self.fps_box.setValue(10)
+        self.fps_box.setSuffix(self.tr(" fps"))
+        self.fps_box.setAccessibleName(self.tr("Animation speed"))
+        self.fps_box.setToolTip(self.tr("Frames a second of saved animations"))
+        row.addWidget(self.fps_box)
         return row
+
+    def _build_animation_button(self) -> QToolButton:
+        self.animation_button = QToolButton()
+        self.animation_button.setObjectName("previewAnimationButton")
+        self.animation_button.setText(self.tr("Save animation"))
+        self.animation_button.setAccessibleName(self.tr("Save animation"))
+        self.animation_button.setToolTip(self.tr("Save the shown preview's sampling, or the whole timeline, "
+                                                 "as an animated GIF or APNG"))
+        self.animation_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.animation_button)
+        self.sampling_animation_action = menu.addAction(self.tr("This preview's sampling…"))
+        self.sampling_animation_action.setObjectName("samplingAnimationAction")
+        self.sampling_animation_action.triggered.connect(self._on_sampling_animation_triggered)
+        self.timeline_animation_action = menu.addAction(self.tr("The whole timeline…"))
+        self.timeline_animation_action.setObjectName("timelineAnimationAction")
+        self.timeline_animation_action.triggered.connect(self._on_timeline_animation_triggered)
+        self.animation_button.setMenu(menu)
+        self.animation_button.setEnabled(False)
+        self._jobs: list = []
+        return self.animation_button
 
     # --- feeding ----------------------------------------------------------------------------------
 
@@ -132,7 +188,8 @@ class PreviewPanel(QWidget):
             self._collecting.append(frame)
         strip = pick_strip(self._collecting) if frame.total > 1 else []
         if frame.is_last:
-            self._add_entry(PreviewEntry(int(step), frame, strip))
+            frames = pick_strip(self._collecting, ANIMATION_FRAMES) if frame.total > 1 else []
+            self._add_entry(PreviewEntry(int(step), frame, strip, frames))
             self._collecting = []
         if self.following_live:
             self._live = (int(step), frame, strip)
@@ -153,7 +210,7 @@ class PreviewPanel(QWidget):
         with signals_blocked(self.timeline):
             self.timeline.setRange(0, 0)
         self.timeline.setEnabled(False)
-        self.timeline_label.clear()
+        self._update_position_label()
         self.caption.setText(self.tr("Samples appear here as the model learns."))
 
     def entries(self) -> list[PreviewEntry]:
@@ -173,6 +230,8 @@ class PreviewPanel(QWidget):
         self._entries.append(entry)
         if len(self._entries) > MAX_PREVIEWS:
             del self._entries[0]
+        if len(self._entries) > ANIMATED_ENTRIES:
+            self._entries[-ANIMATED_ENTRIES - 1].frames = []          # memory: only the newest keep theirs
         with signals_blocked(self.timeline):
             self.timeline.setRange(0, len(self._entries) - 1)
             if live:
@@ -251,6 +310,10 @@ class PreviewPanel(QWidget):
 
     def _update_position_label(self) -> None:
         count = len(self._entries)
+        entry = self.shown_entry()
+        self.sampling_animation_action.setEnabled(entry is not None and len(entry.frames or entry.strip) > 1)
+        self.timeline_animation_action.setEnabled(count > 1)
+        self.animation_button.setEnabled(count > 1 or self.sampling_animation_action.isEnabled())
         if not count:
             self.timeline_label.clear()
             return
@@ -259,3 +322,72 @@ class PreviewPanel(QWidget):
         self.timeline_label.setText(self.tr("{0} / {1} · step {2:,}{3}").format(
             index + 1, count, self._entries[index].step, live))
 
+    # --- animations -------------------------------------------------------------------------------
+    def shown_entry(self) -> PreviewEntry | None:
+        """The preview the timeline points at."""
+        if not self._entries:
+            return None
+        return self._entries[min(self.timeline.value(), len(self._entries) - 1)]
+
+    def sampling_grids(self, entry: PreviewEntry) -> list:
+        """One picture per kept sampling frame of a preview: its images with their extras (e.g. x0) above."""
+        return [frame_grid(f.images, f.extras) for f in (entry.frames or entry.strip)]
+
+    def timeline_grids(self) -> list:
+        """One picture per preview in the timeline: how the samples changed over training."""
+        return [frame_grid(e.frame.images, e.frame.extras) for e in self._entries]
+
+    def save_animation(self, kind: str, path: Path):
+        """Write the shown preview's sampling (kind "sampling") or the timeline ("timeline") in a Job."""
+        from studio.ui.workers import Job
+        entry = self.shown_entry()
+        if kind == "sampling":
+            grids = self.sampling_grids(entry)
+            params = {"kind": "preview sampling", "step": entry.step, "label": entry.frame.label}
+        else:
+            grids = self.timeline_grids()
+            params = {"kind": "training timeline", "steps": [e.step for e in self._entries]}
+        self._jobs = [job for job in self._jobs if job.running]
+        job = Job(write_animation, grids, Path(path), self.fps_box.value(), params, parent=self)
+        job.succeeded.connect(self._on_animation_job_succeeded)
+        job.failed.connect(self._on_animation_job_failed)
+        self._jobs.append(job)
+        return job.start()
+
+    def jobs(self) -> list:
+        return [job for job in self._jobs if job.running]
+
+    def ask_save_path(self, suggested: str) -> Path | None:
+        """A save dialog (tests patch this); it asks before replacing a file."""
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save animation"), suggested,
+                                              self.tr("Animated GIF (*.gif);;Animated PNG (*.png *.apng)"))
+        if not path:
+            return None
+        return Path(path) if Path(path).suffix else Path(path).with_suffix(".gif")
+
+    def show_error(self, title: str, message: str) -> None:
+        QMessageBox.warning(self, title, message)
+
+    @Slot()
+    def _on_sampling_animation_triggered(self) -> None:
+        entry = self.shown_entry()
+        if entry is not None and len(entry.frames or entry.strip) > 1:
+            path = self.ask_save_path(f"sampling-step-{entry.step}.gif")
+            if path is not None:
+                self.save_animation("sampling", path)
+
+    @Slot()
+    def _on_timeline_animation_triggered(self) -> None:
+        if len(self._entries) > 1:
+            path = self.ask_save_path("training-timeline.gif")
+            if path is not None:
+                self.save_animation("timeline", path)
+
+    @Slot(object)
+    def _on_animation_job_succeeded(self, paths) -> None:
+        self.animation_saved.emit(paths[0])
+
+    @Slot(object)
+    def _on_animation_job_failed(self, error) -> None:
+        reason = str(error) if isinstance(error, (OSError, ValueError)) else f"{type(error).__name__}: {error}"
+        self.show_error(self.tr("Could not save the animation"), reason)
