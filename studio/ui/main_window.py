@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 import studio
 from studio.engine.data import ImageDataset
 from studio.ui.app import ui_settings
+from studio.ui.archive_actions import RunArchiveActions
 from studio.ui.i18n import LanguageMenu, family_text
 from studio.ui.panels.dataset import CLOSE_TIMEOUT_S, DatasetPanel
 from studio.ui.panels.family import FamilyCard, FamilyInfo, FamilyPanel, read_families
@@ -258,6 +259,8 @@ class MainWindow(QMainWindow):
         self.about_action = self._action("aboutAction", self.tr("&About genstudio"), self.tr("About genstudio"),
                                          self.show_about)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.run_archive = RunArchiveActions(self, lambda: self.training_panel.resume_dir)   # File ▸ Export/Import
+        self.run_archive.imported.connect(self._on_run_imported)
         self.step_actions = []
         for index, name in enumerate((self.tr("Data"), self.tr("Model"), self.tr("Train"), self.tr("Explore"),
                                       self.tr("Gallery"))):
@@ -268,7 +271,8 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         menus = (
-            ("fileMenu", self.tr("&File"), (self.open_action, self.open_run_action, None, self.quit_action)),
+            ("fileMenu", self.tr("&File"), (self.open_action, self.open_run_action, self.run_archive.import_action,
+                                            self.run_archive.export_action, None, self.quit_action)),
             ("trainingMenu", self.tr("&Training"), (self.train_action, self.stop_action, None,
                                                     self.save_action, self.sample_action)),
             ("viewMenu", self.tr("&View"), tuple(self.step_actions)),
@@ -393,6 +397,10 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_recent_run_triggered(self) -> None:
         self.open_run(str(self.sender().data()))
+
+    @Slot(object)
+    def _on_run_imported(self, path) -> None:
+        self.open_run(str(path))
 
     def open_run(self, path: str) -> Job:
         """Open a run folder in the background: its model goes to Explore, and Train continues it."""
@@ -837,7 +845,8 @@ class MainWindow(QMainWindow):
         """Every background job this window started that may still run."""
         mine = (self._families_job, self._devices_job, self._plotting_job, self._run_job, self._speed_job,
                 *self._old_jobs)
-        others = [*self.dataset_panel.jobs(), *self.training_panel.jobs()]
+        others = [*self.dataset_panel.jobs(), *self.training_panel.jobs(), *self.run_archive.jobs(),
+                  *self.preview_panel.jobs()]
         if self.explore_panel is not None:
             others += list(self.explore_panel.jobs())
         if self.gallery_panel is not None:

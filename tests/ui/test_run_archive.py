@@ -1,0 +1,71 @@
+"""File ▸ Export run… / Import run… in the window: a run goes out as a zip and comes back opened; a crafted
+archive is refused in a dialog that names it, and no job is left running."""
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+
+from studio.engine.families.base import DataInfo, get_family
+from studio.engine.run import Run
+from studio.paths import runs_dir
+
+TIMEOUT_MS = 30_000
+
+
+@pytest.fixture
+def run_path(tmp_path):
+    """A run with an (untrained) tiny VAE checkpoint."""
+    cls = get_family("vae")
+    family = cls(cls.Config.from_preset("tiny"), DataInfo(8, 3))
+    run = Run.create(tmp_path / "my-run", family="vae", family_config=family.config.to_dict(), train_config={},
+                     data=family.data, dataset={"source": "synthetic", "summary": "none"})
+    tensors = {f"model.{name}.{k}": v for name, module in family.modules().items()
+               for k, v in module.state_dict().items()}
+    run.save_checkpoint(tensors, {"step": 1})
+    return run.path
+
+
+@pytest.fixture
+def window(make_window):
+    win = make_window()
+    win.show_error = lambda title, message: pytest.fail(f"error dialog: {message}")
+    yield win
+    win.close()
+    assert not any(job.running for job in win.jobs())
+
+
+def test_export_then_import_opens_the_run(window, qtbot, run_path, tmp_path):
+    actions = window.run_archive
+    file_menu = window.menuBar().findChild(type(window.recent_menu.parent()), "fileMenu")
+    assert actions.import_action in file_menu.actions() and actions.export_action in file_menu.actions()
+    actions.show_error = lambda title, message: pytest.fail(f"error dialog: {message}")
+    actions.ask_run_folder = lambda: run_path
+    actions.ask_export_path = lambda suggested: tmp_path / suggested
+    with qtbot.waitSignal(actions.exported, timeout=TIMEOUT_MS) as signal:
+        actions.export_action.trigger()
+        assert actions.busy.isVisible() and not actions.export_action.isEnabled()
+    assert signal.args[0] == tmp_path / "my-run.zip" and zipfile.is_zipfile(signal.args[0])
+    assert not actions.busy.isVisible() and actions.export_action.isEnabled()
+
+    actions.ask_import_path = lambda: tmp_path / "my-run.zip"
+    with qtbot.waitSignal(actions.imported, timeout=TIMEOUT_MS) as signal:
+        actions.import_action.trigger()
+    assert signal.args[0] == runs_dir() / "my-run"
+    qtbot.waitUntil(lambda: window.training_panel.resume_dir == str(runs_dir() / "my-run"), timeout=TIMEOUT_MS)
+
+
+def test_a_crafted_archive_is_refused_in_a_dialog(window, qtbot, run_path, tmp_path):
+    bad = tmp_path / "bad.zip"
+    with zipfile.ZipFile(bad, "w") as zf:
+        zf.writestr("my-run/config.json", (run_path / "config.json").read_bytes())
+        zf.writestr("my-run/../../escape.json", b"{}")
+    errors = []
+    window.run_archive.show_error = lambda title, message: errors.append((title, message))
+    window.run_archive.import_run(bad)
+    qtbot.waitUntil(lambda: bool(errors), timeout=TIMEOUT_MS)
+    title, message = errors[0]
+    assert title == "The run could not be imported"
+    assert message.startswith(f"{bad}: refused") and "(..)" in message and "Traceback" not in message
+    assert not window.run_archive.busy.isVisible()
+    assert not runs_dir().exists() or not any(runs_dir().iterdir())
