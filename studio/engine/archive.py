@@ -39,7 +39,7 @@ import numpy as np
 from studio import __version__
 from studio.engine.checkpoint import CheckpointError, read_meta
 from studio.engine.export import generation_params, make_grid, png_bytes
-from studio.engine.families.base import get_family
+from studio.engine.families.base import DataInfo, get_family
 from studio.engine.run import LAST, Run, RunError
 from studio.engine.sheets import training_curve
 
@@ -429,10 +429,15 @@ def _folder_entries(source: Path) -> list[_Entry]:
             if not stat.S_ISREG(st.st_mode):
                 raise _refuse(source, f"{rel!r} is not a regular file")
             check_member_name(source, rel)
-            entries.append(_Entry(rel, st.st_size, lambda path=path: open(path, "rb")))
+            entries.append(_Entry(rel, st.st_size, lambda path=path: _open_no_follow(path)))
             if len(entries) > MAX_MEMBERS:
                 raise _refuse(source, f"it holds more than {MAX_MEMBERS} files; an exported run has fewer")
     return entries
+
+
+def _open_no_follow(path: Path):
+    """Open a file for reading, refusing (ELOOP) one replaced by a link since it was checked."""
+    return os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)), "rb")
 
 
 def _check_entries(source: Path, entries: list[_Entry]) -> None:
@@ -492,11 +497,14 @@ def _read_json(source: Path, name: str, data: bytes, lines: bool = False) -> Any
     """Parse JSON as data (json never constructs anything but dicts, lists, strings and numbers)."""
     try:
         text = data.decode("utf-8")
-        if lines:
-            return [json.loads(line) for line in text.splitlines() if line.strip()]
-        return json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+        if not lines:
+            return json.loads(text)
+        records = [json.loads(line) for line in text.splitlines() if line.strip()]
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:    # ValueError: also over-long integers
         raise _refuse(source, f"the member {name!r} is not valid JSON ({str(e)[:80]})") from None
+    if not all(isinstance(record, dict) for record in records):
+        raise _refuse(source, f"the member {name!r} holds a line that is not a JSON object")
+    return records
 
 
 def check_safetensors_header(source: Path, name: str, head: bytes, size: int) -> None:
@@ -510,7 +518,7 @@ def check_safetensors_header(source: Path, name: str, head: bytes, size: int) ->
         raise bad("its header length does not fit the file")
     try:
         header = json.loads(head[8:8 + n].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise bad("its header is not JSON") from None
     if not isinstance(header, dict):
         raise bad("its header is not a table")
@@ -633,6 +641,7 @@ def _check_run(source: Path, folder: Path) -> Run:
         run = Run.open(folder)
         cls = get_family(run.family_name)
         cls.Config.from_dict(run.config["family_config"])
+        DataInfo.from_dict(run.config["data"])
         checkpoint = run.latest_checkpoint()
     except RunError as e:
         raise _refuse(source, str(e).replace(str(folder), "the archive")) from None

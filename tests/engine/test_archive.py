@@ -206,3 +206,19 @@ def test_the_cli_exports_and_imports(exported, tmp_path):
     files = {**members(tmp_path / "cli.zip"), "cli/../../escape.json": b"{}"}
     assert main(["import", str(write_zip(tmp_path / "bad.zip", files))], out, err) == 2
     assert err.getvalue().startswith(f"genstudio: error: {tmp_path / 'bad.zip'}: refused") and "(..)" in err.getvalue()
+
+
+def test_json_that_parses_but_is_not_data_we_read_is_refused(exported, tmp_path):
+    files = members(exported[1])
+    metrics = files["tiny-vae/metrics.jsonl"]
+    files["tiny-vae/metrics.jsonl"] = b"5\n" + metrics                     # a line that is not an object
+    refused(write_zip(tmp_path / "lines.zip", files), tmp_path / "runs", "not a JSON object")
+    files["tiny-vae/metrics.jsonl"] = b'{"step": ' + b"9" * 5000 + b"}"  # Python refuses such integers
+    refused(write_zip(tmp_path / "digits.zip", files), tmp_path / "runs", "not valid JSON")
+
+
+def test_a_folder_with_a_link_is_refused(exported, tmp_path):
+    folder = export_run(exported[0], tmp_path / "linked", as_folder=True)
+    (folder / "samples").mkdir()
+    (folder / "samples" / "secret.png").symlink_to("/etc/passwd")
+    refused(folder, tmp_path / "runs", "symbolic link", "secret.png")
