@@ -175,9 +175,9 @@ def _manifest(name: str, run: Run, meta: dict, facts: dict, files: list[_Member]
     listed = {}
     for member in files:
         listed[member.name] = {"size": len(member.data), "sha256": hashlib.sha256(member.data).hexdigest()}
-    return {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "name": name, "exported": time.strftime("%Y-%m-%dT%H:%M:%S"),
-            "genstudio": __version__, "source_run": run.path.name, "family": run.family_name,
-            "step": int(meta.get("step", 0)), "facts": facts, "files": listed}
+    return {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "name": name,
+            "exported": time.strftime("%Y-%m-%dT%H:%M:%S"), "genstudio": __version__, "source_run": run.path.name,
+            "family": run.family_name, "step": int(meta.get("step", 0)), "facts": facts, "files": listed}
 
 
 def _write_zip(out: Path, files: list[_Member]) -> None:
@@ -267,6 +267,8 @@ def model_card(name: str, facts: dict[str, Any]) -> str:
                   if labels else "No labels")
     config = json.dumps(facts["family_config"], sort_keys=True)
     versions = ", ".join(f"{k} {v}" for k, v in sorted(facts.get("versions", {}).items()))
+    channels = f"{facts['channels']} channel{'s' if facts['channels'] != 1 else ''}"
+    fingerprint = dataset.get("fingerprint", "—")
     return f"""# {name}
 
 A **{facts['family_title']}** (`{facts['family']}`) trained from scratch with genstudio.
@@ -275,7 +277,7 @@ A **{facts['family_title']}** (`{facts['family']}`) trained from scratch with ge
 |---|---|
 | Family | {facts['family_title']} (`{facts['family']}`) |
 | Parameters | {facts['parameters']:,} |
-| Images | {facts['image_size']}×{facts['image_size']} pixels, {facts['channels']} channel{'s' if facts['channels'] != 1 else ''} |
+| Images | {facts['image_size']}×{facts['image_size']} pixels, {channels} |
 | Training | {facts['steps']:,} steps in {_duration(facts['train_seconds'])} on {facts['device'] or 'auto'} |
 | Final training losses | {_metric_table(facts['final_train'])} |
 | Final validation losses | {_metric_table(facts['final_val'])} |
@@ -289,7 +291,7 @@ Configuration: `{config}`
 {summary}
 ```
 
-{label_line}; a caption vocabulary of {facts['vocabulary_size']:,} words. Fingerprint `{dataset.get('fingerprint', '—')}`.
+{label_line}; a caption vocabulary of {facts['vocabulary_size']:,} words. Fingerprint `{fingerprint}`.
 The images themselves are not part of this export.
 
 ## Training curve
@@ -398,7 +400,8 @@ def _zip_entries(source: Path, zf: zipfile.ZipFile) -> tuple[list[_Entry], str]:
             raise _refuse(source, f"the member {info.filename!r} uses an unsupported compression method")
         _check_size(source, info.filename, info.file_size)
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(1, info.compress_size):
-            raise _refuse(source, f"the member {info.filename!r} would expand {info.file_size / max(1, info.compress_size):,.0f} "
+            ratio = info.file_size / max(1, info.compress_size)
+            raise _refuse(source, f"the member {info.filename!r} would expand {ratio:,.0f} "
                                   f"times (at most {MAX_RATIO}); this looks like a zip bomb")
         files.append(info)
     top = _common_top([info.filename for info in files])
@@ -624,7 +627,8 @@ def _extract(source: Path, entries: list[_Entry], manifest: dict, folder: Path, 
             for chunk in iter(lambda: src.read(_CHUNK), b""):
                 written += len(chunk)
                 if written > entry.size:
-                    raise _refuse(source, f"the member {str(entry)!r} holds more than the {entry.size:,} bytes it declares")
+                    raise _refuse(source, f"the member {str(entry)!r} holds more than the {entry.size:,} bytes "
+                                          "it declares")
                 digest.update(chunk)
                 dst.write(chunk)
                 if progress:
