@@ -138,20 +138,34 @@ def _export_files(run: Run, checkpoint: Path, name: str, progress, cancel) -> li
     metrics = run.read_metrics()
     curve = png_bytes(training_curve(metrics))
     step(3)
+    config = shareable_config(run.config)
     files = [
-        _Member("config.json", (json.dumps(run.config, indent=2, sort_keys=True) + "\n").encode()),
+        _Member("config.json", (json.dumps(config, indent=2, sort_keys=True) + "\n").encode()),
         _Member("metrics.jsonl", "".join(json.dumps(r, sort_keys=True) + "\n" for r in metrics).encode()),
         _Member(f"checkpoints/{LAST}.json", (json.dumps(meta, indent=2, sort_keys=True) + "\n").encode()),
         _Member(f"checkpoints/{LAST}.safetensors", weights),
         _Member(CURVE, curve),
         _Member(SAMPLES, samples),
     ]
-    facts = model_facts(run, meta, family.parameter_count(), metrics)
+    facts = model_facts(config, meta, family.parameter_count(), metrics)
     manifest = _manifest(name, run, meta, facts, files)
     files.append(_Member(MANIFEST, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()))
     files.append(_Member(CARD, model_card(name, facts).encode()))
     step(4)
     return files
+
+
+def shareable_config(config: dict) -> dict:
+    """The run config without where the dataset lay on this machine (a home folder says who made it, and the
+    path means nothing elsewhere): its folder's name stays, in `source_name`."""
+    dataset = dict(config.get("dataset") or {})
+    source = dataset.get("source")
+    if isinstance(source, str) and source and not source.startswith("demo:"):
+        name = PurePosixPath(source.replace("\\", "/")).name or source
+        dataset.update(source=None, source_name=name)
+        if isinstance(dataset.get("summary"), str):
+            dataset["summary"] = dataset["summary"].replace(source, name)
+    return {**config, "dataset": dataset}
 
 
 def _sample_grid(run: Run, family, step: int, checkpoint_hash: str) -> bytes:
@@ -219,21 +233,21 @@ def _write_folder(out: Path, files: list[_Member]) -> None:
 
 
 # -- the model card -----------------------------------------------------------------------------------
-def model_facts(run: Run, meta: dict, parameters: int, metrics: list[dict]) -> dict[str, Any]:
+def model_facts(config: dict, meta: dict, parameters: int, metrics: list[dict]) -> dict[str, Any]:
     """What the model card says, as data (the manifest keeps it too)."""
     train = [r for r in metrics if r.get("kind", "train") == "train"]
     val = [r for r in metrics if r.get("kind") == "val"]
     numbers = lambda record: {k: v for k, v in record.items()               # noqa: E731
                               if isinstance(v, (int, float)) and not isinstance(v, bool)
                               and k not in ("step", "epoch", "seconds", "images_per_sec", "lr", "beta")}
-    data = run.config.get("data", {})
+    data, family = config.get("data", {}), config["family"]
     return {
-        "family": run.family_name, "family_title": _family_title(run.family_name), "parameters": int(parameters),
-        "family_config": run.config.get("family_config", {}), "image_size": data.get("image_size"),
+        "family": family, "family_title": _family_title(family), "parameters": int(parameters),
+        "family_config": config.get("family_config", {}), "image_size": data.get("image_size"),
         "channels": data.get("channels"), "labels": list(data.get("label_names", [])),
-        "vocabulary_size": len(data.get("vocabulary", [])), "dataset": run.config.get("dataset", {}),
+        "vocabulary_size": len(data.get("vocabulary", [])), "dataset": config.get("dataset", {}),
         "steps": int(meta.get("step", 0)), "train_seconds": float(meta.get("train_seconds", 0.0) or 0.0),
-        "device": run.config.get("train_config", {}).get("device"), "versions": run.config.get("versions", {}),
+        "device": config.get("train_config", {}).get("device"), "versions": config.get("versions", {}),
         "final_train": numbers(train[-1]) if train else {}, "final_val": numbers(val[-1]) if val else {},
     }
 
@@ -261,7 +275,7 @@ def _metric_table(values: dict[str, float]) -> str:
 def model_card(name: str, facts: dict[str, Any]) -> str:
     """The Markdown model card of an export."""
     dataset = facts.get("dataset", {})
-    summary = str(dataset.get("summary") or dataset.get("source") or "unknown").strip()
+    summary = str(dataset.get("summary") or dataset.get("source_name") or dataset.get("source") or "unknown").strip()
     labels = facts["labels"]
     label_line = (f"{len(labels)} labels: {', '.join(labels[:20])}{' …' if len(labels) > 20 else ''}"
                   if labels else "No labels")
@@ -507,6 +521,8 @@ def _read_json(source: Path, name: str, data: bytes, lines: bool = False) -> Any
         raise _refuse(source, f"the member {name!r} is not valid JSON ({str(e)[:80]})") from None
     if not all(isinstance(record, dict) for record in records):
         raise _refuse(source, f"the member {name!r} holds a line that is not a JSON object")
+    if not all(isinstance(record.get("step", 0), int) for record in records):
+        raise _refuse(source, f"the member {name!r} holds a step that is not a whole number")
     return records
 
 

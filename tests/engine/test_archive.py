@@ -68,7 +68,9 @@ def test_an_exported_zip_imports_and_samples_the_same_images(exported, tmp_path)
     original, copy = Run.open(run_path), Run.open(imported)
     assert copy.read_metrics() == original.read_metrics()
     assert copy.config["imported"]["from"] == "tiny-vae.zip"
-    assert {k: v for k, v in copy.config.items() if k != "imported"} == original.config
+    assert copy.config["dataset"]["source"] is None and copy.config["dataset"]["source_name"] == "synthetic"
+    same = lambda config: {k: v for k, v in config.items() if k not in ("imported", "dataset")}   # noqa: E731
+    assert same(copy.config) == same(original.config)
     assert not [p for p in (tmp_path / "runs").iterdir() if p.name.startswith(".")]     # no temp folder left
 
 
@@ -85,6 +87,20 @@ def test_a_folder_export_imports_and_never_replaces_a_run(exported, tmp_path):
     assert (first.name, second.name) == ("as-folder-2", "as-folder-3")
     assert (runs / "as-folder" / "mine.txt").read_text() == "the user's"
     np.testing.assert_array_equal(samples(second), samples(run_path))
+
+
+def test_the_export_does_not_say_where_the_dataset_lay(exported, tmp_path):
+    run = Run.open(exported[0])
+    original = run.config["dataset"]
+    run.update_config(dataset={**original, "source": "/home/alice/private/cats",
+                               "summary": "32 images\nfrom /home/alice/private/cats"})
+    try:
+        files = members(export_run(run.path, tmp_path / "shared.zip"))
+    finally:
+        run.update_config(dataset=original)
+    assert not [name for name, data in files.items() if b"alice" in data]
+    assert json.loads(files["shared/config.json"])["dataset"]["source_name"] == "cats"
+    assert "from cats" in files["shared/README.md"].decode()
 
 
 def test_the_model_card_and_its_pictures(exported, tmp_path):
