@@ -70,6 +70,7 @@ _PICKLE_EXTENSIONS = {".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin", ".npy",
 _SAFETENSORS_DTYPES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1,
                        "BOOL": 1, "F8_E4M3": 1, "F8_E5M2": 1, "U16": 2, "U32": 4, "U64": 8}
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
 
 ProgressFn = Callable[[int, int], None]
 CancelFn = Callable[[], bool]
@@ -392,6 +393,9 @@ def check_member_name(source: Path, name: str) -> None:
         raise _refuse(source, f"the member {name!r} points outside the archive (..)")
     if any(part in ("", ".") for part in parts):
         raise _refuse(source, f"the member {name!r} has an empty or '.' path part")
+    if ":" in name or any(part != part.rstrip(" .") or part.split(".")[0].upper() in _WINDOWS_DEVICES
+                          for part in parts):
+        raise _refuse(source, f"the member {name!r} has a name Windows would read differently")
 
 
 def _zip_entries(source: Path, zf: zipfile.ZipFile) -> tuple[list[_Entry], str]:
@@ -680,11 +684,22 @@ def _safe_run_name(name: str) -> str:
 def _import_entries(source: Path, entries: list[_Entry], name: str, runs_dir: Path, progress, cancel) -> Path:
     _check_entries(source, entries)
     needed = sum(e.size for e in entries)
-    runs_dir.mkdir(parents=True, exist_ok=True)
-    free = shutil.disk_usage(runs_dir).free
+    try:
+        runs_dir.mkdir(parents=True, exist_ok=True)
+        free = shutil.disk_usage(runs_dir).free
+    except OSError as e:
+        raise ArchiveError(f"{runs_dir}: cannot use this runs folder ({e.strerror or e})") from None
     if needed > free:
         raise ArchiveError(f"{source}: needs {needed / 1e9:.1f} GB but {runs_dir} has {free / 1e9:.1f} GB free")
     manifest = _check_contents(source, entries, cancel)
+    try:
+        return _extract_and_move(source, entries, manifest, name, runs_dir, progress, cancel)
+    except OSError as e:                 # the runs folder, more often than the archive: full disk, permissions
+        raise ArchiveError(f"{source}: cannot import into {runs_dir} ({e.strerror or e})") from None
+
+
+def _extract_and_move(source: Path, entries: list[_Entry], manifest: dict, name: str, runs_dir: Path,
+                      progress, cancel) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=".import-", dir=runs_dir))
     try:
         os.chmod(tmp, 0o755)            # mkdtemp makes it private; a run folder is not

@@ -141,6 +141,9 @@ def test_export_refuses_a_run_without_weights_and_an_existing_file(exported, tmp
     ("tiny-vae/data.pkl", "can run code"),
     ("tiny-vae/run.sh", "can run code"),
     ("tiny-vae/notes.txt", "not a kind of file"),
+    ("tiny-vae/samples/CON.png", "Windows"),
+    ("tiny-vae/config.json:stream", "Windows"),
+    ("tiny-vae/samples/a.png.", "Windows"),
 ])
 def test_bad_member_names_and_kinds_are_refused(exported, tmp_path, name, reason):
     files = {**members(exported[1]), name: b"{}"}
