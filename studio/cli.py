@@ -150,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("run", metavar="RUN", type=Path, help="run folder")
     export.add_argument("--out", type=Path, required=True, metavar="PATH", help="the zip (or folder) to create")
     export.add_argument("--folder", action="store_true", help="write a folder instead of a zip")
+    export.add_argument("--samples", type=int, default=16, metavar="N",
+                        help="images in the model card's sample grid (default 16; 0 for none, which is much "
+                             "faster for a large diffusion model on a CPU)")
 
     import_ = sub.add_parser("import", help="add an exported run (zip or folder) to your runs, after checking it",
                              description="Check an exported run (file names and kinds, sizes, no pickles, JSON, "
@@ -534,9 +537,12 @@ def _find_direction(directions: list, name: str):
     raise CLIError(f"no latent direction named {name!r}; known: {known}")
 
 
-def cmd_export(args, out: TextIO) -> int:
+def cmd_export(args, out: TextIO, err: TextIO) -> int:
     from studio.engine.archive import export_run
-    path = export_run(args.run, args.out, as_folder=args.folder)
+    bar = ProgressLine(err, every=2.0)
+    path = export_run(args.run, args.out, as_folder=args.folder, samples=max(0, args.samples),
+                      progress=lambda done, total: bar.update("exporting", done / total))
+    bar.done()
     out.write(f"exported {args.run} to {path}\n")
     return 0
 
@@ -592,7 +598,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         if args.command == "latent":
             return cmd_latent(args, out, err)
         if args.command == "export":
-            return cmd_export(args, out)
+            return cmd_export(args, out, err)
         if args.command == "import":
             return cmd_import(args, out)
     except KeyboardInterrupt:

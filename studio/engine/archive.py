@@ -82,11 +82,14 @@ class ArchiveError(Exception):
 
 # == export ========================================================================================
 def export_run(run_path: Path | str, out: Path | str, *, as_folder: bool = False, overwrite: bool = False,
-               progress: ProgressFn | None = None, cancel: CancelFn | None = None) -> Path:
+               samples: int = SAMPLE_COUNT, progress: ProgressFn | None = None,
+               cancel: CancelFn | None = None) -> Path:
     """Write the run at `run_path` as a zip (default) or a folder at `out`; return `out`.
 
-    `out` is written whole or not at all (a temporary file or folder renamed into place). An
-    existing `out` is replaced only with `overwrite` (a zip; a folder is never replaced).
+    samples: images in the model card's sample grid (0: none; sampling a large diffusion
+    model on a CPU is most of an export's time). progress(done, 100) and cancel() as in
+    engine/data.py. `out` is written whole or not at all (a temporary file or folder renamed
+    into place). An existing `out` is replaced only with `overwrite` (a zip; a folder never).
     """
     try:
         run = Run.open(Path(run_path))
@@ -98,7 +101,7 @@ def export_run(run_path: Path | str, out: Path | str, *, as_folder: bool = False
     checkpoint = run.latest_checkpoint()
     if checkpoint is None:
         raise ArchiveError(f"{run.path}: the run has no checkpoint yet; train it first")
-    files = _export_files(run, checkpoint, out.stem if not as_folder else out.name, progress, cancel)
+    files = _export_files(run, checkpoint, out.stem if not as_folder else out.name, samples, progress, cancel)
     try:
         (_write_folder if as_folder else _write_zip)(out, files)
     except OSError as e:
@@ -112,14 +115,12 @@ class _Member:
     data: bytes
 
 
-def _export_files(run: Run, checkpoint: Path, name: str, progress, cancel) -> list[_Member]:
-    steps = 4
-
-    def step(done: int) -> None:
+def _export_files(run: Run, checkpoint: Path, name: str, samples: int, progress, cancel) -> list[_Member]:
+    def step(done: float) -> None:      # in percent; sampling the grid is 5 to 90
         if cancel and cancel():
             raise ArchiveError(f"{run.path}: export cancelled")
         if progress:
-            progress(done, steps)
+            progress(int(done), 100)
 
     step(0)
     try:   # one read: training may replace the checkpoint meanwhile, and the weights, their hash, card and
@@ -133,12 +134,12 @@ def _export_files(run: Run, checkpoint: Path, name: str, progress, cancel) -> li
         raise ArchiveError(str(e).replace(str(snapshot), str(checkpoint))) from None
     except OSError as e:
         raise ArchiveError(f"{checkpoint}: cannot read ({e.strerror or e})") from None
-    step(1)
-    samples = _sample_grid(run, family, ckpt.step, hashlib.sha256(weights).hexdigest()[:10])
-    step(2)
+    step(5)
+    grid = _sample_grid(run, family, ckpt.step, hashlib.sha256(weights).hexdigest()[:10], samples,
+                        lambda fraction: step(5 + 85 * fraction)) if samples > 0 else None
     metrics = run.read_metrics()
     curve = png_bytes(training_curve(metrics))
-    step(3)
+    step(95)
     config = shareable_config(run.config)
     files = [
         _Member("config.json", (json.dumps(config, indent=2, sort_keys=True) + "\n").encode()),
@@ -146,13 +147,13 @@ def _export_files(run: Run, checkpoint: Path, name: str, progress, cancel) -> li
         _Member(f"checkpoints/{LAST}.json", (json.dumps(meta, indent=2, sort_keys=True) + "\n").encode()),
         _Member(f"checkpoints/{LAST}.safetensors", weights),
         _Member(CURVE, curve),
-        _Member(SAMPLES, samples),
+        *([_Member(SAMPLES, grid)] if grid else []),
     ]
-    facts = model_facts(config, meta, family.parameter_count(), metrics)
+    facts = {**model_facts(config, meta, family.parameter_count(), metrics), "samples": max(0, samples)}
     manifest = _manifest(name, run, meta, facts, files)
     files.append(_Member(MANIFEST, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()))
     files.append(_Member(CARD, model_card(name, facts).encode()))
-    step(4)
+    step(100)
     return files
 
 
@@ -169,13 +170,14 @@ def shareable_config(config: dict) -> dict:
     return {**config, "dataset": dataset}
 
 
-def _sample_grid(run: Run, family, step: int, checkpoint_hash: str) -> bytes:
-    """SAMPLE_COUNT samples of the exported weights (seed SAMPLE_SEED) as one PNG, enlarged to be seen."""
+def _sample_grid(run: Run, family, step: int, checkpoint_hash: str, count: int,
+                 done: Callable[[float], None]) -> bytes:
+    """`count` samples of the exported weights (seed SAMPLE_SEED) as one PNG, enlarged to be seen."""
     import torch
     with torch.inference_mode():
         last = None
-        for last in family.sample(SAMPLE_COUNT, seed=SAMPLE_SEED):
-            pass
+        for last in family.sample(count, seed=SAMPLE_SEED):
+            done(last.step / max(1, last.total))        # also where a cancel takes effect
     images = np.asarray(last.images)
     scale = max(1, 64 // images.shape[1])
     images = images.repeat(scale, axis=1).repeat(scale, axis=2)
@@ -183,7 +185,7 @@ def _sample_grid(run: Run, family, step: int, checkpoint_hash: str) -> bytes:
                   "checkpoint_step": step}
     params = generation_params(provenance, seed=SAMPLE_SEED, prompt=None, options={},
                                image_size=family.data.image_size, version=__version__)
-    return png_bytes(make_grid(images, ncols=8), {**params, "grid": SAMPLE_COUNT, "scale": scale})
+    return png_bytes(make_grid(images, ncols=8), {**params, "grid": count, "scale": scale})
 
 
 def _manifest(name: str, run: Run, meta: dict, facts: dict, files: list[_Member]) -> dict[str, Any]:
@@ -284,6 +286,10 @@ def model_card(name: str, facts: dict[str, Any]) -> str:
     versions = ", ".join(f"{k} {v}" for k, v in sorted(facts.get("versions", {}).items()))
     channels = f"{facts['channels']} channel{'s' if facts['channels'] != 1 else ''}"
     fingerprint = dataset.get("fingerprint", "—")
+    count = facts.get("samples", SAMPLE_COUNT)
+    samples = (f"![{count} samples, seed {SAMPLE_SEED}]({SAMPLES})\n\n{count} images drawn from the exported (EMA) "
+               f"weights with seed {SAMPLE_SEED}; the PNG carries its parameters." if count else
+               "No sample grid was made for this export.")
     return f"""# {name}
 
 A **{facts['family_title']}** (`{facts['family']}`) trained from scratch with genstudio.
@@ -315,9 +321,7 @@ The images themselves are not part of this export.
 
 ## Samples
 
-![{SAMPLE_COUNT} samples, seed {SAMPLE_SEED}]({SAMPLES})
-
-{SAMPLE_COUNT} images drawn from the exported (EMA) weights with seed {SAMPLE_SEED}; the PNG carries its parameters.
+{samples}
 
 ## Files
 

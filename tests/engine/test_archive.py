@@ -120,6 +120,17 @@ def test_the_model_card_and_its_pictures(exported, tmp_path):
     assert manifest["facts"]["steps"] == 4 and manifest["facts"]["parameters"] == parameters
 
 
+def test_without_a_sample_grid_and_with_progress(exported, tmp_path):
+    seen = []
+    path = export_run(exported[0], tmp_path / "quick.zip", samples=0, progress=lambda d, t: seen.append((d, t)))
+    assert "quick/samples.png" not in members(path) and "No sample grid" in members(path)["quick/README.md"].decode()
+    assert seen[0] == (0, 100) and seen[-1] == (100, 100) and seen == sorted(seen)
+    assert Run.open(import_run(path, tmp_path / "runs")).latest_checkpoint() is not None
+    with pytest.raises(ArchiveError, match="cancelled"):
+        export_run(exported[0], tmp_path / "never.zip", cancel=lambda: True)
+    assert not (tmp_path / "never.zip").exists() and not list(tmp_path.glob(".never*"))
+
+
 def test_export_refuses_a_run_without_weights_and_an_existing_file(exported, tmp_path):
     run_path, archive = exported
     with pytest.raises(ArchiveError, match="already exists"):
@@ -219,10 +230,12 @@ def test_the_cli_exports_and_imports(exported, tmp_path):
 
     from studio.cli import main
     out, err = io.StringIO(), io.StringIO()
-    assert main(["export", str(exported[0]), "--out", str(tmp_path / "cli.zip")], out, err) == 0, err.getvalue()
+    assert main(["export", str(exported[0]), "--out", str(tmp_path / "cli.zip"), "--samples", "0"], out, err) == 0
+    assert "exporting" in err.getvalue()
     assert main(["import", str(tmp_path / "cli.zip"), "--runs", str(tmp_path / "runs")], out, err) == 0
     assert f"as {tmp_path / 'runs' / 'cli'}" in out.getvalue()
     files = {**members(tmp_path / "cli.zip"), "cli/../../escape.json": b"{}"}
+    err = io.StringIO()
     assert main(["import", str(write_zip(tmp_path / "bad.zip", files))], out, err) == 2
     assert err.getvalue().startswith(f"genstudio: error: {tmp_path / 'bad.zip'}: refused") and "(..)" in err.getvalue()
 
