@@ -29,7 +29,7 @@ import studio
 from studio.engine.data import ImageDataset
 from studio.ui.app import ui_settings
 from studio.ui.archive_actions import RunArchiveActions
-from studio.ui.i18n import LanguageMenu, family_text
+from studio.ui.i18n import LanguageMenu, family_text, plain_icon_text
 from studio.ui.panels.dataset import CLOSE_TIMEOUT_S, DatasetPanel
 from studio.ui.panels.family import FamilyCard, FamilyInfo, FamilyPanel, read_families
 from studio.ui.panels.preview import PreviewPanel
@@ -305,6 +305,7 @@ class MainWindow(QMainWindow):
                 toolbar.addSeparator()
                 continue
             toolbar.addAction(action)
+            plain_icon_text(action)                   # "训练(&T)" shows as 训练, not 训练(T)
             button = toolbar.widgetForAction(action)
             button.setObjectName(action.objectName().replace("Action", "ToolButton"))
             button.setAccessibleName(action.text().replace("&", ""))
@@ -580,8 +581,8 @@ class MainWindow(QMainWindow):
         warnings = []
         if not exact:
             warnings.append(self.tr(
-                "The run has trained on since this image was made (image checkpoint {0}, step {1}; the run now "
-                "{2}, step {3}), and that checkpoint is gone: Generate makes a different image.").format(
+                "The checkpoint that made this image is no longer in its run (the image: {0} at step {1}; the run "
+                "now: {2} at step {3}), so Generate will make a different image.").format(
                 params.get("checkpoint_hash"), params.get("checkpoint_step"), provenance.get("checkpoint_hash"),
                 provenance.get("checkpoint_step")))
         self.explore_panel.restore(params, path, warnings)

@@ -132,10 +132,11 @@ def test_dropping_an_image_on_the_window_opens_its_run_and_regenerates_it(make_w
     # the run trains on: the image's checkpoint is gone, so the window warns (and still restores)
     changed = {**read_image_parameters(image), "checkpoint_hash": "0000000000", "seed": 9}
     other = save_image(tmp_path / "changed.png", pixels(image), changed)
-    explore.set_model(None, None)
-    drop(win, other)
-    qtbot.waitUntil(lambda: explore.family() is not None and explore._seed.value() == 9, timeout=TIMEOUT_MS)
+    shown = explore.family()
+    drop(explore, other)                                   # on Explore: it hands the image to the window
+    qtbot.waitUntil(lambda: explore.family() is not shown and explore._seed.value() == 9, timeout=TIMEOUT_MS)
     assert "⚠" in explore._status.text() and "0000000000" in explore._status.text()
+    win.grab().save(str(tmp_path / "changed-checkpoint.png"))
     win.close()
 
 

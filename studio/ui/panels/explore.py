@@ -728,7 +728,7 @@ class ExplorePanel(QWidget):
                 .replace("%2", name)
             if unused:
                 text += " " + self.tr("Not used: %1.").replace("%1", "; ".join(unused))
-            if self._family is not None and "latent position" not in used:
+            if self._family is not None and not warnings and self.tr("latent position") not in used:
                 text += " " + self.tr("Press Generate to make it again.")
         if warnings:
             text = "⚠ " + " ".join(warnings) + "\n" + text
