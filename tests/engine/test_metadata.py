@@ -148,3 +148,21 @@ def test_formats_refused_and_jpeg_size_limit(tmp_path):
     path = save_image(tmp_path / "big.webp", picture(), big)            # WebP has no 64 KB EXIF limit
     assert read_image_parameters(path)["latent"] == big["latent"]
     assert not (tmp_path / "a.bmp").exists()
+
+
+def test_image_checkpoint_finds_the_file_that_made_the_image(tmp_path):
+    from studio.engine.checkpoint import file_hash
+    from studio.engine.export import image_checkpoint
+
+    ckpts = tmp_path / "run" / "checkpoints"
+    ckpts.mkdir(parents=True)
+    (ckpts / "last.safetensors").write_bytes(b"step 90 weights")
+    (ckpts / "step-00000040.safetensors").write_bytes(b"step 40 weights")
+    params = {"run": str(tmp_path / "run"), "checkpoint": str(ckpts / "last.safetensors"), "checkpoint_step": 40,
+              "checkpoint_hash": file_hash(ckpts / "step-00000040.safetensors")}
+    assert image_checkpoint(params) == ckpts / "step-00000040.safetensors"        # `last` has moved on
+    assert image_checkpoint({**params, "checkpoint_hash": file_hash(ckpts / "last.safetensors")}) == \
+        ckpts / "last.safetensors"
+    assert image_checkpoint({**params, "checkpoint_hash": "0000000000"}) is None
+    assert image_checkpoint({**params, "checkpoint_step": "40", "checkpoint": 5, "run": None}) is None
+    assert image_checkpoint({"checkpoint_hash": None}) is None
