@@ -8,6 +8,10 @@ image) under them. `latent`: sliders along `latent_directions()` that decode in 
 worker as they move (only the latest position is decoded), starting from a seeded
 random point or, with `encode`, from an image dropped on the panel.
 
+An image dropped or opened here gives back what made it (restore): seed, prompt, every option
+and, for a latent-slider image, the exact latent position; one from another run goes to the
+window, which opens that run first. AUTOMATIC1111 images fill the prompt fields they can.
+
 Sampling, decoding and encoding run in background Jobs under `torch.inference_mode()`;
 a newer Generate cancels the older one. The panel never asks which family it shows.
 """
