@@ -1,0 +1,153 @@
+"""Check a built bundle: it starts offscreen, trains a few steps in the app and from its CLI; print size and start-up.
+
+    python packaging/check_bundle.py [dist/genstudio] [--steps 5] [--repeat 2] [--screenshot PATH]
+
+Not part of the unit tests (it needs a built bundle: packaging/build.sh). Runs, with QT_QPA_PLATFORM=offscreen
+and a fresh GENSTUDIO_HOME each time:
+  1. `genstudio --self-test` (studio/ui/selftest.py) --repeat times: the window opens, the model families
+     load (importing torch), demo:shapes loads, Train trains a VAE a few steps through the Train panel.
+     Start-up = process start → the window's "window shown" line (read as it arrives on stdout).
+  2. `genstudio train demo:shapes --family F --preset tiny --steps N` for every family: the bundled CLI
+     trains each (16 px) and writes a checkpoint, so no family's code path misses a module.
+  3. `genstudio families`: the registry lists every family.
+Exits 0 when all passed, 1 otherwise. Uses only the standard library (any python3 runs it).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FAMILIES = ("vae", "gan", "flow", "diffusion", "autoregressive", "vqvae", "vaegan")
+
+
+def folder_size(folder: Path) -> tuple[int, int]:
+    files = [p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()]
+    return sum(p.stat().st_size for p in files), len(files)
+
+
+def largest_parts(folder: Path, internal: Path, top: int = 8) -> list[tuple[int, str]]:
+    """The biggest top-level entries of _internal/ (folders summed): where the megabytes are."""
+    parts = []
+    for entry in internal.iterdir():
+        if entry.is_symlink():
+            continue
+        size = folder_size(entry)[0] if entry.is_dir() else entry.stat().st_size
+        parts.append((size, str(entry.relative_to(folder))))
+    return sorted(parts, reverse=True)[:top]
+
+
+def environment(home: str) -> dict[str, str]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", GENSTUDIO_HOME=home)
+    env.pop("PYTHONPATH", None)            # the bundle must not reach the checkout's sources
+    return env
+
+
+def self_test(exe: Path, steps: int, timeout: float, screenshot: str | None) -> dict:
+    """Run `exe --self-test`; the seconds at which each stage's line arrived, and whether it passed."""
+    command = [str(exe), "--self-test", "--steps", str(steps), "--timeout", str(timeout)]
+    if screenshot:
+        command += ["--screenshot", screenshot]
+    with tempfile.TemporaryDirectory(prefix="genstudio-check-") as home:
+        start = time.monotonic()
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                   env=environment(home), cwd=home)
+        stamps, lines = {}, []
+        for line in process.stdout:                      # stamped as each line arrives
+            now = time.monotonic() - start
+            lines.append(line.rstrip())
+            for stage in ("window shown", "families loaded", "dataset loaded", "trained", "self-test passed"):
+                if stage in line and stage not in stamps:
+                    stamps[stage] = now
+        code = process.wait(timeout=timeout + 30)
+    return {"code": code, "stamps": stamps, "lines": lines, "passed": code == 0 and "self-test passed" in stamps}
+
+
+def cli_train(exe: Path, family: str, steps: int, timeout: float) -> tuple[bool, float, list[str]]:
+    with tempfile.TemporaryDirectory(prefix="genstudio-check-") as home:
+        run = Path(home) / "run"
+        command = [str(exe), "train", "demo:shapes", "--family", family, "--size", "16", "--preset", "tiny",
+                   "--steps", str(steps), "--out", str(run)]
+        start = time.monotonic()
+        done = subprocess.run(command, capture_output=True, text=True, env=environment(home), cwd=home,
+                              timeout=timeout)
+        seconds = time.monotonic() - start
+        checkpoints = sorted(run.glob("checkpoints/*.safetensors"))
+        lines = (done.stdout + done.stderr).strip().splitlines()
+        lines.append(f"checkpoints: {[p.name for p in checkpoints]}")
+        return done.returncode == 0 and bool(checkpoints), seconds, lines
+
+
+def cli_families(exe: Path, timeout: float) -> tuple[bool, list[str]]:
+    with tempfile.TemporaryDirectory(prefix="genstudio-check-") as home:
+        done = subprocess.run([str(exe), "families"], capture_output=True, text=True, env=environment(home),
+                              cwd=home, timeout=timeout)
+    text = done.stdout + done.stderr
+    missing = [name for name in FAMILIES if name not in text]
+    return done.returncode == 0 and not missing, [f"exit {done.returncode}, missing: {missing or 'none'}"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("bundle", nargs="?", default=str(ROOT / "dist" / "genstudio"), help="the bundle folder")
+    parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=2, help="self-test runs (the first may find a cold disk cache)")
+    parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--screenshot", help="save the self-test's window here (PNG)")
+    args = parser.parse_args()
+    folder = Path(args.bundle).resolve()
+    exe = folder / "genstudio"
+    if not exe.is_file():
+        print(f"{exe}: no bundle there; build one with packaging/build.sh", file=sys.stderr)
+        return 1
+
+    size, count = folder_size(folder)
+    print(f"bundle: {folder}")
+    print(f"bundle size: {size / 1e6:,.1f} MB ({size / 2**20:,.1f} MiB) in {count:,} files")
+    if (folder / "_internal").is_dir():
+        for part_size, name in largest_parts(folder, folder / "_internal"):
+            print(f"  {part_size / 1e6:8.1f} MB  {name}")
+
+    ok = True
+    starts, totals = [], []
+    for i in range(args.repeat):
+        result = self_test(exe, args.steps, args.timeout, args.screenshot if i == 0 else None)
+        stamps = result["stamps"]
+        print(f"self-test run {i + 1}: {'passed' if result['passed'] else 'FAILED'} (exit {result['code']}); "
+              + ", ".join(f"{stage} at {seconds:.2f} s" for stage, seconds in stamps.items()))
+        if not result["passed"]:
+            ok = False
+            print("\n".join("    " + line for line in result["lines"][-30:]))
+        if "window shown" in stamps:
+            starts.append(stamps["window shown"])
+        if "self-test passed" in stamps:
+            totals.append(stamps["self-test passed"])
+    if starts:
+        print(f"start-up (process start -> window shown): median {statistics.median(starts):.2f} s "
+              f"over {len(starts)} runs: {', '.join(f'{s:.2f}' for s in starts)}")
+    if totals:
+        print(f"self-test total ({args.steps} training steps in the app): median {statistics.median(totals):.2f} s")
+
+    for family in FAMILIES:
+        passed, seconds, lines = cli_train(exe, family, args.steps, args.timeout)
+        print(f"cli train demo:shapes --family {family} --steps {args.steps}: "
+              f"{'passed' if passed else 'FAILED'} in {seconds:.2f} s")
+        if not passed:
+            ok = False
+            print("\n".join("    " + line for line in lines[-30:]))
+
+    passed, lines = cli_families(exe, args.timeout)
+    print(f"cli families: {'passed' if passed else 'FAILED'} ({lines[0]})")
+    ok = ok and passed
+    print("bundle check passed" if ok else "bundle check FAILED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
