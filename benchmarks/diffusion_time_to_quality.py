@@ -13,6 +13,7 @@ Grids go to bench-out/diffusion-conditional.png and bench-out/diffusion-uncondit
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import time
 from pathlib import Path
@@ -77,7 +78,7 @@ def wanted(prompt: str) -> tuple[str, str]:
 
 def train(dataset, out: Path, args) -> tuple[Path, int, float]:
     shape = {"channels": tuple(args.channels), "blocks": tuple(args.blocks)} if args.channels else {}
-    config = DiffusionConfig.from_preset("small", patch=args.patch, **shape)
+    config = DiffusionConfig.from_preset(args.preset, patch=args.patch, **shape, **family_overrides(args.set))
     probe = Trainer(dataset, out / "probe", family="diffusion", family_config=config,
                     config=TrainConfig(steps=8, batch_size=args.batch, threads=args.threads, preview_seconds=0,
                                        validate_seconds=0, checkpoint_minutes=600))
@@ -91,6 +92,7 @@ def train(dataset, out: Path, args) -> tuple[Path, int, float]:
     print(f"probe: {per_step:.2f} CPU s/step at batch {args.batch}; planning {steps} steps (the LR schedule's length)")
     trainer = Trainer(dataset, out / "run", family="diffusion", family_config=config,
                       config=TrainConfig(steps=steps, batch_size=args.batch, lr=args.lr, warmup_steps=100,
+                                         ema_decay=args.ema_decay, min_lr_ratio=args.min_lr_ratio,
                                          threads=args.threads, preview_seconds=0, validate_seconds=0,
                                          checkpoint_minutes=600, seed=0))
     start = time.process_time()
@@ -103,6 +105,61 @@ def train(dataset, out: Path, args) -> tuple[Path, int, float]:
     return out / "run", trainer.step, cpu
 
 
+def family_overrides(pairs: list[str]) -> dict:
+    """--set key=value ... -> DiffusionConfig fields (values read as JSON when they parse, else strings)."""
+    out = {}
+    for pair in pairs or ():
+        key, _, value = pair.partition("=")
+        try:
+            out[key] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key] = value
+        if isinstance(out[key], list):
+            out[key] = tuple(out[key])
+    return out
+
+
+def score(family, meter: ShapeMeter, out: Path, per_prompt: int, steps: int = 20, sampler: str = "dpm++2m",
+          guidance: float = 3.0, grids: bool = True) -> float:
+    """Print the per-prompt match of `per_prompt` samples each; return the mean (0-1); save the grids."""
+    rows, total = [], []
+    c0 = time.process_time()
+    for prompt in PROMPTS:
+        images = list(family.sample(per_prompt, seed=0, prompt=prompt, steps=steps, sampler=sampler,
+                                    guidance=guidance))[-1].images
+        colour, shape = wanted(prompt)
+        got = [meter.classify(im) for im in images]
+        share = np.mean([s == shape and c == colour for s, c in got])
+        share_c, share_s = np.mean([c == colour for _, c in got]), np.mean([s == shape for s, _ in got])
+        total.append(share)
+        print(f"{prompt:<20} match {100 * share:5.1f}%   (colour {100 * share_c:5.1f}%, shape {100 * share_s:5.1f}%)")
+        rows.append(images[:8])
+    print(f"mean over prompts: {100 * np.mean(total):.1f}%  ({sampler} {steps} steps, guidance {guidance}; "
+          f"sampling: {time.process_time() - c0:.0f} s CPU)")
+    if grids:
+        save_png(out / "diffusion-conditional.png", make_grid(np.concatenate(rows), ncols=8),
+                 {"prompts": list(PROMPTS), "rows": "one prompt per row", "steps": steps, "guidance": guidance})
+        uncond = list(family.sample(64, seed=100, prompt="", steps=steps, sampler=sampler, guidance=1.0))[-1].images
+        save_png(out / "diffusion-unconditional.png", make_grid(uncond, ncols=8), {"prompt": "", "steps": steps})
+        seen = [meter.classify(im) for im in uncond]
+        print(f"unconditional: {sum(s is not None for s, _ in seen)}/64 show a shape; shapes "
+              + ", ".join(f"{s} {sum(t == s for t, _ in seen)}" for s in _SHAPES))
+        print(f"grids: {out / 'diffusion-conditional.png'}, {out / 'diffusion-unconditional.png'}")
+    return float(np.mean(total))
+
+
+def make_meter(size: int):
+    """The pixel meter fitted on 1000 real demo:shapes images, and its accuracy on the other 1000."""
+    dataset = load_dataset("demo:shapes", size=size)
+    labels = [dataset.label_names[i] for i in dataset.labels]
+    order = np.random.default_rng(0).permutation(len(labels))       # the files are sorted by shape folder
+    fit, check = order[:1000], order[1000:]
+    meter = ShapeMeter(dataset.images[fit], [labels[i] for i in fit])
+    real = [(meter.classify(dataset.images[i]), labels[i], dataset.captions[i]) for i in check]
+    real_ok = np.mean([shape == s and colour == wanted(cap)[0] for (shape, colour), s, cap in real])
+    return dataset, meter, float(real_ok)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cpu-minutes", type=float, default=5.0)
@@ -113,44 +170,35 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--channels", type=int, nargs="+", help="U-Net widths (default: the small preset's)")
     parser.add_argument("--blocks", type=int, nargs="+", help="blocks per level, with --channels")
+    parser.add_argument("--preset", default="small")
+    parser.add_argument("--set", nargs="*", metavar="KEY=VALUE", help="diffusion config fields, e.g. prediction=epsilon")
+    parser.add_argument("--ema-decay", type=float, default=0.999)
+    parser.add_argument("--min-lr-ratio", type=float, default=0.1)
+    parser.add_argument("--weights", nargs="+", choices=("ema", "raw"), default=["ema"],
+                        help="score the EMA and/or the raw weights (grids: the last one)")
+    parser.add_argument("--score", type=Path, help="score this trained run instead of training one")
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--sampler", default="dpm++2m")
+    parser.add_argument("--guidance", type=float, default=3.0)
     parser.add_argument("--per-prompt", type=int, default=32)
     parser.add_argument("--out", type=Path, default=Path("bench-out"))
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     args.out.mkdir(exist_ok=True)
-    dataset = load_dataset("demo:shapes", size=args.size)
-    labels = [dataset.label_names[i] for i in dataset.labels]
-    order = np.random.default_rng(0).permutation(len(labels))       # the files are sorted by shape folder
-    fit, check = order[:1000], order[1000:]
-    meter = ShapeMeter(dataset.images[fit], [labels[i] for i in fit])
-    real = [(meter.classify(dataset.images[i]), labels[i], dataset.captions[i]) for i in check]
-    real_ok = np.mean([shape == s and colour == wanted(cap)[0] for (shape, colour), s, cap in real])
+    dataset, meter, real_ok = make_meter(args.size)
     print(f"pixel meter on 1000 real images: colour+shape right {100 * real_ok:.1f}%")
-
-    run_dir, steps, cpu = train(dataset, args.out / f"ttq-{time.strftime('%H%M%S')}", args)
-    print(f"trained {steps} steps (batch {args.batch}, {args.size}px, patch {args.patch}, "
-          f"{args.channels or 'small preset'}) in {cpu:.0f} s CPU time")
-    family, _ = Run.open(run_dir).load_family()
-    rows, total = [], []
-    c0 = time.process_time()
-    for prompt in PROMPTS:
-        images = list(family.sample(args.per_prompt, seed=0, prompt=prompt, steps=20, guidance=3.0))[-1].images
-        colour, shape = wanted(prompt)
-        got = [meter.classify(im) for im in images]
-        share = np.mean([s == shape and c == colour for s, c in got])
-        share_c, share_s = np.mean([c == colour for _, c in got]), np.mean([s == shape for s, _ in got])
-        total.append(share)
-        print(f"{prompt:<20} match {100 * share:5.1f}%   (colour {100 * share_c:5.1f}%, shape {100 * share_s:5.1f}%)")
-        rows.append(images[:8])
-    print(f"mean over prompts: {100 * np.mean(total):.1f}%  (sampling: {time.process_time() - c0:.0f} s CPU)")
-    save_png(args.out / "diffusion-conditional.png", make_grid(np.concatenate(rows), ncols=8),
-             {"prompts": list(PROMPTS), "rows": "one prompt per row", "steps": 20, "guidance": 3.0})
-    uncond = list(family.sample(64, seed=100, prompt="", steps=20, guidance=1.0))[-1].images
-    save_png(args.out / "diffusion-unconditional.png", make_grid(uncond, ncols=8), {"prompt": "", "steps": 20})
-    seen = [meter.classify(im) for im in uncond]
-    print(f"unconditional: {sum(s is not None for s, _ in seen)}/64 show a shape; shapes "
-          + ", ".join(f"{s} {sum(t == s for t, _ in seen)}" for s in _SHAPES))
-    print(f"grids: {args.out / 'diffusion-conditional.png'}, {args.out / 'diffusion-unconditional.png'}")
+    if args.score:
+        run_dir = args.score
+    else:
+        run_dir, steps, cpu = train(dataset, args.out / f"ttq-{time.strftime('%H%M%S')}", args)
+        print(f"trained {steps} steps (batch {args.batch}, {args.size}px, patch {args.patch}, "
+              f"{args.channels or args.preset + ' preset'}, {family_overrides(args.set) or 'defaults'}, "
+              f"lr {args.lr}, ema {args.ema_decay}, min lr ratio {args.min_lr_ratio}) in {cpu:.0f} s CPU time")
+    for weights in args.weights:
+        family, _ = Run.open(run_dir).load_family(ema=weights == "ema")
+        print(f"-- {weights} weights")
+        score(family, meter, args.out, args.per_prompt, args.steps, args.sampler, args.guidance,
+              grids=weights == args.weights[-1])
 
 
 if __name__ == "__main__":
