@@ -254,3 +254,12 @@ def test_a_folder_with_a_link_is_refused(exported, tmp_path):
     (folder / "samples").mkdir()
     (folder / "samples" / "secret.png").symlink_to("/etc/passwd")
     refused(folder, tmp_path / "runs", "symbolic link", "secret.png")
+
+
+def test_a_newer_or_foreign_manifest_is_refused(exported, tmp_path):
+    files = members(exported[1])
+    manifest = json.loads(files[f"tiny-vae/{MANIFEST}"])
+    files[f"tiny-vae/{MANIFEST}"] = json.dumps({**manifest, "version": 99}).encode()
+    refused(write_zip(tmp_path / "newer.zip", files), tmp_path / "runs", "newer genstudio")
+    files[f"tiny-vae/{MANIFEST}"] = json.dumps({**manifest, "format": "something.else"}).encode()
+    refused(write_zip(tmp_path / "foreign.zip", files), tmp_path / "runs", "not a genstudio export manifest")
