@@ -42,6 +42,10 @@ def family_texts() -> list[str]:
             # The label is computed in option_label(); translate its English form, not the name.
             texts += [option.name.replace("_", " ").capitalize(), option.help]
     texts += list(FAMILY_MESSAGES) + [template for _, template in FAMILY_TEMPLATES]
+    from studio.engine.demo import DEMOS           # the demo sets' names and descriptions (Data step)
+
+    for name, description in DEMOS.items():
+        texts += [name.capitalize(), description]
     seen: set[str] = set()
     return [t for t in texts if t and not (t in seen or seen.add(t))]
 

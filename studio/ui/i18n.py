@@ -94,6 +94,18 @@ def option_label(name: str) -> str:
     return family_text(name.replace("_", " ").capitalize())
 
 
+def plain_icon_text(action: QAction) -> None:
+    """Keep a toolbar action's icon text free of a CJK-style accelerator. Qt derives the icon text by
+    dropping '&' only, so "训练(&T)" would show as "训练(T)"; this follows the action's text as it changes."""
+    def update() -> None:
+        plain = re.sub(r"\s*\(&\w\)", "", action.text()).replace("&", "")
+        if action.iconText() != plain:
+            action.setIconText(plain)
+
+    action.changed.connect(update)
+    update()
+
+
 def available_languages() -> list[str]:
     """English plus every language with a compiled translation."""
     found = sorted(p.stem.removeprefix("genstudio_") for p in TRANSLATIONS_DIR.glob("genstudio_*.qm"))

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from studio.engine.data import DatasetError, ImageDataset, load_dataset
 from studio.engine.demo import DEMOS
+from studio.ui.i18n import family_text
 from studio.ui.widgets.image_grid import ImageGrid
 from studio.ui.widgets.styling import make_heading, mix, small_heading
 from studio.ui.workers import Job, stop_all
@@ -120,11 +121,11 @@ class DatasetPanel(QWidget):
         row.addWidget(demos)
         self.demo_buttons: dict[str, QPushButton] = {}
         for name, description in DEMOS.items():
-            button = QPushButton(name.capitalize())
+            button = QPushButton(family_text(name.capitalize()))
             button.setObjectName(f"demoButton_{name}")
-            button.setAccessibleName(self.tr("Load the {0} demo set").format(name))
-            button.setAccessibleDescription(description)
-            button.setToolTip(description)
+            button.setAccessibleName(self.tr("Load the {0} demo set").format(button.text()))
+            button.setAccessibleDescription(family_text(description))
+            button.setToolTip(family_text(description))
             button.clicked.connect(self._on_demo_button_clicked)
             button.setProperty("demo", name)
             self.demo_buttons[name] = button
@@ -288,7 +289,7 @@ class DatasetPanel(QWidget):
 
     def describe(self, source: str) -> str:
         if source.startswith("demo:"):
-            return self.tr("the {0} demo set").format(source[len("demo:"):])
+            return self.tr("the {0} demo set").format(family_text(source[len("demo:"):].capitalize()))
         return f"'{source}'"
 
     def _cancel_current(self) -> None:

@@ -4,7 +4,7 @@
 <context>
     <name>DatasetPanel</name>
     <message>
-        <location filename="../panels/dataset.py" line="+92"/>
+        <location filename="../panels/dataset.py" line="+93"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
@@ -246,30 +246,30 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
 <context>
     <name>ExplorePanel</name>
     <message>
-        <location filename="../panels/explore.py" line="+90"/>
+        <location filename="../panels/explore.py" line="+107"/>
         <source>Explore</source>
         <translation>探索</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+50"/>
         <source>Train a model or open a run to explore it here.</source>
         <translation>训练一个模型或打开一次训练运行，即可在这里探索它。</translation>
     </message>
     <message>
-        <location line="+14"/>
-        <location line="+19"/>
+        <location line="-4"/>
+        <location line="+22"/>
         <location line="+32"/>
         <location line="+1"/>
         <source>Generate</source>
         <translation>生成</translation>
     </message>
     <message>
-        <location line="-52"/>
+        <location line="-55"/>
         <source>Ctrl+G</source>
         <translation>Ctrl+G</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+29"/>
         <location line="+5"/>
         <source>Prompt</source>
         <translation>提示词</translation>
@@ -362,12 +362,12 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
     </message>
     <message>
         <location line="+10"/>
-        <location line="+91"/>
+        <location line="+92"/>
         <source>Press Generate to draw images.</source>
         <translation>按“生成”来绘制图像。</translation>
     </message>
     <message>
-        <location line="-86"/>
+        <location line="-87"/>
         <source>Sampling progress</source>
         <translation>采样进度</translation>
     </message>
@@ -429,7 +429,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>潜在空间滑块</translation>
     </message>
     <message numerus="yes">
-        <location line="+136"/>
+        <location line="+137"/>
         <source>Generating %n image(s)…</source>
         <translation>
             <numerusform>正在生成 %n 张图像…</numerusform>
@@ -478,7 +478,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>已从 %1 开始。</translation>
     </message>
     <message>
-        <location line="+90"/>
+        <location line="+102"/>
         <source>Nothing to recall</source>
         <translation>没有可读取的参数</translation>
     </message>
@@ -488,12 +488,94 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>%1：此文件中没有 genstudio 参数</translation>
     </message>
     <message>
-        <location line="+22"/>
-        <source>Recalled the parameters of seed %1.</source>
-        <translation>已读取种子 %1 的参数。</translation>
+        <location line="+23"/>
+        <source>the image</source>
+        <translation>该图像</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>From %1 (AUTOMATIC1111 parameters): used %2.</source>
+        <translation>来自 %1（AUTOMATIC1111 参数）：已使用 %2。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+5"/>
+        <source>nothing</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <location line="-3"/>
+        <location line="+6"/>
+        <source>Not used: %1.</source>
+        <translation>未使用：%1。</translation>
+    </message>
+    <message>
+        <location line="-3"/>
+        <source>Restored %1 from %2.</source>
+        <translation>已从 %2 恢复 %1。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <location line="+49"/>
+        <source>latent position</source>
+        <translation>潜在空间位置</translation>
+    </message>
+    <message>
+        <location line="-48"/>
+        <source>Press Generate to make it again.</source>
+        <translation>按“生成”即可重新生成它。</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <location line="+61"/>
+        <source>seed %1</source>
+        <translation>种子 %1</translation>
+    </message>
+    <message>
+        <location line="-55"/>
+        <location line="+44"/>
+        <source>prompt</source>
+        <translation>提示词</translation>
+    </message>
+    <message>
+        <location line="-39"/>
+        <location line="+45"/>
+        <source>negative prompt</source>
+        <translation>反向提示词</translation>
+    </message>
+    <message>
+        <location line="-29"/>
+        <source>the latent position (it does not fit this model)</source>
+        <translation>潜在空间位置（与此模型不匹配）</translation>
     </message>
     <message>
         <location line="+25"/>
+        <source>the prompt (this model takes none)</source>
+        <translation>提示词（此模型不接受提示词）</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>the negative prompt (this model takes none)</source>
+        <translation>反向提示词（此模型不接受反向提示词）</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>seed %1 (out of range)</source>
+        <translation>种子 %1（超出范围）</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <location line="+5"/>
+        <source>sampler %1</source>
+        <translation>采样器 %1</translation>
+    </message>
+    <message>
+        <location line="-3"/>
+        <source>sampler %1 (this model has %2)</source>
+        <translation>采样器 %1（此模型使用 %2）</translation>
+    </message>
+    <message>
+        <location line="+41"/>
         <source>Open an image</source>
         <translation>打开一张图像</translation>
     </message>
@@ -599,7 +681,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
 <context>
     <name>GalleryPanel</name>
     <message>
-        <location filename="../panels/gallery.py" line="+61"/>
+        <location filename="../panels/gallery.py" line="+69"/>
         <source>{0}: this is a file, not a folder; choose a folder to export into</source>
         <translation>{0}：这是一个文件而不是文件夹；请选择要导出到的文件夹</translation>
     </message>
@@ -609,7 +691,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>{0}：网格图需要尺寸相同的图像，这些图像有 {1} 种尺寸</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+41"/>
         <source>Gallery</source>
         <translation>图库</translation>
     </message>
@@ -645,16 +727,56 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
     </message>
     <message>
         <location line="+2"/>
+        <source>Contact sheet…</source>
+        <translation>缩略图总览…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Save the selected images (or all) as one PNG with a caption under each: prompt, seed, latent position</source>
+        <translation>将选中的图像（或全部）保存为一张 PNG，每张图下方附说明：提示词、种子、潜在空间位置</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>Export animation…</source>
         <translation>导出动画…</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>Save how the selected image was made, frame by frame, as an animated GIF or APNG</source>
-        <translation>将选中图像逐帧的生成过程保存为 GIF 或 APNG 动画</translation>
+        <source>Save how the selected image was made, frame by frame, or several selected images one after another, as an animated GIF or APNG</source>
+        <translation>将选中图像逐帧的生成过程，或多张选中图像依次排列，保存为 GIF 或 APNG 动画</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
+        <source> fps</source>
+        <translation> 帧/秒</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Animation speed</source>
+        <translation>动画速度</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Frames a second of exported animations</source>
+        <translation>导出动画每秒的帧数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>size ×</source>
+        <translation>尺寸 ×</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Animation enlargement</source>
+        <translation>动画放大倍数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Exported animations are this many times larger than the model&apos;s images (pixels stay sharp)</source>
+        <translation>导出的动画比模型生成的图像大这么多倍（像素保持清晰）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
@@ -664,7 +786,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>从图库中移除选中的图像（已导出的文件会保留）</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
@@ -674,23 +796,40 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>Ctrl+E</translation>
     </message>
     <message>
-        <location line="+47"/>
+        <location line="+58"/>
         <source>latent %1</source>
         <translation>潜变量 %1</translation>
     </message>
     <message>
         <location line="+1"/>
         <location line="+3"/>
+        <location line="+38"/>
         <source>seed %1</source>
         <translation>种子 %1</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="-34"/>
+        <location line="+36"/>
         <source>latent position</source>
         <translation>潜在空间位置</translation>
     </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 steps, %2</source>
+        <translation>%1 步，%2</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{0:,} images</source>
+        <translation>{0:,} 张图像</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>1 image</source>
+        <translation>1 张图像</translation>
+    </message>
     <message numerus="yes">
-        <location line="+29"/>
+        <location line="+13"/>
         <source>Saved %n file(s)</source>
         <translation>
             <numerusform>已保存 %n 个文件</numerusform>
@@ -713,11 +852,17 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
     </message>
     <message>
         <location line="+0"/>
+        <location line="+9"/>
         <source>PNG image (*.png)</source>
         <translation>PNG 图像 (*.png)</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+0"/>
+        <source>Save contact sheet</source>
+        <translation>保存缩略图总览</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>Save animation</source>
         <translation>保存动画</translation>
     </message>
@@ -727,7 +872,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>GIF 动画 (*.gif);;PNG 动画 (*.png *.apng)</translation>
     </message>
     <message numerus="yes">
-        <location line="+24"/>
+        <location line="+28"/>
         <source>%n image(s)</source>
         <translation>
             <numerusform>%n 张图像</numerusform>
@@ -742,7 +887,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
 <context>
     <name>LanguageMenu</name>
     <message>
-        <location filename="../i18n.py" line="+158"/>
+        <location filename="../i18n.py" line="+170"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
@@ -817,12 +962,12 @@ Drag to pan, wheel to zoom, right-click for more.</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="+120"/>
+        <location filename="../main_window.py" line="+130"/>
         <source>genstudio</source>
         <translation>genstudio</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+26"/>
         <source>Loading model families…</source>
         <translation>正在加载模型类别…</translation>
     </message>
@@ -838,25 +983,25 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+34"/>
-        <location line="+52"/>
-        <location line="+181"/>
+        <location line="+54"/>
+        <location line="+187"/>
         <source>Explore</source>
         <translation>探索</translation>
     </message>
     <message>
-        <location line="-232"/>
+        <location line="-240"/>
         <source>Explore opens once the model families are loaded.</source>
         <translation>模型类别加载完成后即可打开“探索”。</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+51"/>
-        <location line="+181"/>
+        <location line="+53"/>
+        <location line="+187"/>
         <source>Gallery</source>
         <translation>图库</translation>
     </message>
     <message>
-        <location line="-231"/>
+        <location line="-239"/>
         <source>Generated images collect here.</source>
         <translation>生成的图像会汇集在这里。</translation>
     </message>
@@ -902,12 +1047,12 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+387"/>
+        <location line="+482"/>
         <source>&amp;Train</source>
         <translation>训练(&amp;T)</translation>
     </message>
     <message>
-        <location line="-387"/>
+        <location line="-482"/>
         <source>Train, pause or resume (Ctrl+T, Space)</source>
         <translation>训练、暂停或继续（Ctrl+T，空格键）</translation>
     </message>
@@ -963,30 +1108,30 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+0"/>
-        <location line="+154"/>
+        <location line="+162"/>
         <source>About genstudio</source>
         <translation>关于 genstudio</translation>
     </message>
     <message>
-        <location line="-150"/>
-        <location line="+177"/>
+        <location line="-156"/>
+        <location line="+183"/>
         <source>Data</source>
         <translation>数据</translation>
     </message>
     <message>
-        <location line="-177"/>
-        <location line="+179"/>
+        <location line="-183"/>
+        <location line="+185"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location line="-179"/>
-        <location line="+180"/>
+        <location line="-185"/>
+        <location line="+186"/>
         <source>Train</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location line="-178"/>
+        <location line="-184"/>
         <source>Show the {0} step</source>
         <translation>显示“{0}”步骤</translation>
     </message>
@@ -996,7 +1141,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>&amp;Training</source>
         <translation>训练(&amp;T)</translation>
     </message>
@@ -1026,7 +1171,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>训练工具栏</translation>
     </message>
     <message>
-        <location line="+61"/>
+        <location line="+62"/>
         <source>Open a folder of images</source>
         <translation>打开图像文件夹</translation>
     </message>
@@ -1046,7 +1191,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>还没有训练运行</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+19"/>
         <source>Opening run {0}…</source>
         <translation>正在打开训练运行 {0}…</translation>
     </message>
@@ -1127,17 +1272,52 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>正在保存…</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+39"/>
+        <source>Drop to restore what made this image</source>
+        <translation>松开即可恢复生成这张图像的一切设置</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>Drop to load it as the dataset</source>
         <translation>松开即可将其加载为数据集</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+26"/>
         <source>{0} items were dropped. Drop one folder (or one image); to use several images, put them in a folder and drop that.</source>
         <translation>拖入了 {0} 个项目。请拖入一个文件夹（或一张图像）；要使用多张图像，请把它们放进一个文件夹再拖入该文件夹。</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+11"/>
+        <source>Explore is still loading; drop {0} again in a moment</source>
+        <translation>“探索”仍在加载；请稍后再次拖入 {0}</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>The run that made {0} ({1}) is not on this computer, so it cannot be regenerated here; its prompt, seed and options are filled in.</source>
+        <translation>生成 {0} 的训练运行（{1}）不在这台计算机上，因此无法在此重新生成；已填入它的提示词、种子和选项。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Training is running, so {0} (the run that made {1}) was not opened; stop training and drop the image again to regenerate it.</source>
+        <translation>正在训练，因此没有打开 {0}（生成 {1} 的训练运行）；请停止训练后再次拖入该图像以重新生成。</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Opening {0}, the run that made {1}…</source>
+        <translation>正在打开生成 {1} 的训练运行 {0}…</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>The checkpoint that made this image is no longer in its run (the image: {0} at step {1}; the run now: {2} at step {3}), so Generate will make a different image.</source>
+        <translation>生成这张图像的检查点已不在其训练运行中（图像：{0}，第 {1} 步；当前运行：{2}，第 {3} 步），因此“生成”会得到不同的图像。</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>The run that made {0} could not be opened: {1}</source>
+        <translation>无法打开生成 {0} 的训练运行：{1}</translation>
+    </message>
+    <message>
+        <location line="+24"/>
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
@@ -1147,7 +1327,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>无法加载模型类别</translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+60"/>
         <source>Loading {0}…</source>
         <translation>正在加载 {0}…</translation>
     </message>
@@ -1202,7 +1382,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>无法测量：{0}</translation>
     </message>
     <message>
-        <location line="+41"/>
+        <location line="+42"/>
         <source>Training is running</source>
         <translation>正在训练</translation>
     </message>
@@ -1215,7 +1395,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
 <context>
     <name>PreviewPanel</name>
     <message>
-        <location filename="../panels/preview.py" line="+39"/>
+        <location filename="../panels/preview.py" line="+53"/>
         <source>Predicted clean images</source>
         <translation>预测的干净图像</translation>
     </message>
@@ -1230,7 +1410,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>重建</translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+48"/>
         <source>Live preview</source>
         <translation>实时预览</translation>
     </message>
@@ -1241,12 +1421,12 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+6"/>
-        <location line="+155"/>
+        <location line="+187"/>
         <source>How the first image formed, noisy → clean</source>
         <translation>第一张图像的形成过程：噪声 → 清晰</translation>
     </message>
     <message>
-        <location line="-152"/>
+        <location line="-184"/>
         <source>Denoising strip</source>
         <translation>去噪过程条</translation>
     </message>
@@ -1271,12 +1451,49 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>向左拖动可查看这次训练较早的预览；拖到最右侧则实时跟随训练</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+16"/>
+        <source> fps</source>
+        <translation> 帧/秒</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Animation speed</source>
+        <translation>动画速度</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Frames a second of saved animations</source>
+        <translation>保存动画每秒的帧数</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <location line="+1"/>
+        <location line="+197"/>
+        <source>Save animation</source>
+        <translation>保存动画</translation>
+    </message>
+    <message>
+        <location line="-196"/>
+        <source>Save the shown preview&apos;s sampling, or the whole timeline, as an animated GIF or APNG</source>
+        <translation>将当前预览的采样过程或整条时间线保存为 GIF 或 APNG 动画</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>This preview&apos;s sampling…</source>
+        <translation>当前预览的采样过程…</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The whole timeline…</source>
+        <translation>整条时间线…</translation>
+    </message>
+    <message>
+        <location line="+41"/>
         <source>Samples appear here as the model learns.</source>
         <translation>模型学习时，样本会显示在这里。</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+47"/>
         <source>Step {0:,}{1}{2}</source>
         <translation>第 {0:,} 步{1}{2}</translation>
     </message>
@@ -1291,7 +1508,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>第一张图像的形成过程：噪声 → 清晰（下方：模型在每一步对干净图像的预测）</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+21"/>
         <source> · live</source>
         <translation> · 实时</translation>
     </message>
@@ -1299,6 +1516,99 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <location line="+1"/>
         <source>{0} / {1} · step {2:,}{3}</source>
         <translation>{0} / {1} · 第 {2:,} 步{3}</translation>
+    </message>
+    <message>
+        <location line="+41"/>
+        <source>Animated GIF (*.gif);;Animated PNG (*.png *.apng)</source>
+        <translation>GIF 动画 (*.gif);;PNG 动画 (*.png *.apng)</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>Could not save the animation</source>
+        <translation>无法保存动画</translation>
+    </message>
+</context>
+<context>
+    <name>RunArchiveActions</name>
+    <message>
+        <location filename="../archive_actions.py" line="+32"/>
+        <source>&amp;Export run…</source>
+        <translation>导出训练运行(&amp;E)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Save a run as one zip: its weights (safetensors), settings, history and a model card with its training curve and samples</source>
+        <translation>将训练运行保存为一个 zip：权重（safetensors）、设置、历史记录，以及附训练曲线和样本的模型卡</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Import run…</source>
+        <translation>导入训练运行(&amp;I)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Add a run someone exported (a zip) to your runs, after checking that it holds nothing but a model</source>
+        <translation>把别人导出的训练运行（zip）加入你的训练运行，导入前会检查其中只包含模型</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Export or import progress</source>
+        <translation>导出或导入进度</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Choose the run to export</source>
+        <translation>选择要导出的训练运行</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Export run</source>
+        <translation>导出训练运行</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Zip archive (*.zip)</source>
+        <translation>Zip 压缩包 (*.zip)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Import run</source>
+        <translation>导入训练运行</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Exported run (*.zip)</source>
+        <translation>导出的训练运行 (*.zip)</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Exporting {0} to {1}…</source>
+        <translation>正在将 {0} 导出到 {1}…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The run could not be exported</source>
+        <translation>无法导出该训练运行</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Checking and importing {0}…</source>
+        <translation>正在检查并导入 {0}…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The run could not be imported</source>
+        <translation>无法导入该训练运行</translation>
+    </message>
+    <message>
+        <location line="+47"/>
+        <source>Exported to {0}</source>
+        <translation>已导出到 {0}</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Imported as {0}</source>
+        <translation>已导入为 {0}</translation>
     </message>
 </context>
 <context>
@@ -2111,6 +2421,36 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <location line="+1"/>
         <source>the prior is untrained (the run ended in stage 1), so samples are noise: train past autoencoder_steps={0} with --resume --steps N</source>
         <translation>先验模型尚未训练（这次训练在第一阶段结束），所以样本只是噪声：请用 --resume --steps N 继续训练，超过 autoencoder_steps={0} 步</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Shapes</source>
+        <translation>几何图形</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>2,000 colour shapes, 64x64: circles, squares, triangles and stars in six colours and two sizes; captions such as &apos;small red circle&apos;, labels are the shape</source>
+        <translation>2,000 张彩色图形，64x64：圆形、正方形、三角形和星形，六种颜色、两种大小；图像描述如 &apos;small red circle&apos;，标签是形状</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Digits</source>
+        <translation>手写数字</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>2,000 handwritten-style digits 0-9, 32x32 grayscale, in class folders 0/ to 9/ (labels)</source>
+        <translation>2,000 张手写风格的数字 0-9，32x32 灰度，按类别放在文件夹 0/ 到 9/ 中（作为标签）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Faces</source>
+        <translation>卡通人脸</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>1,600 cartoon faces, 64x64: smiling or frowning, four colours, big or small eyes; captions such as &apos;smiling yellow face with big eyes&apos;</source>
+        <translation>1,600 张卡通人脸，64x64：微笑或皱眉，四种颜色，大眼睛或小眼睛；图像描述如 &apos;smiling yellow face with big eyes&apos;</translation>
     </message>
 </context>
 </TS>
