@@ -15,6 +15,7 @@ Prints, per language, how many messages there are and how many are still unfinis
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -73,7 +74,11 @@ def update(ts: Path, language: str) -> None:
     # The generated file's locations point into a deleted temporary folder: drop them.
     text = re.sub(rf'\n *<location filename="[^"]*{re.escape(GENERATED)}"[^>]*/>', "", text)
     ts.write_text(text, encoding="utf-8")
-    subprocess.run([str(LRELEASE), str(ts), "-qm", str(ts.with_suffix(".qm"))], cwd=ROOT, check=True)
+    # Compile beside, then rename: a running app has the old .qm mapped, and overwriting it in place
+    # would scramble that app's translations.
+    qm, partial = ts.with_suffix(".qm"), ts.with_suffix(".qm.partial")
+    subprocess.run([str(LRELEASE), str(ts), "-qm", str(partial)], cwd=ROOT, check=True)
+    os.replace(partial, qm)
     messages = text.count("<message")
     unfinished = text.count('type="unfinished"')
     print(f"{ts.relative_to(ROOT)}: {messages} messages, {unfinished} unfinished")

@@ -59,6 +59,12 @@ FAMILY_TEMPLATES: tuple[tuple[str, str], ...] = (
      "autoencoder_steps={0} with --resume --steps N"),
 )
 
+# The metric keys the families log, shown as loss chart titles (metric_title()).
+METRIC_KEYS: tuple[str, ...] = (
+    "loss", "recon_mse", "kl", "beta", "bpd", "bits_per_dim", "d_loss", "g_loss", "d_real", "d_fake", "gp",
+    "adv", "g_adv", "fm", "adv_weight", "perplexity", "dead_codes", "commitment", "prior_bits", "stage",
+)
+
 # Fixed texts the families show that are not in the registry's attributes (frame labels, prompt
 # warnings): scripts/update_translations.py puts these, the templates above, and the registry's own
 # texts (titles, summaries, descriptions, model presets, sample options) in the "families" context.
@@ -69,6 +75,13 @@ FAMILY_MESSAGES: tuple[str, ...] = (
     "this model was trained without captions or class folders: the prompt is ignored",
     "this GAN is unconditional: the prompt is ignored",
     "this model was trained without captions or labels, so the prompt is ignored",
+    # why the Trainer chose a device and a precision (engine/training.py)
+    "a CUDA GPU is available", "an Apple GPU is available (MPS)", "no CUDA or Apple GPU found", "chosen",
+    "the GPU supports bf16 (mixed precision, no loss scaling needed)",
+    "mixed precision fp16 with loss scaling (the GPU lacks bf16)",
+    "the CPU has AVX512-BF16/AMX, so bf16 autocast is faster",
+    "fp32: this CPU lacks AVX512-BF16/AMX, where bf16 would be slower",
+    *METRIC_KEYS,
 )
 _COMPILED = tuple((re.compile(pattern + r"\Z"), template) for pattern, template in FAMILY_TEMPLATES)
 
@@ -87,6 +100,12 @@ def family_text(text: str) -> str:
         if match:
             return QCoreApplication.translate(FAMILY_CONTEXT, template).format(*match.groups())
     return text
+
+
+def metric_title(key: str) -> str:
+    """A loss chart's title: the family's metric key, with its translation in front where there is one."""
+    translated = QCoreApplication.translate(FAMILY_CONTEXT, key)
+    return key if translated == key else f"{translated} ({key})"
 
 
 def option_label(name: str) -> str:

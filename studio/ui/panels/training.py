@@ -716,8 +716,9 @@ class TrainingPanel(QWidget):
         what = self.tr("Resumed") if event.resumed else self.tr("Training")
         self.device_label.setText(self.tr(
             "{0} {1:,} parameters on {2} ({3}: {4}); precision {5} ({6}); {7} training images, {8} held out; "
-            "run folder {9}").format(what, event.parameters, event.device_name, event.device, event.device_reason,
-                                     event.precision, event.precision_reason, event.train_images,
+            "run folder {9}").format(what, event.parameters, event.device_name, event.device,
+                                     family_text(event.device_reason), event.precision,
+                                     family_text(event.precision_reason), event.train_images,
                                      event.holdout_images, event.run_dir))
         self.training_started.emit(event)
         self.message_changed.emit(self.tr("Training {0} on {1}").format(event.family, event.device_name))

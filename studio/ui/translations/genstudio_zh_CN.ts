@@ -887,7 +887,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
 <context>
     <name>LanguageMenu</name>
     <message>
-        <location filename="../i18n.py" line="+170"/>
+        <location filename="../i18n.py" line="+189"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
@@ -932,7 +932,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
 <context>
     <name>LossPlot</name>
     <message>
-        <location filename="../widgets/loss_plot.py" line="+64"/>
+        <location filename="../widgets/loss_plot.py" line="+66"/>
         <source>Loss plot</source>
         <translation>损失曲线图</translation>
     </message>
@@ -1978,10 +1978,10 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     <message>
         <location line="+2"/>
         <source>{0} {1:,} parameters on {2} ({3}: {4}); precision {5} ({6}); {7} training images, {8} held out; run folder {9}</source>
-        <translation>{0}，{1:,} 个参数，在 {2} 上训练（{3}：{4}）；精度 {5}（{6}）；{7} 张训练图像，{8} 张留出；训练运行文件夹 {9}</translation>
+        <translation>{0}：{1:,} 个参数，设备 {2}（{3}：{4}）；精度 {5}（{6}）；{7} 张训练图像，{8} 张留出；训练运行文件夹 {9}</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>Training {0} on {1}</source>
         <translation>正在 {1} 上训练{0}</translation>
     </message>
@@ -2346,6 +2346,146 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <location line="+1"/>
         <source>this model was trained without captions or labels, so the prompt is ignored</source>
         <translation>此模型训练时没有图像描述或标签，因此提示词会被忽略</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a CUDA GPU is available</source>
+        <translation>有可用的 CUDA GPU</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>an Apple GPU is available (MPS)</source>
+        <translation>有可用的 Apple GPU (MPS)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>no CUDA or Apple GPU found</source>
+        <translation>未找到 CUDA 或 Apple GPU</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>chosen</source>
+        <translation>手动选择</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the GPU supports bf16 (mixed precision, no loss scaling needed)</source>
+        <translation>该 GPU 支持 bf16（混合精度，无需损失缩放）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>mixed precision fp16 with loss scaling (the GPU lacks bf16)</source>
+        <translation>带损失缩放的 fp16 混合精度（该 GPU 不支持 bf16）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the CPU has AVX512-BF16/AMX, so bf16 autocast is faster</source>
+        <translation>该 CPU 支持 AVX512-BF16/AMX，bf16 自动混合精度更快</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>fp32: this CPU lacks AVX512-BF16/AMX, where bf16 would be slower</source>
+        <translation>fp32：该 CPU 不支持 AVX512-BF16/AMX，用 bf16 反而更慢</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>loss</source>
+        <translation>损失</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>recon_mse</source>
+        <translation>重建误差</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>kl</source>
+        <translation>KL 散度</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>beta</source>
+        <translation>KL 权重 β</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>bpd</source>
+        <translation>每维比特数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>bits_per_dim</source>
+        <translation>每维比特数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>d_loss</source>
+        <translation>判别器损失</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>g_loss</source>
+        <translation>生成器损失</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>d_real</source>
+        <translation>判别器·真实图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>d_fake</source>
+        <translation>判别器·生成图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>gp</source>
+        <translation>梯度惩罚</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>adv</source>
+        <translation>对抗损失</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>g_adv</source>
+        <translation>生成器对抗损失</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>fm</source>
+        <translation>特征匹配损失</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>adv_weight</source>
+        <translation>对抗损失权重</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>perplexity</source>
+        <translation>码本困惑度</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>dead_codes</source>
+        <translation>未使用的码</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>commitment</source>
+        <translation>承诺损失</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>prior_bits</source>
+        <translation>先验比特数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>stage</source>
+        <translation>训练阶段</translation>
     </message>
     <message>
         <location line="+1"/>

@@ -23,6 +23,8 @@ from PySide6.QtCore import QEvent, Qt, QTimer, Slot
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from studio.ui.i18n import metric_title
+
 # Repainting the charts is the main thread's longest job while training (py-spy: pyqtgraph's paint and
 # axis layout, ~80 ms a time on a busy 2-core CPU), so they are redrawn at most once a second.
 REDRAW_MS = 1000
@@ -220,7 +222,7 @@ class LossPlot(QWidget):
 
         palette = self.palette()
         text = palette.color(QPalette.ColorRole.Text)
-        chart.setTitle(key, color=text.name(), size="9pt")
+        chart.setTitle(metric_title(key), color=text.name(), size="9pt")
         for name in ("left", "bottom"):
             axis = chart.getAxis(name)
             axis.setPen(pg.mkPen(palette.color(QPalette.ColorRole.Mid)))
