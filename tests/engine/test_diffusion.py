@@ -79,7 +79,8 @@ def test_registered_with_capabilities_and_options():
 @pytest.mark.parametrize("changes, match", [
     (dict(channels=(12, 32)), "multiples of 8"), (dict(blocks=(1,)), "one count"),
     (dict(schedule="sigmoid"), "schedule"), (dict(prediction="x0"), "prediction"),
-    (dict(caption_dropout=1.0), "caption_dropout"),
+    (dict(caption_dropout=1.0), "caption_dropout"), (dict(timestep_sampling="beta"), "timestep_sampling"),
+    (dict(text_pool="max"), "text_pool"),
 ])
 def test_config_validation_says_what_to_change(changes, match):
     with pytest.raises(ConfigError, match=match):
@@ -235,10 +236,30 @@ def test_a_tiny_model_overfits_one_image_and_samples_it_back():
 
 def test_train_step_gives_finite_loss_and_gradients_for_every_objective():
     batch = Batch(images=torch.rand(4, 3, 8, 8) * 2 - 1, captions=("red circle", "", "blue", "small square"))
-    for changes in (dict(prediction="epsilon", schedule="linear"), dict(min_snr_gamma=0.0)):
+    for changes in (dict(prediction="epsilon", schedule="linear"), dict(min_snr_gamma=0.0),
+                    dict(timestep_sampling="logit-normal", text_pool="bos+mean")):
         model = make_model(**changes)
         losses = model.train_step(batch, Optimize(model, lr=1e-3))
         assert math.isfinite(losses["loss"]) and losses["loss"] > 0
+
+
+def test_logit_normal_timesteps_stay_in_range_and_favour_the_middle():
+    torch.manual_seed(0)
+    uniform, logit = (make_model(timestep_sampling=k)._timesteps(20000, "cpu") for k in ("uniform", "logit-normal"))
+    for t in (uniform, logit):
+        assert t.dtype == torch.long and 0 <= int(t.min()) and int(t.max()) <= TINY.timesteps - 1
+    middle = lambda t: ((t > 250) & (t < 750)).float().mean().item()           # noqa: E731
+    assert abs(middle(uniform) - 0.5) < 0.02 and middle(logit) > 0.65          # sigmoid(N(0,1)): ~0.73
+
+
+def test_pooled_text_with_the_mean_of_the_words_separates_prompts_and_leaves_empty_alone():
+    model = make_model(text_pool="bos+mean")
+    plain = make_model()                                 # same seed: the same text encoder weights
+    _, _, pooled = model.encode_text(["red circle", "blue circle", ""])
+    _, _, bos = plain.encode_text(["red circle", "blue circle", ""])
+    tokens, mask, _ = plain.encode_text(["red circle"])
+    assert torch.allclose(pooled[2], bos[2])             # the empty prompt ([BOS] only): no words to add
+    assert torch.allclose(pooled[0], bos[0] + tokens[0, 1:3].mean(0), atol=1e-6)
 
 
 def test_validation_is_deterministic_and_bits_per_dim_is_a_plausible_bound():

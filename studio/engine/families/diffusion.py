@@ -47,6 +47,8 @@ class DiffusionConfig(FamilyConfig):
     text_depth: int = 2
     max_prompt_words: int = 15
     caption_dropout: float = 0.1                 # share of captions replaced by "" (for guidance)
+    timestep_sampling: str = "uniform"           # uniform | logit-normal (more training at middle noise levels)
+    text_pool: str = "bos"                       # pooled text: "bos" (the BOS features) or "bos+mean" (+ mean of the words)
     flip: bool = True                            # random left-right flips (turn off for text, digits)
 
     presets = {
@@ -71,6 +73,10 @@ class DiffusionConfig(FamilyConfig):
             raise ConfigError(f"prediction must be 'v' or 'epsilon', not {self.prediction!r}")
         if not 10 <= self.timesteps <= 10000:
             raise ConfigError(f"timesteps must be between 10 and 10000, not {self.timesteps}")
+        if self.timestep_sampling not in ("uniform", "logit-normal"):
+            raise ConfigError(f"timestep_sampling must be 'uniform' or 'logit-normal', not {self.timestep_sampling!r}")
+        if self.text_pool not in ("bos", "bos+mean"):
+            raise ConfigError(f"text_pool must be 'bos' or 'bos+mean', not {self.text_pool!r}")
         if self.min_snr_gamma < 0 or not 0 <= self.caption_dropout < 1:
             raise ConfigError("min_snr_gamma cannot be negative and caption_dropout must be in [0, 1)")
         if self.text_dim < 8 or self.text_depth < 1 or self.max_prompt_words < 1:
@@ -115,6 +121,13 @@ class Diffusion(Family):
     def modules(self) -> dict[str, nn.Module]:
         return {"unet": self.unet, "text": self.text} if self.text is not None else {"unet": self.unet}
 
+    def optimizers(self, lr: float) -> dict[str, torch.optim.Optimizer]:
+        """AdamW as the base class's, fused on CPU and CUDA: one kernel over all ~170 weight tensors instead of
+        a loop of small ops (CPU, 1 thread, 2.4M parameters: 22 -> 5.5 ms per step, ~7% of a training step)."""
+        params = [p for m in self.modules().values() for p in m.parameters() if p.requires_grad]
+        fused = all(p.device.type in ("cpu", "cuda") for p in params) or None
+        return {"main": torch.optim.AdamW(params, lr=lr, betas=(0.9, 0.99), weight_decay=0.0, fused=fused)}
+
     def _ab(self, t: torch.Tensor) -> torch.Tensor:
         """alpha_bar at timesteps t (B,) -> (B, 1, 1, 1) float32 on t's device."""
         return self.alphas_cumprod.to(t.device, torch.float32)[t].view(-1, 1, 1, 1)
@@ -135,6 +148,11 @@ class Diffusion(Family):
             return None
         ids, _ = self.tokenizer.encode_batch(list(texts), self.prompt_length)
         tokens, pooled, mask = text(ids.to(self.device))
+        if self.config.text_pool == "bos+mean":      # each word's features reach the time embedding directly
+            words_mask = mask.clone()
+            words_mask[:, 0] = False
+            weights = words_mask.to(tokens.dtype)[:, :, None]
+            pooled = pooled + (tokens * weights).sum(1) / weights.sum(1).clamp(min=1)
         return tokens, mask, pooled
 
     def prompt_warnings(self, prompt: str) -> list[str]:
@@ -172,6 +190,15 @@ class Diffusion(Family):
         weight = snr.clamp(max=gamma) / (snr + 1 if self.config.prediction == "v" else snr)
         return mse * weight
 
+    def _timesteps(self, n: int, device) -> torch.Tensor:
+        """(n,) training timesteps: uniform, or logit-normal in t/T (sigmoid of a standard normal; Esser et al.
+        2024, https://arxiv.org/abs/2403.03206, sec. 3.1), which trains more at the middle noise levels."""
+        T = self.config.timesteps
+        if self.config.timestep_sampling == "logit-normal":
+            u = torch.sigmoid(torch.randn(n, device=device))
+            return (u * T).long().clamp(0, T - 1)
+        return torch.randint(0, T, (n,), device=device)
+
     def train_step(self, batch: Batch, ctx: StepContext) -> dict[str, float]:
         x0 = batch.images
         if self.config.flip:
@@ -181,7 +208,7 @@ class Diffusion(Family):
         if self.conditional and self.config.caption_dropout:
             drop = (torch.rand(len(texts)) < self.config.caption_dropout).tolist()
             texts = ["" if d else text for d, text in zip(drop, texts)]
-        t = torch.randint(0, self.config.timesteps, (len(batch),), device=x0.device)
+        t = self._timesteps(len(batch), x0.device)
         noise = torch.randn_like(x0)
         with ctx.autocast():
             output = self._predict(self.unet, q_sample(x0, t, noise, self.alphas_cumprod), t, self.encode_text(texts))
