@@ -102,6 +102,12 @@ def family_text(text: str) -> str:
     return text
 
 
+def direction_title(direction) -> str:
+    """A latent direction's name for its slider: the family's words translated, the user's own
+    (an "attribute" direction is named after a label or caption word, e.g. "small") as they are."""
+    return direction.name if direction.kind == "attribute" else family_text(direction.name)
+
+
 def metric_title(key: str) -> str:
     """A loss chart's title: the family's metric key, with its translation in front where there is one."""
     translated = QCoreApplication.translate(FAMILY_CONTEXT, key)

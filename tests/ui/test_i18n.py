@@ -2,10 +2,12 @@
 import re
 import xml.etree.ElementTree as ET
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QMenu, QMessageBox
 
+from studio.engine.families.base import LatentDirection
 from studio.ui import i18n
 
 TS = i18n.TRANSLATIONS_DIR / "genstudio_zh_CN.ts"
@@ -65,11 +67,16 @@ def test_the_qm_loads_and_translates_then_english_comes_back(qapp):
         assert i18n.family_text("PC2 (41% of variance)") == "主成分 2（方差占 41%）"
         assert i18n.option_label("guidance_rescale") == "引导重缩放"
         assert i18n.family_text("an unknown text") == "an unknown text"
+        # A direction named after the user's own word stays that word, even one the families use ("small").
+        assert i18n.direction_title(LatentDirection("small", np.zeros(2, np.float32), kind="attribute")) == "small"
+        assert i18n.direction_title(LatentDirection("z3 (KL 0.52)", np.zeros(2, np.float32))) == "z3（KL 0.52）"
+        assert i18n.metric_title("recon_mse") == "重建误差 (recon_mse)"
     finally:
         i18n.install_translators(i18n.ENGLISH)
     assert QCoreApplication.translate("MainWindow", "&File") == "&File"
     assert i18n.family_text("step 3/20") == "step 3/20"
     assert i18n.option_label("guidance_rescale") == "Guidance rescale"
+    assert i18n.metric_title("recon_mse") == "recon_mse"
 
 
 def test_language_choice_order(monkeypatch, tmp_path):

@@ -34,7 +34,7 @@ from studio import __version__
 from studio.engine.data import DatasetError, load_dataset
 from studio.engine.export import ImageMetadataError, generation_params, read_image_parameters
 from studio.engine.families.base import ENCODE, LATENT, PROMPT, Frame, SampleOption, seeded_normal
-from studio.ui.i18n import family_text, option_label
+from studio.ui.i18n import direction_title, family_text, option_label
 from studio.ui.panels.gallery import GalleryItem
 from studio.ui.widgets.image_grid import ImageGrid
 from studio.ui.widgets.styling import vertical_scroll
@@ -531,7 +531,7 @@ class ExplorePanel(QWidget):
         content = QWidget()
         grid = QGridLayout(content)
         for row, direction in enumerate(directions):
-            title = family_text(direction.name)
+            title = direction_title(direction)
             name = QLabel(title, content)
             value = QLabel(content)
             value.setMinimumWidth(40)
