@@ -61,6 +61,7 @@ def test_the_qm_loads_and_translates_then_english_comes_back(qapp):
     try:
         assert QCoreApplication.translate("MainWindow", "&File") == "文件(&F)"
         assert QCoreApplication.translate("TrainingPanel", "Learning rate") == "学习率"
+        assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "取消"      # Qt's own dialog buttons
         assert i18n.family_text("Diffusion model") == "扩散模型"
         # Texts the engine formats with numbers go through their template.
         assert i18n.family_text("step 3/20") == "第 3/20 步"
