@@ -8,7 +8,7 @@ from PIL import Image
 from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtWidgets import QPushButton
 
-from studio.engine.export import read_png_parameters
+from studio.engine.export import read_image_parameters, read_png_parameters
 from studio.ui.panels.gallery import GalleryItem, GalleryPanel
 
 TIMEOUT_MS = 10_000
@@ -68,7 +68,7 @@ def test_export_selected_reads_back_and_never_overwrites(gallery, qtbot, tmp_pat
 
 def test_export_all_when_nothing_is_selected_and_a_grid(gallery, qtbot, tmp_path):
     with qtbot.waitSignal(gallery.exported, timeout=TIMEOUT_MS) as signal:
-        gallery.export_pngs(gallery.items(), tmp_path)
+        gallery.export_images(gallery.items(), tmp_path)
     assert len(signal.args[0]) == 3
     gallery.ask_save_path = lambda title, suggested, filters: tmp_path / "grid"
     with qtbot.waitSignal(gallery.exported, timeout=TIMEOUT_MS) as signal:
@@ -98,7 +98,7 @@ def test_a_failed_export_names_the_file_and_the_reason(gallery, qtbot, tmp_path)
     gallery.show_error = lambda title, message: errors.append(message)
     blocker = tmp_path / "not-a-folder"
     blocker.write_bytes(b"")
-    gallery.export_pngs(gallery.items()[:1], blocker)
+    gallery.export_images(gallery.items()[:1], blocker)
     qtbot.waitUntil(lambda: bool(errors), timeout=TIMEOUT_MS)
     assert errors[0].startswith(str(blocker)) and "not a folder" in errors[0]
     assert blocker.read_bytes() == b""
@@ -142,3 +142,16 @@ def test_a_contact_sheet_with_captions(gallery, qtbot, tmp_path):
     assert params["title"].startswith("genstudio · my-run · vae · 4 images · ")
     with Image.open(path) as im:
         assert im.size[0] > 2 * 128
+
+
+@pytest.mark.parametrize("suffix", ["jpg", "webp"])
+def test_images_export_as_jpeg_or_webp_with_their_parameters(gallery, qtbot, tmp_path, suffix):
+    gallery.format_box.setCurrentIndex(gallery.format_box.findData(suffix))
+    with qtbot.waitSignal(gallery.exported, timeout=TIMEOUT_MS) as signal:
+        gallery.export_images(gallery.items()[:2], tmp_path)     # the format chosen beside Export
+    paths = signal.args[0]
+    assert [p.suffix for p in paths] == [f".{suffix}"] * 2
+    for path, source in zip(paths, gallery.items()):
+        with Image.open(path) as im:
+            assert im.format == {"jpg": "JPEG", "webp": "WEBP"}[suffix]
+        assert read_image_parameters(path) == source.params

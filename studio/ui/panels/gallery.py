@@ -21,11 +21,11 @@ import numpy as np
 from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMessageBox, QPushButton,
+    QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMessageBox, QPushButton,
     QSpinBox, QVBoxLayout, QWidget,
 )
 
-from studio.engine.export import free_path, make_grid, save_animation, save_png
+from studio.engine.export import free_path, make_grid, save_animation, save_image
 from studio.engine.sheets import save_contact_sheet
 from studio.ui.widgets.image_grid import to_qimage
 from studio.ui.workers import Job
@@ -62,8 +62,12 @@ def _write(path: Path, write) -> Path:
         raise ExportError(f"{path}: {reason}") from None
 
 
-def write_pngs(items: list[GalleryItem], folder: Path, stem: str = "image") -> list[Path]:
-    """Each item as `<stem>-<seed>.png` (a free name) in folder, with its parameters."""
+IMAGE_FORMATS = {"png": "PNG", "jpg": "JPEG", "webp": "WebP"}     # extension -> the name shown
+
+
+def write_images(items: list[GalleryItem], folder: Path, stem: str = "image", suffix: str = "png") -> list[Path]:
+    """Each item as `<stem>-<seed>.<suffix>` (a free name) in folder, its parameters embedded (PNG text
+    chunks, or EXIF for JPEG and WebP)."""
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise ExportError(QCoreApplication.translate(
@@ -71,21 +75,21 @@ def write_pngs(items: list[GalleryItem], folder: Path, stem: str = "image") -> l
     paths = []
     for i, item in enumerate(items):
         seed = item.params.get("seed")
-        name = f"{stem}-{seed}.png" if isinstance(seed, int) else f"{stem}-{i + 1:04d}.png"
+        name = f"{stem}-{seed}.{suffix}" if isinstance(seed, int) else f"{stem}-{i + 1:04d}.{suffix}"
         path = free_path(folder / name)
-        paths.append(_write(path, lambda p, item=item: save_png(p, item.image, item.params)))
+        paths.append(_write(path, lambda p, item=item: save_image(p, item.image, item.params)))
     return paths
 
 
 def write_grid(items: list[GalleryItem], path: Path) -> list[Path]:
-    """All items as one grid PNG; its parameters list each image's."""
+    """All items as one grid image (PNG, JPEG or WebP by the extension); its parameters list each image's."""
     shapes = {item.image.shape for item in items}
     if len(shapes) != 1:
         raise ExportError(QCoreApplication.translate(
             "GalleryPanel", "{0}: a grid needs images of one size, these have {1} sizes").format(path, len(shapes)))
     grid = make_grid(np.stack([item.image for item in items]))
     params = {"grid": len(items), "images": [item.params for item in items]}
-    return [_write(Path(path), lambda p: save_png(p, grid, params))]
+    return [_write(Path(path), lambda p: save_image(p, grid, params))]
 
 
 def write_animation(item: GalleryItem, path: Path, fps: float = DEFAULT_FPS, scale: int = 1) -> list[Path]:
@@ -144,10 +148,17 @@ class GalleryPanel(QWidget):
         self._count_label = QLabel(self)
         self._count_label.setObjectName("galleryCountLabel")
 
-        self._export_button = self._button("galleryExportButton", self.tr("Export PNGs…"),
-                                           self.tr("Save the selected images (all, if none is selected) as PNGs "
-                                                   "with their generation parameters embedded (Ctrl+E)"),
+        self._export_button = self._button("galleryExportButton", self.tr("Export images…"),
+                                           self.tr("Save the selected images (all, if none is selected) into a "
+                                                   "folder with their generation parameters embedded (Ctrl+E)"),
                                            self._on_export_clicked)
+        self.format_box = QComboBox(self)
+        self.format_box.setObjectName("galleryFormatBox")
+        self.format_box.setAccessibleName(self.tr("Image format"))
+        self.format_box.setToolTip(self.tr("The format of exported images: PNG keeps every pixel; JPEG and WebP "
+                                           "carry the same parameters in their EXIF data"))
+        for suffix, name in IMAGE_FORMATS.items():
+            self.format_box.addItem(name, suffix)
         self._grid_button = self._button("galleryGridButton", self.tr("Export grid…"),
                                          self.tr("Save the selected images (or all) as one grid PNG"),
                                          self._on_grid_clicked)
@@ -172,7 +183,7 @@ class GalleryPanel(QWidget):
                                                    "exported stay)"), self._on_remove_clicked)
 
         buttons = QHBoxLayout()
-        for widget in (self._export_button, self._grid_button, self._sheet_button, self._animation_button,
+        for widget in (self._export_button, self.format_box, self._grid_button, self._sheet_button, self._animation_button,
                        self.fps_box, self.scale_box, self._remove_button):
             buttons.addWidget(widget)
         buttons.addStretch(1)
@@ -258,9 +269,10 @@ class GalleryPanel(QWidget):
     def _chosen(self) -> list[GalleryItem]:
         return self.selected_items() or self.items()
 
-    def export_pngs(self, items: list[GalleryItem], folder: Path) -> Job:
-        """Write items as PNGs into folder (free names) in the background."""
-        return self._start(write_pngs, list(items), Path(folder))
+    def export_images(self, items: list[GalleryItem], folder: Path, suffix: str | None = None) -> Job:
+        """Write items into folder (free names) in the background, as `suffix` files (png, jpg, webp;
+        by default the format chosen beside the Export button)."""
+        return self._start(write_images, list(items), Path(folder), "image", suffix or self.format_box.currentData())
 
     def export_grid(self, items: list[GalleryItem], path: Path) -> Job:
         return self._start(write_grid, list(items), Path(path))
@@ -336,16 +348,18 @@ class GalleryPanel(QWidget):
             return
         folder = self.ask_folder()
         if folder is not None:
-            self.export_pngs(items, folder)
+            self.export_images(items, folder)
 
     @Slot()
     def _on_grid_clicked(self) -> None:
         items = self._chosen()
         if not items:
             return
-        path = self.ask_save_path(self.tr("Save grid"), "grid.png", self.tr("PNG image (*.png)"))
+        suffix = self.format_box.currentData()
+        path = self.ask_save_path(self.tr("Save grid"), f"grid.{suffix}",
+                                  self.tr("Images (*.png *.jpg *.jpeg *.webp)"))
         if path is not None:
-            self.export_grid(items, path.with_suffix(".png") if not path.suffix else path)
+            self.export_grid(items, path.with_suffix(f".{suffix}") if not path.suffix else path)
 
     @Slot()
     def _on_sheet_clicked(self) -> None:
