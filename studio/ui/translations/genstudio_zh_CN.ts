@@ -681,7 +681,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
 <context>
     <name>GalleryPanel</name>
     <message>
-        <location filename="../panels/gallery.py" line="+69"/>
+        <location filename="../panels/gallery.py" line="+73"/>
         <source>{0}: this is a file, not a folder; choose a folder to export into</source>
         <translation>{0}：这是一个文件而不是文件夹；请选择要导出到的文件夹</translation>
     </message>
@@ -707,16 +707,26 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
     </message>
     <message>
         <location line="+11"/>
-        <source>Export PNGs…</source>
-        <translation>导出 PNG…</translation>
+        <source>Export images…</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>Save the selected images (all, if none is selected) as PNGs with their generation parameters embedded (Ctrl+E)</source>
-        <translation>将选中的图像（未选中时为全部）保存为嵌入生成参数的 PNG 文件（Ctrl+E）</translation>
+        <source>Save the selected images (all, if none is selected) into a folder with their generation parameters embedded (Ctrl+E)</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+5"/>
+        <source>Image format</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The format of exported images: PNG keeps every pixel; JPEG and WebP carry the same parameters in their EXIF data</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Export grid…</source>
         <translation>导出网格图…</translation>
     </message>
@@ -803,13 +813,13 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
     <message>
         <location line="+1"/>
         <location line="+3"/>
-        <location line="+38"/>
+        <location line="+39"/>
         <source>seed %1</source>
         <translation>种子 %1</translation>
     </message>
     <message>
-        <location line="-34"/>
-        <location line="+36"/>
+        <location line="-35"/>
+        <location line="+37"/>
         <source>latent position</source>
         <translation>潜在空间位置</translation>
     </message>
@@ -846,12 +856,16 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>将图像导出到文件夹</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+24"/>
         <source>Save grid</source>
         <translation>保存网格图</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
+        <source>Images (*.png *.jpg *.jpeg *.webp)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location line="+9"/>
         <source>PNG image (*.png)</source>
         <translation>PNG 图像 (*.png)</translation>
@@ -887,7 +901,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
 <context>
     <name>LanguageMenu</name>
     <message>
-        <location filename="../i18n.py" line="+189"/>
+        <location filename="../i18n.py" line="+195"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
@@ -1983,7 +1997,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     <message>
         <location line="+6"/>
         <source>Training {0} on {1}</source>
-        <translation>正在 {1} 上训练{0}</translation>
+        <translation>正在 {1} 上训练 {0}</translation>
     </message>
     <message>
         <location line="+6"/>
