@@ -133,6 +133,10 @@ def build_parser() -> argparse.ArgumentParser:
     latent.add_argument("--mode", choices=("slerp", "lerp"), help="interpolation path (default: slerp for "
                         "Gaussian latents, lerp otherwise)")
     latent.add_argument("--prompt", default=None, help="prompt for seeds of a prompt family (e.g. vqvae)")
+    latent.add_argument("--fps", type=float, default=10.0, help="frame rate of the interpolation's animated GIF "
+                        "and APNG (default 10)")
+    latent.add_argument("--scale", type=_positive_int, default=1, help="enlarge the animations this many times "
+                        "(nearest-neighbour; default 1)")
     latent.add_argument("--device", default="auto")
 
     inspect = sub.add_parser("inspect", help="check a dataset: counts, labels, captions, skipped files and why; "
@@ -495,8 +499,11 @@ def _write_interpolation(family, args, params: dict, out: TextIO) -> int:
     for i, image in enumerate(images):
         save_png(args.out / f"interpolation-{i:02d}.png", image, {**params, "t": i / (steps - 1), "index": i})
     save_png(args.out / "interpolation.png", make_grid(np.stack(images), ncols=steps), {**params, "steps": steps})
-    save_animation(args.out / "interpolation.gif", images + images[-2:0:-1], params)
-    out.write(f"wrote {steps} images, a strip (interpolation.png) and a loop (interpolation.gif) to {args.out}\n")
+    loop = images + images[-2:0:-1]
+    for name in ("interpolation.gif", "interpolation.apng"):
+        save_animation(args.out / name, loop, {**params, "fps": args.fps}, fps=args.fps, scale=args.scale)
+    out.write(f"wrote {steps} images, a strip (interpolation.png) and a loop (interpolation.gif, "
+              f"interpolation.apng) to {args.out}\n")
     return 0
 
 

@@ -65,11 +65,15 @@ def test_sweep_writes_a_png_per_value_and_a_strip(trained_run, tmp_path):
 
 def test_interpolation_between_seeds_and_between_images(trained_run, tmp_path):
     code, _, err = run_cli("latent", str(trained_run), "--interpolate", "0", "5", "--out", str(tmp_path / "a"),
-                           "--steps", "4")
+                           "--steps", "4", "--fps", "5", "--scale", "2")
     assert code == 0, err
     first = read_png_parameters(tmp_path / "a" / "interpolation-00.png")
     assert first["from"] == {"seed": 0} and first["to"] == {"seed": 5} and first["mode"] == "slerp"
-    assert (tmp_path / "a" / "interpolation.gif").exists() and (tmp_path / "a" / "interpolation.png").exists()
+    assert (tmp_path / "a" / "interpolation.png").exists()
+    for name, fmt in (("interpolation.gif", "GIF"), ("interpolation.apng", "PNG")):     # a loop: 4 + 2 back
+        with Image.open(tmp_path / "a" / name) as im:
+            assert im.format == fmt and im.n_frames == 6 and im.info["duration"] == 200
+            assert im.size == (2 * first["width"], 2 * first["height"])
     pictures = sorted((trained_run.parent / "pictures").rglob("*.png"))
     code, _, err = run_cli("latent", str(trained_run), "--interpolate", str(pictures[0]), str(pictures[-1]),
                            "--out", str(tmp_path / "b"), "--steps", "3", "--mode", "lerp")
