@@ -708,22 +708,22 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
     <message>
         <location line="+11"/>
         <source>Export images…</source>
-        <translation type="unfinished"></translation>
+        <translation>导出图像…</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Save the selected images (all, if none is selected) into a folder with their generation parameters embedded (Ctrl+E)</source>
-        <translation type="unfinished"></translation>
+        <translation>将选中的图像（未选中时为全部）保存到一个文件夹，并嵌入生成参数（Ctrl+E）</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Image format</source>
-        <translation type="unfinished"></translation>
+        <translation>图像格式</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>The format of exported images: PNG keeps every pixel; JPEG and WebP carry the same parameters in their EXIF data</source>
-        <translation type="unfinished"></translation>
+        <translation>导出图像的格式：PNG 保留每一个像素；JPEG 和 WebP 在 EXIF 数据中携带同样的参数</translation>
     </message>
     <message>
         <location line="+4"/>
@@ -863,7 +863,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
     <message>
         <location line="+1"/>
         <source>Images (*.png *.jpg *.jpeg *.webp)</source>
-        <translation type="unfinished"></translation>
+        <translation>图像 (*.png *.jpg *.jpeg *.webp)</translation>
     </message>
     <message>
         <location line="+9"/>
