@@ -166,8 +166,12 @@ def install_translators(language: str) -> QLocale:
         qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
         for name, folder in (("qtbase", qt_dir), ("genstudio", str(TRANSLATIONS_DIR))):
             translator = QTranslator(app)
-            # Tries genstudio_zh_CN.qm, genstudio_zh.qm, ... for each of the locale's UI languages.
-            if translator.load(locale, name, "_", folder):
+            # Tries genstudio_zh_CN.qm, genstudio_zh.qm, ... for each of the locale's UI languages; other
+            # Simplified Chinese locales (zh_SG, zh_MY) read zh_CN's.
+            if translator.load(locale, name, "_", folder) or (
+                    locale.language() == QLocale.Language.Chinese
+                    and locale.script() != QLocale.Script.TraditionalHanScript
+                    and translator.load(QLocale("zh_CN"), name, "_", folder)):
                 app.installTranslator(translator)
                 _installed.append(translator)
     QLocale.setDefault(locale if _installed or language == ENGLISH else QLocale(QLocale.Language.English))

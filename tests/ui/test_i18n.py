@@ -76,6 +76,13 @@ def test_the_qm_loads_and_translates_then_english_comes_back(qapp):
         i18n.install_translators(i18n.ENGLISH)
     assert QCoreApplication.translate("MainWindow", "&File") == "&File"
     assert i18n.family_text("step 3/20") == "step 3/20"
+    try:                           # Singapore's Simplified Chinese reads zh_CN's; Taiwan's Traditional does not
+        i18n.install_translators("zh_SG")
+        assert QCoreApplication.translate("MainWindow", "&File") == "文件(&F)"
+        i18n.install_translators("zh_TW")
+        assert QCoreApplication.translate("MainWindow", "&File") == "&File"
+    finally:
+        i18n.install_translators(i18n.ENGLISH)
     assert i18n.option_label("guidance_rescale") == "Guidance rescale"
     assert i18n.metric_title("recon_mse") == "recon_mse"
 
