@@ -1,5 +1,7 @@
 """Translations: the Chinese .qm loads and translates, the .ts is complete, English comes back, the menu."""
+import os
 import re
+import sys
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -128,6 +130,15 @@ def test_language_menu_saves_the_choice_and_offers_a_restart(make_window, monkey
         menu.findChild(type(win.open_action), "languageAction_en").trigger()
     assert win._settings.value(i18n.SETTING) == "en"
     assert asked == [True] and "training is running" in told[0]
+
+    # "Restart now": the window closes the normal way, then the app starts again.
+    started = []
+    monkeypatch.setattr(type(menu), "ask_restart", lambda self: True)
+    monkeypatch.setattr(i18n.QProcess, "startDetached", lambda *args: started.append(args) or (True, 1))
+    monkeypatch.setattr(i18n.QCoreApplication, "quit", lambda: None)
+    menu.findChild(type(win.open_action), "languageAction_zh_CN").trigger()
+    assert not win.isVisible()
+    assert started == [(sys.executable, ["-m", "studio"], os.getcwd())]
 
 
 def test_restart_command_starts_the_app_module():
