@@ -5,8 +5,8 @@ compile the .qm files the app loads.
     .venv/bin/python scripts/update_translations.py zh_CN      # one (creates its .ts when new)
 
 1. pyside6-lupdate reads tr() / QCoreApplication.translate() in studio/ui. The families' own texts
-   (titles, descriptions, model presets, sample options, frame labels, prompt warnings; see
-   studio/ui/i18n.py) are plain strings in the engine, which lupdate cannot see: they are written
+   (titles, descriptions, model presets, sample options, training warnings, frame labels, prompt
+   warnings, demo sets; see studio/ui/i18n.py) are plain strings in the engine, which lupdate cannot see: they are written
    as translate("families", ...) calls into a temporary file that lupdate reads too.
 2. Existing translations are kept (lupdate merges; strings no longer in the code are dropped).
 3. pyside6-lrelease compiles each .ts to the .qm next to it.
@@ -14,6 +14,7 @@ Prints, per language, how many messages there are and how many are still unfinis
 """
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -43,12 +44,25 @@ def family_texts() -> list[str]:
             # The label is computed in option_label(); translate its English form, not the name.
             texts += [option.name.replace("_", " ").capitalize(), option.help]
     texts += list(FAMILY_MESSAGES) + [template for _, template in FAMILY_TEMPLATES]
+    texts += family_warnings()
     from studio.engine.demo import DEMOS           # the demo sets' names and descriptions (Data step)
 
     for name, description in DEMOS.items():
         texts += [name.capitalize(), description]
     seen: set[str] = set()
     return [t for t in texts if t and not (t in seen or seen.add(t))]
+
+
+def family_warnings() -> list[str]:
+    """The fixed messages families send while training (`ctx.warn("...")`, e.g. a GAN's mode collapse),
+    read from their source: they are only made when training goes wrong."""
+    texts = []
+    for path in sorted((ROOT / "studio" / "engine" / "families").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "warn"
+                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                texts.append(node.args[0].value)
+    return texts
 
 
 def write_family_source(folder: Path) -> Path:

@@ -48,6 +48,9 @@ FAMILY_TEMPLATES: tuple[tuple[str, str], ...] = (
     (r"the model never saw (.+): they are treated as an unknown word",
      "the model never saw {0}: they are treated as an unknown word"),
     (r"only the first (\d+) words of the prompt are used", "only the first {0} words of the prompt are used"),
+    (r"losses were not finite for (\d+) steps in a row: rolled back to step (\d+) and halved the learning rate "
+     r"\(now x(\S+)\)",
+     "losses were not finite for {0} steps in a row: rolled back to step {1} and halved the learning rate (now x{2})"),
     (r"words the model never saw: (.+)", "words the model never saw: {0}"),
     (r"the model never saw (.+) in its captions or labels: that word is ignored",
      "the model never saw {0} in its captions or labels: that word is ignored"),

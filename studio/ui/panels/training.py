@@ -747,7 +747,7 @@ class TrainingPanel(QWidget):
         self.message_changed.emit(self.tr("Saved a checkpoint at step {0:,}").format(event.step))
 
     def _on_trainingwarning(self, event) -> None:
-        self._show_message(self.tr("Step {0:,}: {1}").format(event.step, event.message))
+        self._show_message(self.tr("Step {0:,}: {1}").format(event.step, family_text(event.message)))
 
     def _on_failed(self, event) -> None:
         self._show_message(self.tr("Training failed at step {0:,}: {1}").format(event.step, event.message), error=True)

@@ -901,7 +901,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
 <context>
     <name>LanguageMenu</name>
     <message>
-        <location filename="../i18n.py" line="+195"/>
+        <location filename="../i18n.py" line="+202"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
@@ -1982,7 +1982,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     <message>
         <location line="+98"/>
         <source>Resumed</source>
-        <translation>已继续</translation>
+        <translation>继续训练</translation>
     </message>
     <message>
         <location line="+0"/>
@@ -2558,6 +2558,11 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+1"/>
+        <source>losses were not finite for {0} steps in a row: rolled back to step {1} and halved the learning rate (now x{2})</source>
+        <translation>损失连续 {0} 步不是有限值：已回退到第 {1} 步，并把学习率减半（现为 x{2}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>words the model never saw: {0}</source>
         <translation>模型从未见过的词：{0}</translation>
     </message>
@@ -2575,6 +2580,21 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <location line="+1"/>
         <source>the prior is untrained (the run ended in stage 1), so samples are noise: train past autoencoder_steps={0} with --resume --steps N</source>
         <translation>先验模型尚未训练（这次训练在第一阶段结束），所以样本只是噪声：请用 --resume --steps N 继续训练，超过 autoencoder_steps={0} 步</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>mode collapse: the generated images look almost alike (their diversity is far below the data&apos;s); try more augmentation, a lower learning rate, or resume from an earlier checkpoint</source>
+        <translation>模式坍缩：生成的图像几乎一模一样（多样性远低于数据集）；请尝试更多的数据增强、更低的学习率，或从较早的检查点继续训练</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the discriminator wins outright (it tells every generated image from a real one), so the generator has little to learn from; try augment=color,translation,cutout or a lower learning rate</source>
+        <translation>判别器完胜（它能把每张生成图像与真实图像区分开），生成器几乎学不到东西；请尝试 augment=color,translation,cutout 或更低的学习率</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>training is diverging: the discriminator&apos;s scores are growing without bound; lower the learning rate or use loss=hinge with spectral_norm=true</source>
+        <translation>训练正在发散：判别器的分数无限增长；请降低学习率，或使用 loss=hinge 并设置 spectral_norm=true</translation>
     </message>
     <message>
         <location line="+1"/>
