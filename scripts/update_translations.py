@@ -6,8 +6,8 @@ compile the .qm files the app loads.
 
 1. pyside6-lupdate reads tr() / QCoreApplication.translate() in studio/ui. The families' own texts
    (titles, descriptions, model presets, sample options, training warnings, frame labels, prompt
-   warnings, demo sets; see studio/ui/i18n.py) are plain strings in the engine, which lupdate cannot see: they are written
-   as translate("families", ...) calls into a temporary file that lupdate reads too.
+   warnings, demo sets; see studio/ui/i18n.py) are plain strings in the engine, which lupdate cannot
+   see: they are written as translate("families", ...) calls into a temporary file that lupdate reads too.
 2. Existing translations are kept (lupdate merges; strings no longer in the code are dropped).
 3. pyside6-lrelease compiles each .ts to the .qm next to it.
 Prints, per language, how many messages there are and how many are still unfinished.

@@ -70,8 +70,8 @@ def test_the_qm_loads_and_translates_then_english_comes_back(qapp):
         assert i18n.family_text("PC2 (41% of variance)") == "主成分 2（方差占 41%）"
         assert i18n.option_label("guidance_rescale") == "引导重缩放"
         assert i18n.family_text("an unknown text") == "an unknown text"
-        assert i18n.family_text("losses were not finite for 20 steps in a row: rolled back to step 100 and halved "
-                                "the learning rate (now x0.25)") == "损失连续 20 步不是有限值：已回退到第 100 步，并把学习率减半（现为 x0.25）"
+        rollback = "losses were not finite for 20 steps in a row: rolled back to step 100 and halved the learning rate"
+        assert i18n.family_text(rollback + " (now x0.25)") == "损失连续 20 步不是有限值：已回退到第 100 步，并把学习率减半（现为 x0.25）"
         # A direction named after the user's own word stays that word, even one the families use ("small").
         assert i18n.direction_title(LatentDirection("small", np.zeros(2, np.float32), kind="attribute")) == "small"
         assert i18n.direction_title(LatentDirection("z3 (KL 0.52)", np.zeros(2, np.float32))) == "z3（KL 0.52）"
