@@ -91,6 +91,10 @@ def main() -> None:
         print(f"{name:7s} {seen['steps']:6d} steps, {seen['images']:7d} images in {seen['cpu']:.0f} CPU s "
               f"({seen['wall']:.0f} wall s): {seen['images'] / seen['wall']:.1f} images/s wall, "
               f"{seen['images'] / seen['cpu']:.1f} images/CPU-s; last losses: {losses}; saved {path}")
+        flat = lambda x: x[:64].reshape(min(64, len(x)), -1).astype(np.float32)
+        spread = lambda x: float(np.mean([np.linalg.norm(a - b) for i, a in enumerate(x) for b in x[:i]]))
+        print(f"        sample diversity (mean pairwise distance of the 64 samples / of 64 dataset images): "
+              f"{spread(flat(samples)) / spread(flat(dataset.images)):.3f}")
         for warning in seen["warnings"]:
             print(f"        warning at {warning}")
     compare(out, shown)

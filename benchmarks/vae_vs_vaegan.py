@@ -1,7 +1,7 @@
 """VAE and VAE-GAN trained on the same demo set for the same CPU time, side by side.
 
     nice -n 5 .venv/bin/python benchmarks/vae_vs_vaegan.py [--data demo:faces] [--size 32] [--cpu-minutes 5] \
-        [--threads 1] [--out bench-out] [--vaegan key=value ...] [--reuse-vae]
+        [--threads 1] [--out bench-out] [--vaegan key=value ...] [--train-only FAMILY] [--reuse vae vaegan]
 
 Each model trains through the real Trainer (its family's train_defaults, preset
 `small`, seed 0) until this process has spent --cpu-minutes of CPU time on it
@@ -19,7 +19,8 @@ and saves <out>/vae-vs-vaegan.png: held-out images | VAE reconstructions |
 VAE-GAN reconstructions, then VAE samples | VAE-GAN samples, each column
 titled, enlarged 3x with nearest-neighbour so the pixels are visible.
 --vaegan sets VAE-GAN config fields (e.g. adv_start_steps=50) for screening;
---reuse-vae keeps an earlier VAE run in <out>/run-vae instead of training it again.
+--reuse vae [vaegan] keeps earlier runs in <out>/run-<family> instead of training again (so
+--train-only vae and --train-only vaegan can train in two processes, then --reuse vae vaegan compares).
 """
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ from studio.engine.data import load_dataset
 from studio.engine.export import make_grid, save_png
 from studio.engine.families.base import get_family
 from studio.engine.run import Run
-from studio.engine.training import Progress, TrainConfig, Trainer, TrainingWarning
+from studio.engine.training import Progress, TrainConfig, Trainer, TrainingWarning, _split
 
 
 def train_for_cpu_time(family: str, dataset, run_dir: Path, cpu_seconds: float, settings: dict,
@@ -119,7 +120,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path, default=Path("bench-out"))
     parser.add_argument("--vaegan", nargs="*", default=[], metavar="KEY=VALUE", help="VAE-GAN config fields")
-    parser.add_argument("--reuse-vae", action="store_true")
+    parser.add_argument("--reuse", nargs="*", default=[], choices=("vae", "vaegan"),
+                        help="keep the earlier run(s) in --out instead of training again")
+    parser.add_argument("--train-only", choices=("vae", "vaegan"),
+                        help="train just this one and stop (to run the two in parallel processes; then --reuse vae vaegan)")
     parser.add_argument("--name", default="vae-vs-vaegan", help="file name of the side-by-side image")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -129,9 +133,11 @@ def main() -> None:
 
     models, val_idx = {}, None
     for family, settings in (("vae", {}), ("vaegan", parse_settings(args.vaegan))):
+        if args.train_only and family != args.train_only:
+            continue
         run_dir = args.out / f"run-{family}"
-        if family == "vae" and args.reuse_vae and Run.is_run(run_dir):
-            print("vae     reused from", run_dir)
+        if family in args.reuse and Run.is_run(run_dir):
+            print(f"{family:7s} reused from {run_dir}")
         else:
             shutil.rmtree(run_dir, ignore_errors=True)
             seen = train_for_cpu_time(family, dataset, run_dir, args.cpu_minutes * 60, settings, args.threads)
@@ -142,7 +148,11 @@ def main() -> None:
             for warning in seen["warnings"]:
                 print(f"        warning at {warning}")
         models[family] = Run.open(run_dir).load_family()[0]
+    if args.train_only:
+        return
 
+    if val_idx is None:                                                   # the Trainer's split, as in training
+        val_idx = np.asarray(_split(len(dataset), TrainConfig().holdout, 0)[1])
     shown = dataset.images[val_idx[:16]]                                  # held-out images
     real = dataset.images[val_idx]
     recon = {k: m.decode(m.encode(shown)) for k, m in models.items()}

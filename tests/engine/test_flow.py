@@ -176,6 +176,31 @@ def test_invalid_config_says_what_to_change(values, match):
         FlowConfig(**values)
 
 
+def test_a_config_saved_before_coupling_scale_keeps_the_sigmoid_scale():
+    saved = {k: v for k, v in FlowConfig.from_preset("small").to_dict().items() if k != "coupling_scale"}
+    assert FlowConfig.from_dict(saved).coupling_scale == "sigmoid"
+    assert FlowConfig.from_preset("small").coupling_scale == FlowConfig().coupling_scale == "tanh"
+
+
 def test_image_size_must_fit_the_levels():
     with pytest.raises(ConfigError, match="3 levels needs an image side divisible by 8, not 12"):
         Flow(FlowConfig(levels=3), DataInfo(12, 3))
+
+
+def test_attribute_sliders_are_named_after_caption_words_and_saved(tmp_path):
+    images = synthetic_dataset(n=32, size=8).images.copy()
+    images[:16] //= 4                                                   # dark
+    images[16:] = 255 - (255 - images[16:]) // 4                        # bright
+    flow = make_flow(8, 3)
+    flow.eval()
+    flow.fit_latent_statistics(images, None, ("dark",) * 16 + ("bright",) * 16)
+    directions = flow.latent_directions()
+    names = [d.name for d in directions if d.kind == "attribute"]
+    assert names == ["bright", "dark"] or names == ["dark", "bright"]
+    assert any(d.kind == "principal" for d in directions) and directions[-1].name.startswith("coarse")
+    bright = next(d for d in directions if d.name == "bright")
+    along = flow.encode(images) @ bright.vector                         # where each image sits on the slider
+    assert along[16:].min() > along[:16].max()                          # every bright image above every dark one
+    loaded = make_flow(8, 3)
+    loaded.load_extra_state(flow.extra_state())
+    assert [d.name for d in loaded.latent_directions()] == [d.name for d in directions]

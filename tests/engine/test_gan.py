@@ -225,3 +225,33 @@ def test_trainer_yields_a_family_warning_once(tmp_path, monkeypatch):
     warnings = [e for e in trainer.run() if isinstance(e, TrainingWarning)]
     assert trainer.result.status == "completed"
     assert len([w for w in warnings if "mode collapse" in w.message]) == 1
+
+
+def test_attribute_sliders_are_fitted_to_samples_labelled_by_their_nearest_training_image(monkeypatch):
+    """Red training images captioned 'red', blue ones 'blue'; a generator that paints red where z[0] > 0:
+    the fitted 'red' direction points along +z0 and survives save -> load (extra_state)."""
+    images = np.zeros((32, 8, 8, 3), np.uint8)
+    images[:16, ..., 0] = 220                                           # red
+    images[16:, ..., 2] = 220                                           # blue
+    captions = ("red",) * 16 + ("blue",) * 16
+    model = make_gan(CAPTIONED, condition="none")
+
+    def paint(z, token_lists):
+        out = np.zeros((len(z), 8, 8, 3), np.uint8)
+        red = (z[:, 0] > 0).cpu().numpy()
+        out[red, ..., 0] = 200
+        out[~red, ..., 2] = 200
+        return out
+
+    monkeypatch.setattr(model, "_generate", paint)
+    model.fit_latent_statistics(images, None, captions, n=256)
+    attributes = {d.name: d for d in model.latent_directions() if d.kind == "attribute"}
+    assert set(attributes) == {"red", "blue"}
+    red = attributes["red"].vector
+    assert red[0] > 0.9 and np.abs(red[1:]).max() < 0.3
+    assert len(model.latent_directions()) == 2 + model.config.z_dim     # then the GANSpace directions
+    loaded = make_gan(CAPTIONED, condition="none")
+    loaded.load_extra_state(model.extra_state())
+    np.testing.assert_array_equal(loaded.statistics.attributes, model.statistics.attributes)
+    model.fit_latent_statistics(images, None, ())                      # nothing to name: no attribute sliders
+    assert model.statistics is None and len(model.latent_directions()) == model.config.z_dim

@@ -100,6 +100,24 @@ def test_laplace_likelihood_is_an_l1_loss_with_a_learned_scale():
         0.5 * 0.01 + 0.5 * math.log(2 * math.pi), rel=1e-4)
 
 
+def test_a_config_saved_before_the_patch_discriminator_keeps_the_old_model():
+    saved = {k: v for k, v in VAEGANConfig.from_preset("tiny").to_dict().items()
+             if k not in ("discriminator", "likelihood", "adv_warmup_steps", "prior_samples")}
+    old = VAEGANConfig.from_dict(saved)
+    assert (old.discriminator, old.likelihood, old.adv_warmup_steps, old.prior_samples) == ("global", "gaussian", 0, True)
+    assert VAEGANConfig.from_json(VAEGANConfig.from_preset("tiny").to_json()) == VAEGANConfig.from_preset("tiny")
+    assert VAEGANConfig.from_preset("small").discriminator == VAEGANConfig().discriminator == "patch"
+
+
+@pytest.mark.parametrize("settings", [dict(prior_samples=True), dict(augment="translation"),
+                                      dict(discriminator="global", likelihood="gaussian")])
+def test_the_other_variants_step_with_finite_losses(settings):
+    model = make_vaegan(TINY.replace(**settings))
+    model.train()
+    losses = model.train_step(batch_of(), KeepGradients(20))
+    assert losses["adv_weight"] > 0 and all(math.isfinite(v) for v in losses.values())
+
+
 def test_the_adversarial_weight_ramps_up_after_its_start():
     model = make_vaegan(TINY.replace(adv_start_steps=10, adv_warmup_steps=4))
     assert [model._adversarial_ramp(s) for s in (0, 9, 10, 11, 13, 100)] == [0.0, 0.0, 0.25, 0.5, 1.0, 1.0]

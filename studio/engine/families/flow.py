@@ -28,6 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from studio.engine import latent as latent_space   # a module import: latent.py imports families.base
 from studio.engine.families.base import (
     ENCODE, LATENT, LIKELIHOOD, Batch, ConfigError, DataInfo, Family, FamilyConfig, Frame, LatentDirection,
     SampleOption, StepContext, register, seeded_normal,
@@ -40,13 +41,21 @@ class FlowConfig(FamilyConfig):
     steps_per_level: int = 4     # actnorm + 1x1 conv + coupling steps per scale
     hidden: int = 64             # width of each coupling network
     logit_alpha: float = 0.05    # RealNVP's logit transform keeps pixels in [alpha, 1 - alpha]
-    coupling_scale: str = "sigmoid"   # sigmoid: scale in (0.05, 1) (Glow) | tanh: exp(2 tanh(s / 2)), in (0.14, 7.4)
+    coupling_scale: str = "tanh"  # tanh: exp(2 tanh(s / 2)), in (0.14, 7.4) | sigmoid: in (0.05, 1) (Glow)
 
     presets = {
-        "tiny": dict(levels=2, steps_per_level=2, hidden=16),
-        "small": dict(levels=3, steps_per_level=4, hidden=64),
-        "base": dict(levels=3, steps_per_level=8, hidden=128),
+        "tiny": dict(levels=2, steps_per_level=2, hidden=16, coupling_scale="tanh"),
+        "small": dict(levels=3, steps_per_level=4, hidden=64, coupling_scale="tanh"),
+        "base": dict(levels=3, steps_per_level=8, hidden=128, coupling_scale="tanh"),
     }
+
+    @classmethod
+    def from_dict(cls, values):
+        """A config saved before `coupling_scale` existed had Glow's sigmoid scale: keep it, so those
+        checkpoints sample and resume as they did."""
+        if "coupling_scale" not in values:
+            values = {**values, "coupling_scale": "sigmoid"}
+        return super().from_dict(values)
 
     def __post_init__(self):
         if not 1 <= self.levels <= 6:
@@ -277,9 +286,26 @@ class Flow(Family):
             raise ConfigError(f"a flow with {config.levels} levels needs an image side divisible by "
                               f"{2 ** config.levels}, not {data.image_size}; change the image size or levels")
         self.flow = Glow(config, data.channels, data.image_size)
+        self.statistics: latent_space.LatentStatistics | None = None   # fitted to the encoded dataset at checkpoint time
 
     def modules(self) -> dict[str, nn.Module]:
         return {"flow": self.flow}
+
+    def extra_state(self) -> dict[str, torch.Tensor]:
+        return self.statistics.to_tensors("latent.") if self.statistics is not None else {}
+
+    def load_extra_state(self, tensors) -> None:
+        statistics = latent_space.LatentStatistics.from_tensors(tensors, "latent.")
+        if statistics is not None and statistics.mean.shape == self.latent_shape:
+            self.statistics = statistics
+
+    def fit_latent_statistics(self, images: np.ndarray, labels: np.ndarray | None, captions: tuple[str, ...]) -> None:
+        """Encode (up to 1024 of) the training images and fit attribute directions named after labels and
+        caption words, and principal directions, to their latents (engine/latent.py), as the VAE does."""
+        latents, idx = latent_space.encode_dataset(self, images, limit=1024)
+        labels = None if labels is None else np.asarray(labels)[idx]
+        captions = tuple(captions[i] for i in idx) if captions else ()
+        self.statistics = latent_space.LatentStatistics.fit(latents, labels, self.data.label_names, captions)
 
     @property
     def latent_shape(self) -> tuple[int, ...]:
@@ -380,7 +406,9 @@ class Flow(Family):
         return torch.cat(out).double().cpu().numpy() if out else np.zeros(0)
 
     def latent_directions(self) -> list[LatentDirection]:
-        """One direction per channel of the coarsest scale, spread evenly over its positions.
+        """Attribute directions named after the user's labels and caption words and principal directions
+        of the encoded data (once a checkpoint has fitted them), then one direction per channel of the
+        coarsest scale, spread evenly over its positions.
 
         The last part of the latent is the top of the multi-scale flow, where the
         global layout of the picture lives; moving one of its channels changes the
@@ -389,7 +417,7 @@ class Flow(Family):
         c, s, _ = self.flow.part_shapes[-1]
         dims = self.latent_shape[0]
         start = dims - c * s * s
-        directions = []
+        directions = self.statistics.directions() if self.statistics is not None else []
         for channel in range(c):
             vector = np.zeros(dims, dtype=np.float32)
             vector[start + channel * s * s: start + (channel + 1) * s * s] = 1.0 / s

@@ -30,6 +30,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
+from studio.engine import latent as latent_space   # a module import: latent.py imports families.base
 from studio.engine.families.base import (
     LATENT, PROMPT, Batch, ConfigError, DataInfo, Family, FamilyConfig, Frame, LatentDirection, SampleOption,
     StepContext, register, seeded_normal, to_uint8_images,
@@ -52,13 +53,13 @@ class GANConfig(FamilyConfig):
     loss: str = "hinge"                              # hinge | wgan-gp
     spectral_norm: bool = True                       # on the discriminator's layers
     gp_weight: float = 10.0                          # gradient penalty weight (wgan-gp)
-    augment: str = "color,translation,cutout"        # DiffAugment policy, "" for none
+    augment: str = "color,translation"               # DiffAugment policy, "" for none ("cutout" also offered)
     condition: str = "auto"                          # auto (label, else caption, else none) | none | label | caption
     embed_dim: int = 32                              # size of the condition embedding given to the generator
     minibatch_std: bool = True                       # show the discriminator the batch's spread (against collapse)
     collapse_threshold: float = 0.2                  # warn when sample diversity falls below this share of the data's
-    d_lr_ratio: float = 1.0                          # discriminator LR = this x the generator's (TTUR, Heusel et al. 2017)
-    beta1: float = 0.5                               # Adam's first-moment decay for both players
+    d_lr_ratio: float = 4.0                          # discriminator LR = this x the generator's (TTUR, Heusel et al. 2017)
+    beta1: float = 0.0                               # Adam's first-moment decay for both players (SAGAN, BigGAN: 0)
 
     presets = {
         "tiny": dict(z_dim=16, channels=(8, 16, 32), embed_dim=8),
@@ -263,6 +264,7 @@ class GAN(Family):
                                            minibatch_std=config.minibatch_std)
         self.policy = _policy(config.augment)
         self.watch: dict[str, float] = {}    # running means of d_loss, gap and diversity ratio
+        self.statistics: latent_space.LatentStatistics | None = None   # attribute directions, fitted at checkpoint time
 
     @staticmethod
     def _resolve_condition(condition: str, data: DataInfo) -> str:
@@ -287,6 +289,39 @@ class GAN(Family):
     @property
     def latent_shape(self) -> tuple[int, ...]:
         return (self.config.z_dim,)
+
+    def extra_state(self) -> dict[str, torch.Tensor]:
+        return self.statistics.to_tensors("latent.") if self.statistics is not None else {}
+
+    def load_extra_state(self, tensors) -> None:
+        statistics = latent_space.LatentStatistics.from_tensors(tensors, "latent.")
+        if statistics is not None and statistics.mean.shape == self.latent_shape:
+            self.statistics = statistics
+
+    @torch.inference_mode()
+    def fit_latent_statistics(self, images: np.ndarray, labels: np.ndarray | None, captions: tuple[str, ...],
+                              n: int = 1024) -> None:
+        """Attribute directions in z named after labels and caption words.
+
+        A GAN has no encoder, so the generator's own samples are labelled instead: n images
+        from fixed noise (no condition), each tagged with the labels and caption of its nearest
+        training image (8x8 thumbnails, squared distance); the directions are then the mean z
+        of the samples with a tag minus that of those without (engine/latent.py)."""
+        if not (labels is not None or captions) or not len(images):
+            self.statistics = None
+            return
+        z = seeded_normal(n, (self.config.z_dim,), 0, self.device)
+        fake = torch.from_numpy(self._generate(z, [[] for _ in range(n)]))       # (n, H, W, C) uint8
+        idx = np.linspace(0, len(images) - 1, min(4096, len(images))).round().astype(int)
+        real = torch.from_numpy(np.ascontiguousarray(images[idx]))
+
+        def thumbs(x: torch.Tensor) -> torch.Tensor:                             # (N, H, W, C) -> (N, C*8*8)
+            return F.adaptive_avg_pool2d(x.permute(0, 3, 1, 2).float() / 255.0, 8).flatten(1)
+
+        nearest = idx[torch.cdist(thumbs(fake), thumbs(real)).argmin(1).numpy()]  # (n,) dataset indices
+        self.statistics = latent_space.LatentStatistics.fit(
+            z.cpu().numpy(), None if labels is None else np.asarray(labels)[nearest], self.data.label_names,
+            tuple(captions[i] for i in nearest) if captions else ())
 
     # -- conditions --------------------------------------------------------------------
     def _bags(self, token_lists: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor] | None:
@@ -438,10 +473,12 @@ class GAN(Family):
         return self._generate(z, [[] for _ in range(len(z))])
 
     def latent_directions(self) -> list[LatentDirection]:
-        """The principal directions of the generator's first layer (GANSpace, Härkönen et al. 2020,
+        """Attribute directions named after labels and caption words (once a checkpoint has fitted
+        them, see fit_latent_statistics), then the principal directions of the generator's first layer (GANSpace, Härkönen et al. 2020,
         https://arxiv.org/abs/2004.02546): for a linear layer h = W z the PCA of h over z ~ N(0, I)
         has the right singular vectors of W as its axes, largest variance first."""
         weight = self.eval_module("generator").head.weight.detach().float().cpu()[:, : self.config.z_dim]
         _, s, vh = torch.linalg.svd(weight, full_matrices=False)                  # vh: (z_dim, z_dim)
-        return [LatentDirection(name=f"direction {i + 1} (spread {s[i].item():.2f})", vector=vh[i].numpy().copy())
+        fitted = self.statistics.directions() if self.statistics is not None else []
+        return [d for d in fitted if d.kind == "attribute"] + [LatentDirection(name=f"direction {i + 1} (spread {s[i].item():.2f})", vector=vh[i].numpy().copy())
                 for i in range(len(s))]

@@ -33,6 +33,8 @@ from studio.engine.nn import level_channels
 
 DISCRIMINATORS = ("patch", "global")
 LIKELIHOODS = ("laplace", "gaussian")
+LEGACY = {"discriminator": "global", "likelihood": "gaussian", "adv_warmup_steps": 0,   # what older runs were
+          "prior_samples": True}
 
 
 @dataclass(frozen=True)
@@ -40,17 +42,26 @@ class VAEGANConfig(VAEConfig):
     d_channels: tuple[int, ...] = (16, 32, 64, 128)   # discriminator width per level, full resolution first
     adv_weight: float = 0.5                           # multiplies the adaptive weight of the adversarial terms
     fm_weight: float = 1.0                            # feature matching, relative to the adversarial loss
-    adv_start_steps: int = 200                        # plain VAE training before the adversarial terms join
-    adv_warmup_steps: int = 0                         # then their weight ramps up linearly over this many steps
-    augment: str = "color,translation,cutout"         # DiffAugment policy for the discriminator, "" for none
-    discriminator: str = "global"                     # patch (a score per patch, PatchGAN) | global (one per image)
-    likelihood: str = "gaussian"                      # decoder's pixel likelihood: laplace (L1) | gaussian (L2)
+    adv_start_steps: int = 30                         # plain VAE training before the adversarial terms join
+    adv_warmup_steps: int = 50                        # then their weight ramps up linearly over this many steps
+    augment: str = ""                                 # DiffAugment policy for the discriminator, "" for none
+    prior_samples: bool = False                       # the discriminator also judges decoded N(0, I) samples (Larsen)
+    discriminator: str = "patch"                      # patch (a score per patch, PatchGAN) | global (one per image)
+    likelihood: str = "laplace"                       # decoder's pixel likelihood: laplace (L1) | gaussian (L2)
 
     presets = {
-        "tiny": dict(VAEConfig.presets["tiny"], d_channels=(16, 32, 64)),
-        "small": dict(VAEConfig.presets["small"], d_channels=(16, 32, 64, 128)),
-        "base": dict(VAEConfig.presets["base"], d_channels=(32, 64, 128, 256)),
+        "tiny": dict(VAEConfig.presets["tiny"], d_channels=(16, 32, 64), discriminator="patch"),
+        "small": dict(VAEConfig.presets["small"], d_channels=(16, 32, 64, 128), discriminator="patch"),
+        "base": dict(VAEConfig.presets["base"], d_channels=(32, 64, 128, 256), discriminator="patch"),
     }
+
+    @classmethod
+    def from_dict(cls, values):
+        """A config saved before `discriminator` existed describes the model of then (one score per
+        image, Gaussian pixel likelihood, no warm-up), so its checkpoints still load and resume alike."""
+        if "discriminator" not in values:
+            values = {**LEGACY, **values}
+        return super().from_dict(values)
 
     def __post_init__(self):
         super().__post_init__()
@@ -122,7 +133,7 @@ class VAEGAN(VAE):
         "VAE's. Trains a little slower than a VAE and can inherit some GAN instability."
     )
     Config = VAEGANConfig
-    train_defaults = {"lr": 1e-3, "batch_size": 64, "steps": 3000, "grad_clip": 10.0}
+    train_defaults = {"lr": 2e-3, "batch_size": 64, "steps": 3000, "grad_clip": 10.0}   # the VAE's LR
 
     def __init__(self, config: VAEGANConfig, data: DataInfo):
         super().__init__(config, data)
@@ -134,9 +145,10 @@ class VAEGAN(VAE):
         return {"encoder": self.encoder, "decoder": self.decoder, "discriminator": self.discriminator}
 
     def optimizers(self, lr: float) -> dict[str, torch.optim.Optimizer]:
-        """Adam with betas (0.5, 0.9) as in VQGAN for the autoencoder ("main") and the discriminator."""
+        """The VAE's optimizer for the autoencoder ("main"), so the two learn alike until the adversarial
+        terms join; Adam with VQGAN's betas (0.5, 0.9) for the discriminator."""
         vae_params = [*self.encoder.parameters(), *self.decoder.parameters()]
-        return {"main": torch.optim.Adam(vae_params, lr=lr, betas=(0.5, 0.9)),
+        return {"main": torch.optim.AdamW(vae_params, lr=lr, betas=(0.9, 0.99), weight_decay=0.0),
                 "discriminator": torch.optim.Adam(self.discriminator.parameters(), lr=lr, betas=(0.5, 0.9))}
 
     def _augment(self, x: torch.Tensor) -> torch.Tensor:
@@ -164,12 +176,19 @@ class VAEGAN(VAE):
         warm = self.config.adv_warmup_steps
         return min(1.0, (step - self.config.adv_start_steps + 1) / warm) if warm else 1.0
 
-    def _adversarial(self, x: torch.Tensor, recon: torch.Tensor, prior: torch.Tensor) -> dict[str, torch.Tensor]:
-        """The decoder's adversarial and feature-matching losses (the discriminator is frozen here)."""
+    def _adversarial(self, x: torch.Tensor, recon: torch.Tensor, prior: torch.Tensor | None) -> dict[str, torch.Tensor]:
+        """The decoder's adversarial and feature-matching losses (the discriminator is frozen here).
+
+        Without augmentation one pass over the reconstructions gives both their scores and features."""
         self.discriminator.requires_grad_(False)
         try:
-            score, _ = self.discriminator(self._augment(torch.cat([recon, prior])))   # (2B,)
-            _, recon_features = self.discriminator(recon)
+            fakes = recon if prior is None else torch.cat([recon, prior])
+            if self.policy:
+                score, _ = self.discriminator(self._augment(fakes))                  # (B or 2B, patches)
+                _, recon_features = self.discriminator(recon)
+            else:
+                score, features = self.discriminator(fakes)
+                recon_features = [f[: len(recon)] for f in features]
             with torch.no_grad():
                 _, real_features = self.discriminator(x)
         finally:
@@ -187,7 +206,7 @@ class VAEGAN(VAE):
             mean, logvar = self.encoder(x)
             z = mean + torch.randn_like(mean) * (0.5 * logvar).exp()   # reparameterisation
             recon = self.decoder(z)                                     # (B, C, H, W)
-            prior = self.decoder(torch.randn_like(mean))                # (B, C, H, W) samples from N(0, I)
+            prior = self.decoder(torch.randn_like(mean)) if adversarial and self.config.prior_samples else None
             out = self._losses(x, mean, logvar, recon, beta)
             total, weight = out["loss"], torch.zeros(())
             if adversarial:
@@ -196,7 +215,8 @@ class VAEGAN(VAE):
                 total = total + weight * adv["adv"]
         if ctx.optimize("main", total):
             self.kl_per_dim.lerp_(out["kl_dims"].detach(), 0.01)
-        d_out = self._discriminator_step(x, torch.cat([recon, prior]).detach(), ctx)
+        fake = recon if prior is None else torch.cat([recon, prior])
+        d_out = self._discriminator_step(x, fake.detach(), ctx)
         result = {"loss": out["loss"].item(), "recon_mse": out["recon_mse"].item(),   # .item(): GPU sync
                   "kl": out["kl"].item(), "beta": beta, "adv_weight": float(weight), **d_out}
         if adversarial:
