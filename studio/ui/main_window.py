@@ -581,8 +581,8 @@ class MainWindow(QMainWindow):
         warnings = []
         if not exact:
             warnings.append(self.tr(
-                "The run has trained on since this image was made (image checkpoint {0}, step {1}; the run now "
-                "{2}, step {3}), and that checkpoint is gone: Generate makes a different image.").format(
+                "The checkpoint that made this image is no longer in its run (the image: {0} at step {1}; the run "
+                "now: {2} at step {3}), so Generate will make a different image.").format(
                 params.get("checkpoint_hash"), params.get("checkpoint_step"), provenance.get("checkpoint_hash"),
                 provenance.get("checkpoint_step")))
         self.explore_panel.restore(params, path, warnings)
