@@ -3,11 +3,13 @@
 The work runs in a background Job (writing the sample grid samples the model; an import
 reads and checks every byte); a busy bar in the status bar shows it is under way, and a
 refusal or failure opens a dialog with the engine's message, which names the file and
-the reason. An imported run opens at once, like File ▸ Open run.
+the reason. An imported run opens at once, like File ▸ Open run. Dropping an exported zip
+(or folder) on the window imports it too.
 """
 from __future__ import annotations
 
-from pathlib import Path
+import zipfile
+from pathlib import Path, PurePosixPath
 from typing import Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -15,6 +17,22 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QProgressBar
 
 from studio.ui.workers import Job
+
+MANIFEST = "genstudio-export.json"      # engine/archive.py's MANIFEST (that module imports torch; this one must not)
+
+
+def is_exported_run(path: Path) -> bool:
+    """Whether a dropped path is a run exported by genstudio: a folder or zip holding its manifest. Reads
+    names only. A .zip that cannot be read counts too, so the import names what is wrong with it."""
+    if path.is_dir():
+        return (path / MANIFEST).is_file()
+    if path.suffix.lower() != ".zip" or not path.is_file():
+        return False
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return any(PurePosixPath(name).name == MANIFEST for name in zf.namelist()[:1000])
+    except (OSError, zipfile.BadZipFile):
+        return True
 
 
 class RunArchiveActions(QObject):

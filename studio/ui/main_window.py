@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 import studio
 from studio.engine.data import ImageDataset
 from studio.ui.app import ui_settings
-from studio.ui.archive_actions import RunArchiveActions
+from studio.ui.archive_actions import RunArchiveActions, is_exported_run
 from studio.ui.i18n import LanguageMenu, family_text, plain_icon_text
 from studio.ui.panels.dataset import CLOSE_TIMEOUT_S, DatasetPanel
 from studio.ui.panels.family import FamilyCard, FamilyInfo, FamilyPanel, read_families
@@ -522,6 +522,9 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         event.acceptProposedAction()
+        if len(paths) == 1 and is_exported_run(Path(paths[0])):     # a model someone shared: check and import it
+            self.run_archive.import_run(Path(paths[0]))
+            return
         params = self._dropped_parameters(paths)
         if params is not None:                  # an image that carries parameters: restore it
             self.restore_image(paths[0], params)

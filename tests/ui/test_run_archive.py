@@ -69,3 +69,22 @@ def test_a_crafted_archive_is_refused_in_a_dialog(window, qtbot, run_path, tmp_p
     assert message.startswith(f"{bad}: refused") and "(..)" in message and "Traceback" not in message
     assert not window.run_archive.busy.isVisible()
     assert not runs_dir().exists() or not any(runs_dir().iterdir())
+
+
+def test_dropping_an_exported_zip_imports_it_and_a_broken_zip_is_named(window, qtbot, run_path, tmp_path):
+    from studio.engine.archive import export_run
+    from test_restore import drop           # a real drag enter + drop (tests/ui is on sys.path)
+
+    export_run(run_path, tmp_path / "shared.zip")
+    with qtbot.waitSignal(window.run_archive.imported, timeout=TIMEOUT_MS) as signal:
+        drop(window, tmp_path / "shared.zip")
+    assert signal.args[0] == runs_dir() / "shared"                  # named after the archive
+    qtbot.waitUntil(lambda: window.training_panel.resume_dir == str(runs_dir() / "shared"), timeout=TIMEOUT_MS)
+
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    errors = []
+    window.run_archive.show_error = lambda title, message: errors.append(message)
+    drop(window, broken)
+    qtbot.waitUntil(lambda: bool(errors), timeout=TIMEOUT_MS)
+    assert errors[0].startswith(str(broken)) and "Traceback" not in errors[0]
