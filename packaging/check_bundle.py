@@ -1,6 +1,6 @@
 """Check a built bundle: it starts offscreen, trains a few steps in the app and from its CLI; print size and start-up.
 
-    python packaging/check_bundle.py [dist/genstudio] [--steps 5] [--repeat 2] [--screenshot PATH]
+    python packaging/check_bundle.py [dist/genstudio] [--steps 5] [--repeat 2] [--screenshot PATH] [--peer]
 
 Not part of the unit tests (it needs a built bundle: packaging/build.sh). Runs, with QT_QPA_PLATFORM=offscreen
 and a fresh GENSTUDIO_HOME each time:
@@ -49,9 +49,10 @@ def environment(home: str) -> dict[str, str]:
     return env
 
 
-def self_test(exe: Path, steps: int, timeout: float, screenshot: str | None) -> dict:
-    """Run `exe --self-test`; the seconds at which each stage's line arrived, and whether it passed."""
-    command = [str(exe), "--self-test", "--steps", str(steps), "--timeout", str(timeout)]
+def self_test(launcher: list[str], steps: int, timeout: float, screenshot: str | None) -> dict:
+    """Run the self-test (`launcher` + its options); the seconds at which each stage's line arrived, and whether
+    it passed."""
+    command = [*launcher, "--steps", str(steps), "--timeout", str(timeout)]
     if screenshot:
         command += ["--screenshot", screenshot]
     with tempfile.TemporaryDirectory(prefix="genstudio-check-") as home:
@@ -100,6 +101,8 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=2, help="self-test runs (the first may find a cold disk cache)")
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--screenshot", help="save the self-test's window here (PNG)")
+    parser.add_argument("--peer", action="store_true",
+                        help="also time the same self-test from this checkout's .venv, as a peer for the start-up")
     args = parser.parse_args()
     folder = Path(args.bundle).resolve()
     exe = folder / "genstudio"
@@ -117,7 +120,7 @@ def main() -> int:
     ok = True
     starts, totals = [], []
     for i in range(args.repeat):
-        result = self_test(exe, args.steps, args.timeout, args.screenshot if i == 0 else None)
+        result = self_test([str(exe), "--self-test"], args.steps, args.timeout, args.screenshot if i == 0 else None)
         stamps = result["stamps"]
         print(f"self-test run {i + 1}: {'passed' if result['passed'] else 'FAILED'} (exit {result['code']}); "
               + ", ".join(f"{stage} at {seconds:.2f} s" for stage, seconds in stamps.items()))
@@ -133,6 +136,15 @@ def main() -> int:
               f"over {len(starts)} runs: {', '.join(f'{s:.2f}' for s in starts)}")
     if totals:
         print(f"self-test total ({args.steps} training steps in the app): median {statistics.median(totals):.2f} s")
+    if args.peer:
+        python = ROOT / ".venv" / "bin" / "python"
+        peer = [self_test([str(python), "-m", "studio.ui.selftest"], args.steps, args.timeout, None)
+                for _ in range(args.repeat)]
+        peer_starts = [r["stamps"]["window shown"] for r in peer if "window shown" in r["stamps"]]
+        if peer_starts and starts:
+            print(f"peer: the same from source ({python}): start-up median {statistics.median(peer_starts):.2f} s "
+                  f"over {len(peer_starts)} runs: {', '.join(f'{s:.2f}' for s in peer_starts)}; "
+                  f"bundle / source = {statistics.median(starts) / statistics.median(peer_starts):.2f}")
 
     for family in FAMILIES:
         passed, seconds, lines = cli_train(exe, family, args.steps, args.timeout)

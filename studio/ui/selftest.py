@@ -105,6 +105,14 @@ class SelfTest:
         say(f"trained: {result.status} at step {result.step}, checkpoint {result.checkpoint}")
         if result.status != "completed" or result.step < self.args.steps or not result.checkpoint:
             return self.fail(f"training ended {result.status} at step {result.step}")
+        plot = self.window.training_panel.loss_plot
+        try:
+            plot.redraw()                                # now, not at the next redraw tick: pyqtgraph draws
+        except Exception as error:                       # e.g. a module missing from a bundle
+            return self.fail(f"the loss plot could not draw: {type(error).__name__}: {error}")
+        if not plot.keys() or plot.redraws == 0:
+            return self.fail("the loss plot drew nothing")
+        say(f"loss plot drew {', '.join(plot.keys())}")
         if self.args.screenshot:
             self.window.grab().save(self.args.screenshot)
         self.finish(0, "self-test passed")
