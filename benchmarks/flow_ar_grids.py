@@ -6,8 +6,9 @@
 Each family trains through the real Trainer (fp32, CPU) until the process has
 used --cpu-minutes of CPU time (time.process_time(), all threads) on it, then:
 held-out bits/dim (exact for the autoregressive model, the dequantized bound
-for the flow; a uniform model scores 8) are printed, and into bench-out/ go a
-grid of 64 samples (flow: at temperature 0.7 and 1.0; autoregressive: one row
+for the flow; a uniform model scores 8) are printed, and into bench-out/ (--out) go a
+grid of 64 samples (flow: at temperature 0.7 and 1.0, and flow-temperatures.png, 12 samples at
+each of 0.5-1.0 with the share of saturated pixel values printed; autoregressive: one row
 per class label when the data has labels, then unconditional rows) and, for
 the autoregressive model, the row-by-row writing as an animated GIF.
 """
