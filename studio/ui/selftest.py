@@ -17,7 +17,10 @@ import sys
 import tempfile
 import time
 
+from PySide6.QtCore import QTimer
+
 POLL_MS = 100
+SCREENSHOT_DELAY_MS = 500
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -53,8 +56,6 @@ class SelfTest:
     """Drives a MainWindow the way a user would: wait for the families, load the data, press Train."""
 
     def __init__(self, window, args: argparse.Namespace, stop):
-        from PySide6.QtCore import QTimer
-
         self.window, self.args, self._stop = window, args, stop
         self.code: int | None = None
         self._started = time.monotonic()
@@ -113,8 +114,14 @@ class SelfTest:
         if not plot.keys() or plot.redraws == 0:
             return self.fail("the loss plot drew nothing")
         say(f"loss plot drew {', '.join(plot.keys())}")
-        if self.args.screenshot:
-            self.window.grab().save(self.args.screenshot)
+        if self.args.screenshot:                         # once the charts have painted
+            QTimer.singleShot(SCREENSHOT_DELAY_MS, self._save_screenshot_and_pass)
+        else:
+            self.finish(0, "self-test passed")
+
+    def _save_screenshot_and_pass(self) -> None:
+        if not self.window.grab().save(self.args.screenshot):
+            return self.fail(f"{self.args.screenshot}: the screenshot could not be written")
         self.finish(0, "self-test passed")
 
     def fail(self, reason: str) -> None:
