@@ -1,7 +1,7 @@
 """Headless genstudio: train, sample, inspect datasets, list families.
 
     genstudio train DATA --family vae --out RUN [--steps N | --minutes M] ...
-    genstudio sample RUN -n 64 --out DIR [--seed S] [--grid FILE]
+    genstudio sample RUN -n 64 --out DIR [--seed S] [--grid FILE] [--again]   (--again: the run's last settings)
     genstudio latent RUN --direction NAME --out DIR | --interpolate A B --out DIR | --list
     genstudio inspect DATA            (the dataset doctor)
     genstudio export RUN --out PATH [--folder]   (a run as one zip or folder, with a model card)
@@ -101,7 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for one image file per image")
     sample.add_argument("--format", choices=("png", "jpg", "webp"), default="png",
                         help="image format, each carrying its parameters (PNG chunks, JPEG/WebP EXIF; default png)")
-    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--seed", type=int, default=None, help="seed of the first image; image i uses seed + i "
+                        "(default 0)")
+    sample.add_argument("--again", action="store_true", help="start from the settings this run last sampled with "
+                        "(prompt, seed and every option; the run folder keeps them); flags given override them")
     sample.add_argument("--grid", type=Path, metavar="FILE", help="also write all images as one grid "
                         "(.png, .jpg or .webp by its name; PNG otherwise)")
     sample.add_argument("--frames", type=Path, metavar="DIR", help="also write every intermediate frame as a grid PNG")
@@ -383,10 +386,19 @@ def cmd_sample(args, out: TextIO, err: TextIO) -> int:
     checkpoint = args.run if args.run.is_file() else None
     device = choose_device(args.device).device
     family, ckpt = run.load_family(checkpoint, device=device)
+    last = run.config.get("sampling") if isinstance(run.config.get("sampling"), dict) else None
+    if args.again and last is None:
+        raise CLIError(f"{run.path}: this run has no saved sampling settings yet; sample once without --again")
+    last = last if args.again else {}
+    if args.prompt is None and isinstance(last.get("prompt"), str):
+        args.prompt = last["prompt"] or None
+    if args.seed is None:
+        args.seed = int(last.get("seed", 0)) if isinstance(last.get("seed", 0), int) else 0
     if args.prompt and PROMPT not in family.capabilities:
         raise CLIError(f"the {family.name} family does not take prompts")
     known = {o.name for o in family.sample_options()}
-    options = dict(args.opt)
+    saved = last.get("options") if isinstance(last.get("options"), dict) else {}
+    options = {**{k: v for k, v in saved.items() if k in known}, **dict(args.opt)}
     aliases = {"negative": args.negative, "guidance": args.guidance, "steps": args.steps, "sampler": args.sampler}
     for name, value in aliases.items():
         if value is not None:
@@ -426,6 +438,10 @@ def cmd_sample(args, out: TextIO, err: TextIO) -> int:
     if args.grid:
         write_grid = save_image if Path(args.grid).suffix.lower() in IMAGE_FORMATS else save_png
         write_grid(args.grid, make_grid(images), {**params, "grid": len(images)})
+    try:                              # the run remembers these settings: `sample --again` starts from them
+        run.update_config(sampling={"prompt": args.prompt or "", "seed": args.seed, "options": options})
+    except OSError as e:
+        err.write(f"warning: {run.config_path}: could not save the sampling settings ({e.strerror or e})\n")
     out.write(f"wrote {len(paths)} images to {args.out}" + (f" and a grid to {args.grid}" if args.grid else "") + "\n")
     return 0
 

@@ -91,3 +91,33 @@ def test_aliases_are_refused_by_a_family_without_those_options(tmp_path):
     assert code == 0, err
     code, _, err = run_cli("sample", str(run), "-n", "1", "--out", str(tmp_path / "s"), "--guidance", "3")
     assert code == 2 and "--guidance is not an option of the vae family" in err
+
+
+def test_sampling_settings_round_trip_through_the_run_folder(trained_run, tmp_path):
+    import shutil
+    fresh = tmp_path / "fresh-run"
+    shutil.copytree(trained_run, fresh)
+    config = json.loads((fresh / "config.json").read_text())
+    config.pop("sampling", None)
+    (fresh / "config.json").write_text(json.dumps(config))
+    code, _, err = run_cli("sample", str(fresh), "-n", "1", "--out", str(tmp_path / "x"), "--again")
+    assert code == 2 and "no saved sampling settings" in err and str(fresh) in err
+
+    code, _, err = run_cli("sample", str(fresh), "-n", "2", "--out", str(tmp_path / "first"), "--seed", "11",
+                           "--prompt", "blue square", "--guidance", "2", "--steps", "3", "--sampler", "ddim")
+    assert code == 0, err
+    saved = json.loads((fresh / "config.json").read_text())["sampling"]
+    assert saved == {"prompt": "blue square", "seed": 11,
+                     "options": {"guidance": 2.0, "steps": 3, "sampler": "ddim"}}
+    code, _, err = run_cli("sample", str(fresh), "-n", "2", "--out", str(tmp_path / "again"), "--again")
+    assert code == 0, err
+    for name in ("image-0000.png", "image-0001.png"):
+        first, again = (tmp_path / "first" / name), (tmp_path / "again" / name)
+        assert np.array_equal(np.asarray(Image.open(first)), np.asarray(Image.open(again)))
+        assert read_png_parameters(again)["options"] == read_png_parameters(first)["options"]
+    code, _, err = run_cli("sample", str(fresh), "-n", "1", "--out", str(tmp_path / "other"), "--again",
+                           "--seed", "3", "--steps", "2")                 # flags override what the run kept
+    assert code == 0, err
+    params = read_png_parameters(tmp_path / "other" / "image-0000.png")
+    assert params["seed"] == 3 and params["prompt"] == "blue square"
+    assert params["options"] == {"guidance": 2.0, "steps": 2, "sampler": "ddim"}
