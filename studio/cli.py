@@ -564,7 +564,7 @@ def cmd_export(args, out: TextIO, err: TextIO) -> int:
     from studio.engine.archive import export_run
     bar = ProgressLine(err, every=2.0)
     path = export_run(args.run, args.out, as_folder=args.folder, samples=max(0, args.samples),
-                      progress=lambda done, total: bar.update("exporting", done / total))
+                      progress=lambda done, total: bar.update("exporting", done / total, force=done >= total))
     bar.done()
     out.write(f"exported {args.run} to {path}\n")
     return 0
