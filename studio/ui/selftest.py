@@ -146,10 +146,12 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["GENSTUDIO_HOME"] = own_home
     import qasync
 
-    from studio.ui.app import create_app
+    from studio.ui.app import create_app, ui_settings
+    from studio.ui.i18n import install as install_translators
     from studio.ui.main_window import MainWindow
 
     app = create_app([])
+    install_translators(ui_settings(), [])              # as the app does: GENSTUDIO_LANG=zh_CN shows Chinese
     window = MainWindow(image_size=args.size, measure_speed=False, open_last_dataset=False)
     announce_first_paint(window)
     window.show()
