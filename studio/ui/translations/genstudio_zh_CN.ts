@@ -1061,12 +1061,12 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+482"/>
+        <location line="+485"/>
         <source>&amp;Train</source>
         <translation>训练(&amp;T)</translation>
     </message>
     <message>
-        <location line="-482"/>
+        <location line="-485"/>
         <source>Train, pause or resume (Ctrl+T, Space)</source>
         <translation>训练、暂停或继续（Ctrl+T，空格键）</translation>
     </message>
@@ -1296,7 +1296,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>松开即可将其加载为数据集</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+29"/>
         <source>{0} items were dropped. Drop one folder (or one image); to use several images, put them in a folder and drop that.</source>
         <translation>拖入了 {0} 个项目。请拖入一个文件夹（或一张图像）；要使用多张图像，请把它们放进一个文件夹再拖入该文件夹。</translation>
     </message>
@@ -1545,7 +1545,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
 <context>
     <name>RunArchiveActions</name>
     <message>
-        <location filename="../archive_actions.py" line="+32"/>
+        <location filename="../archive_actions.py" line="+50"/>
         <source>&amp;Export run…</source>
         <translation>导出训练运行(&amp;E)…</translation>
     </message>
