@@ -1,17 +1,23 @@
-"""`genstudio`: no arguments opens the desktop app; a subcommand runs headless."""
+"""`genstudio`: no arguments (or only app options: `--lang zh_CN`, Qt's `-platform offscreen`) opens the
+desktop app; `--self-test` checks the app (studio/ui/selftest.py); a subcommand runs headless."""
 from __future__ import annotations
 
 import multiprocessing
 import sys
 from typing import Sequence
 
+APP_OPTIONS = ("--lang", "-platform", "-style", "-reverse")     # what the app takes (studio/ui/i18n.py, Qt)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     multiprocessing.freeze_support()
     args = list(sys.argv[1:] if argv is None else argv)
-    if not args:
+    if args[:1] == ["--self-test"]:
+        from studio.ui.selftest import main as selftest_main
+        return selftest_main(args[1:])
+    if not args or args[0] in APP_OPTIONS:
         from studio.ui.app import main as app_main
-        return app_main([])
+        return app_main(args)
     from studio.cli import main as cli_main
     return cli_main(args)
 

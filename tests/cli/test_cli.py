@@ -156,3 +156,17 @@ def test_ctrl_c_stops_cleanly_saves_and_resume_continues(image_folder, tmp_path)
     assert f"completed at step {step + 4}" in out
     records = [json.loads(l) for l in (run / "metrics.jsonl").read_text().splitlines()]
     assert max(r["step"] for r in records) == step + 4
+
+
+def test_genstudio_opens_the_app_for_app_options_and_the_cli_for_subcommands(monkeypatch):
+    import studio.__main__ as entry
+    import studio.ui.app
+    import studio.ui.selftest
+    calls = []
+    monkeypatch.setattr(studio.ui.app, "main", lambda argv: calls.append(("app", argv)) or 0)
+    monkeypatch.setattr(studio.ui.selftest, "main", lambda argv: calls.append(("self-test", argv)) or 0)
+    monkeypatch.setattr("studio.cli.main", lambda argv: calls.append(("cli", argv)) or 0)
+    for argv in ([], ["--lang", "zh_CN"], ["-platform", "offscreen"], ["--self-test", "--steps", "2"], ["families"]):
+        assert entry.main(argv) == 0
+    assert calls == [("app", []), ("app", ["--lang", "zh_CN"]), ("app", ["-platform", "offscreen"]),
+                     ("self-test", ["--steps", "2"]), ("cli", ["families"])]
