@@ -18,12 +18,15 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-import torch
 from safetensors import SafetensorError
-from safetensors.torch import load as st_load_bytes
-from safetensors.torch import save as st_save_bytes
+
+if TYPE_CHECKING:
+    import torch
+
+# torch (and safetensors.torch) are imported where tensors are read or written: the app's window
+# imports this module for atomic writes and checkpoint headers, and must appear before torch loads.
 
 FORMAT = "genstudio.checkpoint"
 VERSION = 1
@@ -91,6 +94,7 @@ def save_checkpoint(path: Path, tensors: Mapping[str, torch.Tensor], meta: Mappi
     """Atomically write `path` (.safetensors) and its `.json` sidecar."""
     path = Path(path)
     full_meta = {"format": FORMAT, "version": VERSION, **meta}
+    from safetensors.torch import save as st_save_bytes
     blob = json.dumps(full_meta, sort_keys=True)
     # safetensors wants contiguous, non-shared CPU tensors.
     cpu = {k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}
@@ -141,6 +145,7 @@ def load_checkpoint(path: Path, device: str | torch.device = "cpu") -> Checkpoin
         raise CheckpointError(f"{path}: cannot read ({e.strerror or e})") from None
     n = _header_length(path, data[:8], len(data))
     meta = _meta_from_header(path, _parse_header(path, data[8:8 + n], len(data)))
+    from safetensors.torch import load as st_load_bytes
     try:
         tensors = st_load_bytes(data)
     except (SafetensorError, ValueError, RuntimeError) as e:

@@ -280,3 +280,14 @@ def test_first_launch_opens_the_shapes_demo(qtbot):
     assert win.dataset_panel.source == "demo:shapes" and loaded.args[0].images.shape[1] == 32
     qtbot.waitUntil(lambda: win.family_panel.loaded, timeout=TIMEOUT_MS)
     win.close()
+
+
+def test_the_window_modules_do_not_import_torch():
+    """The window appears before torch loads (torch takes seconds): no UI module imports it at import time."""
+    import subprocess
+    import sys
+    code = ("import sys, studio.ui.app, studio.ui.main_window, studio.ui.selftest; "
+            "print(sorted(m for m in sys.modules if m == 'torch' or m.startswith('torch.')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
