@@ -460,7 +460,10 @@ class MainWindow(QMainWindow):
     def _train_line(self, state: str) -> str:
         step = self.training_panel.step
         if state == "idle":
-            return self.tr("Stopped at step {0:,}").format(step) if step else self.tr("Not started")
+            if not step:
+                return self.tr("Not started")
+            return {"completed": self.tr("Completed at step {0:,}"), "failed": self.tr("Failed at step {0:,}")}.get(
+                self.training_panel.outcome, self.tr("Stopped at step {0:,}")).format(step)
         return {"starting": self.tr("Starting…"), "running": self.tr("Step {0:,}").format(step),
                 "pausing": self.tr("Pausing…"), "paused": self.tr("Paused at {0:,}").format(step),
                 "stopping": self.tr("Saving…")}.get(state, state)

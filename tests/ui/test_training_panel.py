@@ -70,6 +70,7 @@ def test_train_pause_resume_stop_and_continue(window, qtbot):
         window.stop_action.trigger()                              # Ctrl+.
     result = finished.args[0]
     assert result.status == "stopped" and result.step > paused_at
+    assert f"Stopped at step {result.step:,}" in window.steps.item(2).text()
     assert result.checkpoint and Path(result.checkpoint).is_file()
     qtbot.waitUntil(lambda: models[-1][0] is not None, timeout=TIMEOUT_MS)   # Explore gets the trained model
     assert models[-1][1]["checkpoint_hash"] and models[-1][1]["checkpoint_step"] == result.step
@@ -82,6 +83,8 @@ def test_train_pause_resume_stop_and_continue(window, qtbot):
             panel.start_training()
     assert started.args[0].resumed and started.args[0].step == result.step
     assert again.args[0].status == "completed" and again.args[0].step == result.step + 3
+    qtbot.waitUntil(lambda: f"Completed at step {result.step + 3:,}" in window.steps.item(2).text(),
+                    timeout=TIMEOUT_MS)                            # the steps rail says it as the panel does
 
 
 def test_closing_during_training_asks_then_saves(window, qtbot):

@@ -218,6 +218,7 @@ class TrainingPanel(QWidget):
         self._state = "idle"
         self.last_checkpoint: str | None = None
         self.step = 0
+        self.outcome: str | None = None     # how the last training ended: completed, stopped or failed
 
         self.loss_plot = LossPlot()     # the panel feeds it; the window places it (beside the preview)
         layout = QVBoxLayout(self)
@@ -620,6 +621,7 @@ class TrainingPanel(QWidget):
         self.model_changed.emit(None, None)
         self._trainer = trainer
         self.step = 0
+        self.outcome = None
         self.last_checkpoint = None
         self._hide_message()
         if not self._resume_dir:
@@ -762,7 +764,7 @@ class TrainingPanel(QWidget):
     def _on_job_succeeded(self, result) -> None:
         family = getattr(self._trainer, "_family", None)    # None when it failed before building the model
         self._job = None
-        self.step = result.step
+        self.step, self.outcome = result.step, result.status
         text = {"completed": self.tr("Completed at step {0:,}"), "stopped": self.tr("Stopped at step {0:,}"),
                 "failed": self.tr("Failed at step {0:,}")}.get(result.status, "{0}").format(result.step)
         self.progress_bar.setFormat(text)
