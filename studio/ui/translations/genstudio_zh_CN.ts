@@ -1061,12 +1061,12 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+485"/>
+        <location line="+488"/>
         <source>&amp;Train</source>
         <translation>训练(&amp;T)</translation>
     </message>
     <message>
-        <location line="-485"/>
+        <location line="-488"/>
         <source>Train, pause or resume (Ctrl+T, Space)</source>
         <translation>训练、暂停或继续（Ctrl+T，空格键）</translation>
     </message>
@@ -1251,17 +1251,27 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>空</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+12"/>
+        <source>Completed at step {0:,}</source>
+        <translation>已完成，共 {0:,} 步</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Failed at step {0:,}</source>
+        <translation>在第 {0:,} 步失败</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Stopped at step {0:,}</source>
         <translation>已停止于第 {0:,} 步</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="-2"/>
         <source>Not started</source>
         <translation>尚未开始</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+3"/>
         <source>Starting…</source>
         <translation>正在启动…</translation>
     </message>
@@ -1698,7 +1708,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>{0} 小时 {1:02d} 分</translation>
     </message>
     <message>
-        <location line="+48"/>
+        <location line="+49"/>
         <location line="+114"/>
         <location line="+219"/>
         <source>Train</source>
@@ -1950,12 +1960,12 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+5"/>
-        <location line="+38"/>
+        <location line="+39"/>
         <source>Starting…</source>
         <translation>正在启动…</translation>
     </message>
     <message>
-        <location line="-38"/>
+        <location line="-39"/>
         <source>Training. Space or Ctrl+T pauses.</source>
         <translation>正在训练。按空格键或 Ctrl+T 暂停。</translation>
     </message>
@@ -1980,7 +1990,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>无法开始训练：{0}</translation>
     </message>
     <message>
-        <location line="+98"/>
+        <location line="+99"/>
         <source>Resumed</source>
         <translation>继续训练</translation>
     </message>
