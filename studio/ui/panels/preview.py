@@ -165,7 +165,9 @@ class PreviewPanel(QWidget):
         self.animation_button.setAccessibleName(self.tr("Save animation"))
         self.animation_button.setToolTip(self.tr("Save the shown preview's sampling, or the whole timeline, "
                                                  "as an animated GIF or APNG"))
-        self.animation_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        # a split button: the button saves this preview's sampling, its arrow offers the whole timeline too
+        # (an instant-popup button drew its arrow over the text)
+        self.animation_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         menu = QMenu(self.animation_button)
         self.sampling_animation_action = menu.addAction(self.tr("This preview's sampling…"))
         self.sampling_animation_action.setObjectName("samplingAnimationAction")
@@ -173,6 +175,9 @@ class PreviewPanel(QWidget):
         self.timeline_animation_action = menu.addAction(self.tr("The whole timeline…"))
         self.timeline_animation_action.setObjectName("timelineAnimationAction")
         self.timeline_animation_action.triggered.connect(self._on_timeline_animation_triggered)
+        self.animation_button.clicked.connect(lambda: (self.sampling_animation_action
+                                                       if self.sampling_animation_action.isEnabled()
+                                                       else self.timeline_animation_action).trigger())
         self.animation_button.setMenu(menu)
         self.animation_button.setEnabled(False)
         self._jobs: list = []
