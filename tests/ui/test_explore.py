@@ -8,17 +8,14 @@ import threading
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QThreadPool, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox, QWidget
 
-from studio.engine.data import DatasetReport, ImageDataset
 from studio.engine.families.base import PROGRESSIVE, PROMPT, Frame, SampleOption
-from studio.engine.families.vae import VAEConfig
 from studio.engine.run import Run
-from studio.engine.training import TrainConfig, Trainer
 from studio.ui.panels.explore import ExplorePanel
 from studio.ui.panels.gallery import GalleryPanel
+from uihelpers import drop, train_tiny_vae
 
 TIMEOUT_MS = 20_000
 SIZE = 16
@@ -30,26 +27,10 @@ def no_thread_left():
     assert QThreadPool.globalInstance().waitForDone(3000), "a background job outlived its test"
 
 
-def blocky_dataset(n, size, seed=0):
-    """Blocky random RGB images as an in-memory ImageDataset (as tests/engine/synthetic.py makes them)."""
-    rng = np.random.default_rng(seed)
-    images = rng.integers(0, 256, size=(n, size // 4, size // 4, 3), dtype=np.uint8).repeat(4, 1).repeat(4, 2)
-    report = DatasetReport(root="blocky", found=n, loaded=n, skipped=(), labels=(), label_counts={},
-                           captioned=0, caption_source="none", channels=3, size=size)
-    return ImageDataset(images=np.ascontiguousarray(images), labels=None, captions=("",) * n,
-                        files=tuple(f"{i}.png" for i in range(n)), report=report, fingerprint=f"blocky-{n}-{size}")
-
-
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """A tiny VAE trained 3 steps on 16 px images, loaded back from its run folder."""
-    run_dir = tmp_path_factory.mktemp("explore") / "run"
-    config = TrainConfig(steps=3, batch_size=8, precision="fp32", device="cpu", preview_seconds=0,
-                         validate_seconds=0, seed=1)
-    trainer = Trainer(blocky_dataset(n=16, size=SIZE), run_dir, family="vae",
-                      family_config=VAEConfig.from_preset("tiny", latent_dim=4), config=config)
-    for _ in trainer.run():
-        pass
+    run_dir = train_tiny_vae(tmp_path_factory.mktemp("explore") / "run", SIZE)
     family, ckpt = Run.open(run_dir).load_family()
     provenance = {"family": "vae", "model": "run", "run": str(run_dir), "checkpoint": str(ckpt.path),
                   "checkpoint_hash": "abc123", "checkpoint_step": ckpt.step}
@@ -160,16 +141,6 @@ def test_latent_image_goes_to_the_gallery_with_its_position(panel, qtbot):
     (item,) = signal.args[0]
     assert item.params["latent_seed"] == 5 and item.params["seed"] == 5
     np.testing.assert_allclose(item.params["latent"], panel.latent_position())
-
-
-def drop(widget, path) -> None:
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(path))])
-    buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, buttons, modifiers)
-    QApplication.sendEvent(widget, enter)
-    assert enter.isAccepted()
-    QApplication.sendEvent(widget, QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, buttons, modifiers))
 
 
 def test_a_dropped_image_becomes_the_start(panel, qtbot, tmp_path):

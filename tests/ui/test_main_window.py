@@ -6,8 +6,8 @@ import threading
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QApplication, QComboBox, QDoubleSpinBox, QListWidget, QProgressBar, QPushButton, QScrollArea, QSlider, QSpinBox,
     QTableWidget, QToolButton, QWidget,
@@ -17,6 +17,7 @@ from studio.ui.app import create_app, ui_settings
 from studio.ui.main_window import FamilyCard, FamilyInfo, MainWindow
 from studio.ui.widgets.image_grid import ImageGrid, mosaic, to_qimage
 from studio.ui.workers import Job
+from uihelpers import drop
 
 TIMEOUT_MS = 20_000
 
@@ -38,19 +39,6 @@ def folder(tmp_path):
         Image.new("RGB", (12, 10), colour).save(root / f"img{i}.png")
     (root / "bad.png").write_bytes(b"")
     return root
-
-
-def drop(widget, path) -> None:
-    """A real drag enter + drop of one local path onto `widget`."""
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(path))])
-    buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(QPoint(20, 20), Qt.DropAction.CopyAction, mime, buttons, modifiers)
-    QApplication.sendEvent(widget, enter)
-    assert enter.isAccepted()
-    event = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime, buttons, modifiers)
-    QApplication.sendEvent(widget, event)
-    assert event.isAccepted()
 
 
 def test_window_opens_and_closes(window):

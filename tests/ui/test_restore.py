@@ -9,18 +9,14 @@ import io
 import numpy as np
 import pytest
 from PIL import Image, PngImagePlugin
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QThreadPool, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QThreadPool
 
 from studio.cli import main as cli
 from studio.engine.export import read_image_parameters, save_image
 from studio.engine.families.base import PROMPT, Frame, SampleOption
-from studio.engine.families.vae import VAEConfig
 from studio.engine.run import Run
-from studio.engine.training import TrainConfig, Trainer
-from studio.engine.data import DatasetReport, ImageDataset
 from studio.ui.panels.explore import ExplorePanel
+from uihelpers import drop, train_tiny_vae
 
 TIMEOUT_MS = 30_000
 SIZE = 16
@@ -33,41 +29,10 @@ def no_thread_left():
     assert QThreadPool.globalInstance().waitForDone(5000), "a background job outlived its test"
 
 
-def blocky_dataset(n, size, seed=0):
-    """Blocky random RGB images as an in-memory ImageDataset (as tests/engine/synthetic.py makes them)."""
-    rng = np.random.default_rng(seed)
-    images = rng.integers(0, 256, size=(n, size // 4, size // 4, 3), dtype=np.uint8).repeat(4, 1).repeat(4, 2)
-    report = DatasetReport(root="blocky", found=n, loaded=n, skipped=(), labels=(), label_counts={},
-                           captioned=0, caption_source="none", channels=3, size=size)
-    return ImageDataset(images=np.ascontiguousarray(images), labels=None, captions=("",) * n,
-                        files=tuple(f"{i}.png" for i in range(n)), report=report, fingerprint=f"blocky-{n}-{size}")
-
-
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     """A tiny VAE trained 3 steps on 16 px blocky images, as tests/ui/test_explore.py trains it."""
-    path = tmp_path_factory.mktemp("restore") / "run"
-    config = TrainConfig(steps=3, batch_size=8, precision="fp32", device="cpu", preview_seconds=0,
-                         validate_seconds=0, seed=1)
-    trainer = Trainer(blocky_dataset(n=16, size=SIZE), path, family="vae",
-                      family_config=VAEConfig.from_preset("tiny", latent_dim=4), config=config)
-    for _ in trainer.run():
-        pass
-    assert trainer.result.status == "completed"
-    return path
-
-
-def drop(widget, path) -> None:
-    """A real drag enter + drop of one local file onto `widget`."""
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(path))])
-    buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(QPoint(20, 20), Qt.DropAction.CopyAction, mime, buttons, modifiers)
-    QApplication.sendEvent(widget, enter)
-    assert enter.isAccepted()
-    event = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime, buttons, modifiers)
-    QApplication.sendEvent(widget, event)
-    assert event.isAccepted()
+    return train_tiny_vae(tmp_path_factory.mktemp("restore") / "run", SIZE)
 
 
 def pixels(path) -> np.ndarray:

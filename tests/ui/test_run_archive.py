@@ -73,7 +73,7 @@ def test_a_crafted_archive_is_refused_in_a_dialog(window, qtbot, run_path, tmp_p
 
 def test_dropping_an_exported_zip_imports_it_and_a_broken_zip_is_named(window, qtbot, run_path, tmp_path):
     from studio.engine.archive import export_run
-    from test_restore import drop           # a real drag enter + drop (tests/ui is on sys.path)
+    from uihelpers import drop
 
     export_run(run_path, tmp_path / "shared.zip")
     with qtbot.waitSignal(window.run_archive.imported, timeout=TIMEOUT_MS) as signal:
