@@ -269,12 +269,20 @@ class Family:
             return self._ema[name]
         return self.modules()[name]
 
+    # latent directions fitted to the data by fit_latent_statistics (an engine/latent.py LatentStatistics)
+    statistics = None
+
     def extra_state(self) -> dict[str, torch.Tensor]:
-        """Tensors beyond module weights that a checkpoint must keep."""
-        return {}
+        """Tensors beyond module weights that a checkpoint must keep: here, fitted latent statistics."""
+        return self.statistics.to_tensors("latent.") if self.statistics is not None else {}
 
     def load_extra_state(self, tensors: Mapping[str, torch.Tensor]) -> None:
-        pass
+        """Restore what extra_state() kept: latent statistics that fit this model's latent shape."""
+        from studio.engine.latent import LatentStatistics    # latent.py imports this module
+
+        statistics = LatentStatistics.from_tensors(tensors, "latent.")
+        if statistics is not None and statistics.mean.shape == tuple(self.latent_shape):
+            self.statistics = statistics
 
     def parameter_count(self) -> int:
         return sum(p.numel() for m in self.modules().values() for p in m.parameters())

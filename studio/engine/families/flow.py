@@ -294,14 +294,6 @@ class Flow(Family):
     def modules(self) -> dict[str, nn.Module]:
         return {"flow": self.flow}
 
-    def extra_state(self) -> dict[str, torch.Tensor]:
-        return self.statistics.to_tensors("latent.") if self.statistics is not None else {}
-
-    def load_extra_state(self, tensors) -> None:
-        statistics = latent_space.LatentStatistics.from_tensors(tensors, "latent.")
-        if statistics is not None and statistics.mean.shape == self.latent_shape:
-            self.statistics = statistics
-
     def fit_latent_statistics(self, images: np.ndarray, labels: np.ndarray | None, captions: tuple[str, ...]) -> None:
         """Encode (up to 1024 of) the training images and fit attribute directions named after labels and
         caption words, and principal directions, to their latents (engine/latent.py), as the VAE does."""

@@ -290,14 +290,6 @@ class GAN(Family):
     def latent_shape(self) -> tuple[int, ...]:
         return (self.config.z_dim,)
 
-    def extra_state(self) -> dict[str, torch.Tensor]:
-        return self.statistics.to_tensors("latent.") if self.statistics is not None else {}
-
-    def load_extra_state(self, tensors) -> None:
-        statistics = latent_space.LatentStatistics.from_tensors(tensors, "latent.")
-        if statistics is not None and statistics.mean.shape == self.latent_shape:
-            self.statistics = statistics
-
     @torch.inference_mode()
     def fit_latent_statistics(self, images: np.ndarray, labels: np.ndarray | None, captions: tuple[str, ...],
                               n: int = 1024) -> None:

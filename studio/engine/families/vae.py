@@ -134,17 +134,12 @@ class VAE(Family):
         return self
 
     def extra_state(self) -> dict[str, torch.Tensor]:
-        state = {"kl_per_dim": self.kl_per_dim}
-        if self.statistics is not None:
-            state.update(self.statistics.to_tensors("latent."))
-        return state
+        return {"kl_per_dim": self.kl_per_dim, **super().extra_state()}
 
     def load_extra_state(self, tensors) -> None:
         if "kl_per_dim" in tensors:
             self.kl_per_dim = tensors["kl_per_dim"].to(self.device).float().clone()
-        statistics = latent_space.LatentStatistics.from_tensors(tensors, "latent.")
-        if statistics is not None and statistics.mean.shape == (self.config.latent_dim,):
-            self.statistics = statistics
+        super().load_extra_state(tensors)
 
     @property
     def latent_shape(self) -> tuple[int, ...]:
