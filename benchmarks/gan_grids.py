@@ -48,7 +48,7 @@ def train_for_cpu_time(family: str, dataset, run_dir: Path, cpu_seconds: float, 
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     images = last.step * trainer.batch_size
     return {"steps": last.step, "images": images, "cpu": cpu, "wall": wall, "losses": dict(last.losses),
-            "warnings": warnings}
+            "warnings": warnings, "val_idx": np.asarray(trainer.val_idx)}
 
 
 def side_by_side(*grids: np.ndarray, gap: int = 8) -> np.ndarray:

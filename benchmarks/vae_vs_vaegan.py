@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import ast
 import shutil
-import time
 from pathlib import Path
 
 import numpy as np
@@ -35,29 +34,10 @@ from PIL import Image, ImageDraw
 
 from studio.engine.data import load_dataset
 from studio.engine.export import make_grid, save_png
-from studio.engine.families.base import get_family
 from studio.engine.run import Run
-from studio.engine.training import Progress, TrainConfig, Trainer, TrainingWarning, _split
+from studio.engine.training import TrainConfig, _split
 
-
-def train_for_cpu_time(family: str, dataset, run_dir: Path, cpu_seconds: float, settings: dict,
-                       threads: int) -> dict:
-    cls = get_family(family)
-    config = TrainConfig(**{**cls.train_defaults, "steps": 1_000_000, "preview_seconds": 0, "validate_seconds": 0,
-                            "checkpoint_minutes": 1e6, "seed": 0, "threads": threads})
-    trainer = Trainer(dataset, run_dir, family=family, family_config=cls.Config.from_preset("small", **settings),
-                      config=config)
-    cpu0, wall0 = time.process_time(), time.perf_counter()
-    last, warnings = None, []
-    for event in trainer.run():
-        if isinstance(event, Progress):
-            last = event
-            if time.process_time() - cpu0 >= cpu_seconds:
-                trainer.request_stop()
-        elif isinstance(event, TrainingWarning):
-            warnings.append(f"step {event.step}: {event.message}")
-    return {"steps": last.step, "cpu": time.process_time() - cpu0, "wall": time.perf_counter() - wall0,
-            "losses": dict(last.losses), "warnings": warnings, "val_idx": np.asarray(trainer.val_idx)}
+from gan_grids import train_for_cpu_time      # benchmarks/ is on sys.path when a script runs
 
 
 def luminance(images: np.ndarray) -> np.ndarray:
