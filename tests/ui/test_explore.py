@@ -9,12 +9,14 @@ import numpy as np
 import pytest
 from PIL import Image
 from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox, QWidget
 
 from studio.engine.families.base import PROGRESSIVE, PROMPT, Frame, SampleOption
 from studio.engine.run import Run
 from studio.ui.panels.explore import ExplorePanel
 from studio.ui.panels.gallery import GalleryPanel
+from studio.ui.widgets.image_grid import mosaic, to_qimage
 from uihelpers import drop, train_tiny_vae
 
 TIMEOUT_MS = 20_000
@@ -290,3 +292,102 @@ def test_prompt_words_the_model_never_saw_are_named_under_the_prompt(qtbot):
     assert panel._prompt_warning.isVisible() and "purple" in panel._prompt_warning.text()
     panel._prompt.setText("small red circle")
     assert not panel._prompt_warning.isVisible()
+
+
+# -- Stop, on a real tiny diffusion model that samples step by step --------------------------------
+@pytest.fixture(scope="module")
+def diffusion(tmp_path_factory):
+    """A tiny diffusion model trained 2 steps on 8 px blocky images, loaded back from its run folder."""
+    from studio.engine.families import get_family
+    from studio.engine.training import TrainConfig, Trainer
+    from uihelpers import blocky_dataset
+
+    run_dir = tmp_path_factory.mktemp("explore-diffusion") / "run"
+    config = TrainConfig(steps=2, batch_size=8, precision="fp32", device="cpu", preview_seconds=0,
+                         validate_seconds=0, seed=1)
+    cls = get_family("diffusion")
+    trainer = Trainer(blocky_dataset(n=16, size=8), run_dir, family="diffusion",
+                      family_config=cls.Config.from_preset("tiny"), config=config)
+    for _ in trainer.run():
+        pass
+    family, ckpt = Run.open(run_dir).load_family()
+    return family, {"family": "diffusion", "model": "run", "run": str(run_dir), "checkpoint": str(ckpt.path),
+                    "checkpoint_hash": "d1ff", "checkpoint_step": ckpt.step}
+
+
+def test_stop_ends_sampling_between_steps_and_keeps_the_last_frame(qtbot, diffusion, monkeypatch):
+    family, provenance = diffusion
+    produced, closed = [], []
+    real_sample = family.sample
+
+    def counting_sample(*args, **kwargs):           # what the worker really computed, step by step
+        frames = real_sample(*args, **kwargs)
+        try:
+            for frame in frames:
+                produced.append(frame.step)
+                yield frame
+        finally:
+            frames.close()
+            closed.append(True)
+
+    monkeypatch.setattr(family, "sample", counting_sample)
+    panel = ExplorePanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.show_error = lambda title, message: pytest.fail(f"error dialog: {message}")
+    panel.set_model(family, provenance)
+    gallery = GalleryPanel()
+    qtbot.addWidget(gallery)
+    panel.images_generated.connect(gallery.add_items)
+    generated, shown = [], []
+    panel.images_generated.connect(generated.append)
+    panel.frame_shown.connect(shown.append)
+    assert not panel._stop_button.isEnabled() and not panel.stop_action.isEnabled()
+    panel._count.setValue(2)
+    panel._option_widgets["steps"][1].setValue(1000)           # ~10 s on one core if nothing stopped it
+    panel._option_widgets["sampler"][1].setCurrentText("ddim")
+
+    qtbot.mouseClick(panel._generate_button, Qt.MouseButton.LeftButton)
+    job = panel._sample_job
+    assert panel.sampling and panel._stop_button.isEnabled() and panel.stop_action.isEnabled()
+    qtbot.waitUntil(lambda: len(shown) >= 2, timeout=TIMEOUT_MS)
+    qtbot.mouseClick(panel._stop_button, Qt.MouseButton.LeftButton)
+    assert job.cancelled and not panel.sampling and not panel._stop_button.isEnabled()
+    assert job.wait(10)                                         # it stopped at the next step boundary
+    QApplication.processEvents()
+    last = shown[-1]
+    assert closed and len(produced) < 1000 and 1 <= last.step < last.total == 1000
+    assert len(produced) <= last.step + 50                      # stopped soon after the frame shown last
+    assert panel._status.text().startswith(f"Stopped at step {last.step} of 1000")
+    assert not panel._progress.isVisible()
+    expected = QPixmap.fromImage(to_qimage(mosaic(last.images))).toImage()
+    assert panel._samples_view.count() == 2 and panel._samples_view.pixmap().toImage() == expected
+    assert not generated and not gallery.items()
+
+    panel._option_widgets["steps"][1].setValue(3)              # Generate works again afterwards
+    panel._count.setFocus()
+    with qtbot.waitSignal(panel.images_generated, timeout=TIMEOUT_MS) as signal:
+        qtbot.keyClick(panel._count, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
+    assert len(signal.args[0]) == 2 and len(gallery.items()) == 2 and not panel.sampling
+    assert len(signal.args[0][0].frames) == 3 and not panel._stop_button.isEnabled()
+    qtbot.waitUntil(lambda: not gallery.jobs(), timeout=TIMEOUT_MS)
+    assert panel.stop(10) and gallery.stop(10)
+
+
+def test_escape_stops_a_generate(qtbot, diffusion):
+    family, provenance = diffusion
+    panel = ExplorePanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_model(family, {**provenance, "run": None})
+    panel._count.setValue(1)
+    panel._option_widgets["steps"][1].setValue(1000)
+    shown = []
+    panel.frame_shown.connect(shown.append)
+    job = panel.generate()
+    qtbot.waitUntil(lambda: bool(shown), timeout=TIMEOUT_MS)
+    panel._prompt.setFocus()
+    qtbot.keyClick(panel._prompt, Qt.Key.Key_Escape)
+    assert job.cancelled and not panel.sampling and panel._status.text().startswith("Stopped at step")
+    assert job.wait(10) and shown[-1].step < 1000
+    assert panel.stop(10) and not panel.jobs()

@@ -13,7 +13,9 @@ and, for a latent-slider image, the exact latent position; one from another run 
 window, which opens that run first. AUTOMATIC1111 images fill the prompt fields they can.
 
 Sampling, decoding and encoding run in background Jobs under `torch.inference_mode()`;
-a newer Generate cancels the older one. The panel never asks which family it shows.
+a newer Generate cancels the older one, and Stop (Esc) ends one at the next step: the last
+frame drawn stays shown and nothing goes to the gallery, which holds finished images only.
+The panel never asks which family it shows.
 """
 from __future__ import annotations
 
@@ -111,6 +113,7 @@ class ExplorePanel(QWidget):
         self._sample_job: Job | None = None
         self._request: dict = {}
         self._pending_frame: Frame | None = None
+        self._drawn_step: tuple[int, int] | None = None      # (step, total) of the frame shown
         self._option_widgets: dict[str, tuple[SampleOption, QWidget]] = {}
         self._directions: list = []
         self._sliders: list[QSlider] = []
@@ -152,6 +155,9 @@ class ExplorePanel(QWidget):
 
         self.generate_action = self._action("exploreGenerateAction", self.tr("Generate"), self.tr("Ctrl+G"),
                                             self._on_generate_clicked)
+        self.stop_action = self._action("exploreStopAction", self.tr("Stop generating"), "Esc",
+                                        self._on_stop_clicked)
+        self._update_sampling_controls()
 
     def _no_model_text(self) -> str:
         return self.tr("Train a model or open a run to explore it here.")
@@ -206,10 +212,16 @@ class ExplorePanel(QWidget):
         form.addRow(self.tr("Seed"), self._build_seed_row(box))
         self._generate_button = self._name(QPushButton(self.tr("Generate"), box), "exploreGenerateButton",
                                            self.tr("Generate"),
-                                           self.tr("Make new images (Ctrl+G); a new request cancels the one "
-                                                   "still running"))
+                                           self.tr("Make new images (Ctrl+G)"))
         self._generate_button.clicked.connect(self._on_generate_clicked)
-        form.addRow(self._generate_button)
+        self._stop_button = self._name(QPushButton(self.tr("Stop"), box), "exploreStopButton", self.tr("Stop"),
+                                       self.tr("Stop sampling at the next step (Esc): the images drawn so far stay "
+                                               "shown, unfinished, and are not added to the gallery"))
+        self._stop_button.clicked.connect(self._on_stop_clicked)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self._generate_button, 1)
+        buttons.addWidget(self._stop_button)
+        form.addRow(buttons)
         self._open_image = self._name(QPushButton(self.tr("Open image…"), box), "exploreOpenImageButton",
                                       self.tr("Open image"),
                                       self.tr("Recall the seed, prompt and options an exported image carries, and "
@@ -305,7 +317,8 @@ class ExplorePanel(QWidget):
         """Show this family (None: nothing to explore). Stops this panel's work for the old one first."""
         self.stop()
         self._family, self._provenance = family, dict(provenance or {})
-        self._pending_frame, self._sample_job = None, None
+        self._pending_frame, self._sample_job, self._drawn_step = None, None, None
+        self._update_sampling_controls()
         self._decode_busy, self._latent_pending, self._latent_shown = False, None, None
         self._samples_view.clear()
         self._extras_view.clear()
@@ -425,11 +438,56 @@ class ExplorePanel(QWidget):
         job = Job(sample_frames, self._family, count, seed, prompt, options, parent=self)
         job.yielded.connect(self._on_sample_yielded)
         job.succeeded.connect(self._on_sample_succeeded)
-        job.failed.connect(self._on_job_failed)
+        job.failed.connect(self._on_sample_failed)
         self._sample_job = self._track(job)
-        self._pending_frame = None
+        self._pending_frame, self._drawn_step = None, None
         self._status.setText(self.tr("Generating %n image(s)…", "", count))
-        return job.start()
+        job.start()
+        self._update_sampling_controls()
+        return job
+
+    @property
+    def sampling(self) -> bool:
+        """A Generate is under way (Stop is offered)."""
+        return self._sample_job is not None
+
+    def stop_generating(self) -> bool:
+        """Stop the Generate under way at its next step; False when none runs.
+
+        The frame drawn last (the latest one received, if the throttle held it back) stays shown and
+        the status says where sampling stopped. Nothing goes to the gallery: its images are finished ones.
+        """
+        job = self._sample_job
+        if job is None:
+            return False
+        job.cancel()                               # the worker stops at the next yield, between steps
+        self._sample_job = None
+        self._draw_timer.stop()
+        if self._pending_frame is not None:
+            self._draw_pending()
+        self._progress.hide()
+        if self._drawn_step is None:
+            text = self.tr("Stopped before the first image was drawn.")
+        elif self._drawn_step[1] > 1:
+            text = self.tr("Stopped at step %1 of %2: the images shown are unfinished and were not added to the "
+                           "gallery.").replace("%1", str(self._drawn_step[0])).replace("%2", str(self._drawn_step[1]))
+        else:
+            text = self.tr("Stopped: nothing was added to the gallery.")
+        self._status.setText(text)
+        self._update_sampling_controls()
+        return True
+
+    def _update_sampling_controls(self) -> None:
+        running = self._sample_job is not None
+        self._stop_button.setEnabled(running)
+        self.stop_action.setEnabled(running)
+        self._generate_button.setToolTip(
+            self.tr("Start again with the current settings (Ctrl+G): the images being drawn are dropped")
+            if running else self.tr("Make new images (Ctrl+G)"))
+
+    @Slot()
+    def _on_stop_clicked(self) -> None:
+        self.stop_generating()
 
     def _track(self, job: Job) -> Job:
         self._jobs = [j for j in self._jobs if j.running] + [job]
@@ -483,6 +541,7 @@ class ExplorePanel(QWidget):
     def _draw_pending(self) -> None:
         frame, self._pending_frame = self._pending_frame, None
         self._samples_view.set_images(frame.images)
+        self._drawn_step = (frame.step, frame.total)
         extras = {k: v for k, v in frame.extras.items() if len(v)}
         if extras:
             name, images = next(iter(extras.items()))
@@ -509,6 +568,8 @@ class ExplorePanel(QWidget):
 
     @Slot(object)
     def _on_sample_succeeded(self, frames: list) -> None:
+        self._sample_job = None
+        self._update_sampling_controls()
         self._draw_timer.stop()
         self._progress.hide()
         if self._pending_frame is not None:
@@ -890,6 +951,13 @@ class ExplorePanel(QWidget):
 
     # --- errors and lifetime ----------------------------------------------------------------------
     @Slot(object)
+    def _on_sample_failed(self, error) -> None:
+        self._sample_job = None
+        self._draw_timer.stop()
+        self._update_sampling_controls()
+        self._on_job_failed(error)
+
+    @Slot(object)
     def _on_job_failed(self, error) -> None:
         known = isinstance(error, (DatasetError, ValueError, OSError))
         reason = str(error) if known else f"{type(error).__name__}: {error}"
@@ -910,5 +978,6 @@ class ExplorePanel(QWidget):
         self._draw_timer.stop()
         stopped = stop_all(self._jobs, timeout_s)
         self._jobs = [job for job in self._jobs if job.running]
-        self._decode_busy = False
+        self._decode_busy, self._sample_job = False, None
+        self._update_sampling_controls()
         return stopped
