@@ -10,7 +10,8 @@ work itself: importing the families (which imports torch), listing devices,
 loading datasets, opening runs, measuring the training speed and training
 all run in `Job`s (workers.py). Explore and Gallery import torch themselves,
 so they are built once the families job has imported it: the window shows
-before torch loads.
+before torch loads. Opening a run also brings back the images the Gallery kept
+in that run's `gallery/` folder.
 """
 from __future__ import annotations
 
@@ -661,6 +662,8 @@ class MainWindow(QMainWindow):
         self.explore_panel.images_generated.connect(self._on_explore_images_generated)
         self.explore_panel.restorer = self.restore_image        # an image from another run, dropped on Explore
         self.explore_panel.restored.connect(self._on_explore_restored)
+        self.gallery_panel.items_changed.connect(self._on_gallery_items_changed)
+        self.gallery_panel.message_changed.connect(self._on_gallery_message_changed)
         # Ctrl+G and Ctrl+E from every page, and they bring their page forward.
         for action, index in ((getattr(self.explore_panel, "generate_action", None), EXPLORE),
                               (getattr(self.gallery_panel, "export_action", None), GALLERY)):
@@ -676,7 +679,14 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_explore_images_generated(self, items) -> None:
         self.gallery_panel.add_items(items)
+
+    @Slot(int)
+    def _on_gallery_items_changed(self, _count: int) -> None:
         self._update_steps()
+
+    @Slot(str)
+    def _on_gallery_message_changed(self, text: str) -> None:
+        self.statusBar().showMessage(text, 15000)
 
     @property
     def selected_family(self) -> str | None:
@@ -787,6 +797,8 @@ class MainWindow(QMainWindow):
         self.preview_panel.clear()
         if self.explore_panel is not None:
             self.explore_panel.set_model(family, provenance)
+        if self.gallery_panel is not None:
+            self.gallery_panel.load_run(info.path)        # the images kept from earlier sessions come back
         source = info.dataset_source
         current = self.dataset_panel.dataset
         if source and (current is None or current.report.root != source or current.images.shape[1] != info.image_size):

@@ -10,14 +10,30 @@ renamed into place, and never replaces a file the user did not agree to replace:
 exports into a folder pick free names, and a single file is only replaced after the
 save dialog asked. Writing runs in a background Job; failures open a dialog naming
 the file and the reason.
+
+The gallery keeps what it holds: each image added is saved (in a background Job, temporary file +
+rename) as a PNG with the same embedded parameters as an export, into the `gallery/` folder of the
+run that made it (`<run>/gallery/<date>-<time>-<n>-seed-<seed>.png`), and `load_run()` brings a run's
+saved images back in the order they were added. Its progressive frames are not saved (a thousand
+noisy steps per image would take far more room than the image), so an image brought back animates
+only as one frame of a sequence. Remove deletes the image's file, but only a file the gallery wrote:
+its JSON carries `gallery_file`, its own name. Files in that folder that the gallery did not write,
+or cannot read, are skipped with a log line. Where a run's folder cannot be written (read-only, gone)
+the images stay in memory, and the panel says so once per folder.
 """
 from __future__ import annotations
 
+import logging
+import os
+import re
+import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
@@ -25,7 +41,9 @@ from PySide6.QtWidgets import (
     QSpinBox, QVBoxLayout, QWidget,
 )
 
-from studio.engine.export import free_path, make_grid, save_animation, save_image
+from studio.engine.export import (
+    ImageMetadataError, free_path, make_grid, read_image_parameters, save_animation, save_image,
+)
 from studio.engine.sheets import save_contact_sheet
 from studio.ui.widgets.image_grid import to_qimage
 from studio.ui.workers import Job
@@ -33,6 +51,11 @@ from studio.ui.workers import Job
 THUMBNAIL = 96
 DEFAULT_FPS = 10
 MAX_FPS = 50              # GIF delays are in hundredths of a second: 50 fps is the fastest that plays right
+GALLERY_FOLDER = "gallery"          # <run>/gallery/: the images the gallery keeps for that run
+GALLERY_KEY = "gallery_file"        # in a kept image's JSON: its own file name (the gallery wrote it)
+_KEPT_NAME = re.compile(r"^\d{8}-\d{6}-\d{6}-\d{3}(-seed-\d+)?(-\d+)?\.png$")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, eq=False)
@@ -116,19 +139,148 @@ def write_contact_sheet(items: list[GalleryItem], path: Path, captions: list[str
                                                             params))]
 
 
+# -- keeping the gallery in its runs' folders (worker threads) ------------------------------------
+def gallery_folder(params: dict) -> Path | None:
+    """Where an image is kept: the `gallery/` folder of the run its parameters name (None: no run)."""
+    run = params.get("run")
+    return Path(os.path.abspath(run)) / GALLERY_FOLDER if isinstance(run, str) and run else None
+
+
+def kept_names(items: list[GalleryItem], when: datetime) -> list[str]:
+    """File names for a batch added at `when`: sorted by name, they are in the order they were added."""
+    stamp = when.strftime("%Y%m%d-%H%M%S-%f")
+    names = []
+    for i, item in enumerate(items):
+        seed = item.params.get("seed")
+        tail = f"-seed-{seed}" if isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0 else ""
+        names.append(f"{stamp}-{i:03d}{tail}.png")
+    return names
+
+
+def keep_items(items: list[GalleryItem], paths: list[Path]) -> tuple[list[GalleryItem], list[Path], tuple | None]:
+    """Save each item as a PNG at its path (atomically, never over another file), its parameters and
+    GALLERY_KEY embedded. Stops at the first failure: (items, the paths written, None or (folder, why
+    the rest were not written))."""
+    written: list[Path] = []
+    for item, path in zip(items, paths):
+        try:
+            path.parent.mkdir(exist_ok=True)            # not the run folder itself: a deleted run stays deleted
+            path = free_path(path)
+            save_image(path, item.image, {**item.params, GALLERY_KEY: path.name})
+        except (OSError, ValueError) as e:
+            reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            return items, written, (str(path.parent), reason)
+        written.append(path)
+    return items, written, None
+
+
+def read_kept_item(path: Path) -> GalleryItem:
+    """One image the gallery kept, with its parameters (GALLERY_KEY taken out). ValueError says why a
+    file is not one: not a name or a PNG the gallery writes, not written by it, unreadable."""
+    if not _KEPT_NAME.match(path.name):
+        raise ValueError("not a name the gallery gives its images")
+    try:
+        params = read_image_parameters(path)
+    except ImageMetadataError as e:
+        raise ValueError(str(e).removeprefix(f"{path}: ")) from None
+    if not isinstance(params, dict) or params.get(GALLERY_KEY) != path.name:
+        raise ValueError("not written by the gallery (no gallery_file naming it in its parameters)")
+    try:
+        with Image.open(path) as im:
+            if im.format != "PNG" or im.mode not in ("L", "RGB"):
+                raise ValueError(f"a {im.format} {im.mode} image, not the PNG the gallery writes")
+            im.load()
+            image = np.asarray(im)
+    except (OSError, SyntaxError, Image.DecompressionBombError) as e:
+        raise ValueError(f"unreadable ({e})") from None
+    params = {k: v for k, v in params.items() if k != GALLERY_KEY}
+    return GalleryItem(image=image[:, :, None] if image.ndim == 2 else image, params=params)
+
+
+def read_kept(folder: Path) -> tuple[Path, list[tuple[GalleryItem, Path]]]:
+    """The images kept in a gallery folder, in the order they were added; a file that is not one is
+    skipped with a log line. -> (the folder, [(item, path)])."""
+    folder = Path(os.path.abspath(folder))
+    try:
+        paths = sorted(p for p in folder.iterdir() if not p.name.startswith("."))   # .tmp: a write under way
+    except (FileNotFoundError, NotADirectoryError):
+        return folder, []
+    except OSError as e:
+        log.warning("gallery: cannot list %s: %s", folder, e.strerror or e)
+        return folder, []
+    kept = []
+    for path in paths:
+        if path.is_dir():
+            continue
+        try:
+            kept.append((read_kept_item(path), path))
+        except ValueError as e:
+            log.warning("gallery: skipped %s: %s", path, e)
+        except Exception as e:                  # a decoder's own error on a broken file: skip it all the same
+            log.warning("gallery: skipped %s: %s: %s", path, type(e).__name__, e)
+    return folder, kept
+
+
+def forget_kept(paths: list[Path]) -> list[Path]:
+    """Delete kept images, each only if it is one the gallery wrote (read_kept_item takes it). -> those deleted."""
+    deleted = []
+    for path in paths:
+        try:
+            read_kept_item(path)
+        except Exception as e:                  # ValueError, or a decoder's own error: not one to delete
+            log.warning("gallery: not deleting %s: %s", path, e)
+            continue
+        try:
+            path.unlink()
+            deleted.append(path)
+        except OSError as e:
+            log.warning("gallery: cannot delete %s: %s", path, e.strerror or e)
+    return deleted
+
+
+class _Once:
+    """A file-writing call that runs once: in its Job's worker or, when the panel stops before that worker
+    began (superqt starts workers from a timer, which a closing window never runs), in stop() itself.
+    The second caller gets TAKEN."""
+
+    TAKEN = object()
+
+    def __init__(self, func, *args):
+        self._func, self._args = func, args
+        self._lock = threading.Lock()
+        self._taken = False
+
+    def __call__(self):
+        with self._lock:
+            if self._taken:
+                return _Once.TAKEN
+            self._taken = True
+        return self._func(*self._args)
+
+
 # -- the panel -------------------------------------------------------------------------------------
 class GalleryPanel(QWidget):
     """A grid of thumbnails with selection, and export of the selection or all of it."""
 
     exported = Signal(object)           # list[Path] written by the latest export
     selection_changed = Signal(int)     # how many items are selected
+    items_changed = Signal(int)         # how many items the gallery holds, after adding, loading or removing
+    message_changed = Signal(str)       # something the user should know about keeping the images (once)
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, *, keep: bool = True):
+        """keep: save added images into their run's gallery folder (False: memory only, as in tests)."""
         super().__init__(parent)
         self.setObjectName("galleryPanel")
         self.setAccessibleName(self.tr("Gallery"))
         self._items: list[GalleryItem] = []
         self._jobs: list[Job] = []
+        self._keep = keep
+        self._files: dict[GalleryItem, Path] = {}     # where each item is kept (or is being written)
+        self._writing: set[GalleryItem] = set()        # its file is not written yet
+        self._dropped: set[GalleryItem] = set()        # removed while its file was being written: delete it
+        self._warned: set[str] = set()                 # folders the user was told about
+        self._load_job: Job | None = None
+        self._writes: dict[Job, tuple] = {}              # file-writing jobs: (their _Once, succeeded, failed)
         self._build()
         self._update_buttons()
 
@@ -147,6 +299,11 @@ class GalleryPanel(QWidget):
         self._list.itemSelectionChanged.connect(self._on_list_selection_changed)
         self._count_label = QLabel(self)
         self._count_label.setObjectName("galleryCountLabel")
+        self._notice = QLabel(self)                     # images that cannot be kept, images brought back
+        self._notice.setObjectName("galleryNotice")
+        self._notice.setWordWrap(True)
+        self._notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._notice.hide()
 
         self._export_button = self._button("galleryExportButton", self.tr("Export images…"),
                                            self.tr("Save the selected images (all, if none is selected) into a "
@@ -169,7 +326,8 @@ class GalleryPanel(QWidget):
         self._animation_button = self._button("galleryAnimationButton", self.tr("Export animation…"),
                                               self.tr("Save how the selected image was made, frame by frame, or "
                                                       "several selected images one after another, as an animated "
-                                                      "GIF or APNG"),
+                                                      "GIF or APNG. Images brought back from a run's gallery folder "
+                                                      "keep only their final image, not their frames."),
                                               self._on_animation_clicked)
         self.fps_box = self._spin_box("galleryFpsBox", 1, MAX_FPS, DEFAULT_FPS, self.tr(" fps"),
                                       self.tr("Animation speed"),
@@ -179,7 +337,8 @@ class GalleryPanel(QWidget):
                                         self.tr("Exported animations are this many times larger than the "
                                                 "model's images (pixels stay sharp)"), prefix=True)
         self._remove_button = self._button("galleryRemoveButton", self.tr("Remove"),
-                                           self.tr("Take the selected images out of the gallery (files already "
+                                           self.tr("Take the selected images out of the gallery and delete the "
+                                                   "copies it kept in the run's gallery folder (files you "
                                                    "exported stay)"), self._on_remove_clicked)
 
         buttons = QHBoxLayout()
@@ -190,6 +349,7 @@ class GalleryPanel(QWidget):
         buttons.addWidget(self._count_label)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
+        layout.addWidget(self._notice)
         layout.addWidget(self._list, 1)
 
         self.export_action = QAction(self.tr("Export"), self)
@@ -220,13 +380,124 @@ class GalleryPanel(QWidget):
 
     # --- the items --------------------------------------------------------------------------------
     def add_items(self, items: list[GalleryItem]) -> None:
-        """Append generated images (newest last) and scroll to them."""
+        """Append generated images (newest last), scroll to them, and keep them in their run's folder."""
+        self._append(items)
+        if self._keep:
+            self._write(list(items))
+
+    def _append(self, items: list[GalleryItem]) -> None:
         for item in items:
             self._items.append(item)
             self._list.addItem(self._list_item(item))
         if items:
             self._list.scrollToBottom()
         self._update_buttons()
+        self.items_changed.emit(len(self._items))
+
+    def kept_path(self, item: GalleryItem) -> Path | None:
+        """The file an item is kept in (None: in memory only); it may still be being written."""
+        return self._files.get(item)
+
+    def _write(self, items: list[GalleryItem]) -> None:
+        """Save items into their runs' gallery folders, one background Job per folder."""
+        when = datetime.now()
+        by_folder: dict[Path | None, list[GalleryItem]] = {}
+        for item in items:
+            by_folder.setdefault(gallery_folder(item.params), []).append(item)
+        for folder, group in by_folder.items():
+            if folder is None:
+                self._warn_once("", self.tr("These images name no run folder, so they are not kept: they stay here "
+                                            "until genstudio closes. Export the ones you want."))
+                continue
+            paths = [folder / name for name in kept_names(group, when)]
+            for item, path in zip(group, paths):
+                self._files[item] = path
+                self._writing.add(item)
+            self._run(self._on_keep_succeeded, self._on_keep_failed, keep_items, group, paths)
+
+    @Slot(object)
+    def _on_keep_succeeded(self, result) -> None:
+        if result is _Once.TAKEN:
+            return
+        items, written, problem = result
+        doomed = []
+        for i, item in enumerate(items):
+            self._writing.discard(item)
+            if item in self._dropped:                    # removed while it was written
+                self._dropped.discard(item)
+                doomed += written[i:i + 1]
+            elif i < len(written):
+                self._files[item] = written[i]
+            else:
+                self._files.pop(item, None)
+            self._update_tooltip(item)
+        if doomed:
+            self._run(self._on_forget_succeeded, self._on_keep_failed, forget_kept, doomed)
+        if problem:
+            folder, reason = problem
+            self._warn_once(folder, self.tr("Images cannot be kept in %1 (%2): they stay here until genstudio "
+                                            "closes. Export the ones you want.")
+                            .replace("%1", folder).replace("%2", reason))
+
+    @Slot(object)
+    def _on_forget_succeeded(self, _deleted) -> None:
+        pass                                            # what could not be deleted is in the log
+
+    @Slot(object)
+    def _on_keep_failed(self, error) -> None:          # a bug, not a full disk (keep_items returns those)
+        log.error("keeping gallery images failed", exc_info=error)
+        self._warn_once("?", self.tr("Images could not be kept: %1").replace("%1", f"{type(error).__name__}: {error}"))
+
+    def _warn_once(self, key: str, text: str) -> None:
+        if key in self._warned:
+            return
+        self._warned.add(key)
+        self._notice.setText("⚠ " + text)
+        self._notice.show()
+        self.message_changed.emit(text)
+
+    def load_run(self, run: str | Path) -> Job:
+        """Bring back the images kept in a run's gallery folder (in the background), after those shown;
+        images already shown are not added twice. A newer load cancels the older."""
+        if self._load_job is not None:
+            self._load_job.cancel()
+        job = Job(read_kept, Path(run) / GALLERY_FOLDER, parent=self)
+        job.succeeded.connect(self._on_load_succeeded)
+        job.failed.connect(self._on_load_failed)
+        self._load_job = self._track(job)
+        return job.start()
+
+    @Slot(object)
+    def _on_load_succeeded(self, result) -> None:
+        folder, kept = result
+        self._load_job = None
+        shown = {os.path.normcase(str(p)) for p in self._files.values()}
+        new = [(item, path) for item, path in kept if os.path.normcase(str(path)) not in shown]
+        for item, path in new:
+            self._files[item] = path
+        self._append([item for item, _ in new])
+        if new:
+            self._count_label.setText(self.tr("Brought back %n image(s)", "", len(new)))
+
+    @Slot(object)
+    def _on_load_failed(self, error) -> None:
+        self._load_job = None
+        log.error("bringing back a run's gallery failed", exc_info=error)
+
+    def _update_tooltip(self, item: GalleryItem) -> None:
+        row = next((r for r, mine in enumerate(self._items) if mine is item), None)
+        if row is not None:
+            self._list.item(row).setToolTip(self._tooltip(item))
+
+    def _tooltip(self, item: GalleryItem) -> str:
+        path = self._files.get(item)
+        if path is None:
+            where = self.tr("Not kept on disk: export it to keep it")
+        elif item in self._writing:
+            where = self.tr("Being saved to %1").replace("%1", str(path))
+        else:
+            where = self.tr("Kept in %1").replace("%1", str(path))
+        return self._describe(item.params) + "\n" + where
 
     def items(self) -> list[GalleryItem]:
         return list(self._items)
@@ -246,7 +517,7 @@ class GalleryPanel(QWidget):
         pixmap = pixmap.scaled(THUMBNAIL, THUMBNAIL, Qt.AspectRatioMode.KeepAspectRatio,
                                Qt.TransformationMode.FastTransformation)      # nearest: small images stay crisp
         entry = QListWidgetItem(QIcon(pixmap), self._caption(item.params))
-        entry.setToolTip(self._describe(item.params))
+        entry.setToolTip(self._tooltip(item))
         entry.setData(Qt.ItemDataRole.AccessibleTextRole, self._describe(item.params))
         return entry
 
@@ -309,15 +580,26 @@ class GalleryPanel(QWidget):
         return " · ".join(["genstudio", *models[:3], count, time.strftime("%Y-%m-%d")])
 
     def _start(self, func, *args) -> Job:
-        self._jobs = [job for job in self._jobs if job.running]
-        job = Job(func, *args, parent=self)
-        job.succeeded.connect(self._on_export_succeeded)
-        job.failed.connect(self._on_export_failed)
-        self._jobs.append(job)
-        return job.start()
+        return self._run(self._on_export_succeeded, self._on_export_failed, func, *args)
+
+    def _run(self, succeeded, failed, func, *args) -> Job:
+        """Write files in a background Job; stop() finishes it if its worker has not begun."""
+        once = _Once(func, *args)
+        job = Job(once, parent=self)
+        job.succeeded.connect(succeeded)
+        job.failed.connect(failed)
+        self._writes[job] = (once, succeeded, failed)
+        return self._track(job).start()
+
+    def _track(self, job: Job) -> Job:
+        self._jobs = [j for j in self._jobs if j.running] + [job]
+        self._writes = {j: w for j, w in self._writes.items() if j.running or j is job}
+        return job
 
     @Slot(object)
     def _on_export_succeeded(self, paths) -> None:
+        if paths is _Once.TAKEN:
+            return
         self._count_label.setText(self.tr("Saved %n file(s)", "", len(paths)))
         self.exported.emit(paths)
 
@@ -387,10 +669,23 @@ class GalleryPanel(QWidget):
 
     @Slot()
     def _on_remove_clicked(self) -> None:
-        for row in sorted((self._list.row(i) for i in self._list.selectedItems()), reverse=True):
+        self.remove_rows([self._list.row(i) for i in self._list.selectedItems()])
+
+    def remove_rows(self, rows: list[int]) -> None:
+        """Take these rows out of the gallery and delete the files it kept of them (in the background)."""
+        doomed = []
+        for row in sorted(set(rows), reverse=True):
             self._list.takeItem(row)
-            del self._items[row]
+            item = self._items.pop(row)
+            path = self._files.pop(item, None)
+            if item in self._writing:
+                self._dropped.add(item)                  # deleted once written
+            elif path is not None:
+                doomed.append(path)
+        if doomed:
+            self._run(self._on_forget_succeeded, self._on_keep_failed, forget_kept, doomed)
         self._update_buttons()
+        self.items_changed.emit(len(self._items))
 
     @Slot()
     def _on_list_selection_changed(self) -> None:
@@ -414,5 +709,19 @@ class GalleryPanel(QWidget):
         return [job for job in self._jobs if job.running]
 
     def stop(self, timeout_s: float = 10.0) -> bool:
-        """Wait for exports under way (a half-written export would be lost, so they are not cancelled first)."""
+        """Wait for exports and saves under way (a half-written file would be lost, so they are not
+        cancelled first); a load still reading a run's folder is cancelled."""
+        if self._load_job is not None:
+            self._load_job.cancel()
+        for job, (once, succeeded, failed) in list(self._writes.items()):
+            try:
+                result = once()                         # here, unless its worker took it
+            except Exception as error:
+                job.cancel()
+                failed(error)
+                continue
+            if result is not _Once.TAKEN:
+                job.cancel()                            # done here: its worker, if it ever runs, does nothing
+                succeeded(result)
+        self._writes.clear()
         return all(job.wait(timeout_s) for job in self._jobs)
