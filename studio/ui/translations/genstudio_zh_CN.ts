@@ -246,30 +246,35 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
 <context>
     <name>ExplorePanel</name>
     <message>
-        <location filename="../panels/explore.py" line="+107"/>
+        <location filename="../panels/explore.py" line="+109"/>
         <source>Explore</source>
         <translation>探索</translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+54"/>
         <source>Train a model or open a run to explore it here.</source>
         <translation>训练一个模型或打开一次训练运行，即可在这里探索它。</translation>
     </message>
     <message>
-        <location line="-4"/>
-        <location line="+22"/>
+        <location line="-7"/>
+        <location line="+25"/>
         <location line="+32"/>
         <location line="+1"/>
         <source>Generate</source>
         <translation>生成</translation>
     </message>
     <message>
-        <location line="-55"/>
+        <location line="-58"/>
         <source>Ctrl+G</source>
         <translation>Ctrl+G</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+2"/>
+        <source>Stop generating</source>
+        <translation>停止生成</translation>
+    </message>
+    <message>
+        <location line="+30"/>
         <location line="+5"/>
         <source>Prompt</source>
         <translation>提示词</translation>
@@ -316,17 +321,28 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
     </message>
     <message>
         <location line="+1"/>
-        <location line="+20"/>
+        <location line="+26"/>
         <source>Seed</source>
         <translation>随机种子</translation>
     </message>
     <message>
-        <location line="-17"/>
-        <source>Make new images (Ctrl+G); a new request cancels the one still running</source>
-        <translation>生成新图像（Ctrl+G）；新请求会取消仍在运行的请求</translation>
+        <location line="-23"/>
+        <location line="+271"/>
+        <source>Make new images (Ctrl+G)</source>
+        <translation>生成新图像（Ctrl+G）</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="-269"/>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stop sampling at the next step (Esc): the images drawn so far stay shown, unfinished, and are not added to the gallery</source>
+        <translation>在下一步停止采样（Esc）：已画出的图像保留显示（未完成），不会加入图库</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>Open image…</source>
         <translation>打开图像…</translation>
     </message>
@@ -362,12 +378,12 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
     </message>
     <message>
         <location line="+10"/>
-        <location line="+92"/>
+        <location line="+93"/>
         <source>Press Generate to draw images.</source>
         <translation>按“生成”来绘制图像。</translation>
     </message>
     <message>
-        <location line="-87"/>
+        <location line="-88"/>
         <source>Sampling progress</source>
         <translation>采样进度</translation>
     </message>
@@ -429,14 +445,34 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>潜在空间滑块</translation>
     </message>
     <message numerus="yes">
-        <location line="+137"/>
+        <location line="+138"/>
         <source>Generating %n image(s)…</source>
         <translation>
             <numerusform>正在生成 %n 张图像…</numerusform>
         </translation>
     </message>
     <message>
-        <location line="+62"/>
+        <location line="+26"/>
+        <source>Stopped before the first image was drawn.</source>
+        <translation>在画出第一张图像之前已停止。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Stopped at step %1 of %2: the images shown are unfinished and were not added to the gallery.</source>
+        <translation>已在第 %1 / %2 步停止：显示的图像尚未完成，没有加入图库。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Stopped: nothing was added to the gallery.</source>
+        <translation>已停止：没有图像加入图库。</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Start again with the current settings (Ctrl+G): the images being drawn are dropped</source>
+        <translation>用当前设置重新开始（Ctrl+G）：正在画的图像将被放弃</translation>
+    </message>
+    <message>
+        <location line="+67"/>
         <source>step %1 of %2</source>
         <translation>第 %1 / %2 步</translation>
     </message>
@@ -451,7 +487,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>中间结果：%1</translation>
     </message>
     <message numerus="yes">
-        <location line="+16"/>
+        <location line="+18"/>
         <source>%n image(s) from seed %1</source>
         <translation>
             <numerusform>%n 张图像，种子 %1</numerusform>
@@ -585,7 +621,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>图像 (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.tif *.tiff)</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+21"/>
         <source>Failed: %1</source>
         <translation>失败：%1</translation>
     </message>
@@ -681,7 +717,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
 <context>
     <name>GalleryPanel</name>
     <message>
-        <location filename="../panels/gallery.py" line="+73"/>
+        <location filename="../panels/gallery.py" line="+96"/>
         <source>{0}: this is a file, not a folder; choose a folder to export into</source>
         <translation>{0}：这是一个文件而不是文件夹；请选择要导出到的文件夹</translation>
     </message>
@@ -691,12 +727,12 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>{0}：网格图需要尺寸相同的图像，这些图像有 {1} 种尺寸</translation>
     </message>
     <message>
-        <location line="+41"/>
+        <location line="+163"/>
         <source>Gallery</source>
         <translation>图库</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+17"/>
         <source>Generated images</source>
         <translation>生成的图像</translation>
     </message>
@@ -706,7 +742,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>生成的图像。单击、Shift+单击或 Ctrl+单击进行选择。</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+16"/>
         <source>Export images…</source>
         <translation>导出图像…</translation>
     </message>
@@ -751,12 +787,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>导出动画…</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>Save how the selected image was made, frame by frame, or several selected images one after another, as an animated GIF or APNG</source>
-        <translation>将选中图像逐帧的生成过程，或多张选中图像依次排列，保存为 GIF 或 APNG 动画</translation>
-    </message>
-    <message>
-        <location line="+4"/>
+        <location line="+6"/>
         <source> fps</source>
         <translation> 帧/秒</translation>
     </message>
@@ -791,12 +822,17 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>移除</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>Take the selected images out of the gallery (files already exported stay)</source>
-        <translation>从图库中移除选中的图像（已导出的文件会保留）</translation>
+        <location line="-12"/>
+        <source>Save how the selected image was made, frame by frame, or several selected images one after another, as an animated GIF or APNG. Images brought back from a run&apos;s gallery folder keep only their final image, not their frames.</source>
+        <translation>将选中图像逐帧的生成过程，或多张选中图像依次排列，保存为 GIF 或 APNG 动画。从训练运行的图库文件夹中恢复的图像只保留最终图像，不含生成过程的各帧。</translation>
     </message>
     <message>
         <location line="+13"/>
+        <source>Take the selected images out of the gallery and delete the copies it kept in the run&apos;s gallery folder (files you exported stay)</source>
+        <translation>从图库中移除选中的图像，并删除图库保存在训练运行图库文件夹中的副本（你导出的文件会保留）</translation>
+    </message>
+    <message>
+        <location line="+15"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
@@ -806,7 +842,44 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>Ctrl+E</translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+52"/>
+        <source>These images name no run folder, so they are not kept: they stay here until genstudio closes. Export the ones you want.</source>
+        <translation>这些图像没有对应的训练运行文件夹，因此不会被保存：它们只保留到 genstudio 关闭为止。请导出你想要的图像。</translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>Images cannot be kept in %1 (%2): they stay here until genstudio closes. Export the ones you want.</source>
+        <translation>无法将图像保存到 %1（%2）：它们只保留到 genstudio 关闭为止。请导出你想要的图像。</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Images could not be kept: %1</source>
+        <translation>无法保存图像：%1</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+31"/>
+        <source>Brought back %n image(s)</source>
+        <translation>
+            <numerusform>已恢复 %n 张图像</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Not kept on disk: export it to keep it</source>
+        <translation>未保存到磁盘：导出即可保留</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Being saved to %1</source>
+        <translation>正在保存到 %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Kept in %1</source>
+        <translation>已保存在 %1</translation>
+    </message>
+    <message>
+        <location line="+27"/>
         <source>latent %1</source>
         <translation>潜变量 %1</translation>
     </message>
@@ -839,7 +912,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>1 张图像</translation>
     </message>
     <message numerus="yes">
-        <location line="+13"/>
+        <location line="+24"/>
         <source>Saved %n file(s)</source>
         <translation>
             <numerusform>已保存 %n 个文件</numerusform>
@@ -886,7 +959,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>GIF 动画 (*.gif);;PNG 动画 (*.png *.apng)</translation>
     </message>
     <message numerus="yes">
-        <location line="+28"/>
+        <location line="+41"/>
         <source>%n image(s)</source>
         <translation>
             <numerusform>%n 张图像</numerusform>
@@ -976,7 +1049,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="+130"/>
+        <location filename="../main_window.py" line="+131"/>
         <source>genstudio</source>
         <translation>genstudio</translation>
     </message>
@@ -1061,12 +1134,12 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+488"/>
+        <location line="+497"/>
         <source>&amp;Train</source>
         <translation>训练(&amp;T)</translation>
     </message>
     <message>
-        <location line="-488"/>
+        <location line="-497"/>
         <source>Train, pause or resume (Ctrl+T, Space)</source>
         <translation>训练、暂停或继续（Ctrl+T，空格键）</translation>
     </message>
@@ -1351,7 +1424,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>无法加载模型类别</translation>
     </message>
     <message>
-        <location line="+60"/>
+        <location line="+69"/>
         <source>Loading {0}…</source>
         <translation>正在加载 {0}…</translation>
     </message>
@@ -1386,7 +1459,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>第 {0:,}{1} 步 · {2:.0f}% · {3:,.0f} 张/秒</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+35"/>
         <source>Opened {0} at step {1:,}: explore it, or press Train to continue</source>
         <translation>已打开 {0}（第 {1:,} 步）：可以探索它，或按“训练”继续训练</translation>
     </message>
@@ -1445,12 +1518,12 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+6"/>
-        <location line="+187"/>
+        <location line="+192"/>
         <source>How the first image formed, noisy → clean</source>
         <translation>第一张图像的形成过程：噪声 → 清晰</translation>
     </message>
     <message>
-        <location line="-184"/>
+        <location line="-189"/>
         <source>Denoising strip</source>
         <translation>去噪过程条</translation>
     </message>
@@ -1492,17 +1565,17 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     <message>
         <location line="+7"/>
         <location line="+1"/>
-        <location line="+197"/>
+        <location line="+202"/>
         <source>Save animation</source>
         <translation>保存动画</translation>
     </message>
     <message>
-        <location line="-196"/>
+        <location line="-201"/>
         <source>Save the shown preview&apos;s sampling, or the whole timeline, as an animated GIF or APNG</source>
         <translation>将当前预览的采样过程或整条时间线保存为 GIF 或 APNG 动画</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+6"/>
         <source>This preview&apos;s sampling…</source>
         <translation>当前预览的采样过程…</translation>
     </message>
@@ -1512,7 +1585,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>整条时间线…</translation>
     </message>
     <message>
-        <location line="+41"/>
+        <location line="+44"/>
         <source>Samples appear here as the model learns.</source>
         <translation>模型学习时，样本会显示在这里。</translation>
     </message>
