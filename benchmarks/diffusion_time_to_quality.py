@@ -1,7 +1,10 @@
 """Time to quality: train the diffusion family on demo:shapes for N minutes of CPU time, then measure from
 pixels how many prompted samples show the colour and shape their prompt asks for.
 
-    .venv/bin/python benchmarks/diffusion_time_to_quality.py [--cpu-minutes 5] [--size 32] [--threads 1]
+    .venv/bin/python benchmarks/diffusion_time_to_quality.py [--cpu-minutes 5] [--size 32] [--threads 1] \
+        [--marks 5 10 20 --cpu-minutes 30]
+
+--marks also scores snapshots of the same run at those CPU minutes: the time-to-quality curve in one run.
 
 CPU time is time.process_time() of this process (all threads), training only: sampling and measuring come
 after. The pixel meter: background = median border colour; the shape = pixels far from it; its colour = the
@@ -26,7 +29,7 @@ from studio.engine.demo import _SHAPE_COLOURS, _SHAPES
 from studio.engine.export import make_grid, save_png
 from studio.engine.families.diffusion import DiffusionConfig
 from studio.engine.run import Run
-from studio.engine.training import Progress, TrainConfig, Trainer
+from studio.engine.training import Progress, Saved, TrainConfig, Trainer
 
 PROMPTS = ("red circle", "blue square", "green triangle", "yellow star", "purple circle", "orange square",
            "small blue star", "large red triangle")
@@ -76,7 +79,7 @@ def wanted(prompt: str) -> tuple[str, str]:
     return next(w for w in words if w in COLOURS), next(w for w in words if w in _SHAPES)
 
 
-def train(dataset, out: Path, args) -> tuple[Path, int, float]:
+def train(dataset, out: Path, args, meter=None) -> tuple[Path, int, float]:
     shape = {"channels": tuple(args.channels), "blocks": tuple(args.blocks)} if args.channels else {}
     config = DiffusionConfig.from_preset(args.preset, patch=args.patch, **shape, **family_overrides(args.set))
     probe = Trainer(dataset, out / "probe", family="diffusion", family_config=config,
@@ -95,13 +98,23 @@ def train(dataset, out: Path, args) -> tuple[Path, int, float]:
                                          ema_decay=args.ema_decay, min_lr_ratio=args.min_lr_ratio,
                                          threads=args.threads, preview_seconds=0, validate_seconds=0,
                                          checkpoint_minutes=600, seed=0))
-    start = time.process_time()
+    start, excluded = time.process_time(), 0.0         # excluded: CPU time spent scoring snapshots (--marks)
+    marks = sorted(m for m in args.marks or () if m < args.cpu_minutes)
     events = trainer.run()
     for event in events:
-        if isinstance(event, Progress) and time.process_time() - start >= args.cpu_minutes * 60:
+        spent = time.process_time() - start - excluded
+        if marks and isinstance(event, Progress) and spent >= marks[0] * 60:
+            trainer.save_now()                               # saved at the next step; score that checkpoint
+        elif marks and isinstance(event, Saved) and spent >= marks[0] * 60:
+            c0 = time.process_time()
+            family, _ = Run.open(out / "run").load_family(Path(event.path) if event.path else None)
+            print(f"-- snapshot at {marks.pop(0):g} CPU min: step {event.step}")
+            score(family, meter, out, args.per_prompt, args.steps, args.sampler, args.guidance, grids=False)
+            excluded += time.process_time() - c0
+        if isinstance(event, Progress) and spent >= args.cpu_minutes * 60:
             events.close()                                       # stop: the Trainer saves
             break
-    cpu = time.process_time() - start
+    cpu = time.process_time() - start - excluded
     return out / "run", trainer.step, cpu
 
 
@@ -172,6 +185,9 @@ def main() -> None:
     parser.add_argument("--blocks", type=int, nargs="+", help="blocks per level, with --channels")
     parser.add_argument("--preset", default="small")
     parser.add_argument("--set", nargs="*", metavar="KEY=VALUE", help="diffusion config fields, e.g. prediction=epsilon")
+    parser.add_argument("--marks", type=float, nargs="+", metavar="MINUTES",
+                        help="also score snapshots at these CPU minutes of the same run (the time to quality "
+                             "curve; the LR schedule is planned for --cpu-minutes; scoring time is not counted)")
     parser.add_argument("--ema-decay", type=float, default=0.999)
     parser.add_argument("--min-lr-ratio", type=float, default=0.1)
     parser.add_argument("--weights", nargs="+", choices=("ema", "raw"), default=["ema"],
@@ -190,7 +206,7 @@ def main() -> None:
     if args.score:
         run_dir = args.score
     else:
-        run_dir, steps, cpu = train(dataset, args.out / f"ttq-{time.strftime('%H%M%S')}", args)
+        run_dir, steps, cpu = train(dataset, args.out / f"ttq-{time.strftime('%H%M%S')}", args, meter)
         print(f"trained {steps} steps (batch {args.batch}, {args.size}px, patch {args.patch}, "
               f"{args.channels or args.preset + ' preset'}, {family_overrides(args.set) or 'defaults'}, "
               f"lr {args.lr}, ema {args.ema_decay}, min lr ratio {args.min_lr_ratio}) in {cpu:.0f} s CPU time")

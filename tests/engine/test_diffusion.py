@@ -237,7 +237,7 @@ def test_a_tiny_model_overfits_one_image_and_samples_it_back():
 def test_train_step_gives_finite_loss_and_gradients_for_every_objective():
     batch = Batch(images=torch.rand(4, 3, 8, 8) * 2 - 1, captions=("red circle", "", "blue", "small square"))
     for changes in (dict(prediction="epsilon", schedule="linear"), dict(min_snr_gamma=0.0),
-                    dict(timestep_sampling="logit-normal", text_pool="bos+mean")):
+                    dict(timestep_sampling="logit-normal", text_pool="bos+mean"), dict(text_pool="bos+words")):
         model = make_model(**changes)
         losses = model.train_step(batch, Optimize(model, lr=1e-3))
         assert math.isfinite(losses["loss"]) and losses["loss"] > 0
@@ -260,6 +260,16 @@ def test_pooled_text_with_the_mean_of_the_words_separates_prompts_and_leaves_emp
     tokens, mask, _ = plain.encode_text(["red circle"])
     assert torch.allclose(pooled[2], bos[2])             # the empty prompt ([BOS] only): no words to add
     assert torch.allclose(pooled[0], bos[0] + tokens[0, 1:3].mean(0), atol=1e-6)
+
+
+def test_pooled_bag_of_words_tells_one_word_apart_from_the_first_step():
+    model, plain = make_model(text_pool="bos+words"), make_model()
+    _, _, pooled = model.encode_text(["red circle", "red square", ""])
+    _, _, bos = plain.encode_text(["red circle", "red square", ""])
+    assert torch.allclose(pooled[2], bos[2])             # the empty prompt (the guidance baseline) is unchanged
+    cosine = lambda a, b: torch.nn.functional.cosine_similarity(a, b, dim=0).item()   # noqa: E731
+    assert cosine(bos[0], bos[1]) > 0.95                 # a fresh transformer's BOS barely sees the words
+    assert cosine(pooled[0], pooled[1]) < 0.9            # the bag of embeddings does
 
 
 def test_validation_is_deterministic_and_bits_per_dim_is_a_plausible_bound():

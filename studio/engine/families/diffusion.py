@@ -29,6 +29,7 @@ from studio.engine.samplers import SAMPLERS, SCHEDULES, make_scheduler, noise_li
 from studio.engine.text import TextEncoder, Tokenizer, words
 
 VALIDATION_SEED = 1234
+TEXT_POOLS = ("bos", "bos+mean", "bos+words")
 VALIDATION_FRACTIONS = (0.1, 0.3, 0.6, 0.9)   # fixed timesteps of the validation loss, as fractions of T
 
 
@@ -48,7 +49,8 @@ class DiffusionConfig(FamilyConfig):
     max_prompt_words: int = 15
     caption_dropout: float = 0.1                 # share of captions replaced by "" (for guidance)
     timestep_sampling: str = "uniform"           # uniform | logit-normal (more training at middle noise levels)
-    text_pool: str = "bos"                       # pooled text: "bos" (the BOS features) or "bos+mean" (+ mean of the words)
+    text_pool: str = "bos"                       # pooled text: "bos" (the BOS features), "bos+mean" (+ mean of the
+                                                 # words' features) or "bos+words" (+ their normalised input embeddings)
     flip: bool = True                            # random left-right flips (turn off for text, digits)
 
     presets = {
@@ -75,8 +77,8 @@ class DiffusionConfig(FamilyConfig):
             raise ConfigError(f"timesteps must be between 10 and 10000, not {self.timesteps}")
         if self.timestep_sampling not in ("uniform", "logit-normal"):
             raise ConfigError(f"timestep_sampling must be 'uniform' or 'logit-normal', not {self.timestep_sampling!r}")
-        if self.text_pool not in ("bos", "bos+mean"):
-            raise ConfigError(f"text_pool must be 'bos' or 'bos+mean', not {self.text_pool!r}")
+        if self.text_pool not in TEXT_POOLS:
+            raise ConfigError(f"text_pool must be one of {', '.join(TEXT_POOLS)}, not {self.text_pool!r}")
         if self.min_snr_gamma < 0 or not 0 <= self.caption_dropout < 1:
             raise ConfigError("min_snr_gamma cannot be negative and caption_dropout must be in [0, 1)")
         if self.text_dim < 8 or self.text_depth < 1 or self.max_prompt_words < 1:
@@ -148,11 +150,15 @@ class Diffusion(Family):
             return None
         ids, _ = self.tokenizer.encode_batch(list(texts), self.prompt_length)
         tokens, pooled, mask = text(ids.to(self.device))
-        if self.config.text_pool == "bos+mean":      # each word's features reach the time embedding directly
+        if self.config.text_pool != "bos":           # each word reaches the time embedding directly
             words_mask = mask.clone()
             words_mask[:, 0] = False
             weights = words_mask.to(tokens.dtype)[:, :, None]
-            pooled = pooled + (tokens * weights).sum(1) / weights.sum(1).clamp(min=1)
+            if self.config.text_pool == "bos+mean":
+                pooled = pooled + (tokens * weights).sum(1) / weights.sum(1).clamp(min=1)
+            else:   # bag of words: the embeddings are random at first, so every word is distinct from step 0
+                bag = (text.embed(ids.to(self.device)) * weights).sum(1)
+                pooled = pooled + torch.nn.functional.layer_norm(bag, bag.shape[-1:]) * weights.amax(1)
         return tokens, mask, pooled
 
     def prompt_warnings(self, prompt: str) -> list[str]:
