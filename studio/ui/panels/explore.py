@@ -214,7 +214,7 @@ class ExplorePanel(QWidget):
                                            self.tr("Generate"),
                                            self.tr("Make new images (Ctrl+G)"))
         self._generate_button.clicked.connect(self._on_generate_clicked)
-        self._stop_button = self._name(QPushButton(self.tr("Stop"), box), "exploreStopButton", self.tr("Stop"),
+        self._stop_button = self._name(QPushButton(self.tr("Stop"), box), "exploreStopButton", self.tr("Stop generating"),
                                        self.tr("Stop sampling at the next step (Esc): the images drawn so far stay "
                                                "shown, unfinished, and are not added to the gallery"))
         self._stop_button.clicked.connect(self._on_stop_clicked)

@@ -267,14 +267,12 @@ class GalleryPanel(QWidget):
     items_changed = Signal(int)         # how many items the gallery holds, after adding, loading or removing
     message_changed = Signal(str)       # something the user should know about keeping the images (once)
 
-    def __init__(self, parent: QWidget | None = None, *, keep: bool = True):
-        """keep: save added images into their run's gallery folder (False: memory only, as in tests)."""
+    def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("galleryPanel")
         self.setAccessibleName(self.tr("Gallery"))
         self._items: list[GalleryItem] = []
         self._jobs: list[Job] = []
-        self._keep = keep
         self._files: dict[GalleryItem, Path] = {}     # where each item is kept (or is being written)
         self._writing: set[GalleryItem] = set()        # its file is not written yet
         self._dropped: set[GalleryItem] = set()        # removed while its file was being written: delete it
@@ -382,8 +380,7 @@ class GalleryPanel(QWidget):
     def add_items(self, items: list[GalleryItem]) -> None:
         """Append generated images (newest last), scroll to them, and keep them in their run's folder."""
         self._append(items)
-        if self._keep:
-            self._write(list(items))
+        self._write(list(items))
 
     def _append(self, items: list[GalleryItem]) -> None:
         for item in items:
