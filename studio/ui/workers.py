@@ -11,6 +11,13 @@ methods, and only while the job has not been cancelled. So a view connects to
 a Job and never has to ask whether an answer is stale: "a newer request
 cancels the older one" is just `old_job.cancel()`.
 
+Closing a window waits for its jobs, and a job it waits on may not have begun: superqt starts each
+worker from a 1 ms timer, which never fires while the main thread is blocked in a closeEvent, and
+the thread pool may be busy. So wait() never waits for a body that has not begun. A cancelled job
+that has not begun never runs. Any other job (one not cancelled, or a `must_finish` one, which
+cancel() does not stop: it writes the user's files) runs right there, on the waiting thread, and
+reports before wait() returns; its worker, if it ever starts, then does nothing.
+
     job = Job(load_dataset, "demo:shapes", size=32, controls=True, parent=self)
     job.progressed.connect(self._on_load_progressed)
     job.succeeded.connect(self._on_load_succeeded)
@@ -33,8 +40,10 @@ _PAUSE_POLL_S = 0.05
 class Job(QObject):
     """One engine call in a background thread.
 
-    func:     a function, or a generator function (then `yielded` carries each value)
-    controls: pass `progress=` and `cancel=` keyword arguments to func (function jobs)
+    func:        a function, or a generator function (then `yielded` carries each value)
+    controls:    pass `progress=` and `cancel=` keyword arguments to func (function jobs)
+    must_finish: work that must not be lost, such as writing the user's files: cancel() does not
+                 stop it, so stop() and stop_all() let it finish (and report) rather than drop it
     """
 
     started = Signal()
@@ -47,14 +56,17 @@ class Job(QObject):
     # Raw signals, emitted from the worker thread; queued to the slots below.
     _progress_raw = Signal(int, int)
 
-    def __init__(self, func: Callable[..., Any], *args, controls: bool = False,
+    def __init__(self, func: Callable[..., Any], *args, controls: bool = False, must_finish: bool = False,
                  parent: QObject | None = None, **kwargs):
         super().__init__(parent)
         self._func, self._args, self._kwargs = func, args, kwargs
         self._controls = controls
+        self._must_finish = must_finish
         self._cancel = threading.Event()
-        self._done = threading.Event()
-        self._began = False                # the body has started on a worker thread
+        self._done = threading.Event()     # set by whoever ran the body, once it has ended
+        self._began = False                # the body has started, on a worker thread or in wait()
+        self._here = False                 # ... in wait(): what the worker's own signals say is stale
+        self._here_thread = None           # the thread that ran it in wait()
         self._lock = threading.Lock()      # orders "began" against "cancelled before it began"
         self._unpaused = threading.Event()
         self._unpaused.set()
@@ -80,8 +92,14 @@ class Job(QObject):
         return self
 
     def cancel(self) -> None:
-        """Ask the work to stop. From now on this Job emits nothing."""
-        self._cancel.set()
+        """Ask the work to stop. From now on this Job emits nothing. A must-finish job is not
+        cancelled: it runs to its end and reports as usual."""
+        if not self._must_finish:
+            self._cancel.set()
+
+    @property
+    def must_finish(self) -> bool:
+        return self._must_finish
 
     def pause(self) -> None:
         """Generator jobs: hold after the current yield; the engine keeps its state in memory."""
@@ -95,14 +113,25 @@ class Job(QObject):
         return not self._unpaused.is_set()
 
     def wait(self, timeout_s: float | None = None) -> bool:
-        """Block until the work has stopped; True if it has. A job never started counts as stopped,
-        and so does a cancelled one whose body has not begun (superqt queues it on a timer: if it
-        runs at all, it sees the cancel and returns at once)."""
+        """Block until the work has stopped; True if it has. A job never started counts as stopped.
+
+        A body that has not begun is never waited for (its worker may be queued on a timer that a
+        blocked main thread never runs): cancelled, it never runs; otherwise it runs here and now,
+        on this thread, whatever the timeout, and its signals are emitted before wait() returns."""
         if not self._started:
             return True
+        here = False
         with self._lock:
-            if self._cancel.is_set() and not self._began:
-                return True
+            if not self._began:
+                if self._cancel.is_set():
+                    return True            # dropped: if its worker starts, it returns at once
+                self._began = self._here = here = True
+                self._here_thread = threading.get_ident()
+        if here:
+            self._run_here()
+            return True
+        if self._here and self._here_thread == threading.get_ident():
+            return self._done.is_set()     # asked from inside its own run here: it is still up the stack
         return self._done.wait(timeout_s)
 
     def stop(self, timeout_s: float | None = 10.0) -> bool:
@@ -122,33 +151,45 @@ class Job(QObject):
                 return False
         return self._started and not self._done.is_set()
 
-    # --- the worker thread ------------------------------------------------------------------------
+    # --- the body: on a worker thread, or in wait() ------------------------------------------------
 
     def _begin(self) -> bool:
-        """On the worker thread, first thing: False when cancelled before it could begin."""
+        """On the worker thread, first thing: False when cancelled before it could begin, or when
+        wait() has taken the body to run it itself."""
         with self._lock:
-            self._began = not self._cancel.is_set()
-            return self._began
+            if self._began or self._cancel.is_set():
+                return False
+            self._began = True
+            return True
 
     def _call(self):
+        if not self._begin():              # cancelled while it waited for a free thread, or run by wait()
+            return None
         try:
-            if not self._begin():          # cancelled while it waited for a free thread
-                return None
-            if self._controls:
-                return self._func(*self._args, progress=self._report_progress,
-                                  cancel=self._cancel.is_set, **self._kwargs)
-            return self._func(*self._args, **self._kwargs)
+            return self._invoke()
         finally:
             self._done.set()
 
+    def _invoke(self):
+        if self._controls:
+            return self._func(*self._args, progress=self._report_progress,
+                              cancel=self._cancel.is_set, **self._kwargs)
+        return self._func(*self._args, **self._kwargs)
+
     def _iterate(self):
         if not self._begin():
-            self._done.set()
             return None
+        try:
+            return (yield from self._steps(pausable=True))
+        finally:
+            self._done.set()
+
+    def _steps(self, pausable: bool):
+        """The engine's generator, stopped by cancel (and held by pause); returns what it returns."""
         gen = self._func(*self._args, **self._kwargs)
         try:
             while not self._cancel.is_set():
-                if not self._unpaused.wait(_PAUSE_POLL_S):
+                if pausable and not self._unpaused.wait(_PAUSE_POLL_S):
                     continue               # paused: look at the cancel flag again
                 try:
                     value = next(gen)
@@ -158,7 +199,35 @@ class Job(QObject):
             return None
         finally:
             gen.close()                    # GeneratorExit at the engine's yield: it may save
+
+    def _run_here(self) -> None:
+        """wait() runs a body that had not begun, on the waiting thread, with the signals a worker gives
+        (a pause is not honoured: whoever waits wants the end)."""
+        if not self.cancelled:
+            self.started.emit()
+        try:
+            if inspect.isgeneratorfunction(self._func):
+                steps = self._steps(pausable=False)
+                while True:
+                    try:
+                        value = next(steps)
+                    except StopIteration as stop:
+                        result = stop.value
+                        break
+                    if not self.cancelled:
+                        self.yielded.emit(value)
+            else:
+                result = self._invoke()
+        except Exception as error:         # reported like a worker's error, never raised into a closeEvent
             self._done.set()
+            if not self.cancelled:
+                self.failed.emit(error)
+                self.finished.emit()
+            return
+        self._done.set()
+        if not self.cancelled:
+            self.succeeded.emit(result)
+            self.finished.emit()
 
     def _report_progress(self, done: int, total: int) -> None:
         if not self._cancel.is_set():
@@ -171,7 +240,7 @@ class Job(QObject):
 
     @Slot()
     def _on_worker_started(self) -> None:
-        if not self.cancelled:
+        if not self.cancelled and not self._here:
             self.started.emit()
 
     @Slot(int, int)
@@ -186,19 +255,20 @@ class Job(QObject):
 
     @Slot(object)
     def _on_worker_returned(self, value) -> None:
-        if not self.cancelled:
+        if not self.cancelled and not self._here:
             self.succeeded.emit(value)
             self.finished.emit()
 
     @Slot(object)
     def _on_worker_errored(self, error) -> None:
-        if not self.cancelled:
+        if not self.cancelled and not self._here:
             self.failed.emit(error)
             self.finished.emit()
 
 
 def stop_all(jobs, timeout_s: float = 10.0) -> bool:
-    """Cancel every job, then wait for all of them (one shared deadline); True if all stopped."""
+    """Cancel every job, then wait for all of them (one shared deadline); True if all stopped. A
+    must-finish job is not cancelled: it is waited for, or run here if it had not begun."""
     jobs = [job for job in jobs if job is not None]
     for job in jobs:
         job.cancel()

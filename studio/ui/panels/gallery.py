@@ -26,7 +26,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,7 +45,7 @@ from studio.engine.export import (
 )
 from studio.engine.sheets import save_contact_sheet
 from studio.ui.widgets.image_grid import to_qimage
-from studio.ui.workers import Job
+from studio.ui.workers import Job, stop_all
 
 THUMBNAIL = 96
 DEFAULT_FPS = 10
@@ -238,26 +237,6 @@ def forget_kept(paths: list[Path]) -> list[Path]:
     return deleted
 
 
-class _Once:
-    """A file-writing call that runs once: in its Job's worker or, when the panel stops before that worker
-    began (superqt starts workers from a timer, which a closing window never runs), in stop() itself.
-    The second caller gets TAKEN."""
-
-    TAKEN = object()
-
-    def __init__(self, func, *args):
-        self._func, self._args = func, args
-        self._lock = threading.Lock()
-        self._taken = False
-
-    def __call__(self):
-        with self._lock:
-            if self._taken:
-                return _Once.TAKEN
-            self._taken = True
-        return self._func(*self._args)
-
-
 # -- the panel -------------------------------------------------------------------------------------
 class GalleryPanel(QWidget):
     """A grid of thumbnails with selection, and export of the selection or all of it."""
@@ -278,7 +257,6 @@ class GalleryPanel(QWidget):
         self._dropped: set[GalleryItem] = set()        # removed while its file was being written: delete it
         self._warned: set[str] = set()                 # folders the user was told about
         self._load_job: Job | None = None
-        self._writes: dict[Job, tuple] = {}              # file-writing jobs: (their _Once, succeeded, failed)
         self._build()
         self._update_buttons()
 
@@ -414,8 +392,6 @@ class GalleryPanel(QWidget):
 
     @Slot(object)
     def _on_keep_succeeded(self, result) -> None:
-        if result is _Once.TAKEN:
-            return
         items, written, problem = result
         doomed = []
         for i, item in enumerate(items):
@@ -580,23 +556,18 @@ class GalleryPanel(QWidget):
         return self._run(self._on_export_succeeded, self._on_export_failed, func, *args)
 
     def _run(self, succeeded, failed, func, *args) -> Job:
-        """Write files in a background Job; stop() finishes it if its worker has not begun."""
-        once = _Once(func, *args)
-        job = Job(once, parent=self)
+        """Write files in a background Job that must finish: stop() lets it end, or runs it if it had not begun."""
+        job = Job(func, *args, must_finish=True, parent=self)
         job.succeeded.connect(succeeded)
         job.failed.connect(failed)
-        self._writes[job] = (once, succeeded, failed)
         return self._track(job).start()
 
     def _track(self, job: Job) -> Job:
         self._jobs = [j for j in self._jobs if j.running] + [job]
-        self._writes = {j: w for j, w in self._writes.items() if j.running or j is job}
         return job
 
     @Slot(object)
     def _on_export_succeeded(self, paths) -> None:
-        if paths is _Once.TAKEN:
-            return
         self._count_label.setText(self.tr("Saved %n file(s)", "", len(paths)))
         self.exported.emit(paths)
 
@@ -706,19 +677,12 @@ class GalleryPanel(QWidget):
         return [job for job in self._jobs if job.running]
 
     def stop(self, timeout_s: float = 10.0) -> bool:
-        """Wait for exports and saves under way (a half-written file would be lost, so they are not
-        cancelled first); a load still reading a run's folder is cancelled."""
-        if self._load_job is not None:
-            self._load_job.cancel()
-        for job, (once, succeeded, failed) in list(self._writes.items()):
-            try:
-                result = once()                         # here, unless its worker took it
-            except Exception as error:
-                job.cancel()
-                failed(error)
-                continue
-            if result is not _Once.TAKEN:
-                job.cancel()                            # done here: its worker, if it ever runs, does nothing
-                succeeded(result)
-        self._writes.clear()
-        return all(job.wait(timeout_s) for job in self._jobs)
+        """Cancel a load still reading a run's folder; let exports and saves under way finish (a
+        half-written file would be lost: they are must-finish jobs, and one whose worker had not begun
+        runs here), and the deletes their ends start (an image removed while it was being saved)."""
+        deadline = time.monotonic() + timeout_s
+        stopped, seen = True, set()
+        while jobs := [job for job in self._jobs if job not in seen]:
+            seen.update(jobs)
+            stopped = stop_all(jobs, max(0.0, deadline - time.monotonic())) and stopped
+        return stopped
