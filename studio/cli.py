@@ -4,7 +4,7 @@
     genstudio sample RUN -n 64 --out DIR [--seed S] [--grid FILE] [--again]   (--again: the run's last settings)
     genstudio latent RUN --direction NAME --out DIR | --interpolate A B --out DIR | --list
     genstudio inspect DATA            (the dataset doctor)
-    genstudio export RUN --out PATH [--folder]   (a run as one zip or folder, with a model card)
+    genstudio export RUN --out PATH [--folder] [--no-gallery]   (a run as one zip or folder, with a model card)
     genstudio import PATH             (a checked export into the runs folder, under a free name)
     genstudio families
 
@@ -152,7 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", help="a run as one zip (or folder): weights, config, history, model card",
                             description="Write a run as one zip (or with --folder, one folder): safetensors "
-                                        "weights, JSON config and history, and a Markdown model card with its "
+                                        "weights, JSON config and history, the images kept in the run's gallery "
+                                        "folder (PNGs with their parameters), and a Markdown model card with its "
                                         "training curve and a sample grid.")
     export.add_argument("run", metavar="RUN", type=Path, help="run folder")
     export.add_argument("--out", type=Path, required=True, metavar="PATH", help="the zip (or folder) to create")
@@ -160,6 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--samples", type=int, default=16, metavar="N",
                         help="images in the model card's sample grid (default 16; 0 for none, which is much "
                              "faster for a large diffusion model on a CPU)")
+    export.add_argument("--no-gallery", dest="gallery", action="store_false",
+                        help="leave out the images kept in the run's gallery folder (<run>/gallery/*.png)")
 
     import_ = sub.add_parser("import", help="add an exported run (zip or folder) to your runs, after checking it",
                              description="Check an exported run (file names and kinds, sizes, no pickles, JSON, "
@@ -563,7 +566,7 @@ def _find_direction(directions: list, name: str):
 def cmd_export(args, out: TextIO, err: TextIO) -> int:
     from studio.engine.archive import export_run
     bar = ProgressLine(err, every=2.0)
-    path = export_run(args.run, args.out, as_folder=args.folder, samples=max(0, args.samples),
+    path = export_run(args.run, args.out, as_folder=args.folder, samples=max(0, args.samples), gallery=args.gallery,
                       progress=lambda done, total: bar.update("exporting", done / total, force=done >= total))
     bar.done()
     out.write(f"exported {args.run} to {path}\n")

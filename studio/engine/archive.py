@@ -9,12 +9,16 @@
     <name>/checkpoints/last.safetensors (+ last.json)   the weights (the latest checkpoint)
     <name>/training_curve.png      the losses over the steps
     <name>/samples.png             a grid of samples from the exported weights (seed 0)
+    <name>/gallery/*.png           the images the studio's gallery kept for the run, each a PNG with its
+                                   generation parameters (unless left out: `gallery=False`, `--no-gallery`)
 
 Importing never runs anything from the archive. Before a byte is written, every member is
 checked: its name (no absolute paths, `..`, backslashes, drive letters), its kind (regular
 files of the kinds above only: no links, no pickles, by extension and by their first bytes),
 declared sizes, compression ratios and the member count (zip bombs), JSON parsed as data,
-safetensors headers checked against the sizes. Only then is it extracted into a hidden
+safetensors headers checked against the sizes, every PNG decoded by Pillow's PNG reader alone
+after its size in pixels was checked (gallery images also by the names the gallery gives them).
+Only then is it extracted into a hidden
 temporary folder beside the runs, its sha256 sums compared with the manifest, opened as a
 run, and renamed to a free name: an import never replaces a user's run. Every refusal is
 an ArchiveError whose message names the archive and the reason.
@@ -22,19 +26,23 @@ an ArchiveError whose message names the archive and the reason.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import logging
 import os
 import re
 import shutil
 import stat
 import tempfile
 import time
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
 import numpy as np
+from PIL import Image
 
 from studio import __version__
 from studio.engine.checkpoint import CheckpointError, read_meta
@@ -50,11 +58,19 @@ CARD = "README.md"
 CURVE = "training_curve.png"
 SAMPLES = "samples.png"
 SAMPLE_COUNT, SAMPLE_SEED = 16, 0
+GALLERY = "gallery"                   # <run>/gallery/: the images the studio's gallery kept for the run
+# The names studio/ui/panels/gallery.py gives them (its _KEPT_NAME; a UI test checks they agree):
+# <date>-<time>-<microseconds>-<n>[-seed-<seed>][-<k>].png, so sorted by name they are in the order added.
+GALLERY_NAME = re.compile(r"^\d{8}-\d{6}-\d{6}-\d{3}(-seed-\d+)?(-\d+)?\.png$")
 
 # -- what an import accepts ------------------------------------------------------------------------
-MAX_MEMBERS = 64
+MAX_RUN_MEMBERS = 64                  # members besides the gallery images
+MAX_GALLERY_IMAGES = 5000             # an export holds the newest this many
+MAX_MEMBERS = MAX_RUN_MEMBERS + MAX_GALLERY_IMAGES
 MAX_WEIGHTS_BYTES = 16 << 30          # one .safetensors file
 MAX_OTHER_BYTES = 256 << 20           # any other member (a long run's metrics.jsonl stays far below)
+MAX_GALLERY_BYTES = 16 << 20          # one gallery PNG (a 1024 x 1024 RGB image is at most ~3 MB)
+MAX_PNG_PIXELS = 4096 * 4096          # any PNG, checked before it is decoded
 MAX_TOTAL_BYTES = 32 << 30
 MAX_RATIO = 200                       # uncompressed / compressed, for members above RATIO_FLOOR
 RATIO_FLOOR = 1 << 20
@@ -64,6 +80,7 @@ _ALLOWED = (                          # (folder, extensions) a member may have
     ("", (".json", ".jsonl", ".md", ".png")),
     ("checkpoints", (".safetensors", ".json")),
     ("samples", (".png",)),
+    (GALLERY, (".png",)),             # and only by the names the gallery gives (GALLERY_NAME)
 )
 _PICKLE_EXTENSIONS = {".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin", ".npy", ".npz", ".joblib", ".dill",
                       ".pyc", ".py", ".sh", ".exe", ".dll", ".so"}
@@ -75,6 +92,8 @@ _WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)),
 ProgressFn = Callable[[int, int], None]
 CancelFn = Callable[[], bool]
 
+log = logging.getLogger(__name__)
+
 
 class ArchiveError(Exception):
     """An export or import cannot go on; str(e) names the archive (or run) and the reason."""
@@ -82,12 +101,14 @@ class ArchiveError(Exception):
 
 # == export ========================================================================================
 def export_run(run_path: Path | str, out: Path | str, *, as_folder: bool = False, overwrite: bool = False,
-               samples: int = SAMPLE_COUNT, progress: ProgressFn | None = None,
+               samples: int = SAMPLE_COUNT, gallery: bool = True, progress: ProgressFn | None = None,
                cancel: CancelFn | None = None) -> Path:
     """Write the run at `run_path` as a zip (default) or a folder at `out`; return `out`.
 
     samples: images in the model card's sample grid (0: none; sampling a large diffusion
-    model on a CPU is most of an export's time). progress(done, 100) and cancel() as in
+    model on a CPU is most of an export's time). gallery: include the images the gallery kept
+    in `<run>/gallery/` (the newest MAX_GALLERY_IMAGES; a file there that is not one, by its
+    name, or that an import would refuse, is left out with a log line). progress(done, 100) and cancel() as in
     engine/data.py. `out` is written whole or not at all (a temporary file or folder renamed
     into place). An existing `out` is replaced only with `overwrite` (a zip; a folder never).
     """
@@ -101,7 +122,8 @@ def export_run(run_path: Path | str, out: Path | str, *, as_folder: bool = False
     checkpoint = run.latest_checkpoint()
     if checkpoint is None:
         raise ArchiveError(f"{run.path}: the run has no checkpoint yet; train it first")
-    files = _export_files(run, checkpoint, out.stem if not as_folder else out.name, samples, progress, cancel)
+    files = _export_files(run, checkpoint, out.stem if not as_folder else out.name, samples, gallery, progress,
+                          cancel)
     try:
         (_write_folder if as_folder else _write_zip)(out, files)
     except OSError as e:
@@ -111,12 +133,34 @@ def export_run(run_path: Path | str, out: Path | str, *, as_folder: bool = False
 
 @dataclass
 class _Member:
+    """One file of an export: its bytes, or (a gallery image) the file they are read from again when written."""
+
     name: str
-    data: bytes
+    data: bytes | None = None
+    path: Path | None = None
+    size: int = 0
+    sha256: str = ""
+
+    def __post_init__(self):
+        if self.data is not None:
+            self.size, self.sha256 = len(self.data), hashlib.sha256(self.data).hexdigest()
+
+    def read(self) -> bytes:
+        if self.data is not None:
+            return self.data
+        try:
+            with _open_no_follow(self.path) as f:
+                data = f.read(self.size + 1)
+        except OSError as e:
+            raise ArchiveError(f"{self.path}: cannot read it any more ({e.strerror or e}); export again") from None
+        if hashlib.sha256(data).hexdigest() != self.sha256:
+            raise ArchiveError(f"{self.path}: it changed while the run was exported; export again")
+        return data
 
 
-def _export_files(run: Run, checkpoint: Path, name: str, samples: int, progress, cancel) -> list[_Member]:
-    def step(done: float) -> None:      # in percent; sampling the grid is 5 to 90
+def _export_files(run: Run, checkpoint: Path, name: str, samples: int, gallery: bool, progress,
+                  cancel) -> list[_Member]:
+    def step(done: float) -> None:      # in percent; sampling the grid is 5 to 85, the gallery 85 to 95
         if cancel and cancel():
             raise ArchiveError(f"{run.path}: export cancelled")
         if progress:
@@ -136,7 +180,9 @@ def _export_files(run: Run, checkpoint: Path, name: str, samples: int, progress,
         raise ArchiveError(f"{checkpoint}: cannot read ({e.strerror or e})") from None
     step(5)
     grid = _sample_grid(run, family, ckpt.step, hashlib.sha256(weights).hexdigest()[:10], samples,
-                        lambda fraction: step(5 + 85 * fraction)) if samples > 0 else None
+                        lambda fraction: step(5 + 80 * fraction)) if samples > 0 else None
+    kept, older = (_gallery_members(run.path / GALLERY, lambda fraction: step(85 + 10 * fraction))
+                   if gallery else ([], 0))
     metrics = run.read_metrics()
     curve = png_bytes(training_curve(metrics))
     step(95)
@@ -149,12 +195,82 @@ def _export_files(run: Run, checkpoint: Path, name: str, samples: int, progress,
         _Member(CURVE, curve),
         *([_Member(SAMPLES, grid)] if grid else []),
     ]
-    facts = {**model_facts(config, meta, family.parameter_count(), metrics), "samples": max(0, samples)}
-    manifest = _manifest(name, run, meta, facts, files)
+    facts = {**model_facts(config, meta, family.parameter_count(), metrics), "samples": max(0, samples),
+             "gallery": len(kept), "gallery_older_left_out": older}
+    manifest = _manifest(name, run, meta, facts, files + kept)
     files.append(_Member(MANIFEST, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()))
     files.append(_Member(CARD, model_card(name, facts).encode()))
     step(100)
-    return files
+    return files + kept                 # the gallery last: the manifest is among an archive's first names
+
+
+def _gallery_members(folder: Path, done: Callable[[float], None]) -> tuple[list[_Member], int]:
+    """The newest MAX_GALLERY_IMAGES images kept in a run's gallery folder, each checked as an import checks
+    it. -> (the members, how many older images were left out)."""
+    try:
+        paths = sorted(p for p in folder.iterdir() if not p.name.startswith("."))    # .tmp: a write under way
+    except (FileNotFoundError, NotADirectoryError):
+        return [], 0
+    except OSError as e:
+        raise ArchiveError(f"{folder}: cannot read ({e.strerror or e})") from None
+    images = []
+    for path in paths:
+        try:
+            regular = stat.S_ISREG(path.lstat().st_mode)            # not a link: it could point anywhere
+        except OSError:
+            continue
+        if regular and GALLERY_NAME.match(path.name):
+            images.append(path)
+        else:
+            log.warning("export: left out %s: not an image the gallery kept", path)
+    members, older = [], 0
+    for i, path in enumerate(reversed(images)):                     # newest first, while there is room
+        done(i / len(images))
+        if len(members) == MAX_GALLERY_IMAGES:
+            older += 1
+            continue
+        try:
+            with _open_no_follow(path) as f:
+                data = f.read(MAX_GALLERY_BYTES + 1)
+        except OSError as e:
+            log.warning("export: left out %s: %s", path, e.strerror or e)
+            continue
+        problem = (f"larger than {MAX_GALLERY_BYTES:,} bytes" if len(data) > MAX_GALLERY_BYTES
+                   else png_problem(data, gallery=True))
+        if problem:
+            log.warning("export: left out %s: %s", path, problem)
+            continue
+        members.append(_Member(f"{GALLERY}/{path.name}", path=path, size=len(data),
+                               sha256=hashlib.sha256(data).hexdigest()))
+    members.reverse()                                               # in the order they were added
+    return members, older
+
+
+def png_problem(data: bytes, *, gallery: bool = False) -> str | None:
+    """Why `data` is not a PNG image an export may hold (None: it is one). Only Pillow's PNG reader sees
+    it, after the size in pixels was read from the header: chunk checksums are verified, then every pixel
+    decoded. A gallery image is also grayscale or RGB, as the gallery writes them."""
+    if not data.startswith(_PNG_SIGNATURE):
+        return "not a PNG image"
+    if data[12:16] != b"IHDR" or len(data) < 24:
+        return "not a readable PNG image (it does not begin with its header)"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if width * height > MAX_PNG_PIXELS:                 # before Pillow sees it
+        return f"{width:,}×{height:,} pixels (at most {MAX_PNG_PIXELS:,})"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=["PNG"]) as im:
+                if im.size != (width, height):
+                    return "not a readable PNG image (its header is not what Pillow reads)"
+                if gallery and im.mode not in ("L", "RGB"):
+                    return f"a {im.mode} image, not the grayscale or RGB PNG the gallery keeps"
+                im.verify()
+            with Image.open(io.BytesIO(data), formats=["PNG"]) as im:
+                im.load()
+    except Exception as e:             # Pillow's and zlib's errors on broken data are of many kinds
+        return f"not a readable PNG image ({type(e).__name__}: {str(e)[:80]})"
+    return None
 
 
 def shareable_config(config: dict) -> dict:
@@ -189,9 +305,7 @@ def _sample_grid(run: Run, family, step: int, checkpoint_hash: str, count: int,
 
 
 def _manifest(name: str, run: Run, meta: dict, facts: dict, files: list[_Member]) -> dict[str, Any]:
-    listed = {}
-    for member in files:
-        listed[member.name] = {"size": len(member.data), "sha256": hashlib.sha256(member.data).hexdigest()}
+    listed = {member.name: {"size": member.size, "sha256": member.sha256} for member in files}
     return {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "name": name,
             "exported": time.strftime("%Y-%m-%dT%H:%M:%S"), "genstudio": __version__, "source_run": run.path.name,
             "family": run.family_name, "step": int(meta.get("step", 0)), "facts": facts, "files": listed}
@@ -210,7 +324,7 @@ def _write_zip(out: Path, files: list[_Member]) -> None:
                 info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
                 info.external_attr = (stat.S_IFREG | 0o644) << 16
                 with zf.open(info, "w", force_zip64=True) as dst:
-                    dst.write(member.data)
+                    dst.write(member.read())
             zf.close()
             raw.flush()
             os.fsync(raw.fileno())
@@ -228,7 +342,7 @@ def _write_folder(out: Path, files: list[_Member]) -> None:
             path = tmp / member.name
             path.parent.mkdir(parents=True, exist_ok=True)
             with open(path, "xb") as dst:
-                dst.write(member.data)
+                dst.write(member.read())
         os.rename(tmp, out)             # out did not exist a moment ago; rename fails if a non-empty one appeared
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -290,6 +404,11 @@ def model_card(name: str, facts: dict[str, Any]) -> str:
     samples = (f"![{count} samples, seed {SAMPLE_SEED}]({SAMPLES})\n\n{count} images drawn from the exported (EMA) "
                f"weights with seed {SAMPLE_SEED}; the PNG carries its parameters." if count else
                "No sample grid was made for this export.")
+    kept, older = facts.get("gallery", 0), facts.get("gallery_older_left_out", 0)
+    gallery = (f"- `{GALLERY}/`: {kept:,} image{'s' if kept != 1 else ''} kept in genstudio's gallery, each a PNG "
+               f"carrying the parameters that made it (drop one on genstudio to recall them)"
+               + (f"; the newest {kept:,}, {older:,} older ones were left out" if older else "") + "\n"
+               if kept else "")
     return f"""# {name}
 
 A **{facts['family_title']}** (`{facts['family']}`) trained from scratch with genstudio.
@@ -313,7 +432,7 @@ Configuration: `{config}`
 ```
 
 {label_line}; a caption vocabulary of {facts['vocabulary_size']:,} words. Fingerprint `{fingerprint}`.
-The images themselves are not part of this export.
+The training images themselves are not part of this export.
 
 ## Training curve
 
@@ -328,7 +447,7 @@ The images themselves are not part of this export.
 - `checkpoints/last.safetensors`: the weights (safetensors; loading them runs no code), its metadata in `last.json`
 - `config.json`: the family, its configuration and what it knows of the data (labels, vocabulary)
 - `metrics.jsonl`: the training history, one JSON record per logged step
-- `{MANIFEST}`: every file's size and sha256
+{gallery}- `{MANIFEST}`: every file's size and sha256
 
 ## Use
 
@@ -467,6 +586,12 @@ def _open_no_follow(path: Path):
 
 def _check_entries(source: Path, entries: list[_Entry]) -> None:
     """Names, kinds and declared sizes: everything that can be judged without reading a byte."""
+    gallery = sum(1 for entry in entries if PurePosixPath(entry.name).parent.as_posix() == GALLERY)
+    if len(entries) - gallery > MAX_RUN_MEMBERS:
+        raise _refuse(source, f"it holds {len(entries) - gallery} members besides its gallery images; an exported "
+                              f"run has at most {MAX_RUN_MEMBERS}")
+    if gallery > MAX_GALLERY_IMAGES:
+        raise _refuse(source, f"it holds {gallery:,} gallery images; an export holds at most {MAX_GALLERY_IMAGES:,}")
     seen: set[str] = set()
     total = 0
     for entry in entries:
@@ -485,8 +610,13 @@ def _check_entries(source: Path, entries: list[_Entry]) -> None:
         raise _refuse(source, "it holds no weights (.safetensors)")
 
 
+def _in_gallery(name: str) -> bool:
+    return PurePosixPath(name).parent.name == GALLERY
+
+
 def _check_size(source: Path, name: str, size: int) -> None:
-    limit = MAX_WEIGHTS_BYTES if name.endswith(".safetensors") else MAX_OTHER_BYTES
+    limit = (MAX_WEIGHTS_BYTES if name.endswith(".safetensors") else MAX_GALLERY_BYTES if _in_gallery(name)
+             else MAX_OTHER_BYTES)
     if size > limit:
         raise _refuse(source, f"the member {name!r} declares {size:,} bytes (at most {limit:,})")
 
@@ -498,11 +628,14 @@ def _check_kind(source: Path, name: str, shown: str) -> None:
         raise _refuse(source, f"the member {shown!r} is a {suffix} file, a kind that can run code when loaded "
                               f"(pickle); genstudio exports carry weights only as .safetensors")
     folder = path.parent.as_posix() if str(path.parent) != "." else ""
+    if folder == GALLERY and not GALLERY_NAME.match(path.name):
+        raise _refuse(source, f"the member {shown!r} is not named as genstudio's gallery names its images "
+                              f"(such as 20250101-120000-000000-000-seed-7.png)")
     for allowed_folder, suffixes in _ALLOWED:
         if folder == allowed_folder and suffix in suffixes:
             return
     raise _refuse(source, f"the member {shown!r} is not a kind of file an exported run holds "
-                          f"(config, metrics, model card, PNGs and .safetensors weights only)")
+                          f"(config, metrics, model card, PNGs, gallery PNGs and .safetensors weights only)")
 
 
 def _sniff(source: Path, name: str, head: bytes) -> None:
@@ -592,7 +725,11 @@ def _check_contents(source: Path, entries: list[_Entry], cancel) -> dict:
                 continue
             data = _read_limited(source, entry, f)
         _sniff(source, str(entry), data[:16])
-        if entry.name.endswith(".json"):
+        if PurePosixPath(entry.name).suffix.lower() == ".png":
+            problem = png_problem(data, gallery=_in_gallery(entry.name))
+            if problem:
+                raise _refuse(source, f"the member {str(entry)!r} is {problem}")
+        elif entry.name.endswith(".json"):
             value = _read_json(source, str(entry), data)
             if entry.name == MANIFEST:
                 manifest = value

@@ -97,6 +97,35 @@ def test_existing_run_is_never_overwritten(image_folder, tmp_path):
     assert "completed at step 6" in out
 
 
+def test_export_takes_the_gallery_unless_told_not_to(image_folder, tmp_path):
+    import zipfile
+
+    from studio.engine.export import png_bytes
+    run = tmp_path / "run"
+    assert run_cli("train", str(image_folder), "--out", str(run), "--size", "8", "--preset", "tiny", "--steps", "2",
+                   "--batch", "8")[0] == 0
+    names = ["20250101-120000-000000-000-seed-1.png", "20250101-120000-000000-001-seed-2.png"]
+    (run / "gallery").mkdir()
+    for seed, name in enumerate(names):
+        image = np.full((8, 8, 3), 40 * seed, np.uint8)
+        (run / "gallery" / name).write_bytes(png_bytes(image, {"seed": seed, "gallery_file": name}))
+
+    def gallery_members(path):
+        with zipfile.ZipFile(path) as zf:
+            return [n.split("/", 1)[1] for n in zf.namelist() if "/gallery/" in n]
+
+    code, out, err = run_cli("export", str(run), "--out", str(tmp_path / "with.zip"), "--samples", "0")
+    assert code == 0, err
+    assert gallery_members(tmp_path / "with.zip") == [f"gallery/{n}" for n in names]
+    code, out, err = run_cli("export", str(run), "--out", str(tmp_path / "without.zip"), "--samples", "0",
+                             "--no-gallery")
+    assert code == 0, err
+    assert gallery_members(tmp_path / "without.zip") == []
+    code, out, err = run_cli("import", str(tmp_path / "with.zip"), "--runs", str(tmp_path / "runs"))
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "runs" / "with" / "gallery").iterdir()) == names
+
+
 @pytest.mark.parametrize("args, words", [
     (("train", "/no/such/folder", "--steps", "1"), ["/no/such/folder"]),
     (("train", "demo:nope", "--steps", "1"), ["nope"]),

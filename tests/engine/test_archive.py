@@ -1,20 +1,31 @@
-"""studio.engine.archive: a run exported (zip or folder) imports whole and samples the same images; crafted
-archives (path traversal, links, pickles, huge declared sizes, zip bombs, bad headers) are refused with a
-message naming the archive and the reason, and leave nothing behind."""
+"""studio.engine.archive: a run exported (zip or folder) imports whole and samples the same images, its
+gallery images byte for byte; crafted archives (path traversal, links, pickles, huge declared sizes, zip
+bombs, bad headers, gallery members that are not the PNGs the gallery keeps) are refused with a message
+naming the archive and the reason, and leave nothing behind."""
 from __future__ import annotations
 
+import hashlib
+import io
 import json
+import logging
 import pickle
+import shutil
 import stat
+import struct
 import zipfile
+import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from synthetic import synthetic_dataset, train_briefly
-from studio.engine.archive import CARD, CURVE, MANIFEST, SAMPLES, ArchiveError, export_run, import_run
-from studio.engine.export import read_png_parameters
+from studio.engine import archive as archive_module
+from studio.engine.archive import (
+    _PNG_SIGNATURE, CARD, CURVE, GALLERY, MANIFEST, SAMPLES, ArchiveError, export_run, import_run,
+)
+from studio.engine.export import png_bytes, read_image_parameters, read_png_parameters
 from studio.engine.families.vae import VAEConfig
 from studio.engine.run import Run
 
@@ -263,3 +274,154 @@ def test_a_newer_or_foreign_manifest_is_refused(exported, tmp_path):
     refused(write_zip(tmp_path / "newer.zip", files), tmp_path / "runs", "newer genstudio")
     files[f"tiny-vae/{MANIFEST}"] = json.dumps({**manifest, "format": "something.else"}).encode()
     refused(write_zip(tmp_path / "foreign.zip", files), tmp_path / "runs", "not a genstudio export manifest")
+
+
+# -- the gallery ----------------------------------------------------------------------------------------
+KEPT = ("20250101-120000-000001-000-seed-7.png", "20250101-120000-000001-001-seed-8.png",
+        "20250102-090000-123456-000.png")
+
+
+def gallery_image(name: str, seed: int, channels: int = 3) -> bytes:
+    """A PNG as the gallery keeps it: its parameters embedded, its own name among them."""
+    image = np.random.default_rng(seed).integers(0, 256, size=(8, 8, channels), dtype=np.uint8)
+    return png_bytes(image, {"family": "vae", "seed": seed, "prompt": "", "gallery_file": name})
+
+
+@pytest.fixture
+def with_gallery(exported, tmp_path):
+    """A copy of the trained run with three gallery images, and junk beside them that is not exported."""
+    run = Path(shutil.copytree(exported[0], tmp_path / "gallery-run"))
+    folder = run / GALLERY
+    folder.mkdir()
+    for seed, name in enumerate(KEPT):
+        (folder / name).write_bytes(gallery_image(name, seed, channels=1 if seed == 2 else 3))
+    (folder / "notes.txt").write_text("mine")                                    # not an image the gallery kept
+    (folder / "holiday.png").write_bytes(gallery_image("holiday.png", 9))        # not a name the gallery gives
+    (folder / "20250103-000000-000000-000.png").write_bytes(_PNG_SIGNATURE + b"broken")  # a broken one
+    (folder / "20250104-000000-000000-000.png").symlink_to(folder / KEPT[0])     # a link (it could go anywhere)
+    (folder / ".20250105-000000-000000-000.png.1.tmp").write_bytes(b"half")      # a save under way
+    return run
+
+
+def add_member(files: dict[str, bytes], name: str, data: bytes, top: str = "g") -> dict[str, bytes]:
+    """The archive with one more member, listed in its manifest with the right size and sha256."""
+    manifest = json.loads(files[f"{top}/{MANIFEST}"])
+    relative = name.split("/", 1)[1]
+    manifest["files"][relative] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    return {**files, f"{top}/{MANIFEST}": json.dumps(manifest).encode(), name: data}
+
+
+def test_the_gallery_images_go_out_and_come_back_byte_for_byte(with_gallery, tmp_path, caplog):
+    with caplog.at_level(logging.WARNING, logger="studio.engine.archive"):
+        archive = export_run(with_gallery, tmp_path / "g.zip", samples=0)
+    names = list(members(archive))
+    assert [n for n in names if "/gallery/" in n] == [f"g/gallery/{name}" for name in KEPT]   # in the order added
+    assert names.index(f"g/{MANIFEST}") < names.index(f"g/gallery/{KEPT[0]}")          # found among the first names
+    for junk in ("notes.txt", "holiday.png", "20250103-000000-000000-000.png", "20250104-000000-000000-000.png"):
+        assert junk in caplog.text, junk                                                  # each left out, said why
+    assert ".tmp" not in caplog.text
+    files = members(archive)
+    manifest = json.loads(files[f"g/{MANIFEST}"])
+    assert manifest["facts"]["gallery"] == 3 and f"gallery/{KEPT[2]}" in manifest["files"]
+    assert "`gallery/`: 3 images kept in genstudio's gallery" in files["g/README.md"].decode()
+
+    imported = import_run(archive, tmp_path / "runs")
+    for name in KEPT:
+        assert (imported / GALLERY / name).read_bytes() == (with_gallery / GALLERY / name).read_bytes()
+        assert read_image_parameters(imported / GALLERY / name)["gallery_file"] == name
+    assert sorted(p.name for p in (imported / GALLERY).iterdir()) == sorted(KEPT)
+
+    folder = export_run(with_gallery, tmp_path / "g-folder", as_folder=True, samples=0)    # a folder too
+    assert sorted(p.name for p in (folder / GALLERY).iterdir()) == sorted(KEPT)
+    assert sorted(p.name for p in (import_run(folder, tmp_path / "runs") / GALLERY).iterdir()) == sorted(KEPT)
+
+
+def test_an_export_can_leave_the_gallery_out_and_keeps_the_newest_when_there_are_too_many(with_gallery, tmp_path,
+                                                                                          monkeypatch):
+    files = members(export_run(with_gallery, tmp_path / "none.zip", samples=0, gallery=False))
+    assert not [n for n in files if "gallery" in n] and "gallery" not in files["none/README.md"].decode()
+    assert json.loads(files[f"none/{MANIFEST}"])["facts"]["gallery"] == 0
+    monkeypatch.setattr(archive_module, "MAX_GALLERY_IMAGES", 2)
+    files = members(export_run(with_gallery, tmp_path / "newest.zip", samples=0))
+    assert [n for n in files if "/gallery/" in n] == [f"newest/gallery/{name}" for name in KEPT[1:]]
+    assert "the newest 2, 1 older ones were left out" in files["newest/README.md"].decode()
+    assert import_run(tmp_path / "newest.zip", tmp_path / "runs").is_dir()
+
+
+def test_a_gallery_image_that_changes_during_the_export_stops_it(with_gallery, tmp_path, monkeypatch):
+    real = archive_module._gallery_members
+
+    def then_changed(folder, done):
+        kept = real(folder, done)
+        (folder / KEPT[1]).write_bytes(gallery_image(KEPT[1], 99))              # the gallery saved over it
+        return kept
+
+    monkeypatch.setattr(archive_module, "_gallery_members", then_changed)
+    with pytest.raises(ArchiveError, match=f"{KEPT[1]}: it changed while the run was exported"):
+        export_run(with_gallery, tmp_path / "changed.zip", samples=0)
+    assert not list(tmp_path.glob("*changed.zip*"))                           # nothing half-written is left
+
+
+def broken_crc(data: bytes) -> bytes:
+    return data[:-5] + bytes([data[-5] ^ 0xFF]) + data[-4:]                  # IEND's checksum
+
+
+def huge_header(width: int, height: int) -> bytes:
+    """A tiny PNG whose header claims `width` x `height` pixels (its checksum right): a decompression bomb's start."""
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    chunk = struct.pack(">I", len(ihdr)) + b"IHDR" + ihdr + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
+    return _PNG_SIGNATURE + chunk + gallery_image("x", 0)[33:]
+
+
+def rgba_png() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGBA", (8, 8)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("name,data,needles", [
+    ("g/gallery/20250101-120000-000000-000.png", b"just some text, no image",
+     ("is not a PNG image",)),
+    ("g/gallery/20250101-120000-000000-000.png", pickle.dumps({"a": 1}), ("is a pickle",)),
+    ("g/gallery/20250101-120000-000000-000.png", broken_crc(gallery_image("x", 1)), ("not a readable PNG image",)),
+    ("g/gallery/20250101-120000-000000-000.png", huge_header(50_000, 50_000), ("pixels (at most",)),
+    ("g/gallery/20250101-120000-000000-000.png", rgba_png(),
+     ("RGBA image, not the grayscale or RGB PNG the gallery keeps",)),
+    ("g/gallery/evil.png", gallery_image("evil.png", 1), ("not named as genstudio's gallery names its images",)),
+    ("g/gallery/20250101-120000-000000-000.PNG", gallery_image("x", 1), ("not named as",)),
+    ("g/gallery/20250101-120000-000000-000.jpg", b"\xff\xd8\xff", ("not named as",)),
+    ("g/gallery/sub/20250101-120000-000000-000.png", gallery_image("x", 1), ("not a kind of file",)),
+    ("g/gallery/../../20250101-120000-000000-000.png", gallery_image("x", 1), ("outside the archive (..)",)),
+    ("g/gallery/20250101-120000-000000-000.pt", b"\x80\x04", ("can run code",)),
+])
+def test_a_bad_gallery_member_is_refused_by_name(with_gallery, tmp_path, name, data, needles):
+    files = members(export_run(with_gallery, tmp_path / "g.zip", samples=0))
+    bad = write_zip(tmp_path / "bad.zip", add_member(files, name, data))
+    refused(bad, tmp_path / "runs", *needles, repr(name))
+
+
+def test_gallery_members_have_their_own_size_cap_and_count(with_gallery, tmp_path, monkeypatch):
+    files = members(export_run(with_gallery, tmp_path / "g.zip", samples=0))
+    path = tmp_path / "big.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+        zf.writestr("g/gallery/20250101-120000-000000-009.png", gallery_image("x", 1))
+        zf.filelist[-1].file_size = 17 << 20                  # declares 17 MiB: fine for a samples.png, not here
+    refused(path, tmp_path / "runs", "declares", "20250101-120000-000000-009.png", f"{16 << 20:,}")
+    monkeypatch.setattr(archive_module, "MAX_GALLERY_IMAGES", 2)
+    refused(tmp_path / "g.zip", tmp_path / "runs", "3 gallery images", "at most 2")
+
+
+def test_an_archive_with_thousands_of_gallery_images_imports(exported, tmp_path):
+    """The member cap grew with the gallery: 3,000 images (stored, as an export writes PNGs) import."""
+    files = members(export_run(exported[0], tmp_path / "g.zip", samples=0))
+    image = gallery_image("x", 3)
+    manifest = json.loads(files[f"g/{MANIFEST}"])
+    names = [f"20250101-120000-{i:06d}-000.png" for i in range(3000)]
+    for name in names:
+        manifest["files"][f"gallery/{name}"] = {"size": len(image), "sha256": hashlib.sha256(image).hexdigest()}
+    files[f"g/{MANIFEST}"] = json.dumps(manifest).encode()
+    files.update({f"g/gallery/{name}": image for name in names})
+    imported = import_run(write_zip(tmp_path / "many.zip", files), tmp_path / "runs")
+    assert len(list((imported / GALLERY).iterdir())) == 3000
