@@ -1,7 +1,7 @@
 """File ▸ Export run… and File ▸ Import run…: a run as one zip with a model card, and back (engine/archive.py).
 
 The work runs in a background Job (writing the sample grid samples the model; an import
-reads and checks every byte); a busy bar in the status bar shows it is under way, and a
+reads and checks every byte); an export takes the images the gallery kept for the run. A busy bar in the status bar shows it is under way, and a
 refusal or failure opens a dialog with the engine's message, which names the file and
 the reason. An imported run opens at once, like File ▸ Open run. Dropping an exported zip
 (or folder) on the window imports it too.
@@ -49,7 +49,8 @@ class RunArchiveActions(QObject):
         self._failure_title = ""
         self.export_action = self._action("exportRunAction", self.tr("&Export run…"),
                                           self.tr("Save a run as one zip: its weights (safetensors), settings, "
-                                                  "history and a model card with its training curve and samples"),
+                                                  "history, the images its gallery kept, and a model card with "
+                                                  "its training curve and samples"),
                                           self._on_export_triggered)
         self.import_action = self._action("importRunAction", self.tr("&Import run…"),
                                           self.tr("Add a run someone exported (a zip) to your runs, after checking "
@@ -92,12 +93,14 @@ class RunArchiveActions(QObject):
         QMessageBox.warning(self._window, title, message)
 
     # --- the work -----------------------------------------------------------------------------------
-    def export_run(self, run: Path, path: Path) -> Job:
-        """Write `run` as a zip at `path` (replacing it: the save dialog asked) in the background."""
+    def export_run(self, run: Path, path: Path, *, gallery: bool = True) -> Job:
+        """Write `run` as a zip at `path` (replacing it: the save dialog asked) in the background, with the
+        images its gallery kept unless `gallery` is False."""
         from studio.engine.archive import export_run
         message = self.tr("Exporting {0} to {1}…").format(Path(run).name, path)
         self._failure_title = self.tr("The run could not be exported")
-        return self._start(Job(export_run, Path(run), Path(path), overwrite=True, controls=True, parent=self),
+        return self._start(Job(export_run, Path(run), Path(path), overwrite=True, gallery=gallery, controls=True,
+                               parent=self),
                            message, self._on_export_succeeded)
 
     def import_run(self, path: Path, runs_dir: Path | None = None) -> Job:
@@ -119,6 +122,15 @@ class RunArchiveActions(QObject):
 
     def jobs(self) -> list[Job]:
         return [self._job] if self._job is not None and self._job.running else []
+
+    def stop(self, timeout_s: float = 10.0) -> bool:
+        """Window closing: cancel an export or import under way and wait for it; True if it stopped. Nothing
+        is lost: an export writes its zip whole or not at all, an import adds the run whole or not at all,
+        and one whose worker had not begun never runs."""
+        job, self._job = self._job, None
+        stopped = job is None or job.stop(timeout_s)
+        self._set_busy(False)
+        return stopped
 
     def _set_busy(self, busy: bool) -> None:
         self.busy.setRange(0, 0)           # busy until the job reports progress

@@ -1,5 +1,6 @@
-"""File ▸ Export run… / Import run… in the window: a run goes out as a zip and comes back opened; a crafted
-archive is refused in a dialog that names it, and no job is left running."""
+"""File ▸ Export run… / Import run… in the window: a run goes out as a zip, with the images its gallery kept,
+and comes back opened, its gallery too; a crafted archive is refused in a dialog that names it; closing stops
+an export or import (one not begun never runs), and no job is left running."""
 from __future__ import annotations
 
 import zipfile
@@ -88,3 +89,59 @@ def test_dropping_an_exported_zip_imports_it_and_a_broken_zip_is_named(window, q
     drop(window, broken)
     qtbot.waitUntil(lambda: bool(errors), timeout=TIMEOUT_MS)
     assert errors[0].startswith(str(broken)) and "Traceback" not in errors[0]
+
+
+def test_the_gallery_travels_with_the_run_and_comes_back_in_the_gallery(window, qtbot, run_path, tmp_path):
+    from datetime import datetime
+
+    import numpy as np
+
+    from studio.engine.archive import GALLERY_NAME
+    from studio.ui.panels.gallery import _KEPT_NAME, GALLERY_FOLDER, GalleryItem, keep_items, kept_names
+
+    assert GALLERY_NAME.pattern == _KEPT_NAME.pattern           # the export takes exactly what the gallery keeps
+    made = [GalleryItem(image=np.full((8, 8, 3), 60 * seed, np.uint8),
+                        params={"family": "vae", "run": str(run_path), "seed": seed}) for seed in (1, 2)]
+    names = kept_names(made, datetime(2025, 1, 1, 12))
+    _, written, problem = keep_items(made, [run_path / GALLERY_FOLDER / name for name in names])
+    assert problem is None and len(written) == 2
+
+    actions = window.run_archive
+    actions.show_error = lambda title, message: pytest.fail(f"error dialog: {message}")
+    with qtbot.waitSignal(actions.exported, timeout=TIMEOUT_MS) as signal:
+        actions.export_run(run_path, tmp_path / "shared.zip")
+    with zipfile.ZipFile(signal.args[0]) as zf:
+        assert [n for n in zf.namelist() if "/gallery/" in n] == [f"shared/gallery/{name}" for name in names]
+    with qtbot.waitSignal(actions.imported, timeout=TIMEOUT_MS):
+        actions.import_run(tmp_path / "shared.zip")
+    gallery = window.gallery_panel
+    qtbot.waitUntil(lambda: len(gallery.items()) == 2, timeout=TIMEOUT_MS)     # the imported run opened
+    assert [i.params["seed"] for i in gallery.items()] == [1, 2]
+    assert all(str(runs_dir() / "shared" / GALLERY_FOLDER) in str(gallery.kept_path(i)) for i in gallery.items())
+
+
+def test_closing_stops_an_export_or_import_that_had_not_begun(window, qtbot, run_path, tmp_path):
+    """stop() inside a blocked event loop (as in a closeEvent): the job never runs and nothing is written."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    from studio.engine.archive import export_run
+    export_run(run_path, tmp_path / "ready.zip", samples=0)
+    actions, results, late = window.run_archive, [], []
+
+    def close():
+        for start in (lambda: actions.export_run(run_path, tmp_path / "never.zip"),
+                      lambda: actions.import_run(tmp_path / "ready.zip")):
+            job = start()
+            results.append((job, actions.stop(5), job.cancelled))
+            late.append(qtbot.waitSignal(job._worker.finished, timeout=TIMEOUT_MS))
+        loop.quit()
+
+    loop = QEventLoop()
+    QTimer.singleShot(0, close)
+    loop.exec()
+    assert [(stopped, cancelled) for _, stopped, cancelled in results] == [(True, True), (True, True)]
+    assert not actions.jobs() and not actions.busy.isVisible() and actions.export_action.isEnabled()
+    for worker in late:                                   # their workers start from their timers at last...
+        worker.wait()
+    assert not (tmp_path / "never.zip").exists() and not list(tmp_path.glob(".never*"))   # ...and do nothing
+    assert not runs_dir().exists() or not any(runs_dir().iterdir())

@@ -270,11 +270,12 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
     </message>
     <message>
         <location line="+2"/>
+        <location line="+59"/>
         <source>Stop generating</source>
         <translation>停止生成</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="-29"/>
         <location line="+5"/>
         <source>Prompt</source>
         <translation>提示词</translation>
@@ -717,7 +718,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
 <context>
     <name>GalleryPanel</name>
     <message>
-        <location filename="../panels/gallery.py" line="+96"/>
+        <location filename="../panels/gallery.py" line="+95"/>
         <source>{0}: this is a file, not a folder; choose a folder to export into</source>
         <translation>{0}：这是一个文件而不是文件夹；请选择要导出到的文件夹</translation>
     </message>
@@ -727,12 +728,12 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>{0}：网格图需要尺寸相同的图像，这些图像有 {1} 种尺寸</translation>
     </message>
     <message>
-        <location line="+163"/>
+        <location line="+142"/>
         <source>Gallery</source>
         <translation>图库</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+15"/>
         <source>Generated images</source>
         <translation>生成的图像</translation>
     </message>
@@ -842,12 +843,12 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>Ctrl+E</translation>
     </message>
     <message>
-        <location line="+52"/>
+        <location line="+51"/>
         <source>These images name no run folder, so they are not kept: they stay here until genstudio closes. Export the ones you want.</source>
         <translation>这些图像没有对应的训练运行文件夹，因此不会被保存：它们只保留到 genstudio 关闭为止。请导出你想要的图像。</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+27"/>
         <source>Images cannot be kept in %1 (%2): they stay here until genstudio closes. Export the ones you want.</source>
         <translation>无法将图像保存到 %1（%2）：它们只保留到 genstudio 关闭为止。请导出你想要的图像。</translation>
     </message>
@@ -912,7 +913,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>1 张图像</translation>
     </message>
     <message numerus="yes">
-        <location line="+24"/>
+        <location line="+19"/>
         <source>Saved %n file(s)</source>
         <translation>
             <numerusform>已保存 %n 个文件</numerusform>
@@ -1634,11 +1635,11 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+1"/>
-        <source>Save a run as one zip: its weights (safetensors), settings, history and a model card with its training curve and samples</source>
-        <translation>将训练运行保存为一个 zip：权重（safetensors）、设置、历史记录，以及附训练曲线和样本的模型卡</translation>
+        <source>Save a run as one zip: its weights (safetensors), settings, history, the images its gallery kept, and a model card with its training curve and samples</source>
+        <translation>将训练运行保存为一个 zip：权重（safetensors）、设置、历史记录、图库中保存的图像，以及附训练曲线和样本的模型卡</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>&amp;Import run…</source>
         <translation>导入训练运行(&amp;I)…</translation>
     </message>
@@ -1678,7 +1679,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>导出的训练运行 (*.zip)</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>Exporting {0} to {1}…</source>
         <translation>正在将 {0} 导出到 {1}…</translation>
     </message>
@@ -1688,7 +1689,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>无法导出该训练运行</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>Checking and importing {0}…</source>
         <translation>正在检查并导入 {0}…</translation>
     </message>
@@ -1698,7 +1699,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>无法导入该训练运行</translation>
     </message>
     <message>
-        <location line="+47"/>
+        <location line="+56"/>
         <source>Exported to {0}</source>
         <translation>已导出到 {0}</translation>
     </message>
