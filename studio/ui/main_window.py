@@ -916,6 +916,8 @@ class MainWindow(QMainWindow):
                 stopped = panel.stop(CLOSE_TIMEOUT_S) and stopped
         stopped = self.training_panel.stop_and_wait() and stopped
         stopped = self.dataset_panel.stop(CLOSE_TIMEOUT_S) and stopped
+        stopped = self.run_archive.stop(CLOSE_TIMEOUT_S) and stopped          # cancelled: whole or nothing
+        stopped = stop_all(self.preview_panel.jobs(), CLOSE_TIMEOUT_S) and stopped   # animation writes finish
         mine = [self._families_job, self._devices_job, self._plotting_job, self._run_job, *self._old_jobs]
         stopped = stop_all(mine, CLOSE_TIMEOUT_S) and stopped
         if not stopped:

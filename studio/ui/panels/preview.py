@@ -353,7 +353,8 @@ class PreviewPanel(QWidget):
             grids = self.timeline_grids()
             params = {"kind": "training timeline", "steps": [e.step for e in self._entries]}
         self._jobs = [job for job in self._jobs if job.running]
-        job = Job(write_animation, grids, Path(path), self.fps_box.value(), params, parent=self)
+        job = Job(write_animation, grids, Path(path), self.fps_box.value(), params, parent=self,
+                  must_finish=True)          # the user asked for this file: closing the window waits for it
         job.succeeded.connect(self._on_animation_job_succeeded)
         job.failed.connect(self._on_animation_job_failed)
         self._jobs.append(job)
