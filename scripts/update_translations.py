@@ -7,7 +7,9 @@ compile the .qm files the app loads.
 1. pyside6-lupdate reads tr() / QCoreApplication.translate() in studio/ui. The families' own texts
    (titles, descriptions, model presets, sample options, training warnings, frame labels, prompt
    warnings, demo sets; see studio/ui/i18n.py) are plain strings in the engine, which lupdate cannot
-   see: they are written as translate("families", ...) calls into a temporary file that lupdate reads too.
+   see: they are written as translate("families", ...) calls into a temporary file that lupdate reads too,
+   and so are the engine's messages (errors, skipped files, training warnings: ENGINE_TEMPLATES and
+   ENGINE_MESSAGES in studio/ui/i18n.py), as translate("engine", ...).
 2. Existing translations are kept (lupdate merges; strings no longer in the code are dropped).
 3. pyside6-lrelease compiles each .ts to the .qm next to it.
 Prints, per language, how many messages there are and how many are still unfinished.
@@ -26,7 +28,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from studio.ui.i18n import FAMILY_CONTEXT, FAMILY_MESSAGES, FAMILY_TEMPLATES, TRANSLATIONS_DIR  # noqa: E402
+from studio.ui.i18n import (  # noqa: E402
+    ENGINE_CONTEXT, ENGINE_MESSAGES, ENGINE_TEMPLATES, FAMILY_CONTEXT, FAMILY_MESSAGES, FAMILY_TEMPLATES, OS_REASONS,
+    TRANSLATIONS_DIR,
+)
 
 BIN = Path(sys.executable).parent
 LUPDATE, LRELEASE = BIN / "pyside6-lupdate", BIN / "pyside6-lrelease"
@@ -65,11 +70,19 @@ def family_warnings() -> list[str]:
     return texts
 
 
+def engine_texts() -> list[str]:
+    """What the engine says when something goes wrong (see engine_text() in studio/ui/i18n.py): fixed
+    messages, the templates of those with paths and numbers, the operating system's reasons."""
+    texts = [*ENGINE_MESSAGES, *(template for _, template in ENGINE_TEMPLATES), *OS_REASONS]
+    seen: set[str] = set()
+    return [t for t in texts if t and not (t in seen or seen.add(t))]
+
+
 def write_family_source(folder: Path) -> Path:
     path = folder / GENERATED
     lines = ["from PySide6.QtCore import QCoreApplication", ""]
-    lines += [f"QCoreApplication.translate({json.dumps(FAMILY_CONTEXT)}, {json.dumps(text)})"
-              for text in family_texts()]
+    for context, texts in ((FAMILY_CONTEXT, family_texts()), (ENGINE_CONTEXT, engine_texts())):
+        lines += [f"QCoreApplication.translate({json.dumps(context)}, {json.dumps(text)})" for text in texts]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 

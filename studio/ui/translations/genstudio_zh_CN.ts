@@ -975,7 +975,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
 <context>
     <name>LanguageMenu</name>
     <message>
-        <location filename="../i18n.py" line="+202"/>
+        <location filename="../i18n.py" line="+575"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
@@ -1566,12 +1566,12 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     <message>
         <location line="+7"/>
         <location line="+1"/>
-        <location line="+202"/>
+        <location line="+203"/>
         <source>Save animation</source>
         <translation>保存动画</translation>
     </message>
     <message>
-        <location line="-201"/>
+        <location line="-202"/>
         <source>Save the shown preview&apos;s sampling, or the whole timeline, as an animated GIF or APNG</source>
         <translation>将当前预览的采样过程或整条时间线保存为 GIF 或 APNG 动画</translation>
     </message>
@@ -1616,7 +1616,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>{0} / {1} · 第 {2:,} 步{3}</translation>
     </message>
     <message>
-        <location line="+41"/>
+        <location line="+42"/>
         <source>Animated GIF (*.gif);;Animated PNG (*.png *.apng)</source>
         <translation>GIF 动画 (*.gif);;PNG 动画 (*.png *.apng)</translation>
     </message>
@@ -2155,8 +2155,1246 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
 </context>
 <context>
+    <name>engine</name>
+    <message>
+        <source>macOS metadata file</source>
+        <translation>macOS 元数据文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>broken symbolic link</source>
+        <translation>失效的符号链接</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>vanished while reading</source>
+        <translation>读取时文件消失了</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not a regular file</source>
+        <translation>不是普通文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>empty file (0 bytes)</source>
+        <translation>空文件（0 字节）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not an image (unrecognised format)</source>
+        <translation>不是图像（无法识别的格式）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not an image (Git LFS pointer: the real file was never downloaded; run &apos;git lfs pull&apos;)</source>
+        <translation>不是图像（Git LFS 指针：真正的文件从未下载；请运行 &apos;git lfs pull&apos;）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not an image (looks like HTML, e.g. a saved web page)</source>
+        <translation>不是图像（看起来是 HTML，例如保存的网页）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not an image (SVG vector drawing; convert it to PNG first)</source>
+        <translation>不是图像（SVG 矢量图；请先转换为 PNG）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not an image (looks like text)</source>
+        <translation>不是图像（看起来是文本）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not an image</source>
+        <translation>不是图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cannot read</source>
+        <translation>无法读取</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cannot decode</source>
+        <translation>无法解码</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>too large</source>
+        <translation>过大</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>empty file</source>
+        <translation>空文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not valid JSON</source>
+        <translation>不是有效的 JSON</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not an object with file_name and text</source>
+        <translation>不是含 file_name 和 text 的对象</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>no file_name</source>
+        <translation>没有 file_name</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>no text or caption</source>
+        <translation>没有 text 或 caption</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>it holds no weights (.safetensors)</source>
+        <translation>其中没有权重（.safetensors）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>its weights are not a readable genstudio checkpoint</source>
+        <translation>其中的权重不是可读的 genstudio 检查点</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>too short</source>
+        <translation>太短</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>its header length does not fit the file</source>
+        <translation>其文件头长度与文件不符</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>its header is not JSON</source>
+        <translation>其文件头不是 JSON</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>its header is not a table</source>
+        <translation>其文件头不是一个表</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>no genstudio checkpoint metadata</source>
+        <translation>没有 genstudio 检查点元数据</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>an animation needs at least one frame</source>
+        <translation>动画至少需要一帧</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the dataset has no images</source>
+        <translation>数据集中没有图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>give a number of steps or of minutes to train</source>
+        <translation>请给出训练的步数或分钟数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>this PyTorch was built without CUDA</source>
+        <translation>这个 PyTorch 构建时未包含 CUDA</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>no CUDA GPU is visible</source>
+        <translation>看不到任何 CUDA GPU</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>no Apple GPU with MPS support</source>
+        <translation>没有支持 MPS 的 Apple GPU</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>this GPU does not support bf16; use --precision fp16 or fp32</source>
+        <translation>此 GPU 不支持 bf16；请使用 fp16 或 fp32 精度（--precision）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>fp16 is not supported for training on the CPU; use bf16 or fp32</source>
+        <translation>在 CPU 上训练不支持 fp16；请使用 bf16 或 fp32</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the dataset changed since this run started; training continues on the new images</source>
+        <translation>自本次训练运行开始以来数据集已改变；训练将在新的图像上继续</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>condition=label needs a dataset with class folders; use condition=none or caption</source>
+        <translation>condition=label 需要带类别子文件夹的数据集；请使用 condition=none 或 caption</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>condition=caption needs a dataset with captions; use condition=none or label</source>
+        <translation>condition=caption 需要带描述的数据集；请使用 condition=none 或 label</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>this model was not trained with labels; use label=-1</source>
+        <translation>此模型训练时没有标签；请使用 label=-1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>guidance must be 0-100, guidance_rescale and eta 0-1</source>
+        <translation>guidance 必须在 0-100 之间，guidance_rescale 和 eta 必须在 0-1 之间</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>gp_weight cannot be negative</source>
+        <translation>gp_weight 不能为负</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>embed_dim must be at least 1</source>
+        <translation>embed_dim 至少为 1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>blocks must be 0 or more</source>
+        <translation>blocks 必须为 0 或更多</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>beta, free_bits and kl_warmup_steps cannot be negative</source>
+        <translation>beta、free_bits 和 kl_warmup_steps 不能为负</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>blocks must be 0 or more and downsample between 0 and 5</source>
+        <translation>blocks 必须为 0 或更多，downsample 必须在 0 到 5 之间</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>codebook_decay must be in (0, 1); commitment and dead_code_threshold cannot be negative</source>
+        <translation>codebook_decay 必须在 (0, 1) 之内；commitment 和 dead_code_threshold 不能为负</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>autoencoder_steps cannot be negative</source>
+        <translation>autoencoder_steps 不能为负</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>text_length must be at least 1 and text_dropout between 0 and 1</source>
+        <translation>text_length 至少为 1，text_dropout 必须在 0 到 1 之间</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>min_snr_gamma cannot be negative and caption_dropout must be in [0, 1)</source>
+        <translation>min_snr_gamma 不能为负，caption_dropout 必须在 [0, 1) 之内</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>text_dim must be at least 8, text_depth and max_prompt_words at least 1</source>
+        <translation>text_dim 至少为 8，text_depth 和 max_prompt_words 至少为 1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&apos;{0}&apos; cannot be used: {1}</source>
+        <translation>&apos;{0}&apos; 无法使用：{1}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&apos;{0}&apos; contains no images ({1})</source>
+        <translation>&apos;{0}&apos; 中没有图像（{1}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0} files skipped: {1}; and {2} more</source>
+        <translation>跳过了 {0} 个文件：{1}；另有 {2} 个</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0} files skipped: {1}</source>
+        <translation>跳过了 {0} 个文件：{1}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0} other files, none with an image extension: {1}</source>
+        <translation>{0} 个其他文件，没有一个带图像扩展名：{1}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&apos;{0}&apos; is empty (no files in it or its sub-folders)</source>
+        <translation>&apos;{0}&apos; 是空的（其中及其子文件夹中都没有文件）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&apos;{0}&apos; does not exist</source>
+        <translation>&apos;{0}&apos; 不存在</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&apos;{0}&apos; is a broken symbolic link</source>
+        <translation>&apos;{0}&apos; 是一个失效的符号链接</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&apos;{0}&apos; cannot be read: {1}</source>
+        <translation>无法读取 &apos;{0}&apos;：{1}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&apos;{0}&apos; is not a usable path: {1}</source>
+        <translation>&apos;{0}&apos; 不是可用的路径：{1}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&apos;{0}&apos; is neither a folder nor an image file ({1})</source>
+        <translation>&apos;{0}&apos; 既不是文件夹也不是图像文件（{1}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>loading &apos;{0}&apos; cancelled</source>
+        <translation>已取消加载 &apos;{0}&apos;</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&apos;{0}&apos;: not enough memory for {1} images at {2} ({3} GiB); use a smaller size or fewer images</source>
+        <translation>&apos;{0}&apos;：内存不足以容纳 {1} 张 {2} 的图像（{3} GiB）；请使用更小的尺寸或更少的图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a dataset is a folder, an image file or &apos;demo:NAME&apos;, not {0}</source>
+        <translation>数据集应是文件夹、图像文件或 &apos;demo:名称&apos;，而不是 {0}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>size must be a whole number of pixels from 4 to 1024, got {0}</source>
+        <translation>尺寸必须是 4 到 1024 之间的整数像素，实际为 {0}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>channels must be 1 (grayscale), 3 (RGB) or None (automatic), got {0}</source>
+        <translation>通道数必须是 1（灰度）、3（RGB）或 None（自动），实际为 {0}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>unknown demo dataset &apos;{0}&apos; (choose from: {1})</source>
+        <translation>未知的示例数据集 &apos;{0}&apos;（可选：{1}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cannot create the demo dataset folder in &apos;{0}&apos;: {1}</source>
+        <translation>无法在 &apos;{0}&apos; 中创建示例数据集文件夹：{1}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cannot write the demo dataset &apos;{0}&apos; to &apos;{1}&apos;: {2}</source>
+        <translation>无法把示例数据集 &apos;{0}&apos; 写入 &apos;{1}&apos;：{2}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>generating the demo dataset in &apos;{0}&apos; cancelled</source>
+        <translation>已取消在 &apos;{0}&apos; 中生成示例数据集</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cannot read: {0}</source>
+        <translation>无法读取：{0}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cannot decode: {0}</source>
+        <translation>无法解码：{0}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>corrupt {0}: not readable as an image</source>
+        <translation>损坏的 {0}：无法作为图像读取</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>too large: declares {0} pixels (limit {1} megapixels)</source>
+        <translation>过大：声明为 {0} 像素（上限 {1} 百万像素）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>too large: {0}</source>
+        <translation>过大：{0}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>truncated or corrupt {0}: {1}</source>
+        <translation>{0} 被截断或已损坏：{1}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>truncated or corrupt {0}</source>
+        <translation>{0} 被截断或已损坏</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>corrupt {0}</source>
+        <translation>损坏的 {0}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>folder &apos;{0}&apos; could not be read: {1}</source>
+        <translation>无法读取文件夹 &apos;{0}&apos;：{1}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&apos;{0}&apos; links to a folder already read (symbolic link loop?); not followed</source>
+        <translation>&apos;{0}&apos; 链接到一个已读取过的文件夹（符号链接循环？）；未跟随</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>caption &apos;{0}&apos; could not be read: {1}</source>
+        <translation>无法读取描述文件 &apos;{0}&apos;：{1}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: {1} bad lines ignored (first: {2})</source>
+        <translation>{0}：忽略了 {1} 行有问题的内容（第一处：{2}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: {1} entries name files that were not loaded</source>
+        <translation>{0}：有 {1} 条记录指向未加载的文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>line {0}: {1}</source>
+        <translation>第 {0} 行：{1}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not valid CSV: {0}</source>
+        <translation>不是有效的 CSV：{0}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: no such run folder</source>
+        <translation>{0}：没有这个训练运行文件夹</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: not a genstudio run folder (no config.json)</source>
+        <translation>{0}：不是 genstudio 训练运行文件夹（没有 config.json）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: not a genstudio run config</source>
+        <translation>{0}：不是 genstudio 训练运行配置</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: its version {1} is not a number</source>
+        <translation>{0}：其版本 {1} 不是数字</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: made by a newer genstudio (run version {1}); update genstudio</source>
+        <translation>{0}：由更新版本的 genstudio 创建（训练运行版本 {1}）；请更新 genstudio</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: the run has no checkpoint yet; train it first</source>
+        <translation>{0}：该训练运行还没有检查点；请先训练</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: the run has no checkpoint yet</source>
+        <translation>{0}：该训练运行还没有检查点</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: exists and is not a folder</source>
+        <translation>{0}：已存在且不是文件夹</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: already holds a run; resume it or choose another folder</source>
+        <translation>{0}：其中已有一个训练运行；请继续该运行或选择其他文件夹</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: the folder is not empty; choose a new or empty folder for the run</source>
+        <translation>{0}：文件夹不是空的；请为训练运行选择一个新的或空的文件夹</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: cannot create the run folder ({1})</source>
+        <translation>{0}：无法创建训练运行文件夹（{1}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: the weights of {1} do not fit this model ({2})</source>
+        <translation>{0}：{1} 的权重与此模型不匹配（{2}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: cannot be read ({1})</source>
+        <translation>{0}：无法读取（{1}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: missing {1}</source>
+        <translation>{0}：缺少 {1}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: not a genstudio checkpoint (file is {1} bytes, too short)</source>
+        <translation>{0}：不是 genstudio 检查点（文件只有 {1} 字节，太短）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: not a genstudio checkpoint (not a safetensors file)</source>
+        <translation>{0}：不是 genstudio 检查点（不是 safetensors 文件）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: the checkpoint is incomplete ({1} bytes, its header describes {2}); it was cut short while being copied or written</source>
+        <translation>{0}：检查点不完整（{1} 字节，而其文件头描述了 {2} 字节）；它在复制或写入时被截断了</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: a safetensors file, but not a genstudio checkpoint (no genstudio metadata)</source>
+        <translation>{0}：是 safetensors 文件，但不是 genstudio 检查点（没有 genstudio 元数据）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: not a genstudio checkpoint (format {1})</source>
+        <translation>{0}：不是 genstudio 检查点（格式为 {1}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: written by a newer genstudio (checkpoint version {1}, this one reads up to {2}); update genstudio</source>
+        <translation>{0}：由更新版本的 genstudio 写入（检查点版本 {1}，当前版本最多读取到 {2}）；请更新 genstudio</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: its genstudio metadata is damaged</source>
+        <translation>{0}：其 genstudio 元数据已损坏</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: cannot read the tensors ({1})</source>
+        <translation>{0}：无法读取张量（{1}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: no such file or folder</source>
+        <translation>{0}：没有这个文件或文件夹</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: no such file</source>
+        <translation>{0}：没有这个文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: not a file</source>
+        <translation>{0}：不是文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: refused: {1}</source>
+        <translation>{0}：已拒绝：{1}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: cannot read it any more ({1}); export again</source>
+        <translation>{0}：已无法读取（{1}）；请重新导出</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: cannot read ({1})</source>
+        <translation>{0}：无法读取（{1}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: cannot write ({1})</source>
+        <translation>{0}：无法写入（{1}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: no free name for {1}</source>
+        <translation>{0}：没有可用于 {1} 的空闲名称</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: already exists; choose a new name</source>
+        <translation>{0}：已存在；请选择一个新名称</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: it changed while the run was exported; export again</source>
+        <translation>{0}：在导出训练运行期间它被改动了；请重新导出</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: export cancelled</source>
+        <translation>{0}：已取消导出</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: import cancelled</source>
+        <translation>{0}：已取消导入</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: not a zip archive or an exported run folder</source>
+        <translation>{0}：不是 zip 压缩包，也不是导出的训练运行文件夹</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: the zip archive is damaged ({1})</source>
+        <translation>{0}：zip 压缩包已损坏（{1}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: cannot use this runs folder ({1})</source>
+        <translation>{0}：无法使用这个训练运行目录（{1}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: needs {1} GB but {2} has {3} GB free</source>
+        <translation>{0}：需要 {1} GB，但 {2} 只有 {3} GB 可用空间</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: cannot import into {1} ({2})</source>
+        <translation>{0}：无法导入到 {1}（{2}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {0} has a backslash in its name</source>
+        <translation>成员 {0} 的名称中含有反斜杠</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {0} has an absolute path</source>
+        <translation>成员 {0} 使用了绝对路径</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {0} names a drive</source>
+        <translation>成员 {0} 指定了驱动器</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {0} has an unusable name</source>
+        <translation>成员 {0} 的名称不可用</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {0} points outside the archive (..)</source>
+        <translation>成员 {0} 指向压缩包之外（..）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {0} has an empty or &apos;.&apos; path part</source>
+        <translation>成员 {0} 的路径中有空的或 &apos;.&apos; 部分</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {0} has a name Windows would read differently</source>
+        <translation>成员 {0} 的名称在 Windows 上会被解读为别的名称</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>it holds {0} members; an exported run has at most {1}</source>
+        <translation>其中有 {0} 个成员；导出的训练运行最多只有 {1} 个</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {0} is a symbolic link</source>
+        <translation>成员 {0} 是符号链接</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {0} is not a regular file</source>
+        <translation>成员 {0} 不是普通文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {0} is encrypted</source>
+        <translation>成员 {0} 已加密</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {0} uses an unsupported compression method</source>
+        <translation>成员 {0} 使用了不支持的压缩方式</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {0} would expand {1} times (at most {2}); this looks like a zip bomb</source>
+        <translation>成员 {0} 解压后会膨胀 {1} 倍（最多 {2} 倍）；这看起来像 zip 炸弹</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0} is a symbolic link</source>
+        <translation>{0} 是符号链接</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0} is not a regular file</source>
+        <translation>{0} 不是普通文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>it holds more than {0} files; an exported run has fewer</source>
+        <translation>其中的文件超过 {0} 个；导出的训练运行没有这么多</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>it holds {0} members besides its gallery images; an exported run has at most {1}</source>
+        <translation>除图库图像外其中还有 {0} 个成员；导出的训练运行最多只有 {1} 个</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>it holds {0} gallery images; an export holds at most {1}</source>
+        <translation>其中有 {0} 张图库图像；一次导出最多包含 {1} 张</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {0} appears twice</source>
+        <translation>成员 {0} 出现了两次</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>its members declare {0} bytes in all (at most {1})</source>
+        <translation>其成员声明的总大小为 {0} 字节（最多 {1} 字节）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>it has no {0}; it is not a run exported by genstudio</source>
+        <translation>其中没有 {0}；它不是 genstudio 导出的训练运行</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {0} declares {1} bytes (at most {2})</source>
+        <translation>成员 {0} 声明了 {1} 字节（最多 {2} 字节）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {0} is a {1} file, a kind that can run code when loaded (pickle); genstudio exports carry weights only as .safetensors</source>
+        <translation>成员 {0} 是 {1} 文件，这类文件在加载时可能执行代码（pickle）；genstudio 导出的权重只使用 .safetensors</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {0} is not named as genstudio&apos;s gallery names its images (such as {1})</source>
+        <translation>成员 {0} 的名称不符合 genstudio 图库给图像起名的方式（例如 {1}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {0} is not a kind of file an exported run holds (config, metrics, model card, PNGs, gallery PNGs and .safetensors weights only)</source>
+        <translation>成员 {0} 不是导出的训练运行会包含的文件类型（只允许配置、指标、模型卡、PNG、图库 PNG 和 .safetensors 权重）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {0} is a pickle (it could run code when loaded)</source>
+        <translation>成员 {0} 是 pickle 文件（加载时可能执行代码）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {0} is a zip archive (a PyTorch .pt file holds a pickle)</source>
+        <translation>成员 {0} 是 zip 压缩包（PyTorch 的 .pt 文件中含有 pickle）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {0} is binary, not text</source>
+        <translation>成员 {0} 是二进制数据，不是文本</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {0} is not valid JSON ({1})</source>
+        <translation>成员 {0} 不是有效的 JSON（{1}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {0} holds a line that is not a JSON object</source>
+        <translation>成员 {0} 中有一行不是 JSON 对象</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {0} holds a step that is not a whole number</source>
+        <translation>成员 {0} 中有一个步数不是整数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {0} is not a valid safetensors file ({1})</source>
+        <translation>成员 {0} 不是有效的 safetensors 文件（{1}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>tensor {0} has no known dtype</source>
+        <translation>张量 {0} 的数据类型未知</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>tensor {0} has a bad shape</source>
+        <translation>张量 {0} 的形状有误</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>tensor {0} has offsets that do not match its shape</source>
+        <translation>张量 {0} 的偏移量与其形状不符</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>its header describes {0} bytes, the member holds {1}</source>
+        <translation>其文件头描述了 {0} 字节，而成员只有 {1} 字节</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {0} is not UTF-8 text</source>
+        <translation>成员 {0} 不是 UTF-8 文本</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {0} holds more than the {1} bytes it declares</source>
+        <translation>成员 {0} 的内容多于它声明的 {1} 字节</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {0} holds less than the {1} bytes it declares</source>
+        <translation>成员 {0} 的内容少于它声明的 {1} 字节</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>its {0} is not a genstudio export manifest</source>
+        <translation>其 {0} 不是 genstudio 的导出清单</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>it was exported by a newer genstudio (export version {0}); update genstudio</source>
+        <translation>它由更新版本的 genstudio 导出（导出版本 {0}）；请更新 genstudio</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>its {0} lists no files</source>
+        <translation>其 {0} 没有列出任何文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>its files do not match its manifest (missing {0})</source>
+        <translation>其文件与清单不符（缺少 {0}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>its files do not match its manifest (not in its manifest: {0})</source>
+        <translation>其文件与清单不符（清单中没有：{0}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {0} is not the size its manifest says</source>
+        <translation>成员 {0} 的大小与清单所写不符</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {0} is damaged (its sha256 differs from the manifest&apos;s)</source>
+        <translation>成员 {0} 已损坏（其 sha256 与清单中的不同）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>its run cannot be used here ({0})</source>
+        <translation>其中的训练运行无法在这里使用（{0}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {0} is not a PNG image</source>
+        <translation>成员 {0} 不是 PNG 图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {0} is not a readable PNG image ({1})</source>
+        <translation>成员 {0} 不是可读的 PNG 图像（{1}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {0} is {1} pixels (at most {2})</source>
+        <translation>成员 {0} 有 {1} 像素（最多 {2}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {0} is a {1} image, not the grayscale or RGB PNG the gallery keeps</source>
+        <translation>成员 {0} 是 {1} 图像，不是图库保存的灰度或 RGB PNG</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>images are saved as PNG, JPEG or WebP, not {0}</source>
+        <translation>图像只能保存为 PNG、JPEG 或 WebP，不能保存为 {0}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: images are saved as .png, .jpg or .webp, not {1}</source>
+        <translation>{0}：图像只能保存为 .png、.jpg 或 .webp，不能是 {1}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>these parameters ({0} bytes) do not fit a JPEG&apos;s 64 KB EXIF; save the image as PNG or WebP</source>
+        <translation>这些参数（{0} 字节）放不进 JPEG 的 64 KB EXIF；请把图像保存为 PNG 或 WebP</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: a folder, not an image</source>
+        <translation>{0}：这是文件夹，不是图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: not an image genstudio can read ({1})</source>
+        <translation>{0}：不是 genstudio 能读取的图像（{1}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>animation frames differ in size: {0}</source>
+        <translation>动画各帧尺寸不一：{0}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>an animation plays at 0 to 100 frames a second, not {0}</source>
+        <translation>动画的帧率应在每秒 0 到 100 帧之间，而不是 {0}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}: an animation is saved as .gif, .png or .apng, not {1}</source>
+        <translation>{0}：动画只能保存为 .gif、.png 或 .apng，不能是 {1}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0} is a {1} run, not {2}</source>
+        <translation>{0} 是 {1} 的训练运行，不是 {2}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0} was trained on {1}px images with {2} channel(s); load the dataset at that size and channel count to resume</source>
+        <translation>{0} 是用 {1}px、{2} 通道的图像训练的；请以相同的尺寸和通道数加载数据集后再继续</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0} has no checkpoint to resume from</source>
+        <translation>{0} 没有可以继续训练的检查点</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>unknown device {0}; use auto, cpu, cuda, cuda:N or mps</source>
+        <translation>未知设备 {0}；请使用 auto、cpu、cuda、cuda:N 或 mps</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>device {0} is not available: {1}; use --device cpu or auto</source>
+        <translation>设备 {0} 不可用：{1}；请使用 cpu 或 auto 设备（--device）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>device {0} does not exist: {1} CUDA GPU(s) found</source>
+        <translation>设备 {0} 不存在：只找到 {1} 个 CUDA GPU</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>steps must be at least 1, not {0}</source>
+        <translation>步数至少为 1，而不是 {0}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>minutes must be more than 0, not {0}</source>
+        <translation>分钟数必须大于 0，而不是 {0}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>batch size must be at least 1, not {0}</source>
+        <translation>批大小至少为 1，而不是 {0}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>learning rate must be a positive number, not {0}</source>
+        <translation>学习率必须是正数，而不是 {0}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>precision must be auto, fp32, bf16 or fp16, not {0}</source>
+        <translation>精度必须是 auto、fp32、bf16 或 fp16，而不是 {0}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>channels_last must be auto, on or off, not {0}</source>
+        <translation>channels_last 必须是 auto、on 或 off，而不是 {0}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>holdout must be between 0 and 0.5, not {0}</source>
+        <translation>holdout 必须在 0 到 0.5 之间，而不是 {0}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ema_decay must be in [0, 1), not {0}</source>
+        <translation>ema_decay 必须在 [0, 1) 之内，而不是 {0}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>out of memory on {0} at batch size {1}, {2}px: try a smaller batch size, image size or preset</source>
+        <translation>在 {0} 上内存不足（批大小 {1}，{2}px）：请尝试更小的批大小、图像尺寸或预设</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>training diverged: losses stayed non-finite after {0} rollbacks; lower the learning rate or use --precision fp32</source>
+        <translation>训练发散：回退 {0} 次后损失仍不是有限值；请降低学习率或使用 fp32 精度（--precision fp32）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>batch size lowered to {0}: the dataset has only {1} training images</source>
+        <translation>批大小已降为 {0}：数据集只有 {1} 张训练图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the GAN needs a power-of-two image size of at least 4, not {0}</source>
+        <translation>GAN 需要至少为 4 的 2 的幂作为图像尺寸，而不是 {0}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the VAE needs a power-of-two image size of at least 4, not {0}</source>
+        <translation>VAE 需要至少为 4 的 2 的幂作为图像尺寸，而不是 {0}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a flow with {0} levels needs an image side divisible by {1}, not {2}; change the image size or levels</source>
+        <translation>{0} 层的流模型需要能被 {1} 整除的图像边长，而不是 {2}；请更改图像尺寸或层数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a {0}-level U-Net with patch {1} needs an image size divisible by {2}, not {3}: change the size, patch or number of channel levels</source>
+        <translation>{0} 层、patch 为 {1} 的 U-Net 需要能被 {2} 整除的图像尺寸，而不是 {3}：请更改尺寸、patch 或通道层数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the image size {0} must be a multiple of {1} (downsample={2}); choose another size or --set downsample=...</source>
+        <translation>图像尺寸 {0} 必须是 {1} 的倍数（downsample={2}）；请选择其他尺寸，或用 --set downsample=... 调整</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0} = {1} image tokens is too many for the prior (at most {2}); raise downsample</source>
+        <translation>{0} = {1} 个图像词元，对先验模型来说太多了（最多 {2} 个）；请增大 downsample</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the autoregressive family takes 1 or 3 channels, not {0}</source>
+        <translation>自回归模型只接受 1 或 3 个通道，而不是 {0}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0} has no setting {1}; known settings: {2}</source>
+        <translation>{0} 没有设置项 {1}；已知的设置项：{2}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>unknown preset {0}; choose one of {1}</source>
+        <translation>未知预设 {0}；请从以下选择：{1}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>unknown family {0}; available: {1}</source>
+        <translation>未知模型类别 {0}；可用的有：{1}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>unknown sampler {0}; choose one of {1}</source>
+        <translation>未知采样器 {0}；请从以下选择：{1}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>steps must be a whole number from 1 to 1000, not {0}</source>
+        <translation>步数必须是 1 到 1000 之间的整数，而不是 {0}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>unknown sampling option(s) {0}; known: {1}</source>
+        <translation>未知的采样选项 {0}；已知的有：{1}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>label must be -1 or between 0 and {0}, not {1}</source>
+        <translation>标签必须是 -1 或在 0 到 {0} 之间，而不是 {1}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>unknown label {0}; known labels: {1}</source>
+        <translation>未知标签 {0}；已知标签：{1}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the prompt {0} names no class of this model; classes: {1}</source>
+        <translation>提示词 {0} 没有提到此模型的任何类别；类别有：{1}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0} must be between {1} and {2} (e.g. {3}), not {4}</source>
+        <translation>{0} 必须在 {1} 到 {2} 之间（例如 {3}），而不是 {4}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0} must be between {1} and {2}, not {3}</source>
+        <translation>{0} 必须在 {1} 到 {2} 之间，而不是 {3}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0} must be multiples of {1} (e.g. {2}), not {3}</source>
+        <translation>{0} 必须是 {1} 的倍数（例如 {2}），而不是 {3}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0} must be in {1}, not {2}</source>
+        <translation>{0} 必须在 {1} 之内，而不是 {2}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0} must be one of {1}, not {2}</source>
+        <translation>{0} 必须是 {1} 之一，而不是 {2}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>kernel must be an odd number of at least 3 (e.g. 3 or 5), not {0}</source>
+        <translation>kernel 必须是至少为 3 的奇数（例如 3 或 5），而不是 {0}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>blocks needs one count (0 or more) per level of channels {0}</source>
+        <translation>blocks 需要为通道 {0} 的每一层各给一个数量（0 或更多）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>heads ({0}) must divide every channel width and text_dim</source>
+        <translation>heads（{0}）必须能整除每个通道宽度和 text_dim</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>patch must be 1, 2 or 4, not {0}</source>
+        <translation>patch 必须是 1、2 或 4，而不是 {0}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>prediction must be &apos;v&apos; or &apos;epsilon&apos;, not {0}</source>
+        <translation>prediction 必须是 &apos;v&apos; 或 &apos;epsilon&apos;，而不是 {0}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>timestep_sampling must be &apos;uniform&apos; or &apos;logit-normal&apos;, not {0}</source>
+        <translation>timestep_sampling 必须是 &apos;uniform&apos; 或 &apos;logit-normal&apos;，而不是 {0}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>coupling_scale must be sigmoid or tanh, not {0}</source>
+        <translation>coupling_scale 必须是 sigmoid 或 tanh，而不是 {0}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>logit_alpha must be in [0, 0.5), e.g. 0.05, not {0}</source>
+        <translation>logit_alpha 必须在 [0, 0.5) 之内（例如 0.05），而不是 {0}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>augment takes a comma-separated list of {0} (or &quot;&quot;), not {1}</source>
+        <translation>augment 接受由 {0} 组成的逗号分隔列表（或 &quot;&quot;），而不是 {1}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>codebook_size must be 2 to 65536 and code_dim at least 1, not {0} and {1}</source>
+        <translation>codebook_size 必须在 2 到 65536 之间且 code_dim 至少为 1，而不是 {0} 和 {1}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>prior_dim ({0}) must be a multiple of prior_heads ({1}) and prior_depth at least 1</source>
+        <translation>prior_dim（{0}）必须是 prior_heads（{1}）的倍数，且 prior_depth 至少为 1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>permission denied</source>
+        <translation>权限不足</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>no such file or directory</source>
+        <translation>没有这个文件或目录</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>is a directory</source>
+        <translation>是一个目录</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not a directory</source>
+        <translation>不是目录</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>file exists</source>
+        <translation>文件已存在</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>no space left on device</source>
+        <translation>设备上没有剩余空间</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>read-only file system</source>
+        <translation>只读文件系统</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>file name too long</source>
+        <translation>文件名太长</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>too many levels of symbolic links</source>
+        <translation>符号链接层数过多</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>disk quota exceeded</source>
+        <translation>超出磁盘配额</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>input/output error</source>
+        <translation>输入/输出错误</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>operation not permitted</source>
+        <translation>不允许的操作</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>directory not empty</source>
+        <translation>目录不是空的</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>device or resource busy</source>
+        <translation>设备或资源忙</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>invalid argument</source>
+        <translation>无效的参数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>too many open files</source>
+        <translation>打开的文件过多</translation>
+    </message>
+</context>
+<context>
     <name>families</name>
     <message>
+        <location line="-357"/>
         <source>Variational autoencoder</source>
         <translation>变分自编码器 (VAE)</translation>
     </message>
