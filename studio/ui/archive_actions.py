@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QProgressBar
 
+from studio.ui.i18n import engine_text
 from studio.ui.workers import Job
 
 MANIFEST = "genstudio-export.json"      # engine/archive.py's MANIFEST (that module imports torch; this one must not)
@@ -177,4 +178,4 @@ class RunArchiveActions(QObject):
         self._set_busy(False)
         self._window.statusBar().clearMessage()
         known = type(error).__name__ in ("ArchiveError", "RunError", "CheckpointError")
-        self.show_error(self._failure_title, str(error) if known else f"{type(error).__name__}: {error}")
+        self.show_error(self._failure_title, engine_text(str(error)) if known else f"{type(error).__name__}: {error}")

@@ -30,7 +30,7 @@ import studio
 from studio.engine.data import ImageDataset
 from studio.ui.app import ui_settings
 from studio.ui.archive_actions import RunArchiveActions, is_exported_run
-from studio.ui.i18n import LanguageMenu, family_text, plain_icon_text
+from studio.ui.i18n import LanguageMenu, engine_text, family_text, plain_icon_text
 from studio.ui.panels.dataset import CLOSE_TIMEOUT_S, DatasetPanel
 from studio.ui.panels.family import FamilyCard, FamilyInfo, FamilyPanel, read_families
 from studio.ui.panels.preview import PreviewPanel
@@ -598,7 +598,7 @@ class MainWindow(QMainWindow):
     def _on_image_run_job_failed(self, error: Exception) -> None:
         self._run_job = None
         path, params = self._restoring
-        reason = str(error) if type(error).__name__ in ("RunError", "CheckpointError") \
+        reason = engine_text(str(error)) if type(error).__name__ in ("RunError", "CheckpointError") \
             else f"{type(error).__name__}: {error}"
         self.explore_panel.restore(params, path, [self.tr("The run that made {0} could not be opened: {1}")
                                                   .format(Path(path).name, reason)])
@@ -811,7 +811,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_run_job_failed(self, error: Exception) -> None:
         self._run_job = None
-        message = str(error) if type(error).__name__ in ("RunError", "CheckpointError") \
+        message = engine_text(str(error)) if type(error).__name__ in ("RunError", "CheckpointError") \
             else f"{type(error).__name__}: {error}"
         self.show_error(self.tr("The run could not be opened"), message)
 
@@ -856,7 +856,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_speed_job_failed(self, error: Exception) -> None:
         self._speed_job = None
-        self.dataset_panel.set_estimate(self.tr("Could not measure: {0}").format(error))
+        self.dataset_panel.set_estimate(self.tr("Could not measure: {0}").format(engine_text(str(error))))
 
     # --- state ---
 

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from studio.engine.data import DatasetError, ImageDataset, load_dataset
 from studio.engine.demo import DEMOS
-from studio.ui.i18n import family_text
+from studio.ui.i18n import engine_text, family_text
 from studio.ui.widgets.image_grid import ImageGrid
 from studio.ui.widgets.styling import make_heading, mix, small_heading
 from studio.ui.workers import Job, stop_all
@@ -342,7 +342,7 @@ class DatasetPanel(QWidget):
     def _on_job_failed(self, error: Exception) -> None:
         self._finish_job()
         if isinstance(error, DatasetError):
-            message = str(error)
+            message = engine_text(str(error))
         else:
             log.error("loading %s failed", self.source, exc_info=error)
             message = self.tr("Unexpected error while loading {0}: {1}").format(
@@ -379,7 +379,7 @@ class DatasetPanel(QWidget):
 
     def _summary(self, report) -> str:
         """DatasetReport.summary() in the UI's language: counts, where from, why files were skipped
-        (the skip reasons and notes are the engine's own words)."""
+        (the skip reasons and notes are the engine's own words, shown through engine_text())."""
         images = (self.tr("{0:,} image") if report.loaded == 1 else self.tr("{0:,} images")).format(report.loaded)
         labels = ((self.tr("{0:,} label") if len(report.labels) == 1 else self.tr("{0:,} labels"))
                   .format(len(report.labels)) if report.labels else self.tr("no labels"))
@@ -393,9 +393,9 @@ class DatasetPanel(QWidget):
             for skipped in report.skipped:
                 kind = skipped.reason.split(":", 1)[0].split(" (", 1)[0]
                 kinds[kind] = kinds.get(kind, 0) + 1
-            listed = [f"{n:,} {why}" for why, n in sorted(kinds.items(), key=lambda kv: -kv[1])]
+            listed = [f"{n:,} {engine_text(why)}" for why, n in sorted(kinds.items(), key=lambda kv: -kv[1])]
             lines.append(self.tr("skipped: {0}").format(", ".join(listed[:5]) + (", …" if len(listed) > 5 else "")))
-        lines.extend(report.notes)
+        lines.extend(engine_text(note) for note in report.notes)
         return "\n".join(lines)
     def _show_skipped(self, skipped) -> None:
         self.skipped_heading.setText(self.tr("Skipped files ({0:,})").format(len(skipped)) if skipped
@@ -406,7 +406,9 @@ class DatasetPanel(QWidget):
             path = QTableWidgetItem(item.path)
             path.setToolTip(item.path)
             table.setItem(row, 0, path)
-            table.setItem(row, 1, QTableWidgetItem(item.reason))
+            reason = QTableWidgetItem(engine_text(item.reason))
+            reason.setToolTip(item.reason)                   # the engine's own words, as the log and CLI say it
+            table.setItem(row, 1, reason)
         table.setVisible(bool(skipped))
         if skipped:
             table.resizeColumnToContents(0)

@@ -36,7 +36,7 @@ from studio import __version__
 from studio.engine.data import DatasetError, load_dataset
 from studio.engine.export import ImageMetadataError, generation_params, read_image_parameters
 from studio.engine.families.base import ENCODE, LATENT, PROMPT, Frame, SampleOption, seeded_normal
-from studio.ui.i18n import direction_title, family_text, option_label
+from studio.ui.i18n import direction_title, engine_text, family_text, option_label
 from studio.ui.panels.gallery import GalleryItem
 from studio.ui.widgets.image_grid import ImageGrid
 from studio.ui.widgets.styling import vertical_scroll
@@ -517,7 +517,7 @@ class ExplorePanel(QWidget):
 
     def _show_prompt_warnings(self, _text: str = "") -> None:
         warnings = self.prompt_warnings()
-        self._prompt_warning.setText("\n".join(family_text(w) for w in warnings))
+        self._prompt_warning.setText("\n".join(engine_text(w) for w in warnings))
         self._prompt_warning.setToolTip(self._prompt_warning.text())
         self._prompt_warning.setVisible(bool(warnings))
 
@@ -746,7 +746,7 @@ class ExplorePanel(QWidget):
         try:
             params, problem = read_image_parameters(Path(path)), None     # the header only, not the pixels
         except ImageMetadataError as error:
-            params, problem = None, str(error)
+            params, problem = None, engine_text(str(error))
         if params and self.restorer is not None and self.made_elsewhere(params):
             self.restorer(str(path), params)
             return
@@ -960,7 +960,7 @@ class ExplorePanel(QWidget):
     @Slot(object)
     def _on_job_failed(self, error) -> None:
         known = isinstance(error, (DatasetError, ValueError, OSError))
-        reason = str(error) if known else f"{type(error).__name__}: {error}"
+        reason = engine_text(str(error)) if known else f"{type(error).__name__}: {error}"
         self._status.setText(self.tr("Failed: %1").replace("%1", reason))
         self._progress.hide()
         self.show_error(self.tr("Could not explore the model"), reason)

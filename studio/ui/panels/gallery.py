@@ -44,6 +44,7 @@ from studio.engine.export import (
     ImageMetadataError, free_path, make_grid, read_image_parameters, save_animation, save_image,
 )
 from studio.engine.sheets import save_contact_sheet
+from studio.ui.i18n import engine_text
 from studio.ui.widgets.image_grid import to_qimage
 from studio.ui.workers import Job, stop_all
 
@@ -81,7 +82,7 @@ def _write(path: Path, write) -> Path:
         return write(path)
     except (OSError, ValueError) as e:
         reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-        raise ExportError(f"{path}: {reason}") from None
+        raise ExportError(f"{path}: {engine_text(reason)}") from None     # translate() is thread-safe
 
 
 IMAGE_FORMATS = {"png": "PNG", "jpg": "JPEG", "webp": "WebP"}     # extension -> the name shown
@@ -125,7 +126,8 @@ def write_sequence(items: list[GalleryItem], path: Path, fps: float = DEFAULT_FP
     """Several images one after another (a latent walk, a seed series) as a GIF or APNG; its parameters
     list each image's."""
     if len({item.image.shape for item in items}) != 1:
-        raise ExportError(f"{path}: an animation needs images of one size, these have several sizes")
+        raise ExportError(QCoreApplication.translate(
+            "GalleryPanel", "{0}: an animation needs images of one size, these have several sizes").format(path))
     params = {"animation": "sequence", "frames": len(items), "fps": fps, "images": [item.params for item in items]}
     return [_write(Path(path), lambda p: save_animation(p, [item.image for item in items], params,
                                                        fps=fps, scale=scale))]
@@ -410,7 +412,7 @@ class GalleryPanel(QWidget):
             folder, reason = problem
             self._warn_once(folder, self.tr("Images cannot be kept in %1 (%2): they stay here until genstudio "
                                             "closes. Export the ones you want.")
-                            .replace("%1", folder).replace("%2", reason))
+                            .replace("%1", folder).replace("%2", engine_text(reason)))
 
     @Slot(object)
     def _on_forget_succeeded(self, _deleted) -> None:

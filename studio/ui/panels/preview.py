@@ -32,7 +32,7 @@ from superqt.utils import signals_blocked
 
 from studio.engine.export import frame_grid, save_animation
 
-from studio.ui.i18n import family_text
+from studio.ui.i18n import engine_text, family_text
 from studio.ui.widgets.image_grid import ImageGrid
 from studio.ui.widgets.styling import make_heading, small_heading
 
@@ -395,5 +395,6 @@ class PreviewPanel(QWidget):
 
     @Slot(object)
     def _on_animation_job_failed(self, error) -> None:
-        reason = str(error) if isinstance(error, (OSError, ValueError)) else f"{type(error).__name__}: {error}"
+        reason = engine_text(str(error)) if isinstance(error, (OSError, ValueError)) \
+            else f"{type(error).__name__}: {error}"
         self.show_error(self.tr("Could not save the animation"), reason)

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from superqt import QCollapsible
 from superqt.utils import signals_blocked
 
-from studio.ui.i18n import family_text
+from studio.ui.i18n import engine_text, family_text
 from studio.ui.panels.family import FamilyInfo
 from studio.ui.widgets.loss_plot import LossPlot
 from studio.ui.widgets.styling import glyph_icon, make_heading, small_heading, vertical_scroll
@@ -616,7 +616,7 @@ class TrainingPanel(QWidget):
         try:
             trainer = self._make_trainer()
         except Exception as error:                       # ConfigError, TrainingError, RunError: one readable line
-            self._show_message(self.tr("Training cannot start: {0}").format(error), error=True)
+            self._show_message(self.tr("Training cannot start: {0}").format(engine_text(str(error))), error=True)
             return False
         self.model_changed.emit(None, None)
         self._trainer = trainer
@@ -749,10 +749,11 @@ class TrainingPanel(QWidget):
         self.message_changed.emit(self.tr("Saved a checkpoint at step {0:,}").format(event.step))
 
     def _on_trainingwarning(self, event) -> None:
-        self._show_message(self.tr("Step {0:,}: {1}").format(event.step, family_text(event.message)))
+        self._show_message(self.tr("Step {0:,}: {1}").format(event.step, engine_text(event.message)))
 
     def _on_failed(self, event) -> None:
-        self._show_message(self.tr("Training failed at step {0:,}: {1}").format(event.step, event.message), error=True)
+        self._show_message(self.tr("Training failed at step {0:,}: {1}").format(event.step, engine_text(event.message)),
+                           error=True)
 
     def _on_paused(self, event) -> None:
         if self._state == "pausing":
@@ -781,8 +782,8 @@ class TrainingPanel(QWidget):
     def _on_job_failed(self, error) -> None:
         self._job = None
         name = type(error).__name__
-        if name in ("TrainingError", "RunError", "ConfigError", "DatasetError"):
-            message = str(error)
+        if name in ("TrainingError", "RunError", "ConfigError", "DatasetError", "CheckpointError"):
+            message = engine_text(str(error))
         else:
             log.error("training failed", exc_info=error)
             message = self.tr("unexpected error: {0}: {1}").format(name, error)

@@ -718,7 +718,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
 <context>
     <name>GalleryPanel</name>
     <message>
-        <location filename="../panels/gallery.py" line="+95"/>
+        <location filename="../panels/gallery.py" line="+96"/>
         <source>{0}: this is a file, not a folder; choose a folder to export into</source>
         <translation>{0}：这是一个文件而不是文件夹；请选择要导出到的文件夹</translation>
     </message>
@@ -728,7 +728,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>{0}：网格图需要尺寸相同的图像，这些图像有 {1} 种尺寸</translation>
     </message>
     <message>
-        <location line="+142"/>
+        <location line="+143"/>
         <source>Gallery</source>
         <translation>图库</translation>
     </message>
@@ -828,7 +828,12 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>将选中图像逐帧的生成过程，或多张选中图像依次排列，保存为 GIF 或 APNG 动画。从训练运行的图库文件夹中恢复的图像只保留最终图像，不含生成过程的各帧。</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="-176"/>
+        <source>{0}: an animation needs images of one size, these have several sizes</source>
+        <translation>{0}：动画需要尺寸相同的图像，这些图像有多种尺寸</translation>
+    </message>
+    <message>
+        <location line="+189"/>
         <source>Take the selected images out of the gallery and delete the copies it kept in the run&apos;s gallery folder (files you exported stay)</source>
         <translation>从图库中移除选中的图像，并删除图库保存在训练运行图库文件夹中的副本（你导出的文件会保留）</translation>
     </message>
@@ -1621,7 +1626,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>GIF 动画 (*.gif);;PNG 动画 (*.png *.apng)</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+31"/>
         <source>Could not save the animation</source>
         <translation>无法保存动画</translation>
     </message>
@@ -1629,7 +1634,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
 <context>
     <name>RunArchiveActions</name>
     <message>
-        <location filename="../archive_actions.py" line="+50"/>
+        <location filename="../archive_actions.py" line="+51"/>
         <source>&amp;Export run…</source>
         <translation>导出训练运行(&amp;E)…</translation>
     </message>
@@ -2114,7 +2119,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>训练在第 {0:,} 步失败：{1}</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>Paused at step {0:,}</source>
         <translation>已暂停于第 {0:,} 步</translation>
     </message>
