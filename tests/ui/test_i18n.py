@@ -146,3 +146,135 @@ def test_language_menu_saves_the_choice_and_offers_a_restart(make_window, monkey
 def test_restart_command_starts_the_app_module():
     program, args = i18n.restart_command()
     assert args == ["-m", "studio"] and program
+
+
+# -- the engine's messages ----------------------------------------------------------------------------
+def real_engine_errors(tmp_path) -> dict[str, str]:
+    """Messages of errors the engine really raises, by what went wrong."""
+    import zipfile
+
+    import torch
+
+    from studio.engine.archive import ArchiveError, import_run
+    from studio.engine.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+    from studio.engine.data import DatasetError, load_dataset
+    from studio.engine.families import get_family
+    from studio.engine.families.base import ConfigError
+    from studio.engine.run import Run, RunError
+    from studio.engine.training import TrainConfig
+
+    def message(kind, call, *args, **kwargs) -> str:
+        with pytest.raises(kind) as info:
+            call(*args, **kwargs)
+        return str(info.value)
+
+    (tmp_path / "notes.png").write_text("shopping list: milk, eggs\n")
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "a.png").write_text("not a picture\n")
+    (junk / "b.jpg").write_bytes(b"")
+    (tmp_path / "not-a-run").mkdir()
+    checkpoint = save_checkpoint(tmp_path / "c.safetensors", {"w": torch.randn(1000)}, {"step": 3})
+    checkpoint.write_bytes(checkpoint.read_bytes()[:2000])
+    with zipfile.ZipFile(tmp_path / "evil.zip", "w") as zf:
+        zf.writestr("../evil.json", "{}")
+    return {
+        "text file as an image": message(DatasetError, load_dataset, tmp_path / "notes.png", size=8),
+        "folder of junk": message(DatasetError, load_dataset, junk, size=8),
+        "not a run": message(RunError, Run.open, tmp_path / "not-a-run"),
+        "truncated checkpoint": message(CheckpointError, load_checkpoint, checkpoint),
+        "zip escaping": message(ArchiveError, import_run, tmp_path / "evil.zip", tmp_path / "runs"),
+        "family config": message(ConfigError, get_family("gan").Config, z_dim=0),
+        "train config": message(ConfigError, TrainConfig, batch_size=0),
+    }
+
+
+def test_real_engine_errors_read_in_chinese_with_their_names_and_numbers(chinese, tmp_path):
+    errors = real_engine_errors(tmp_path)
+    shown = {what: i18n.engine_text(text) for what, text in errors.items()}
+    notes = str(tmp_path / "notes.png")
+    assert shown["text file as an image"] == f"'{notes}' 无法使用：不是图像（看起来是文本）"
+    # A list of skipped files: each reason translated, each file name kept.
+    assert shown["folder of junk"] == (f"'{tmp_path / 'junk'}' 中没有图像（跳过了 2 个文件：a.png: 不是图像（看起来是文本）; "
+                                       "b.jpg: 空文件（0 字节））")
+    assert shown["not a run"] == f"{tmp_path / 'not-a-run'}：不是 genstudio 训练运行文件夹（没有 config.json）"
+    size, described = re.search(r"\((\d+) bytes, its header describes (\d+)\)", errors["truncated checkpoint"]).groups()
+    assert size == "2000"
+    assert shown["truncated checkpoint"] == (f"{tmp_path / 'c.safetensors'}：检查点不完整（2000 字节，而其文件头描述了 "
+                                             f"{described} 字节）；它在复制或写入时被截断了")
+    assert shown["zip escaping"] == f"{tmp_path / 'evil.zip'}：已拒绝：成员 '../evil.json' 指向压缩包之外（..）"
+    assert shown["family config"] == "z_dim 必须在 1 到 1024 之间，而不是 0"
+    assert shown["train config"] == "批大小至少为 1，而不是 0"
+    # Training's warnings and failures, as the Trainer words them (a family's own warning goes through too).
+    assert i18n.engine_text("batch size lowered to 6: the dataset has only 6 training images") == \
+        "批大小已降为 6：数据集只有 6 张训练图像"
+    assert i18n.engine_text("training diverged: losses stayed non-finite after 3 rollbacks; lower the learning rate "
+                            "or use --precision fp32").startswith("训练发散：回退 3 次后")
+    assert i18n.engine_text("losses were not finite for 20 steps in a row: rolled back to step 100 and halved the "
+                            "learning rate (now x0.25)").startswith("损失连续 20 步")
+    # The operating system's reasons, whichever case the engine gives them in.
+    assert i18n.engine_text("/runs: cannot create the run folder (Permission denied)") == "/runs：无法创建训练运行文件夹（权限不足）"
+    assert i18n.engine_text("cannot read: permission denied") == "无法读取：权限不足"
+    # A message it does not know, and one whose reason it does not know, stay as they are where unknown.
+    assert i18n.engine_text("something else went wrong: 42") == "something else went wrong: 42"
+    assert i18n.engine_text("/x.zip: refused: a brand new reason") == "/x.zip：已拒绝：a brand new reason"
+    assert i18n.engine_text("") == ""
+
+
+def test_engine_errors_stay_as_they_are_in_english(qapp, tmp_path):
+    i18n.install_translators(i18n.ENGLISH)
+    for text in real_engine_errors(tmp_path).values():
+        assert i18n.engine_text(text) == text
+    for text in ("cannot read: permission denied", "/runs: cannot write (Permission denied)", "an unknown message"):
+        assert i18n.engine_text(text) == text
+
+
+def test_every_engine_message_and_template_is_translated(chinese):
+    finished = {m.findtext("source") for c, m in ts_messages()
+                if c == i18n.ENGINE_CONTEXT and m.find("translation").get("type") is None}
+    texts = [*i18n.ENGINE_MESSAGES, *(template for _, template in i18n.ENGINE_TEMPLATES), *i18n.OS_REASONS]
+    for text in texts:
+        assert text in finished, f"{text!r}: run scripts/update_translations.py and translate it"
+        assert QCoreApplication.translate(i18n.ENGINE_CONTEXT, text) != text, text
+    for pattern, template in i18n.ENGINE_TEMPLATES:       # each group has its place in the template
+        placeholders = set(re.findall(r"\{(\d+)\}", template))
+        assert placeholders == {str(i) for i in range(re.compile(pattern).groups)}, (pattern, template)
+    assert all(reason == reason.lower() for reason in i18n.OS_REASONS)
+
+
+def test_the_dataset_panel_shows_engine_messages_in_chinese(chinese, qtbot, tmp_path):
+    from PIL import Image
+
+    from studio.ui.panels.dataset import DatasetPanel
+
+    panel = DatasetPanel(image_size=16)
+    qtbot.addWidget(panel)
+    panel.show()
+    folder = tmp_path / "pictures"
+    folder.mkdir()
+    Image.new("RGB", (20, 20), (200, 40, 40)).save(folder / "red.png")
+    (folder / "notes.png").write_text("shopping list: milk, eggs\n")
+    with qtbot.waitSignal(panel.dataset_loaded, timeout=60_000):
+        panel.load(str(folder))
+    reason = panel.skipped_table.item(0, 1)
+    assert panel.skipped_table.item(0, 0).text() == "notes.png"
+    assert reason.text() == "不是图像（看起来是文本）" and reason.toolTip() == "not an image (looks like text)"
+    assert "1 不是图像" in panel.summary_label.text()
+
+    with qtbot.waitSignal(panel.load_failed, timeout=60_000) as failed:
+        panel.load(str(folder / "notes.png"))
+    assert failed.args[0] == f"'{folder / 'notes.png'}' 无法使用：不是图像（看起来是文本）"
+    assert failed.args[0] in panel.message_label.text() and panel.message_frame.isVisible()
+
+
+def test_the_training_panel_shows_warnings_and_failures_in_chinese(chinese, qtbot, tmp_path):
+    from studio.engine.training import Failed, TrainingWarning
+    from studio.ui.panels.training import TrainingPanel
+
+    panel = TrainingPanel(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(panel)
+    panel._on_trainingwarning(TrainingWarning(12, "batch size lowered to 6: the dataset has only 6 training images"))
+    assert panel.message_label.text() == "第 12 步：批大小已降为 6：数据集只有 6 张训练图像"
+    panel._on_failed(Failed(40, "out of memory on cuda:0 at batch size 64, 64px: try a smaller batch size, image "
+                                "size or preset"))
+    assert "在 cuda:0 上内存不足（批大小 64，64px）" in panel.message_label.text()
