@@ -258,13 +258,15 @@ def test_the_dataset_panel_shows_engine_messages_in_chinese(chinese, qtbot, tmp_
         panel.load(str(folder))
     reason = panel.skipped_table.item(0, 1)
     assert panel.skipped_table.item(0, 0).text() == "notes.png"
-    assert reason.text() == "不是图像（看起来是文本）" and reason.toolTip() == "not an image (looks like text)"
+    assert reason.text() == "不是图像（看起来是文本）"
+    assert reason.toolTip() == "不是图像（看起来是文本）\nnot an image (looks like text)"
     assert "1 不是图像" in panel.summary_label.text()
 
     with qtbot.waitSignal(panel.load_failed, timeout=60_000) as failed:
         panel.load(str(folder / "notes.png"))
     assert failed.args[0] == f"'{folder / 'notes.png'}' 无法使用：不是图像（看起来是文本）"
     assert failed.args[0] in panel.message_label.text() and panel.message_frame.isVisible()
+    assert "此数据集无法使用" in panel.message_label.text()         # the heading, not only the message
 
 
 def test_the_training_panel_shows_warnings_and_failures_in_chinese(chinese, qtbot, tmp_path):

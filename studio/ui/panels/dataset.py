@@ -265,7 +265,8 @@ class DatasetPanel(QWidget):
         """A readable line in the panel, in place of any dataset."""
         self.dataset = None
         self.problem = message
-        self.message_label.setText(f"<b>{self.tr('This dataset cannot be used.')}</b> {html.escape(message, quote=False)}")
+        heading = self.tr("This dataset cannot be used.")        # outside the f-string, where lupdate sees it
+        self.message_label.setText(f"<b>{heading}</b> {html.escape(message, quote=False)}")
         self.message_label.setAccessibleDescription(message)
         self.message_frame.show()
         self._pages.setCurrentWidget(self.drop_zone)
@@ -406,8 +407,10 @@ class DatasetPanel(QWidget):
             path = QTableWidgetItem(item.path)
             path.setToolTip(item.path)
             table.setItem(row, 0, path)
-            reason = QTableWidgetItem(engine_text(item.reason))
-            reason.setToolTip(item.reason)                   # the engine's own words, as the log and CLI say it
+            shown = engine_text(item.reason)
+            reason = QTableWidgetItem(shown)
+            # The whole reason (the column may cut it), then the engine's own words, as the log and CLI say it.
+            reason.setToolTip(shown if shown == item.reason else f"{shown}\n{item.reason}")
             table.setItem(row, 1, reason)
         table.setVisible(bool(skipped))
         if skipped:

@@ -111,7 +111,12 @@
         <translation>正在加载 {0}…</translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+10"/>
+        <source>This dataset cannot be used.</source>
+        <translation>此数据集无法使用。</translation>
+    </message>
+    <message>
+        <location line="+25"/>
         <source>the {0} demo set</source>
         <translation>示例数据集 {0}</translation>
     </message>
@@ -229,7 +234,7 @@
 <context>
     <name>DropZone</name>
     <message>
-        <location line="-363"/>
+        <location line="-364"/>
         <source>Drop a folder of images here</source>
         <translation>把图像文件夹拖放到这里</translation>
     </message>
