@@ -985,7 +985,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
 <context>
     <name>LanguageMenu</name>
     <message>
-        <location filename="../i18n.py" line="+575"/>
+        <location filename="../i18n.py" line="+602"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
