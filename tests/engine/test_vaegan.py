@@ -107,6 +107,9 @@ def test_a_config_saved_before_the_patch_discriminator_keeps_the_old_model():
     assert (old.discriminator, old.likelihood, old.adv_warmup_steps, old.prior_samples) == ("global", "gaussian", 0, True)
     assert VAEGANConfig.from_json(VAEGANConfig.from_preset("tiny").to_json()) == VAEGANConfig.from_preset("tiny")
     assert VAEGANConfig.from_preset("small").discriminator == VAEGANConfig().discriminator == "patch"
+    assert VAEGANConfig.from_preset("small").likelihood == "gaussian"                # sharper and truer than laplace (vae_vs_vaegan)
+    laplace_run = VAEGANConfig.from_preset("tiny").replace(likelihood="laplace").to_dict()   # saved while L1 was the default
+    assert VAEGANConfig.from_dict(laplace_run).likelihood == "laplace"
 
 
 @pytest.mark.parametrize("settings", [dict(prior_samples=True), dict(augment="translation"),

@@ -32,7 +32,7 @@ from studio.engine.families.vae import VAE, VAEConfig
 from studio.engine.nn import level_channels
 
 DISCRIMINATORS = ("patch", "global")
-LIKELIHOODS = ("laplace", "gaussian")
+LIKELIHOODS = ("gaussian", "laplace")
 LEGACY = {"discriminator": "global", "likelihood": "gaussian", "adv_warmup_steps": 0,   # what older runs were
           "prior_samples": True}
 
@@ -47,7 +47,7 @@ class VAEGANConfig(VAEConfig):
     augment: str = ""                                 # DiffAugment policy for the discriminator, "" for none
     prior_samples: bool = False                       # the discriminator also judges decoded N(0, I) samples (Larsen)
     discriminator: str = "patch"                      # patch (a score per patch, PatchGAN) | global (one per image)
-    likelihood: str = "laplace"                       # decoder's pixel likelihood: laplace (L1) | gaussian (L2)
+    likelihood: str = "gaussian"                      # decoder's pixel likelihood: gaussian (L2, the VAE's) | laplace (L1)
 
     presets = {
         "tiny": dict(VAEConfig.presets["tiny"], d_channels=(16, 32, 64), discriminator="patch"),
@@ -157,7 +157,12 @@ class VAEGAN(VAE):
     def _losses(self, x: torch.Tensor, mean, logvar, recon, beta: float) -> dict[str, torch.Tensor]:
         """The VAE's objective; with likelihood=laplace the decoder's noise is Laplace with a learned
         scale b (an L1 pixel loss: its optimum is the median of what a latent could mean, not
-        the mean, so less blur), -log p(x|z) = sum |x - recon| / b + log(2b)."""
+        the mean), -log p(x|z) = sum |x - recon| / b + log(2b).
+
+        Gaussian (the VAE's own) is the default: with the adversarial terms on top, L1 gave wrong
+        colours (a green circle came back purple-red on demo:shapes), dimmed strokes on demo:digits
+        and edges softer than the plain VAE's at equal CPU time; measured with benchmarks/vae_vs_vaegan.py
+        (docs/vae-vs-vaegan-*.png)."""
         out = super()._losses(x, mean, logvar, recon, beta)
         if self.config.likelihood == "gaussian":
             return out
