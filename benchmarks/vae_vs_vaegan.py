@@ -1,6 +1,6 @@
 """VAE and VAE-GAN trained on the same demo set for the same CPU time, side by side.
 
-    nice -n 5 .venv/bin/python benchmarks/vae_vs_vaegan.py [--data demo:faces] [--size 32] [--cpu-minutes 5] \
+    nice -n 5 .venv/bin/python benchmarks/vae_vs_vaegan.py [--data demo:digits] [--size 32] [--cpu-minutes 5] \
         [--threads 1] [--out bench-out] [--vaegan key=value ...] [--train-only FAMILY] [--reuse vae vaegan]
 
 Each model trains through the real Trainer (its family's train_defaults, preset
@@ -22,6 +22,8 @@ compute). Then, on 16 held-out images (the Trainer's own validation split) and
 and saves <out>/vae-vs-vaegan.png: held-out images | VAE reconstructions |
 VAE-GAN reconstructions, then VAE samples | VAE-GAN samples, each column
 titled, enlarged 3x with nearest-neighbour so the pixels are visible.
+demo:digits is the default because a plain VAE's samples of strokes are where the
+blur shows (docs/vae-vs-vaegan-digits.png; -shapes and -faces are the other sets).
 --vaegan sets VAE-GAN config fields (e.g. adv_start_steps=50) for screening;
 --reuse vae [vaegan] keeps earlier runs in <out>/run-<family> instead of training again (so
 --train-only vae and --train-only vaegan can train in two processes, then --reuse vae vaegan compares).
@@ -118,7 +120,7 @@ def parse_settings(pairs: list[str]) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default="demo:faces")
+    parser.add_argument("--data", default="demo:digits")
     parser.add_argument("--size", type=int, default=32)
     parser.add_argument("--cpu-minutes", type=float, default=5.0)
     parser.add_argument("--threads", type=int, default=1)
