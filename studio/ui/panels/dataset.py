@@ -200,6 +200,9 @@ class DatasetPanel(QWidget):
         header = self.skipped_table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
+        # Long reasons wrap onto more lines instead of being cut, as wide as the Reason column is now.
+        self.skipped_table.setWordWrap(True)
+        self.skipped_table.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.skipped_table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
 
         right = QWidget()
@@ -413,6 +416,10 @@ class DatasetPanel(QWidget):
             reason.setToolTip(shown if shown == item.reason else f"{shown}\n{item.reason}")
             table.setItem(row, 1, reason)
         table.setVisible(bool(skipped))
+        # Rows as tall as their wrapped reason; past a few hundred rows measuring them all costs too much on
+        # every resize, so long lists keep one line per row (the tooltip has the whole reason).
+        table.verticalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents if len(skipped) <= 300 else QHeaderView.ResizeMode.Fixed)
         if skipped:
             table.resizeColumnToContents(0)
             table.setColumnWidth(0, min(table.columnWidth(0), 260))
