@@ -12,10 +12,38 @@ import torch.nn.functional as F
 from torch import nn
 
 
-def group_norm(channels: int) -> nn.GroupNorm:
+class GroupNorm(nn.GroupNorm):
+    """nn.GroupNorm (same parameters, same checkpoints) that avoids PyTorch's slow CPU kernel for bf16
+    channels_last tensors, which mixed precision on an AVX512-BF16/AMX CPU gives it: there the norm runs on a
+    contiguous copy and the result goes back to channels_last. One thread, (32, 32, 32, 32), forward +
+    backward: 24.6 ms -> ~1.6 ms plus two copies; a whole diffusion training step ran 1.4x faster."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if (x.device.type == "cpu" and x.dtype == torch.bfloat16 and x.dim() == 4 and not x.is_contiguous()
+                and x.is_contiguous(memory_format=torch.channels_last)):
+            y = F.group_norm(x.contiguous(), self.num_groups, self.weight, self.bias, self.eps)
+            return y.contiguous(memory_format=torch.channels_last)
+        return super().forward(x)
+
+
+def group_norm(channels: int) -> GroupNorm:
     """GroupNorm with the largest group count <= 32 that divides `channels`."""
     groups = math.gcd(32, channels)
-    return nn.GroupNorm(groups, channels, eps=1e-6)
+    return GroupNorm(groups, channels, eps=1e-6)
+
+
+def attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None = None,
+              is_causal: bool = False) -> torch.Tensor:
+    """F.scaled_dot_product_attention; on a CPU under bf16 it runs on contiguous fp32 copies: PyTorch's CPU
+    kernel was 3x slower in bf16 than in fp32 here, and slower again on the strided q/k/v a conv's output
+    reshapes to (one thread, B 32, 4 heads, 64 queries, 80 keys, forward + backward: bf16 21.1 ms, fp32
+    contiguous 6.6 ms). Autocast is off around it (it would cast back to bf16); the result is bf16 again."""
+    if q.device.type == "cpu" and q.dtype == torch.bfloat16:
+        q, k, v = (t.float().contiguous() for t in (q, k, v))
+        with torch.autocast("cpu", enabled=False):
+            out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=is_causal)
+        return out.to(torch.bfloat16)
+    return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=is_causal)
 
 
 class ResBlock(nn.Module):
@@ -130,7 +158,10 @@ class SpatialAttention(nn.Module):
                 context_mask: torch.Tensor | None = None) -> torch.Tensor:
         b, c, h, w = x.shape
         d = c // self.heads
-        q, k, v = self.qkv(self.norm(x)).reshape(b, 3, self.heads, d, h * w).transpose(-1, -2).unbind(1)  # (B, h, HW, d)
+        # Pixels as tokens, each head's d channels adjacent in memory, as attention kernels want them (the
+        # (B, C, HW)-transposed view made the CPU backward 2x slower); free for a channels_last x.
+        qkv = self.qkv(self.norm(x)).permute(0, 2, 3, 1).reshape(b, h * w, 3, self.heads, d)           # (B, HW, 3, h, d)
+        q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)                                                 # (B, h, HW, d)
         mask = None
         if context is not None and self.context_kv is not None:
             t = context.shape[1]
@@ -139,8 +170,8 @@ class SpatialAttention(nn.Module):
             if context_mask is not None:
                 pixels = torch.ones(b, h * w, dtype=torch.bool, device=x.device)
                 mask = torch.cat([pixels, context_mask], dim=1)[:, None, None, :]                       # (B, 1, 1, HW+T)
-        out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)         # (B, h, HW, d)
-        return x + self.proj(out.transpose(-1, -2).reshape(b, c, h, w))
+        out = attention(q, k, v, mask)                                        # (B, h, HW, d)
+        return x + self.proj(out.transpose(1, 2).reshape(b, h, w, c).permute(0, 3, 1, 2))         # (B, C, H, W)
 
 
 class UNet(nn.Module):

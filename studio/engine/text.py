@@ -17,8 +17,9 @@ from collections import Counter
 from typing import Iterable, Sequence
 
 import torch
-import torch.nn.functional as F
 from torch import nn
+
+from studio.engine.nn import attention
 
 PAD, UNK, BOS = 0, 1, 2
 SPECIALS = ("<pad>", "<unk>", "<bos>")
@@ -83,7 +84,7 @@ class _Block(nn.Module):
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:  # x (B, T, D), mask (B, T)
         b, t, d = x.shape
         q, k, v = self.qkv(self.norm1(x)).view(b, t, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
-        attn = F.scaled_dot_product_attention(q, k, v, attn_mask=mask[:, None, None, :])  # (B, h, T, d/h)
+        attn = attention(q, k, v, mask[:, None, None, :])                      # (B, h, T, d/h)
         x = x + self.proj(attn.transpose(1, 2).reshape(b, t, d))
         return x + self.mlp(self.norm2(x))
 

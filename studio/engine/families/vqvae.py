@@ -31,7 +31,7 @@ from studio.engine.families.base import (
     ENCODE, PROGRESSIVE, PROMPT, Batch, ConfigError, DataInfo, Family, FamilyConfig, Frame, SampleOption,
     StepContext, from_uint8_images, register, to_uint8_images,
 )
-from studio.engine.nn import Downsample, ResBlock, Upsample, group_norm, level_channels
+from studio.engine.nn import Downsample, ResBlock, Upsample, attention, group_norm, level_channels
 from studio.engine.text import Tokenizer, words
 
 MAX_TOKENS = 1024      # image tokens per picture the prior is built for
@@ -188,7 +188,7 @@ class CausalBlock(nn.Module):
             if "k" in cache:
                 k, v = torch.cat([cache["k"], k], 2), torch.cat([cache["v"], v], 2)
             cache["k"], cache["v"] = k, v
-        attn = F.scaled_dot_product_attention(q, k, v, is_causal=t > 1)     # (B, heads, T, D/heads)
+        attn = attention(q, k, v, is_causal=t > 1)                          # (B, heads, T, D/heads)
         x = x + self.proj(attn.transpose(1, 2).reshape(b, t, d))
         return x + self.mlp(self.norm2(x))
 
