@@ -87,6 +87,17 @@ def test_the_sampling_cache_matches_the_full_network():
     assert torch.equal(cache.images, x)
 
 
+def test_conditional_gates_stay_in_bf16_under_autocast():
+    """The label embedding is fp32 under autocast; added as is, it made every gate fp32 (and slow) in bf16 training."""
+    model = make_model(8, 3, LABELS)
+    layer, labels = model.net.layers[1], torch.tensor([0, 1])
+    v = h = torch.randn(2, TINY.hidden, 8, 8)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        v_out, h_out = layer(v, h, layer.condition(labels))
+    assert v_out.dtype == torch.bfloat16
+    plain_v, _ = layer(v, h, layer.condition(labels))
+    assert (v_out.float() - plain_v).abs().max() < 0.05
+
 # -- training and likelihood ----------------------------------------------------------------------
 def test_one_step_gives_finite_losses_and_gradients():
     model = make_model(8, 3, LABELS, config=TINY.replace(label_dropout=0.0))

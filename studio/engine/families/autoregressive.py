@@ -92,6 +92,8 @@ class GatedLayer(nn.Module):
     def forward(self, v: torch.Tensor, h: torch.Tensor, cond) -> tuple[torch.Tensor, torch.Tensor]:
         p = self.pad
         v_pre = self.v_conv(F.pad(v, (p, p, p, 0)))                          # (B, 2h, H, W)
+        if torch.is_tensor(cond):      # an fp32 embedding would turn bf16 autocast's gates into slow fp32 ones
+            cond = cond.to(v_pre.dtype)
         h_in = shift_right(h) if self.first else h
         h_pre = self.h_conv(F.pad(h_in, (p, 0, 0, 0))) + self.v_to_h(shift_down(v_pre))
         h_new = self.h_out(gate(h_pre + cond))
