@@ -14,6 +14,7 @@ from studio.engine.families.autoregressive import (
 )
 from studio.engine.families.base import LIKELIHOOD, PROGRESSIVE, Batch, ConfigError, DataInfo, get_family
 from studio.engine.run import Run
+from studio.engine.training import TrainConfig
 
 TINY = AutoregressiveConfig.from_preset("tiny")
 LABELS = ("zero", "one", "two")
@@ -190,3 +191,8 @@ def test_invalid_config_says_what_to_change(values, match):
 def test_presets_round_trip(preset):
     cfg = AutoregressiveConfig.from_preset(preset)
     assert AutoregressiveConfig.from_json(cfg.to_json()) == cfg
+
+
+def test_train_defaults_are_a_valid_train_config():
+    config = TrainConfig(**Autoregressive.train_defaults)
+    assert config.batch_size == Autoregressive.train_defaults["batch_size"] and config.lr > 0
