@@ -3,8 +3,10 @@
     .venv/bin/pip install -e '.[bench]'        # diffusers: benchmark only, never a runtime dependency
     .venv/bin/python benchmarks/diffusion_vs_diffusers.py [--size 32] [--batch 64] [--steps 4] [--threads N]
 
-Both unconditional, fp32 (the best precision on a CPU without AVX512-BF16/AMX), same resolution, batch and
-data (random images in [-1, 1], random timesteps), same loss (MSE to noise), AdamW. diffusers is configured as a
+Both unconditional, same resolution, batch and data (random images in [-1, 1], random timesteps), same loss
+(MSE to noise), AdamW, each at its best precision: --precision best (default) times each model in fp32 and, where
+the CPU has AVX512-BF16/AMX, under bf16 autocast with channels_last, and compares the faster of each; --precision
+fp32 or bf16 times only that. diffusers is configured as a
 user would: its default layers_per_block=2, block_out_channels (64, 128, 128), attention at the lowest level;
 studio uses its `small` preset. Parameter counts are printed and must agree within 10%. Each model gets
 `--warmup` untimed steps, then `--steps` timed steps, in alternating rounds (so a busy machine slows both alike).
@@ -14,6 +16,7 @@ Then the peak memory (VmHWM) of a fresh process training studio's model at 32x32
 from __future__ import annotations
 
 import argparse
+import copy
 import resource
 import subprocess
 import sys
@@ -41,12 +44,18 @@ def count(model) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def make_step(model, x, t, noise, is_diffusers: bool):
+def make_step(model, x, t, noise, is_diffusers: bool, precision: str = "fp32"):
+    """One AdamW training step; bf16: under CPU autocast, model and input channels_last (as the Trainer does)."""
+    if precision == "bf16":
+        model = model.to(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16")
 
     def step():
-        out = model(x, t).sample if is_diffusers else model(x, t)
-        torch.nn.functional.mse_loss(out, noise).backward()
+        with autocast:
+            out = model(x, t).sample if is_diffusers else model(x, t)
+        torch.nn.functional.mse_loss(out.float(), noise).backward()
         opt.step()
         opt.zero_grad(set_to_none=True)
     return step
@@ -100,6 +109,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--precision", choices=("best", "fp32", "bf16"), default="best")
     parser.add_argument("--memory-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.threads:
@@ -112,27 +122,35 @@ def main() -> None:
     x = torch.rand(args.batch, 3, args.size, args.size, generator=g) * 2 - 1
     t = torch.randint(0, 1000, (args.batch,), generator=g)
     noise = torch.randn(x.shape, generator=g)
+    from studio.engine.training import cpu_has_fast_bf16
+    precisions = {"best": ["fp32", "bf16"] if cpu_has_fast_bf16() else ["fp32"]}.get(args.precision, [args.precision])
     models = {"studio": studio_unet(args.size), "diffusers": diffusers_unet(args.size)}
     params = {k: count(m) for k, m in models.items()}
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, fp32, {args.size}x{args.size}, "
-          f"batch {args.batch}, {args.steps} timed steps x {args.rounds} rounds after {args.warmup} warm-up")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {' and '.join(precisions)}, "
+          f"{args.size}x{args.size}, batch {args.batch}, {args.steps} timed steps x {args.rounds} rounds after "
+          f"{args.warmup} warm-up (AVX512-BF16/AMX: {'yes' if cpu_has_fast_bf16() else 'no'})")
     print("parameters: " + ", ".join(f"{k} {v:,}" for k, v in params.items())
           + f" (studio/diffusers {params['studio'] / params['diffusers']:.3f})")
-    steps = {k: make_step(m, x, t, noise, k == "diffusers") for k, m in models.items()}
+    steps = {(k, p): make_step(copy.deepcopy(m), x, t, noise, k == "diffusers", p)
+             for k, m in models.items() for p in precisions}
     for step in steps.values():
         timed(step, args.warmup)
     wall = {k: 0.0 for k in steps}
     cpu = {k: 0.0 for k in steps}
-    for _ in range(args.rounds):
+    for _ in range(args.rounds):                 # alternating, so a busy machine slows every model alike
         for k, step in steps.items():
             w, c = timed(step, args.steps)
             wall[k] += w
             cpu[k] += c
     images = args.batch * args.steps * args.rounds
-    for k in steps:
-        print(f"{k:<10} {images / wall[k]:7.1f} images/s wall   {images / cpu[k]:7.1f} images per CPU-second")
-    print(f"ratio studio/diffusers: {wall['diffusers'] / wall['studio']:.2f}x wall, "
-          f"{cpu['diffusers'] / cpu['studio']:.2f}x CPU time")
+    for (name, precision) in steps:
+        print(f"{name:<10} {precision:<5} {images / wall[name, precision]:7.1f} images/s wall   "
+              f"{images / cpu[name, precision]:7.1f} images per CPU-second")
+    best = {name: min(precisions, key=lambda p: cpu[name, p]) for name in models}
+    print(f"best precision: studio {best['studio']}, diffusers {best['diffusers']}")
+    print(f"ratio studio/diffusers at each one's best: "
+          f"{wall['diffusers', best['diffusers']] / wall['studio', best['studio']]:.2f}x wall, "
+          f"{cpu['diffusers', best['diffusers']] / cpu['studio', best['studio']]:.2f}x CPU time")
     child = subprocess.run([sys.executable, __file__, "--memory-child", "--size", "32", "--batch", "64"]
                            + (["--threads", str(args.threads)] if args.threads else []),
                            capture_output=True, text=True, check=True)
