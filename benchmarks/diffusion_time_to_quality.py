@@ -5,6 +5,8 @@ pixels how many prompted samples show the colour and shape their prompt asks for
         [--marks 5 10 20 --cpu-minutes 30]
 
 --marks also scores snapshots of the same run at those CPU minutes: the time-to-quality curve in one run.
+The model is the diffusion family's `light` preset (--preset, --channels/--blocks, --patch and --set change it)
+at batch 32, lr 2e-3, at the Trainer's automatic precision (bf16 autocast on a CPU with AVX512-BF16/AMX).
 
 CPU time is time.process_time() of this process (all threads), training only: sampling and measuring come
 after. The pixel meter: background = median border colour; the shape = pixels far from it; its colour = the
@@ -29,7 +31,7 @@ from studio.engine.demo import _SHAPE_COLOURS, _SHAPES
 from studio.engine.export import make_grid, save_png
 from studio.engine.families.diffusion import DiffusionConfig
 from studio.engine.run import Run
-from studio.engine.training import Progress, Saved, TrainConfig, Trainer
+from studio.engine.training import Progress, Saved, Started, TrainConfig, Trainer
 
 PROMPTS = ("red circle", "blue square", "green triangle", "yellow star", "purple circle", "orange square",
            "small blue star", "large red triangle")
@@ -81,7 +83,11 @@ def wanted(prompt: str) -> tuple[str, str]:
 
 def train(dataset, out: Path, args, meter=None) -> tuple[Path, int, float]:
     shape = {"channels": tuple(args.channels), "blocks": tuple(args.blocks)} if args.channels else {}
-    config = DiffusionConfig.from_preset(args.preset, patch=args.patch, **shape, **family_overrides(args.set))
+    patch = {"patch": args.patch} if args.patch else {}
+    config = DiffusionConfig.from_preset(args.preset, **patch, **shape, **family_overrides(args.set))
+    print(f"model: preset {args.preset}: channels {config.channels}, blocks {config.blocks}, patch {config.patch}, "
+          f"timesteps sampled {config.timestep_sampling}, min-SNR gamma {config.min_snr_gamma}, "
+          f"prediction {config.prediction}")
     probe = Trainer(dataset, out / "probe", family="diffusion", family_config=config,
                     config=TrainConfig(steps=8, batch_size=args.batch, threads=args.threads, preview_seconds=0,
                                        validate_seconds=0, checkpoint_minutes=600))
@@ -103,6 +109,9 @@ def train(dataset, out: Path, args, meter=None) -> tuple[Path, int, float]:
     events = trainer.run()
     for event in events:
         spent = time.process_time() - start - excluded
+        if isinstance(event, Started):
+            print(f"precision {event.precision} ({event.precision_reason}), channels_last {event.channels_last}, "
+                  f"{event.parameters:,} parameters")
         if marks and isinstance(event, Progress) and spent >= marks[0] * 60:
             trainer.save_now()                               # saved at the next step; score that checkpoint
         elif marks and isinstance(event, Saved) and spent >= marks[0] * 60:
@@ -179,11 +188,11 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=32)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--lr", type=float, default=2e-3)
-    parser.add_argument("--patch", type=int, default=2)
+    parser.add_argument("--patch", type=int, help="U-Net patch size (default: the preset's)")
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--channels", type=int, nargs="+", help="U-Net widths (default: the small preset's)")
+    parser.add_argument("--channels", type=int, nargs="+", help="U-Net widths (default: the preset's)")
     parser.add_argument("--blocks", type=int, nargs="+", help="blocks per level, with --channels")
-    parser.add_argument("--preset", default="small")
+    parser.add_argument("--preset", default="light")
     parser.add_argument("--set", nargs="*", metavar="KEY=VALUE", help="diffusion config fields, e.g. prediction=epsilon")
     parser.add_argument("--marks", type=float, nargs="+", metavar="MINUTES",
                         help="also score snapshots at these CPU minutes of the same run (the time to quality "
@@ -207,8 +216,8 @@ def main() -> None:
         run_dir = args.score
     else:
         run_dir, steps, cpu = train(dataset, args.out / f"ttq-{time.strftime('%H%M%S')}", args, meter)
-        print(f"trained {steps} steps (batch {args.batch}, {args.size}px, patch {args.patch}, "
-              f"{args.channels or args.preset + ' preset'}, {family_overrides(args.set) or 'defaults'}, "
+        print(f"trained {steps} steps (batch {args.batch}, {args.size}px, preset {args.preset}, "
+              f"{family_overrides(args.set) or 'no --set'}, "
               f"lr {args.lr}, ema {args.ema_decay}, min lr ratio {args.min_lr_ratio}) in {cpu:.0f} s CPU time")
     for weights in args.weights:
         family, _ = Run.open(run_dir).load_family(ema=weights == "ema")

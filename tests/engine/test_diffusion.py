@@ -243,6 +243,22 @@ def test_train_step_gives_finite_loss_and_gradients_for_every_objective():
         assert math.isfinite(losses["loss"]) and losses["loss"] > 0
 
 
+def test_every_preset_builds_at_32_px_and_trains_a_step():
+    """Presets in order of size; the light one runs its U-Net at half resolution and favours mid-noise steps."""
+    batch = Batch(images=torch.rand(2, 3, 32, 32) * 2 - 1, captions=("red circle", "blue square"))
+    sizes = []
+    for name in DiffusionConfig.presets:
+        torch.manual_seed(0)
+        model = Diffusion(DiffusionConfig.from_preset(name), DataInfo(32, 3, vocabulary=VOCAB))
+        assert DiffusionConfig.from_json(DiffusionConfig.from_preset(name).to_json()) == model.config
+        losses = model.train_step(batch, Optimize(model, lr=1e-3))
+        assert math.isfinite(losses["loss"])
+        sizes.append(model.parameter_count())
+    assert sizes == sorted(sizes), dict(zip(DiffusionConfig.presets, sizes))
+    light = DiffusionConfig.from_preset("light")
+    assert light.patch == 2 and light.timestep_sampling == "logit-normal"
+
+
 def test_logit_normal_timesteps_stay_in_range_and_favour_the_middle():
     torch.manual_seed(0)
     uniform, logit = (make_model(timestep_sampling=k)._timesteps(20000, "cpu") for k in ("uniform", "logit-normal"))

@@ -60,18 +60,18 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+23"/>
+        <location line="+26"/>
         <source>Labels</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location line="-22"/>
-        <location line="+24"/>
+        <location line="-25"/>
+        <location line="+27"/>
         <source>Captions</source>
         <translation>图像描述</translation>
     </message>
     <message>
-        <location line="-23"/>
+        <location line="-26"/>
         <source>Training time estimate</source>
         <translation>训练时间估计</translation>
     </message>
@@ -96,7 +96,7 @@
         <translation>原因</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+16"/>
         <source>Summary</source>
         <translation>概要</translation>
     </message>
@@ -234,7 +234,7 @@
 <context>
     <name>DropZone</name>
     <message>
-        <location line="-364"/>
+        <location line="-367"/>
         <source>Drop a folder of images here</source>
         <translation>把图像文件夹拖放到这里</translation>
     </message>
@@ -3404,7 +3404,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
 <context>
     <name>families</name>
     <message>
-        <location line="-357"/>
+        <location line="-358"/>
         <source>Variational autoencoder</source>
         <translation>变分自编码器 (VAE)</translation>
     </message>
@@ -3502,6 +3502,11 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <location line="+1"/>
         <source>Adds noise to your pictures and trains a U-Net to take it away again; generating starts from pure noise and removes it in 10-50 steps you can watch. Trained on captions or class folders it follows prompts (with a guidance strength). The best quality of the families; sampling takes several passes.</source>
         <translation>给你的图像加噪声，并训练一个 U-Net 把噪声去掉；生成时从纯噪声出发，用 10-50 步逐步去噪，每一步都可以观看。用图像描述或类别文件夹训练后，它能遵循提示词（可调引导强度）。各类别中质量最好；采样需要多次前向计算。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>light</source>
+        <translation>轻量</translation>
     </message>
     <message>
         <location line="+1"/>
