@@ -266,6 +266,9 @@ def test_logit_normal_timesteps_stay_in_range_and_favour_the_middle():
         assert t.dtype == torch.long and 0 <= int(t.min()) and int(t.max()) <= TINY.timesteps - 1
     middle = lambda t: ((t > 250) & (t < 750)).float().mean().item()           # noqa: E731
     assert abs(middle(uniform) - 0.5) < 0.02 and middle(logit) > 0.65          # sigmoid(N(0,1)): ~0.73
+    shifted = make_model(timestep_sampling="logit-normal", timestep_shift=1.0)._timesteps(20000, "cpu")
+    assert int(shifted.max()) <= TINY.timesteps - 1
+    assert abs(shifted.float().median().item() / TINY.timesteps - 0.731) < 0.02   # sigmoid(1)
 
 
 def test_pooled_text_with_the_mean_of_the_words_separates_prompts_and_leaves_empty_alone():

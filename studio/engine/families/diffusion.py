@@ -49,6 +49,7 @@ class DiffusionConfig(FamilyConfig):
     max_prompt_words: int = 15
     caption_dropout: float = 0.1                 # share of captions replaced by "" (for guidance)
     timestep_sampling: str = "uniform"           # uniform | logit-normal (more training at middle noise levels)
+    timestep_shift: float = 0.0                  # logit-normal's mean: > 0 trains more at high noise levels
     text_pool: str = "bos"                       # pooled text: "bos" (the BOS features), "bos+mean" (+ mean of the
                                                  # words' features) or "bos+words" (+ their normalised input embeddings)
     flip: bool = True                            # random left-right flips (turn off for text, digits)
@@ -79,6 +80,8 @@ class DiffusionConfig(FamilyConfig):
             raise ConfigError(f"prediction must be 'v' or 'epsilon', not {self.prediction!r}")
         if not 10 <= self.timesteps <= 10000:
             raise ConfigError(f"timesteps must be between 10 and 10000, not {self.timesteps}")
+        if not -3 <= self.timestep_shift <= 3:
+            raise ConfigError(f"timestep_shift must be between -3 and 3 (e.g. 0.5), not {self.timestep_shift}")
         if self.timestep_sampling not in ("uniform", "logit-normal"):
             raise ConfigError(f"timestep_sampling must be 'uniform' or 'logit-normal', not {self.timestep_sampling!r}")
         if self.text_pool not in TEXT_POOLS:
@@ -201,11 +204,12 @@ class Diffusion(Family):
         return mse * weight
 
     def _timesteps(self, n: int, device) -> torch.Tensor:
-        """(n,) training timesteps: uniform, or logit-normal in t/T (sigmoid of a standard normal; Esser et al.
-        2024, https://arxiv.org/abs/2403.03206, sec. 3.1), which trains more at the middle noise levels."""
+        """(n,) training timesteps: uniform, or logit-normal in t/T (sigmoid of a normal with mean
+        `timestep_shift`, sd 1; Esser et al. 2024, https://arxiv.org/abs/2403.03206, sec. 3.1), which trains more
+        at the middle noise levels (a positive shift: at higher ones)."""
         T = self.config.timesteps
         if self.config.timestep_sampling == "logit-normal":
-            u = torch.sigmoid(torch.randn(n, device=device))
+            u = torch.sigmoid(torch.randn(n, device=device) + self.config.timestep_shift)
             return (u * T).long().clamp(0, T - 1)
         return torch.randint(0, T, (n,), device=device)
 
