@@ -1,7 +1,7 @@
 """Sample grids of the GAN, the VAE-GAN and the plain VAE after the same CPU time on a demo set.
 
     nice -n 5 .venv/bin/python benchmarks/gan_grids.py [--data demo:faces] [--size 32] [--cpu-minutes 5] \
-        [--families gan,vaegan,vae] [--out bench-out] [--threads 1]
+        [--families gan,vaegan,vae] [--out bench-out] [--threads 1] [--precision auto]
 
 Each family trains through the real Trainer (its own train_defaults, preset
 `small`) until the process has spent `--cpu-minutes` of CPU time on it
@@ -27,20 +27,22 @@ from studio.engine.data import load_dataset
 from studio.engine.export import make_grid, save_png
 from studio.engine.families.base import get_family
 from studio.engine.run import Run
-from studio.engine.training import Progress, TrainConfig, Trainer, TrainingWarning
+from studio.engine.training import Progress, TrainConfig, Trainer, TrainingWarning, precision_name
 
-def train_for_cpu_time(family: str, dataset, run_dir: Path, cpu_seconds: float, settings: dict, threads: int) -> dict:
+def train_for_cpu_time(family: str, dataset, run_dir: Path, cpu_seconds: float, settings: dict, threads: int,
+                       precision: str = "auto") -> dict:
     """Train until this process has used `cpu_seconds` of CPU time; return what was seen."""
     cls = get_family(family)
     config = TrainConfig(**{**cls.train_defaults, "steps": 1_000_000, "preview_seconds": 0, "validate_seconds": 0,
-                            "checkpoint_minutes": 1e6, "seed": 0, "threads": threads})
+                            "checkpoint_minutes": 1e6, "seed": 0, "threads": threads, "precision": precision})
     trainer = Trainer(dataset, run_dir, family=family, family_config=cls.Config.from_preset("small", **settings),
                       config=config)
     cpu0, wall0 = time.process_time(), time.perf_counter()
-    last, warnings = None, []
+    last, warnings, nonfinite = None, [], 0
     for event in trainer.run():
         if isinstance(event, Progress):
             last = event
+            nonfinite += not all(np.isfinite(v) for v in event.losses.values())
             if time.process_time() - cpu0 >= cpu_seconds:
                 trainer.request_stop()
         elif isinstance(event, TrainingWarning):
@@ -48,7 +50,8 @@ def train_for_cpu_time(family: str, dataset, run_dir: Path, cpu_seconds: float, 
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     images = last.step * trainer.batch_size
     return {"steps": last.step, "images": images, "cpu": cpu, "wall": wall, "losses": dict(last.losses),
-            "warnings": warnings, "val_idx": np.asarray(trainer.val_idx)}
+            "warnings": warnings, "val_idx": np.asarray(trainer.val_idx), "nonfinite": nonfinite,
+            "precision": f"{precision_name(trainer.dtype)}, channels_last {trainer.channels_last}"}
 
 
 def side_by_side(*grids: np.ndarray, gap: int = 8) -> np.ndarray:
@@ -71,6 +74,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bench-out"), help="folder for the grids and runs")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads (1: on a shared machine, waiting threads spin and inflate CPU time)")
+    parser.add_argument("--precision", default="auto", choices=("auto", "fp32", "bf16"),
+                        help="auto: bf16 autocast on AVX512-BF16/AMX CPUs, fp32 elsewhere")
     args = parser.parse_args()
 
     out = args.out
@@ -83,14 +88,16 @@ def main() -> None:
         run_dir = out / f"run-{name}"
         shutil.rmtree(run_dir, ignore_errors=True)
         settings = {"condition": "none"} if name == "gan" else {}
-        seen = train_for_cpu_time(name, dataset, run_dir, args.cpu_minutes * 60, settings, args.threads)
+        seen = train_for_cpu_time(name, dataset, run_dir, args.cpu_minutes * 60, settings, args.threads,
+                                  args.precision)
         family, _ = Run.open(run_dir).load_family()
         samples = list(family.sample(64, seed=0))[-1].images
         path = save_png(out / f"{name}-samples.png", make_grid(samples, ncols=8), {"family": name, "seed": 0})
         losses = ", ".join(f"{k} {v:.4g}" for k, v in seen["losses"].items())
         print(f"{name:7s} {seen['steps']:6d} steps, {seen['images']:7d} images in {seen['cpu']:.0f} CPU s "
               f"({seen['wall']:.0f} wall s): {seen['images'] / seen['wall']:.1f} images/s wall, "
-              f"{seen['images'] / seen['cpu']:.1f} images/CPU-s; last losses: {losses}; saved {path}")
+              f"{seen['images'] / seen['cpu']:.1f} images/CPU-s ({seen['precision']}); last losses: {losses}; "
+              f"{seen['nonfinite']} progress events with non-finite losses; saved {path}")
         flat = lambda x: x[:64].reshape(min(64, len(x)), -1).astype(np.float32)
         spread = lambda x: float(np.mean([np.linalg.norm(a - b) for i, a in enumerate(x) for b in x[:i]]))
         print(f"        sample diversity (mean pairwise distance of the 64 samples / of 64 dataset images): "
