@@ -41,6 +41,9 @@ class AutoregressiveConfig(FamilyConfig):
     class_conditional: bool = True   # condition on the dataset's labels when it has them
     label_dropout: float = 0.1       # share of training images shown without their label
 
+    # small sees 7 rows up and 7 pixels left. A wider view did not help short runs: after 5 CPU-minutes on
+    # demo:shapes (bf16, batch 8) held-out bits/dim were 3.445 and 3.490 as is, 3.588 with convolutions dilated
+    # 1, 2, 4, 1, 2, 4 (15 rows, same cost), 3.988 with kernel 5 (13 rows, 13% slower steps).
     presets = {
         "tiny": dict(hidden=16, layers=2, mixtures=2),
         "small": dict(hidden=64, layers=6, mixtures=5),
