@@ -86,6 +86,7 @@ def train(dataset, out: Path, args, meter=None) -> tuple[Path, int, float]:
     patch = {"patch": args.patch} if args.patch else {}
     config = DiffusionConfig.from_preset(args.preset, **patch, **shape, **family_overrides(args.set))
     print(f"model: preset {args.preset}: channels {config.channels}, blocks {config.blocks}, patch {config.patch}, "
+          f"attention at sides <= {config.attention_max_side}, "
           f"timesteps sampled {config.timestep_sampling}, min-SNR gamma {config.min_snr_gamma}, "
           f"prediction {config.prediction}")
     probe = Trainer(dataset, out / "probe", family="diffusion", family_config=config,

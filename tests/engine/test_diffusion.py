@@ -256,7 +256,7 @@ def test_every_preset_builds_at_32_px_and_trains_a_step():
         sizes.append(model.parameter_count())
     assert sizes == sorted(sizes), dict(zip(DiffusionConfig.presets, sizes))
     light = DiffusionConfig.from_preset("light")
-    assert light.patch == 2 and light.timestep_sampling == "logit-normal"
+    assert light.patch == 2 and light.timestep_sampling == "logit-normal" and light.attention_max_side == 4
 
 
 def test_logit_normal_timesteps_stay_in_range_and_favour_the_middle():

@@ -57,9 +57,10 @@ class DiffusionConfig(FamilyConfig):
     presets = {
         "tiny": dict(channels=(16, 32), blocks=(1, 1), text_dim=32, text_depth=1, heads=2),
         # The most quality per CPU-minute measured (benchmarks/diffusion_time_to_quality.py, demo:shapes 32 px,
-        # 5 CPU-min, bf16): 2.9M parameters at half resolution, mid-noise timesteps sampled more often.
-        "light": dict(channels=(32, 64, 128), blocks=(1, 1, 2), patch=2, timestep_sampling="logit-normal",
-                      text_dim=64, text_depth=2),                                                   # 32-64 px
+        # 5 CPU-min, bf16): 2.9M parameters at half resolution, attention only at 4x4 and in the middle,
+        # mid-noise timesteps sampled more often.
+        "light": dict(channels=(32, 64, 128), blocks=(1, 1, 2), patch=2, attention_max_side=4,
+                      timestep_sampling="logit-normal", text_dim=64, text_depth=2),                 # 32-64 px
         "small": dict(channels=(32, 64, 128, 192), blocks=(1, 1, 2, 1), text_dim=64, text_depth=2),   # 16-64 px
         "base": dict(channels=(64, 128, 256, 384), blocks=(1, 2, 2, 2), attention_max_side=16, text_dim=128,
                      text_depth=3),                                                                 # 64-128 px
