@@ -6,7 +6,11 @@ pixels how many prompted samples show the colour and shape their prompt asks for
 
 --marks also scores snapshots of the same run at those CPU minutes: the time-to-quality curve in one run.
 The model is the diffusion family's `light` preset (--preset, --channels/--blocks, --patch and --set change it)
-at batch 32, lr 2e-3, at the Trainer's automatic precision (bf16 autocast on a CPU with AVX512-BF16/AMX).
+at batch 32, lr 2e-3, at the Trainer's automatic precision (bf16 autocast on a CPU with AVX512-BF16/AMX), with
+the LR schedule over the Trainer's `minutes` (as the app's "train for N minutes") and the family's EMA settings.
+Both clocks run alongside: the Trainer's (time in training steps) and the CPU budget (process time); the first to
+run out ends the run, so on a busy machine the run may use less CPU than the budget (the line "trained ... in N s
+CPU time" says how much).
 
 CPU time is time.process_time() of this process (all threads), training only: sampling and measuring come
 after. The pixel meter: background = median border colour; the shape = pixels far from it; its colour = the
@@ -29,7 +33,7 @@ import torch
 from studio.engine.data import load_dataset
 from studio.engine.demo import _SHAPE_COLOURS, _SHAPES
 from studio.engine.export import make_grid, save_png
-from studio.engine.families.diffusion import DiffusionConfig
+from studio.engine.families.diffusion import Diffusion, DiffusionConfig
 from studio.engine.run import Run
 from studio.engine.training import Progress, Saved, Started, TrainConfig, Trainer
 
@@ -89,20 +93,12 @@ def train(dataset, out: Path, args, meter=None) -> tuple[Path, int, float]:
           f"attention at sides <= {config.attention_max_side}, "
           f"timesteps sampled {config.timestep_sampling}, min-SNR gamma {config.min_snr_gamma}, "
           f"prediction {config.prediction}")
-    probe = Trainer(dataset, out / "probe", family="diffusion", family_config=config,
-                    config=TrainConfig(steps=8, batch_size=args.batch, threads=args.threads, preview_seconds=0,
-                                       validate_seconds=0, checkpoint_minutes=600))
-    clock = []
-    for event in probe.run():       # CPU time from the first to the last progress event: steps 2..8
-        if isinstance(event, Progress):
-            clock.append((event.step, time.process_time()))
-    (s0, c0), (s1, c1) = clock[0], clock[-1]
-    per_step = (c1 - c0) / max(1, s1 - s0)
-    steps = max(50, int(args.cpu_minutes * 60 / per_step * 1.2))   # the probe runs slow; the CPU budget stops it
-    print(f"probe: {per_step:.2f} CPU s/step at batch {args.batch}; planning {steps} steps (the LR schedule's length)")
+    # The LR schedule runs on the Trainer's clock (`minutes`: the time spent in training steps), so the cosine decay
+    # ends with the budget, as in the app's "train for N minutes"; the CPU budget below stops the run as well.
     trainer = Trainer(dataset, out / "run", family="diffusion", family_config=config,
-                      config=TrainConfig(steps=steps, batch_size=args.batch, lr=args.lr, warmup_steps=100,
-                                         ema_decay=args.ema_decay, min_lr_ratio=args.min_lr_ratio,
+                      config=TrainConfig(steps=None, minutes=args.cpu_minutes, batch_size=args.batch, lr=args.lr,
+                                         warmup_steps=100, ema_decay=args.ema_decay, ema_warmup=args.ema_warmup,
+                                         min_lr_ratio=args.min_lr_ratio,
                                          threads=args.threads, preview_seconds=0, validate_seconds=0,
                                          checkpoint_minutes=600, seed=0))
     start, excluded = time.process_time(), 0.0         # excluded: CPU time spent scoring snapshots (--marks)
@@ -198,7 +194,9 @@ def main() -> None:
     parser.add_argument("--marks", type=float, nargs="+", metavar="MINUTES",
                         help="also score snapshots at these CPU minutes of the same run (the time to quality "
                              "curve; the LR schedule is planned for --cpu-minutes; scoring time is not counted)")
-    parser.add_argument("--ema-decay", type=float, default=0.999)
+    parser.add_argument("--ema-decay", type=float, default=Diffusion.train_defaults.get("ema_decay", 0.999))
+    parser.add_argument("--ema-warmup", type=float, default=Diffusion.train_defaults.get("ema_warmup", 10.0),
+                        help="after n steps the EMA's weights are ~n/ema-warmup steps old (default: the family's)")
     parser.add_argument("--min-lr-ratio", type=float, default=0.1)
     parser.add_argument("--weights", nargs="+", choices=("ema", "raw"), default=["ema"],
                         help="score the EMA and/or the raw weights (grids: the last one)")
@@ -219,7 +217,8 @@ def main() -> None:
         run_dir, steps, cpu = train(dataset, args.out / f"ttq-{time.strftime('%H%M%S')}", args, meter)
         print(f"trained {steps} steps (batch {args.batch}, {args.size}px, preset {args.preset}, "
               f"{family_overrides(args.set) or 'no --set'}, "
-              f"lr {args.lr}, ema {args.ema_decay}, min lr ratio {args.min_lr_ratio}) in {cpu:.0f} s CPU time")
+              f"lr {args.lr}, ema {args.ema_decay} (warm-up {args.ema_warmup:g}), min lr ratio {args.min_lr_ratio}) "
+              f"in {cpu:.0f} s CPU time")
     for weights in args.weights:
         family, _ = Run.open(run_dir).load_family(ema=weights == "ema")
         print(f"-- {weights} weights")

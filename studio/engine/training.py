@@ -57,7 +57,8 @@ class TrainConfig:
     warmup_steps: int = 100             # linear LR warm-up, then cosine decay to lr * min_lr_ratio
     min_lr_ratio: float = 0.1
     grad_clip: float = 1.0              # max global gradient norm (0: no clipping)
-    ema_decay: float = 0.999            # 0: no EMA; warm-up: decay = min(ema_decay, (1+n)/(10+n))
+    ema_decay: float = 0.999            # 0: no EMA; warm-up: decay = min(ema_decay, (1+n)/(ema_warmup+n))
+    ema_warmup: float = 10.0            # after n updates the average's weights are ~n/ema_warmup updates old
     seed: int = 0
     device: str = "auto"                # auto | cpu | cuda | cuda:N | mps
     precision: str = "auto"             # auto | fp32 | bf16 | fp16
@@ -93,6 +94,8 @@ class TrainConfig:
             raise ConfigError(f"holdout must be between 0 and 0.5, not {self.holdout}")
         if not 0 <= self.ema_decay < 1:
             raise ConfigError(f"ema_decay must be in [0, 1), not {self.ema_decay}")
+        if not (self.ema_warmup >= 1 and math.isfinite(self.ema_warmup)):
+            raise ConfigError(f"ema_warmup must be 1 or more (10 is usual), not {self.ema_warmup}")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -285,17 +288,21 @@ def is_out_of_memory(error: BaseException) -> bool:
 
 # -- pieces ------------------------------------------------------------------------------
 class EMA:
-    """Exponential moving average of the weights (buffers are copied)."""
+    """Exponential moving average of the weights (buffers are copied).
 
-    def __init__(self, modules: Mapping[str, nn.Module], decay: float):
-        self.decay = decay
+    The warm-up decay (1 + n) / (warmup + n) after n updates makes the average's weights about n / warmup
+    updates old (until `decay` caps it): a fixed share of the run so far, so a short run's average does not
+    lag far behind weights that are still improving fast (warmup 10: ~10% of the run)."""
+
+    def __init__(self, modules: Mapping[str, nn.Module], decay: float, warmup: float = 10.0):
+        self.decay, self.warmup = decay, warmup
         self.updates = 0
         self.modules = {k: copy.deepcopy(m).eval().requires_grad_(False) for k, m in modules.items()}
 
     @torch.no_grad()
     def update(self, modules: Mapping[str, nn.Module]) -> None:
         self.updates += 1
-        decay = min(self.decay, (1 + self.updates) / (10 + self.updates))  # warm-up
+        decay = min(self.decay, (1 + self.updates) / (self.warmup + self.updates))
         for name, module in modules.items():
             ema = self.modules[name]
             ema_params = [p for p in ema.parameters()]
@@ -472,7 +479,7 @@ class Trainer:
             and (self.device.type == "cuda" or (self.device.type == "cpu" and self.dtype == torch.bfloat16)))
         self.memory_format = torch.channels_last if self.channels_last else None
         family.to(self.device, self.memory_format)
-        self.ema = EMA(family.modules(), cfg.ema_decay) if cfg.ema_decay > 0 else None
+        self.ema = EMA(family.modules(), cfg.ema_decay, cfg.ema_warmup) if cfg.ema_decay > 0 else None
         if self.ema:
             family.use_ema(self.ema.modules)
         self._family = family

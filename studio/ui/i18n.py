@@ -315,6 +315,7 @@ ENGINE_TEMPLATES: tuple[tuple[str, str], ...] = (
     (r"channels_last must be auto, on or off, not (.+)", "channels_last must be auto, on or off, not {0}"),
     (r"holdout must be between 0 and 0\.5, not (.+)", "holdout must be between 0 and 0.5, not {0}"),
     (r"ema_decay must be in \[0, 1\), not (.+)", "ema_decay must be in [0, 1), not {0}"),
+    (r"ema_warmup must be 1 or more \(10 is usual\), not (.+)", "ema_warmup must be 1 or more (10 is usual), not {0}"),
     (r"out of memory on (.+) at batch size (\d+), (\d+)px: try a smaller batch size, image size or preset",
      "out of memory on {0} at batch size {1}, {2}px: try a smaller batch size, image size or preset"),
     (r"training diverged: losses stayed non-finite after (\d+) rollbacks; lower the learning rate or use "

@@ -534,6 +534,25 @@ def test_ema_warm_up_and_decay():
     assert copy_[0].weight.max() < 1                                   # the copy does not alias the live weights
 
 
+def test_a_longer_ema_warm_up_keeps_the_average_closer_to_the_latest_weights():
+    """warmup w: decay (1 + n) / (w + n), an average whose weights are ~n / w updates old, capped by the decay."""
+    def after(warmup, updates):
+        live = {"net": nn.Linear(1, 1, bias=False)}
+        with torch.no_grad():
+            live["net"].weight.zero_()
+        ema = EMA(live, decay=0.999, warmup=warmup)
+        for n in range(updates):            # the live weight climbs 1 per update, as a model still learning
+            with torch.no_grad():
+                live["net"].weight.fill_(n + 1)
+            ema.update(live)
+        return ema.modules["net"].weight.item(), ema
+    short_lag, long_lag = (updates - after(w, updates)[0] for w, updates in ((25, 2400), (10, 2400)))
+    assert short_lag == pytest.approx(2400 / 25, rel=0.1) and long_lag == pytest.approx(2400 / 10, rel=0.1)
+    _, ema = after(25, 1)
+    assert ema.warmup == 25
+    torch.testing.assert_close(ema.modules["net"].weight, torch.full((1, 1), 1 - 2 / 26))   # (1 + 1) / (25 + 1)
+
+
 @pytest.mark.parametrize("changes, match", [
     (dict(steps=0), "steps must be at least 1, not 0"),
     (dict(steps=None), "give a number of steps or of minutes"),
@@ -545,6 +564,7 @@ def test_ema_warm_up_and_decay():
     (dict(channels_last="maybe"), "channels_last must be auto, on or off"),
     (dict(holdout=0.7), "holdout must be between 0 and 0.5"),
     (dict(ema_decay=1.0), r"ema_decay must be in \[0, 1\)"),
+    (dict(ema_warmup=0.5), "ema_warmup must be 1 or more"),
 ])
 def test_train_config_validation(changes, match):
     with pytest.raises(ConfigError, match=match):

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
+from studio.engine.training import TrainConfig
 from studio.ui.app import create_app
 from studio.ui.main_window import MainWindow
 
@@ -183,3 +184,17 @@ def test_a_multi_stage_family_shows_its_stage_on_the_progress_bar(qtbot, tmp_pat
     assert panel.progress_bar.format().startswith("prior (2/2)") and "700" in panel.progress_bar.format()
     panel._on_progress(Progress(**{**event.__dict__, "stage": ""}))
     assert panel.progress_bar.format().startswith("step 700")
+
+
+def test_the_familys_other_training_defaults_apply_and_the_form_wins(window):
+    """The family's suggestions the form has no field for (VQ-VAE: a shorter EMA) reach the Trainer, as they do
+    from the command line; batch size, learning rate and length stay the form's."""
+    from studio.engine.families import get_family
+
+    window.family_panel.select_family("vqvae")
+    panel = window.training_panel
+    panel.batch_spin.setValue(24)
+    trainer = panel._make_trainer()
+    assert get_family("vqvae").train_defaults["ema_decay"] != TrainConfig().ema_decay
+    assert trainer.config.ema_decay == get_family("vqvae").train_defaults["ema_decay"]
+    assert trainer.config.batch_size == 24 and trainer.config.steps == panel.length_spin.value()

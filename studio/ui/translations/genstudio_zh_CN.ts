@@ -985,7 +985,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
 <context>
     <name>LanguageMenu</name>
     <message>
-        <location filename="../i18n.py" line="+602"/>
+        <location filename="../i18n.py" line="+603"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
@@ -2074,7 +2074,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>无法开始训练：{0}</translation>
     </message>
     <message>
-        <location line="+99"/>
+        <location line="+101"/>
         <source>Resumed</source>
         <translation>继续训练</translation>
     </message>
@@ -3147,6 +3147,11 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+1"/>
+        <source>ema_warmup must be 1 or more (10 is usual), not {0}</source>
+        <translation>ema_warmup 必须不小于 1（通常为 10），而不是 {0}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>out of memory on {0} at batch size {1}, {2}px: try a smaller batch size, image size or preset</source>
         <translation>在 {0} 上内存不足（批大小 {1}，{2}px）：请尝试更小的批大小、图像尺寸或预设</translation>
     </message>
@@ -3404,7 +3409,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
 <context>
     <name>families</name>
     <message>
-        <location line="-358"/>
+        <location line="-359"/>
         <source>Variational autoencoder</source>
         <translation>变分自编码器 (VAE)</translation>
     </message>
