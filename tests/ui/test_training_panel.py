@@ -198,3 +198,24 @@ def test_the_familys_other_training_defaults_apply_and_the_form_wins(window):
     assert get_family("vqvae").train_defaults["ema_decay"] != TrainConfig().ema_decay
     assert trainer.config.ema_decay == get_family("vqvae").train_defaults["ema_decay"]
     assert trainer.config.batch_size == 24 and trainer.config.steps == panel.length_spin.value()
+
+
+def test_a_recipe_on_a_cpu_picks_the_familys_cpu_preset_and_a_gpu_the_one_by_size(window):
+    """Diffusion's Balanced is `light` on a CPU (small gets a quarter of the steps in 15 minutes), the
+    mid-sized preset by position with a GPU; a family without a CPU choice keeps the one by position."""
+    panel = window.training_panel
+    window.family_panel.select_family("diffusion")
+    presets = panel._family.presets
+    assert presets.index("light") < presets.index("small")
+    panel.set_devices([("auto", "Automatic"), ("cpu", "CPU")])
+    panel.apply_preset("balanced")
+    assert panel.trains_on_cpu() and panel.model_combo.currentData() == "light"
+    panel.set_devices([("auto", "Automatic"), ("cuda:0", "GPU 0"), ("cpu", "CPU")])     # re-picked: a GPU trains
+    assert not panel.trains_on_cpu() and panel.model_combo.currentData() == "small"
+    panel.device_combo.setCurrentIndex(panel.device_combo.findData("cpu"))
+    panel.apply_preset("balanced")
+    assert panel.trains_on_cpu() and panel.model_combo.currentData() == "light"
+    window.family_panel.select_family("vae")
+    panel.apply_preset("balanced")
+    vae = panel._family.presets
+    assert panel.model_combo.currentData() == vae[round(0.5 * (len(vae) - 1))]

@@ -51,6 +51,9 @@ class FamilyConfig:
     """
 
     presets: ClassVar[dict[str, dict[str, Any]]] = {}
+    # The app's one-click recipes ("quick", "balanced", "quality") pick a preset by its place in `presets`; on a
+    # CPU, where a bigger model gets far fewer steps in the recipe's minutes, these recipe -> preset names win.
+    cpu_recipe_presets: ClassVar[dict[str, str]] = {}
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

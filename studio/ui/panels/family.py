@@ -49,6 +49,7 @@ class FamilyInfo:
     capabilities: tuple[str, ...]
     presets: tuple[str, ...] = ()          # model size presets, smallest first (the config's own order)
     train_defaults: dict = field(default_factory=dict, compare=False)   # TrainConfig values the family suggests
+    cpu_recipe_presets: dict = field(default_factory=dict, compare=False)  # recipe -> preset when training on a CPU
 
 
 def read_families() -> tuple[FamilyInfo, ...]:
@@ -57,7 +58,7 @@ def read_families() -> tuple[FamilyInfo, ...]:
 
     return tuple(
         FamilyInfo(f.name, f.title, f.summary, f.description, tuple(sorted(f.capabilities)),
-                   tuple(f.Config.presets), dict(f.train_defaults))
+                   tuple(f.Config.presets), dict(f.train_defaults), dict(f.Config.cpu_recipe_presets))
         for f in all_families()
     )
 

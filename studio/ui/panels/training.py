@@ -72,10 +72,14 @@ def presets() -> tuple[Preset, ...]:
     )
 
 
-def model_preset_for(preset: Preset, family_presets: tuple[str, ...]) -> str | None:
-    """The family's own model preset that a recipe asks for, by position (smallest → largest)."""
+def model_preset_for(preset: Preset, family_presets: tuple[str, ...],
+                     overrides: dict[str, str] | None = None) -> str | None:
+    """The family's own model preset that a recipe asks for: the family's choice for it in `overrides` (its
+    presets for training on a CPU), else by position (smallest → largest)."""
     if not family_presets:
         return None
+    if overrides and overrides.get(preset.name) in family_presets:
+        return overrides[preset.name]
     return family_presets[round(preset.model_index * (len(family_presets) - 1))]
 
 
@@ -440,6 +444,9 @@ class TrainingPanel(QWidget):
                 self.device_combo.addItem(text, value)
             index = self.device_combo.findData(saved)
             self.device_combo.setCurrentIndex(max(0, index))
+        preset = self.preset_group.checkedButton()
+        if preset is not None and self._family is not None:     # now known: whether a GPU trains
+            self._select_model_for(preset.property("preset"))
 
     def continue_run(self, run_dir: str | None, step: int = 0, image_size: int | None = None) -> None:
         """Make Train continue this run folder (None: start new runs again)."""
@@ -463,9 +470,18 @@ class TrainingPanel(QWidget):
         self.length_spin.setValue(preset.minutes)
         self.size_combo.setCurrentIndex(IMAGE_SIZES.index(preset.image_size))
 
+    def trains_on_cpu(self) -> bool:
+        """Whether Train would use the CPU: chosen, or Automatic with no GPU in the device list."""
+        device = self.device_combo.currentData() or "auto"
+        if device != "auto":
+            return device == "cpu"
+        found = (str(self.device_combo.itemData(i)) for i in range(self.device_combo.count()))
+        return not any(d.startswith(("cuda", "mps")) for d in found)
+
     def _select_model_for(self, preset_name: str) -> None:
         preset = next(p for p in presets() if p.name == preset_name)
-        model = model_preset_for(preset, self._family.presets if self._family else ())
+        overrides = self._family.cpu_recipe_presets if self._family and self.trains_on_cpu() else None
+        model = model_preset_for(preset, self._family.presets if self._family else (), overrides)
         if model is not None:
             self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(model)))
 
