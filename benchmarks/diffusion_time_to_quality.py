@@ -6,7 +6,7 @@ pixels how many prompted samples show the colour and shape their prompt asks for
 
 --marks also scores snapshots of the same run at those CPU minutes: the time-to-quality curve in one run.
 The model is the diffusion family's `light` preset (--preset, --channels/--blocks, --patch and --set change it)
-at batch 32, lr 2e-3, at the Trainer's automatic precision (bf16 autocast on a CPU with AVX512-BF16/AMX), with
+at the family's batch size, learning rate and warm-up (the app's and the CLI's), at the Trainer's automatic precision (bf16 autocast on a CPU with AVX512-BF16/AMX), with
 the LR schedule over the Trainer's `minutes` (as the app's "train for N minutes") and the family's EMA settings.
 Both clocks run alongside: the Trainer's (time in training steps) and the CPU budget (process time); the first to
 run out ends the run, so on a busy machine the run may use less CPU than the budget (the line "trained ... in N s
@@ -97,7 +97,7 @@ def train(dataset, out: Path, args, meter=None) -> tuple[Path, int, float]:
     # ends with the budget, as in the app's "train for N minutes"; the CPU budget below stops the run as well.
     trainer = Trainer(dataset, out / "run", family="diffusion", family_config=config,
                       config=TrainConfig(steps=None, minutes=args.cpu_minutes, batch_size=args.batch, lr=args.lr,
-                                         warmup_steps=100, ema_decay=args.ema_decay, ema_warmup=args.ema_warmup,
+                                         warmup_steps=args.warmup, ema_decay=args.ema_decay, ema_warmup=args.ema_warmup,
                                          min_lr_ratio=args.min_lr_ratio,
                                          threads=args.threads, preview_seconds=0, validate_seconds=0,
                                          checkpoint_minutes=600, seed=0))
@@ -183,8 +183,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cpu-minutes", type=float, default=5.0)
     parser.add_argument("--size", type=int, default=32)
-    parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=2e-3)
+    defaults = Diffusion.train_defaults          # what the app and the CLI train with
+    parser.add_argument("--batch", type=int, default=defaults["batch_size"])
+    parser.add_argument("--lr", type=float, default=defaults["lr"])
+    parser.add_argument("--warmup", type=int, default=defaults.get("warmup_steps", 100), help="LR warm-up steps")
     parser.add_argument("--patch", type=int, help="U-Net patch size (default: the preset's)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--channels", type=int, nargs="+", help="U-Net widths (default: the preset's)")
