@@ -6,8 +6,9 @@ pixels how many prompted samples show the colour and shape their prompt asks for
 
 --marks also scores snapshots of the same run at those CPU minutes: the time-to-quality curve in one run.
 The model is the diffusion family's `light` preset (--preset, --channels/--blocks, --patch and --set change it)
-at the family's batch size, learning rate and warm-up (the app's and the CLI's), at the Trainer's automatic precision (bf16 autocast on a CPU with AVX512-BF16/AMX), with
-the LR schedule over the Trainer's `minutes` (as the app's "train for N minutes") and the family's EMA settings.
+at the family's batch size, learning rate, warm-up and EMA settings (what the app and the CLI train with), at
+the Trainer's automatic precision (bf16 autocast on a CPU with AVX512-BF16/AMX), with the LR schedule over the
+Trainer's `minutes` (as the app's "train for N minutes").
 Both clocks run alongside: the Trainer's (time in training steps) and the CPU budget (process time); the first to
 run out ends the run, so on a busy machine the run may use less CPU than the budget (the line "trained ... in N s
 CPU time" says how much).
@@ -97,8 +98,8 @@ def train(dataset, out: Path, args, meter=None) -> tuple[Path, int, float]:
     # ends with the budget, as in the app's "train for N minutes"; the CPU budget below stops the run as well.
     trainer = Trainer(dataset, out / "run", family="diffusion", family_config=config,
                       config=TrainConfig(steps=None, minutes=args.cpu_minutes, batch_size=args.batch, lr=args.lr,
-                                         warmup_steps=args.warmup, ema_decay=args.ema_decay, ema_warmup=args.ema_warmup,
-                                         min_lr_ratio=args.min_lr_ratio,
+                                         warmup_steps=args.warmup, ema_decay=args.ema_decay,
+                                         ema_warmup=args.ema_warmup, min_lr_ratio=args.min_lr_ratio,
                                          threads=args.threads, preview_seconds=0, validate_seconds=0,
                                          checkpoint_minutes=600, seed=0))
     start, excluded = time.process_time(), 0.0         # excluded: CPU time spent scoring snapshots (--marks)
@@ -196,8 +197,8 @@ def main() -> None:
     parser.add_argument("--marks", type=float, nargs="+", metavar="MINUTES",
                         help="also score snapshots at these CPU minutes of the same run (the time to quality "
                              "curve; the LR schedule is planned for --cpu-minutes; scoring time is not counted)")
-    parser.add_argument("--ema-decay", type=float, default=Diffusion.train_defaults.get("ema_decay", 0.999))
-    parser.add_argument("--ema-warmup", type=float, default=Diffusion.train_defaults.get("ema_warmup", 10.0),
+    parser.add_argument("--ema-decay", type=float, default=defaults.get("ema_decay", 0.999))
+    parser.add_argument("--ema-warmup", type=float, default=defaults.get("ema_warmup", 10.0),
                         help="after n steps the EMA's weights are ~n/ema-warmup steps old (default: the family's)")
     parser.add_argument("--min-lr-ratio", type=float, default=0.1)
     parser.add_argument("--weights", nargs="+", choices=("ema", "raw"), default=["ema"],

@@ -660,16 +660,16 @@ class TrainingPanel(QWidget):
         from studio.engine.training import TrainConfig, Trainer
 
         settings = self.settings()
-        cls = get_family(self._family.name)
         # The form's values win; the family's other suggestions (EMA warm-up, LR warm-up, gradient clipping)
         # apply as they do from the command line.
-        values = {**cls.train_defaults, **settings.train_config_values()}
+        values = {**self._family.train_defaults, **settings.train_config_values()}
         if self._resume_dir:
             if settings.unit == "steps":
                 changes = {"steps": self._resume_step + settings.length, "minutes": None}
             else:
                 changes = {"minutes": self._resumed_minutes() + settings.length, "steps": None}
             return Trainer.resume(self._resume_dir, self._dataset, **changes)
+        cls = get_family(self._family.name)
         family_config = cls.Config.from_preset(settings.model_preset) if settings.model_preset else cls.Config()
         return Trainer(self._dataset, default_run_dir(self._family.name), family=self._family.name,
                        family_config=family_config, config=TrainConfig(**values))
