@@ -2,6 +2,7 @@
 import torch
 import torch.nn.functional as F
 
+from studio.engine.families.base import FusedAdamW
 from studio.engine.nn import GroupNorm, SpatialAttention, attention, group_norm
 
 
@@ -62,3 +63,42 @@ def test_spatial_attention_matches_reference_layout():
         assert torch.allclose(attn(x, context, context_mask), expected, atol=1e-5)
         x_cl = x.contiguous(memory_format=torch.channels_last)
         assert torch.allclose(attn(x_cl, context, context_mask), expected, atol=1e-5)
+
+
+def _conv_net(memory_format):
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 16, 3), torch.nn.Conv2d(16, 8, 1), torch.nn.Flatten(),
+                              torch.nn.LazyLinear(4))
+    net(torch.zeros(1, 3, 6, 6))
+    return net.to(memory_format=memory_format)
+
+
+def _train(net, opt, steps=3):
+    torch.manual_seed(1)
+    for _ in range(steps):
+        x = torch.randn(5, 3, 6, 6).contiguous(memory_format=torch.channels_last)
+        opt.zero_grad()
+        net(x).square().mean().backward()
+        opt.step()
+
+
+def test_fused_adamw_on_channels_last_weights_equals_adamw_and_keeps_the_layout():
+    reference, net = _conv_net(torch.channels_last), _conv_net(torch.channels_last)
+    reference_opt = torch.optim.AdamW(reference.parameters(), lr=1e-2, betas=(0.9, 0.99), fused=True)
+    _train(reference, reference_opt)
+    opt = FusedAdamW(net.parameters(), lr=1e-2, betas=(0.9, 0.99))
+    _train(net, opt)
+    for p, q in zip(net.parameters(), reference.parameters()):
+        assert torch.equal(p, q)
+    weight = net[0].weight
+    assert weight.is_contiguous(memory_format=torch.channels_last) and not weight.is_contiguous()
+    # A resume: the moments load contiguous and are laid out as the weights again; training goes on the same.
+    saved = {k: v for k, v in opt.state_dict().items()}
+    saved["state"] = {i: {k: v.contiguous() for k, v in s.items()} for i, s in saved["state"].items()}
+    resumed = FusedAdamW(net.parameters(), lr=1e-2, betas=(0.9, 0.99))
+    resumed.load_state_dict(saved)
+    assert resumed.state[weight]["exp_avg"].stride() == weight.stride()
+    _train(net, resumed, steps=1)
+    _train(reference, reference_opt, steps=1)
+    for p, q in zip(net.parameters(), reference.parameters()):
+        assert torch.equal(p, q)

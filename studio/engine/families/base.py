@@ -345,6 +345,46 @@ class Family:
 
 
 # -- helpers families share ----------------------------------------------------------
+class FusedAdamW(torch.optim.AdamW):
+    """torch.optim.AdamW(fused=True) that also runs its one kernel in place on channels_last weights.
+
+    The fused CPU kernel copies every tensor that is not contiguous to a contiguous one and back, and a
+    channels_last conv weight is not: that was four copies per weight per step (light diffusion U-Net, 3.2M
+    parameters, one thread: 6.0 ms per optimizer step against 3.7 ms). Adam is elementwise, so the kernel gets
+    each channels_last weight, gradient and moment as the contiguous (O, kH, kW, I) view of the same memory;
+    the result is bit-for-bit the same. A tensor whose gradient or state is laid out otherwise is left as it is.
+    """
+
+    def __init__(self, params, **kwargs):
+        super().__init__(params, fused=True, **kwargs)
+
+    def _init_group(self, group, *lists):            # fills params, grads, exp_avgs, ... for the kernel
+        result = super()._init_group(group, *lists)
+        params = lists[0]
+        # The lists of one tensor per weight (not the 0-dim step counts): weight, grad, exp_avg, exp_avg_sq.
+        per_weight = [a for a in lists if isinstance(a, list) and len(a) == len(params)
+                      and all(isinstance(t, torch.Tensor) and t.shape == p.shape for t, p in zip(a, params))]
+        for i, p in enumerate(params):
+            if p.dim() == 4 and _channels_last_only(p) and all(a[i].stride() == p.stride() for a in per_weight):
+                for a in per_weight:
+                    a[i] = a[i].permute(0, 2, 3, 1)
+        return result
+
+    def load_state_dict(self, state_dict) -> None:
+        """As AdamW's; moments saved from channels_last weights come back contiguous: lay them out as the
+        weights again, so the kernel keeps running in place after a resume."""
+        super().load_state_dict(state_dict)
+        for p, state in self.state.items():
+            if p.dim() == 4 and _channels_last_only(p):
+                for key, value in state.items():
+                    if isinstance(value, torch.Tensor) and value.shape == p.shape:
+                        state[key] = value.contiguous(memory_format=torch.channels_last)
+
+
+def _channels_last_only(t: torch.Tensor) -> bool:
+    return t.is_contiguous(memory_format=torch.channels_last) and not t.is_contiguous()
+
+
 def to_uint8_images(x: torch.Tensor) -> np.ndarray:
     """(N, C, H, W) float in [-1, 1] -> (N, H, W, C) uint8 numpy."""
     x = ((x.detach().float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)

@@ -21,8 +21,8 @@ import torch
 from torch import nn
 
 from studio.engine.families.base import (
-    LIKELIHOOD, PROGRESSIVE, PROMPT, Batch, ConfigError, DataInfo, Family, FamilyConfig, Frame, SampleOption,
-    StepContext, from_uint8_images, register, to_uint8_images,
+    LIKELIHOOD, PROGRESSIVE, PROMPT, Batch, ConfigError, DataInfo, Family, FamilyConfig, Frame, FusedAdamW,
+    SampleOption, StepContext, from_uint8_images, register, to_uint8_images,
 )
 from studio.engine.nn import UNet
 from studio.engine.samplers import SAMPLERS, SCHEDULES, make_scheduler, noise_like, q_sample, split_prediction, v_target
@@ -144,10 +144,12 @@ class Diffusion(Family):
 
     def optimizers(self, lr: float) -> dict[str, torch.optim.Optimizer]:
         """AdamW as the base class's, fused on CPU and CUDA: one kernel over all ~170 weight tensors instead of
-        a loop of small ops (CPU, 1 thread, 2.4M parameters: 22 -> 5.5 ms per step, ~7% of a training step)."""
+        a loop of small ops (CPU, 1 thread, 2.4M parameters: 22 -> 5.5 ms per step, ~7% of a training step),
+        in place on channels_last weights too (`FusedAdamW`)."""
         params = [p for m in self.modules().values() for p in m.parameters() if p.requires_grad]
         fused = all(p.device.type in ("cpu", "cuda") for p in params) or None
-        return {"main": torch.optim.AdamW(params, lr=lr, betas=(0.9, 0.99), weight_decay=0.0, fused=fused)}
+        return {"main": FusedAdamW(params, lr=lr, betas=(0.9, 0.99), weight_decay=0.0) if fused
+                else torch.optim.AdamW(params, lr=lr, betas=(0.9, 0.99), weight_decay=0.0)}
 
     def _ab(self, t: torch.Tensor) -> torch.Tensor:
         """alpha_bar at timesteps t (B,) -> (B, 1, 1, 1) float32 on t's device."""
