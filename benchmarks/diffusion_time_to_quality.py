@@ -5,7 +5,7 @@ pixels how many prompted samples show the colour and shape their prompt asks for
         [--marks 5 10 20 --cpu-minutes 30]
 
 --marks also scores snapshots of the same run at those CPU minutes: the time-to-quality curve in one run.
-The model is the diffusion family's `light` preset (--preset, --channels/--blocks, --patch and --set change it)
+--train-steps N trains N steps instead (and prints the CPU time they took). The model is the diffusion family's `light` preset (--preset, --channels/--blocks, --patch and --set change it)
 at the family's batch size, learning rate, warm-up and EMA settings (what the app and the CLI train with), at
 the Trainer's automatic precision (bf16 autocast on a CPU with AVX512-BF16/AMX), with the LR schedule over the
 Trainer's `minutes` (as the app's "train for N minutes").
@@ -97,7 +97,8 @@ def train(dataset, out: Path, args, meter=None) -> tuple[Path, int, float]:
     # The LR schedule runs on the Trainer's clock (`minutes`: the time spent in training steps), so the cosine decay
     # ends with the budget, as in the app's "train for N minutes"; the CPU budget below stops the run as well.
     trainer = Trainer(dataset, out / "run", family="diffusion", family_config=config,
-                      config=TrainConfig(steps=None, minutes=args.cpu_minutes, batch_size=args.batch, lr=args.lr,
+                      config=TrainConfig(steps=args.train_steps, minutes=None if args.train_steps else args.cpu_minutes,
+                                         batch_size=args.batch, lr=args.lr,
                                          warmup_steps=args.warmup, ema_decay=args.ema_decay,
                                          ema_warmup=args.ema_warmup, min_lr_ratio=args.min_lr_ratio,
                                          threads=args.threads, preview_seconds=0, validate_seconds=0,
@@ -118,7 +119,7 @@ def train(dataset, out: Path, args, meter=None) -> tuple[Path, int, float]:
             print(f"-- snapshot at {marks.pop(0):g} CPU min: step {event.step}")
             score(family, meter, out, args.per_prompt, args.steps, args.sampler, args.guidance, grids=False)
             excluded += time.process_time() - c0
-        if isinstance(event, Progress) and spent >= args.cpu_minutes * 60:
+        if isinstance(event, Progress) and spent >= args.cpu_minutes * 60 and not args.train_steps:
             events.close()                                       # stop: the Trainer saves
             break
     cpu = time.process_time() - start - excluded
@@ -184,6 +185,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cpu-minutes", type=float, default=5.0)
     parser.add_argument("--size", type=int, default=32)
+    parser.add_argument("--train-steps", type=int,
+                        help="train exactly this many steps (LR schedule over them) instead of --cpu-minutes: compares "
+                             "changes that keep the step time, free of the machine's speed drifting")
     defaults = Diffusion.train_defaults          # what the app and the CLI train with
     parser.add_argument("--batch", type=int, default=defaults["batch_size"])
     parser.add_argument("--lr", type=float, default=defaults["lr"])

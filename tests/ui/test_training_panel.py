@@ -212,7 +212,13 @@ def test_a_recipe_on_a_cpu_picks_the_familys_cpu_preset_and_a_gpu_the_one_by_siz
     assert panel.trains_on_cpu() and panel.model_combo.currentData() == "light"
     panel.set_devices([("auto", "Automatic"), ("cuda:0", "GPU 0"), ("cpu", "CPU")])     # re-picked: a GPU trains
     assert not panel.trains_on_cpu() and panel.model_combo.currentData() == "small"
-    panel.device_combo.setCurrentIndex(panel.device_combo.findData("cpu"))
+    panel.device_combo.setCurrentIndex(panel.device_combo.findData("cpu"))        # by hand: re-picked too
+    assert panel.trains_on_cpu() and panel.model_combo.currentData() == "light"
+    panel.device_combo.setCurrentIndex(panel.device_combo.findData("cuda:0"))
+    assert panel.model_combo.currentData() == "small"
+    panel.model_combo.setCurrentIndex(panel.model_combo.findData("tiny"))          # a model size picked by hand
+    panel.device_combo.setCurrentIndex(panel.device_combo.findData("cpu"))         # stays
+    assert panel.model_combo.currentData() == "tiny"
     panel.apply_preset("balanced")
     assert panel.trains_on_cpu() and panel.model_combo.currentData() == "light"
     window.family_panel.select_family("vae")

@@ -216,6 +216,7 @@ class TrainingPanel(QWidget):
         self._dataset = None
         self._resume_dir: str | None = None
         self._resume_step = 0
+        self._recipe_model: str | None = None   # the model size the checked recipe picked (None: picked by hand)
         self._trainer = None
         self._job: Job | None = None
         self._hash_job: Job | None = None
@@ -315,6 +316,7 @@ class TrainingPanel(QWidget):
                                     self.tr("The same seed, settings and data train the same model"), 0, 2**31 - 1, 0)
         for combo in (self.model_combo, self.size_combo, self.precision_combo, self.device_combo):
             combo.currentIndexChanged.connect(self._on_setting_changed)
+        self.device_combo.currentIndexChanged.connect(self._on_device_combo_changed)
         self.batch_spin.valueChanged.connect(self._on_setting_changed)
         form.addRow(self.tr("Model size"), self.model_combo)
         form.addRow(self.tr("Image size"), self.size_combo)
@@ -484,6 +486,7 @@ class TrainingPanel(QWidget):
         model = model_preset_for(preset, self._family.presets if self._family else (), overrides)
         if model is not None:
             self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(model)))
+        self._recipe_model = self.model_combo.currentData()
 
     def _apply_family_defaults(self, info: FamilyInfo) -> None:
         """The batch size and learning rate the family suggests (the Trainer's defaults where it has none)."""
@@ -531,6 +534,14 @@ class TrainingPanel(QWidget):
     @Slot()
     def _on_setting_changed(self) -> None:
         self.settings_changed.emit()
+
+    @Slot(int)
+    def _on_device_combo_changed(self, index: int) -> None:
+        """A recipe's model size depends on whether the CPU trains: pick it again for the new device, unless
+        the model size was chosen by hand after the recipe."""
+        preset = self.preset_group.checkedButton()
+        if preset is not None and self._family is not None and self.model_combo.currentData() == self._recipe_model:
+            self._select_model_for(preset.property("preset"))
 
     @Slot(int)
     def _on_size_combo_changed(self, index: int) -> None:
