@@ -361,9 +361,12 @@ class FusedAdamW(torch.optim.AdamW):
     def _init_group(self, group, *lists):            # fills params, grads, exp_avgs, ... for the kernel
         result = super()._init_group(group, *lists)
         params = lists[0]
-        # The lists of one tensor per weight (not the 0-dim step counts): weight, grad, exp_avg, exp_avg_sq.
+        if not params:
+            return result
+        # The lists holding one tensor per weight, index for index (not the 0-dim step counts): weight, grad,
+        # exp_avg, exp_avg_sq.
         per_weight = [a for a in lists if isinstance(a, list) and len(a) == len(params)
-                      and all(isinstance(t, torch.Tensor) and t.shape == p.shape for t, p in zip(a, params))]
+                      and isinstance(a[0], torch.Tensor) and a[0].shape == params[0].shape]
         for i, p in enumerate(params):
             if p.dim() == 4 and _channels_last_only(p) and all(a[i].stride() == p.stride() for a in per_weight):
                 for a in per_weight:

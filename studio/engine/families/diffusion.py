@@ -147,9 +147,9 @@ class Diffusion(Family):
         a loop of small ops (CPU, 1 thread, 2.4M parameters: 22 -> 5.5 ms per step, ~7% of a training step),
         in place on channels_last weights too (`FusedAdamW`)."""
         params = [p for m in self.modules().values() for p in m.parameters() if p.requires_grad]
-        fused = all(p.device.type in ("cpu", "cuda") for p in params) or None
-        return {"main": FusedAdamW(params, lr=lr, betas=(0.9, 0.99), weight_decay=0.0) if fused
-                else torch.optim.AdamW(params, lr=lr, betas=(0.9, 0.99), weight_decay=0.0)}
+        fused = all(p.device.type in ("cpu", "cuda") for p in params)
+        adamw = FusedAdamW if fused else torch.optim.AdamW
+        return {"main": adamw(params, lr=lr, betas=(0.9, 0.99), weight_decay=0.0)}
 
     def _ab(self, t: torch.Tensor) -> torch.Tensor:
         """alpha_bar at timesteps t (B,) -> (B, 1, 1, 1) float32 on t's device."""

@@ -216,7 +216,7 @@ class TrainingPanel(QWidget):
         self._dataset = None
         self._resume_dir: str | None = None
         self._resume_step = 0
-        self._recipe_model: str | None = None   # the model size the checked recipe picked (None: picked by hand)
+        self._recipe_model: str | None = None   # the model size the checked recipe last picked
         self._trainer = None
         self._job: Job | None = None
         self._hash_job: Job | None = None
@@ -446,9 +446,7 @@ class TrainingPanel(QWidget):
                 self.device_combo.addItem(text, value)
             index = self.device_combo.findData(saved)
             self.device_combo.setCurrentIndex(max(0, index))
-        preset = self.preset_group.checkedButton()
-        if preset is not None and self._family is not None:     # now known: whether a GPU trains
-            self._select_model_for(preset.property("preset"))
+        self._repick_model_for_device()                           # now known: whether a GPU trains
 
     def continue_run(self, run_dir: str | None, step: int = 0, image_size: int | None = None) -> None:
         """Make Train continue this run folder (None: start new runs again)."""
@@ -537,7 +535,10 @@ class TrainingPanel(QWidget):
 
     @Slot(int)
     def _on_device_combo_changed(self, index: int) -> None:
-        """A recipe's model size depends on whether the CPU trains: pick it again for the new device, unless
+        self._repick_model_for_device()
+
+    def _repick_model_for_device(self) -> None:
+        """A recipe's model size depends on whether the CPU trains: pick it again for the device (list), unless
         the model size was chosen by hand after the recipe."""
         preset = self.preset_group.checkedButton()
         if preset is not None and self._family is not None and self.model_combo.currentData() == self._recipe_model:
