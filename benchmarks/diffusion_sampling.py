@@ -1,4 +1,5 @@
-"""Sampling speed and quality: studio's DPM-Solver++(2M) at 20 steps vs diffusers' DDIM at 50 steps, in one run.
+"""Sampling speed and quality: studio's DPM-Solver++(2M) and its SDE form (the app's default) at 20 steps vs
+diffusers' DDIM at 50 steps, in one run.
 
     .venv/bin/python benchmarks/diffusion_sampling.py [--threads 1] [--sizes 16,32] [--quality RUN]
 
@@ -16,7 +17,7 @@ Speed (weights untrained: the cost of a step does not depend on them). The issue
 Prints images/s (wall and per CPU-second) and the ratios.
 
 Quality (`--quality RUN`, a trained studio diffusion run on demo:shapes, e.g. a time-to-quality run): the same
-network sampled with studio's DPM-Solver++(2M) 20 steps and with diffusers' DDIMScheduler at 50 steps (its own
+network sampled with studio's DPM-Solver++(2M) and (2M) SDE at 20 steps and with diffusers' DDIMScheduler at 50 steps (its own
 step function, given our schedule as trained_betas, v-prediction, x0 clipping, trailing spacing), both guidance 3,
 32 images per prompt, scored by the pixel meter of diffusion_time_to_quality.py (share of samples whose colour and
 shape match the prompt), printed beside the wall/CPU time of each.
@@ -44,12 +45,12 @@ def since(start: tuple[float, float]) -> tuple[float, float]:
     return time.perf_counter() - start[0], time.process_time() - start[1]
 
 
-def studio_run(size: int, n: int, steps: int, prompt: str | None) -> tuple[float, float]:
+def studio_run(size: int, n: int, steps: int, prompt: str | None, sampler: str = "dpm++2m") -> tuple[float, float]:
     vocabulary = ("red", "circle") if prompt else ()
     family = Diffusion(DiffusionConfig.from_preset("small"), DataInfo(size, 3, vocabulary=vocabulary))
     list(family.sample(2, seed=0, steps=2, prompt=prompt))                               # warm-up
     start = clock()
-    for _ in family.sample(n, seed=0, steps=steps, sampler="dpm++2m", prompt=prompt, guidance=GUIDANCE):
+    for _ in family.sample(n, seed=0, steps=steps, sampler=sampler, prompt=prompt, guidance=GUIDANCE):
         pass
     return since(start)
 
@@ -94,16 +95,20 @@ def speed(args) -> None:
               f"diffusers UNet2DModel {count(diffusers_model(size)):,} (+ class embeddings "
               f"{count(diffusers_model(size, 4)) - count(diffusers_model(size)):,} when guided)", flush=True)
         pairs = (("studio dpm++2m 20", n, lambda: studio_run(size, n, 20, None)),
+                 ("studio dpm++2m-sde 20", n, lambda: studio_run(size, n, 20, None, "dpm++2m-sde")),
                  ("diffusers DDIM 50", m, lambda: diffusers_run(size, m, 50, False)),
                  ("studio dpm++2m 20, prompt + CFG 3", n, lambda: studio_run(size, n, 20, "red circle")),
+                 ("studio dpm++2m-sde 20, prompt + CFG 3", n,
+                  lambda: studio_run(size, n, 20, "red circle", "dpm++2m-sde")),
                  ("diffusers DDIM 50, class + CFG 3", g, lambda: diffusers_run(size, g, 50, True)))
         results = {}
         for name, count_, fn in pairs:
             wall, cpu = fn()
             results[name] = (count_, wall, cpu)
-            print(f"{name:<36} {count_:4d} images  {count_ / wall:7.2f} images/s wall  {count_ / cpu:7.2f} per CPU-s",
+            print(f"{name:<40} {count_:4d} images  {count_ / wall:7.2f} images/s wall  {count_ / cpu:7.2f} per CPU-s",
                   flush=True)
-        for ours, peer in ((pairs[0][0], pairs[1][0]), (pairs[2][0], pairs[3][0])):
+        for ours, peer in ((0, 2), (1, 2), (3, 5), (4, 5)):
+            ours, peer = pairs[ours][0], pairs[peer][0]
             (a, aw, ac), (b, bw, bc) = results[ours], results[peer]
             print(f"ratio {ours} / {peer}: {(a / aw) / (b / bw):.2f}x wall, {(a / ac) / (b / bc):.2f}x CPU time")
 
@@ -145,6 +150,7 @@ def quality(run_dir: Path, per_prompt: int) -> None:
                                   guidance=GUIDANCE))[-1].images
 
     ways = {"studio dpm++2m 20": lambda p: studio(p, "dpm++2m", 20),
+            "studio dpm++2m-sde 20 (the default)": lambda p: studio(p, "dpm++2m-sde", 20),
             "diffusers DDIMScheduler 50 (same network)": lambda p: diffusers_ddim_prompts(family, [p] * per_prompt, 50, 0),
             "studio ddim 50": lambda p: studio(p, "ddim", 50)}
     for name, fn in ways.items():

@@ -38,7 +38,7 @@ import torch
 from studio.engine.data import load_dataset
 from studio.engine.demo import _SHAPE_COLOURS, _SHAPES
 from studio.engine.export import make_grid, save_png
-from studio.engine.families.diffusion import Diffusion, DiffusionConfig
+from studio.engine.families.diffusion import DEFAULT_SAMPLER, Diffusion, DiffusionConfig
 from studio.engine.run import Run
 from studio.engine.training import Progress, Saved, Started, TrainConfig, Trainer
 
@@ -144,7 +144,7 @@ def family_overrides(pairs: list[str]) -> dict:
     return out
 
 
-def score(family, meter: ShapeMeter, out: Path, per_prompt: int, steps: int = 20, sampler: str = "dpm++2m",
+def score(family, meter: ShapeMeter, out: Path, per_prompt: int, steps: int = 20, sampler: str = DEFAULT_SAMPLER,
           guidance: float = 3.0, grids: bool = True) -> float:
     """Print the per-prompt match of `per_prompt` samples each; return the mean (0-1); save the grids."""
     rows, total = [], []
@@ -214,7 +214,7 @@ def main() -> None:
                         help="score the EMA and/or the raw weights (grids: the last one)")
     parser.add_argument("--score", type=Path, help="score this trained run instead of training one")
     parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--sampler", default="dpm++2m")
+    parser.add_argument("--sampler", default=DEFAULT_SAMPLER, help="default: the app's")
     parser.add_argument("--guidance", type=float, default=3.0)
     parser.add_argument("--per-prompt", type=int, default=32)
     parser.add_argument("--out", type=Path, default=Path("bench-out"))

@@ -114,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--negative", default=None, help="negative prompt (same as --opt negative=...)")
     sample.add_argument("--guidance", type=float, default=None, help="guidance scale (same as --opt guidance=...)")
     sample.add_argument("--steps", type=_positive_int, default=None, help="sampling steps (same as --opt steps=...)")
-    sample.add_argument("--sampler", default=None, help="sampler, e.g. dpm++2m, ddim (same as --opt sampler=...)")
+    sample.add_argument("--sampler", default=None, help="sampler, e.g. dpm++2m-sde, dpm++2m, ddim (same as --opt sampler=...)")
     sample.add_argument("--device", default="auto")
 
     latent = sub.add_parser("latent", help="slider sweeps and interpolations in a trained model's latent space",

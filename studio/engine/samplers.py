@@ -203,7 +203,39 @@ class DPMSolverPPScheduler(Scheduler):
         return StepOutput(prev, x0)
 
 
-SAMPLERS = {"dpm++2m": DPMSolverPPScheduler, "ddim": DDIMScheduler, "ddpm": DDPMScheduler}
+class DPMSolverPPSDEScheduler(DPMSolverPPScheduler):
+    """DPM-Solver++(2M) SDE: the stochastic form of the same multistep solver (Lu et al. 2022,
+    https://arxiv.org/abs/2211.01095, appendix; diffusers' algorithm_type="sde-dpmsolver++"). Each step adds
+    fresh noise as ancestral DDPM does, which corrects the model's errors of earlier steps:
+        x_next = (sigma_next / sigma_now) e^-h x + alpha_next (1 - e^-2h) D + sigma_next sqrt(1 - e^-2h) z
+    with D as in DPM-Solver++(2M) and z ~ N(0, I)."""
+
+    name = "dpm++2m-sde"
+    stochastic = True
+
+    def step(self, model_output, t, x, generator=None) -> StepOutput:
+        ab, ab_next = self._alpha_bars(t)
+        x0, _ = self._x0_eps(model_output, x, ab)
+        lam = 0.5 * math.log(ab / (1 - ab))
+        if ab_next >= 1.0:                                                   # last step: the clean estimate
+            self._previous = None
+            return StepOutput(x0, x0)
+        lam_next = 0.5 * math.log(ab_next / (1 - ab_next))
+        h = lam_next - lam
+        d = x0
+        if self._previous is not None:
+            x0_before, lam_before = self._previous
+            r = (lam - lam_before) / h
+            d = (1 + 0.5 / r) * x0 - (0.5 / r) * x0_before
+        self._previous = (x0, lam)
+        sigma_next = math.sqrt(1 - ab_next)
+        prev = (sigma_next / math.sqrt(1 - ab) * math.exp(-h)) * x - math.sqrt(ab_next) * math.expm1(-2 * h) * d
+        prev = prev + sigma_next * math.sqrt(-math.expm1(-2 * h)) * noise_like(x, generator)
+        return StepOutput(prev, x0)
+
+
+SAMPLERS = {"dpm++2m": DPMSolverPPScheduler, "dpm++2m-sde": DPMSolverPPSDEScheduler, "ddim": DDIMScheduler,
+            "ddpm": DDPMScheduler}
 
 
 def make_scheduler(name: str, alphas_cumprod: torch.Tensor, prediction: str = "v", eta: float = 0.0) -> Scheduler:

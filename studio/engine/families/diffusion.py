@@ -7,8 +7,8 @@ prompts:   captions (or class-folder names) -> word tokenizer -> small transform
            its tokens are extra keys/values of the U-Net's attention, its pooled vector joins the
            time embedding. Captions are dropped 10% of the time, so the same model also generates
            unconditionally and classifier-free guidance works (https://arxiv.org/abs/2207.12598).
-sampling:  DPM-Solver++(2M), DDIM or ancestral DDPM (engine/samplers.py); every step is a Frame
-           with the noisy image and the predicted clean image.
+sampling:  DPM-Solver++(2M) SDE (the default), DPM-Solver++(2M), DDIM or ancestral DDPM (engine/samplers.py);
+           every step is a Frame with the noisy image and the predicted clean image.
 """
 from __future__ import annotations
 
@@ -31,6 +31,11 @@ from studio.engine.text import TextEncoder, Tokenizer, words
 VALIDATION_SEED = 1234
 TEXT_POOLS = ("bos", "bos+mean", "bos+words")
 VALIDATION_FRACTIONS = (0.1, 0.3, 0.6, 0.9)   # fixed timesteps of the validation loss, as fractions of T
+# The stochastic solver: fresh noise each step corrects what a briefly trained model got wrong in the steps before.
+# Light preset after 2300 steps on demo:shapes (benchmarks/diffusion_time_to_quality.py, 64 images per prompt,
+# guidance 3, two models): prompted match 86.5 / 89.5% at 20 steps against 81.8 / 80.9% for DPM-Solver++(2M),
+# the same cost per step.
+DEFAULT_SAMPLER = "dpm++2m-sde"
 
 
 @dataclass(frozen=True)
@@ -318,9 +323,11 @@ class Diffusion(Family):
     @classmethod
     def sample_options(cls) -> list[SampleOption]:
         return [
-            SampleOption("steps", "int", 20, 1, 1000, help="Denoising steps: 10-25 are enough for dpm++2m, 50 for ddim."),
-            SampleOption("sampler", "choice", "dpm++2m", choices=tuple(SAMPLERS),
-                         help="dpm++2m: fast, high quality; ddim: deterministic classic; ddpm: ancestral (noisy steps)."),
+            SampleOption("steps", "int", 20, 1, 1000,
+                         help="Denoising steps: 10-25 are enough for dpm++2m-sde and dpm++2m, 50 for ddim and ddpm."),
+            SampleOption("sampler", "choice", DEFAULT_SAMPLER, choices=tuple(SAMPLERS),
+                         help="dpm++2m-sde: fast, adds fresh noise each step (fixes early mistakes); dpm++2m: fast, "
+                              "deterministic; ddim: deterministic classic; ddpm: ancestral (noisy steps)."),
             SampleOption("guidance", "float", 3.0, 0.0, 20.0,
                          help="How strongly to follow the prompt: 0 ignores it, 1 is plain conditional, 2-5 is typical."),
             SampleOption("guidance_rescale", "float", 0.0, 0.0, 1.0,
@@ -345,7 +352,7 @@ class Diffusion(Family):
             guided = rescale * guided * ratio + (1 - rescale) * guided
         return guided
 
-    def sample(self, n: int, *, seed: int, prompt: str | None = None, steps: int = 20, sampler: str = "dpm++2m",
+    def sample(self, n: int, *, seed: int, prompt: str | None = None, steps: int = 20, sampler: str = DEFAULT_SAMPLER,
                guidance: float = 3.0, guidance_rescale: float = 0.0, eta: float = 0.0, negative: str = "",
                **options) -> Iterator[Frame]:
         """n images, image i from seed + i; one Frame per step ("x0" extra: the predicted clean images)."""
@@ -356,7 +363,7 @@ class Diffusion(Family):
                                    guidance_rescale=guidance_rescale, eta=eta, negative=negative)
 
     @torch.inference_mode()
-    def sample_prompts(self, prompts: Sequence[str], *, seed: int, steps: int = 20, sampler: str = "dpm++2m",
+    def sample_prompts(self, prompts: Sequence[str], *, seed: int, steps: int = 20, sampler: str = DEFAULT_SAMPLER,
                        guidance: float = 3.0, guidance_rescale: float = 0.0, eta: float = 0.0,
                        negative: str = "") -> Iterator[Frame]:
         """Like sample() with one prompt per image."""
@@ -382,10 +389,12 @@ class Diffusion(Family):
                         extras={"x0": to_uint8_images(result.pred_original_sample)})
 
     def preview(self, batch: Batch, *, seed: int = 0, n: int = 16) -> Iterator[Frame]:
-        """A 10-step DPM-Solver++ sample of 8 images prompted with the preview images' captions (guidance 3)."""
+        """A 10-step sample (the default sampler) of 8 images prompted with the preview images' captions (guidance 3).
+        At 10 steps DPM-Solver++(2M) SDE matched the prompts 85.7 / 84.0% against 80.1 / 79.5% (the models of
+        DEFAULT_SAMPLER's note)."""
         texts = self.captions(batch) or [""]
         prompts = [texts[i % len(texts)] for i in range(min(n, 8))]
-        return self.sample_prompts(prompts, seed=seed, steps=10, sampler="dpm++2m", guidance=3.0)
+        return self.sample_prompts(prompts, seed=seed, steps=10, sampler=DEFAULT_SAMPLER, guidance=3.0)
 
 
 def _first(batch: Batch, n: int) -> Batch:

@@ -690,7 +690,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>衡量一张图像的似然（每维比特数）</translation>
     </message>
     <message>
-        <location line="+111"/>
+        <location line="+112"/>
         <source>Model family</source>
         <translation>模型类别</translation>
     </message>
@@ -1752,7 +1752,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>最大的模型，以 64 像素训练一小时；有 GPU 会快很多。</translation>
     </message>
     <message>
-        <location line="+43"/>
+        <location line="+47"/>
         <source>Automatic: {0}</source>
         <translation>自动：{0}</translation>
     </message>
@@ -1792,14 +1792,14 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>{0} 小时 {1:02d} 分</translation>
     </message>
     <message>
-        <location line="+49"/>
-        <location line="+114"/>
-        <location line="+219"/>
+        <location line="+50"/>
+        <location line="+115"/>
+        <location line="+241"/>
         <source>Train</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location line="-320"/>
+        <location line="-343"/>
         <source>Training settings and controls</source>
         <translation>训练设置与控制</translation>
     </message>
@@ -1815,23 +1815,23 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+19"/>
-        <location line="+35"/>
+        <location line="+36"/>
         <source>Model size</source>
         <translation>模型大小</translation>
     </message>
     <message>
-        <location line="-34"/>
+        <location line="-35"/>
         <source>The family&apos;s model size preset: bigger learns more, slower</source>
         <translation>该类别的模型大小预设：越大学得越多，但越慢</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+34"/>
+        <location line="+35"/>
         <source>Image size</source>
         <translation>图像尺寸</translation>
     </message>
     <message>
-        <location line="-33"/>
+        <location line="-34"/>
         <source>Images are scaled and centre-cropped to this many pixels a side</source>
         <translation>图像会被缩放并居中裁剪为边长这么多像素</translation>
     </message>
@@ -1842,12 +1842,12 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+30"/>
+        <location line="+31"/>
         <source>Batch size</source>
         <translation>批大小</translation>
     </message>
     <message>
-        <location line="-29"/>
+        <location line="-30"/>
         <source>Images per training step</source>
         <translation>每个训练步的图像数</translation>
     </message>
@@ -1883,23 +1883,23 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+4"/>
-        <location line="+21"/>
+        <location line="+22"/>
         <source>Learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location line="-20"/>
+        <location line="-21"/>
         <source>Step size of the optimizer (AdamW); the family suggests one</source>
         <translation>优化器（AdamW）的步长；模型类别会给出建议值</translation>
     </message>
     <message>
         <location line="+4"/>
-        <location line="+17"/>
+        <location line="+18"/>
         <source>Precision</source>
         <translation>精度</translation>
     </message>
     <message>
-        <location line="-16"/>
+        <location line="-17"/>
         <source>Automatic uses bf16 where the hardware is fast at it (recent GPUs, CPUs with AMX), else fp32</source>
         <translation>“自动”在硬件擅长时使用 bf16（较新的 GPU、带 AMX 的 CPU），否则使用 fp32</translation>
     </message>
@@ -1911,28 +1911,28 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="-2"/>
-        <location line="+14"/>
+        <location line="+15"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location line="-13"/>
+        <location line="-14"/>
         <source>Where to train; Automatic picks a GPU when there is one</source>
         <translation>在哪里训练；“自动”会在有 GPU 时选择 GPU</translation>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+12"/>
+        <location line="+13"/>
         <source>Seed</source>
         <translation>随机种子</translation>
     </message>
     <message>
-        <location line="-11"/>
+        <location line="-12"/>
         <source>The same seed, settings and data train the same model</source>
         <translation>相同的随机种子、设置和数据会训练出相同的模型</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>Train for</source>
         <translation>训练时长</translation>
     </message>
@@ -2003,7 +2003,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>尚未开始</translation>
     </message>
     <message>
-        <location line="+157"/>
+        <location line="+179"/>
         <source>Choose a model family first (the Model step).</source>
         <translation>请先选择模型类别（“模型”步骤）。</translation>
     </message>
@@ -3519,19 +3519,19 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>采样步数</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>Denoising steps: 10-25 are enough for dpm++2m, 50 for ddim.</source>
-        <translation>去噪步数：dpm++2m 用 10-25 步就够了，ddim 需要 50 步。</translation>
-    </message>
-    <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Sampler</source>
         <translation>采样器</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>dpm++2m: fast, high quality; ddim: deterministic classic; ddpm: ancestral (noisy steps).</source>
-        <translation>dpm++2m：快速、高质量；ddim：经典的确定性采样；ddpm：祖先采样（每步带噪声）。</translation>
+        <location line="-1"/>
+        <source>Denoising steps: 10-25 are enough for dpm++2m-sde and dpm++2m, 50 for ddim and ddpm.</source>
+        <translation>去噪步数：dpm++2m-sde 和 dpm++2m 用 10-25 步就够了，ddim 和 ddpm 需要 50 步。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>dpm++2m-sde: fast, adds fresh noise each step (fixes early mistakes); dpm++2m: fast, deterministic; ddim: deterministic classic; ddpm: ancestral (noisy steps).</source>
+        <translation>dpm++2m-sde：快速，每步加入新的噪声（纠正早期的错误）；dpm++2m：快速、确定性；ddim：经典的确定性采样；ddpm：祖先采样（每步带噪声）。</translation>
     </message>
     <message>
         <location line="+1"/>
