@@ -198,9 +198,11 @@ class DPMSolverPPScheduler(Scheduler):
             r = (lam - lam_before) / h
             d = (1 + 0.5 / r) * x0 - (0.5 / r) * x0_before
         self._previous = (x0, lam)
-        sigma_ratio = math.sqrt((1 - ab_next) / (1 - ab))
-        prev = sigma_ratio * x - math.sqrt(ab_next) * math.expm1(-h) * d
-        return StepOutput(prev, x0)
+        return StepOutput(self._update(x, d, ab, ab_next, h, generator), x0)
+
+    def _update(self, x: torch.Tensor, d: torch.Tensor, ab: float, ab_next: float, h: float, generator) -> torch.Tensor:
+        """x at the next timestep from x, the data estimate D and the step h in lambda (the ODE form)."""
+        return math.sqrt((1 - ab_next) / (1 - ab)) * x - math.sqrt(ab_next) * math.expm1(-h) * d
 
 
 class DPMSolverPPSDEScheduler(DPMSolverPPScheduler):
@@ -213,25 +215,10 @@ class DPMSolverPPSDEScheduler(DPMSolverPPScheduler):
     name = "dpm++2m-sde"
     stochastic = True
 
-    def step(self, model_output, t, x, generator=None) -> StepOutput:
-        ab, ab_next = self._alpha_bars(t)
-        x0, _ = self._x0_eps(model_output, x, ab)
-        lam = 0.5 * math.log(ab / (1 - ab))
-        if ab_next >= 1.0:                                                   # last step: the clean estimate
-            self._previous = None
-            return StepOutput(x0, x0)
-        lam_next = 0.5 * math.log(ab_next / (1 - ab_next))
-        h = lam_next - lam
-        d = x0
-        if self._previous is not None:
-            x0_before, lam_before = self._previous
-            r = (lam - lam_before) / h
-            d = (1 + 0.5 / r) * x0 - (0.5 / r) * x0_before
-        self._previous = (x0, lam)
+    def _update(self, x, d, ab, ab_next, h, generator):
         sigma_next = math.sqrt(1 - ab_next)
         prev = (sigma_next / math.sqrt(1 - ab) * math.exp(-h)) * x - math.sqrt(ab_next) * math.expm1(-2 * h) * d
-        prev = prev + sigma_next * math.sqrt(-math.expm1(-2 * h)) * noise_like(x, generator)
-        return StepOutput(prev, x0)
+        return prev + sigma_next * math.sqrt(-math.expm1(-2 * h)) * noise_like(x, generator)
 
 
 SAMPLERS = {"dpm++2m": DPMSolverPPScheduler, "dpm++2m-sde": DPMSolverPPSDEScheduler, "ddim": DDIMScheduler,
