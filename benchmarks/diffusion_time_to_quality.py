@@ -6,9 +6,10 @@ pixels how many prompted samples show the colour and shape their prompt asks for
 
 --marks also scores snapshots of the same run at those CPU minutes: the time-to-quality curve in one run.
 --train-steps N trains N steps instead (and prints the CPU time they took): the way to compare changes that keep the
-step time. At 2300 steps of the defaults, seeds 0 / 1 / 2 (--seed) scored 82.4 / 80.9 / 81.6%, but with caption
-dropout 0.05 83.6 / 78.9 / 73.8%: judge a change by its mean over seeds, not by one run. 5 CPU-minute runs of one
-config on one day took 1867-2572 steps (the machine's speed drifts) and scored 69.9-85.2%.
+step time. Sampled with dpm++2m-sde (the default), 2300 steps of the defaults scored 85.2 / 92.2 / 89.5% over
+seeds 0 / 1 / 2 (--seed); with EMA warm-up 10 instead of 25, 90.6 / 88.7 / 86.7%: judge a change by its mean over
+seeds, not by one run. 5 CPU-minute runs of one config took 1867-2771 steps on different days (the machine's speed
+drifts). With dpm++2m-sde, on one day: 2771 / 2561 steps (seed 0) 91.8 / 89.1%, 2767 steps (seed 1) 87.5%.
 The model is the diffusion family's `light` preset (--preset, --channels/--blocks, --patch and --set change it) at
 the family's batch size, learning rate, warm-up and EMA settings (what the app and the CLI train with), at the
 Trainer's automatic precision (bf16 autocast on a CPU with AVX512-BF16/AMX), with the LR schedule over the
