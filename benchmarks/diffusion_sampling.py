@@ -110,8 +110,8 @@ def speed(args) -> None:
             results[name] = (count_, wall, cpu)
             print(f"{name:<40} {count_:4d} images  {count_ / wall:7.2f} images/s wall  {count_ / cpu:7.2f} per CPU-s",
                   flush=True)
-        for ours, peer in ((0, 2), (1, 2), (3, 5), (4, 5)):
-            ours, peer = pairs[ours][0], pairs[peer][0]
+        for i, j in ((0, 2), (1, 2), (3, 5), (4, 5)):            # each studio way against its diffusers peer
+            ours, peer = pairs[i][0], pairs[j][0]
             (a, aw, ac), (b, bw, bc) = results[ours], results[peer]
             print(f"ratio {ours} / {peer}: {(a / aw) / (b / bw):.2f}x wall, {(a / ac) / (b / bc):.2f}x CPU time")
 
