@@ -34,10 +34,10 @@ VALIDATION_FRACTIONS = (0.1, 0.3, 0.6, 0.9)   # fixed timesteps of the validatio
 # The stochastic solver: fresh noise each step corrects what a briefly trained model got wrong in the steps before.
 # Light preset after 2300 steps on demo:shapes (benchmarks/diffusion_time_to_quality.py, 64 images per prompt,
 # guidance 3, two models): prompted match 86.5 / 89.5% at 20 steps against 81.8 / 80.9% for DPM-Solver++(2M),
-# the same cost per step. On those two models guidance 3 without rescale stayed best (86.5 / 89.5%): rescale
-# 0.5 gave 87.7 / 88.5%, rescale 0.7 86.7 / 87.9%; guidance 4 with rescale 0.7
-# 83.4 / 78.9%; guidance only below t = 700 (Kynkaenniemi et al. 2024) 84.8 / 85.0%; timesteps spaced evenly in
-# log-SNR or as t ~ (i / n)^2 instead of the trailing linear spacing 88.1 / 88.1% and 88.7 / 88.1%.
+# the same cost per step. On those two models guidance 3 without rescale stayed best (86.5 / 89.5%): rescale 0.5
+# 87.7 / 88.5%, rescale 0.7 86.7 / 87.9%, guidance 4 with rescale 0.7 83.4 / 78.9%, guidance only below t = 700
+# (https://arxiv.org/abs/2404.07724) 84.8 / 85.0%, timesteps even in log-SNR or at t ~ (i / n)^2 instead of the
+# trailing linear spacing 88.1 / 88.1% and 88.7 / 88.1%.
 DEFAULT_SAMPLER = "dpm++2m-sde"
 
 
