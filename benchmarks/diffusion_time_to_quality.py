@@ -10,7 +10,8 @@ step time. Sampled with dpm++2m-sde (the default), 2300 steps of the defaults sc
 seeds 0 / 1 / 2 (--seed); with EMA warm-up 10 instead of 25, 90.6 / 88.7 / 86.7%: judge a change by its mean over
 seeds, not by one run. 5 CPU-minute runs of one config took 1867-2771 steps on different days (the machine's speed
 drifts). With dpm++2m-sde, on one day: 2771 / 2561 steps (seed 0) 91.8 / 89.1%, 2767 steps (seed 1) 87.5%; on
-the next: 2694 steps (seed 0) 91.4%, 2117 steps (seed 2, the machine ~25% slower) 84.8%.
+the next: 2694 steps (seed 0) 91.4%, 2117 steps (seed 2, the machine ~25% slower) 84.8%; on a third, 2639 steps
+(seed 1, 64 images per prompt) 88.9%.
 The model is the diffusion family's `light` preset (--preset, --channels/--blocks, --patch and --set change it) at
 the family's batch size, learning rate, warm-up and EMA settings (what the app and the CLI train with), at the
 Trainer's automatic precision (bf16 autocast on a CPU with AVX512-BF16/AMX), with the LR schedule over the
