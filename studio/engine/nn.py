@@ -32,7 +32,7 @@ class GroupNorm(nn.GroupNorm):
 
 def group_norm(channels: int) -> GroupNorm:
     """GroupNorm with the largest group count <= 32 that divides `channels`. At the diffusion `light` preset's
-    widths (32-128) that is one to four channels per group; four to eight instead (groups = channels / 4)
+    widths that is one channel per group at width 32, four at 128; four per group at every width instead
     scored 57.4 / 44.1% prompted match after 2300 steps (seeds 0 / 1) against 86.5 / 89.5%."""
     groups = math.gcd(32, channels)
     return GroupNorm(groups, channels, eps=1e-6)
