@@ -636,3 +636,20 @@ def test_resume_warns_when_the_dataset_changed(tmp_path):
     drain(trainer(tmp_path / "run", steps=1).run())
     events = drain(Trainer.resume(tmp_path / "run", synthetic_dataset(seed=1), steps=2).run())
     assert any(isinstance(e, TrainingWarning) and "dataset changed" in e.message for e in events)
+
+
+@pytest.mark.parametrize("channels_last", ["off", "on"])
+def test_batches_are_laid_out_as_the_weights(tmp_path, channels_last):
+    """The (B, H, W, C) images permuted to (B, C, H, W) are channels_last-strided: a fp32 run without channels_last
+    must get contiguous batches (every activation follows the input's layout, and GroupNorm's channels_last CPU
+    kernel is ~10x slower), a channels_last run channels_last ones."""
+    t = trainer(tmp_path / "run", channels_last=channels_last)
+    gen = t.run()
+    next(e for e in gen if isinstance(e, Started))
+    x = t._next_batch().images
+    gen.close()
+    assert t.channels_last == (channels_last == "on")
+    if channels_last == "on":
+        assert x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous()
+    else:
+        assert x.is_contiguous()
