@@ -11,7 +11,11 @@ seeds 0 / 1 / 2 (--seed); with EMA warm-up 10 instead of 25, 90.6 / 88.7 / 86.7%
 seeds, not by one run. 5 CPU-minute runs of one config took 1867-2771 steps on different days (the machine's speed
 drifts). With dpm++2m-sde, on one day: 2771 / 2561 steps (seed 0) 91.8 / 89.1%, 2767 steps (seed 1) 87.5%; on
 the next: 2694 steps (seed 0) 91.4%, 2117 steps (seed 2, the machine ~25% slower) 84.8%; on a third, 2639 steps
-(seed 1, 64 images per prompt) 88.9%.
+(seed 1, 64 images per prompt) 88.9%. Those CPUs had AVX512-BF16/AMX (bf16). On an AVX2-only AMD EPYC (fp32,
+~550 ms a step against ~115): 5 CPU-min 501 / 544 steps (before / after the fp32 batch-layout fix) 25.2 / 24.6%;
+--cpu-minutes 15 --marks 5 10 (with other benchmarks running beside it) 22.3 / 46.3 / 62.5% at 5 / 10 / 15 min
+(514 / 1024 / 1586 steps). Smaller U-Nets did not do better there at 5 CPU-min: channels (16, 32, 64) 1137 steps
+24.4%, (24, 48, 96) 689 steps 20.5% (two runs side by side).
 The model is the diffusion family's `light` preset (--preset, --channels/--blocks, --patch and --set change it) at
 the family's batch size, learning rate, warm-up and EMA settings (what the app and the CLI train with), at the
 Trainer's automatic precision (bf16 autocast on a CPU with AVX512-BF16/AMX), with the LR schedule over the
