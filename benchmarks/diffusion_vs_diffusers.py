@@ -4,7 +4,9 @@
     .venv/bin/python benchmarks/diffusion_vs_diffusers.py [--size 32] [--batch 64] [--steps 4] [--threads N]
 
 Both unconditional, same resolution, batch and data (random images in [-1, 1], random timesteps), same loss
-(MSE to noise), AdamW, each at its best precision: --precision best (default) times each model in fp32 and, where
+(MSE to noise), AdamW (and studio once more with its default optimizer, Muon for the weight matrices, which costs
+more per step and needs about half the steps: see benchmarks/diffusion_time_to_quality.py), each at its best
+precision: --precision best (default) times each model in fp32 and, where
 the CPU has AVX512-BF16/AMX, under bf16 autocast with channels_last, and compares the faster of each; --precision
 fp32 or bf16 times only that. diffusers is configured as a
 user would: its default layers_per_block=2, block_out_channels (64, 128, 128), attention at the lowest level;
@@ -27,6 +29,7 @@ import torch
 
 from studio.engine.families.base import DataInfo
 from studio.engine.families.diffusion import Diffusion, DiffusionConfig
+from studio.engine.optim import MuonAdamW
 
 
 def diffusers_unet(size: int):
@@ -44,12 +47,14 @@ def count(model) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def make_step(model, x, t, noise, is_diffusers: bool, precision: str = "fp32"):
-    """One AdamW training step; bf16: under CPU autocast, model and input channels_last (as the Trainer does)."""
+def make_step(model, x, t, noise, is_diffusers: bool, precision: str = "fp32", optimizer: str = "adamw"):
+    """One training step with AdamW (or studio's Muon + AdamW, `MuonAdamW`); bf16: under CPU autocast, model and
+    input channels_last (as the Trainer does)."""
     if precision == "bf16":
         model = model.to(memory_format=torch.channels_last)
         x = x.contiguous(memory_format=torch.channels_last)
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    opt = (MuonAdamW.split(model.named_parameters(), lr=1e-4) if optimizer == "muon"
+           else torch.optim.AdamW(model.parameters(), lr=1e-4))
     autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16")
 
     def step():
@@ -133,6 +138,9 @@ def main() -> None:
           + f" (studio/diffusers {params['studio'] / params['diffusers']:.3f})")
     steps = {(k, p): make_step(copy.deepcopy(m), x, t, noise, k == "diffusers", p)
              for k, m in models.items() for p in precisions}
+    # What the app trains with: studio's default optimizer, Muon (more per step, about half the steps to a quality)
+    steps.update({("studio+muon", p): make_step(copy.deepcopy(models["studio"]), x, t, noise, False, p, "muon")
+                  for p in precisions})
     for step in steps.values():
         timed(step, args.warmup)
     wall = {k: 0.0 for k in steps}
@@ -144,13 +152,14 @@ def main() -> None:
             cpu[k] += c
     images = args.batch * args.steps * args.rounds
     for (name, precision) in steps:
-        print(f"{name:<10} {precision:<5} {images / wall[name, precision]:7.1f} images/s wall   "
+        print(f"{name:<11} {precision:<5} {images / wall[name, precision]:7.1f} images/s wall   "
               f"{images / cpu[name, precision]:7.1f} images per CPU-second")
-    best = {name: min(precisions, key=lambda p: cpu[name, p]) for name in models}
+    best = {name: min(precisions, key=lambda p: cpu[name, p]) for name, _ in steps}
     print(f"best precision: studio {best['studio']}, diffusers {best['diffusers']}")
-    print(f"ratio studio/diffusers at each one's best: "
-          f"{wall['diffusers', best['diffusers']] / wall['studio', best['studio']]:.2f}x wall, "
-          f"{cpu['diffusers', best['diffusers']] / cpu['studio', best['studio']]:.2f}x CPU time")
+    for name, what in (("studio", "both with AdamW"), ("studio+muon", "studio with its default Muon")):
+        print(f"ratio studio/diffusers at each one's best, {what}: "
+              f"{wall['diffusers', best['diffusers']] / wall[name, best[name]]:.2f}x wall, "
+              f"{cpu['diffusers', best['diffusers']] / cpu[name, best[name]]:.2f}x CPU time")
     child = subprocess.run([sys.executable, __file__, "--memory-child", "--size", "32", "--batch", "64"]
                            + (["--threads", str(args.threads)] if args.threads else []),
                            capture_output=True, text=True, check=True)

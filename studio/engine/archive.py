@@ -805,7 +805,7 @@ def _check_run(source: Path, folder: Path) -> Run:
     try:
         run = Run.open(folder)
         cls = get_family(run.family_name)
-        cls.Config.from_dict(run.config["family_config"])
+        cls.Config.from_saved(run.config["family_config"])
         DataInfo.from_dict(run.config["data"])
         checkpoint = run.latest_checkpoint()
     except RunError as e:

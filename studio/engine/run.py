@@ -216,7 +216,7 @@ class Run:
         """Build the family from config.json and load its weights (the EMA weights by default)."""
         ckpt = self.load_checkpoint(checkpoint)
         cls = get_family(self.family_name)
-        family = cls(cls.Config.from_dict(self.config["family_config"]), self.data_info)
+        family = cls(cls.Config.from_saved(self.config["family_config"]), self.data_info)
         prefix = "ema" if ema and any(k.startswith("ema.") for k in ckpt.tensors) else "model"
         load_module_weights(family.modules(), ckpt.group(prefix), ckpt.path)
         family.load_extra_state(ckpt.group("extra"))

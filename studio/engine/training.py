@@ -422,7 +422,7 @@ class Trainer:
         """Continue a run with the configs in its folder (config_changes may extend steps/minutes)."""
         run = Run.open(Path(run_dir))
         family_cls = get_family(run.family_name)
-        family_config = family_cls.Config.from_dict(run.config["family_config"])
+        family_config = family_cls.Config.from_saved(run.config["family_config"])
         config = dataclasses.replace(TrainConfig.from_dict(run.config["train_config"]), **config_changes)
         return cls(dataset, run_dir, family=run.family_name, family_config=family_config, config=config, resume=True)
 

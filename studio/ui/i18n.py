@@ -330,6 +330,10 @@ ENGINE_TEMPLATES: tuple[tuple[str, str], ...] = (
      "the VAE needs a power-of-two image size of at least 4, not {0}"),
     (r"a flow with (\d+) levels needs an image side divisible by (\d+), not (\d+); change the image size or levels",
      "a flow with {0} levels needs an image side divisible by {1}, not {2}; change the image size or levels"),
+    (r"patch (\d+) folds (\d+) values into each position, more than the first level's (\d+) channels can hold: "
+     r"use a smaller patch or at least (\d+) channels at the first level",
+     "patch {0} folds {1} values into each position, more than the first level's {2} channels can hold: use a "
+     "smaller patch or at least {3} channels at the first level"),
     (r"a (\d+)-level U-Net with patch (\d+) needs an image size divisible by (\d+), not (\d+): change the size, patch "
      r"or number of channel levels",
      "a {0}-level U-Net with patch {1} needs an image size divisible by {2}, not {3}: change the size, patch or "

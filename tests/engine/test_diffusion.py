@@ -2,6 +2,7 @@
 prompts, overfitting one image, validation/likelihood, bf16 + channels_last, resume through the Trainer."""
 from __future__ import annotations
 
+import json
 import math
 from contextlib import nullcontext
 
@@ -80,7 +81,7 @@ def test_registered_with_capabilities_and_options():
     (dict(channels=(12, 32)), "multiples of 8"), (dict(blocks=(1,)), "one count"),
     (dict(schedule="sigmoid"), "schedule"), (dict(prediction="x0"), "prediction"),
     (dict(caption_dropout=1.0), "caption_dropout"), (dict(timestep_sampling="beta"), "timestep_sampling"),
-    (dict(text_pool="max"), "text_pool"),
+    (dict(text_pool="max"), "text_pool"), (dict(optimizer="sgd"), "optimizer must be one of adamw, muon"),
 ])
 def test_config_validation_says_what_to_change(changes, match):
     with pytest.raises(ConfigError, match=match):
@@ -91,6 +92,13 @@ def test_config_validation_says_what_to_change(changes, match):
 def test_image_size_must_fit_the_levels():
     with pytest.raises(ConfigError, match="divisible by 8"):
         Diffusion(DiffusionConfig.from_preset("small"), DataInfo(18, 3))
+
+
+def test_patch_must_fit_the_first_level():
+    """Patch 4 folds 48 values of an RGB image into each position: 32 channels cannot carry the noise."""
+    with pytest.raises(ConfigError, match="folds 48 values .* at least 48 channels"):
+        Diffusion(DiffusionConfig.from_preset("light", patch=4), DataInfo(32, 3))
+    Diffusion(DiffusionConfig.from_preset("light", patch=4), DataInfo(32, 1))     # grey: 16 values fit
 
 
 # -- schedules and the forward process ---------------------------------------------------------------
@@ -338,10 +346,30 @@ def test_unet_runs_under_bf16_autocast_and_channels_last():
     assert out.shape == (2, 3, 8, 8) and torch.isfinite(out.float()).all()
 
 
-def test_a_checkpoint_saved_mid_training_resumes(tmp_path):
+def test_a_run_saved_before_muon_resumes_with_adamw(tmp_path):
+    """Runs saved before the optimizer setting trained with AdamW: resuming must not hand its state to Muon."""
+    dataset = synthetic_dataset(n=24, size=8)
+    config = TrainConfig(steps=2, batch_size=8, seed=0, preview_seconds=0, validate_seconds=0, warmup_steps=1)
+    assert TINY.optimizer == "muon"
+    list(Trainer(dataset, tmp_path / "run", family="diffusion", family_config=TINY.replace(optimizer="adamw"),
+                 config=config).run())
+    path = tmp_path / "run" / "config.json"
+    saved = json.loads(path.read_text())
+    del saved["family_config"]["optimizer"]
+    path.write_text(json.dumps(saved))
+    resumed = Trainer.resume(tmp_path / "run", dataset, steps=4)
+    assert resumed.family_config.optimizer == "adamw"
+    list(resumed.run())
+    assert resumed.result.status == "completed" and resumed.result.step == 4
+    assert Run.open(tmp_path / "run").load_family()[0].config.optimizer == "adamw"
+
+
+@pytest.mark.parametrize("optimizer", ["adamw", "muon"])
+def test_a_checkpoint_saved_mid_training_resumes(tmp_path, optimizer):
     dataset = synthetic_dataset(n=24, size=8)
     config = TrainConfig(steps=3, batch_size=8, seed=0, preview_seconds=0, validate_seconds=0, warmup_steps=1)
-    first = Trainer(dataset, tmp_path / "run", family="diffusion", family_config=TINY, config=config)
+    first = Trainer(dataset, tmp_path / "run", family="diffusion", family_config=TINY.replace(optimizer=optimizer),
+                    config=config)
     list(first.run())
     assert first.result.status == "completed" and first.result.step == 3
     resumed = Trainer.resume(tmp_path / "run", dataset, steps=6)

@@ -54,6 +54,9 @@ class FamilyConfig:
     # The app's one-click recipes ("quick", "balanced", "quality") pick a preset by its place in `presets`; on a
     # CPU, where a bigger model gets far fewer steps in the recipe's minutes, these recipe -> preset names win.
     cpu_recipe_presets: ClassVar[dict[str, str]] = {}
+    # What a setting meant in configs saved before it existed, where today's default differs: a run saved before
+    # the setting was added resumes as it was trained (`from_saved`).
+    saved_defaults: ClassVar[dict[str, Any]] = {}
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -79,6 +82,11 @@ class FamilyConfig:
                     value = tuple(value)
                 kwargs[f.name] = value
         return cls(**kwargs)
+
+    @classmethod
+    def from_saved(cls, values: Mapping[str, Any]):
+        """A config read back from a run folder or an archive: the settings it predates take `saved_defaults`."""
+        return cls.from_dict({**cls.saved_defaults, **values})
 
     @classmethod
     def from_json(cls, text: str):

@@ -985,7 +985,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
 <context>
     <name>LanguageMenu</name>
     <message>
-        <location filename="../i18n.py" line="+603"/>
+        <location filename="../i18n.py" line="+607"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
@@ -3182,6 +3182,11 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+1"/>
+        <source>patch {0} folds {1} values into each position, more than the first level&apos;s {2} channels can hold: use a smaller patch or at least {3} channels at the first level</source>
+        <translation>patch {0} 把 {1} 个值折叠到每个位置，超出了第一层 {2} 个通道所能容纳的：请用更小的 patch，或在第一层至少用 {3} 个通道</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>a {0}-level U-Net with patch {1} needs an image size divisible by {2}, not {3}: change the size, patch or number of channel levels</source>
         <translation>{0} 层、patch 为 {1} 的 U-Net 需要能被 {2} 整除的图像尺寸，而不是 {3}：请更改尺寸、patch 或通道层数</translation>
     </message>
@@ -3409,7 +3414,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
 <context>
     <name>families</name>
     <message>
-        <location line="-359"/>
+        <location line="-360"/>
         <source>Variational autoencoder</source>
         <translation>变分自编码器 (VAE)</translation>
     </message>
