@@ -1,8 +1,8 @@
 """Muon for the weight matrices of a network, AdamW for the rest, in one optimizer.
 
 Muon (Jordan et al. 2024, https://kellerjordan.github.io/posts/muon/): SGD momentum whose update is
-orthogonalised (the nearest semi-orthogonal matrix, by five Newton-Schulz iterations) so that every direction of
-a weight matrix moves at the same rate. A conv weight (O, I, kH, kW) is treated as the (O, I*kH*kW) matrix.
+orthogonalised (replaced by the nearest semi-orthogonal matrix: exactly on a CPU, by five Newton-Schulz iterations
+elsewhere) so that every direction of a weight matrix moves at the same rate. A conv weight (O, I, kH, kW) is treated as the (O, I*kH*kW) matrix.
 The update is scaled by 0.2 * sqrt(max(rows, cols)) (Liu et al. 2025, "Muon is scalable for LLM training",
 https://arxiv.org/abs/2502.16982), which gives it the RMS of an AdamW update, so both kinds of group share one
 learning rate and the Trainer's schedule (each group's "lr") drives both. Input and output layers, embeddings,
@@ -133,11 +133,11 @@ class MuonAdamW(torch.optim.Optimizer):
             grads.append(p.grad)
             avgs.append(state["exp_avg"])
             sqs.append(state["exp_avg_sq"])
-        step = float(self.state[params[0]]["step"])
+        steps = [float(self.state[p]["step"]) for p in params]   # per weight: one without a gradient lags
         torch._foreach_lerp_(avgs, grads, 1 - beta1)
         torch._foreach_mul_(sqs, beta2)
         torch._foreach_addcmul_(sqs, grads, grads, value=1 - beta2)
         denom = torch._foreach_sqrt(sqs)
-        torch._foreach_div_(denom, math.sqrt(1 - beta2 ** step))
+        torch._foreach_div_(denom, [math.sqrt(1 - beta2 ** t) for t in steps])
         torch._foreach_add_(denom, group["eps"])
-        torch._foreach_addcdiv_(params, avgs, denom, value=-lr / (1 - beta1 ** step))
+        torch._foreach_addcdiv_(params, avgs, denom, [-lr / (1 - beta1 ** t) for t in steps])
