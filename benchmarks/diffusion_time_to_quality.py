@@ -20,7 +20,7 @@ the next: 2694 steps (seed 0) 91.4%, 2117 steps (seed 2, the machine ~25% slower
 each time, seeds 0 / 1): 5 CPU-min at lr 2e-3 596 / 607 steps 42.2 / 52.7% (AdamW that day: 720 steps 28.9%), at
 lr 3e-3 49.2 / 54.7%, at lr 4e-3 (the default) 596 / 596 steps 53.1 / 57.4% (seeds 2 / 3: 644 / 652 steps
 57.0 / 62.9%); --train-steps 1600 at lr 2e-3
-89.1 / 94.5%, at lr 4e-3 93.4 / 92.2% (AdamW: 62.5% at 1586 steps; 85.2 / 92.2% at 2300 on the bf16 Xeons);
+89.1 / 94.5%, at lr 4e-3 93.4 / 92.2% (AdamW at lr 2e-3: 63.7 / 68.0%; 85.2 / 92.2% at 2300 on the bf16 Xeons);
 --cpu-minutes 15 --marks 5 10 (seed 0, beside another run) 54.7 / 89.8 / 97.7% at 5 / 10 / 15 min (600 / 1188 /
 1766 steps; AdamW 22.3 / 46.3 / 62.5%).
 The model is the diffusion family's `light` preset (--preset, --channels/--blocks, --patch and --set change it) at
