@@ -1,12 +1,12 @@
 """Muon for the weight matrices of a network, AdamW for the rest, in one optimizer.
 
-Muon (Jordan et al. 2024, https://kellerjordan.github.io/posts/muon/): SGD momentum whose update is
-orthogonalised (replaced by the nearest semi-orthogonal matrix: exactly on a CPU, by five Newton-Schulz iterations
-elsewhere) so that every direction of a weight matrix moves at the same rate. A conv weight (O, I, kH, kW) is
-treated as the (O, I*kH*kW) matrix. The update is scaled by 0.2 * sqrt(max(rows, cols)) (Liu et al. 2025, "Muon is scalable for LLM training",
-https://arxiv.org/abs/2502.16982), which gives it the RMS of an AdamW update, so both kinds of group share one
-learning rate and the Trainer's schedule (each group's "lr") drives both. Input and output layers, embeddings,
-biases and norms stay with AdamW, as in both papers.
+Muon (Jordan et al. 2024, https://kellerjordan.github.io/posts/muon/): SGD momentum whose update is orthogonalised
+(replaced by the nearest semi-orthogonal matrix: exactly on a CPU, by five Newton-Schulz iterations elsewhere) so
+that every direction of a weight matrix moves at the same rate. A conv weight (O, I, kH, kW) is treated as the (O,
+I*kH*kW) matrix. The update is scaled by 0.2 * sqrt(max(rows, cols)) (Liu et al. 2025, "Muon is scalable for LLM
+training", https://arxiv.org/abs/2502.16982), which gives it the RMS of an AdamW update, so both kinds of group
+share one learning rate and the Trainer's schedule (each group's "lr") drives both. Input and output layers,
+embeddings, biases and norms stay with AdamW, as in both papers.
 """
 from __future__ import annotations
 
