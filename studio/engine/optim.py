@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 
 import torch
+from torch.optim.adamw import adamw
 
 NS_COEFFICIENTS = (3.4445, -4.7750, 2.0315)
 
@@ -89,9 +90,9 @@ class MuonAdamW(torch.optim.Optimizer):
             if not params:
                 continue
             lr, wd = group["lr"], group["weight_decay"]
-            if wd:
-                torch._foreach_mul_(params, 1 - lr * wd)
             if group["muon"]:
+                if wd:                                                        # decoupled, as AdamW's
+                    torch._foreach_mul_(params, 1 - lr * wd)
                 self._muon(group, params, lr)
             else:
                 self._adamw(group, params, lr)
@@ -121,23 +122,17 @@ class MuonAdamW(torch.optim.Optimizer):
                 params[i].add_(update.reshape(shape).to(params[i].dtype), alpha=scale)
 
     def _adamw(self, group, params, lr):
-        beta1, beta2 = group["betas"]
-        grads, avgs, sqs = [], [], []
+        """torch's own AdamW (foreach: the few small tensors left to it gain nothing from the fused kernel)."""
+        avgs, sqs, steps = [], [], []
         for p in params:
             state = self.state[p]
             if "exp_avg" not in state:
-                state["step"] = torch.zeros(())
+                state["step"] = torch.zeros((), dtype=torch.float32)
                 state["exp_avg"] = torch.zeros_like(p)
                 state["exp_avg_sq"] = torch.zeros_like(p)
-            state["step"] += 1
-            grads.append(p.grad)
             avgs.append(state["exp_avg"])
             sqs.append(state["exp_avg_sq"])
-        steps = [float(self.state[p]["step"]) for p in params]   # per weight: one without a gradient lags
-        torch._foreach_lerp_(avgs, grads, 1 - beta1)
-        torch._foreach_mul_(sqs, beta2)
-        torch._foreach_addcmul_(sqs, grads, grads, value=1 - beta2)
-        denom = torch._foreach_sqrt(sqs)
-        torch._foreach_div_(denom, [math.sqrt(1 - beta2 ** t) for t in steps])
-        torch._foreach_add_(denom, group["eps"])
-        torch._foreach_addcdiv_(params, avgs, denom, [-lr / (1 - beta1 ** t) for t in steps])
+            steps.append(state["step"])
+        beta1, beta2 = group["betas"]
+        adamw(params, [p.grad for p in params], avgs, sqs, [], steps, foreach=True, amsgrad=False, beta1=beta1,
+              beta2=beta2, lr=lr, weight_decay=group["weight_decay"], eps=group["eps"], maximize=False)

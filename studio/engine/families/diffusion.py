@@ -187,9 +187,9 @@ class Diffusion(Family):
         Muon roughly halves the steps to a given quality (demo:shapes 32 px, light, both at lr 2e-3,
         benchmarks/diffusion_time_to_quality.py, fp32 on an AVX2 CPU): 720 steps 57.8% prompted match against
         AdamW's 28.9% (720 steps) and 23.4% (700, another seed); 1600 steps 89.1 / 94.5% (seeds 0 / 1; at lr
-        4e-3 93.4 / 92.2%) against AdamW's 63.7 / 68.0%, and 85.2 / 92.2% at 2300 (bf16, on a Xeon). A step costs ~20% more there
-        (one thread: the optimizer 83 against 3 ms, a training step ~420 ms), so at 5 CPU-min: 596 / 607 steps
-        42.2 / 52.7% against 720 steps 28.9%."""
+        4e-3 93.4 / 92.2%) against AdamW's 63.7 / 68.0%, and 85.2 / 92.2% at 2300 (bf16, on a Xeon). A step
+        costs ~20% more there (one thread: the optimizer 83 against 3 ms, a training step ~420 ms), so at 5
+        CPU-min: 596 / 607 steps 42.2 / 52.7% against 720 steps 28.9%."""
         if self.config.optimizer == "muon":
             named = [(name, p) for m in self.modules().values() for name, p in m.named_parameters()]
             return {"main": MuonAdamW.split(named, lr, betas=(0.9, 0.99))}
