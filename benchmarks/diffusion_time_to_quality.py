@@ -23,6 +23,13 @@ lr 3e-3 49.2 / 54.7%, at lr 4e-3 (the default) 596 / 596 steps 53.1 / 57.4% (see
 89.1 / 94.5%, at lr 4e-3 93.4 / 92.2% (AdamW at lr 2e-3: 63.7 / 68.0%; 85.2 / 92.2% at 2300 on the bf16 Xeons);
 --cpu-minutes 15 --marks 5 10 (seed 0, beside another run) 54.7 / 89.8 / 97.7% at 5 / 10 / 15 min (600 / 1188 /
 1766 steps; AdamW 22.3 / 46.3 / 62.5%).
+On an AMD EPYC with AVX512-BF16 but no AMX (bf16, a light step at batch 32 ~190 ms of which Muon ~80), 5 CPU-min,
+Muon: batch 32 seeds 0 / 1 / 2 / 3 1613 / 1597 / 1456 / 1451 steps 94.5 / 94.5 / 89.8 / 89.8%; batch 64 (the
+default since that day) 989 / 981 / 861 / 883 steps 96.9 / 96.9 / 89.8 / 91.0%, beside batch 32 runs of seeds
+0 / 1 at 1492 / 1504 steps 90.2 / 95.3%; --precision fp32 (seed 0, side by side) batch 64 722 steps 89.8%, batch
+32 1153 steps 89.8%. --train-steps 1400 (seed 0, batch 32): Muon's exact orthogonalisation 93.8%, five bf16
+Newton-Schulz steps instead 88.3% (and no faster in training). Guidance at sampling (--score, the four batch-32
+runs): 3 92.2%, 4 92.5%, 5 91.4% (means), 5 with --guidance-rescale 0.7 83.0%.
 The model is the diffusion family's `light` preset (--preset, --channels/--blocks, --patch and --set change it) at
 the family's batch size, learning rate, warm-up and EMA settings (what the app and the CLI train with), at the
 Trainer's automatic precision (bf16 autocast on a CPU with AVX512-BF16/AMX), with the LR schedule over the
@@ -126,7 +133,8 @@ def train(dataset, out: Path, args, meter=None) -> tuple[Path, int, float]:
                                          warmup_steps=args.warmup, ema_decay=args.ema_decay,
                                          ema_warmup=args.ema_warmup, min_lr_ratio=args.min_lr_ratio,
                                          threads=args.threads, preview_seconds=0, validate_seconds=0,
-                                         checkpoint_minutes=600, seed=args.seed))
+                                         checkpoint_minutes=600, seed=args.seed,
+                                         precision=args.precision))
     start, excluded = time.process_time(), 0.0         # excluded: CPU time spent scoring snapshots (--marks)
     marks = sorted(m for m in args.marks or () if m < args.cpu_minutes)
     events = trainer.run()
@@ -141,7 +149,8 @@ def train(dataset, out: Path, args, meter=None) -> tuple[Path, int, float]:
             c0 = time.process_time()
             family, _ = Run.open(out / "run").load_family(Path(event.path) if event.path else None)
             print(f"-- snapshot at {marks.pop(0):g} CPU min: step {event.step}")
-            score(family, meter, out, args.per_prompt, args.steps, args.sampler, args.guidance, grids=False)
+            score(family, meter, out, args.per_prompt, args.steps, args.sampler, args.guidance, grids=False,
+                  rescale=args.guidance_rescale)
             excluded += time.process_time() - c0
         if isinstance(event, Progress) and spent >= args.cpu_minutes * 60 and not args.train_steps:
             events.close()                                       # stop: the Trainer saves
@@ -165,13 +174,13 @@ def family_overrides(pairs: list[str]) -> dict:
 
 
 def score(family, meter: ShapeMeter, out: Path, per_prompt: int, steps: int = 20, sampler: str = DEFAULT_SAMPLER,
-          guidance: float = 3.0, grids: bool = True) -> float:
+          guidance: float = 3.0, grids: bool = True, rescale: float = 0.0) -> float:
     """Print the per-prompt match of `per_prompt` samples each; return the mean (0-1); save the grids."""
     rows, total = [], []
     c0 = time.process_time()
     for prompt in PROMPTS:
         images = list(family.sample(per_prompt, seed=0, prompt=prompt, steps=steps, sampler=sampler,
-                                    guidance=guidance))[-1].images
+                                    guidance=guidance, guidance_rescale=rescale))[-1].images
         colour, shape = wanted(prompt)
         got = [meter.classify(im) for im in images]
         share = np.mean([s == shape and c == colour for s, c in got])
@@ -220,6 +229,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=defaults.get("warmup_steps", 100), help="LR warm-up steps")
     parser.add_argument("--patch", type=int, help="U-Net patch size (default: the preset's)")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
+                        help="the Trainer's (auto: bf16 where the CPU has AVX512-BF16/AMX); fp32 on such a CPU "
+                             "stands in for one without")
     parser.add_argument("--seed", type=int, default=0, help="the training seed (weights, batches, noise)")
     parser.add_argument("--channels", type=int, nargs="+", help="U-Net widths (default: the preset's)")
     parser.add_argument("--blocks", type=int, nargs="+", help="blocks per level, with --channels")
@@ -238,6 +250,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--sampler", default=DEFAULT_SAMPLER, help="default: the app's")
     parser.add_argument("--guidance", type=float, default=3.0)
+    parser.add_argument("--guidance-rescale", type=float, default=0.0)
     parser.add_argument("--per-prompt", type=int, default=32)
     parser.add_argument("--out", type=Path, default=Path("bench-out"))
     args = parser.parse_args()
@@ -257,7 +270,7 @@ def main() -> None:
         family, _ = Run.open(run_dir).load_family(ema=weights == "ema")
         print(f"-- {weights} weights")
         score(family, meter, args.out, args.per_prompt, args.steps, args.sampler, args.guidance,
-              grids=weights == args.weights[-1])
+              grids=weights == args.weights[-1], rescale=args.guidance_rescale)
 
 
 if __name__ == "__main__":

@@ -44,7 +44,14 @@ def polar(x: torch.Tensor, eps: float = 1e-7) -> torch.Tensor:
 
 def orthogonalize(x: torch.Tensor, exact: bool | None = None) -> torch.Tensor:
     """The orthogonalised update of each matrix of x (k, rows, cols), float32. exact: by the eigendecomposition
-    (the default on a CPU), else by Newton-Schulz (the default elsewhere)."""
+    (the default on a CPU), else by Newton-Schulz (the default elsewhere).
+
+    On the momentum buffers of a light diffusion U-Net after 150 steps, against an fp64 SVD, the fp32 polar's
+    relative error averaged 0.11 (its rows' smallest singular values are below fp32's reach in the Gram matrix),
+    Newton-Schulz's 0.34 (by design: it maps singular values to ~0.7-1.1), in fp32 or bf16. On an AVX512-BF16
+    CPU bf16 Newton-Schulz took 45 against 68 ms for all of them but trained no faster and worse per step
+    (demo:shapes, 1400 steps, seed 0: 88.3 against 93.8% prompted match); a bf16 Gram matrix broke the polar
+    (relative error 3.1)."""
     x = x.float()
     tall = x.shape[-2] > x.shape[-1]
     x = x.mT if tall else x

@@ -131,9 +131,9 @@ class Diffusion(Family):
     # minutes (~2400 steps) the default's average lagged the live weights by 4-6 points of prompted match, sampled
     # with dpm++2m. With dpm++2m-sde (now the default) the warm-up hardly matters: 2300 steps, two seeds, 64 images
     # per prompt, warm-up 25 / 15 / 10: 86.5 / 89.5%, 87.1 / 88.9%, 88.7 / 87.5%.
-    # Batch 32 at lr 2e-3: on a CPU a step costs the same per image at any batch, so short runs are won by steps
-    # (demo:shapes 32 px, prompted match: light at 5 CPU-min 76-82% against 51.6% at batch 64, lr 1e-3 and 56.6%
-    # at batch 32, lr 1e-3; tiny at 2 CPU-min 28.1% against 22.7% at batch 64, lr 1e-3). LR warm-up 100 steps:
+    # With AdamW, batch 32 at lr 2e-3: on a CPU a step costs the same per image at any batch, so short runs are
+    # won by steps (demo:shapes 32 px, prompted match: light at 5 CPU-min 76-82% against 51.6% at batch 64, lr 1e-3
+    # and 56.6% at batch 32, lr 1e-3; tiny at 2 CPU-min 28.1% against 22.7% at batch 64, lr 1e-3). LR warm-up 100:
     # 81.6 / 75.8 / 78.1% in three runs, 200 steps: 75.4 / 69.1% in two (with ~5% fewer steps on a busier CPU).
     # Not better at 2300 steps (seeds 0 / 1, dpm++2m-sde; these defaults: 85.2 / 92.2%): LR decay to 0 instead
     # of 0.1 x 86.7 / 85.2%, caption dropout 0.2 84.0 / 84.0%, stratified timesteps 87.9 / 87.9%, a full-resolution
@@ -144,9 +144,14 @@ class Diffusion(Family):
     # The figures above were AdamW's (optimizer="adamw", which wants lr 2e-3). Muon, the default, takes lr 4e-3
     # (AVX2 CPU, fp32; 5 CPU-min, seeds 0 / 1: lr 2e-3 42.2 / 52.7%, 3e-3 49.2 / 54.7%, 4e-3 53.1 / 57.4%,
     # 6e-3 51.6% (seed 0); 1600 steps: 2e-3 89.1 / 94.5%, 4e-3 93.4 / 92.2%). LR warm-up 30 steps instead of 100:
-    # 40.2 / 48.8% at 5 CPU-min (~12% fewer steps, on a busier machine). Batch 64 (Muon's cost per image halves):
-    # 370 steps 45.7 / 55.1%.
-    train_defaults = {"lr": 4e-3, "batch_size": 32, "steps": 8000, "warmup_steps": 100, "ema_warmup": 25.0,
+    # 40.2 / 48.8% at 5 CPU-min (~12% fewer steps, on a busier machine).
+    # Batch 64 since 2026-12-03: Muon's update costs the same at any batch (~80 ms a step for light, one thread),
+    # so a bigger batch spreads it over more images. AVX512-BF16 EPYC (bf16), 5 CPU-min, seeds 0 / 1 / 2 / 3:
+    # batch 64 989 / 981 / 861 / 883 steps 96.9 / 96.9 / 89.8 / 91.0%, batch 32 1492 / 1504 steps 90.2 / 95.3%
+    # (seeds 0 / 1, each beside its batch-64 run), 1456 / 1451 steps 89.8 / 89.8% (seeds 2 / 3, another hour).
+    # The same CPU in fp32 (seed 0, side by side): batch 64 722 steps 89.8%, batch 32 1153 steps 89.8%.
+    # On the AVX2 EPYC (fp32, ~600 steps at batch 32) batch 64 took 370 steps: 45.7 / 55.1% against 53.1 / 57.4%.
+    train_defaults = {"lr": 4e-3, "batch_size": 64, "steps": 8000, "warmup_steps": 100, "ema_warmup": 25.0,
                       "preview_seconds": 60.0, "validate_seconds": 60.0}
 
     def __init__(self, config: DiffusionConfig, data: DataInfo):
