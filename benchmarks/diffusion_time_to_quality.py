@@ -27,7 +27,8 @@ On an AMD EPYC with AVX512-BF16 but no AMX (bf16, a light step at batch 32 ~190 
 Muon: batch 32 seeds 0 / 1 / 2 / 3 1613 / 1597 / 1456 / 1451 steps 94.5 / 94.5 / 89.8 / 89.8%; batch 64 (the
 default since that day) 989 / 981 / 861 / 883 steps 96.9 / 96.9 / 89.8 / 91.0%, beside batch 32 runs of seeds
 0 / 1 at 1492 / 1504 steps 90.2 / 95.3%; --precision fp32 (seed 0, side by side) batch 64 722 steps 89.8%, batch
-32 1153 steps 89.8%. --train-steps 1400 (seed 0, batch 32): Muon's exact orthogonalisation 93.8%, five bf16
+32 1153 steps 89.8%; batch 64 seed 2 again (a faster hour) 948 steps 95.3%, beside it --ema-warmup 10 956 steps
+94.9%. --train-steps 1400 (seed 0, batch 32): Muon's exact orthogonalisation 93.8%, five bf16
 Newton-Schulz steps instead 88.3% (and no faster in training). Guidance at sampling (--score, the four batch-32
 runs): 3 92.2%, 4 92.5%, 5 91.4% (means), 5 with --guidance-rescale 0.7 83.0%.
 The model is the diffusion family's `light` preset (--preset, --channels/--blocks, --patch and --set change it) at

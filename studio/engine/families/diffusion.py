@@ -149,6 +149,7 @@ class Diffusion(Family):
     # so a bigger batch spreads it over more images. AVX512-BF16 EPYC (bf16), 5 CPU-min, seeds 0 / 1 / 2 / 3:
     # batch 64 989 / 981 / 861 / 883 steps 96.9 / 96.9 / 89.8 / 91.0%, batch 32 1492 / 1504 steps 90.2 / 95.3%
     # (seeds 0 / 1, each beside its batch-64 run), 1456 / 1451 steps 89.8 / 89.8% (seeds 2 / 3, another hour).
+    # Seed 2 at batch 64 again, in a faster hour: 948 steps 95.3% (EMA warm-up 10 beside it: 956 steps 94.9%).
     # The same CPU in fp32 (seed 0, side by side): batch 64 722 steps 89.8%, batch 32 1153 steps 89.8%.
     # On the AVX2 EPYC (fp32, ~600 steps at batch 32) batch 64 took 370 steps: 45.7 / 55.1% against 53.1 / 57.4%.
     # Peak memory at batch 64 (small preset, prompts, fp32, diffusion_vs_diffusers.py --memory-child): 1.0 GB at
