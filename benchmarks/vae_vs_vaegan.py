@@ -41,7 +41,7 @@ from PIL import Image, ImageDraw
 from studio.engine.data import load_dataset
 from studio.engine.export import make_grid, save_png
 from studio.engine.run import Run
-from studio.engine.training import TrainConfig, _split
+from studio.engine.training import TrainConfig, holdout_split
 
 from gan_grids import train_for_cpu_time      # benchmarks/ is on sys.path when a script runs
 
@@ -158,7 +158,7 @@ def main() -> None:
         return
 
     if val_idx is None:                                                   # the Trainer's split, as in training
-        val_idx = np.asarray(_split(len(dataset), TrainConfig().holdout, 0)[1])
+        val_idx = np.asarray(holdout_split(len(dataset), TrainConfig().holdout, 0)[1])
     shown = dataset.images[val_idx[np.linspace(0, len(val_idx) - 1, 16).astype(int)]]   # held-out, all classes
     real = dataset.images[val_idx]
     recon = {k: m.decode(m.encode(shown)) for k, m in models.items()}

@@ -333,35 +333,14 @@ def cmd_train(args, out: TextIO, err: TextIO) -> int:
 
 
 def _drive(trainer, args, out: TextIO, err: TextIO) -> int:
-    from studio.engine import training as t
-
     bar = ProgressLine(err)
-    events = trainer.run()
     try:
-        for event in events:
-            if isinstance(event, t.Started):
-                what = "resuming" if event.resumed else "training"
-                bar.message(f"{what} {event.family} ({event.parameters:,} parameters) in {event.run_dir}\n"
-                            f"device: {event.device} — {event.device_name} ({event.device_reason}); "
-                            f"precision: {event.precision} ({event.precision_reason}); threads: {event.threads}\n"
-                            f"{event.train_images} training images, {event.holdout_images} held out; "
-                            f"starting at step {event.step}")
-            elif isinstance(event, t.Progress):
-                total = f"/{event.total_steps}" if event.total_steps else ""
-                bar.update(f"step {event.step}{total} | {_format_losses(dict(event.losses))} | "
-                           f"{event.images_per_sec:.0f} img/s | ETA {_duration(event.eta_seconds)}", event.fraction)
-            elif isinstance(event, t.Validated) and event.losses:
-                bar.message(f"step {event.step}: validation {_format_losses(dict(event.losses))}")
-            elif isinstance(event, t.TrainingWarning):
-                bar.message(f"warning: {event.message}")
-            elif isinstance(event, t.Failed):
-                bar.message(f"failed: {event.message}")
-            elif isinstance(event, t.Saved) and event.reason in ("periodic", "requested"):
-                bar.message(f"step {event.step}: saved {event.path}")
+        for event in trainer.run():
+            _show_event(event, bar)
     except KeyboardInterrupt:  # the Trainer has saved before this reaches us
         bar.done()
-        result_ckpt = trainer.run.latest_checkpoint() if hasattr(trainer, "run") else None
-        err.write(f"\nstopped at step {getattr(trainer, 'step', 0)}"
+        result_ckpt = trainer.run_folder.latest_checkpoint() if trainer.run_folder else None
+        err.write(f"\nstopped at step {trainer.step}"
                   + (f"; saved {result_ckpt}" if result_ckpt else "") + "\n"
                   f"continue with: genstudio train {args.data} --out {trainer.run_dir} --resume\n")
         return EXIT_INTERRUPTED
@@ -375,6 +354,38 @@ def _drive(trainer, args, out: TextIO, err: TextIO) -> int:
     out.write(f"{result.status} at step {result.step}; checkpoint: {result.checkpoint}\n"
               f"sample with: genstudio sample {result.run_dir} -n 64 --out samples/\n")
     return 0
+
+
+def _show_event(event, bar: ProgressLine) -> None:
+    """One training event on the terminal: the progress line, or a line of its own."""
+    from studio.engine import events as ev
+
+    match event:
+        case ev.Started():
+            what = "resuming" if event.resumed else "training"
+            bar.message(f"{what} {event.family} ({event.parameters:,} parameters) in {event.run_dir}\n"
+                        f"device: {event.device} — {event.device_name} ({event.device_reason}); "
+                        f"precision: {event.precision} ({event.precision_reason}); threads: {event.threads}\n"
+                        f"{event.train_images} training images, {event.holdout_images} held out; "
+                        f"starting at step {event.step}")
+        case ev.Progress():
+            total = f"/{event.total_steps}" if event.total_steps else ""
+            bar.update(f"step {event.step}{total} | {_format_losses(dict(event.losses))} | "
+                       f"{event.images_per_sec:.0f} img/s | ETA {_duration(event.eta_seconds)}", event.fraction)
+        case ev.Validated():
+            if event.losses:
+                bar.message(f"step {event.step}: validation {_format_losses(dict(event.losses))}")
+        case ev.TrainingWarning():
+            bar.message(f"warning: {event.message}")
+        case ev.Failed():
+            bar.message(f"failed: {event.message}")
+        case ev.Saved():
+            if event.reason in ("periodic", "requested"):
+                bar.message(f"step {event.step}: saved {event.path}")
+        case ev.Preview() | ev.Paused():
+            pass                                    # the terminal shows no pictures; the CLI never pauses
+        case _:
+            raise ev.UnknownEvent(event)
 
 
 def cmd_sample(args, out: TextIO, err: TextIO) -> int:
@@ -582,14 +593,8 @@ def cmd_import(args, out: TextIO) -> int:
 
 # -- entry -----------------------------------------------------------------------
 def _user_errors() -> tuple[type[BaseException], ...]:
-    from studio.engine.archive import ArchiveError
-    from studio.engine.checkpoint import CheckpointError
-    from studio.engine.data import DatasetError
-    from studio.engine.families.base import ConfigError
-    from studio.engine.run import RunError
-    from studio.engine.training import TrainingError
-    from studio.engine.export import ImageMetadataError
-    return CLIError, DatasetError, ConfigError, RunError, TrainingError, CheckpointError, ArchiveError, ImageMetadataError
+    from studio.engine import user_errors
+    return (CLIError, *user_errors())
 
 
 def _log_crash() -> Path | None:

@@ -1,4 +1,65 @@
-"""The genstudio engine: datasets, model families, training, run folders.
+"""The genstudio engine: datasets, model families, training, run folders — its public face.
 
-torch + numpy + pillow only; this package never imports Qt.
+torch + numpy + pillow only; this package never imports Qt. The app (`studio.ui`) and the CLI
+(`studio.cli`) use the engine only through the names listed here (tests/test_layers.py checks):
+
+    from studio.engine import Trainer, TrainConfig, load_dataset
+
+Names load lazily, on first use, so `import studio.engine` (and the events module, which the UI
+dispatches on) stays free of torch until a name that needs it is touched.
 """
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# name -> the module (under studio.engine) that defines it
+_PUBLIC: dict[str, str] = {
+    # datasets
+    "ImageDataset": "data", "DatasetError": "data", "load_dataset": "data",
+    "DEMOS": "demo",
+    # families and their contract
+    "all_families": "families", "get_family": "families",
+    "ConfigError": "families.base", "Frame": "families.base", "SampleOption": "families.base",
+    "seeded_normal": "families.base",
+    "ENCODE": "families.base", "LATENT": "families.base", "PROMPT": "families.base",
+    "PROGRESSIVE": "families.base", "LIKELIHOOD": "families.base",
+    # training
+    "Trainer": "training", "TrainConfig": "training", "TrainingError": "training", "choose_device": "training",
+    "events": "events",
+    # run folders and checkpoints
+    "Run": "run", "RunError": "run", "default_run_dir": "run",
+    "CheckpointError": "checkpoint", "file_hash": "checkpoint", "read_meta": "checkpoint",
+    # images, parameters, animations, sheets
+    "IMAGE_FORMATS": "export", "ImageMetadataError": "export", "frame_grid": "export",
+    "generation_params": "export", "image_checkpoint": "export", "make_grid": "export",
+    "read_image_parameters": "export", "save_animation": "export", "save_image": "export", "save_png": "export",
+    "save_contact_sheet": "sheets",
+    # latent spaces
+    "interpolation_frames": "latent", "latent_for_seed": "latent", "sweep_latents": "latent",
+    # exported runs
+    "ArchiveError": "archive", "export_run": "archive", "import_run": "archive",
+}
+
+__all__ = sorted([*_PUBLIC, "user_errors"])
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _PUBLIC.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'studio.engine' has no public name {name!r}")
+    module = importlib.import_module(f"studio.engine.{module_name}")
+    value = module if name == module_name else getattr(module, name)
+    globals()[name] = value                 # the next lookup is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+def user_errors() -> tuple[type[BaseException], ...]:
+    """The engine's errors that say what to change (shown as one line), as opposed to bugs."""
+    names = ("DatasetError", "ConfigError", "RunError", "TrainingError", "CheckpointError", "ArchiveError",
+             "ImageMetadataError")
+    return tuple(__getattr__(name) for name in names)

@@ -4,7 +4,8 @@ A `Job` wraps one engine call, a plain function or a generator, and runs it in
 superqt's worker thread pool. The engine knows nothing of Qt: a function job
 is handed `progress(done, total)` and `cancel()` callbacks (the engine's own
 convention, see `studio.engine.data.load_dataset`); a generator job is simply
-iterated, and each yield is where pause and cancel take effect.
+iterated, and each yield is where cancel takes effect. (Pausing is the engine's
+own business: the Trainer pauses itself and keeps yielding `Paused`.)
 
 Everything a Job emits is emitted on the main thread, by the Job's own @Slot
 methods, and only while the job has not been cancelled. So a view connects to
@@ -33,9 +34,6 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
 from superqt.utils import create_worker
-
-_PAUSE_POLL_S = 0.05
-
 
 class Job(QObject):
     """One engine call in a background thread.
@@ -68,8 +66,6 @@ class Job(QObject):
         self._here = False                 # ... in wait(): what the worker's own signals say is stale
         self._here_thread = None           # the thread that ran it in wait()
         self._lock = threading.Lock()      # orders "began" against "cancelled before it began"
-        self._unpaused = threading.Event()
-        self._unpaused.set()
         self._started = False
         self._worker = None
         self._progress_raw.connect(self._on_worker_progressed)
@@ -100,17 +96,6 @@ class Job(QObject):
     @property
     def must_finish(self) -> bool:
         return self._must_finish
-
-    def pause(self) -> None:
-        """Generator jobs: hold after the current yield; the engine keeps its state in memory."""
-        self._unpaused.clear()
-
-    def resume(self) -> None:
-        self._unpaused.set()
-
-    @property
-    def paused(self) -> bool:
-        return not self._unpaused.is_set()
 
     def wait(self, timeout_s: float | None = None) -> bool:
         """Block until the work has stopped; True if it has. A job never started counts as stopped.
@@ -180,17 +165,15 @@ class Job(QObject):
         if not self._begin():
             return None
         try:
-            return (yield from self._steps(pausable=True))
+            return (yield from self._steps())
         finally:
             self._done.set()
 
-    def _steps(self, pausable: bool):
-        """The engine's generator, stopped by cancel (and held by pause); returns what it returns."""
+    def _steps(self):
+        """The engine's generator, stopped by cancel; returns what it returns."""
         gen = self._func(*self._args, **self._kwargs)
         try:
             while not self._cancel.is_set():
-                if pausable and not self._unpaused.wait(_PAUSE_POLL_S):
-                    continue               # paused: look at the cancel flag again
                 try:
                     value = next(gen)
                 except StopIteration as stop:
@@ -201,13 +184,12 @@ class Job(QObject):
             gen.close()                    # GeneratorExit at the engine's yield: it may save
 
     def _run_here(self) -> None:
-        """wait() runs a body that had not begun, on the waiting thread, with the signals a worker gives
-        (a pause is not honoured: whoever waits wants the end)."""
+        """wait() runs a body that had not begun, on the waiting thread, with the signals a worker gives."""
         if not self.cancelled:
             self.started.emit()
         try:
             if inspect.isgeneratorfunction(self._func):
-                steps = self._steps(pausable=False)
+                steps = self._steps()
                 while True:
                     try:
                         value = next(steps)

@@ -13,7 +13,7 @@ from studio.engine.families import gan as gan_module
 from studio.engine.families.base import LATENT, PROMPT, Batch, ConfigError, DataInfo, get_family
 from studio.engine.families.gan import GAN, GANConfig, diff_augment, diversity
 from studio.engine.run import Run
-from studio.engine.training import TrainConfig, Trainer, TrainingWarning, _Context
+from studio.engine.training import TrainConfig, Trainer, TrainingWarning, TrainStepContext
 
 LABELLED = DataInfo(8, 3, label_names=("circle", "square"))
 CAPTIONED = DataInfo(8, 3, has_captions=True, vocabulary=("red", "blue", "circle"))
@@ -92,7 +92,7 @@ def test_one_step_gives_finite_losses_and_gradients(data, loss):
 def test_real_steps_change_only_the_player_that_steps():
     gan = make_gan()
     gan.train()
-    ctx = _Context(torch.device("cpu"), None, gan.optimizers(1e-3), grad_clip=10.0)
+    ctx = TrainStepContext(torch.device("cpu"), None, gan.optimizers(1e-3), grad_clip=10.0)
     before = {n: [p.detach().clone() for p in m.parameters()] for n, m in gan.modules().items()}
     gan.train_step(batch_for(DataInfo(8, 3)), ctx)
     assert not ctx.skipped
@@ -104,7 +104,7 @@ def test_real_steps_change_only_the_player_that_steps():
 def test_a_non_finite_batch_is_skipped_for_the_trainer_to_count():
     gan = make_gan()
     gan.train()
-    ctx = _Context(torch.device("cpu"), None, gan.optimizers(1e-3), grad_clip=10.0)
+    ctx = TrainStepContext(torch.device("cpu"), None, gan.optimizers(1e-3), grad_clip=10.0)
     before = [p.detach().clone() for p in gan.discriminator.parameters()]
     losses = gan.train_step(Batch(images=torch.full((8, 3, 8, 8), float("nan"))), ctx)
     assert ctx.skipped and math.isnan(losses["d_loss"])                 # the Trainer rolls back after a few
@@ -133,7 +133,7 @@ def test_preview_shows_the_same_noise_every_time():
     first = next(gan.preview(batch, seed=0)).images
     np.testing.assert_array_equal(first, next(gan.preview(batch, seed=0)).images)
     gan.train()
-    gan.train_step(batch, _Context(torch.device("cpu"), None, gan.optimizers(1e-2), grad_clip=10.0))
+    gan.train_step(batch, TrainStepContext(torch.device("cpu"), None, gan.optimizers(1e-2), grad_clip=10.0))
     assert not np.array_equal(first, next(gan.preview(batch, seed=0)).images)     # same noise, a changed model
 
 
@@ -209,7 +209,7 @@ def test_minibatch_std_lets_the_discriminator_see_a_batch_of_copies():
 
 
 def test_context_warn_dedupes_per_message():
-    ctx = _Context(torch.device("cpu"), None, {}, grad_clip=1.0)
+    ctx = TrainStepContext(torch.device("cpu"), None, {}, grad_clip=1.0)
     for step in (0, 1, 499, 500, 501):
         ctx.step = step
         ctx.warn("collapse")

@@ -137,7 +137,7 @@ def test_open_a_config_with_a_nonsense_version(tmp_path, version):
 
 def test_open_from_a_checkpoint_path(tmp_path):
     trainer = train(tmp_path / "run", steps=1)
-    run = Run.open(trainer.run.checkpoint_path())
+    run = Run.open(trainer.run_folder.checkpoint_path())
     assert run.path == tmp_path / "run"
 
 

@@ -86,7 +86,7 @@ def uninterrupted(tmp_path_factory):
         t = trainer(tmp_path_factory.mktemp("reference") / "run", steps=2 * N, **changes)
         losses = losses_by_step(drain(t.run()))
         assert sorted(losses) == list(range(1, 2 * N + 1))
-        out[name] = (losses, load_checkpoint(t.run.checkpoint_path()))
+        out[name] = (losses, load_checkpoint(t.run_folder.checkpoint_path()))
     return out
 
 
@@ -254,7 +254,7 @@ def test_save_now_and_preview_now(tmp_path):
     # Handled at the end of the step whose event asked for them.
     assert [(e.reason, e.step) for e in events if isinstance(e, Saved)] == [("requested", 2), ("completed", 4)]
     assert [e.step for e in events if isinstance(e, Preview)] == [2]
-    assert load_checkpoint(t.run.checkpoints()[0]).step == 4          # a requested save is not a periodic copy
+    assert load_checkpoint(t.run_folder.checkpoints()[0]).step == 4          # a requested save is not a periodic copy
 
 
 def test_save_now_while_paused_saves_at_once(tmp_path):

@@ -14,7 +14,7 @@ from studio.engine.families.base import (
 )
 from studio.engine.families.vae import VAE, VAEConfig
 from studio.engine.run import Run
-from studio.engine.training import TrainConfig, Trainer, _Context
+from studio.engine.training import TrainConfig, Trainer, TrainStepContext
 
 TINY = VAEConfig.from_preset("tiny", latent_dim=4)
 
@@ -66,7 +66,7 @@ def test_one_step_gives_finite_losses_and_gradients(step):
 def test_a_real_step_changes_the_weights_and_lowers_the_loss():
     vae = make_vae()
     vae.train()
-    ctx = _Context(torch.device("cpu"), None, vae.optimizers(3e-3), grad_clip=1.0)
+    ctx = TrainStepContext(torch.device("cpu"), None, vae.optimizers(3e-3), grad_clip=1.0)
     batch = batch_of(synthetic_dataset(n=8).images)
     before = {k: v.clone() for k, v in vae.encoder.state_dict().items()}
     torch.manual_seed(1)
@@ -82,7 +82,7 @@ def test_a_real_step_changes_the_weights_and_lowers_the_loss():
 def test_a_skipped_step_leaves_the_running_kl_finite():
     vae = make_vae()
     vae.train()
-    ctx = _Context(torch.device("cpu"), None, vae.optimizers(1e-3), grad_clip=1.0)
+    ctx = TrainStepContext(torch.device("cpu"), None, vae.optimizers(1e-3), grad_clip=1.0)
     vae.train_step(batch_of(synthetic_dataset(n=8).images), ctx)
     bad = Batch(images=torch.full((8, 3, 8, 8), float("nan")))
     losses = vae.train_step(bad, ctx)

@@ -12,7 +12,7 @@ from synthetic import KeepGradients, synthetic_dataset
 from studio.engine.families.base import ENCODE, LATENT, Batch, ConfigError, DataInfo, get_family
 from studio.engine.families.vaegan import VAEGAN, VAEGANConfig, PatchDiscriminator, adaptive_weight, feature_matching
 from studio.engine.run import Run
-from studio.engine.training import TrainConfig, Trainer, _Context
+from studio.engine.training import TrainConfig, Trainer, TrainStepContext
 
 TINY = VAEGANConfig.from_preset("tiny", latent_dim=4, adv_start_steps=10)
 
@@ -137,7 +137,7 @@ def test_adaptive_weight_is_the_ratio_of_gradient_norms():
 def test_a_real_step_updates_both_optimizers():
     model = make_vaegan(TINY.replace(adv_start_steps=0))
     model.train()
-    ctx = _Context(torch.device("cpu"), None, model.optimizers(1e-3), grad_clip=10.0)
+    ctx = TrainStepContext(torch.device("cpu"), None, model.optimizers(1e-3), grad_clip=10.0)
     before = {n: [p.detach().clone() for p in m.parameters()] for n, m in model.modules().items()}
     model.train_step(batch_of(), ctx)
     assert not ctx.skipped

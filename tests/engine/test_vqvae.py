@@ -12,7 +12,7 @@ from studio.engine.data import load_dataset
 from studio.engine.families.base import ENCODE, PROGRESSIVE, PROMPT, Batch, ConfigError, DataInfo, get_family
 from studio.engine.families.vqvae import VQVAE, Codebook, VQVAEConfig
 from studio.engine.run import Run
-from studio.engine.training import Progress, TrainConfig, Trainer, _Context
+from studio.engine.training import Progress, TrainConfig, Trainer, TrainStepContext
 
 TINY = VQVAEConfig.from_preset("tiny", autoencoder_steps=3)
 VOCAB = ("red", "blue", "circle", "square")
@@ -63,7 +63,7 @@ def test_codebook_straight_through_ema_and_dead_code_restart():
 
 def test_two_stages_losses_and_a_frozen_autoencoder():
     vq = make_vq()
-    ctx = _Context(torch.device("cpu"), None, vq.optimizers(1e-3), grad_clip=1.0)
+    ctx = TrainStepContext(torch.device("cpu"), None, vq.optimizers(1e-3), grad_clip=1.0)
     batch = batch_of(synthetic_dataset(n=8).images, captions=("red circle",) * 4 + ("blue square",) * 4)
     vq.train()
     for step in range(5):

@@ -275,8 +275,8 @@ def test_the_training_panel_shows_warnings_and_failures_in_chinese(chinese, qtbo
 
     panel = TrainingPanel(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(panel)
-    panel._on_trainingwarning(TrainingWarning(12, "batch size lowered to 6: the dataset has only 6 training images"))
+    panel._on_job_yielded(TrainingWarning(12, "batch size lowered to 6: the dataset has only 6 training images"))
     assert panel.message_label.text() == "第 12 步：批大小已降为 6：数据集只有 6 张训练图像"
-    panel._on_failed(Failed(40, "out of memory on cuda:0 at batch size 64, 64px: try a smaller batch size, image "
+    panel._on_job_yielded(Failed(40, "out of memory on cuda:0 at batch size 64, 64px: try a smaller batch size, image "
                                 "size or preset"))
     assert "在 cuda:0 上内存不足（批大小 64，64px）" in panel.message_label.text()

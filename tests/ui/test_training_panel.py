@@ -225,3 +225,19 @@ def test_a_recipe_on_a_cpu_picks_the_familys_cpu_preset_and_a_gpu_the_one_by_siz
     panel.apply_preset("balanced")
     vae = panel._family.presets
     assert panel.model_combo.currentData() == vae[round(0.5 * (len(vae) - 1))]
+
+
+def test_the_panel_handles_every_training_event_and_refuses_an_unknown_one(qtbot, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from studio.engine import events as ev
+    from studio.ui.panels.training import TrainingPanel
+    from tests.engine.test_events import example
+
+    create_app()
+    panel = TrainingPanel(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(panel)
+    for cls in ev.TRAIN_EVENTS:
+        panel._on_job_yielded(example(cls))
+    with pytest.raises(ev.UnknownEvent):
+        panel._on_job_yielded(object())

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from superqt import QCollapsible
 from superqt.utils import signals_blocked
 
+from studio.engine import events as ev
 from studio.ui.i18n import engine_text, family_text
 from studio.ui.panels.family import FamilyInfo
 from studio.ui.widgets.loss_plot import LossPlot
@@ -738,9 +739,26 @@ class TrainingPanel(QWidget):
 
     @Slot(object)
     def _on_job_yielded(self, event) -> None:
-        handler = getattr(self, f"_on_{type(event).__name__.lower()}", None)
-        if handler is not None:
-            handler(event)
+        match event:
+            case ev.Started():
+                self._on_started(event)
+            case ev.Progress():
+                self._on_progress(event)
+            case ev.Validated():
+                self.loss_plot.add_validation(event.step, event.losses)
+            case ev.Preview():
+                self.preview_arrived.emit(event.step, event.frame)
+            case ev.Saved():
+                self._on_saved(event)
+            case ev.TrainingWarning():
+                self._show_message(self.tr("Step {0:,}: {1}").format(event.step, engine_text(event.message)))
+            case ev.Failed():
+                self._show_message(self.tr("Training failed at step {0:,}: {1}").format(
+                    event.step, engine_text(event.message)), error=True)
+            case ev.Paused():
+                self._on_paused(event)
+            case _:
+                raise ev.UnknownEvent(event)
 
     def _on_started(self, event) -> None:
         self.step = event.step
@@ -760,30 +778,17 @@ class TrainingPanel(QWidget):
         self.progress_bar.setValue(int(round(event.fraction * 1000)))
         total = f" / {event.total_steps:,}" if event.total_steps else ""
         text = self.tr("step {0:,}{1} · {2:.0f}%").format(event.step, total, event.fraction * 100)
-        stage = getattr(event, "stage", "")          # multi-stage families, e.g. "prior (2/2)"
+        stage = event.stage                          # multi-stage families, e.g. "prior (2/2)"
         self.progress_bar.setFormat(self.tr("{0} · {1}").format(stage, text) if stage else text)
         self.rate_label.setText(self.tr("{0:,.0f} images/s · ETA {1} · elapsed {2}").format(
             event.images_per_sec, format_duration(event.eta_seconds), format_duration(event.elapsed_seconds)))
         self.loss_plot.add_training(event.step, event.losses)
         self.progressed.emit(event)
 
-    def _on_validated(self, event) -> None:
-        self.loss_plot.add_validation(event.step, event.losses)
-
-    def _on_preview(self, event) -> None:
-        self.preview_arrived.emit(event.step, event.frame)
-
     def _on_saved(self, event) -> None:
         self.last_checkpoint = event.path
         self.checkpoint_saved.emit(event.path)
         self.message_changed.emit(self.tr("Saved a checkpoint at step {0:,}").format(event.step))
-
-    def _on_trainingwarning(self, event) -> None:
-        self._show_message(self.tr("Step {0:,}: {1}").format(event.step, engine_text(event.message)))
-
-    def _on_failed(self, event) -> None:
-        self._show_message(self.tr("Training failed at step {0:,}: {1}").format(event.step, engine_text(event.message)),
-                           error=True)
 
     def _on_paused(self, event) -> None:
         if self._state == "pausing":
@@ -793,7 +798,7 @@ class TrainingPanel(QWidget):
 
     @Slot(object)
     def _on_job_succeeded(self, result) -> None:
-        family = getattr(self._trainer, "_family", None)    # None when it failed before building the model
+        family = self._trainer.family                       # None when it failed before building the model
         self._job = None
         self.step, self.outcome = result.step, result.status
         text = {"completed": self.tr("Completed at step {0:,}"), "stopped": self.tr("Stopped at step {0:,}"),
@@ -811,12 +816,13 @@ class TrainingPanel(QWidget):
     @Slot(object)
     def _on_job_failed(self, error) -> None:
         self._job = None
-        name = type(error).__name__
-        if name in ("TrainingError", "RunError", "ConfigError", "DatasetError", "CheckpointError"):
+        from studio.engine import user_errors
+
+        if isinstance(error, user_errors()):
             message = engine_text(str(error))
         else:
             log.error("training failed", exc_info=error)
-            message = self.tr("unexpected error: {0}: {1}").format(name, error)
+            message = self.tr("unexpected error: {0}: {1}").format(type(error).__name__, error)
         self._show_message(self.tr("Training stopped: {0}").format(message), error=True)
         self.progress_bar.setFormat(self.tr("Stopped by an error"))
         self._trainer_done()

@@ -1,7 +1,7 @@
 """The Trainer: a generator of events around a family's train_step.
 
     trainer = Trainer(dataset, run_dir, family="vae", config=TrainConfig(steps=2000))
-    for event in trainer.run():        # Started, Progress, Validated, Preview, Saved, TrainingWarning, Failed, Paused
+    for event in trainer.run():        # a TrainEvent (studio.engine.events): Started, Progress, Saved, ...
         ...
     # StopIteration.value (or `trainer.result`) is a TrainResult
 
@@ -9,7 +9,7 @@ Every yield is where pause and stop take effect; a yield comes at least every
 `event_seconds` while steps are short. The CLI iterates the generator under a
 progress bar (Ctrl-C raises inside it: the Trainer saves, then re-raises);
 the app runs it in a background worker and calls `request_stop()`,
-`pause()`, `resume()`, `save_now()` and `preview_now()` from the UI thread.
+`pause()`, `resume_training()`, `save_now()` and `preview_now()` from the UI thread.
 
 What the Trainer owns: device and precision, threads, seeds and data order,
 the LR schedule (linear warm-up, cosine decay), gradient clipping, EMA of the
@@ -19,298 +19,28 @@ on out-of-memory.
 """
 from __future__ import annotations
 
-import copy
 import dataclasses
 import logging
 import math
-import os
 import threading
 import time
 from contextlib import nullcontext
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generator, Mapping
 
 import numpy as np
 import torch
-from torch import nn
 
 from studio.engine.data import ImageDataset
-from studio.engine.families.base import Batch, ConfigError, DataInfo, Family, FamilyConfig, Frame, get_family
-from studio.engine.run import Run, RunError, load_module_weights
+from studio.engine.events import (
+    Failed, Paused, Preview, Progress, Saved, Started, TrainEvent, TrainingWarning, TrainResult, Validated,
+)
+from studio.engine.families.base import Batch, ConfigError, DataInfo, Family, FamilyConfig, get_family
+from studio.engine.run import Run, RunError
 from studio.engine.text import build_vocabulary
-
-
-class TrainingError(Exception):
-    """Training cannot start or continue; str(e) is one readable line."""
-
-
-# -- configuration -----------------------------------------------------------------------
-@dataclass(frozen=True)
-class TrainConfig:
-    """How to train (the family config says what to train)."""
-
-    steps: int | None = 2000            # total optimisation steps (None: train for `minutes`)
-    minutes: float | None = None        # total training time; whichever limit comes first ends the run
-    batch_size: int = 64
-    lr: float = 1e-3
-    warmup_steps: int = 100             # linear LR warm-up, then cosine decay to lr * min_lr_ratio
-    min_lr_ratio: float = 0.1
-    grad_clip: float = 1.0              # max global gradient norm (0: no clipping)
-    ema_decay: float = 0.999            # 0: no EMA; warm-up: decay = min(ema_decay, (1+n)/(ema_warmup+n))
-    ema_warmup: float = 10.0            # after n updates the average's weights are ~n/ema_warmup updates old
-    seed: int = 0
-    device: str = "auto"                # auto | cpu | cuda | cuda:N | mps
-    precision: str = "auto"             # auto | fp32 | bf16 | fp16
-    channels_last: str = "auto"         # auto | on | off
-    threads: int | None = None          # CPU threads for torch (None: torch's default)
-    leave_core_for_ui: bool = False     # the app sets this: torch uses one core fewer than the machine has
-    holdout: float = 0.05               # share of images held out for validation (none below 20 images)
-    checkpoint_minutes: float = 5.0     # periodic checkpoint interval (also saved on stop)
-    keep_checkpoints: int = 3           # periodic step-N checkpoints kept besides `last`
-    preview_seconds: float = 30.0       # wall time between preview frames (0: none)
-    validate_seconds: float = 30.0      # wall time between validation passes (0: none)
-    log_seconds: float = 1.0            # wall time between metrics.jsonl lines
-    event_seconds: float = 0.1          # wall time between Progress events
-    max_bad_steps: int = 5              # non-finite steps in a row before rolling back
-    max_rollbacks: int = 3              # rollbacks before giving up
-
-    def __post_init__(self):
-        if self.steps is None and self.minutes is None:
-            raise ConfigError("give a number of steps or of minutes to train")
-        if self.steps is not None and self.steps < 1:
-            raise ConfigError(f"steps must be at least 1, not {self.steps}")
-        if self.minutes is not None and self.minutes <= 0:
-            raise ConfigError(f"minutes must be more than 0, not {self.minutes}")
-        if self.batch_size < 1:
-            raise ConfigError(f"batch size must be at least 1, not {self.batch_size}")
-        if not (self.lr > 0 and math.isfinite(self.lr)):
-            raise ConfigError(f"learning rate must be a positive number, not {self.lr}")
-        if self.precision not in ("auto", "fp32", "bf16", "fp16"):
-            raise ConfigError(f"precision must be auto, fp32, bf16 or fp16, not {self.precision!r}")
-        if self.channels_last not in ("auto", "on", "off"):
-            raise ConfigError(f"channels_last must be auto, on or off, not {self.channels_last!r}")
-        if not 0 <= self.holdout < 0.5:
-            raise ConfigError(f"holdout must be between 0 and 0.5, not {self.holdout}")
-        if not 0 <= self.ema_decay < 1:
-            raise ConfigError(f"ema_decay must be in [0, 1), not {self.ema_decay}")
-        if not (self.ema_warmup >= 1 and math.isfinite(self.ema_warmup)):
-            raise ConfigError(f"ema_warmup must be 1 or more (10 is usual), not {self.ema_warmup}")
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: Mapping[str, Any]) -> "TrainConfig":
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in values.items() if k in names})
-
-
-# -- events --------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Started:
-    run_dir: str
-    family: str
-    device: str
-    device_name: str
-    device_reason: str
-    precision: str
-    precision_reason: str
-    channels_last: bool
-    threads: int
-    parameters: int
-    step: int
-    total_steps: int | None
-    minutes: float | None
-    resumed: bool
-    train_images: int
-    holdout_images: int
-
-
-@dataclass(frozen=True)
-class Progress:
-    step: int
-    total_steps: int | None
-    epoch: int
-    losses: Mapping[str, float]      # mean over the steps since the previous Progress
-    lr: float
-    images_per_sec: float
-    elapsed_seconds: float           # training time in this run, all sessions
-    eta_seconds: float | None
-    fraction: float                  # 0..1 of the run done
-    stage: str = ""                  # what a multi-stage family trains now, e.g. "prior (2/2)" (Family.training_stage)
-
-
-@dataclass(frozen=True)
-class Validated:
-    step: int
-    losses: Mapping[str, float]
-
-
-@dataclass(frozen=True)
-class Preview:
-    step: int
-    frame: Frame
-    path: str | None = None
-
-
-@dataclass(frozen=True)
-class Saved:
-    step: int
-    path: str
-    reason: str                      # "periodic" | "requested" | "stopped" | "completed" | "failed"
-
-
-@dataclass(frozen=True)
-class TrainingWarning:
-    step: int
-    message: str
-
-
-@dataclass(frozen=True)
-class Failed:
-    step: int
-    message: str
-
-
-@dataclass(frozen=True)
-class Paused:
-    step: int
-
-
-@dataclass(frozen=True)
-class TrainResult:
-    status: str                      # "completed" | "stopped" | "failed"
-    step: int
-    run_dir: str
-    checkpoint: str | None
-    message: str = ""
-
-
-# -- device and precision ------------------------------------------------------------
-@dataclass(frozen=True)
-class DeviceChoice:
-    device: torch.device
-    name: str
-    reason: str
-
-
-def _cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    import platform
-    return platform.processor() or "CPU"
-
-
-def _mps_available() -> bool:
-    mps = getattr(torch.backends, "mps", None)
-    return bool(mps and mps.is_available())
-
-
-def choose_device(requested: str = "auto") -> DeviceChoice:
-    """CUDA, then Apple MPS, then CPU; an explicit request that cannot be met is an error."""
-    requested = (requested or "auto").lower()
-    if requested == "auto":
-        if torch.cuda.is_available():
-            return DeviceChoice(torch.device("cuda"), torch.cuda.get_device_name(0), "a CUDA GPU is available")
-        if _mps_available():
-            return DeviceChoice(torch.device("mps"), "Apple GPU (MPS)", "an Apple GPU is available (MPS)")
-        return DeviceChoice(torch.device("cpu"), _cpu_name(), "no CUDA or Apple GPU found")
-    if requested == "cpu":
-        return DeviceChoice(torch.device("cpu"), _cpu_name(), "chosen")
-    if requested.startswith("cuda"):
-        if not torch.cuda.is_available():
-            why = "this PyTorch was built without CUDA" if torch.version.cuda is None else "no CUDA GPU is visible"
-            raise TrainingError(f"device {requested!r} is not available: {why}; use --device cpu or auto")
-        device = torch.device(requested)
-        if device.index is not None and device.index >= torch.cuda.device_count():
-            raise TrainingError(f"device {requested!r} does not exist: {torch.cuda.device_count()} CUDA GPU(s) found")
-        return DeviceChoice(device, torch.cuda.get_device_name(device.index or 0), "chosen")
-    if requested == "mps":
-        if not _mps_available():
-            raise TrainingError("device 'mps' is not available: no Apple GPU with MPS support; use --device cpu or auto")
-        return DeviceChoice(torch.device("mps"), "Apple GPU (MPS)", "chosen")
-    raise TrainingError(f"unknown device {requested!r}; use auto, cpu, cuda, cuda:N or mps")
-
-
-def cpu_has_fast_bf16() -> bool:
-    """AVX512-BF16 or AMX: where bf16 autocast beats fp32 on the CPU (elsewhere it is slower)."""
-    checks = ("_is_amx_tile_supported", "_is_avx512_bf16_supported")
-    return any(bool(getattr(torch.cpu, name, lambda: False)()) for name in checks)
-
-
-def choose_precision(device: torch.device, requested: str = "auto") -> tuple[torch.dtype | None, str]:
-    """(autocast dtype or None for fp32, the reason)."""
-    if requested == "fp32":
-        return None, "chosen"
-    if requested == "bf16":
-        if device.type == "cuda" and not torch.cuda.is_bf16_supported():
-            raise TrainingError("this GPU does not support bf16; use --precision fp16 or fp32")
-        return torch.bfloat16, "chosen"
-    if requested == "fp16":
-        if device.type == "cpu":
-            raise TrainingError("fp16 is not supported for training on the CPU; use bf16 or fp32")
-        return torch.float16, "chosen"
-    if device.type == "cuda":
-        if torch.cuda.is_bf16_supported():
-            return torch.bfloat16, "the GPU supports bf16 (mixed precision, no loss scaling needed)"
-        return torch.float16, "mixed precision fp16 with loss scaling (the GPU lacks bf16)"
-    if device.type == "cpu":
-        if cpu_has_fast_bf16():
-            return torch.bfloat16, "the CPU has AVX512-BF16/AMX, so bf16 autocast is faster"
-        return None, "fp32: this CPU lacks AVX512-BF16/AMX, where bf16 would be slower"
-    return None, f"fp32 on {device.type}"
-
-
-def precision_name(dtype: torch.dtype | None) -> str:
-    return {None: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}[dtype]
-
-
-def usable_cores() -> int:
-    """Cores this process may run on (its CPU affinity), not the machine's count."""
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return os.cpu_count() or 1
-
-
-def is_out_of_memory(error: BaseException) -> bool:
-    """CUDA/MPS/CPU allocation failures, which torch raises in several shapes."""
-    if isinstance(error, MemoryError) or isinstance(error, getattr(torch, "OutOfMemoryError", ())):
-        return True
-    text = str(error).lower()
-    return isinstance(error, RuntimeError) and ("out of memory" in text or "can't allocate memory" in text)
-
-
-# -- pieces ------------------------------------------------------------------------------
-class EMA:
-    """Exponential moving average of the weights (buffers are copied).
-
-    The warm-up decay (1 + n) / (warmup + n) after n updates makes the average's weights about n / warmup
-    updates old (until `decay` caps it): a fixed share of the run so far, so a short run's average does not
-    lag far behind weights that are still improving fast (warmup 10: ~10% of the run)."""
-
-    def __init__(self, modules: Mapping[str, nn.Module], decay: float, warmup: float = 10.0):
-        self.decay, self.warmup = decay, warmup
-        self.updates = 0
-        self.modules = {k: copy.deepcopy(m).eval().requires_grad_(False) for k, m in modules.items()}
-
-    @torch.no_grad()
-    def update(self, modules: Mapping[str, nn.Module]) -> None:
-        self.updates += 1
-        decay = min(self.decay, (1 + self.updates) / (self.warmup + self.updates))
-        for name, module in modules.items():
-            ema = self.modules[name]
-            ema_params = [p for p in ema.parameters()]
-            live_params = [p.detach() for p in module.parameters()]
-            if ema_params:                      # a module may hold buffers only (e.g. a VQ codebook)
-                torch._foreach_lerp_(ema_params, live_params, 1.0 - decay)
-            for b_ema, b in zip(ema.buffers(), module.buffers()):
-                b_ema.copy_(b)
+from studio.engine.training import state
+from studio.engine.training.config import TrainConfig, TrainingError
+from studio.engine.training.device import choose_device, choose_precision, is_out_of_memory, precision_name, usable_cores
 
 
 def lr_factor(step: int, total: int | None, warmup: int, min_ratio: float, fraction: float | None = None) -> float:
@@ -326,8 +56,8 @@ def lr_factor(step: int, total: int | None, warmup: int, min_ratio: float, fract
 WARN_EVERY_STEPS = 500   # a family's repeated warning is passed on at most once per this many steps
 
 
-class _Context:
-    """The StepContext handed to Family.train_step."""
+class TrainStepContext:
+    """The StepContext handed to Family.train_step: autocast, warnings, and each optimizer's step."""
 
     def __init__(self, device: torch.device, dtype: torch.dtype | None, optimizers, grad_clip: float):
         self.device = device
@@ -378,7 +108,7 @@ class _Context:
         return True
 
 
-def _split(n: int, holdout: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def holdout_split(n: int, holdout: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Deterministic train / held-out split of n images."""
     perm = np.random.default_rng(seed + 7919).permutation(n)
     k = 0 if n < 20 or holdout <= 0 else max(1, min(512, int(round(n * holdout))))
@@ -416,6 +146,28 @@ class Trainer:
         self._run_flag.set()
         self._save_flag = threading.Event()
         self._preview_flag = threading.Event()
+        # Built when run() starts (_setup); until then None or empty.
+        self.device: torch.device | None = None
+        self.dtype: torch.dtype | None = None           # autocast dtype; None trains in fp32
+        self.threads = 0
+        self.channels_last = False
+        self.memory_format: torch.memory_format | None = None
+        self.run_folder: Run | None = None
+        self._family: Family | None = None
+        self.ema: state.EMA | None = None
+        self.optimizers: dict[str, torch.optim.Optimizer] = {}
+        self.ctx: TrainStepContext | None = None
+        self.train_idx = self.val_idx = np.zeros(0, dtype=np.int64)
+        self.images: torch.Tensor | None = None         # (N, H, W, C) uint8, on the device
+        self.labels: torch.Tensor | None = None
+        self.batch_size = self.config.batch_size
+        # Where training stands: saved in every checkpoint, restored exactly on resume.
+        self.step = self.epoch = self.position = 0
+        self.order: torch.Tensor | None = None          # this epoch's permutation of train_idx
+        self.train_seconds, self.lr_scale, self.rollbacks = 0.0, 1.0, 0
+        self.pending_warnings: list[str] = []           # found while setting up, yielded after Started
+        self._good_state: tuple[dict[str, torch.Tensor], dict[str, Any]] | None = None   # for a NaN rollback
+        self._dirty = False                             # steps taken since the last save
 
     @classmethod
     def resume(cls, run_dir: Path | str, dataset: ImageDataset, **config_changes: Any) -> "Trainer":
@@ -467,20 +219,20 @@ class Trainer:
                         label_names=tuple(self.dataset.label_names), has_captions=any(self.dataset.captions),
                         vocabulary=build_vocabulary([*self.dataset.captions, *self.dataset.label_names]))
         if self.resuming:
-            self.run = self._open_run(data)
-            data = self.run.data_info   # the model was built with the saved labels and vocabulary
+            self.run_folder = self._open_run(data)
+            data = self.run_folder.data_info   # the model was built with the saved labels and vocabulary
         torch.manual_seed(cfg.seed)
         family = self.family_cls(self.family_config, data)   # refuses unsuitable data before a run folder exists
         if not self.resuming:
-            self.run = self._open_run(data)
-        # channels_last pays off on CUDA and under CPU bf16 (oneDNN); not in CPU fp32 (diffusion light preset, one
-        # thread, AVX2 AMD EPYC, one process: contiguous 492 ms/step, channels_last 508 ms/step).
+            self.run_folder = self._open_run(data)
+        # channels_last pays off on CUDA and under CPU bf16 (oneDNN), not in CPU fp32 (benchmarks/RESULTS.md, "CPU
+        # precision and memory layout").
         self.channels_last = cfg.channels_last == "on" or (
             cfg.channels_last == "auto" and family.convolutional
             and (self.device.type == "cuda" or (self.device.type == "cpu" and self.dtype == torch.bfloat16)))
         self.memory_format = torch.channels_last if self.channels_last else None
         family.to(self.device, self.memory_format)
-        self.ema = EMA(family.modules(), cfg.ema_decay, cfg.ema_warmup) if cfg.ema_decay > 0 else None
+        self.ema = state.EMA(family.modules(), cfg.ema_decay, cfg.ema_warmup) if cfg.ema_decay > 0 else None
         if self.ema:
             family.use_ema(self.ema.modules)
         self._family = family
@@ -488,35 +240,31 @@ class Trainer:
         for opt in self.optimizers.values():
             for group in opt.param_groups:
                 group.setdefault("base_lr", group["lr"])
-        self.ctx = _Context(self.device, self.dtype, self.optimizers, cfg.grad_clip)
+        self.ctx = TrainStepContext(self.device, self.dtype, self.optimizers, cfg.grad_clip)
 
-        self.train_idx, self.val_idx = _split(len(self.dataset), cfg.holdout, cfg.seed)
+        self.train_idx, self.val_idx = holdout_split(len(self.dataset), cfg.holdout, cfg.seed)
         self.images = torch.from_numpy(self.dataset.images)        # (N, H, W, C) uint8, shared with numpy
         if self.device.type != "cpu":
             self.images = self.images.to(self.device)
         self.labels = None if self.dataset.labels is None else torch.from_numpy(self.dataset.labels)
         self.batch_size = min(cfg.batch_size, len(self.train_idx))
 
-        self.step, self.epoch, self.position = 0, 0, 0
-        self.train_seconds, self.lr_scale = 0.0, 1.0
-        self.rollbacks = 0
-        self.pending_warnings: list[str] = []
         if self.batch_size < cfg.batch_size:
             self.pending_warnings.append(
                 f"batch size lowered to {self.batch_size}: the dataset has only {len(self.train_idx)} training images")
         if self.resuming:
-            ckpt = self.run.load_checkpoint(device="cpu")
+            ckpt = self.run_folder.load_checkpoint(device="cpu")
             self._load(ckpt.tensors, ckpt.meta, ckpt.path)
-            self.run.truncate_metrics(self.step)
-            self.run.remove_stale_temp_files()
-            fingerprint = self.run.config.get("dataset", {}).get("fingerprint")
+            self.run_folder.truncate_metrics(self.step)
+            self.run_folder.remove_stale_temp_files()
+            fingerprint = self.run_folder.config.get("dataset", {}).get("fingerprint")
             if fingerprint and fingerprint != self.dataset.fingerprint:
                 self.pending_warnings.append("the dataset changed since this run started; training continues on the new images")
         self.order = _epoch_order(len(self.train_idx), cfg.seed, self.epoch)
         self._good_state = self._snapshot()
         self._dirty = False
         return Started(
-            run_dir=str(self.run.path), family=self.family_name, device=str(self.device), device_name=choice.name,
+            run_dir=str(self.run_folder.path), family=self.family_name, device=str(self.device), device_name=choice.name,
             device_reason=choice.reason, precision=precision_name(self.dtype), precision_reason=precision_reason,
             channels_last=self.channels_last, threads=self.threads, parameters=family.parameter_count(),
             step=self.step, total_steps=cfg.steps, minutes=cfg.minutes, resumed=self.resuming,
@@ -551,75 +299,20 @@ class Trainer:
     # -- state -------------------------------------------------------------------------
     def _snapshot(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
         """Everything a checkpoint holds: (tensors on the CPU, JSON-able metadata)."""
-        tensors: dict[str, torch.Tensor] = {}
-        for name, module in self._family.modules().items():
-            for key, value in module.state_dict().items():
-                tensors[f"model.{name}.{key}"] = value.detach().to("cpu", copy=True)
-        if self.ema:
-            for name, module in self.ema.modules.items():
-                for key, value in module.state_dict().items():
-                    tensors[f"ema.{name}.{key}"] = value.detach().to("cpu", copy=True)
-        optim_meta = {}
-        for name, opt in self.optimizers.items():
-            state = opt.state_dict()
-            scalars: dict[str, dict[str, Any]] = {}
-            for idx, entries in state["state"].items():
-                for key, value in entries.items():
-                    if torch.is_tensor(value):
-                        tensors[f"optim.{name}.{idx}.{key}"] = value.detach().to("cpu", copy=True)
-                    else:
-                        scalars.setdefault(str(idx), {})[key] = value
-            optim_meta[name] = {"param_groups": state["param_groups"], "scalars": scalars}
-        for key, value in self._family.extra_state().items():
-            tensors[f"extra.{key}"] = value.detach().to("cpu", copy=True)
-        tensors["rng.torch"] = torch.get_rng_state()
-        if self.device.type == "cuda":
-            tensors["rng.cuda"] = torch.cuda.get_rng_state(self.device)
-        meta = {
+        tensors, meta = state.capture(self._family, self.ema, self.optimizers, self.ctx.scaler, self.device)
+        meta.update({
             "step": self.step, "epoch": self.epoch, "position": self.position,
             "train_seconds": self.train_seconds, "lr_scale": self.lr_scale, "rollbacks": self.rollbacks,
-            "ema_updates": self.ema.updates if self.ema else 0, "optimizers": optim_meta,
-            "scaler": self.ctx.scaler.state_dict() if self.ctx.scaler else None,
             "family_config": self.family_config.to_dict(), "train_config": self.config.to_dict(),
             "data": self._family.data.to_dict(), "dataset_fingerprint": self.dataset.fingerprint,
             "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
-        }
+        })
         return tensors, meta
 
     def _load(self, tensors: Mapping[str, torch.Tensor], meta: Mapping[str, Any], source: Path | str) -> None:
         """Restore a checkpoint's (or an in-memory snapshot's) tensors and metadata."""
-
-        def group(prefix: str) -> dict[str, torch.Tensor]:
-            return {k[len(prefix) + 1:]: v for k, v in tensors.items() if k.startswith(prefix + ".")}
-
-        try:
-            load_module_weights(self._family.modules(), group("model"), source)
-            if self.ema:
-                ema = group("ema") or group("model")
-                load_module_weights(self.ema.modules, ema, source)
-                self.ema.updates = int(meta.get("ema_updates", 0))
-        except RunError as e:
-            raise TrainingError(str(e)) from None
-        for name, opt in self.optimizers.items():
-            saved = meta.get("optimizers", {}).get(name)
-            if saved is None:
-                continue
-            state: dict[int, dict[str, Any]] = {}
-            prefix = f"optim.{name}."
-            for key, value in tensors.items():
-                if key.startswith(prefix):
-                    idx, field_name = key[len(prefix):].split(".", 1)
-                    state.setdefault(int(idx), {})[field_name] = value.clone()
-            for idx, entries in saved.get("scalars", {}).items():
-                state.setdefault(int(idx), {}).update(entries)
-            opt.load_state_dict({"state": state, "param_groups": saved["param_groups"]})
-        self._family.load_extra_state(group("extra"))
-        self._family.to(self.device, self.memory_format)
-        torch.set_rng_state(tensors["rng.torch"].clone())
-        if self.device.type == "cuda" and "rng.cuda" in tensors:
-            torch.cuda.set_rng_state(tensors["rng.cuda"], self.device)
-        if self.ctx.scaler and meta.get("scaler"):
-            self.ctx.scaler.load_state_dict(meta["scaler"])
+        state.restore(tensors, meta, source, family=self._family, ema=self.ema, optimizers=self.optimizers,
+                      scaler=self.ctx.scaler, device=self.device, memory_format=self.memory_format)
         self.step, self.epoch, self.position = int(meta["step"]), int(meta["epoch"]), int(meta["position"])
         self.train_seconds = float(meta.get("train_seconds", 0.0))
         self.lr_scale = float(meta.get("lr_scale", 1.0))
@@ -638,7 +331,7 @@ class Trainer:
         tensors, meta = self._snapshot()
         meta["reason"] = reason
         periodic = reason in ("periodic", "completed", "stopped")
-        path = self.run.save_checkpoint(tensors, meta, periodic=periodic, keep=self.config.keep_checkpoints)
+        path = self.run_folder.save_checkpoint(tensors, meta, periodic=periodic, keep=self.config.keep_checkpoints)
         self._good_state = (tensors, meta)
         self._dirty = False
         return Saved(step=self.step, path=str(path), reason=reason)
@@ -669,10 +362,9 @@ class Trainer:
     def _make_batch(self, indices: np.ndarray) -> Batch:
         idx = torch.from_numpy(np.asarray(indices, dtype=np.int64))
         x = self.images[idx.to(self.images.device)].to(self.device, non_blocking=True)
-        # (B, C, H, W) in [-1, 1], laid out as the model's weights are. The permuted view of the (B, H, W, C) images is
-        # channels_last-strided: left so in fp32 (weights contiguous), every activation followed it and GroupNorm
-        # took PyTorch's slow channels_last path (one thread, diffusion light preset on an AVX2 CPU: ~5 ms
-        # against 0.4 ms per norm).
+        # (B, C, H, W) in [-1, 1], laid out as the model's weights are: the permuted view of the (B, H, W, C) images
+        # is channels_last-strided, and left so with contiguous fp32 weights every activation (and GroupNorm's slow
+        # path) would follow it (benchmarks/RESULTS.md, "CPU precision and memory layout").
         x = x.permute(0, 3, 1, 2).to(torch.float32, memory_format=self.memory_format or torch.contiguous_format)
         x = x.div_(127.5).sub_(1.0)                                 # one copy: the cast lays it out too
         labels = None if self.labels is None else self.labels[idx].to(self.device)
@@ -710,7 +402,7 @@ class Trainer:
                 group["lr"] = group["base_lr"] * factor
         return cfg.lr * factor
 
-    def run(self) -> Generator[Any, None, TrainResult]:
+    def run(self) -> Generator[TrainEvent, None, TrainResult]:
         """Train; yields events; returns (and stores in .result) a TrainResult."""
         try:
             started = self._setup()
@@ -740,15 +432,15 @@ class Trainer:
                 saved = self._save(status)
                 if saved:
                     yield saved
-        checkpoint = self.run.latest_checkpoint()
-        self.result = TrainResult(status, self.step, str(self.run.path), str(checkpoint) if checkpoint else None, message)
+        checkpoint = self.run_folder.latest_checkpoint()
+        self.result = TrainResult(status, self.step, str(self.run_folder.path), str(checkpoint) if checkpoint else None, message)
         return self.result
 
     def _zero_grads(self) -> None:
-        for opt in getattr(self, "optimizers", {}).values():
+        for opt in self.optimizers.values():
             opt.zero_grad(set_to_none=True)
 
-    def _loop(self) -> Generator[Any, None, tuple[str, str]]:
+    def _loop(self) -> Generator[TrainEvent, None, tuple[str, str]]:
         cfg = self.config
         now = time.monotonic()
         last_event = last_log = now
@@ -811,7 +503,7 @@ class Trainer:
                     rate = images_since / elapsed if rate == 0 else 0.7 * rate + 0.3 * images_since / elapsed
                 mean = {k: v / count for k, v in sums.items()}
                 if now - last_log >= cfg.log_seconds or self._done():   # log before the yield: a close loses nothing
-                    self.run.log_metrics([{"kind": "train", "step": self.step, "epoch": self.epoch, "lr": lr,
+                    self.run_folder.log_metrics([{"kind": "train", "step": self.step, "epoch": self.epoch, "lr": lr,
                                            "images_per_sec": round(rate, 2), "seconds": round(self.train_seconds, 3),
                                            **mean}])
                     last_log = now
@@ -857,7 +549,7 @@ class Trainer:
             n += len(batch)
         losses = {k: v / n for k, v in sums.items()} if n else {}
         if losses:
-            self.run.log_metrics([{"kind": "val", "step": self.step, **losses}])
+            self.run_folder.log_metrics([{"kind": "val", "step": self.step, **losses}])
         return Validated(self.step, losses)
 
     def _make_preview(self):
@@ -870,7 +562,7 @@ class Trainer:
                 yield Preview(self.step, last)
             last = frame
         if last is not None:
-            path = self.run.save_preview(last, self.step)
+            path = self.run_folder.save_preview(last, self.step)
             yield Preview(self.step, last, str(path))
 
     def _rollback(self) -> TrainingWarning | Failed:

@@ -1,0 +1,74 @@
+"""How to train: TrainConfig (the family config says what to train) and the Trainer's error."""
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from studio.engine.families.base import ConfigError
+
+
+class TrainingError(Exception):
+    """Training cannot start or continue; str(e) is one readable line."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train (the family config says what to train)."""
+
+    steps: int | None = 2000            # total optimisation steps (None: train for `minutes`)
+    minutes: float | None = None        # total training time; whichever limit comes first ends the run
+    batch_size: int = 64
+    lr: float = 1e-3
+    warmup_steps: int = 100             # linear LR warm-up, then cosine decay to lr * min_lr_ratio
+    min_lr_ratio: float = 0.1
+    grad_clip: float = 1.0              # max global gradient norm (0: no clipping)
+    ema_decay: float = 0.999            # 0: no EMA; warm-up: decay = min(ema_decay, (1+n)/(ema_warmup+n))
+    ema_warmup: float = 10.0            # after n updates the average's weights are ~n/ema_warmup updates old
+    seed: int = 0
+    device: str = "auto"                # auto | cpu | cuda | cuda:N | mps
+    precision: str = "auto"             # auto | fp32 | bf16 | fp16
+    channels_last: str = "auto"         # auto | on | off
+    threads: int | None = None          # CPU threads for torch (None: torch's default)
+    leave_core_for_ui: bool = False     # the app sets this: torch uses one core fewer than the machine has
+    holdout: float = 0.05               # share of images held out for validation (none below 20 images)
+    checkpoint_minutes: float = 5.0     # periodic checkpoint interval (also saved on stop)
+    keep_checkpoints: int = 3           # periodic step-N checkpoints kept besides `last`
+    preview_seconds: float = 30.0       # wall time between preview frames (0: none)
+    validate_seconds: float = 30.0      # wall time between validation passes (0: none)
+    log_seconds: float = 1.0            # wall time between metrics.jsonl lines
+    event_seconds: float = 0.1          # wall time between Progress events
+    max_bad_steps: int = 5              # non-finite steps in a row before rolling back
+    max_rollbacks: int = 3              # rollbacks before giving up
+
+    def __post_init__(self):
+        if self.steps is None and self.minutes is None:
+            raise ConfigError("give a number of steps or of minutes to train")
+        if self.steps is not None and self.steps < 1:
+            raise ConfigError(f"steps must be at least 1, not {self.steps}")
+        if self.minutes is not None and self.minutes <= 0:
+            raise ConfigError(f"minutes must be more than 0, not {self.minutes}")
+        if self.batch_size < 1:
+            raise ConfigError(f"batch size must be at least 1, not {self.batch_size}")
+        if not (self.lr > 0 and math.isfinite(self.lr)):
+            raise ConfigError(f"learning rate must be a positive number, not {self.lr}")
+        if self.precision not in ("auto", "fp32", "bf16", "fp16"):
+            raise ConfigError(f"precision must be auto, fp32, bf16 or fp16, not {self.precision!r}")
+        if self.channels_last not in ("auto", "on", "off"):
+            raise ConfigError(f"channels_last must be auto, on or off, not {self.channels_last!r}")
+        if not 0 <= self.holdout < 0.5:
+            raise ConfigError(f"holdout must be between 0 and 0.5, not {self.holdout}")
+        if not 0 <= self.ema_decay < 1:
+            raise ConfigError(f"ema_decay must be in [0, 1), not {self.ema_decay}")
+        if not (self.ema_warmup >= 1 and math.isfinite(self.ema_warmup)):
+            raise ConfigError(f"ema_warmup must be 1 or more (10 is usual), not {self.ema_warmup}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> "TrainConfig":
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in names})
+

@@ -1,0 +1,108 @@
+"""Where and how precisely to train: the device (CUDA, then Apple MPS, then the CPU), autocast, cores."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import torch
+
+from studio.engine.training.config import TrainingError
+
+
+@dataclass(frozen=True)
+class DeviceChoice:
+    device: torch.device
+    name: str
+    reason: str
+
+
+def _cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+    return platform.processor() or "CPU"
+
+
+def _mps_available() -> bool:
+    mps = getattr(torch.backends, "mps", None)
+    return bool(mps and mps.is_available())
+
+
+def choose_device(requested: str = "auto") -> DeviceChoice:
+    """CUDA, then Apple MPS, then CPU; an explicit request that cannot be met is an error."""
+    requested = (requested or "auto").lower()
+    if requested == "auto":
+        if torch.cuda.is_available():
+            return DeviceChoice(torch.device("cuda"), torch.cuda.get_device_name(0), "a CUDA GPU is available")
+        if _mps_available():
+            return DeviceChoice(torch.device("mps"), "Apple GPU (MPS)", "an Apple GPU is available (MPS)")
+        return DeviceChoice(torch.device("cpu"), _cpu_name(), "no CUDA or Apple GPU found")
+    if requested == "cpu":
+        return DeviceChoice(torch.device("cpu"), _cpu_name(), "chosen")
+    if requested.startswith("cuda"):
+        if not torch.cuda.is_available():
+            why = "this PyTorch was built without CUDA" if torch.version.cuda is None else "no CUDA GPU is visible"
+            raise TrainingError(f"device {requested!r} is not available: {why}; use --device cpu or auto")
+        device = torch.device(requested)
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise TrainingError(f"device {requested!r} does not exist: {torch.cuda.device_count()} CUDA GPU(s) found")
+        return DeviceChoice(device, torch.cuda.get_device_name(device.index or 0), "chosen")
+    if requested == "mps":
+        if not _mps_available():
+            raise TrainingError("device 'mps' is not available: no Apple GPU with MPS support; use --device cpu or auto")
+        return DeviceChoice(torch.device("mps"), "Apple GPU (MPS)", "chosen")
+    raise TrainingError(f"unknown device {requested!r}; use auto, cpu, cuda, cuda:N or mps")
+
+
+def cpu_has_fast_bf16() -> bool:
+    """AVX512-BF16 or AMX: where bf16 autocast beats fp32 on the CPU (elsewhere it is slower)."""
+    checks = ("_is_amx_tile_supported", "_is_avx512_bf16_supported")
+    return any(bool(getattr(torch.cpu, name, lambda: False)()) for name in checks)
+
+
+def choose_precision(device: torch.device, requested: str = "auto") -> tuple[torch.dtype | None, str]:
+    """(autocast dtype or None for fp32, the reason)."""
+    if requested == "fp32":
+        return None, "chosen"
+    if requested == "bf16":
+        if device.type == "cuda" and not torch.cuda.is_bf16_supported():
+            raise TrainingError("this GPU does not support bf16; use --precision fp16 or fp32")
+        return torch.bfloat16, "chosen"
+    if requested == "fp16":
+        if device.type == "cpu":
+            raise TrainingError("fp16 is not supported for training on the CPU; use bf16 or fp32")
+        return torch.float16, "chosen"
+    if device.type == "cuda":
+        if torch.cuda.is_bf16_supported():
+            return torch.bfloat16, "the GPU supports bf16 (mixed precision, no loss scaling needed)"
+        return torch.float16, "mixed precision fp16 with loss scaling (the GPU lacks bf16)"
+    if device.type == "cpu":
+        if cpu_has_fast_bf16():
+            return torch.bfloat16, "the CPU has AVX512-BF16/AMX, so bf16 autocast is faster"
+        return None, "fp32: this CPU lacks AVX512-BF16/AMX, where bf16 would be slower"
+    return None, f"fp32 on {device.type}"
+
+
+def precision_name(dtype: torch.dtype | None) -> str:
+    return {None: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}[dtype]
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity), not the machine's count."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+def is_out_of_memory(error: BaseException) -> bool:
+    """CUDA/MPS/CPU allocation failures, which torch raises in several shapes."""
+    if isinstance(error, MemoryError) or isinstance(error, getattr(torch, "OutOfMemoryError", ())):
+        return True
+    text = str(error).lower()
+    return isinstance(error, RuntimeError) and ("out of memory" in text or "can't allocate memory" in text)
+
