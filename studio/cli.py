@@ -243,12 +243,12 @@ def _format_losses(losses: dict[str, float]) -> str:
 
 # -- commands --------------------------------------------------------------------
 def cmd_families(args, out: TextIO) -> int:
-    from studio.engine.families import all_families
+    from studio.engine import all_families
     families = all_families()
     for cls in families:
         caps = ", ".join(sorted(cls.capabilities)) or "-"
         out.write(f"{cls.name:<16}{cls.summary}\n{'':<16}capabilities: {caps}; presets: {', '.join(cls.Config.presets)}\n")
-    from studio.engine.demo import DEMOS
+    from studio.engine import DEMOS
     out.write("\nbuilt-in demo datasets (use as DATA):\n")
     for name, text in DEMOS.items():
         out.write(f"  demo:{name:<12}{text}\n")
@@ -256,7 +256,7 @@ def cmd_families(args, out: TextIO) -> int:
 
 
 def _load_dataset(source: str, size: int, channels: int | None, err: TextIO):
-    from studio.engine.data import load_dataset
+    from studio.engine import load_dataset
     bar = ProgressLine(err, every=2.0)
 
     def progress(done: int, total: int) -> None:
@@ -279,7 +279,7 @@ def _print_report(report, out: TextIO, limit: int = 20) -> None:
 
 def cmd_inspect(args, out: TextIO, err: TextIO) -> int:
     if args.params:
-        from studio.engine.export import read_image_parameters
+        from studio.engine import read_image_parameters
 
         params = read_image_parameters(Path(args.data))
         if params is None:
@@ -294,9 +294,7 @@ def cmd_inspect(args, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_train(args, out: TextIO, err: TextIO) -> int:
-    from studio.engine.families import get_family
-    from studio.engine.run import Run, default_run_dir
-    from studio.engine.training import Trainer, TrainConfig, choose_device
+    from studio.engine import Run, TrainConfig, Trainer, choose_device, default_run_dir, get_family
 
     choose_device(args.device)  # fail before the (slow) dataset load when the device is not there
     run_dir: Path = (args.out or default_run_dir(args.family)).expanduser()
@@ -390,11 +388,8 @@ def _show_event(event, bar: ProgressLine) -> None:
 
 def cmd_sample(args, out: TextIO, err: TextIO) -> int:
     import numpy as np
-    from studio.engine.checkpoint import file_hash
-    from studio.engine.export import IMAGE_FORMATS, frame_grid, generation_params, make_grid, save_image, save_png
-    from studio.engine.families.base import PROMPT
-    from studio.engine.run import Run
-    from studio.engine.training import choose_device
+    from studio.engine import IMAGE_FORMATS, file_hash, frame_grid, generation_params, make_grid, save_image, save_png
+    from studio.engine import PROMPT, Run, choose_device
 
     run = Run.open(args.run)
     checkpoint = args.run if args.run.is_file() else None
@@ -461,10 +456,7 @@ def cmd_sample(args, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_latent(args, out: TextIO, err: TextIO) -> int:
-    from studio.engine.checkpoint import file_hash
-    from studio.engine.families.base import ENCODE, LATENT
-    from studio.engine.run import Run
-    from studio.engine.training import choose_device
+    from studio.engine import ENCODE, LATENT, Run, choose_device, file_hash
 
     run = Run.open(args.run)
     family, ckpt = run.load_family(args.run if args.run.is_file() else None, device=choose_device(args.device).device)
@@ -494,7 +486,7 @@ def _directions(family) -> list:
 
 def _latent_of(family, text: str, prompt: str | None):
     """A seed (whole number) or an image file -> one latent."""
-    from studio.engine.latent import latent_for_seed
+    from studio.engine import latent_for_seed
     try:
         return latent_for_seed(family, int(text), prompt), {"seed": int(text)}
     except ValueError:
@@ -506,8 +498,7 @@ def _latent_of(family, text: str, prompt: str | None):
 
 
 def _encode_file(family, path: Path):
-    from studio.engine.data import load_dataset
-    from studio.engine.families.base import ENCODE
+    from studio.engine import ENCODE, load_dataset
     if ENCODE not in family.capabilities:
         raise CLIError(f"the {family.name} family cannot encode images; use seeds")
     dataset = load_dataset(str(path), size=family.data.image_size, channels=family.data.channels)
@@ -518,9 +509,7 @@ def _encode_file(family, path: Path):
 
 def _write_interpolation(family, args, params: dict, out: TextIO) -> int:
     import numpy as np
-    from studio.engine.export import make_grid, save_animation, save_png
-    from studio.engine.families.base import LATENT
-    from studio.engine.latent import interpolation_frames
+    from studio.engine import LATENT, interpolation_frames, make_grid, save_animation, save_png
     (za, from_a), (zb, from_b) = (_latent_of(family, t, args.prompt) for t in args.interpolate)
     mode = args.mode or ("slerp" if LATENT in family.capabilities else "lerp")
     steps = max(2, args.steps)
@@ -540,8 +529,7 @@ def _write_interpolation(family, args, params: dict, out: TextIO) -> int:
 def _write_sweeps(family, args, params: dict, out: TextIO) -> int:
     import re
     import numpy as np
-    from studio.engine.export import make_grid, save_png
-    from studio.engine.latent import sweep_latents
+    from studio.engine import make_grid, save_png, sweep_latents
     directions = _directions(family)
     chosen = directions if "all" in args.direction else [_find_direction(directions, n) for n in args.direction]
     start, source = None, {"start": "dataset mean"}
@@ -575,7 +563,7 @@ def _find_direction(directions: list, name: str):
 
 
 def cmd_export(args, out: TextIO, err: TextIO) -> int:
-    from studio.engine.archive import export_run
+    from studio.engine import export_run
     bar = ProgressLine(err, every=2.0)
     path = export_run(args.run, args.out, as_folder=args.folder, samples=max(0, args.samples), gallery=args.gallery,
                       progress=lambda done, total: bar.update("exporting", done / total, force=done >= total))
@@ -585,7 +573,7 @@ def cmd_export(args, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_import(args, out: TextIO) -> int:
-    from studio.engine.archive import import_run
+    from studio.engine import import_run
     path = import_run(args.path, args.runs)
     out.write(f"imported {args.path} as {path}\n")
     return 0

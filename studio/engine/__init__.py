@@ -26,6 +26,7 @@ _PUBLIC: dict[str, str] = {
     "PROGRESSIVE": "families.base", "LIKELIHOOD": "families.base",
     # training
     "Trainer": "training", "TrainConfig": "training", "TrainingError": "training", "choose_device": "training",
+    "available_devices": "training", "SpeedEstimate": "training", "measure_speed": "training",
     "events": "events",
     # run folders and checkpoints
     "Run": "run", "RunError": "run", "default_run_dir": "run",

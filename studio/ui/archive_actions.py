@@ -97,7 +97,7 @@ class RunArchiveActions(QObject):
     def export_run(self, run: Path, path: Path, *, gallery: bool = True) -> Job:
         """Write `run` as a zip at `path` (replacing it: the save dialog asked) in the background, with the
         images its gallery kept unless `gallery` is False."""
-        from studio.engine.archive import export_run
+        from studio.engine import export_run
         message = self.tr("Exporting {0} to {1}…").format(Path(run).name, path)
         self._failure_title = self.tr("The run could not be exported")
         return self._start(Job(export_run, Path(run), Path(path), overwrite=True, gallery=gallery, controls=True,
@@ -106,7 +106,7 @@ class RunArchiveActions(QObject):
 
     def import_run(self, path: Path, runs_dir: Path | None = None) -> Job:
         """Check and add the exported run at `path` to the runs folder in the background."""
-        from studio.engine.archive import import_run
+        from studio.engine import import_run
         message = self.tr("Checking and importing {0}…").format(Path(path).name)
         self._failure_title = self.tr("The run could not be imported")
         return self._start(Job(import_run, Path(path), runs_dir, controls=True, parent=self),

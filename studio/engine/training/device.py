@@ -59,6 +59,18 @@ def choose_device(requested: str = "auto") -> DeviceChoice:
     raise TrainingError(f"unknown device {requested!r}; use auto, cpu, cuda, cuda:N or mps")
 
 
+def available_devices() -> list[tuple[str, str]]:
+    """(device, name) for each device training can be asked for: "auto" (named by what it picks), each
+    CUDA GPU ("cuda:N"), the Apple GPU ("mps") where there is one, and "cpu"."""
+    devices = [("auto", choose_device("auto").name)]
+    for index in range(torch.cuda.device_count() if torch.cuda.is_available() else 0):
+        devices.append((f"cuda:{index}", torch.cuda.get_device_name(index)))
+    if _mps_available():
+        devices.append(("mps", "Apple GPU (MPS)"))
+    devices.append(("cpu", _cpu_name()))
+    return devices
+
+
 def cpu_has_fast_bf16() -> bool:
     """AVX512-BF16 or AMX: where bf16 autocast beats fp32 on the CPU (elsewhere it is slower)."""
     checks = ("_is_amx_tile_supported", "_is_avx512_bf16_supported")

@@ -16,8 +16,7 @@ from PySide6.QtWidgets import (
     QStackedWidget, QStyle, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from studio.engine.data import DatasetError, ImageDataset, load_dataset
-from studio.engine.demo import DEMOS
+from studio.engine import DEMOS, DatasetError, ImageDataset, load_dataset
 from studio.ui.i18n import engine_text, family_text
 from studio.ui.widgets.image_grid import ImageGrid
 from studio.ui.widgets.styling import make_heading, mix, small_heading

@@ -54,7 +54,7 @@ class FamilyInfo:
 
 def read_families() -> tuple[FamilyInfo, ...]:
     """Import the family registry (and with it torch) and describe each family. Runs in a worker."""
-    from studio.engine.families import all_families
+    from studio.engine import all_families
 
     return tuple(
         FamilyInfo(f.name, f.title, f.summary, f.description, tuple(sorted(f.capabilities)),

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 from superqt.utils import signals_blocked
 
-from studio.engine.export import frame_grid, save_animation
+from studio.engine import frame_grid, save_animation
 
 from studio.ui.i18n import engine_text, family_text
 from studio.ui.widgets.image_grid import ImageGrid

@@ -15,10 +15,9 @@ preview panel and the trained model to Explore (`model_changed`):
 from __future__ import annotations
 
 import logging
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QPalette
@@ -35,6 +34,9 @@ from studio.ui.panels.family import FamilyInfo
 from studio.ui.widgets.loss_plot import LossPlot
 from studio.ui.widgets.styling import glyph_icon, make_heading, small_heading, vertical_scroll
 from studio.ui.workers import Job
+
+if TYPE_CHECKING:
+    from studio.engine import SpeedEstimate
 
 translate = QCoreApplication.translate     # translate(context, text): lupdate finds these calls
 
@@ -112,66 +114,28 @@ class Settings:
 
 def read_devices() -> list[tuple[str, str]]:
     """(device id, label) for the device menu: automatic, each CUDA GPU by name, Apple GPU, the CPU."""
-    from studio.engine.training import choose_device
+    from studio.engine import available_devices
 
-    auto = choose_device("auto")
-    devices = [("auto", translate("TrainingPanel", "Automatic: {0}").format(auto.name))]
-    import torch
-
-    for index in range(torch.cuda.device_count() if torch.cuda.is_available() else 0):
-        name = torch.cuda.get_device_name(index)
-        devices.append((f"cuda:{index}", translate("TrainingPanel", "GPU {0}: {1}").format(index, name)))
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        devices.append(("mps", translate("TrainingPanel", "Apple GPU (MPS)")))
-    devices.append(("cpu", translate("TrainingPanel", "CPU: {0}").format(choose_device("cpu").name)))
-    return devices
+    return [(device, device_label(device, name)) for device, name in available_devices()]
 
 
-@dataclass(frozen=True)
-class SpeedEstimate:
-    seconds_per_step: float
-    device: str
-    device_name: str
-    batch_size: int
-    image_size: int
-    steps_measured: int
+def device_label(device: str, name: str) -> str:
+    if device == "auto":
+        return translate("TrainingPanel", "Automatic: {0}").format(name)
+    if device.startswith("cuda:"):
+        return translate("TrainingPanel", "GPU {0}: {1}").format(device.removeprefix("cuda:"), name)
+    if device == "mps":
+        return translate("TrainingPanel", "Apple GPU (MPS)")
+    return translate("TrainingPanel", "CPU: {0}").format(name)
 
 
-def measure_speed(dataset, family: str, settings: Settings, *, steps: int = 5, progress=None,
+def measure_speed(dataset, family: str, settings: Settings, *, progress=None,
                   cancel: Callable[[], bool] = lambda: False) -> SpeedEstimate | None:
-    """Time a few real training steps (after one warm-up step) in a throwaway run folder.
+    """The engine's speed measurement at what the form says; runs in a Job (which passes progress and cancel)."""
+    from studio.engine import TrainConfig, measure_speed as measure
 
-    Runs in a worker; returns None when cancelled."""
-    from studio.engine.families import get_family
-    from studio.engine.training import Progress, Started, TrainConfig, Trainer
-
-    cls = get_family(family)
-    config = cls.Config.from_preset(settings.model_preset) if settings.model_preset else cls.Config()
-    values = {**settings.train_config_values(), "steps": steps + 1, "minutes": None, "event_seconds": 0.0,
-              "preview_seconds": 0.0, "validate_seconds": 0.0, "checkpoint_minutes": 1e6, "warmup_steps": 0}
-    with tempfile.TemporaryDirectory(prefix="genstudio-speed-") as folder:
-        trainer = Trainer(dataset, Path(folder) / "run", family=family, family_config=config,
-                          config=TrainConfig(**values))
-        events = trainer.run()
-        started = first = last = None
-        try:
-            for event in events:
-                if cancel():
-                    return None
-                if isinstance(event, Started):
-                    started = event
-                elif isinstance(event, Progress) and first is None:
-                    first = event              # after the warm-up step: allocations, kernel choice
-                elif isinstance(event, Progress) and event.step > first.step:
-                    last = event
-        finally:
-            events.close()
-    if started is None or first is None or last is None:
-        return None
-    per_step = (last.elapsed_seconds - first.elapsed_seconds) / (last.step - first.step)
-    return SpeedEstimate(per_step, started.device, started.device_name, trainer.batch_size,
-                         settings.image_size, last.step - first.step)
+    return measure(dataset, family, TrainConfig(**settings.train_config_values()),
+                   model_preset=settings.model_preset, cancel=cancel)
 
 
 def describe_estimate(estimate: SpeedEstimate) -> str:
@@ -668,9 +632,7 @@ class TrainingPanel(QWidget):
         return True
 
     def _make_trainer(self):
-        from studio.engine.families import get_family
-        from studio.engine.run import default_run_dir
-        from studio.engine.training import TrainConfig, Trainer
+        from studio.engine import TrainConfig, Trainer, default_run_dir, get_family
 
         settings = self.settings()
         # The form's values win; the family's other suggestions (EMA warm-up, LR warm-up, gradient clipping)
@@ -688,8 +650,7 @@ class TrainingPanel(QWidget):
                        family_config=family_config, config=TrainConfig(**values))
 
     def _resumed_minutes(self) -> float:
-        from studio.engine.checkpoint import read_meta
-        from studio.engine.run import Run
+        from studio.engine import Run, read_meta
 
         checkpoint = Run.open(Path(self._resume_dir)).latest_checkpoint()
         meta = read_meta(checkpoint) if checkpoint else {}
@@ -832,7 +793,7 @@ class TrainingPanel(QWidget):
 
     def _hand_over(self, family, checkpoint: str) -> None:
         """Give the trained model to Explore once its checkpoint hash is known (hashing runs in a Job)."""
-        from studio.engine.checkpoint import file_hash   # torch stays out of the window's start-up
+        from studio.engine import file_hash   # torch stays out of the window's start-up
 
         job = Job(file_hash, checkpoint, parent=self)
         self._handover = (family, checkpoint)
