@@ -20,10 +20,10 @@ Quality (`--quality RUN`, a trained studio diffusion run on demo:shapes, e.g. a 
 network sampled with studio's DPM-Solver++(2M) and (2M) SDE at 20 steps and with diffusers' DDIMScheduler at 50
 steps (its own step function, given our schedule as trained_betas, v-prediction, trailing spacing), guidance 3,
 32 images per prompt. Diffusers runs without x0 clipping, its better setting: with clip_sample=True its DDIM clips
-x0 but steps with the unclipped noise estimate (studio's DDIM re-derives the noise from the clipped x0), and a
-2300-step light model's guided samples matched 32.4% of the prompts (the first four prompts, 16 images each: 39.1%
-clipped, 85.9% unclipped, as studio's DDIM). Each is scored by the pixel meter of diffusion_time_to_quality.py
-(share of samples whose colour and shape match the prompt), printed beside the wall/CPU time of each.
+x0 but steps with the unclipped noise estimate (studio's DDIM re-derives the noise from the clipped x0), which cost
+it most of its prompted matches (benchmarks/RESULTS.md, "Samplers and guidance"). Each is scored by the pixel meter
+of diffusion_time_to_quality.py (share of samples whose colour and shape match the prompt), printed beside the
+wall/CPU time of each.
 """
 from __future__ import annotations
 

@@ -6,31 +6,9 @@ pixels how many prompted samples show the colour and shape their prompt asks for
 
 --marks also scores snapshots of the same run at those CPU minutes: the time-to-quality curve in one run.
 --train-steps N trains N steps instead (and prints the CPU time they took): the way to compare changes that keep the
-step time. Sampled with dpm++2m-sde (the default), 2300 steps of the defaults scored 85.2 / 92.2 / 89.5% over
-seeds 0 / 1 / 2 (--seed); with EMA warm-up 10 instead of 25, 90.6 / 88.7 / 86.7%: judge a change by its mean over
-seeds, not by one run. 5 CPU-minute runs of one config took 1867-2771 steps on different days (the machine's speed
-drifts). With dpm++2m-sde, on one day: 2771 / 2561 steps (seed 0) 91.8 / 89.1%, 2767 steps (seed 1) 87.5%; on
-the next: 2694 steps (seed 0) 91.4%, 2117 steps (seed 2, the machine ~25% slower) 84.8%; on a third, 2639 steps
-(seed 1, 64 images per prompt) 88.9%. Those CPUs had AVX512-BF16/AMX (bf16). On an AVX2-only AMD EPYC (fp32,
-~550 ms a step against ~115): 5 CPU-min 501 / 544 steps (before / after the fp32 batch-layout fix) 25.2 / 24.6%;
---cpu-minutes 15 --marks 5 10 (with other benchmarks running beside it) 22.3 / 46.3 / 62.5% at 5 / 10 / 15 min
-(514 / 1024 / 1586 steps). Smaller U-Nets did not do better there at 5 CPU-min: channels (16, 32, 64) 1137 steps
-24.4%, (24, 48, 96) 689 steps 20.5% (two runs side by side). All of those trained with AdamW (now
---set optimizer=adamw --lr 2e-3). With Muon, the default since 2026-12-03, on the AVX2 EPYC (two runs side by side
-each time, seeds 0 / 1): 5 CPU-min at lr 2e-3 596 / 607 steps 42.2 / 52.7% (AdamW that day: 720 steps 28.9%), at
-lr 3e-3 49.2 / 54.7%, at lr 4e-3 (the default) 596 / 596 steps 53.1 / 57.4% (seeds 2 / 3: 644 / 652 steps
-57.0 / 62.9%); --train-steps 1600 at lr 2e-3
-89.1 / 94.5%, at lr 4e-3 93.4 / 92.2% (AdamW at lr 2e-3: 63.7 / 68.0%; 85.2 / 92.2% at 2300 on the bf16 Xeons);
---cpu-minutes 15 --marks 5 10 (seed 0, beside another run) 54.7 / 89.8 / 97.7% at 5 / 10 / 15 min (600 / 1188 /
-1766 steps; AdamW 22.3 / 46.3 / 62.5%).
-On an AMD EPYC with AVX512-BF16 but no AMX (bf16, a light step at batch 32 ~190 ms of which Muon ~80), 5 CPU-min,
-Muon: batch 32 seeds 0 / 1 / 2 / 3 1613 / 1597 / 1456 / 1451 steps 94.5 / 94.5 / 89.8 / 89.8%; batch 64 (the
-default since that day) 989 / 981 / 861 / 883 steps 96.9 / 96.9 / 89.8 / 91.0%, beside batch 32 runs of seeds
-0 / 1 at 1492 / 1504 steps 90.2 / 95.3%; --precision fp32 (seed 0, side by side) batch 64 722 steps 89.8%, batch
-32 1153 steps 89.8%; batch 64 seed 2 again (a faster hour) 948 steps 95.3%, beside it --ema-warmup 10 956 steps
-94.9%. --train-steps 1400 (seed 0, batch 32): Muon's exact orthogonalisation 93.8%, five bf16
-Newton-Schulz steps instead 88.3% (and no faster in training). Guidance at sampling (--score, the four batch-32
-runs): 3 92.2%, 4 92.5%, 5 91.4% (means), 5 with --guidance-rescale 0.7 83.0%.
+step time. Judge a change by its mean over three or four seeds (--seed), not by one run: seeds differ by several
+points, and a 5 CPU-minute run's step count follows the machine's speed on the day. What this script measured, with
+the command and CPU of each figure: benchmarks/RESULTS.md.
 The model is the diffusion family's `light` preset (--preset, --channels/--blocks, --patch and --set change it) at
 the family's batch size, learning rate, warm-up and EMA settings (what the app and the CLI train with), at the
 Trainer's automatic precision (bf16 autocast on a CPU with AVX512-BF16/AMX), with the LR schedule over the
@@ -45,10 +23,8 @@ nearest demo palette colour to their median; its shape = nearest class centroid 
 (bounding-box fill, max radius / sqrt(area), mean radius / max radius), fitted on 1000 real images. The meter's
 own accuracy on the other 1000 real images is printed first: it is the ceiling of the figures after it. Each
 prompt's line ends with what the meter read its misses as (most are near misses: lumpy circles read as squares,
-concave triangles as stars, ragged small stars as triangles). A stricter meter tried (k-nearest neighbours on
-these features plus the radius-by-angle profile's 2nd-5th harmonics, a 4x upsampled mask, one shape per image)
-read all 1000 real images right but only 75.8% of a 2300-step model's samples against this meter's 86.5%: it also
-turned down round-enough circles and straight-enough triangles, so it was not kept.
+concave triangles as stars, ragged small stars as triangles). A stricter meter turned down circles and triangles a
+person would accept and was not kept (benchmarks/RESULTS.md, "The pixel meter").
 Grids go to bench-out/diffusion-conditional.png and bench-out/diffusion-unconditional.png.
 """
 from __future__ import annotations

@@ -15,14 +15,9 @@ from torch import nn
 class GroupNorm(nn.GroupNorm):
     """nn.GroupNorm (same parameters, same checkpoints) that avoids PyTorch's slow CPU kernel for channels_last
     tensors (bf16 under mixed precision on an AVX512-BF16/AMX CPU; fp32 where channels_last is asked for): there
-    the norm runs on a contiguous copy and the result goes back to channels_last. One thread, bf16
-    (32, 32, 32, 32), forward + backward: 24.6 ms -> ~1.6 ms plus two copies; a whole diffusion training step ran
-    1.4x faster. fp32 on an AVX2 CPU (AMD EPYC), (32, 32, 16, 16): 9.7 ms -> 0.9 ms plus the copies.
-    Tried and not kept (diffusion `light` preset, one thread): the norm in fp32 on the channels_last tensor
-    where a group has 2+ channels was up to 3x faster alone ((32, 256, 4, 4)) but made a whole training step
-    4% slower (same process, alternating every 20 steps); a LayerNorm over each pixel's channels (free on
-    channels_last) made a step 9% faster, but after 2300 steps its prompted match was 31 / 33% (seeds 0 / 1, with
-    torch.randn training noise, which alone scored 77.0 / 79.5%: see Diffusion.train_step)."""
+    the norm runs on a contiguous copy and the result goes back to channels_last, many times faster even with the
+    two copies (benchmarks/RESULTS.md, "CPU precision and memory layout"; what else was tried: "GroupNorm and
+    LayerNorm")."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if (x.device.type == "cpu" and x.dim() == 4 and not x.is_contiguous()
@@ -33,19 +28,17 @@ class GroupNorm(nn.GroupNorm):
 
 
 def group_norm(channels: int) -> GroupNorm:
-    """GroupNorm with the largest group count <= 32 that divides `channels`. At the diffusion `light` preset's
-    widths that is one channel per group at width 32, four at 128; four per group at every width instead
-    scored 57.4 / 44.1% prompted match after 2300 steps (seeds 0 / 1) against 86.5 / 89.5%."""
+    """GroupNorm with the largest group count <= 32 that divides `channels`: one channel per group at width 32,
+    four at 128. Wider groups trained far worse (benchmarks/RESULTS.md, "GroupNorm and LayerNorm")."""
     groups = math.gcd(32, channels)
     return GroupNorm(groups, channels, eps=1e-6)
 
 
 def attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None = None,
               is_causal: bool = False) -> torch.Tensor:
-    """F.scaled_dot_product_attention; on a CPU under bf16 it runs on contiguous fp32 copies: PyTorch's CPU
-    kernel was 3x slower in bf16 than in fp32 here (one thread, B 32, 4 heads, 64 queries, 80 keys, forward +
-    backward: bf16 21.1 ms, fp32 6.6 ms). Autocast is off around it (it would cast back to bf16); the result is
-    bf16 again."""
+    """F.scaled_dot_product_attention; on a CPU under bf16 it runs on contiguous fp32 copies, as PyTorch's CPU
+    kernel is ~3x slower in bf16 (benchmarks/RESULTS.md, "CPU precision and memory layout"). Autocast is off
+    around it (it would cast back to bf16); the result is bf16 again."""
     if q.device.type == "cpu" and q.dtype == torch.bfloat16:
         q, k, v = (t.float().contiguous() for t in (q, k, v))
         with torch.autocast("cpu", enabled=False):
@@ -166,9 +159,8 @@ class SpatialAttention(nn.Module):
                 context_mask: torch.Tensor | None = None) -> torch.Tensor:
         b, c, h, w = x.shape
         d = c // self.heads
-        # Pixels as tokens, each head's d channels adjacent in memory, as attention kernels want them (on the
-        # (B, C, HW)-transposed view the fp32 CPU kernel took 7.8 ms against 5.6, B 32, 4 heads, 80 keys,
-        # forward + backward); free for a channels_last x.
+        # Pixels as tokens, each head's d channels adjacent in memory, as attention kernels want them (faster than
+        # the (B, C, HW)-transposed view: benchmarks/RESULTS.md); free for a channels_last x.
         qkv = self.qkv(self.norm(x)).permute(0, 2, 3, 1).reshape(b, h * w, 3, self.heads, d)           # (B, HW, 3, h, d)
         q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)                                                 # (B, h, HW, d)
         mask = None

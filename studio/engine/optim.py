@@ -31,8 +31,8 @@ def newton_schulz(x: torch.Tensor, steps: int = 5) -> torch.Tensor:
 
 def polar(x: torch.Tensor, eps: float = 1e-7) -> torch.Tensor:
     """U V^T of each (m, n) matrix of x (..., m, n), m <= n, exactly: (x x^T)^-1/2 x by an eigendecomposition of
-    the small Gram matrix. On a CPU ~2.5x cheaper than five Newton-Schulz steps (a (128, 1152) matrix, one
-    thread: 2.8 against 7.2 ms): one product to build the Gram matrix and one to apply it, instead of ten."""
+    the small Gram matrix. On a CPU cheaper than five Newton-Schulz steps: one product to build the Gram matrix
+    and one to apply it, instead of ten (benchmarks/RESULTS.md, "Muon against AdamW, and orthogonalisation")."""
     x = x / (x.norm(dim=(-2, -1), keepdim=True) + 1e-7)
     gram = x @ x.mT
     try:
@@ -46,12 +46,9 @@ def orthogonalize(x: torch.Tensor, exact: bool | None = None) -> torch.Tensor:
     """The orthogonalised update of each matrix of x (k, rows, cols), float32. exact: by the eigendecomposition
     (the default on a CPU), else by Newton-Schulz (the default elsewhere).
 
-    On the momentum buffers of a light diffusion U-Net after 150 steps, against an fp64 SVD, the fp32 polar's
-    relative error averaged 0.11 (its rows' smallest singular values are below fp32's reach in the Gram matrix),
-    Newton-Schulz's 0.34 (by design: it maps singular values to ~0.7-1.1), in fp32 or bf16. On an AVX512-BF16
-    CPU bf16 Newton-Schulz took 45 against 68 ms for all of them but trained no faster and worse per step
-    (demo:shapes, 1400 steps, seed 0: 88.3 against 93.8% prompted match); a bf16 Gram matrix broke the polar
-    (relative error 3.1)."""
+    Always in fp32: the polar is the closer of the two to the true U V^T, Newton-Schulz in bf16 trained worse per
+    step and no faster, and a bf16 Gram matrix breaks the polar (benchmarks/RESULTS.md, "Muon against AdamW, and
+    orthogonalisation")."""
     x = x.float()
     tall = x.shape[-2] > x.shape[-1]
     x = x.mT if tall else x

@@ -41,9 +41,8 @@ class AutoregressiveConfig(FamilyConfig):
     class_conditional: bool = True   # condition on the dataset's labels when it has them
     label_dropout: float = 0.1       # share of training images shown without their label
 
-    # small sees 7 rows up and 7 pixels left. A wider view did not help short runs: after 5 CPU-minutes on
-    # demo:shapes (bf16, batch 8) held-out bits/dim were 3.445 and 3.490 as is, 3.588 with convolutions dilated
-    # 1, 2, 4, 1, 2, 4 (15 rows, same cost), 3.988 with kernel 5 (13 rows, 13% slower steps).
+    # small sees 7 rows up and 7 pixels left; a wider view (dilation, kernel 5) did not help short runs
+    # (benchmarks/RESULTS.md, "Autoregressive").
     presets = {
         "tiny": dict(hidden=16, layers=2, mixtures=2),
         "small": dict(hidden=64, layers=6, mixtures=5),
@@ -256,7 +255,7 @@ class Autoregressive(Family):
     Config = AutoregressiveConfig
     # Sampling is pixel by pixel, so previews are fewer and smaller than other families'. Every image gives
     # C*H*W likelihood terms, so small batches are not too noisy, and short runs are limited by their number of
-    # steps: on demo:shapes after 2 CPU-minutes, batch 32 at lr 1e-3 held out 5.64 bits/dim, batch 8 at 3e-3 4.12.
+    # steps: batch 8 at lr 3e-3 (benchmarks/RESULTS.md, "Autoregressive").
     train_defaults = {"lr": 3e-3, "batch_size": 8, "steps": 2000, "preview_seconds": 60.0}
 
     def __init__(self, config: AutoregressiveConfig, data: DataInfo):

@@ -357,10 +357,10 @@ class FusedAdamW(torch.optim.AdamW):
     """torch.optim.AdamW(fused=True) that also runs its one kernel in place on channels_last weights.
 
     The fused CPU kernel copies every tensor that is not contiguous to a contiguous one and back, and a
-    channels_last conv weight is not: that was four copies per weight per step (light diffusion U-Net, 3.2M
-    parameters, one thread: 6.0 ms per optimizer step against 3.7 ms). Adam is elementwise, so the kernel gets
-    each channels_last weight, gradient and moment as the contiguous (O, kH, kW, I) view of the same memory;
-    the result is bit-for-bit the same. A tensor whose gradient or state is laid out otherwise is left as it is.
+    channels_last conv weight is not: that was four copies per weight per step (benchmarks/RESULTS.md,
+    "Optimizer step cost"). Adam is elementwise, so the kernel gets each channels_last weight, gradient and
+    moment as the contiguous (O, kH, kW, I) view of the same memory; the result is bit-for-bit the same. A
+    tensor whose gradient or state is laid out otherwise is left as it is.
     """
 
     def __init__(self, params, **kwargs):

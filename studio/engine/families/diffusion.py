@@ -32,14 +32,8 @@ from studio.engine.text import TextEncoder, Tokenizer, words
 VALIDATION_SEED = 1234
 TEXT_POOLS = ("bos", "bos+mean", "bos+words")
 VALIDATION_FRACTIONS = (0.1, 0.3, 0.6, 0.9)   # fixed timesteps of the validation loss, as fractions of T
-# The stochastic solver: fresh noise each step corrects what a briefly trained model got wrong in the steps before.
-# Light preset after 2300 steps on demo:shapes (benchmarks/diffusion_time_to_quality.py, 64 images per prompt,
-# guidance 3, two models): prompted match 86.5 / 89.5% at 20 steps against 81.8 / 80.9% for DPM-Solver++(2M),
-# the same cost per step. On those two models guidance 3 without rescale stayed best (86.5 / 89.5%): rescale 0.5
-# 87.7 / 88.5%, rescale 0.7 86.7 / 87.9%, guidance 4 with rescale 0.7 83.4 / 78.9%, guidance only below t = 700
-# (https://arxiv.org/abs/2404.07724) 84.8 / 85.0%, timesteps even in log-SNR or at t ~ (i / n)^2 instead of the
-# trailing linear spacing 88.1 / 88.1% and 88.7 / 88.1%, 40 steps instead of 20 88.5 / 87.9%, guidance 2.5
-# 85.2 / 87.1%, guidance 3.5 86.9 / 89.8%.
+# The stochastic solver: fresh noise each step corrects what a briefly trained model got wrong in the steps before;
+# 20 steps at guidance 3 stayed best (benchmarks/RESULTS.md, "Samplers and guidance").
 DEFAULT_SAMPLER = "dpm++2m-sde"
 
 
@@ -67,10 +61,9 @@ class DiffusionConfig(FamilyConfig):
 
     presets = {
         "tiny": dict(channels=(16, 32), blocks=(1, 1), text_dim=32, text_depth=1, heads=2),
-        # The most quality per CPU-minute measured (benchmarks/diffusion_time_to_quality.py, demo:shapes 32 px,
-        # 5 CPU-min, bf16): 3.2M parameters at half resolution, two blocks at 8x8 (one: 75-79% prompted match,
-        # two: 76-81%; 15 CPU-min: 91.8% -> 94.5%), attention only at 4x4 and in the middle, mid-noise timesteps
-        # sampled more often.
+        # The most quality per CPU-minute measured: 3.2M parameters at half resolution, two blocks at 8x8,
+        # attention only at 4x4 and in the middle, mid-noise timesteps sampled more often (benchmarks/RESULTS.md,
+        # "Diffusion: model size and presets").
         "light": dict(channels=(32, 64, 128), blocks=(1, 2, 2), patch=2, attention_max_side=4,
                       timestep_sampling="logit-normal", text_dim=64, text_depth=2),                 # 32-64 px
         "small": dict(channels=(32, 64, 128, 192), blocks=(1, 1, 2, 1), text_dim=64, text_depth=2),   # 16-64 px
@@ -80,8 +73,8 @@ class DiffusionConfig(FamilyConfig):
 
     saved_defaults = {"optimizer": "adamw"}      # runs saved before Muon trained with AdamW and resume with it
 
-    # Balanced (15 minutes at 32 px) on a CPU: light, not small. On demo:shapes at 15 CPU-min (bf16, one thread,
-    # batch 32) small's prompted match was 23.8 / 47.7 / 79.3% at 5 / 10 / 15 min, light's 78.1 / 89.8 / 94.5%.
+    # Balanced (15 minutes at 32 px) on a CPU: light, which learns far more than small in that time
+    # (benchmarks/RESULTS.md, "Diffusion: model size and presets").
     cpu_recipe_presets = {"balanced": "light"}
 
     def __post_init__(self):
@@ -127,33 +120,10 @@ class Diffusion(Family):
     capabilities = frozenset({PROMPT, PROGRESSIVE, LIKELIHOOD})
     Config = DiffusionConfig
     # A preview (a guided 10-step sample) and a validation pass cost many forwards: every minute, not 30 s.
-    # The EMA's warm-up keeps its weights ~n/25 steps old after n steps (the Trainer's default: n/10): at 5 CPU
-    # minutes (~2400 steps) the default's average lagged the live weights by 4-6 points of prompted match, sampled
-    # with dpm++2m. With dpm++2m-sde (now the default) the warm-up hardly matters: 2300 steps, two seeds, 64 images
-    # per prompt, warm-up 25 / 15 / 10: 86.5 / 89.5%, 87.1 / 88.9%, 88.7 / 87.5%.
-    # With AdamW, batch 32 at lr 2e-3: on a CPU a step costs the same per image at any batch, so short runs are
-    # won by steps (demo:shapes 32 px, prompted match: light at 5 CPU-min 76-82% against 51.6% at batch 64, lr 1e-3
-    # and 56.6% at batch 32, lr 1e-3; tiny at 2 CPU-min 28.1% against 22.7% at batch 64, lr 1e-3). LR warm-up 100:
-    # 81.6 / 75.8 / 78.1% in three runs, 200 steps: 75.4 / 69.1% in two (with ~5% fewer steps on a busier CPU).
-    # Not better at 2300 steps (seeds 0 / 1, dpm++2m-sde; these defaults: 85.2 / 92.2%): LR decay to 0 instead
-    # of 0.1 x 86.7 / 85.2%, caption dropout 0.2 84.0 / 84.0%, stratified timesteps 87.9 / 87.9%, a full-resolution
-    # residual output head (width 16, zero-initialised) 85.5 / 89.1%, Adam beta2 0.999 86.7 / 87.9%, lr 3e-3
-    # 82.0 / 82.4%, lr 1.5e-3 84.4 / 89.5%. Nor (64 images per prompt; these defaults 86.5 / 89.5%): min-SNR gamma
-    # 10 84.6 / 88.7%, noise matched to images by a greedy nearest assignment per batch (Immiscible Diffusion,
-    # https://arxiv.org/abs/2406.12303) 77.5 / 87.5%.
-    # The figures above were AdamW's (optimizer="adamw", which wants lr 2e-3). Muon, the default, takes lr 4e-3
-    # (AVX2 CPU, fp32; 5 CPU-min, seeds 0 / 1: lr 2e-3 42.2 / 52.7%, 3e-3 49.2 / 54.7%, 4e-3 53.1 / 57.4%,
-    # 6e-3 51.6% (seed 0); 1600 steps: 2e-3 89.1 / 94.5%, 4e-3 93.4 / 92.2%). LR warm-up 30 steps instead of 100:
-    # 40.2 / 48.8% at 5 CPU-min (~12% fewer steps, on a busier machine).
-    # Batch 64 since 2026-12-03: Muon's update costs the same at any batch (~80 ms a step for light, one thread),
-    # so a bigger batch spreads it over more images. AVX512-BF16 EPYC (bf16), 5 CPU-min, seeds 0 / 1 / 2 / 3:
-    # batch 64 989 / 981 / 861 / 883 steps 96.9 / 96.9 / 89.8 / 91.0%, batch 32 1492 / 1504 steps 90.2 / 95.3%
-    # (seeds 0 / 1, each beside its batch-64 run), 1456 / 1451 steps 89.8 / 89.8% (seeds 2 / 3, another hour).
-    # Seed 2 at batch 64 again, in a faster hour: 948 steps 95.3% (EMA warm-up 10 beside it: 956 steps 94.9%).
-    # The same CPU in fp32 (seed 0, side by side): batch 64 722 steps 89.8%, batch 32 1153 steps 89.8%.
-    # On the AVX2 EPYC (fp32, ~600 steps at batch 32) batch 64 took 370 steps: 45.7 / 55.1% against 53.1 / 57.4%.
-    # Peak memory at batch 64 (small preset, prompts, fp32, diffusion_vs_diffusers.py --memory-child): 1.0 GB at
-    # 32 px, 2.2 GB at 64, 6.9 GB at 128 (a smaller batch there on a laptop).
+    # EMA warm-up 25: the average stays ~n/25 steps old after n steps, so a short run's average keeps up with the
+    # live weights. Batch 64 at lr 4e-3 with Muon, whose update costs the same at any batch on a CPU, so a bigger
+    # batch spreads it over more images; optimizer="adamw" wants batch 32 at lr 2e-3 (benchmarks/RESULTS.md,
+    # "Diffusion: batch size, learning rate and warm-ups" and "Diffusion: what did not beat the defaults").
     train_defaults = {"lr": 4e-3, "batch_size": 64, "steps": 8000, "warmup_steps": 100, "ema_warmup": 25.0,
                       "preview_seconds": 60.0, "validate_seconds": 60.0}
 
@@ -166,9 +136,8 @@ class Diffusion(Family):
                               f"{multiple}, not {data.image_size}: change the size, patch or number of channel levels")
         folded = data.channels * config.patch ** 2
         if config.channels[0] < folded:
-            # Narrower, the first level cannot carry the noise it must predict. (Wide enough is not enough either
-            # at 32 px: demo:shapes, 5 CPU-min, fp32, patch 4 gave noisy blobs, 0% prompted match, with light's
-            # 32 channels and with 64 / 128 / 256, against 28.9% for light at patch 2.)
+            # Narrower, the first level cannot carry the noise it must predict (even wide enough, patch 4 trained
+            # only noise at 32 px: benchmarks/RESULTS.md, "Diffusion: model size and presets").
             raise ConfigError(f"patch {config.patch} folds {folded} values into each position, more than the "
                               f"first level's {config.channels[0]} channels can hold: use a smaller patch or at "
                               f"least {-(-folded // 8) * 8} channels at the first level")
@@ -189,15 +158,10 @@ class Diffusion(Family):
     def optimizers(self, lr: float) -> dict[str, torch.optim.Optimizer]:
         """Muon for the weight matrices and AdamW for the rest (`MuonAdamW`), or with optimizer="adamw" AdamW
         as the base class's, fused on CPU and CUDA: one kernel over all ~170 weight tensors instead of a loop of
-        small ops (CPU, 1 thread, 2.4M parameters: 22 -> 5.5 ms per step, ~7% of a training step), in place on
-        channels_last weights too (`FusedAdamW`).
+        small ops, in place on channels_last weights too (`FusedAdamW`).
 
-        Muon roughly halves the steps to a given quality (demo:shapes 32 px, light, both at lr 2e-3,
-        benchmarks/diffusion_time_to_quality.py, fp32 on an AVX2 CPU): 720 steps 57.8% prompted match against
-        AdamW's 28.9% (720 steps) and 23.4% (700, another seed); 1600 steps 89.1 / 94.5% (seeds 0 / 1; at lr
-        4e-3 93.4 / 92.2%) against AdamW's 63.7 / 68.0%, and 85.2 / 92.2% at 2300 (bf16, on a Xeon). A step
-        costs ~20% more there (one thread: the optimizer 83 against 3 ms, a training step ~420 ms), so at 5
-        CPU-min: 596 / 607 steps 42.2 / 52.7% against 720 steps 28.9%."""
+        Muon roughly halves the steps to a given quality and wins in CPU time too, though a step costs more
+        (benchmarks/RESULTS.md, "Muon against AdamW, and orthogonalisation")."""
         if self.config.optimizer == "muon":
             named = [(name, p) for m in self.modules().values() for name, p in m.named_parameters()]
             return {"main": MuonAdamW.split(named, lr, betas=(0.9, 0.99))}
@@ -292,10 +256,8 @@ class Diffusion(Family):
             drop = (torch.rand(len(texts)) < self.config.caption_dropout).tolist()
             texts = ["" if d else text for d, text in zip(drop, texts)]
         t = self._timesteps(len(batch), x0.device)
-        # randn_like fills a channels_last x0 ~8x slower than torch.randn (one thread, (32, 3, 32, 32): 2.9 against
-        # 0.35 ms, ~2% of a step), yet torch.randn here scored 77.0 / 79.5 / 83.6 / 90.4% at 2300 steps (seeds 0-3,
-        # mean 82.6%) against these 86.5 / 89.5 / 87.7 / 85.0% (mean 87.2%). Both streams have the same statistics
-        # (mean, std, kurtosis, lag correlations) and four seeds cannot tell the gap from chance: kept.
+        # randn_like, though torch.randn fills a channels_last x0 faster (~2% of a step): randn scored lower over
+        # four seeds, a gap not told from chance (benchmarks/RESULTS.md, "Diffusion: what did not beat the defaults").
         noise = torch.randn_like(x0)
         with ctx.autocast():
             output = self._predict(self.unet, q_sample(x0, t, noise, self.alphas_cumprod), t, self.encode_text(texts))
@@ -443,9 +405,7 @@ class Diffusion(Family):
                         extras={"x0": to_uint8_images(result.pred_original_sample)})
 
     def preview(self, batch: Batch, *, seed: int = 0, n: int = 16) -> Iterator[Frame]:
-        """A 10-step sample (the default sampler) of 8 images prompted with the preview images' captions (guidance 3).
-        At 10 steps DPM-Solver++(2M) SDE matched the prompts 85.7 / 84.0% against 80.1 / 79.5% (the models of
-        DEFAULT_SAMPLER's note)."""
+        """A 10-step sample (the default sampler, guidance 3) of 8 images prompted with the preview images' captions."""
         texts = self.captions(batch) or [""]
         prompts = [texts[i % len(texts)] for i in range(min(n, 8))]
         return self.sample_prompts(prompts, seed=seed, steps=10, sampler=DEFAULT_SAMPLER, guidance=3.0)

@@ -359,8 +359,8 @@ class Flow(Family):
     # -- generation --------------------------------------------------------------------------
     @classmethod
     def sample_options(cls) -> list[SampleOption]:
-        # 0.8: on demo:shapes after 5 CPU-minutes, 0.7 drew mostly empty backgrounds and 1.0 put 1.7% of
-        # pixel values at the extremes; 0.8 drew shapes with 0.1% (benchmarks/flow_ar_grids.py).
+        # 0.8: after a short run 0.7 drew mostly empty backgrounds and 1.0 put more pixels at the extremes
+        # (benchmarks/RESULTS.md, "Flow").
         return [SampleOption("temperature", "float", DEFAULT_TEMPERATURE, 0.0, 1.5,
                              help="Scale of the Gaussian noise: below 1 gives cleaner, less varied images (Glow 5).")]
 
