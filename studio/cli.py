@@ -388,7 +388,7 @@ def _show_event(event, bar: ProgressLine) -> None:
 
 def cmd_sample(args, out: TextIO, err: TextIO) -> int:
     import numpy as np
-    from studio.engine import IMAGE_FORMATS, file_hash, frame_grid, generation_params, make_grid, save_image, save_png
+    from studio.engine import IMAGE_FORMATS, frame_grid, make_grid, model_provenance, save_image, save_png
     from studio.engine import PROMPT, Run, choose_device
 
     run = Run.open(args.run)
@@ -421,11 +421,8 @@ def cmd_sample(args, out: TextIO, err: TextIO) -> int:
     if unknown:
         raise CLIError(f"unknown sampling option {', '.join(unknown)} for {family.name}; "
                        f"known: {', '.join(sorted(known)) or 'none'}")
-    provenance = {"family": family.name, "model": run.path.name, "run": str(run.path.resolve()),
-                  "checkpoint": str(ckpt.path.resolve()), "checkpoint_hash": file_hash(ckpt.path),
-                  "checkpoint_step": ckpt.step}
-    params = generation_params(provenance, seed=args.seed, prompt=args.prompt, options=options,
-                               image_size=family.data.image_size, version=_version())
+    params = model_provenance(run, ckpt).for_image(seed=args.seed, prompt=args.prompt, options=options,
+                                                   image_size=family.data.image_size, version=_version())
     chunk = 256  # image i is drawn from seed + i, so chunking changes nothing
     images = []
     bar = ProgressLine(err, every=2.0)
@@ -435,18 +432,18 @@ def cmd_sample(args, out: TextIO, err: TextIO) -> int:
         for frame in frames:
             if args.frames and start == 0:
                 save_png(Path(args.frames) / f"frame-{frame.step:04d}.png", frame_grid(frame.images, frame.extras),
-                         {**params, "frame": frame.step, "frames": frame.total, "label": frame.label})
+                         params.updated(frame=frame.step, frames=frame.total, label=frame.label))
             last = frame
         images.append(last.images)
         bar.update(f"sampled {start + n}/{args.num}", (start + n) / args.num, force=True)
     bar.done()
     images = np.concatenate(images)
     paths = [save_image(Path(args.out) / f"image-{i:04d}.{args.format}", image,
-                        {**params, "seed": args.seed + i, "batch_seed": args.seed, "index": i})
+                        params.updated(seed=args.seed + i, batch_seed=args.seed, index=i))
              for i, image in enumerate(images)]
     if args.grid:
         write_grid = save_image if Path(args.grid).suffix.lower() in IMAGE_FORMATS else save_png
-        write_grid(args.grid, make_grid(images), {**params, "grid": len(images)})
+        write_grid(args.grid, make_grid(images), params.updated(grid=len(images)))
     try:                              # the run remembers these settings: `sample --again` starts from them
         run.update_config(sampling={"prompt": args.prompt or "", "seed": args.seed, "options": options})
     except OSError as e:
@@ -456,7 +453,7 @@ def cmd_sample(args, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_latent(args, out: TextIO, err: TextIO) -> int:
-    from studio.engine import ENCODE, LATENT, Run, choose_device, file_hash
+    from studio.engine import ENCODE, LATENT, Run, choose_device, model_provenance
 
     run = Run.open(args.run)
     family, ckpt = run.load_family(args.run if args.run.is_file() else None, device=choose_device(args.device).device)
@@ -468,10 +465,8 @@ def cmd_latent(args, out: TextIO, err: TextIO) -> int:
         return 0
     if args.out is None:
         raise CLIError("give --out DIR for the PNGs")
-    params = {"family": family.name, "model": run.path.name, "run": str(run.path.resolve()),
-              "checkpoint": str(ckpt.path.resolve()), "checkpoint_hash": file_hash(ckpt.path),
-              "checkpoint_step": ckpt.step, "version": _version(),
-              "width": family.data.image_size, "height": family.data.image_size}
+    params = model_provenance(run, ckpt).updated(version=_version(), width=family.data.image_size,
+                                                 height=family.data.image_size)
     if args.interpolate:
         return _write_interpolation(family, args, params, out)
     return _write_sweeps(family, args, params, out)
@@ -507,26 +502,26 @@ def _encode_file(family, path: Path):
     return family.encode(dataset.images[:1])[0]
 
 
-def _write_interpolation(family, args, params: dict, out: TextIO) -> int:
+def _write_interpolation(family, args, params, out: TextIO) -> int:
     import numpy as np
     from studio.engine import LATENT, interpolation_frames, make_grid, save_animation, save_png
     (za, from_a), (zb, from_b) = (_latent_of(family, t, args.prompt) for t in args.interpolate)
     mode = args.mode or ("slerp" if LATENT in family.capabilities else "lerp")
     steps = max(2, args.steps)
     images = [f.images[0] for f in interpolation_frames(family, za, zb, steps, mode)]
-    params = {**params, "kind": "interpolation", "mode": mode, "from": from_a, "to": from_b, "prompt": args.prompt or ""}
+    params = params.updated(kind="interpolation", mode=mode, prompt=args.prompt or "", **{"from": from_a, "to": from_b})
     for i, image in enumerate(images):
-        save_png(args.out / f"interpolation-{i:02d}.png", image, {**params, "t": i / (steps - 1), "index": i})
-    save_png(args.out / "interpolation.png", make_grid(np.stack(images), ncols=steps), {**params, "steps": steps})
+        save_png(args.out / f"interpolation-{i:02d}.png", image, params.updated(t=i / (steps - 1), index=i))
+    save_png(args.out / "interpolation.png", make_grid(np.stack(images), ncols=steps), params.updated(steps=steps))
     loop = images + images[-2:0:-1]
     for name in ("interpolation.gif", "interpolation.apng"):
-        save_animation(args.out / name, loop, {**params, "fps": args.fps}, fps=args.fps, scale=args.scale)
+        save_animation(args.out / name, loop, params.updated(fps=args.fps), fps=args.fps, scale=args.scale)
     out.write(f"wrote {steps} images, a strip (interpolation.png) and a loop (interpolation.gif, "
               f"interpolation.apng) to {args.out}\n")
     return 0
 
 
-def _write_sweeps(family, args, params: dict, out: TextIO) -> int:
+def _write_sweeps(family, args, params, out: TextIO) -> int:
     import re
     import numpy as np
     from studio.engine import make_grid, save_png, sweep_latents
@@ -542,11 +537,11 @@ def _write_sweeps(family, args, params: dict, out: TextIO) -> int:
         values, latents = sweep_latents(base, d, args.steps)
         images = family.decode(latents)
         slug = re.sub(r"[^a-z0-9]+", "-", d.name.split(" (")[0].lower()).strip("-") or "direction"
-        info = {**params, **source, "kind": "slider sweep", "direction": d.name, "direction_kind": d.kind,
-                "low": d.low, "high": d.high}
+        info = params.updated(**source, kind="slider sweep", direction=d.name, direction_kind=d.kind,
+                              low=d.low, high=d.high)
         for i, (value, image) in enumerate(zip(values, images)):
-            save_png(args.out / f"{slug}-{i:02d}.png", image, {**info, "value": float(value), "index": i})
-        save_png(args.out / f"{slug}.png", make_grid(images, ncols=len(images)), {**info, "values": values.tolist()})
+            save_png(args.out / f"{slug}-{i:02d}.png", image, info.updated(value=float(value), index=i))
+        save_png(args.out / f"{slug}.png", make_grid(images, ncols=len(images)), info.updated(values=values.tolist()))
         out.write(f"{d.name}: {slug}.png ({d.low:.3g} to {d.high:.3g})\n")
     out.write(f"wrote {len(chosen)} sweep(s) of {args.steps} images to {args.out}\n")
     return 0

@@ -36,6 +36,10 @@ _PUBLIC: dict[str, str] = {
     "generation_params": "export", "image_checkpoint": "export", "make_grid": "export",
     "read_image_parameters": "export", "save_animation": "export", "save_image": "export", "save_png": "export",
     "save_contact_sheet": "sheets",
+    # what made an image and recalling it (provenance.NOT_TAKEN, ... say why a value was not set)
+    "Provenance": "provenance", "provenance": "provenance", "recall": "provenance", "read_provenance": "export",
+    # opening a trained model for the app (in a worker)
+    "RunInfo": "opening", "model_provenance": "opening", "open_image_run": "opening", "open_run": "opening",
     # latent spaces
     "interpolation_frames": "latent", "latent_for_seed": "latent", "sweep_latents": "latent",
     # exported runs

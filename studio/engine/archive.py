@@ -46,7 +46,8 @@ from PIL import Image
 
 from studio import __version__
 from studio.engine.checkpoint import CheckpointError, read_meta
-from studio.engine.export import generation_params, make_grid, png_bytes
+from studio.engine.export import make_grid, png_bytes
+from studio.engine.provenance import Provenance
 from studio.engine.families.base import DataInfo, get_family
 from studio.engine.run import LAST, Run, RunError
 from studio.engine.sheets import training_curve
@@ -297,11 +298,10 @@ def _sample_grid(run: Run, family, step: int, checkpoint_hash: str, count: int,
     images = np.asarray(last.images)
     scale = max(1, 64 // images.shape[1])
     images = images.repeat(scale, axis=1).repeat(scale, axis=2)
-    provenance = {"family": family.name, "model": run.path.name, "checkpoint_hash": checkpoint_hash,
-                  "checkpoint_step": step}
-    params = generation_params(provenance, seed=SAMPLE_SEED, prompt=None, options={},
-                               image_size=family.data.image_size, version=__version__)
-    return png_bytes(make_grid(images, ncols=8), {**params, "grid": count, "scale": scale})
+    model = Provenance(family=family.name, model=run.path.name, checkpoint_hash=checkpoint_hash, checkpoint_step=step)
+    params = model.for_image(seed=SAMPLE_SEED, prompt=None, options={}, image_size=family.data.image_size,
+                             version=__version__)
+    return png_bytes(make_grid(images, ncols=8), params.updated(grid=count, scale=scale))
 
 
 def _manifest(name: str, run: Run, meta: dict, facts: dict, files: list[_Member]) -> dict[str, Any]:

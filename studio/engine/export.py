@@ -4,13 +4,13 @@ Metadata follows CONVENTIONS.md. PNG: an AUTOMATIC1111-compatible `parameters` t
 `genstudio` chunk holding the full JSON. JPEG and WebP: the same `parameters` text in EXIF
 UserComment (`UNICODE\0` + UTF-16BE, as AUTOMATIC1111 writes and reads it) and
 `{"genstudio": <the JSON>}` in EXIF ImageDescription. read_image_parameters reads any of them
-back, and parse_a1111_parameters what other tools wrote.
+back (read_provenance as a Provenance, see provenance.py), and parse_a1111_parameters what other
+tools wrote.
 """
 from __future__ import annotations
 
 import io
 import json
-import re
 import struct
 import warnings
 from pathlib import Path
@@ -20,6 +20,10 @@ import numpy as np
 from PIL import Image, PngImagePlugin, UnidentifiedImageError
 
 from studio.engine.checkpoint import atomic_write_bytes
+from studio.engine.provenance import Provenance, a1111_text, as_provenance, parse_a1111_parameters  # noqa: F401
+
+# What the writers take: an image's Provenance, or any JSON-shaped mapping (a grid's list of images, a sheet).
+Params = Provenance | Mapping[str, Any]
 
 
 def make_grid(images: np.ndarray, ncols: int | None = None, padding: int = 2, pad_value: int = 255) -> np.ndarray:
@@ -51,115 +55,16 @@ def to_pil(image: np.ndarray) -> Image.Image:
     return Image.fromarray(image, mode="RGB")
 
 
-# Sampling options that also stand at the top level of an image's parameters, where the
-# AUTOMATIC1111 `parameters` line reads them (option name -> parameter key).
-A1111_OPTIONS = {"negative": "negative_prompt", "steps": "steps", "sampler": "sampler", "guidance": "guidance"}
+def generation_params(provenance: Params, *, seed: int, prompt: str | None,
+                      options: Mapping[str, Any], image_size: int | None, version: str) -> dict[str, Any]:
+    """The JSON of Provenance.for_image: what a model's image drawn now carries."""
+    return as_provenance(provenance).for_image(seed=seed, prompt=prompt, options=options, image_size=image_size,
+                                               version=version).to_dict()
 
 
-def generation_params(provenance: Mapping[str, Any], *, seed: int, prompt: str | None, options: Mapping[str, Any],
-                      image_size: int | None, version: str) -> dict[str, Any]:
-    """What a generated image carries, the same from the CLI and the app: where it came from
-    (family, run, checkpoint and its hash), seed, prompt and every sampling option."""
-    params = {**provenance, "seed": int(seed), "prompt": prompt or "", "options": dict(options), "version": version,
-              "width": image_size, "height": image_size}
-    params.update({key: options[name] for name, key in A1111_OPTIONS.items() if options.get(name) not in (None, "")})
-    return params
-
-
-def _a1111_value(value: Any) -> str:
-    """A value as AUTOMATIC1111 writes it: JSON-quoted when it holds `,`, `:` or a newline."""
-    text = str(value)
-    return json.dumps(text, ensure_ascii=False) if any(ch in text for ch in ",:\n") else text
-
-
-def a1111_parameters(params: Mapping[str, Any]) -> str:
-    """The AUTOMATIC1111 `parameters` text for generation parameters."""
-    lines = [str(params.get("prompt") or "")]
-    if params.get("negative_prompt"):
-        lines.append(f"Negative prompt: {params['negative_prompt']}")
-    fields = {
-        "Steps": params.get("steps"), "Sampler": params.get("sampler"),
-        "CFG scale": params.get("guidance"), "Seed": params.get("seed"),
-        "Size": f"{params['width']}x{params['height']}" if params.get("width") and params.get("height") else None,
-        "Model hash": params.get("checkpoint_hash"), "Model": params.get("model"),
-        "Version": f"genstudio {params.get('version', '')}".strip(),
-    }
-    lines.append(", ".join(f"{k}: {_a1111_value(v)}" for k, v in fields.items() if v not in (None, "")))
-    return "\n".join(lines)
-
-
-# -- reading AUTOMATIC1111 `parameters` text ------------------------------------------------------
-# The same grammar as AUTOMATIC1111's own reader (modules/infotext_utils.py, parse_generation_parameters):
-# the last line holds `key: value` pairs when it has at least three of them; the lines before it are
-# the prompt, then, from a line starting `Negative prompt:`, the negative prompt. A value in double
-# quotes is JSON.
-_A1111_PAIR = re.compile(r'\s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)')
-_A1111_SIZE = re.compile(r"^\s*(\d+)\s*x\s*(\d+)\s*$")
-# A1111 field -> (genstudio parameter, how to read it)
-_A1111_FIELDS = {"Steps": ("steps", int), "Sampler": ("sampler", str), "CFG scale": ("guidance", float),
-                 "Seed": ("seed", int), "Model hash": ("checkpoint_hash", str), "Model": ("model", str)}
-
-
-def _a1111_unquote(value: str) -> str:
-    value = value.strip()
-    if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
-        try:
-            decoded = json.loads(value)
-            return decoded if isinstance(decoded, str) else value
-        except ValueError:
-            return value[1:-1]
-    return value
-
-
-def parse_a1111_parameters(text: Any) -> dict[str, Any]:
-    """What an AUTOMATIC1111 `parameters` text says, in genstudio's parameter names.
-
-    Returns `prompt`, `negative_prompt` and, where present and readable, `steps`, `sampler`,
-    `guidance` (CFG scale), `seed`, `width`/`height` (Size), `checkpoint_hash` (Model hash) and
-    `model`; `fields` holds every `key: value` pair as text, and `source` is "a1111". Never raises:
-    junk gives what could be read (at least empty prompts); a value of the wrong kind is left out.
-    """
-    result: dict[str, Any] = {"source": "a1111", "prompt": "", "negative_prompt": "", "fields": {}}
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", errors="replace")
-    if not isinstance(text, str):
-        return result
-    text = text.replace("\r\n", "\n").replace("\x00", "").strip()
-    if not text:
-        return result
-    *lines, last = text.split("\n")
-    if len(_A1111_PAIR.findall(last)) < 3:
-        lines.append(last)
-        last = ""
-    prompt: list[str] = []
-    negative: list[str] = []
-    for line in lines:
-        line = line.strip()
-        if not negative and line.startswith("Negative prompt:"):
-            negative.append(line[len("Negative prompt:"):].strip())
-        elif negative:
-            negative.append(line)
-        else:
-            prompt.append(line)
-    result["prompt"], result["negative_prompt"] = "\n".join(prompt).strip(), "\n".join(negative).strip()
-    fields: dict[str, str] = {}
-    for key, value in _A1111_PAIR.findall(last):
-        fields[key.strip()] = _a1111_unquote(value)
-    result["fields"] = fields
-    for key, (name, kind) in _A1111_FIELDS.items():
-        if key not in fields or not fields[key]:
-            continue
-        try:
-            value = kind(float(fields[key])) if kind is int else kind(fields[key])
-        except (TypeError, ValueError, OverflowError):
-            continue
-        if kind is float and not np.isfinite(value):
-            continue
-        result[name] = value
-    size = _A1111_SIZE.match(fields.get("Size", ""))
-    if size:
-        result["width"], result["height"] = int(size.group(1)), int(size.group(2))
-    return result
+def a1111_parameters(params: Params) -> str:
+    """The AUTOMATIC1111 `parameters` text for generation parameters (see Provenance.to_a1111)."""
+    return a1111_text(_json_object(params))
 
 
 # -- writing PNG, JPEG and WebP with parameters ----------------------------------------------------
@@ -174,11 +79,15 @@ class ImageMetadataError(ValueError):
     """An image whose parameters cannot be read or written; the message names the file and why."""
 
 
-def _genstudio_json(params: Mapping[str, Any]) -> str:
-    return json.dumps(dict(params), sort_keys=True, default=str)
+def _json_object(params: Params) -> dict[str, Any]:
+    return params.to_dict() if isinstance(params, Provenance) else dict(params)
 
 
-def exif_bytes(params: Mapping[str, Any]) -> bytes:
+def _genstudio_json(params: Params) -> str:
+    return json.dumps(_json_object(params), sort_keys=True, default=str)
+
+
+def exif_bytes(params: Params) -> bytes:
     """EXIF (`Exif\\0\\0` + a big-endian TIFF header) with two tags, as JPEG and WebP carry them.
 
     - Exif UserComment (0x9286): the AUTOMATIC1111 `parameters` text, prefixed `UNICODE\\0`, in
@@ -189,7 +98,7 @@ def exif_bytes(params: Mapping[str, Any]) -> bytes:
       (JSON escapes the rest), the same JSON a PNG's `genstudio` chunk holds.
     """
     comment = _UNICODE + a1111_parameters(params).encode("utf-16-be")
-    description = json.dumps({"genstudio": dict(params)}, sort_keys=True, default=str).encode("ascii") + b"\x00"
+    description = json.dumps({"genstudio": _json_object(params)}, sort_keys=True, default=str).encode("ascii") + b"\x00"
 
     def entry(tag: int, kind: int, count: int, data: bytes, data_offset: int) -> tuple[bytes, bytes]:
         if len(data) <= 4:
@@ -207,7 +116,7 @@ def exif_bytes(params: Mapping[str, Any]) -> bytes:
     return b"Exif\x00\x00" + b"MM\x00\x2a" + struct.pack(">I", ifd0_at) + ifd0 + desc_data + exif_ifd + comment_data
 
 
-def image_bytes(image: np.ndarray, params: Mapping[str, Any] | None = None, fmt: str = "PNG") -> bytes:
+def image_bytes(image: np.ndarray, params: Params | None = None, fmt: str = "PNG") -> bytes:
     """One (H, W, C) uint8 image as PNG, JPEG (quality 95) or lossless WebP, carrying its parameters.
 
     PNG: `parameters` (AUTOMATIC1111) and `genstudio` (JSON) text chunks. JPEG and WebP: the same
@@ -235,7 +144,7 @@ def image_bytes(image: np.ndarray, params: Mapping[str, Any] | None = None, fmt:
     return buf.getvalue()
 
 
-def png_bytes(image: np.ndarray, params: Mapping[str, Any] | None = None) -> bytes:
+def png_bytes(image: np.ndarray, params: Params | None = None) -> bytes:
     info = None
     if params is not None:
         info = PngImagePlugin.PngInfo()
@@ -255,14 +164,14 @@ def image_format(path: Path | str) -> str:
     return fmt
 
 
-def save_image(path: Path, image: np.ndarray, params: Mapping[str, Any] | None = None) -> Path:
+def save_image(path: Path, image: np.ndarray, params: Params | None = None) -> Path:
     """Write one image (atomically) in the format its extension names, its parameters embedded."""
     path = Path(path)
     atomic_write_bytes(path, image_bytes(image, params, image_format(path)))
     return path
 
 
-def save_png(path: Path, image: np.ndarray, params: Mapping[str, Any] | None = None) -> Path:
+def save_png(path: Path, image: np.ndarray, params: Params | None = None) -> Path:
     """Write one (H, W, C) uint8 image as PNG (atomically), with parameters embedded."""
     atomic_write_bytes(Path(path), png_bytes(image, params))
     return Path(path)
@@ -310,16 +219,8 @@ def _exif_texts(im: Image.Image) -> tuple[str | None, str | None]:
     return (description if isinstance(description, str) else None), _user_comment(comment, body[:2] == b"MM")
 
 
-def read_image_parameters(path: Path | str) -> dict[str, Any] | None:
-    """The parameters a PNG, JPEG or WebP carries; None when it carries none.
-
-    A genstudio image gives back the dict it was saved with (PNG `genstudio` chunk, or the
-    `genstudio` key of the EXIF ImageDescription JSON). An image from elsewhere with an
-    AUTOMATIC1111 `parameters` text (PNG chunk or EXIF UserComment) gives parse_a1111_parameters of
-    it (`source` == "a1111"). Only the file's header is read, not its pixels. A missing or
-    unreadable file raises ImageMetadataError naming it; junk metadata is skipped, never raised.
-    """
-    path = Path(path)
+def _image_parameters(path: Path) -> tuple[dict[str, Any] | None, str | None]:
+    """(the genstudio JSON object, the AUTOMATIC1111 text) an image carries, None where absent or junk."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")       # PIL warns of a corrupt EXIF, then reads what it can
@@ -336,15 +237,34 @@ def read_image_parameters(path: Path | str) -> dict[str, Any] | None:
     if params is None:
         wrapped = _json_dict(description)
         params = wrapped.get("genstudio") if wrapped else None
-    if isinstance(params, dict):
-        return params
     text = info.get("parameters") if isinstance(info.get("parameters"), str) else comment
-    if text and text.strip():
-        return parse_a1111_parameters(text)
-    return None
+    return (params if isinstance(params, dict) else None), (text if text and text.strip() else None)
 
 
-def image_checkpoint(params: Mapping[str, Any]) -> Path | None:
+def read_image_parameters(path: Path | str) -> dict[str, Any] | None:
+    """The parameters a PNG, JPEG or WebP carries, as JSON; None when it carries none.
+
+    A genstudio image gives back the dict it was saved with (PNG `genstudio` chunk, or the
+    `genstudio` key of the EXIF ImageDescription JSON). An image from elsewhere with an
+    AUTOMATIC1111 `parameters` text (PNG chunk or EXIF UserComment) gives parse_a1111_parameters of
+    it (`source` == "a1111"). Only the file's header is read, not its pixels. A missing or
+    unreadable file raises ImageMetadataError naming it; junk metadata is skipped, never raised.
+    """
+    params, text = _image_parameters(Path(path))
+    if params is not None:
+        return params
+    return parse_a1111_parameters(text) if text is not None else None
+
+
+def read_provenance(path: Path | str) -> Provenance | None:
+    """What made an image (read_image_parameters as a Provenance); None when it does not say."""
+    params, text = _image_parameters(Path(path))
+    if params is not None:
+        return Provenance.from_dict(params)
+    return Provenance.from_a1111(text) if text is not None else None
+
+
+def image_checkpoint(params: Params) -> Path | None:
     """The checkpoint file that made an image, if it is still on this computer unchanged.
 
     Tries the checkpoint the image names, then the run's periodic copy of that step, then the run's
@@ -353,21 +273,17 @@ def image_checkpoint(params: Mapping[str, Any]) -> Path | None:
     """
     from studio.engine.checkpoint import file_hash
 
-    digest = params.get("checkpoint_hash")
-    if not isinstance(digest, str) or not digest:
+    made = as_provenance(params)
+    if not made.checkpoint_hash:
         return None
-    candidates: list[Path] = []
-    if isinstance(params.get("checkpoint"), str):
-        candidates.append(Path(params["checkpoint"]))
-    run = params.get("run")
-    if isinstance(run, str) and run:
-        step = params.get("checkpoint_step")
-        if isinstance(step, int) and not isinstance(step, bool):
-            candidates.append(Path(run) / "checkpoints" / f"step-{step:08d}.safetensors")
-        candidates.append(Path(run) / "checkpoints" / "last.safetensors")
+    candidates = [Path(made.checkpoint)] if made.checkpoint else []
+    if made.run:
+        if made.checkpoint_step is not None:
+            candidates.append(Path(made.run) / "checkpoints" / f"step-{made.checkpoint_step:08d}.safetensors")
+        candidates.append(Path(made.run) / "checkpoints" / "last.safetensors")
     for path in candidates:
         try:
-            if path.is_file() and file_hash(path) == digest:
+            if path.is_file() and file_hash(path) == made.checkpoint_hash:
                 return path
         except OSError:
             continue
@@ -385,7 +301,7 @@ def read_png_parameters(path: Path) -> dict[str, Any] | None:
 _ANIMATION_FORMATS = {".gif": "GIF", ".png": "PNG", ".apng": "PNG"}
 
 
-def animation_bytes(frames, params: Mapping[str, Any] | None = None, fps: float = 10.0, fmt: str = "GIF",
+def animation_bytes(frames, params: Params | None = None, fps: float = 10.0, fmt: str = "GIF",
                     scale: int = 1) -> bytes:
     """Frames ((H, W, C) uint8, all one size) as an animated GIF or APNG that loops forever.
 
@@ -409,16 +325,16 @@ def animation_bytes(frames, params: Mapping[str, Any] | None = None, fps: float 
     if params is not None and fmt == "PNG":
         info = PngImagePlugin.PngInfo()
         info.add_text("parameters", a1111_parameters(params))
-        info.add_text("genstudio", json.dumps(dict(params), sort_keys=True, default=str))
+        info.add_text("genstudio", _genstudio_json(params))
         extra["pnginfo"] = info
     elif params is not None:
-        extra["comment"] = json.dumps(dict(params), sort_keys=True, default=str).encode("utf-8")
+        extra["comment"] = _genstudio_json(params).encode("utf-8")
     buf = io.BytesIO()
     pictures[0].save(buf, format=fmt, save_all=True, append_images=pictures[1:], duration=durations, loop=0, **extra)
     return buf.getvalue()
 
 
-def save_animation(path: Path, frames, params: Mapping[str, Any] | None = None, fps: float = 10.0,
+def save_animation(path: Path, frames, params: Params | None = None, fps: float = 10.0,
                    scale: int = 1) -> Path:
     """Write frames as an animated GIF (`.gif`) or APNG (`.png`, `.apng`), atomically.
 

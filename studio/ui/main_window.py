@@ -16,7 +16,6 @@ in that run's `gallery/` folder.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QSettings, QSize, Qt, QTimer, Slot
@@ -27,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 import studio
-from studio.engine.data import ImageDataset
+from studio.engine import ImageDataset
 from studio.ui.app import ui_settings
 from studio.ui.archive_actions import RunArchiveActions, is_exported_run
 from studio.ui.i18n import LanguageMenu, engine_text, family_text, plain_icon_text
@@ -45,47 +44,6 @@ log = logging.getLogger(__name__)
 
 DATA, MODEL, TRAIN, EXPLORE, GALLERY = range(5)
 SPEED_DELAY_MS = 800          # measure the training speed once the settings have been still this long
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    """What the window needs to know about a run folder it opens (plain data, from a worker)."""
-
-    path: str
-    family: str
-    image_size: int
-    channels: int
-    step: int
-    dataset_source: str | None
-    checkpoint: str
-    metrics: tuple = ()          # metrics.jsonl records up to the checkpoint: the loss plot shows the history
-
-
-def open_run(path: str):
-    """Read a run folder and load its trained model (EMA weights). Runs in a worker: (RunInfo, family)."""
-    from studio.engine.run import Run
-    from studio.engine.checkpoint import file_hash
-
-    run = Run.open(Path(path))
-    family, checkpoint = run.load_family(Path(path) if Path(path).is_file() else None)   # a run, or one checkpoint
-    data = run.data_info
-    step = int(checkpoint.meta.get("step", 0))
-    metrics = tuple(r for r in run.read_metrics() if int(r.get("step", 0)) <= step)
-    info = RunInfo(str(run.path), run.family_name, data.image_size, data.channels, step,
-                   run.config.get("dataset", {}).get("source"), str(checkpoint.path), metrics)
-    provenance = {"family": run.family_name, "model": run.path.name, "run": str(run.path),
-                  "checkpoint": str(checkpoint.path), "checkpoint_hash": file_hash(str(checkpoint.path)),
-                  "checkpoint_step": step}
-    return info, family, provenance
-
-
-def open_image_run(params: dict):
-    """Open the run a dropped image names, at the checkpoint that made it when that is still there
-    unchanged (worker): ((RunInfo, family, provenance), whether it is that checkpoint)."""
-    from studio.engine.export import image_checkpoint
-
-    found = image_checkpoint(params)
-    return open_run(str(found or params["run"])), found is not None
 
 
 _NOT_LOSSES = {"kind", "step", "epoch", "lr", "images_per_sec", "seconds"}     # the other fields of a metrics line
@@ -136,7 +94,7 @@ class MainWindow(QMainWindow):
         self._families_job: Job | None = None
         self._devices_job: Job | None = None
         self._run_job: Job | None = None
-        self._restoring: tuple[str, dict] = ("", {})        # the dropped image whose run is being opened
+        self._restoring: tuple = ("", None)        # (path, Provenance) of the dropped image whose run is opening
         self._speed_job: Job | None = None
         self._plotting_job: Job | None = None
         self._old_jobs: list[Job] = []
@@ -409,7 +367,9 @@ class MainWindow(QMainWindow):
         if self._run_job is not None:
             self._run_job.cancel()
             self._old_jobs.append(self._run_job)
-        job = Job(open_run, str(path), parent=self)
+        from studio.engine import open_run as open_run_folder    # torch stays out of the window's start-up
+
+        job = Job(open_run_folder, str(path), parent=self)
         job.succeeded.connect(self._on_run_job_succeeded)
         job.failed.connect(self._on_run_job_failed)
         self._run_job = job
@@ -488,14 +448,14 @@ class MainWindow(QMainWindow):
         return [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
 
     @staticmethod
-    def _dropped_parameters(paths: list[str]) -> dict | None:
-        """The parameters one dropped image file carries (genstudio or AUTOMATIC1111), else None."""
+    def _dropped_parameters(paths: list[str]):
+        """What made one dropped image file (a Provenance, from genstudio or AUTOMATIC1111), else None."""
         if len(paths) != 1 or not Path(paths[0]).is_file():
             return None
-        from studio.engine.export import ImageMetadataError, read_image_parameters
+        from studio.engine import ImageMetadataError, read_provenance
 
         try:
-            return read_image_parameters(paths[0])             # the file's header only
+            return read_provenance(paths[0])                   # the file's header only
         except ImageMetadataError:
             return None                                        # not an image we read: the dataset loader says why
 
@@ -542,26 +502,28 @@ class MainWindow(QMainWindow):
                 "to use several images, put them in a folder and drop that.").format(len(paths)))
             self.statusBar().clearMessage()
 
-    def restore_image(self, path: str, params: dict) -> None:
-        """Restore what made an image: open its run (at its checkpoint when that is still here) and set
-        Explore's prompt, seed, sampler, steps, guidance, options and latent position, so Generate
-        makes the same image. A missing run, a changed checkpoint or running training is said, and
-        the fields are filled all the same; an AUTOMATIC1111 image fills what it can."""
+    def restore_image(self, path: str, params) -> None:
+        """Restore what made an image (its Provenance, or the JSON of one): open its run (at its checkpoint
+        when that is still here) and set Explore's prompt, seed, sampler, steps, guidance, options and
+        latent position, so Generate makes the same image. A missing run, a changed checkpoint or running
+        training is said, and the fields are filled all the same; an AUTOMATIC1111 image fills what it can."""
+        from studio.engine import open_image_run, provenance
+
+        params = provenance.as_provenance(params)
         explore = self.explore_panel
         if explore is None:
             self.statusBar().showMessage(self.tr("Explore is still loading; drop {0} again in a moment")
                                          .format(Path(path).name), 8000)
             return
         self.show_step(EXPLORE)
-        if params.get("source") == "a1111" or not explore.made_elsewhere(params):
+        if not explore.made_elsewhere(params):             # AUTOMATIC1111's, or made by the model shown
             explore.restore(params, path)
             return
-        run = params.get("run") if isinstance(params.get("run"), str) else None
-        name = Path(path).name
+        run, name = params.run, Path(path).name
         if not run or not (Path(run) / "config.json").is_file():
             explore.restore(params, path, [self.tr(
                 "The run that made {0} ({1}) is not on this computer, so it cannot be regenerated here; "
-                "its prompt, seed and options are filled in.").format(name, run or params.get("model") or "?")])
+                "its prompt, seed and options are filled in.").format(name, run or params.model or "?")])
             return
         if self.training_panel.state != "idle":
             explore.restore(params, path, [self.tr(
@@ -584,14 +546,13 @@ class MainWindow(QMainWindow):
         opened, exact = result
         self._on_run_job_succeeded(opened)
         path, params = self._restoring
-        provenance = opened[2]
+        model = opened[2]
         warnings = []
         if not exact:
             warnings.append(self.tr(
                 "The checkpoint that made this image is no longer in its run (the image: {0} at step {1}; the run "
                 "now: {2} at step {3}), so Generate will make a different image.").format(
-                params.get("checkpoint_hash"), params.get("checkpoint_step"), provenance.get("checkpoint_hash"),
-                provenance.get("checkpoint_step")))
+                params.checkpoint_hash, params.checkpoint_step, model.checkpoint_hash, model.checkpoint_step))
         self.explore_panel.restore(params, path, warnings)
 
     @Slot(object)

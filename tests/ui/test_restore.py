@@ -83,7 +83,7 @@ def test_dropping_an_image_on_the_window_opens_its_run_and_regenerates_it(make_w
     assert win.pages.currentWidget() is explore
     assert explore._seed.value() == 7 and explore._count.value() == 1
     assert "⚠" not in explore._status.text() and "seed 7" in explore._status.text()
-    assert explore._provenance["checkpoint_hash"] == read_image_parameters(image)["checkpoint_hash"]
+    assert explore._provenance.checkpoint_hash == read_image_parameters(image)["checkpoint_hash"]
     win.grab().save(str(tmp_path / "restored-window.png"))
     np.testing.assert_array_equal(generate_one(qtbot, explore), pixels(image))      # bit for bit
     # changed controls go back to what made the image (options it does not name: their defaults)

@@ -57,7 +57,7 @@ def test_train_pause_resume_stop_and_continue(window, qtbot):
     window.train_action.trigger()                                 # Ctrl+T / Space: pause
     qtbot.waitUntil(lambda: panel.state == "paused", timeout=TIMEOUT_MS)
     assert models and models[-1][0] is panel.trainer.family        # sample while paused
-    assert models[-1][1]["run"] == str(panel.trainer.run_dir)
+    assert models[-1][1].run == str(panel.trainer.run_dir)
     if window.explore_panel is not None:
         assert window.explore_panel.family() is panel.trainer.family
     paused_at = panel.step
@@ -74,7 +74,7 @@ def test_train_pause_resume_stop_and_continue(window, qtbot):
     assert f"Stopped at step {result.step:,}" in window.steps.item(2).text()
     assert result.checkpoint and Path(result.checkpoint).is_file()
     qtbot.waitUntil(lambda: models[-1][0] is not None, timeout=TIMEOUT_MS)   # Explore gets the trained model
-    assert models[-1][1]["checkpoint_hash"] and models[-1][1]["checkpoint_step"] == result.step
+    assert models[-1][1].checkpoint_hash and models[-1][1].checkpoint_step == result.step
 
     # Train again continues the same run from its checkpoint.
     assert panel.resume_dir == result.run_dir and panel.train_button.text() == "Continue run"

@@ -34,7 +34,10 @@ from superqt.utils import signals_blocked
 
 from studio import __version__
 from studio.engine.data import DatasetError, load_dataset
-from studio.engine.export import ImageMetadataError, generation_params, read_image_parameters
+from studio.engine.export import ImageMetadataError, read_provenance
+from studio.engine.provenance import (
+    A1111, LATENT_POSITION, MAX_SEED, NEGATIVE, NOT_A_CHOICE, PROMPT_TEXT, SEED, as_provenance, recall,
+)
 from studio.engine.families.base import ENCODE, LATENT, PROMPT, Frame, SampleOption, seeded_normal
 from studio.ui.i18n import direction_title, engine_text, family_text, option_label
 from studio.ui.panels.gallery import GalleryItem
@@ -42,24 +45,10 @@ from studio.ui.widgets.image_grid import ImageGrid
 from studio.ui.widgets.styling import vertical_scroll
 from studio.ui.workers import Job, stop_all
 
-MAX_SEED = 2**31 - 1
 MAX_SLIDERS = 12
 SLIDER_STEPS = 1000
 MAX_KEPT_FRAMES = 120           # progressive frames kept per Generate for animation export
 DRAW_INTERVAL_MS = 100           # live frames: at most ~10 drawn a second
-NEGATIVE = "negative"            # the sample option shown beside the prompt
-
-
-def _same_path(a: str, b: str) -> bool:
-    try:
-        return Path(a).expanduser().resolve() == Path(b).expanduser().resolve()
-    except (OSError, RuntimeError):
-        return a == b
-
-
-def _sampler_key(name) -> str:
-    """A sampler name compared loosely: `DPM++ 2M` is `dpm++2m`, `DDIM` is `ddim`."""
-    return "".join(ch for ch in str(name).lower() if ch not in " _-")
 
 
 # -- work for the worker threads (no Qt) -----------------------------------------------------------
@@ -108,7 +97,7 @@ class ExplorePanel(QWidget):
         self.setObjectName("explorePanel")
         self.setAccessibleName(self.tr("Explore"))
         self._family = None
-        self._provenance: dict = {}
+        self._provenance = as_provenance(None)         # the model shown, as its images name it
         self._jobs: list[Job] = []
         self._sample_job: Job | None = None
         self._request: dict = {}
@@ -316,7 +305,7 @@ class ExplorePanel(QWidget):
     def set_model(self, family, provenance: dict | None) -> None:
         """Show this family (None: nothing to explore). Stops this panel's work for the old one first."""
         self.stop()
-        self._family, self._provenance = family, dict(provenance or {})
+        self._family, self._provenance = family, as_provenance(provenance)
         self._pending_frame, self._sample_job, self._drawn_step = None, None, None
         self._update_sampling_controls()
         self._decode_busy, self._latent_pending, self._latent_shown = False, None, None
@@ -419,11 +408,11 @@ class ExplorePanel(QWidget):
         return self._prompt.text().strip()
 
     def params(self, seed: int, **extra) -> dict:
-        """What an image made now with this seed carries: provenance, seed, prompt, options (CLI shape)."""
+        """What an image made now with this seed carries (its Provenance's JSON, as the CLI writes it)."""
         size = self._family.data.image_size if self._family is not None else None
-        params = generation_params(self._provenance, seed=seed, prompt=self._prompt_text(), options=self.options(),
-                                   image_size=size, version=__version__)
-        return {**params, **extra}
+        made = self._provenance.for_image(seed=seed, prompt=self._prompt_text(), options=self.options(),
+                                          image_size=size, version=__version__)
+        return made.updated(**extra).to_dict()
 
     # --- generate ---------------------------------------------------------------------------------
     def generate(self) -> Job | None:
@@ -744,191 +733,119 @@ class ExplorePanel(QWidget):
         sliders there (exactly); any other image is encoded where the model can.
         """
         try:
-            params, problem = read_image_parameters(Path(path)), None     # the header only, not the pixels
+            params, problem = read_provenance(Path(path)), None     # the header only, not the pixels
         except ImageMetadataError as error:
             params, problem = None, engine_text(str(error))
-        if params and self.restorer is not None and self.made_elsewhere(params):
+        if params is not None and self.restorer is not None and self.made_elsewhere(params):
             self.restorer(str(path), params)
             return
-        if params:
+        if params is not None:
             self.restore(params, path)
-        at_latent = bool(params) and params.get("source") != "a1111" and "latent" in params
+        at_latent = params is not None and params.source != A1111 and params.latent is not None
         if self._family is not None and ENCODE in self._family.capabilities and not at_latent:
             self.start_latent_from_file(path)
-        elif not params:
+        elif params is None:
             self.show_error(self.tr("Nothing to recall"),
                             problem or self.tr("%1: no genstudio parameters in this file").replace("%1", str(path)))
 
-    def made_elsewhere(self, params: dict) -> bool:
-        """Whether a genstudio image names another run or checkpoint than the model shown."""
-        if params.get("source") == "a1111" or not (params.get("run") or params.get("checkpoint_hash")):
-            return False
-        if self._family is None:
-            return True
-        mine = self._provenance
-        run, digest = params.get("run"), params.get("checkpoint_hash")
-        if run and mine.get("run") and not _same_path(str(run), str(mine["run"])):
-            return True
-        return bool(digest and mine.get("checkpoint_hash") and digest != mine["checkpoint_hash"])
+    def made_elsewhere(self, params) -> bool:
+        """Whether a genstudio image (its Provenance or JSON) names another run or checkpoint than the model shown."""
+        return as_provenance(params).names_other_model(self._provenance if self._family is not None else None)
 
-    def restore(self, params: dict, source: str | Path | None = None, warnings: list[str] = ()) -> list[str]:
-        """Set everything an image's parameters say into the controls, and say what was used.
+    def restore(self, params, source: str | Path | None = None, warnings: list[str] = ()) -> list[str]:
+        """Set everything an image's parameters (its Provenance or JSON) say into the controls, and say what was used.
 
-        genstudio parameters: seed (count 1: image 0 of a Generate is drawn from the seed itself),
-        prompt, negative prompt, every sampling option this family has, and the latent position
-        (the sliders start exactly there). AUTOMATIC1111 parameters: prompt, negative prompt, seed,
-        steps, CFG scale (guidance) and the sampler if this family has one of that name. Returns the
-        names of the fields used; the message (warnings first) goes to the status line and `restored`.
+        What is set is the engine's recall(): genstudio parameters give the seed (count 1: image 0 of a
+        Generate is drawn from the seed itself), prompt, negative prompt, every sampling option this
+        family has and the latent position (the sliders start exactly there); AUTOMATIC1111 parameters
+        give the prompts, seed, steps, CFG scale and a sampler of that name. Returns the names of the
+        fields used; the message (warnings first) goes to the status line and `restored`.
         """
         name = Path(source).name if source else self.tr("the image")
-        if params.get("source") == "a1111":
-            used, unused = self._restore_foreign(params)
+        family = self._family
+        result = recall(params, family.sample_options() if family is not None else None,
+                        takes_prompt=family is not None and PROMPT in family.capabilities,
+                        latent_shape=tuple(family.latent_shape) if family is not None and LATENT in family.capabilities
+                        else None)
+        used, unused = self._apply_recall(result)
+        if result.source == A1111:
             text = self.tr("From %1 (AUTOMATIC1111 parameters): used %2.").replace("%1", name) \
                 .replace("%2", ", ".join(used) or self.tr("nothing"))
             if unused:
                 text += " " + self.tr("Not used: %1.").replace("%1", "; ".join(unused))
         else:
-            used, unused = self._restore_genstudio(params)
             text = self.tr("Restored %1 from %2.").replace("%1", ", ".join(used) or self.tr("nothing")) \
                 .replace("%2", name)
             if unused:
                 text += " " + self.tr("Not used: %1.").replace("%1", "; ".join(unused))
-            if self._family is not None and not warnings and self.tr("latent position") not in used:
+            if family is not None and not warnings and LATENT_POSITION not in result.values:
                 text += " " + self.tr("Press Generate to make it again.")
         if warnings:
             text = "⚠ " + " ".join(warnings) + "\n" + text
         self._status.setText(text)
-        if self._family is None:
+        if family is None:
             self._message.setText(text + "\n\n" + self._no_model_text())
         self.restored.emit(text)
         return used
 
-    def recall(self, params: dict) -> None:
+    def recall(self, params) -> None:
         """Set seed, prompt and options from an image's parameters (restore, without a source name)."""
         self.restore(params)
 
-    def _set_seed(self, value) -> bool:
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEED:
-            return False
-        self._seed.setValue(value)
-        self._count.setValue(1)
-        return True
+    def _apply_recall(self, result) -> tuple[list[str], list[str]]:
+        """Put a Recall's values in the controls; (what was used, what was not) in words."""
+        values, refused = result.values, set()
+        if SEED in values:
+            self._seed.setValue(values[SEED])
+            self._count.setValue(1)
+        if PROMPT_TEXT in values:
+            self._prompt.setText(values[PROMPT_TEXT])
+        if NEGATIVE in values:
+            self._negative.setText(values[NEGATIVE])
+        for option, (_, widget) in self._option_widgets.items():
+            if option in values and not self._set_option(widget, values[option]):
+                refused.add(option)             # shown with fewer decimals, it would not draw the same image
+        if LATENT_POSITION in values:
+            self._set_latent_start(values[LATENT_POSITION], dict(result.latent_origin))
+        used = [self._recalled_text(r) for r in result.set if r.name not in refused]
+        unused = [self._recalled_text(r) for r in result.not_set]
+        return used, unused + [r.shown for r in result.set if r.name in refused]
 
-    def _restore_genstudio(self, params: dict) -> tuple[list[str], list[str]]:
-        used, unused = [], []
-        if self._set_seed(params.get("seed")):
-            used.append(self.tr("seed %1").replace("%1", str(params["seed"])))
-        options = params.get("options") if isinstance(params.get("options"), dict) else {}
-        prompt = params.get("prompt")
-        if isinstance(prompt, str):                 # an empty prompt too: it drew unconditioned
-            self._prompt.setText(prompt)
-            if prompt:
-                used.append(self.tr("prompt"))
-        negative = options.get(NEGATIVE, params.get("negative_prompt")) or ""
-        if isinstance(negative, str):
-            self._negative.setText(negative)
-            if negative:
-                used.append(self.tr("negative prompt"))
-        for option, value in options.items():
-            if option == NEGATIVE:
-                continue
-            if option in self._option_widgets and self._set_option(self._option_widgets[option][1], value):
-                used.append(f"{option} {value}")
-            else:
-                unused.append(f"{option} {value}")
-        for name, (option, widget) in self._option_widgets.items():
-            if name not in options:                 # not written: it was at its default (the CLI writes only those given)
-                self._set_option(widget, option.default)
-        latent = params.get("latent")
-        if latent is not None:
-            if self._restore_latent(latent, params):
-                used.append(self.tr("latent position"))
-            else:
-                unused.append(self.tr("the latent position (it does not fit this model)"))
-        return used, unused
-
-    def _restore_latent(self, latent, params: dict) -> bool:
-        if self._family is None or LATENT not in self._family.capabilities:
-            return False
-        try:
-            z = np.asarray(latent, dtype=np.float32)
-            shape = tuple(self._family.latent_shape)
-            if z.size != int(np.prod(shape)) or not np.all(np.isfinite(z)):
-                return False
-        except (TypeError, ValueError):
-            return False
-        origin = {k: params[k] for k in ("latent_seed", "latent_source") if k in params}
-        self._set_latent_start(z.reshape(shape), origin)
-        return True
-
-    def _restore_foreign(self, params: dict) -> tuple[list[str], list[str]]:
-        caps = self._family.capabilities if self._family is not None else frozenset({PROMPT})
-        used, unused = [], []
-        if params.get("prompt"):
-            if PROMPT in caps:
-                self._prompt.setText(str(params["prompt"]))
-                used.append(self.tr("prompt"))
-            else:
-                unused.append(self.tr("the prompt (this model takes none)"))
-        if params.get("negative_prompt"):
-            if self._has_negative or self._family is None:
-                self._negative.setText(str(params["negative_prompt"]))
-                used.append(self.tr("negative prompt"))
-            else:
-                unused.append(self.tr("the negative prompt (this model takes none)"))
-        if "seed" in params:
-            if self._set_seed(params["seed"]):
-                used.append(self.tr("seed %1").replace("%1", str(params["seed"])))
-            else:
-                unused.append(self.tr("seed %1 (out of range)").replace("%1", str(params["seed"])))
-        fields = params.get("fields") if isinstance(params.get("fields"), dict) else {}
-        for key, option, label in (("steps", "steps", "Steps"), ("guidance", "guidance", "CFG scale")):
-            if key not in params:
-                continue
-            if option in self._option_widgets and self._set_option(self._option_widgets[option][1], params[key]):
-                used.append(f"{label} {fields.get(label, params[key])}")
-            else:
-                unused.append(f"{label} {fields.get(label, params[key])}")
-        sampler = params.get("sampler")
-        if sampler:
-            widget = self._option_widgets.get("sampler", (None, None))[1]
-            choices = [widget.itemText(i) for i in range(widget.count())] if isinstance(widget, QComboBox) else []
-            match = next((c for c in choices if _sampler_key(c) == _sampler_key(sampler)), None)
-            if match is not None:
-                widget.setCurrentText(match)
-                used.append(self.tr("sampler %1").replace("%1", match))
-            elif choices:
-                unused.append(self.tr("sampler %1 (this model has %2)").replace("%1", str(sampler))
-                              .replace("%2", ", ".join(choices)))
-            else:
-                unused.append(self.tr("sampler %1").replace("%1", str(sampler)))
-        return used, unused
+    def _recalled_text(self, recalled) -> str:
+        """One thing recall() found, in words: set (why == "") or not, and why."""
+        name, value = recalled.name, str(recalled.value)
+        if recalled.shown:
+            return recalled.shown
+        if not recalled.why:
+            return {SEED: self.tr("seed %1").replace("%1", value), PROMPT_TEXT: self.tr("prompt"),
+                    NEGATIVE: self.tr("negative prompt"), LATENT_POSITION: self.tr("latent position")}.get(
+                name, self.tr("sampler %1").replace("%1", value))
+        if recalled.why == NOT_A_CHOICE:
+            return self.tr("sampler %1 (this model has %2)").replace("%1", value) \
+                .replace("%2", ", ".join(recalled.choices))
+        return {SEED: self.tr("seed %1 (out of range)").replace("%1", value),
+                PROMPT_TEXT: self.tr("the prompt (this model takes none)"),
+                NEGATIVE: self.tr("the negative prompt (this model takes none)"),
+                LATENT_POSITION: self.tr("the latent position (it does not fit this model)")}.get(
+            name, self.tr("sampler %1").replace("%1", value))
 
     def _set_option(self, widget: QWidget, value) -> bool:
-        """Show value in an option's control; False (control unchanged) when it cannot hold it exactly."""
-        try:
-            if isinstance(widget, QCheckBox):
-                if not isinstance(value, bool):
-                    return False
-                widget.setChecked(value)
-            elif isinstance(widget, QComboBox):
-                if widget.findText(str(value)) < 0:
-                    return False
-                widget.setCurrentText(str(value))
-            elif isinstance(widget, QSpinBox):
-                if isinstance(value, bool) or float(value) != int(float(value)) \
-                        or not widget.minimum() <= int(float(value)) <= widget.maximum():
-                    return False
-                widget.setValue(int(float(value)))
-            elif isinstance(widget, QDoubleSpinBox):
-                if isinstance(value, bool) or not widget.minimum() <= float(value) <= widget.maximum():
-                    return False
-                widget.setValue(float(value))
-                return widget.value() == float(value)      # shown with fewer decimals would not regenerate
-            else:
-                widget.setText(str(value))
-        except (TypeError, ValueError, OverflowError):
-            return False                                # a value of the wrong kind: keep the control as it is
+        """Show value in an option's control; False when the control cannot show it exactly."""
+        if isinstance(widget, QCheckBox):
+            widget.setChecked(value)
+        elif isinstance(widget, QComboBox):
+            widget.setCurrentText(str(value))
+        elif isinstance(widget, QSpinBox):
+            if not widget.minimum() <= value <= widget.maximum():
+                return False
+            widget.setValue(value)
+        elif isinstance(widget, QDoubleSpinBox):
+            if not widget.minimum() <= value <= widget.maximum():
+                return False
+            widget.setValue(value)
+            return widget.value() == value          # shown with fewer decimals would not regenerate
+        else:
+            widget.setText(str(value))
         return True
 
     @Slot()

@@ -169,7 +169,7 @@ class TrainingPanel(QWidget):
     preview_arrived = Signal(int, object)    # (step, Frame)
     checkpoint_saved = Signal(str)           # path
     training_finished = Signal(object)       # engine TrainResult
-    model_changed = Signal(object, object)   # (family or None, provenance dict or None)
+    model_changed = Signal(object, object)   # (family or None, its Provenance or None)
     message_changed = Signal(str)            # a line for the status bar
     settings_changed = Signal()              # a setting that changes the training speed changed
 
@@ -816,10 +816,13 @@ class TrainingPanel(QWidget):
             family, checkpoint = self._handover
             self.model_changed.emit(family, self._provenance(checkpoint, None))
 
-    def _provenance(self, checkpoint: str | None, digest: str | None) -> dict:
+    def _provenance(self, checkpoint: str | None, digest: str | None):
+        from studio.engine import Provenance
+
         run_dir = str(self._trainer.run_dir) if self._trainer is not None else self._resume_dir
-        return {"family": self._family.name if self._family else None, "model": Path(run_dir).name if run_dir else None,
-                "run": run_dir, "checkpoint": checkpoint, "checkpoint_hash": digest, "checkpoint_step": self.step}
+        return Provenance(family=self._family.name if self._family else None,
+                          model=Path(run_dir).name if run_dir else None, run=run_dir, checkpoint=checkpoint,
+                          checkpoint_hash=digest, checkpoint_step=self.step)
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
