@@ -40,6 +40,8 @@ _PUBLIC: dict[str, str] = {
     "Provenance": "provenance", "provenance": "provenance", "recall": "provenance", "read_provenance": "export",
     # opening a trained model for the app (in a worker)
     "RunInfo": "opening", "model_provenance": "opening", "open_image_run": "opening", "open_run": "opening",
+    "MAX_KEPT_FRAMES": "inference", "decode_latent": "inference", "encode_file": "inference",
+    "sample_frames": "inference", "as_provenance": "provenance",
     # latent spaces
     "interpolation_frames": "latent", "latent_for_seed": "latent", "sweep_latents": "latent",
     # exported runs
