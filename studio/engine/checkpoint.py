@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from safetensors import SafetensorError
 
+from studio.engine.messages import EngineError, os_reason
+
 if TYPE_CHECKING:
     import torch
 
@@ -33,7 +35,7 @@ VERSION = 1
 META_KEY = "genstudio"  # key of the JSON blob in the safetensors header
 
 
-class CheckpointError(Exception):
+class CheckpointError(EngineError):
     """A checkpoint cannot be read; str(e) names the file and the reason."""
 
 
@@ -128,7 +130,7 @@ def read_meta(path: Path) -> dict[str, Any]:
             n = _header_length(path, head, size)
             header = _parse_header(path, f.read(n), size)
     except OSError as e:
-        raise CheckpointError(f"{path}: cannot read ({e.strerror or e})") from None
+        raise CheckpointError("checkpoint.unreadable", path=path, reason=os_reason(e)) from None
     return _meta_from_header(path, header)
 
 
@@ -142,37 +144,37 @@ def load_checkpoint(path: Path, device: str | torch.device = "cpu") -> Checkpoin
     try:
         data = path.read_bytes()
     except OSError as e:
-        raise CheckpointError(f"{path}: cannot read ({e.strerror or e})") from None
+        raise CheckpointError("checkpoint.unreadable", path=path, reason=os_reason(e)) from None
     n = _header_length(path, data[:8], len(data))
     meta = _meta_from_header(path, _parse_header(path, data[8:8 + n], len(data)))
     from safetensors.torch import load as st_load_bytes
     try:
         tensors = st_load_bytes(data)
     except (SafetensorError, ValueError, RuntimeError) as e:
-        raise CheckpointError(f"{path}: cannot read the tensors ({e})") from None
+        raise CheckpointError("checkpoint.tensors_unreadable", path=path, error=str(e)) from None
     if str(device) != "cpu":
         tensors = {k: v.to(device) for k, v in tensors.items()}
     return Checkpoint(path=path, tensors=tensors, meta=meta)
 
 
 _MAX_HEADER = 100 * 1024 * 1024
-_NOT_SAFETENSORS = "not a genstudio checkpoint (not a safetensors file)"
+
 
 
 def _check_file(path: Path) -> None:
     if not path.exists():
-        raise CheckpointError(f"{path}: no such file")
+        raise CheckpointError("checkpoint.not_found", path=path)
     if not path.is_file():
-        raise CheckpointError(f"{path}: not a file")
+        raise CheckpointError("checkpoint.not_a_file", path=path)
 
 
 def _header_length(path: Path, head: bytes, size: int) -> int:
     """safetensors layout: 8-byte little-endian header length, JSON header, tensor data."""
     if len(head) < 8:
-        raise CheckpointError(f"{path}: not a genstudio checkpoint (file is {size} bytes, too short)")
+        raise CheckpointError("checkpoint.too_short", path=path, size=size)
     n = int.from_bytes(head, "little")
     if n <= 0 or n > _MAX_HEADER or n + 8 > size:
-        raise CheckpointError(f"{path}: {_NOT_SAFETENSORS}")
+        raise CheckpointError("checkpoint.not_safetensors", path=path)
     return n
 
 
@@ -181,34 +183,31 @@ def _parse_header(path: Path, raw: bytes, size: int) -> dict[str, Any]:
     try:
         header = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise CheckpointError(f"{path}: {_NOT_SAFETENSORS}") from None
+        raise CheckpointError("checkpoint.not_safetensors", path=path) from None
     if not isinstance(header, dict):
-        raise CheckpointError(f"{path}: {_NOT_SAFETENSORS}")
+        raise CheckpointError("checkpoint.not_safetensors", path=path)
     try:
         end = max((int(v["data_offsets"][1]) for k, v in header.items() if k != "__metadata__"), default=0)
     except (TypeError, KeyError, IndexError, ValueError):
-        raise CheckpointError(f"{path}: {_NOT_SAFETENSORS}") from None
+        raise CheckpointError("checkpoint.not_safetensors", path=path) from None
     if 8 + len(raw) + end != size:
-        raise CheckpointError(f"{path}: the checkpoint is incomplete ({size} bytes, its header describes "
-                              f"{8 + len(raw) + end}); it was cut short while being copied or written")
+        raise CheckpointError("checkpoint.truncated", path=path, size=size, described=8 + len(raw) + end)
     return header
 
 
 def _meta_from_header(path: Path, header: dict[str, Any]) -> dict[str, Any]:
     blob = (header.get("__metadata__") or {}).get(META_KEY)
     if blob is None:
-        raise CheckpointError(f"{path}: a safetensors file, but not a genstudio checkpoint (no genstudio metadata)")
+        raise CheckpointError("checkpoint.no_metadata", path=path)
     try:
         meta = json.loads(blob)
     except json.JSONDecodeError:
-        raise CheckpointError(f"{path}: its genstudio metadata is damaged") from None
+        raise CheckpointError("checkpoint.metadata_damaged", path=path) from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise CheckpointError(f"{path}: not a genstudio checkpoint (format {meta.get('format')!r})")
+        raise CheckpointError("checkpoint.bad_format", path=path, format=meta.get("format"))
     version = meta.get("version")
     if not isinstance(version, int) or version > VERSION:
-        raise CheckpointError(
-            f"{path}: written by a newer genstudio (checkpoint version {version}, this one reads up to {VERSION}); update genstudio"
-        )
+        raise CheckpointError("checkpoint.newer", path=path, version=version, supported=VERSION)
     return meta
 
 

@@ -41,9 +41,11 @@ from typing import Callable, Iterable
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from studio.engine.messages import EngineError, Message, os_reason
+
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
 NO_LABEL = "(none)"
-MACOS_METADATA = "macOS metadata file"
+MACOS_METADATA = Message("skip.macos_metadata")
 
 _METADATA_NAMES = ("metadata.jsonl", "metadata.csv")
 _CAPTION_SOURCES = ("txt",) + _METADATA_NAMES
@@ -59,14 +61,14 @@ ProgressFn = Callable[[int, int], None]
 CancelFn = Callable[[], bool]
 
 
-class DatasetError(Exception):
+class DatasetError(EngineError):
     """The dataset as a whole cannot be used; str(e) is one readable line naming the path and the reason."""
 
 
 @dataclass(frozen=True)
 class SkippedFile:
-    path: str      # relative to the dataset root, posix separators
-    reason: str    # short, specific, human
+    path: str          # relative to the dataset root, posix separators
+    reason: Message    # short, specific, human ("skip.*")
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ class DatasetReport:
     caption_source: str               # "none", "txt", "metadata.jsonl", "metadata.csv" or "+"-joined
     channels: int                     # 1 or 3
     size: int
-    notes: tuple[str, ...] = ()       # things worth knowing that are not skipped images (bad metadata lines, link loops)
+    notes: tuple[Message, ...] = ()   # things worth knowing that are not skipped images (bad metadata lines, link loops)
 
     def summary(self) -> str:
         """A few lines: counts first, then where from, then why files were skipped."""
@@ -100,6 +102,10 @@ class DatasetReport:
             lines.append("skipped: " + ", ".join(kinds[:5]) + (", ..." if len(kinds) > 5 else ""))
         lines.extend(self.notes)
         return "\n".join(lines)
+
+    def skip_kinds(self) -> list[tuple[Message, int]]:
+        """Why files were skipped, by kind ("cannot read", "not an image", ...), most frequent first."""
+        return _reason_kinds(self.skipped)
 
 
 @dataclass
@@ -171,7 +177,7 @@ def load_dataset(
     try:
         root = os.path.abspath(os.path.expanduser(os.fspath(source)))
     except TypeError:
-        raise DatasetError(f"a dataset is a folder, an image file or 'demo:NAME', not {source!r}") from None
+        raise DatasetError("dataset.not_a_source", source=source) from None
     scan = _scan_source(root, cancel)
     total = len(scan.candidates)
     images = _allocate(total, size, channels, root)
@@ -184,13 +190,13 @@ def load_dataset(
 
 def _check_options(size, channels, workers, max_pixels) -> None:
     if not _is_int(size) or not 4 <= size <= 1024:
-        raise DatasetError(f"size must be a whole number of pixels from 4 to 1024, got {size!r}")
+        raise DatasetError("dataset.bad_size", size=size)
     if channels is not None and (not _is_int(channels) or channels not in (1, 3)):
-        raise DatasetError(f"channels must be 1 (grayscale), 3 (RGB) or None (automatic), got {channels!r}")
+        raise DatasetError("dataset.bad_channels", channels=channels)
     if workers is not None and (not _is_int(workers) or workers < 1):
-        raise DatasetError(f"workers must be a whole number of at least 1, got {workers!r}")
+        raise DatasetError("dataset.bad_workers", workers=workers)
     if not _is_int(max_pixels) or max_pixels < 1:
-        raise DatasetError(f"max_pixels must be a positive whole number, got {max_pixels!r}")
+        raise DatasetError("dataset.bad_max_pixels", max_pixels=max_pixels)
 
 
 def _is_int(value) -> bool:
@@ -214,19 +220,18 @@ class _Scan:
     metadata: list[_Candidate] = field(default_factory=list)
     texts: dict[str, _Candidate] = field(default_factory=dict)   # rel path of every .txt -> its file
     other_files: int = 0
-    notes: list[str] = field(default_factory=list)
+    notes: list[Message] = field(default_factory=list)
 
 
 def _scan_source(root: str, cancel: CancelFn | None) -> _Scan:
     try:
         st = os.stat(root)
     except FileNotFoundError:
-        kind = "is a broken symbolic link" if os.path.islink(root) else "does not exist"
-        raise DatasetError(f"'{root}' {kind}") from None
+        raise DatasetError("dataset.broken_link" if os.path.islink(root) else "dataset.not_found", path=root) from None
     except OSError as e:
-        raise DatasetError(f"'{root}' cannot be read: {_os_reason(e)}") from None
+        raise DatasetError("dataset.unreadable", path=root, reason=os_reason(e)) from None
     except ValueError as e:                       # e.g. a NUL character in the path
-        raise DatasetError(f"'{root}' is not a usable path: {e}") from None
+        raise DatasetError("dataset.unusable_path", path=root, error=str(e)) from None
     if stat.S_ISDIR(st.st_mode):
         scan = _walk(root, st, cancel)
         _check_found(root, scan)
@@ -237,7 +242,7 @@ def _scan_source(root: str, cancel: CancelFn | None) -> _Scan:
 def _single_file(root: str, st: os.stat_result) -> _Scan:
     name = os.path.basename(root)
     if not stat.S_ISREG(st.st_mode) or os.path.splitext(name)[1].lower() not in IMAGE_EXTENSIONS:
-        raise DatasetError(f"'{root}' is neither a folder nor an image file ({_extension_list()})")
+        raise DatasetError("dataset.not_folder_or_image", path=root, extensions=_extension_list())
     scan = _Scan(folder=os.path.dirname(root), single_file=True)
     scan.candidates.append(_Candidate(name, root, st.st_size, st.st_mtime_ns))
     for text_name in (name + ".txt", os.path.splitext(name)[0] + ".txt"):
@@ -255,13 +260,13 @@ def _walk(root: str, root_st: os.stat_result, cancel: CancelFn | None) -> _Scan:
     stack = [("", root, False)]          # (rel folder, path, inside __MACOSX)
     while stack:
         if cancel is not None and cancel():
-            raise DatasetError(f"loading '{root}' cancelled")
+            raise DatasetError("dataset.cancelled", path=root)
         rel_dir, path, junk = stack.pop()
         try:
             with os.scandir(path) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as e:
-            scan.notes.append(f"folder '{rel_dir}' could not be read: {_os_reason(e)}")
+            scan.notes.append(Message("dataset.folder_unreadable", path=rel_dir, reason=os_reason(e)))
             continue
         subdirs = []
         for entry in entries:
@@ -291,11 +296,11 @@ def _enter_dir(entry: os.DirEntry, rel: str, junk: bool, visited: set, scan: _Sc
     try:
         st = entry.stat()
     except OSError as e:
-        scan.notes.append(f"folder '{rel}' could not be read: {_os_reason(e)}")
+        scan.notes.append(Message("dataset.folder_unreadable", path=rel, reason=os_reason(e)))
         return None
     key = (st.st_dev, st.st_ino)
     if key in visited:
-        scan.notes.append(f"'{rel}' links to a folder already read (symbolic link loop?); not followed")
+        scan.notes.append(Message("dataset.link_loop", path=rel))
         return None
     visited.add(key)
     return rel, entry.path, junk or entry.name == "__MACOSX"
@@ -316,13 +321,13 @@ def _add_file(entry: os.DirEntry, rel: str, junk: bool, scan: _Scan) -> None:
     try:
         st = entry.stat()
     except FileNotFoundError:
-        scan.skipped.append(SkippedFile(rel, "broken symbolic link" if entry.is_symlink() else "vanished while reading"))
+        scan.skipped.append(SkippedFile(rel, Message("skip.broken_link" if entry.is_symlink() else "skip.vanished")))
         return
     except OSError as e:
-        scan.skipped.append(SkippedFile(rel, f"cannot read: {_os_reason(e)}"))
+        scan.skipped.append(SkippedFile(rel, Message("skip.unreadable", reason=os_reason(e))))
         return
     if not stat.S_ISREG(st.st_mode):
-        scan.skipped.append(SkippedFile(rel, "not a regular file"))
+        scan.skipped.append(SkippedFile(rel, Message("skip.not_regular")))
         return
     scan.candidates.append(_Candidate(rel, entry.path, st.st_size, st.st_mtime_ns))
 
@@ -346,19 +351,17 @@ def _check_found(root: str, scan: _Scan) -> None:
     if scan.candidates:
         return
     if scan.skipped:
-        raise DatasetError(f"'{root}' contains no images ({_skipped_digest(scan.skipped)})")
+        raise DatasetError("dataset.no_images", path=root, reason=_skipped_digest(scan.skipped))
     if scan.other_files:
-        raise DatasetError(
-            f"'{root}' contains no images ({_count(scan.other_files, 'other file')}, "
-            f"none with an image extension: {_extension_list()})"
-        )
-    raise DatasetError(f"'{root}' is empty (no files in it or its sub-folders)")
+        raise DatasetError("dataset.no_images", path=root, reason=Message(
+            "dataset.other_files", count=scan.other_files, extensions=_extension_list()))
+    raise DatasetError("dataset.empty", path=root)
 
 
 # --- decoding ------------------------------------------------------------------------------------
 
 
-class _Skip(Exception):
+class _Skip(EngineError):
     """One file cannot be used; the message is the reason."""
 
 
@@ -368,14 +371,11 @@ def _allocate(total: int, size: int, channels: int | None, root: str) -> np.ndar
         return np.empty((total, size, size, depth), dtype=np.uint8)
     except MemoryError:
         gib = total * size * size * depth / 2**30
-        raise DatasetError(
-            f"'{root}': not enough memory for {total:,} images at {size}x{size} ({gib:.1f} GiB); "
-            "use a smaller size or fewer images"
-        ) from None
+        raise DatasetError("dataset.out_of_memory", path=root, count=total, size=size, gib=gib) from None
 
 
 def _decode_all(candidates, images, size, channels, max_pixels, workers, progress, cancel, root) -> list:
-    """Decode every candidate into images[i] on a thread pool; returns per file True/False (gray) or a reason str."""
+    """Decode every candidate into images[i] on a thread pool; returns per file True/False (gray) or a reason."""
     total = len(candidates)
     outcomes: list = [None] * total
     stop = threading.Event()
@@ -403,7 +403,7 @@ def _decode_all(candidates, images, size, channels, max_pixels, workers, progres
                 finished, inflight = wait(inflight, timeout=_POLL_S, return_when=FIRST_COMPLETED)
                 done += sum(future.result() for future in finished)
                 if cancel is not None and cancel():
-                    raise DatasetError(f"loading '{root}' cancelled")
+                    raise DatasetError("dataset.cancelled", path=root)
                 throttle(done)
         finally:
             stop.set()                            # running chunks stop after their current file
@@ -428,9 +428,9 @@ def _decode_outcome(path: str, out: np.ndarray, size: int, channels: int | None,
     try:
         return _decode_into(path, out, size, channels, max_pixels)
     except _Skip as e:
-        return str(e)
+        return e.message
     except Exception as e:  # a hostile file can make any decoder raise anything
-        return f"cannot decode: {_exception_text(e)}"
+        return Message("skip.undecodable", error=_exception_text(e))
 
 
 def _decode_into(path: str, out: np.ndarray, size: int, channels: int | None, max_pixels: int) -> bool:
@@ -438,7 +438,7 @@ def _decode_into(path: str, out: np.ndarray, size: int, channels: int | None, ma
     try:
         f = open(path, "rb")
     except OSError as e:
-        raise _Skip(f"cannot read: {_os_reason(e)}") from None
+        raise _Skip("skip.unreadable", reason=os_reason(e)) from None
     with f:
         head = f.read(_HEAD_BYTES)
         kind = _sniff(head)
@@ -450,11 +450,11 @@ def _decode_into(path: str, out: np.ndarray, size: int, channels: int | None, ma
         except _Skip:
             raise
         except UnidentifiedImageError:
-            raise _Skip(f"corrupt {kind}: not readable as an image" if kind else "not an image (unrecognised format)") from None
+            raise (_Skip("skip.unidentified", format=kind) if kind else _Skip("skip.unrecognised")) from None
         except Image.DecompressionBombError as e:
-            raise _Skip(f"too large: {_exception_text(e)}") from None
+            raise _Skip("skip.bomb", error=_exception_text(e)) from None
         except (OSError, SyntaxError, ValueError, EOFError, IndexError) as e:
-            raise _Skip(f"truncated or corrupt {kind or 'image'}: {_exception_text(e)}") from None
+            raise _Skip("skip.truncated", format=kind or "image", error=_exception_text(e)) from None
 
 
 def _load_resized(im: Image.Image, out: np.ndarray, size: int, channels: int | None, max_pixels: int) -> bool:
@@ -483,7 +483,7 @@ def _load_resized(im: Image.Image, out: np.ndarray, size: int, channels: int | N
 def _check_declared_size(declared: tuple[int, int] | None, max_pixels: int) -> None:
     if declared and declared[0] * declared[1] > max_pixels:
         w, h = declared
-        raise _Skip(f"too large: declares {w}x{h} pixels (limit {max_pixels / 1e6:g} megapixels)")
+        raise _Skip("skip.declares_too_many_pixels", width=w, height=h, limit=max_pixels / 1e6)
 
 
 _TRANSPOSE = {
@@ -565,7 +565,7 @@ _MAGIC = (
 def _sniff(head: bytes) -> str | None:
     """The format the first bytes announce, or None; raises _Skip for what is surely no image."""
     if not head:
-        raise _Skip("empty file (0 bytes)")
+        raise _Skip("skip.empty")
     for magic, kind in _MAGIC:
         if head.startswith(magic):
             return kind
@@ -579,7 +579,7 @@ def _sniff(head: bytes) -> str | None:
     return None
 
 
-def _text_reason(sample: bytes) -> str | None:
+def _text_reason(sample: bytes) -> Message | None:
     if b"\x00" in sample:
         return None
     try:
@@ -593,12 +593,12 @@ def _text_reason(sample: bytes) -> str | None:
         return None
     start = text.lstrip("\ufeff \t\r\n").lower()
     if start.startswith("version https://git-lfs"):
-        return "not an image (Git LFS pointer: the real file was never downloaded; run 'git lfs pull')"
+        return Message("skip.git_lfs")
     if start.startswith(("<!doctype html", "<html")):
-        return "not an image (looks like HTML, e.g. a saved web page)"
+        return Message("skip.html")
     if start.startswith("<svg") or (start.startswith("<?xml") and "<svg" in start):
-        return "not an image (SVG vector drawing; convert it to PNG first)"
-    return "not an image (looks like text)"
+        return Message("skip.svg")
+    return Message("skip.text")
 
 
 def _declared_size(kind: str | None, head: bytes) -> tuple[int, int] | None:
@@ -666,12 +666,12 @@ _SIZE_PARSERS = {"PNG": _png_size, "GIF": _gif_size, "BMP": _bmp_size, "WebP": _
 def _assemble(root, scan: _Scan, images, outcomes, size, channels, demo_name) -> ImageDataset:
     loaded = [i for i, outcome in enumerate(outcomes) if isinstance(outcome, bool)]
     skipped = list(scan.skipped)
-    skipped += [SkippedFile(scan.candidates[i].rel, o) for i, o in enumerate(outcomes) if isinstance(o, str)]
+    skipped += [SkippedFile(scan.candidates[i].rel, o) for i, o in enumerate(outcomes) if isinstance(o, Message)]
     skipped.sort(key=lambda s: s.path)
     if not loaded:
         if scan.single_file:
-            raise DatasetError(f"'{root}' cannot be used: {skipped[0].reason}")
-        raise DatasetError(f"'{root}' contains no images ({_skipped_digest(skipped)})")
+            raise DatasetError("dataset.unusable", path=root, reason=skipped[0].reason)
+        raise DatasetError("dataset.no_images", path=root, reason=_skipped_digest(skipped))
     images = _compact(images, loaded)
     if channels is None and all(outcomes[i] for i in loaded):
         images = np.ascontiguousarray(images[..., :1])
@@ -727,7 +727,7 @@ def _label_counts(names: tuple[str, ...], labels: np.ndarray | None) -> dict[str
     return {name: int(n) for name, n in zip(names, counts)}
 
 
-def _captions(scan: _Scan, rels: list[str], notes: list[str]) -> tuple[list[str], set[str], list[_Candidate]]:
+def _captions(scan: _Scan, rels: list[str], notes: list[Message]) -> tuple[list[str], set[str], list[_Candidate]]:
     """Caption per image, the sources used, and the caption files read (for the fingerprint)."""
     from_metadata = _metadata_captions(scan.metadata, set(rels), notes)
     captions, sources, files = [], set(), list(scan.metadata)
@@ -744,7 +744,7 @@ def _captions(scan: _Scan, rels: list[str], notes: list[str]) -> tuple[list[str]
     return captions, sources, files
 
 
-def _text_caption(scan: _Scan, rel: str, notes: list[str]) -> tuple[str, _Candidate | None]:
+def _text_caption(scan: _Scan, rel: str, notes: list[Message]) -> tuple[str, _Candidate | None]:
     for text_rel in (rel + ".txt", posixpath.splitext(rel)[0] + ".txt"):
         side = scan.texts.get(text_rel)
         if side is not None:
@@ -752,13 +752,13 @@ def _text_caption(scan: _Scan, rel: str, notes: list[str]) -> tuple[str, _Candid
                 with open(side.path, "rb") as f:
                     raw = f.read(_CAPTION_MAX_BYTES)
             except OSError as e:
-                notes.append(f"caption '{text_rel}' could not be read: {_os_reason(e)}")
+                notes.append(Message("dataset.caption_unreadable", path=text_rel, reason=os_reason(e)))
                 continue
             return _clean_caption(raw.decode("utf-8-sig", errors="replace")), side
     return "", None
 
 
-def _metadata_captions(files: list[_Candidate], wanted: set[str], notes: list[str]) -> dict[str, tuple[str, str]]:
+def _metadata_captions(files: list[_Candidate], wanted: set[str], notes: list[Message]) -> dict[str, tuple[str, str]]:
     """file rel path -> (caption, source name); deeper metadata files override shallower ones."""
     captions: dict[str, tuple[str, str]] = {}
     for meta in sorted(files, key=lambda m: (m.rel.count("/"), m.rel)):
@@ -773,24 +773,24 @@ def _metadata_captions(files: list[_Candidate], wanted: set[str], notes: list[st
             else:
                 unmatched += 1
         if bad:
-            notes.append(f"{meta.rel}: {_count(len(bad), 'bad line')} ignored (first: {bad[0]})")
+            notes.append(Message("dataset.bad_metadata_lines", path=meta.rel, count=len(bad), first=bad[0]))
         if unmatched:
-            notes.append(f"{meta.rel}: {_count(unmatched, 'entry', 'entries')} name files that were not loaded")
+            notes.append(Message("dataset.unmatched_metadata", path=meta.rel, count=unmatched))
     return captions
 
 
-def _read_metadata(meta: _Candidate, source: str) -> tuple[list[tuple[str, str]], list[str]]:
+def _read_metadata(meta: _Candidate, source: str) -> tuple[list[tuple[str, str]], list[Message]]:
     try:
         with open(meta.path, encoding="utf-8-sig", errors="replace", newline="") as f:
             content = f.read()
     except OSError as e:
-        return [], [f"cannot read: {_os_reason(e)}"]
+        return [], [Message("skip.unreadable", reason=os_reason(e))]
     if source == "metadata.jsonl":
         return _jsonl_rows(content.splitlines())
     return _csv_rows(content)
 
 
-def _jsonl_rows(lines: Iterable[str]) -> tuple[list[tuple[str, str]], list[str]]:
+def _jsonl_rows(lines: Iterable[str]) -> tuple[list[tuple[str, str]], list[Message]]:
     rows, bad = [], []
     for number, line in enumerate(lines, 1):
         if not line.strip():
@@ -798,41 +798,41 @@ def _jsonl_rows(lines: Iterable[str]) -> tuple[list[tuple[str, str]], list[str]]
         try:
             record = json.loads(line)
         except ValueError:
-            bad.append(f"line {number}: not valid JSON")
+            bad.append(Message("metadata.line", line=number, reason=Message("metadata.not_json")))
             continue
         row = _metadata_row(record)
-        if isinstance(row, str):
-            bad.append(f"line {number}: {row}")
+        if isinstance(row, Message):
+            bad.append(Message("metadata.line", line=number, reason=row))
         else:
             rows.append(row)
     return rows, bad
 
 
-def _csv_rows(content: str) -> tuple[list[tuple[str, str]], list[str]]:
+def _csv_rows(content: str) -> tuple[list[tuple[str, str]], list[Message]]:
     rows, bad = [], []
     try:
         reader = csv.DictReader(io.StringIO(content))
         for record in reader:
             row = _metadata_row(record)
-            if isinstance(row, str):
-                bad.append(f"line {reader.line_num}: {row}")
+            if isinstance(row, Message):
+                bad.append(Message("metadata.line", line=reader.line_num, reason=row))
             else:
                 rows.append(row)
     except csv.Error as e:
-        bad.append(f"not valid CSV: {e}")
+        bad.append(Message("metadata.not_csv", error=str(e)))
     return rows, bad
 
 
-def _metadata_row(record) -> tuple[str, str] | str:
+def _metadata_row(record) -> tuple[str, str] | Message:
     """(file_name, text), or why the record cannot be used."""
     if not isinstance(record, dict):
-        return "not an object with file_name and text"
+        return Message("metadata.not_an_object")
     file_name = record.get("file_name")
     if not isinstance(file_name, str) or not file_name:
-        return "no file_name"
+        return Message("metadata.no_file_name")
     text = next((record[k] for k in _TEXT_COLUMNS if isinstance(record.get(k), str)), None)
     if text is None:
-        return "no text or caption"
+        return Message("metadata.no_text")
     return file_name, text
 
 
@@ -869,25 +869,34 @@ def _extension_list() -> str:
     return " ".join(sorted(IMAGE_EXTENSIONS))
 
 
-def _os_reason(e: OSError) -> str:
-    return (e.strerror or str(e)).lower()
-
 
 def _exception_text(e: BaseException) -> str:
     text = " ".join(str(e).split()) or type(e).__name__
     return text if len(text) <= 200 else text[:197] + "..."
 
 
-def _reason_kinds(skipped: Iterable[SkippedFile]) -> list[tuple[str, int]]:
-    """Skip reasons grouped by their kind (the part before ':' or ' ('), most frequent first."""
-    counts: dict[str, int] = {}
+# A skip reason's kind, as the summary counts them: "cannot read: permission denied" is a "cannot read".
+_SKIP_KINDS = {
+    "skip.unreadable": "skip.kind.unreadable", "skip.undecodable": "skip.kind.undecodable",
+    "skip.unidentified": "skip.kind.unidentified", "skip.unrecognised": "skip.kind.not_an_image",
+    "skip.git_lfs": "skip.kind.not_an_image", "skip.html": "skip.kind.not_an_image",
+    "skip.svg": "skip.kind.not_an_image", "skip.text": "skip.kind.not_an_image",
+    "skip.bomb": "skip.kind.too_large", "skip.declares_too_many_pixels": "skip.kind.too_large",
+    "skip.truncated": "skip.kind.truncated", "skip.empty": "skip.kind.empty",
+}
+
+
+def _reason_kinds(skipped: Iterable[SkippedFile]) -> list[tuple[Message, int]]:
+    """Skip reasons grouped by their kind, most frequent first."""
+    counts: dict[Message, int] = {}
     for s in skipped:
-        kind = s.reason.split(":", 1)[0].split(" (", 1)[0]
+        kind = Message(_SKIP_KINDS[s.reason.id], **s.reason.args) if s.reason.id in _SKIP_KINDS else s.reason
         counts[kind] = counts.get(kind, 0) + 1
     return sorted(counts.items(), key=lambda kv: -kv[1])
 
 
-def _skipped_digest(skipped: list[SkippedFile], shown: int = 3) -> str:
-    first = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:shown])
-    more = f"; and {len(skipped) - shown:,} more" if len(skipped) > shown else ""
-    return f"{_count(len(skipped), 'file')} skipped: {first}{more}"
+def _skipped_digest(skipped: list[SkippedFile], shown: int = 3) -> Message:
+    items = tuple(Message("dataset.skipped_file", path=s.path, reason=s.reason) for s in skipped[:shown])
+    if len(skipped) > shown:
+        return Message("dataset.skipped_more", count=len(skipped), items=items, more=len(skipped) - shown)
+    return Message("dataset.skipped", count=len(skipped), items=items)

@@ -25,6 +25,7 @@ from PIL import Image, ImageDraw
 
 from studio import paths
 from studio.engine.data import DatasetError
+from studio.engine.messages import os_reason
 
 DEMO_VERSION = 1     # bump when the drawing changes: a new folder name, old caches stay valid
 _SUPERSAMPLE = 4
@@ -54,7 +55,7 @@ def demo_path(
 ) -> Path:
     """The folder of demo set `name`, generated on first use; progress(done, total) while drawing."""
     if name not in DEMOS:
-        raise DatasetError(f"unknown demo dataset '{name}' (choose from: {', '.join(DEMOS)})")
+        raise DatasetError("demo.unknown", name=name, choices=", ".join(DEMOS))
     parent = paths.demo_dir()
     folder = parent / f"{name}-v{DEMO_VERSION}"
     if folder.is_dir():
@@ -64,7 +65,7 @@ def demo_path(
         _remove_stale_temps(parent, folder.name)
         temp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=parent))
     except OSError as e:
-        raise DatasetError(f"cannot create the demo dataset folder in '{parent}': {e.strerror or e}") from None
+        raise DatasetError("demo.cannot_create", path=parent, reason=os_reason(e)) from None
     try:
         _GENERATORS[name](temp, progress, cancel)
         os.rename(temp, folder)                   # atomic; fails when another generation got there first
@@ -72,7 +73,7 @@ def demo_path(
         shutil.rmtree(temp, ignore_errors=True)
         if folder.is_dir():
             return folder
-        raise DatasetError(f"cannot write the demo dataset '{name}' to '{parent}': {e.strerror or e}") from None
+        raise DatasetError("demo.cannot_write", name=name, path=parent, reason=os_reason(e)) from None
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
@@ -93,7 +94,7 @@ def _write_set(folder: Path, items: Iterator[_Item], total: int, readme: str, pr
     captions = []
     for done, (rel, image, caption) in enumerate(items, 1):
         if cancel is not None and cancel():
-            raise DatasetError(f"generating the demo dataset in '{folder}' cancelled")
+            raise DatasetError("demo.cancelled", path=folder)
         path = folder / rel
         path.parent.mkdir(exist_ok=True)
         image.save(path, compress_level=1)

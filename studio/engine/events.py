@@ -6,12 +6,15 @@
             case Saved(path=path): ...
             case _: assert_never(event)     # every TrainEvent is one of the classes below
 
-Plain frozen data (no torch, no Qt), so events cross threads and process boundaries as they are.
+Plain frozen data (no torch, no Qt), so events cross threads and process boundaries as they are. What they
+say to the user (reasons, warnings, failures) is a `Message`: English text with an id the UI translates by.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping, Union
+
+from studio.engine.messages import Message
 
 if TYPE_CHECKING:
     from studio.engine.families.base import Frame
@@ -25,9 +28,9 @@ class Started:
     family: str
     device: str
     device_name: str
-    device_reason: str
+    device_reason: Message
     precision: str
-    precision_reason: str
+    precision_reason: Message
     channels_last: bool
     threads: int
     parameters: int
@@ -86,7 +89,7 @@ class TrainingWarning:
     """Training goes on, but the user should know (a rollback, a lowered batch, a GAN collapsing)."""
 
     step: int
-    message: str
+    message: Message
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,7 @@ class Failed:
     """Training cannot go on (out of memory, diverged); the work so far is saved."""
 
     step: int
-    message: str
+    message: Message
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,7 @@ class TrainResult:
     step: int
     run_dir: str
     checkpoint: str | None
-    message: str = ""
+    message: str = ""                # the Failed event's Message when it failed
 
 
 class UnknownEvent(TypeError):

@@ -25,6 +25,7 @@ import torch
 
 from studio.engine.data import NO_LABEL
 from studio.engine.families.base import LATENT, Frame, LatentDirection, seeded_normal
+from studio.engine.messages import Message
 from studio.engine.text import words
 
 MIN_IMAGES_PER_SIDE = 8        # an attribute needs this many images with it and without it
@@ -83,7 +84,7 @@ def interpolation_frames(family, a: np.ndarray, b: np.ndarray, steps: int = 8, m
     images = interpolation_strip(family, a, b, steps, mode)
     for i, image in enumerate(images):
         t = i / (steps - 1)
-        yield Frame(images=image[None], step=i + 1, total=steps, label=f"t = {t:.2f}")
+        yield Frame(images=image[None], step=i + 1, total=steps, label=Message("frame.interpolation", t=t))
 
 
 def latent_for_seed(family, seed: int, prompt: str | None = None) -> np.ndarray:
@@ -172,12 +173,13 @@ class LatentStatistics:
                 self.attribute_names, self.attributes, self.attribute_ranges, self.attribute_counts):
             out.append(LatentDirection(name=name, vector=vector.astype(np.float32), low=float(low), high=float(high),
                                        kind="attribute", origin=origin,
-                                       help=f"mean latent of the {int(n_with)} images with '{name}' minus "
-                                            f"that of the {int(n_without)} without"))
+                                       help=Message("direction.attribute_help", with_count=int(n_with), name=name,
+                                                    without_count=int(n_without))))
         for i, (vector, share, (low, high)) in enumerate(zip(self.principal, self.principal_share, self.principal_ranges)):
-            out.append(LatentDirection(name=f"PC{i + 1} ({share * 100:.0f}% of variance)", vector=vector.astype(np.float32),
+            out.append(LatentDirection(name=Message("direction.principal", index=i + 1, percent=share * 100),
+                                       vector=vector.astype(np.float32),
                                        low=float(low), high=float(high), kind="principal", origin=origin,
-                                       help="a principal direction of the encoded dataset"))
+                                       help=Message("direction.principal_help")))
         return out
 
     def to_tensors(self, prefix: str = "latent.") -> dict[str, torch.Tensor]:

@@ -23,13 +23,14 @@ from studio.engine.checkpoint import (
 )
 from studio.engine.export import frame_grid, save_png
 from studio.engine.families.base import DataInfo, Family, Frame, get_family
+from studio.engine.messages import EngineError, os_reason
 
 RUN_FORMAT = "genstudio.run"
 RUN_VERSION = 1
 LAST = "last"
 
 
-class RunError(Exception):
+class RunError(EngineError):
     """A run folder cannot be created or opened; str(e) names the folder and the reason."""
 
 
@@ -81,16 +82,16 @@ class Run:
         path = Path(path).expanduser()
         if path.exists():
             if not path.is_dir():
-                raise RunError(f"{path}: exists and is not a folder")
+                raise RunError("run.not_a_folder", path=path)
             if cls.is_run(path):
-                raise RunError(f"{path}: already holds a run; resume it or choose another folder")
+                raise RunError("run.holds_a_run", path=path)
             if any(path.iterdir()):
-                raise RunError(f"{path}: the folder is not empty; choose a new or empty folder for the run")
+                raise RunError("run.not_empty", path=path)
         try:
             (path / "checkpoints").mkdir(parents=True, exist_ok=True)
             (path / "samples").mkdir(exist_ok=True)
         except OSError as e:
-            raise RunError(f"{path}: cannot create the run folder ({e.strerror or e})") from None
+            raise RunError("run.cannot_create", path=path, reason=os_reason(e)) from None
         config = {
             "format": RUN_FORMAT, "version": RUN_VERSION, "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
             "family": family, "family_config": dict(family_config), "train_config": dict(train_config),
@@ -104,25 +105,25 @@ class Run:
     def open(cls, path: Path) -> "Run":
         path = Path(path).expanduser()
         if not path.exists():
-            raise RunError(f"{path}: no such run folder")
+            raise RunError("run.not_found", path=path)
         if path.is_file() and path.suffix == ".safetensors":   # a checkpoint inside a run
             path = path.parent.parent
         if not cls.is_run(path):
-            raise RunError(f"{path}: not a genstudio run folder (no config.json)")
+            raise RunError("run.not_a_run", path=path)
         try:
             config = json.loads((path / "config.json").read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise RunError(f"{path / 'config.json'}: cannot be read ({e})") from None
+            raise RunError("run.config_unreadable", path=path / "config.json", error=str(e)) from None
         if not isinstance(config, dict) or config.get("format") != RUN_FORMAT:
-            raise RunError(f"{path / 'config.json'}: not a genstudio run config")
+            raise RunError("run.not_a_config", path=path / "config.json")
         version = config.get("version")
         if not isinstance(version, int) or isinstance(version, bool):
-            raise RunError(f"{path / 'config.json'}: its version {version!r} is not a number")
+            raise RunError("run.bad_version", path=path / "config.json", version=version)
         if version > RUN_VERSION:
-            raise RunError(f"{path}: made by a newer genstudio (run version {config.get('version')}); update genstudio")
+            raise RunError("run.newer", path=path, version=version)
         for key in ("family", "family_config", "train_config", "data"):
             if key not in config:
-                raise RunError(f"{path / 'config.json'}: missing {key!r}")
+                raise RunError("run.missing_key", path=path / "config.json", key=key)
         return cls(path, config)
 
     def write_config(self) -> None:
@@ -166,7 +167,7 @@ class Run:
     def load_checkpoint(self, path: Path | None = None, device: str | torch.device = "cpu") -> Checkpoint:
         path = path or self.latest_checkpoint()
         if path is None:
-            raise RunError(f"{self.path}: the run has no checkpoint yet")
+            raise RunError("run.no_checkpoint", path=self.path)
         return load_checkpoint(path, device)
 
     # -- metrics and samples ---------------------------------------------------------
@@ -234,7 +235,7 @@ def load_module_weights(modules: Mapping[str, torch.nn.Module], tensors: Mapping
             module.load_state_dict(state, strict=True)
         except RuntimeError as e:
             first = str(e).splitlines()[1].strip() if len(str(e).splitlines()) > 1 else str(e)
-            raise RunError(f"{source}: the weights of {name!r} do not fit this model ({first})") from None
+            raise RunError("run.weights_do_not_fit", path=source, name=name, detail=first) from None
 
 
 def default_run_dir(family: str) -> Path:

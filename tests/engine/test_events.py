@@ -10,11 +10,13 @@ import pytest
 
 from studio.engine import events as ev
 from studio.engine.families.base import Frame
+from studio.engine.messages import Message
 
 
 def example(cls):
     """An instance of an event class with a plausible value in every field."""
     values = {"str": "x", "int": 1, "float": 0.5, "bool": False, "Mapping[str, float]": {"loss": 0.5},
+              "Message": Message("training.dataset_changed"),
               "int | None": 10, "float | None": 1.0, "str | None": None, "'Frame'": Frame(np.zeros((1, 4, 4, 3), np.uint8))}
     return cls(**{f.name: values[str(f.type)] for f in dataclasses.fields(cls) if f.default is dataclasses.MISSING})
 

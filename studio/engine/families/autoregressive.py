@@ -30,6 +30,7 @@ from studio.engine.families.base import (
     LIKELIHOOD, PROGRESSIVE, Batch, ConfigError, DataInfo, Family, FamilyConfig, Frame, SampleOption, StepContext,
     register, to_uint8_images,
 )
+from studio.engine.messages import Message
 
 
 @dataclass(frozen=True)
@@ -51,15 +52,15 @@ class AutoregressiveConfig(FamilyConfig):
 
     def __post_init__(self):
         if not 4 <= self.hidden <= 1024:
-            raise ConfigError(f"hidden must be between 4 and 1024 (e.g. 64), not {self.hidden}")
+            raise ConfigError("config.between_example", name="hidden", low=4, high=1024, example=64, value=self.hidden)
         if not 1 <= self.layers <= 64:
-            raise ConfigError(f"layers must be between 1 and 64, not {self.layers}")
+            raise ConfigError("config.between", name="layers", low=1, high=64, value=self.layers)
         if self.kernel < 3 or self.kernel % 2 == 0:
-            raise ConfigError(f"kernel must be an odd number of at least 3 (e.g. 3 or 5), not {self.kernel}")
+            raise ConfigError("autoregressive.bad_kernel", kernel=self.kernel)
         if not 1 <= self.mixtures <= 32:
-            raise ConfigError(f"mixtures must be between 1 and 32, not {self.mixtures}")
+            raise ConfigError("config.between", name="mixtures", low=1, high=32, value=self.mixtures)
         if not 0 <= self.label_dropout <= 1:
-            raise ConfigError(f"label_dropout must be between 0 and 1, not {self.label_dropout}")
+            raise ConfigError("config.between", name="label_dropout", low=0, high=1, value=self.label_dropout)
 
 
 def gate(x: torch.Tensor) -> torch.Tensor:
@@ -261,7 +262,7 @@ class Autoregressive(Family):
     def __init__(self, config: AutoregressiveConfig, data: DataInfo):
         super().__init__(config, data)
         if data.channels not in (1, 3):
-            raise ConfigError(f"the autoregressive family takes 1 or 3 channels, not {data.channels}")
+            raise ConfigError("autoregressive.bad_channels", channels=data.channels)
         self.n_labels = len(data.label_names) if config.class_conditional else 0
         self.net = PixelCNN(config, data.channels, self.n_labels)
 
@@ -330,15 +331,15 @@ class Autoregressive(Family):
         names = self.data.label_names
         if isinstance(label, str) and not label.lstrip("-").isdigit():
             if label not in names:
-                raise ConfigError(f"unknown label {label!r}; known labels: {', '.join(names) or 'none'}")
+                raise ConfigError("sample.unknown_label", label=label, known=", ".join(names) or "none")
             label = names.index(label)
         label = int(label)
         if label == -1 or not self.n_labels:
             if label != -1:
-                raise ConfigError("this model was not trained with labels; use label=-1")
+                raise ConfigError("sample.no_labels")
             return self.n_labels
         if not 0 <= label < self.n_labels:
-            raise ConfigError(f"label must be -1 or between 0 and {self.n_labels - 1}, not {label}")
+            raise ConfigError("sample.bad_label", high=self.n_labels - 1, label=label)
         return label
 
     def _noise(self, n: int, seed: int) -> torch.Tensor:
@@ -373,4 +374,5 @@ class Autoregressive(Family):
                 values = sample_pixel(cache.params(j), gumbel[:, i, j], logistic[:, i, j], channels, k, float(temperature))
                 cache.write(j, values)
             cache.finish_row()
-            yield Frame(images=to_uint8_images(cache.images), step=i + 1, total=size, label=f"row {i + 1}/{size}")
+            yield Frame(images=to_uint8_images(cache.images), step=i + 1, total=size,
+                        label=Message("frame.row", row=i + 1, rows=size))

@@ -27,6 +27,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from studio.engine.messages import EngineError, Message
+
 # Capability names the UI reads.
 LATENT = "latent"            # a latent space to move through: latent_shape, decode, latent_directions
 ENCODE = "encode"            # images -> latents -> images: encode, decode
@@ -36,7 +38,7 @@ LIKELIHOOD = "likelihood"    # log_likelihood(images) in bits per dimension
 KNOWN_CAPABILITIES = frozenset({LATENT, ENCODE, PROMPT, PROGRESSIVE, LIKELIHOOD})
 
 
-class ConfigError(ValueError):
+class ConfigError(EngineError, ValueError):
     """A config value is invalid; the message says what to change."""
 
 
@@ -69,10 +71,8 @@ class FamilyConfig:
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - names)
         if unknown:
-            raise ConfigError(
-                f"{cls.__name__} has no setting {', '.join(unknown)}; "
-                f"known settings: {', '.join(sorted(names))}"
-            )
+            raise ConfigError("config.unknown_settings", config=cls.__name__, names=", ".join(unknown),
+                              known=", ".join(sorted(names)))
         kwargs = {}
         for f in dataclasses.fields(cls):
             if f.name in values:
@@ -95,9 +95,7 @@ class FamilyConfig:
     @classmethod
     def from_preset(cls, name: str = "small", **overrides):
         if name not in cls.presets:
-            raise ConfigError(
-                f"unknown preset {name!r}; choose one of {', '.join(cls.presets)}"
-            )
+            raise ConfigError("config.unknown_preset", name=name, choices=", ".join(cls.presets))
         return cls.from_dict({**cls.presets[name], **overrides})
 
     def replace(self, **changes):
@@ -134,7 +132,7 @@ class Frame:
 
     images:  (N, H, W, C) uint8, the main images of this step
     step:    1-based index of this frame; total: how many frames there will be
-    label:   what this frame shows ("step 3/20", "row 5/32", "samples")
+    label:   what this frame shows ("step 3/20", "row 5/32", "samples"): a Message ("frame.*"), or "" for none
     extras:  further named image sets of the same N, e.g. diffusion's
              predicted clean images ("x0") or a VAE preview's "input" and
              "reconstruction" rows
@@ -185,13 +183,13 @@ class SampleOption:
 class LatentDirection:
     """A named direction in latent space with the range a slider should span."""
 
-    name: str
+    name: str           # a Message ("direction.*"), or the user's own word for an "attribute" direction
     vector: np.ndarray  # (D,) float32 unit vector
     low: float = -3.0
     high: float = 3.0
     kind: str = "dimension"               # "dimension" | "principal" | "attribute" (from the user's labels and words)
     origin: np.ndarray | None = None      # (D,) where a preview strip starts, e.g. the dataset's mean latent
-    help: str = ""                        # one line for a tooltip: how the direction was found
+    help: str = ""                        # one line for a tooltip: how the direction was found (a Message)
 
 
 class StepContext(Protocol):
@@ -209,7 +207,7 @@ class StepContext(Protocol):
         not finite; the Trainer counts such skipped steps.
         """
 
-    def warn(self, message: str) -> None:
+    def warn(self, message: Message) -> None:
         """Tell the user something is going wrong (e.g. a GAN's mode collapse).
 
         The Trainer yields it as a TrainingWarning; the same message at most
@@ -232,7 +230,8 @@ class Family:
 
     def __init__(self, config: FamilyConfig, data: DataInfo):
         if not isinstance(config, self.Config):
-            raise ConfigError(f"{self.name} needs a {self.Config.__name__}, got {type(config).__name__}")
+            raise ConfigError("config.wrong_class", family=self.name, expected=self.Config.__name__,
+                              got=type(config).__name__)
         self.config = config
         self.data = data
         self.device = torch.device("cpu")
@@ -318,7 +317,7 @@ class Family:
     def sample(self, n: int, *, seed: int, prompt: str | None = None, **options) -> Iterator[Frame]:
         raise NotImplementedError
 
-    def prompt_warnings(self, prompt: str) -> list[str]:
+    def prompt_warnings(self, prompt: str) -> list[Message]:
         """What to tell the user about a prompt before sampling (e.g. words the
         model never saw); empty when all is well. Never raises for any text."""
         return []
@@ -444,9 +443,7 @@ def get_family(name: str) -> type[Family]:
     try:
         return _REGISTRY[name]
     except KeyError:
-        raise ConfigError(
-            f"unknown family {name!r}; available: {', '.join(sorted(_REGISTRY)) or 'none'}"
-        ) from None
+        raise ConfigError("config.unknown_family", name=name, choices=", ".join(sorted(_REGISTRY)) or "none") from None
 
 
 def all_families() -> list[type[Family]]:

@@ -24,6 +24,7 @@ from studio.engine.families.base import (
     LIKELIHOOD, PROGRESSIVE, PROMPT, Batch, ConfigError, DataInfo, Family, FamilyConfig, Frame, FusedAdamW,
     SampleOption, StepContext, from_uint8_images, register, to_uint8_images,
 )
+from studio.engine.messages import Message
 from studio.engine.nn import UNet
 from studio.engine.optim import MuonAdamW
 from studio.engine.samplers import SAMPLERS, SCHEDULES, make_scheduler, noise_like, q_sample, split_prediction, v_target
@@ -79,31 +80,32 @@ class DiffusionConfig(FamilyConfig):
 
     def __post_init__(self):
         if not self.channels or any(c < 8 or c % 8 for c in self.channels):
-            raise ConfigError(f"channels must be multiples of 8 (e.g. 64, 128), not {self.channels}")
+            raise ConfigError("config.multiples", name="channels", factor=8, example="64, 128", value=self.channels)
         if len(self.blocks) != len(self.channels) or any(b < 0 for b in self.blocks):
-            raise ConfigError(f"blocks needs one count (0 or more) per level of channels {self.channels}")
+            raise ConfigError("diffusion.bad_blocks", channels=self.channels)
         if self.heads < 1 or any(c % self.heads for c in self.channels) or self.text_dim % self.heads:
-            raise ConfigError(f"heads ({self.heads}) must divide every channel width and text_dim")
+            raise ConfigError("diffusion.bad_heads", heads=self.heads)
         if self.patch not in (1, 2, 4):
-            raise ConfigError(f"patch must be 1, 2 or 4, not {self.patch}")
+            raise ConfigError("diffusion.bad_patch", patch=self.patch)
         if self.schedule not in SCHEDULES:
-            raise ConfigError(f"schedule must be one of {', '.join(SCHEDULES)}, not {self.schedule!r}")
+            raise ConfigError("config.one_of", name="schedule", choices=", ".join(SCHEDULES), value=self.schedule)
         if self.prediction not in ("v", "epsilon"):
-            raise ConfigError(f"prediction must be 'v' or 'epsilon', not {self.prediction!r}")
+            raise ConfigError("diffusion.bad_prediction", prediction=self.prediction)
         if not 10 <= self.timesteps <= 10000:
-            raise ConfigError(f"timesteps must be between 10 and 10000, not {self.timesteps}")
+            raise ConfigError("config.between", name="timesteps", low=10, high=10000, value=self.timesteps)
         if not -3 <= self.timestep_shift <= 3:
-            raise ConfigError(f"timestep_shift must be between -3 and 3 (e.g. 0.5), not {self.timestep_shift}")
+            raise ConfigError("config.between_example", name="timestep_shift", low=-3, high=3, example=0.5,
+                              value=self.timestep_shift)
         if self.timestep_sampling not in ("uniform", "logit-normal"):
-            raise ConfigError(f"timestep_sampling must be 'uniform' or 'logit-normal', not {self.timestep_sampling!r}")
+            raise ConfigError("diffusion.bad_timestep_sampling", timestep_sampling=self.timestep_sampling)
         if self.optimizer not in ("adamw", "muon"):
-            raise ConfigError(f"optimizer must be one of adamw, muon, not {self.optimizer!r}")
+            raise ConfigError("config.one_of", name="optimizer", choices="adamw, muon", value=self.optimizer)
         if self.text_pool not in TEXT_POOLS:
-            raise ConfigError(f"text_pool must be one of {', '.join(TEXT_POOLS)}, not {self.text_pool!r}")
+            raise ConfigError("config.one_of", name="text_pool", choices=", ".join(TEXT_POOLS), value=self.text_pool)
         if self.min_snr_gamma < 0 or not 0 <= self.caption_dropout < 1:
-            raise ConfigError("min_snr_gamma cannot be negative and caption_dropout must be in [0, 1)")
+            raise ConfigError("diffusion.bad_snr_or_dropout")
         if self.text_dim < 8 or self.text_depth < 1 or self.max_prompt_words < 1:
-            raise ConfigError("text_dim must be at least 8, text_depth and max_prompt_words at least 1")
+            raise ConfigError("diffusion.bad_text_encoder")
 
 
 @register
@@ -132,15 +134,14 @@ class Diffusion(Family):
         levels, side = len(config.channels), data.image_size // config.patch
         multiple = config.patch * 2 ** (levels - 1)
         if data.image_size % multiple:
-            raise ConfigError(f"a {levels}-level U-Net with patch {config.patch} needs an image size divisible by "
-                              f"{multiple}, not {data.image_size}: change the size, patch or number of channel levels")
+            raise ConfigError("diffusion.size_not_divisible", levels=levels, patch=config.patch, multiple=multiple,
+                              size=data.image_size)
         folded = data.channels * config.patch ** 2
         if config.channels[0] < folded:
             # Narrower, the first level cannot carry the noise it must predict (even wide enough, patch 4 trained
             # only noise at 32 px: benchmarks/RESULTS.md, "Diffusion: model size and presets").
-            raise ConfigError(f"patch {config.patch} folds {folded} values into each position, more than the "
-                              f"first level's {config.channels[0]} channels can hold: use a smaller patch or at "
-                              f"least {-(-folded // 8) * 8} channels at the first level")
+            raise ConfigError("diffusion.patch_too_large", patch=config.patch, folded=folded,
+                              channels=config.channels[0], needed=-(-folded // 8) * 8)
         attention = tuple(i for i in range(levels) if side >> i <= config.attention_max_side)
         self.conditional = bool(data.vocabulary)
         self.tokenizer = Tokenizer(data.vocabulary)
@@ -201,18 +202,18 @@ class Diffusion(Family):
                 pooled = pooled + torch.nn.functional.layer_norm(bag, bag.shape[-1:]) * weights.amax(1)
         return tokens, mask, pooled
 
-    def prompt_warnings(self, prompt: str) -> list[str]:
+    def prompt_warnings(self, prompt: str) -> list[Message]:
         if not prompt or not prompt.strip():
             return []
         if not self.conditional:
-            return ["this model was trained without captions or class folders: the prompt is ignored"]
+            return [Message("prompt.ignored_no_captions_or_classes")]
         notes = []
         unknown = self.tokenizer.unknown_words(prompt)
         if unknown:
-            notes.append(f"the model never saw {', '.join(repr(w) for w in unknown)}: "
-                         f"{'it is' if len(unknown) == 1 else 'they are'} treated as an unknown word")
+            notes.append(Message("prompt.unknown_word" if len(unknown) == 1 else "prompt.unknown_words",
+                                 words=", ".join(repr(w) for w in unknown)))
         if len(words(prompt)) > self.config.max_prompt_words:
-            notes.append(f"only the first {self.config.max_prompt_words} words of the prompt are used")
+            notes.append(Message("prompt.too_long", count=self.config.max_prompt_words))
         return notes
 
     # -- the objective ------------------------------------------------------------------------
@@ -373,8 +374,8 @@ class Diffusion(Family):
                **options) -> Iterator[Frame]:
         """n images, image i from seed + i; one Frame per step ("x0" extra: the predicted clean images)."""
         if options:
-            raise ConfigError(f"unknown sampling option(s) {', '.join(options)}; known: "
-                              f"{', '.join(o.name for o in self.sample_options())}")
+            raise ConfigError("sample.unknown_options", names=", ".join(options),
+                              known=", ".join(o.name for o in self.sample_options()))
         return self.sample_prompts([prompt or ""] * n, seed=seed, steps=steps, sampler=sampler, guidance=guidance,
                                    guidance_rescale=guidance_rescale, eta=eta, negative=negative)
 
@@ -401,7 +402,8 @@ class Diffusion(Family):
             output = self.guided_prediction(unet, x, tt, cond, uncond, guidance, guidance_rescale)
             result = scheduler.step(output, t, x, generator=generators)
             x = result.prev_sample
-            yield Frame(images=to_uint8_images(x), step=i + 1, total=steps, label=f"step {i + 1}/{steps}",
+            yield Frame(images=to_uint8_images(x), step=i + 1, total=steps,
+                        label=Message("frame.step", step=i + 1, steps=steps),
                         extras={"x0": to_uint8_images(result.pred_original_sample)})
 
     def preview(self, batch: Batch, *, seed: int = 0, n: int = 16) -> Iterator[Frame]:
@@ -418,11 +420,11 @@ def _first(batch: Batch, n: int) -> Batch:
 
 def _check_options(steps, sampler, guidance, rescale, eta) -> tuple[int, float]:
     if sampler not in SAMPLERS:
-        raise ConfigError(f"unknown sampler {sampler!r}; choose one of {', '.join(SAMPLERS)}")
+        raise ConfigError("sample.unknown_sampler", sampler=sampler, choices=", ".join(SAMPLERS))
     if int(steps) != steps or not 1 <= int(steps) <= 1000:
-        raise ConfigError(f"steps must be a whole number from 1 to 1000, not {steps}")
+        raise ConfigError("sample.bad_steps", steps=steps)
     if not 0 <= float(guidance) <= 100 or not 0 <= float(rescale) <= 1 or not 0 <= float(eta) <= 1:
-        raise ConfigError("guidance must be 0-100, guidance_rescale and eta 0-1")
+        raise ConfigError("sample.bad_guidance")
     return int(steps), float(guidance)
 
 

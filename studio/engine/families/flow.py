@@ -33,6 +33,7 @@ from studio.engine.families.base import (
     ENCODE, LATENT, LIKELIHOOD, Batch, ConfigError, DataInfo, Family, FamilyConfig, Frame, LatentDirection,
     SampleOption, StepContext, register, seeded_normal,
 )
+from studio.engine.messages import Message
 
 
 DEFAULT_TEMPERATURE = 0.8
@@ -62,15 +63,15 @@ class FlowConfig(FamilyConfig):
 
     def __post_init__(self):
         if not 1 <= self.levels <= 6:
-            raise ConfigError(f"levels must be between 1 and 6, not {self.levels}")
+            raise ConfigError("config.between", name="levels", low=1, high=6, value=self.levels)
         if not 1 <= self.steps_per_level <= 64:
-            raise ConfigError(f"steps_per_level must be between 1 and 64, not {self.steps_per_level}")
+            raise ConfigError("config.between", name="steps_per_level", low=1, high=64, value=self.steps_per_level)
         if not 4 <= self.hidden <= 1024:
-            raise ConfigError(f"hidden must be between 4 and 1024 (e.g. 64), not {self.hidden}")
+            raise ConfigError("config.between_example", name="hidden", low=4, high=1024, example=64, value=self.hidden)
         if self.coupling_scale not in ("sigmoid", "tanh"):
-            raise ConfigError(f"coupling_scale must be sigmoid or tanh, not {self.coupling_scale!r}")
+            raise ConfigError("flow.bad_coupling_scale", coupling_scale=self.coupling_scale)
         if not 0 <= self.logit_alpha < 0.5:
-            raise ConfigError(f"logit_alpha must be in [0, 0.5), e.g. 0.05, not {self.logit_alpha}")
+            raise ConfigError("flow.bad_logit_alpha", logit_alpha=self.logit_alpha)
 
 
 # -- invertible layers: forward(x) -> (y, logdet per image), inverse(y) -> x -------------------
@@ -286,8 +287,8 @@ class Flow(Family):
     def __init__(self, config: FlowConfig, data: DataInfo):
         super().__init__(config, data)
         if data.image_size % (2 ** config.levels):
-            raise ConfigError(f"a flow with {config.levels} levels needs an image side divisible by "
-                              f"{2 ** config.levels}, not {data.image_size}; change the image size or levels")
+            raise ConfigError("flow.size_not_divisible", levels=config.levels, multiple=2 ** config.levels,
+                              size=data.image_size)
         self.flow = Glow(config, data.channels, data.image_size)
         self.statistics: latent_space.LatentStatistics | None = None   # fitted to the encoded dataset at checkpoint time
 
@@ -373,7 +374,7 @@ class Flow(Family):
     def sample(self, n: int, *, seed: int, prompt: str | None = None, temperature: float = DEFAULT_TEMPERATURE,
                **options) -> Iterator[Frame]:
         z = seeded_normal(n, self.latent_shape, seed, self.device) * float(temperature)   # image i from seed + i
-        yield Frame(images=self.decode(z.cpu().numpy()), step=1, total=1, label="samples")
+        yield Frame(images=self.decode(z.cpu().numpy()), step=1, total=1, label=Message("frame.samples"))
 
     @torch.inference_mode()
     def encode(self, images: np.ndarray) -> np.ndarray:
@@ -418,6 +419,6 @@ class Flow(Family):
         for channel in range(c):
             vector = np.zeros(dims, dtype=np.float32)
             vector[start + channel * s * s: start + (channel + 1) * s * s] = 1.0 / s
-            directions.append(LatentDirection(name=f"coarse {channel + 1} ({s}x{s})", vector=vector,
-                                              low=-3.0 * s, high=3.0 * s))
+            directions.append(LatentDirection(name=Message("direction.coarse", channel=channel + 1, side=s),
+                                              vector=vector, low=-3.0 * s, high=3.0 * s))
         return directions

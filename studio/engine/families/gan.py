@@ -35,6 +35,7 @@ from studio.engine.families.base import (
     LATENT, PROMPT, Batch, ConfigError, DataInfo, Family, FamilyConfig, Frame, LatentDirection, SampleOption,
     StepContext, register, seeded_normal, to_uint8_images,
 )
+from studio.engine.messages import Message
 from studio.engine.nn import level_channels
 from studio.engine.text import BOS, PAD, Tokenizer, words
 
@@ -69,27 +70,27 @@ class GANConfig(FamilyConfig):
 
     def __post_init__(self):
         if not 1 <= self.z_dim <= 1024:
-            raise ConfigError(f"z_dim must be between 1 and 1024, not {self.z_dim}")
+            raise ConfigError("config.between", name="z_dim", low=1, high=1024, value=self.z_dim)
         if not self.channels or any(c < 4 or c % 4 for c in self.channels):
-            raise ConfigError(f"channels must be multiples of 4 (e.g. 32, 64), not {self.channels}")
+            raise ConfigError("config.multiples", name="channels", factor=4, example="32, 64", value=self.channels)
         if self.loss not in LOSSES:
-            raise ConfigError(f"loss must be one of {', '.join(LOSSES)}, not {self.loss!r}")
+            raise ConfigError("config.one_of", name="loss", choices=", ".join(LOSSES), value=self.loss)
         if self.gp_weight < 0:
-            raise ConfigError("gp_weight cannot be negative")
+            raise ConfigError("gan.negative_gp_weight")
         unknown = [p for p in _policy(self.augment) if p not in AUGMENTS]
         if unknown:
-            raise ConfigError(f"augment takes a comma-separated list of {', '.join(AUGMENTS)} (or \"\"), "
-                              f"not {', '.join(unknown)}")
+            raise ConfigError("config.bad_augment", choices=", ".join(AUGMENTS), value=", ".join(unknown))
         if self.condition not in CONDITIONS:
-            raise ConfigError(f"condition must be one of {', '.join(CONDITIONS)}, not {self.condition!r}")
+            raise ConfigError("config.one_of", name="condition", choices=", ".join(CONDITIONS), value=self.condition)
         if self.embed_dim < 1:
-            raise ConfigError("embed_dim must be at least 1")
+            raise ConfigError("gan.bad_embed_dim")
         if not 0 < self.d_lr_ratio <= 100:
-            raise ConfigError(f"d_lr_ratio must be in (0, 100], not {self.d_lr_ratio}")
+            raise ConfigError("config.in_range", name="d_lr_ratio", range="(0, 100]", value=self.d_lr_ratio)
         if not 0 <= self.beta1 < 1:
-            raise ConfigError(f"beta1 must be in [0, 1), not {self.beta1}")
+            raise ConfigError("config.in_range", name="beta1", range="[0, 1)", value=self.beta1)
         if not 0 <= self.collapse_threshold < 1:
-            raise ConfigError(f"collapse_threshold must be in [0, 1), not {self.collapse_threshold}")
+            raise ConfigError("config.in_range", name="collapse_threshold", range="[0, 1)",
+                              value=self.collapse_threshold)
 
 
 def _policy(augment: str) -> list[str]:
@@ -99,7 +100,7 @@ def _policy(augment: str) -> list[str]:
 def _levels(image_size: int) -> int:
     """Doublings from a 4x4 start to image_size."""
     if image_size < 4 or image_size & (image_size - 1):
-        raise ConfigError(f"the GAN needs a power-of-two image size of at least 4, not {image_size}")
+        raise ConfigError("gan.bad_image_size", size=image_size)
     return int(math.log2(image_size // 4))
 
 
@@ -271,9 +272,9 @@ class GAN(Family):
         if condition == "auto":
             return "label" if data.label_names else "caption" if data.has_captions and data.vocabulary else "none"
         if condition == "label" and not data.label_names:
-            raise ConfigError("condition=label needs a dataset with class folders; use condition=none or caption")
+            raise ConfigError("gan.no_labels_to_condition_on")
         if condition == "caption" and not (data.has_captions and data.vocabulary):
-            raise ConfigError("condition=caption needs a dataset with captions; use condition=none or label")
+            raise ConfigError("gan.no_captions_to_condition_on")
         return condition
 
     def modules(self) -> dict[str, nn.Module]:
@@ -353,19 +354,19 @@ class GAN(Family):
             return [names.index(text)]
         found = [names.index(w) for w in words(prompt) if w in names]
         if not found:
-            raise ConfigError(f"the prompt {prompt!r} names no class of this model; classes: {', '.join(names)}")
+            raise ConfigError("prompt.names_no_class", prompt=prompt, classes=", ".join(names))
         return found
 
-    def prompt_warnings(self, prompt: str) -> list[str]:
+    def prompt_warnings(self, prompt: str) -> list[Message]:
         if not prompt or self.condition == "none":
-            return [] if not prompt else ["this GAN is unconditional: the prompt is ignored"]
+            return [] if not prompt else [Message("prompt.ignored_unconditional_gan")]
         if self.condition == "caption":
             unknown = self.tokenizer.unknown_words(prompt)
-            return [f"words the model never saw: {', '.join(unknown)}"] if unknown else []
+            return [Message("prompt.unseen_words", words=", ".join(unknown))] if unknown else []
         try:
             self._prompt_tokens(prompt)
         except ConfigError as e:
-            return [str(e)]
+            return [e.message]
         return []
 
     def _embed(self, generator: Generator, bags) -> torch.Tensor | None:
@@ -421,15 +422,12 @@ class GAN(Family):
         if ctx.step < WATCH_AFTER_STEPS:
             return
         if self.watch["diversity"] < self.config.collapse_threshold:
-            ctx.warn("mode collapse: the generated images look almost alike (their diversity is far below the "
-                     "data's); try more augmentation, a lower learning rate, or resume from an earlier checkpoint")
+            ctx.warn(Message("gan.mode_collapse"))
         winning = self.watch["d_loss"] < 0.05 if self.config.loss == "hinge" else self.watch["gap"] > 50
         if winning:
-            ctx.warn("the discriminator wins outright (it tells every generated image from a real one), so the "
-                     "generator has little to learn from; try augment=color,translation,cutout or a lower learning rate")
+            ctx.warn(Message("gan.discriminator_wins"))
         if abs(self.watch["gap"]) > 1e3:
-            ctx.warn("training is diverging: the discriminator's scores are growing without bound; "
-                     "lower the learning rate or use loss=hinge with spectral_norm=true")
+            ctx.warn(Message("gan.diverging"))
 
     # -- generation ----------------------------------------------------------------------
     @classmethod
@@ -451,14 +449,14 @@ class GAN(Family):
                **options) -> Iterator[Frame]:
         tokens = self._prompt_tokens(prompt)
         z = seeded_normal(n, (self.config.z_dim,), seed, self.device) * float(truncation)   # image i from seed + i
-        yield Frame(images=self._generate(z, [tokens] * n), step=1, total=1, label="samples")
+        yield Frame(images=self._generate(z, [tokens] * n), step=1, total=1, label=Message("frame.samples"))
 
     def preview(self, batch: Batch, *, seed: int = 0, n: int = 16) -> Iterator[Frame]:
         """The same noise every time (and the preview images' conditions), so the user watches samples improve."""
         z = seeded_normal(n, (self.config.z_dim,), seed, self.device)
         conditions = self._batch_tokens(batch, dropout=0.0)
         token_lists = [conditions[i % len(conditions)] for i in range(n)] if conditions else [[]] * n
-        yield Frame(images=self._generate(z, token_lists), step=1, total=1, label="samples from fixed noise")
+        yield Frame(images=self._generate(z, token_lists), step=1, total=1, label=Message("frame.fixed_noise_samples"))
 
     def decode(self, latents: np.ndarray) -> np.ndarray:
         z = torch.as_tensor(np.asarray(latents, dtype=np.float32), device=self.device).reshape(-1, self.config.z_dim)
@@ -472,5 +470,6 @@ class GAN(Family):
         weight = self.eval_module("generator").head.weight.detach().float().cpu()[:, : self.config.z_dim]
         _, s, vh = torch.linalg.svd(weight, full_matrices=False)                  # vh: (z_dim, z_dim)
         fitted = self.statistics.directions() if self.statistics is not None else []
-        return [d for d in fitted if d.kind == "attribute"] + [LatentDirection(name=f"direction {i + 1} (spread {s[i].item():.2f})", vector=vh[i].numpy().copy())
-                for i in range(len(s))]
+        return [d for d in fitted if d.kind == "attribute"] + [
+            LatentDirection(name=Message("direction.spread", index=i + 1, spread=s[i].item()), vector=vh[i].numpy().copy())
+            for i in range(len(s))]

@@ -24,6 +24,7 @@ from studio.engine.families.base import (
     LatentDirection, SampleOption, StepContext, from_uint8_images, register, seeded_normal, to_uint8_images,
 )
 from studio.engine import latent as latent_space   # a module import: latent.py imports families.base
+from studio.engine.messages import Message
 from studio.engine.nn import Downsample, ResBlock, Upsample, group_norm, level_channels
 
 
@@ -44,19 +45,19 @@ class VAEConfig(FamilyConfig):
 
     def __post_init__(self):
         if not 1 <= self.latent_dim <= 4096:
-            raise ConfigError(f"latent_dim must be between 1 and 4096, not {self.latent_dim}")
+            raise ConfigError("config.between", name="latent_dim", low=1, high=4096, value=self.latent_dim)
         if not self.channels or any(c < 4 or c % 4 for c in self.channels):
-            raise ConfigError(f"channels must be multiples of 4 (e.g. 32, 64), not {self.channels}")
+            raise ConfigError("config.multiples", name="channels", factor=4, example="32, 64", value=self.channels)
         if self.blocks < 0:
-            raise ConfigError("blocks must be 0 or more")
+            raise ConfigError("vae.negative_blocks")
         if self.beta < 0 or self.free_bits < 0 or self.kl_warmup_steps < 0:
-            raise ConfigError("beta, free_bits and kl_warmup_steps cannot be negative")
+            raise ConfigError("vae.negative_kl_settings")
 
 
 def _levels(image_size: int) -> int:
     """Downsamplings from image_size to a 4x4 (or smaller) bottleneck."""
     if image_size < 4 or image_size & (image_size - 1):
-        raise ConfigError(f"the VAE needs a power-of-two image size of at least 4, not {image_size}")
+        raise ConfigError("vae.bad_image_size", size=image_size)
     return max(0, int(math.log2(image_size // 4)))
 
 
@@ -200,7 +201,7 @@ class VAE(Family):
     def sample(self, n: int, *, seed: int, prompt: str | None = None, temperature: float = 1.0, **options) -> Iterator[Frame]:
         _, decoder = self._eval()
         images = to_uint8_images(decoder(self._noise(n, seed) * float(temperature)))
-        yield Frame(images=images, step=1, total=1, label="samples")
+        yield Frame(images=images, step=1, total=1, label=Message("frame.samples"))
 
     @torch.inference_mode()
     def preview(self, batch: Batch, *, seed: int = 0, n: int = 16) -> Iterator[Frame]:
@@ -209,7 +210,7 @@ class VAE(Family):
         x = batch.images[:8]
         recon = decoder(encoder(x)[0])
         samples = decoder(self._noise(n, seed))
-        yield Frame(images=to_uint8_images(samples), step=1, total=1, label="reconstructions and samples",
+        yield Frame(images=to_uint8_images(samples), step=1, total=1, label=Message("frame.reconstructions_and_samples"),
                     extras={"input": to_uint8_images(x), "reconstruction": to_uint8_images(recon)})
 
     @torch.inference_mode()
@@ -240,9 +241,10 @@ class VAE(Family):
         eye = np.eye(self.config.latent_dim, dtype=np.float32)
         ranges = self.statistics.dimension_ranges if self.statistics is not None else None
         origin = self.statistics.mean if self.statistics is not None else None
-        dimensions = [LatentDirection(name=f"z{i} (KL {self.kl_per_dim[i].item():.2f})", vector=eye[i],
+        dimensions = [LatentDirection(name=Message("direction.dimension", index=i, kl=self.kl_per_dim[i].item()),
+                                      vector=eye[i],
                                       low=float(ranges[i, 0]) if ranges is not None else -3.0,
                                       high=float(ranges[i, 1]) if ranges is not None else 3.0,
-                                      kind="dimension", origin=origin, help=f"latent dimension {i} alone")
+                                      kind="dimension", origin=origin, help=Message("direction.dimension_help", index=i))
                       for i in order]
         return fitted + dimensions

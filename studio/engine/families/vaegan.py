@@ -66,17 +66,17 @@ class VAEGANConfig(VAEConfig):
     def __post_init__(self):
         super().__post_init__()
         if not self.d_channels or any(c < 4 or c % 4 for c in self.d_channels):
-            raise ConfigError(f"d_channels must be multiples of 4 (e.g. 32, 64), not {self.d_channels}")
+            raise ConfigError("config.multiples", name="d_channels", factor=4, example="32, 64", value=self.d_channels)
         if min(self.adv_weight, self.fm_weight, self.adv_start_steps, self.adv_warmup_steps) < 0:
-            raise ConfigError("adv_weight, fm_weight, adv_start_steps and adv_warmup_steps cannot be negative")
+            raise ConfigError("vaegan.negative_adversarial_settings")
         if self.discriminator not in DISCRIMINATORS:
-            raise ConfigError(f"discriminator must be one of {', '.join(DISCRIMINATORS)}, not {self.discriminator!r}")
+            raise ConfigError("config.one_of", name="discriminator", choices=", ".join(DISCRIMINATORS),
+                              value=self.discriminator)
         if self.likelihood not in LIKELIHOODS:
-            raise ConfigError(f"likelihood must be one of {', '.join(LIKELIHOODS)}, not {self.likelihood!r}")
+            raise ConfigError("config.one_of", name="likelihood", choices=", ".join(LIKELIHOODS), value=self.likelihood)
         unknown = [p for p in _policy(self.augment) if p not in AUGMENTS]
         if unknown:
-            raise ConfigError(f"augment takes a comma-separated list of {', '.join(AUGMENTS)} (or \"\"), "
-                              f"not {', '.join(unknown)}")
+            raise ConfigError("config.bad_augment", choices=", ".join(AUGMENTS), value=", ".join(unknown))
 
 
 class PatchDiscriminator(nn.Module):
@@ -90,8 +90,7 @@ class PatchDiscriminator(nn.Module):
     def __init__(self, channels: tuple[int, ...], data: DataInfo):
         super().__init__()
         if data.image_size < 8 or data.image_size & (data.image_size - 1):
-            raise ConfigError(f"the patch discriminator needs a power-of-two image size of at least 8, "
-                              f"not {data.image_size}")
+            raise ConfigError("vaegan.bad_patch_image_size", size=data.image_size)
         downs = min(3, max(1, int(math.log2(data.image_size)) - 3))   # 8 px -> 1 (4x4 patches), 32 px -> 2 (8x8)
         widths = [data.channels, *level_channels(channels, downs + 1)]
         convs = [nn.Conv2d(widths[i], widths[i + 1], 4, stride=2, padding=1) for i in range(downs)]

@@ -31,6 +31,7 @@ from studio.engine.families.base import (
     ENCODE, PROGRESSIVE, PROMPT, Batch, ConfigError, DataInfo, Family, FamilyConfig, Frame, SampleOption,
     StepContext, from_uint8_images, register, to_uint8_images,
 )
+from studio.engine.messages import Message
 from studio.engine.nn import Downsample, ResBlock, Upsample, attention, group_norm, level_channels
 from studio.engine.text import Tokenizer, words
 
@@ -65,21 +66,19 @@ class VQVAEConfig(FamilyConfig):
 
     def __post_init__(self):
         if not self.channels or any(c < 4 or c % 4 for c in self.channels):
-            raise ConfigError(f"channels must be multiples of 4 (e.g. 32, 64), not {self.channels}")
+            raise ConfigError("config.multiples", name="channels", factor=4, example="32, 64", value=self.channels)
         if self.blocks < 0 or not 0 <= self.downsample <= 5:
-            raise ConfigError("blocks must be 0 or more and downsample between 0 and 5")
+            raise ConfigError("vqvae.bad_blocks_or_downsample")
         if not 2 <= self.codebook_size <= 65536 or self.code_dim < 1:
-            raise ConfigError(f"codebook_size must be 2 to 65536 and code_dim at least 1, "
-                              f"not {self.codebook_size} and {self.code_dim}")
+            raise ConfigError("vqvae.bad_codebook", codebook_size=self.codebook_size, code_dim=self.code_dim)
         if not 0 < self.codebook_decay < 1 or self.commitment < 0 or self.dead_code_threshold < 0:
-            raise ConfigError("codebook_decay must be in (0, 1); commitment and dead_code_threshold cannot be negative")
+            raise ConfigError("vqvae.bad_codebook_training")
         if self.autoencoder_steps < 0:
-            raise ConfigError("autoencoder_steps cannot be negative")
+            raise ConfigError("vqvae.negative_autoencoder_steps")
         if self.prior_dim % self.prior_heads or self.prior_depth < 1:
-            raise ConfigError(f"prior_dim ({self.prior_dim}) must be a multiple of prior_heads ({self.prior_heads}) "
-                              f"and prior_depth at least 1")
+            raise ConfigError("vqvae.bad_prior", prior_dim=self.prior_dim, prior_heads=self.prior_heads)
         if self.text_length < 1 or not 0 <= self.text_dropout <= 1:
-            raise ConfigError("text_length must be at least 1 and text_dropout between 0 and 1")
+            raise ConfigError("vqvae.bad_text")
 
 
 # -- the autoencoder ----------------------------------------------------------------------------
@@ -249,11 +248,10 @@ class VQVAE(Family):
         super().__init__(config, data)
         side = data.image_size >> config.downsample
         if side < 1 or side << config.downsample != data.image_size:
-            raise ConfigError(f"the image size {data.image_size} must be a multiple of {2 ** config.downsample} "
-                              f"(downsample={config.downsample}); choose another size or --set downsample=...")
+            raise ConfigError("vqvae.size_not_divisible", size=data.image_size, multiple=2 ** config.downsample,
+                              downsample=config.downsample)
         if side * side > MAX_TOKENS:
-            raise ConfigError(f"{side}x{side} = {side * side} image tokens is too many for the prior (at most "
-                              f"{MAX_TOKENS}); raise downsample")
+            raise ConfigError("vqvae.too_many_tokens", side=side, tokens=side * side, limit=MAX_TOKENS)
         self.side = side
         self.tokenizer = Tokenizer(data.vocabulary)
         self._vocabulary = frozenset(data.vocabulary)
@@ -294,18 +292,16 @@ class VQVAE(Family):
         known = [" ".join(w for w in words(t or "") if w in self._vocabulary) for t in texts]
         return self.tokenizer.encode_batch(known, self.config.text_length)[0].to(self.device)
 
-    def prompt_warnings(self, prompt: str) -> list[str]:
+    def prompt_warnings(self, prompt: str) -> list[Message]:
         warnings = []
         if int(self.prior_steps) == 0:
-            warnings.append(f"the prior is untrained (the run ended in stage 1), so samples are noise: train past "
-                            f"autoencoder_steps={self.config.autoencoder_steps} with --resume --steps N")
+            warnings.append(Message("prompt.untrained_prior", autoencoder_steps=self.config.autoencoder_steps))
         unknown = self.tokenizer.unknown_words(prompt or "")
         if unknown and not self.tokenizer.vocabulary:
-            warnings.append("this model was trained without captions or labels, so the prompt is ignored")
+            warnings.append(Message("prompt.ignored_no_captions_or_labels"))
         elif unknown:
-            listed = ", ".join(repr(w) for w in unknown)
-            warnings.append(f"the model never saw {listed} in its captions or labels: "
-                            f"{'that word is' if len(unknown) == 1 else 'those words are'} ignored")
+            warnings.append(Message("prompt.unseen_word_ignored" if len(unknown) == 1 else "prompt.unseen_words_ignored",
+                                    words=", ".join(repr(w) for w in unknown)))
         return warnings
 
     # -- training --------------------------------------------------------------------------
@@ -392,7 +388,8 @@ class VQVAE(Family):
                guidance: float = 2.0, **options) -> Iterator[Frame]:
         """Write h*w tokens per image after the prompt; a Frame after each row of tokens."""
         for row, codes in self._write_codes(n, seed, prompt, temperature, top_k, guidance):
-            yield Frame(images=self._decode_rows(codes, row), step=row, total=self.side, label=f"row {row}/{self.side}")
+            yield Frame(images=self._decode_rows(codes, row), step=row, total=self.side,
+                        label=Message("frame.row", row=row, rows=self.side))
 
     def _write_codes(self, n: int, seed: int, prompt: str | None, temperature: float, top_k: int,
                      guidance: float) -> Iterator[tuple[int, torch.Tensor]]:
@@ -430,7 +427,8 @@ class VQVAE(Family):
         x = batch.images[:8]
         recon = decoder(codebook(encoder(x))[0])
         *_, (rows, codes) = self._write_codes(n, seed, None, 1.0, 0, 1.0)   # decode the finished codes only
-        yield Frame(images=self._decode_rows(codes, rows), step=1, total=1, label="reconstructions and prior samples",
+        yield Frame(images=self._decode_rows(codes, rows), step=1, total=1,
+                    label=Message("frame.reconstructions_and_prior_samples"),
                     extras={"input": to_uint8_images(x), "reconstruction": to_uint8_images(recon)})
 
     @torch.inference_mode()

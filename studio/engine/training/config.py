@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from studio.engine.families.base import ConfigError
+from studio.engine.messages import EngineError
 
 
-class TrainingError(Exception):
+class TrainingError(EngineError):
     """Training cannot start or continue; str(e) is one readable line."""
 
 
@@ -44,25 +45,25 @@ class TrainConfig:
 
     def __post_init__(self):
         if self.steps is None and self.minutes is None:
-            raise ConfigError("give a number of steps or of minutes to train")
+            raise ConfigError("train.no_length")
         if self.steps is not None and self.steps < 1:
-            raise ConfigError(f"steps must be at least 1, not {self.steps}")
+            raise ConfigError("train.bad_steps", steps=self.steps)
         if self.minutes is not None and self.minutes <= 0:
-            raise ConfigError(f"minutes must be more than 0, not {self.minutes}")
+            raise ConfigError("train.bad_minutes", minutes=self.minutes)
         if self.batch_size < 1:
-            raise ConfigError(f"batch size must be at least 1, not {self.batch_size}")
+            raise ConfigError("train.bad_batch_size", batch_size=self.batch_size)
         if not (self.lr > 0 and math.isfinite(self.lr)):
-            raise ConfigError(f"learning rate must be a positive number, not {self.lr}")
+            raise ConfigError("train.bad_lr", lr=self.lr)
         if self.precision not in ("auto", "fp32", "bf16", "fp16"):
-            raise ConfigError(f"precision must be auto, fp32, bf16 or fp16, not {self.precision!r}")
+            raise ConfigError("train.bad_precision", precision=self.precision)
         if self.channels_last not in ("auto", "on", "off"):
-            raise ConfigError(f"channels_last must be auto, on or off, not {self.channels_last!r}")
+            raise ConfigError("train.bad_channels_last", channels_last=self.channels_last)
         if not 0 <= self.holdout < 0.5:
-            raise ConfigError(f"holdout must be between 0 and 0.5, not {self.holdout}")
+            raise ConfigError("train.bad_holdout", holdout=self.holdout)
         if not 0 <= self.ema_decay < 1:
-            raise ConfigError(f"ema_decay must be in [0, 1), not {self.ema_decay}")
+            raise ConfigError("train.bad_ema_decay", ema_decay=self.ema_decay)
         if not (self.ema_warmup >= 1 and math.isfinite(self.ema_warmup)):
-            raise ConfigError(f"ema_warmup must be 1 or more (10 is usual), not {self.ema_warmup}")
+            raise ConfigError("train.bad_ema_warmup", ema_warmup=self.ema_warmup)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import torch
 
+from studio.engine.messages import Message
 from studio.engine.training.config import TrainingError
 
 
@@ -13,7 +14,7 @@ from studio.engine.training.config import TrainingError
 class DeviceChoice:
     device: torch.device
     name: str
-    reason: str
+    reason: Message
 
 
 def _cpu_name() -> str:
@@ -38,25 +39,25 @@ def choose_device(requested: str = "auto") -> DeviceChoice:
     requested = (requested or "auto").lower()
     if requested == "auto":
         if torch.cuda.is_available():
-            return DeviceChoice(torch.device("cuda"), torch.cuda.get_device_name(0), "a CUDA GPU is available")
+            return DeviceChoice(torch.device("cuda"), torch.cuda.get_device_name(0), Message("device.cuda_found"))
         if _mps_available():
-            return DeviceChoice(torch.device("mps"), "Apple GPU (MPS)", "an Apple GPU is available (MPS)")
-        return DeviceChoice(torch.device("cpu"), _cpu_name(), "no CUDA or Apple GPU found")
+            return DeviceChoice(torch.device("mps"), "Apple GPU (MPS)", Message("device.mps_found"))
+        return DeviceChoice(torch.device("cpu"), _cpu_name(), Message("device.no_gpu"))
     if requested == "cpu":
-        return DeviceChoice(torch.device("cpu"), _cpu_name(), "chosen")
+        return DeviceChoice(torch.device("cpu"), _cpu_name(), Message("device.chosen"))
     if requested.startswith("cuda"):
         if not torch.cuda.is_available():
-            why = "this PyTorch was built without CUDA" if torch.version.cuda is None else "no CUDA GPU is visible"
-            raise TrainingError(f"device {requested!r} is not available: {why}; use --device cpu or auto")
+            why = Message("device.no_cuda_build" if torch.version.cuda is None else "device.no_cuda_gpu")
+            raise TrainingError("train.device_unavailable", device=requested, reason=why)
         device = torch.device(requested)
         if device.index is not None and device.index >= torch.cuda.device_count():
-            raise TrainingError(f"device {requested!r} does not exist: {torch.cuda.device_count()} CUDA GPU(s) found")
-        return DeviceChoice(device, torch.cuda.get_device_name(device.index or 0), "chosen")
+            raise TrainingError("train.no_such_device", device=requested, count=torch.cuda.device_count())
+        return DeviceChoice(device, torch.cuda.get_device_name(device.index or 0), Message("device.chosen"))
     if requested == "mps":
         if not _mps_available():
-            raise TrainingError("device 'mps' is not available: no Apple GPU with MPS support; use --device cpu or auto")
-        return DeviceChoice(torch.device("mps"), "Apple GPU (MPS)", "chosen")
-    raise TrainingError(f"unknown device {requested!r}; use auto, cpu, cuda, cuda:N or mps")
+            raise TrainingError("train.device_unavailable", device="mps", reason=Message("device.no_mps"))
+        return DeviceChoice(torch.device("mps"), "Apple GPU (MPS)", Message("device.chosen"))
+    raise TrainingError("train.unknown_device", device=requested)
 
 
 def available_devices() -> list[tuple[str, str]]:
@@ -77,27 +78,27 @@ def cpu_has_fast_bf16() -> bool:
     return any(bool(getattr(torch.cpu, name, lambda: False)()) for name in checks)
 
 
-def choose_precision(device: torch.device, requested: str = "auto") -> tuple[torch.dtype | None, str]:
+def choose_precision(device: torch.device, requested: str = "auto") -> tuple[torch.dtype | None, Message]:
     """(autocast dtype or None for fp32, the reason)."""
     if requested == "fp32":
-        return None, "chosen"
+        return None, Message("device.chosen")
     if requested == "bf16":
         if device.type == "cuda" and not torch.cuda.is_bf16_supported():
-            raise TrainingError("this GPU does not support bf16; use --precision fp16 or fp32")
-        return torch.bfloat16, "chosen"
+            raise TrainingError("train.no_gpu_bf16")
+        return torch.bfloat16, Message("device.chosen")
     if requested == "fp16":
         if device.type == "cpu":
-            raise TrainingError("fp16 is not supported for training on the CPU; use bf16 or fp32")
-        return torch.float16, "chosen"
+            raise TrainingError("train.no_cpu_fp16")
+        return torch.float16, Message("device.chosen")
     if device.type == "cuda":
         if torch.cuda.is_bf16_supported():
-            return torch.bfloat16, "the GPU supports bf16 (mixed precision, no loss scaling needed)"
-        return torch.float16, "mixed precision fp16 with loss scaling (the GPU lacks bf16)"
+            return torch.bfloat16, Message("precision.gpu_bf16")
+        return torch.float16, Message("precision.gpu_fp16")
     if device.type == "cpu":
         if cpu_has_fast_bf16():
-            return torch.bfloat16, "the CPU has AVX512-BF16/AMX, so bf16 autocast is faster"
-        return None, "fp32: this CPU lacks AVX512-BF16/AMX, where bf16 would be slower"
-    return None, f"fp32 on {device.type}"
+            return torch.bfloat16, Message("precision.cpu_bf16")
+        return None, Message("precision.cpu_fp32")
+    return None, Message("precision.fp32_on", device=device.type)
 
 
 def precision_name(dtype: torch.dtype | None) -> str:

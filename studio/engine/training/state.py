@@ -94,7 +94,7 @@ def restore(tensors: Mapping[str, torch.Tensor], meta: Mapping[str, Any], source
             load_module_weights(ema.modules, group("ema") or group("model"), source)
             ema.updates = int(meta.get("ema_updates", 0))
     except RunError as e:
-        raise TrainingError(str(e)) from None
+        raise TrainingError(e.message) from None
     for name, opt in optimizers.items():
         saved = meta.get("optimizers", {}).get(name)
         if saved is not None:

@@ -36,6 +36,7 @@ from studio.engine.events import (
     Failed, Paused, Preview, Progress, Saved, Started, TrainEvent, TrainingWarning, TrainResult, Validated,
 )
 from studio.engine.families.base import Batch, ConfigError, DataInfo, Family, FamilyConfig, get_family
+from studio.engine.messages import Message
 from studio.engine.run import Run, RunError
 from studio.engine.text import build_vocabulary
 from studio.engine.training import state
@@ -67,7 +68,7 @@ class TrainStepContext:
         self.step = 0
         self.skipped = False
         self.scaler = torch.amp.GradScaler("cuda") if dtype == torch.float16 and device.type == "cuda" else None
-        self.warnings: list[str] = []          # from train_step, for the Trainer to yield
+        self.warnings: list[Message] = []      # from train_step, for the Trainer to yield
         self._warned_at: dict[str, int] = {}   # message -> step it was last passed on
 
     def autocast(self):
@@ -75,7 +76,7 @@ class TrainStepContext:
             return nullcontext()
         return torch.autocast(self.device.type, dtype=self.dtype)
 
-    def warn(self, message: str, every: int = WARN_EVERY_STEPS) -> None:
+    def warn(self, message: Message, every: int = WARN_EVERY_STEPS) -> None:
         last = self._warned_at.get(message)
         if last is None or self.step - last >= every:
             self._warned_at[message] = self.step
@@ -165,7 +166,7 @@ class Trainer:
         self.step = self.epoch = self.position = 0
         self.order: torch.Tensor | None = None          # this epoch's permutation of train_idx
         self.train_seconds, self.lr_scale, self.rollbacks = 0.0, 1.0, 0
-        self.pending_warnings: list[str] = []           # found while setting up, yielded after Started
+        self.pending_warnings: list[Message] = []       # found while setting up, yielded after Started
         self._good_state: tuple[dict[str, torch.Tensor], dict[str, Any]] | None = None   # for a NaN rollback
         self._dirty = False                             # steps taken since the last save
 
@@ -210,7 +211,7 @@ class Trainer:
     def _setup(self) -> Started:
         cfg = self.config
         if len(self.dataset) == 0:
-            raise TrainingError("the dataset has no images")
+            raise TrainingError("train.no_images")
         choice = choose_device(cfg.device)
         self.device = choice.device
         self.dtype, precision_reason = choose_precision(self.device, cfg.precision)
@@ -251,7 +252,7 @@ class Trainer:
 
         if self.batch_size < cfg.batch_size:
             self.pending_warnings.append(
-                f"batch size lowered to {self.batch_size}: the dataset has only {len(self.train_idx)} training images")
+                Message("training.batch_lowered", batch_size=self.batch_size, images=len(self.train_idx)))
         if self.resuming:
             ckpt = self.run_folder.load_checkpoint(device="cpu")
             self._load(ckpt.tensors, ckpt.meta, ckpt.path)
@@ -259,7 +260,7 @@ class Trainer:
             self.run_folder.remove_stale_temp_files()
             fingerprint = self.run_folder.config.get("dataset", {}).get("fingerprint")
             if fingerprint and fingerprint != self.dataset.fingerprint:
-                self.pending_warnings.append("the dataset changed since this run started; training continues on the new images")
+                self.pending_warnings.append(Message("training.dataset_changed"))
         self.order = _epoch_order(len(self.train_idx), cfg.seed, self.epoch)
         self._good_state = self._snapshot()
         self._dirty = False
@@ -282,13 +283,13 @@ class Trainer:
         if self.resuming:
             run = Run.open(self.run_dir)
             if run.family_name != self.family_name:
-                raise TrainingError(f"{self.run_dir} is a {run.family_name} run, not {self.family_name}")
+                raise TrainingError("train.other_family", path=self.run_dir, family=run.family_name,
+                                    expected=self.family_name)
             if run.data_info.image_size != data.image_size or run.data_info.channels != data.channels:
-                raise TrainingError(
-                    f"{self.run_dir} was trained on {run.data_info.image_size}px images with {run.data_info.channels} "
-                    f"channel(s); load the dataset at that size and channel count to resume")
+                raise TrainingError("train.other_images", path=self.run_dir, size=run.data_info.image_size,
+                                    channels=run.data_info.channels)
             if run.latest_checkpoint() is None:
-                raise TrainingError(f"{self.run_dir} has no checkpoint to resume from")
+                raise TrainingError("train.nothing_to_resume", path=self.run_dir)
             run.update_config(train_config=self.config.to_dict())
             return run
         dataset = {"source": self.dataset.report.root, "fingerprint": self.dataset.fingerprint,
@@ -407,7 +408,7 @@ class Trainer:
         try:
             started = self._setup()
         except (RunError, ConfigError) as e:
-            raise TrainingError(str(e)) from None
+            raise TrainingError(e.message) from None
         yield started
         for message in self.pending_warnings:
             yield TrainingWarning(self.step, message)
@@ -422,8 +423,8 @@ class Trainer:
             if not oom:
                 raise
             status = "failed"
-            message = (f"out of memory on {self.device} at batch size {self.batch_size}, "
-                       f"{self._family.data.image_size}px: try a smaller batch size, image size or preset")
+            message = Message("training.out_of_memory", device=self.device, batch_size=self.batch_size,
+                              size=self._family.data.image_size)
             if self.device.type == "cuda":
                 torch.cuda.empty_cache()
             yield Failed(self.step, message)
@@ -569,14 +570,12 @@ class Trainer:
         """Too many non-finite steps: restore the last good state with half the LR."""
         self.rollbacks += 1
         if self.rollbacks > self.config.max_rollbacks:
-            return Failed(self.step, f"training diverged: losses stayed non-finite after {self.config.max_rollbacks} "
-                                     f"rollbacks; lower the learning rate or use --precision fp32")
+            return Failed(self.step, Message("training.diverged", rollbacks=self.config.max_rollbacks))
         tensors, meta = self._good_state
         rollbacks, lr_scale = self.rollbacks, self.lr_scale
         self._zero_grads()
         self._load(tensors, meta, "the last good state")
         self.rollbacks = rollbacks
         self.lr_scale = lr_scale * 0.5
-        return TrainingWarning(self.step, f"losses were not finite for {self.config.max_bad_steps} steps in a row: "
-                                          f"rolled back to step {self.step} and halved the learning rate "
-                                          f"(now x{self.lr_scale:g})")
+        return TrainingWarning(self.step, Message("training.rolled_back", bad_steps=self.config.max_bad_steps,
+                                                  step=self.step, lr_scale=self.lr_scale))
