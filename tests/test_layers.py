@@ -70,10 +70,6 @@ def _engine_imports(path: Path):
                     yield node.lineno, alias.name, []
 
 
-import pytest  # noqa: E402
-
-
-@pytest.mark.xfail(strict=True, reason="the imports move to studio.engine's names once the Explore split lands")
 def test_the_app_and_the_cli_import_only_the_engines_public_names():
     offenders = []
     for path in APP_AND_CLI:

@@ -42,8 +42,16 @@ _PUBLIC: dict[str, str] = {
     "RunInfo": "opening", "model_provenance": "opening", "open_image_run": "opening", "open_run": "opening",
     "MAX_KEPT_FRAMES": "inference", "decode_latent": "inference", "encode_file": "inference",
     "sample_frames": "inference", "as_provenance": "provenance",
+    # the gallery: images kept in a run's gallery/ folder, and exported
+    "GALLERY_FOLDER": "gallery", "ExportError": "gallery", "GalleryItem": "gallery", "forget_kept": "gallery",
+    "gallery_folder": "gallery", "keep_items": "gallery", "kept_names": "gallery", "read_kept": "gallery",
+    "write_animation": "gallery", "write_contact_sheet": "gallery", "write_grid": "gallery",
+    "write_images": "gallery", "write_sequence": "gallery",
     # latent spaces
     "interpolation_frames": "latent", "latent_for_seed": "latent", "sweep_latents": "latent",
+    # what the engine says: errors and warnings as message ids and arguments, English formatted from them
+    "CATALOGUE": "messages", "EngineError": "messages", "Message": "messages", "format_template": "messages",
+    "message_of": "messages", "os_reason": "messages",
     # exported runs
     "ArchiveError": "archive", "export_run": "archive", "import_run": "archive",
 }

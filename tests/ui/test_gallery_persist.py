@@ -12,7 +12,8 @@ from PIL import Image
 from PySide6.QtCore import QThreadPool
 
 from studio.engine.export import read_image_parameters, save_image
-from studio.ui.panels.gallery import GALLERY_FOLDER, GALLERY_KEY, GalleryItem, GalleryPanel, forget_kept, read_kept
+from studio.engine.gallery import GALLERY_FOLDER, GALLERY_KEY, GalleryItem, forget_kept, read_kept
+from studio.ui.panels.gallery import GalleryPanel
 from uihelpers import train_tiny_vae
 
 TIMEOUT_MS = 20_000
@@ -125,7 +126,7 @@ def test_files_the_gallery_did_not_write_are_skipped_and_never_deleted(qtbot, tm
         write(folder / name)
     (folder / "sub").mkdir()
     (folder / ".20250101.png.123.tmp").write_bytes(b"half")      # a write under way elsewhere: ignored quietly
-    with caplog.at_level(logging.WARNING, logger="studio.ui.panels.gallery"):
+    with caplog.at_level(logging.WARNING, logger="studio.engine.gallery"):
         _, kept = read_kept(folder)
     assert [path.name for _, path in kept] == [gallery.kept_path(gallery.items()[0]).name]
     skipped = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()]

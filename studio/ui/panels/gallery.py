@@ -4,46 +4,37 @@ An animation is how one image formed (its progressive frames: denoising steps, r
 with several images selected, the images one after another (a walk through latent
 positions added from Explore, a seed series); the frame rate and enlargement are the user's.
 
-Every file the gallery writes carries the generation parameters (CONVENTIONS.md: the
-A1111 `parameters` chunk and the `genstudio` JSON), is written to a temporary file and
-renamed into place, and never replaces a file the user did not agree to replace:
-exports into a folder pick free names, and a single file is only replaced after the
-save dialog asked. Writing runs in a background Job; failures open a dialog naming
-the file and the reason.
+The files are the engine's (studio/engine/gallery.py): each carries its generation parameters and is
+written to a temporary file and renamed into place; exports into a folder pick free names, and a
+single file is only replaced after the save dialog asked. Writing runs in a background Job;
+failures open a dialog naming the file and the reason.
 
-The gallery keeps what it holds: each image added is saved (in a background Job, temporary file +
-rename) as a PNG with the same embedded parameters as an export, into the `gallery/` folder of the
-run that made it (`<run>/gallery/<date>-<time>-<n>-seed-<seed>.png`), and `load_run()` brings a run's
-saved images back in the order they were added. Its progressive frames are not saved (a thousand
-noisy steps per image would take far more room than the image), so an image brought back animates
-only as one frame of a sequence. Remove deletes the image's file, but only a file the gallery wrote:
-its JSON carries `gallery_file`, its own name. Files in that folder that the gallery did not write,
-or cannot read, are skipped with a log line. Where a run's folder cannot be written (read-only, gone)
-the images stay in memory, and the panel says so once per folder.
+The gallery keeps what it holds: each image added is saved (in a background Job) into the `gallery/`
+folder of the run that made it, and `load_run()` brings a run's kept images back in the order they
+were added. Their progressive frames are not kept, so an image brought back animates only as one
+frame of a sequence. Remove deletes the image's file, but only a file the gallery wrote. Where a
+run's folder cannot be written (read-only, gone) the images stay in memory, and the panel says so
+once per folder.
 """
 from __future__ import annotations
 
 import logging
 import os
-import re
 import time
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import numpy as np
-from PIL import Image
-from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal, Slot
+from PySide6.QtCore import QSize, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMessageBox, QPushButton,
     QSpinBox, QVBoxLayout, QWidget,
 )
 
-from studio.engine.export import (
-    ImageMetadataError, free_path, make_grid, read_image_parameters, save_animation, save_image,
+from studio.engine import (
+    GALLERY_FOLDER, ExportError, GalleryItem, forget_kept, gallery_folder, keep_items, kept_names, read_kept,
+    write_animation, write_contact_sheet, write_grid, write_images, write_sequence,
 )
-from studio.engine.sheets import save_contact_sheet
 from studio.ui.i18n import engine_text
 from studio.ui.widgets.image_grid import to_qimage
 from studio.ui.workers import Job, stop_all
@@ -51,192 +42,9 @@ from studio.ui.workers import Job, stop_all
 THUMBNAIL = 96
 DEFAULT_FPS = 10
 MAX_FPS = 50              # GIF delays are in hundredths of a second: 50 fps is the fastest that plays right
-GALLERY_FOLDER = "gallery"          # <run>/gallery/: the images the gallery keeps for that run
-GALLERY_KEY = "gallery_file"        # in a kept image's JSON: its own file name (the gallery wrote it)
-_KEPT_NAME = re.compile(r"^\d{8}-\d{6}-\d{6}-\d{3}(-seed-\d+)?(-\d+)?\.png$")
-
-log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, eq=False)
-class GalleryItem:
-    """One generated image with its parameters.
-
-    image:  (H, W, C) uint8
-    params: what made it (provenance, seed, prompt, options, latent position), as the CLI writes it
-    frames: the progressive frames ((H, W, C) uint8 each) that led to it, for animation export
-    """
-
-    image: np.ndarray
-    params: dict
-    frames: tuple = ()
-
-
-# -- the writing, on a worker thread ---------------------------------------------------------------
-class ExportError(Exception):
-    """Writing one file failed; the message names the file and the reason."""
-
-
-def _write(path: Path, write) -> Path:
-    try:
-        return write(path)
-    except (OSError, ValueError) as e:
-        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-        raise ExportError(f"{path}: {engine_text(reason)}") from None     # translate() is thread-safe
-
-
 IMAGE_FORMATS = {"png": "PNG", "jpg": "JPEG", "webp": "WebP"}     # extension -> the name shown
 
-
-def write_images(items: list[GalleryItem], folder: Path, stem: str = "image", suffix: str = "png") -> list[Path]:
-    """Each item as `<stem>-<seed>.<suffix>` (a free name) in folder, its parameters embedded (PNG text
-    chunks, or EXIF for JPEG and WebP)."""
-    folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise ExportError(QCoreApplication.translate(
-            "GalleryPanel", "{0}: this is a file, not a folder; choose a folder to export into").format(folder))
-    paths = []
-    for i, item in enumerate(items):
-        seed = item.params.get("seed")
-        name = f"{stem}-{seed}.{suffix}" if isinstance(seed, int) else f"{stem}-{i + 1:04d}.{suffix}"
-        path = free_path(folder / name)
-        paths.append(_write(path, lambda p, item=item: save_image(p, item.image, item.params)))
-    return paths
-
-
-def write_grid(items: list[GalleryItem], path: Path) -> list[Path]:
-    """All items as one grid image (PNG, JPEG or WebP by the extension); its parameters list each image's."""
-    shapes = {item.image.shape for item in items}
-    if len(shapes) != 1:
-        raise ExportError(QCoreApplication.translate(
-            "GalleryPanel", "{0}: a grid needs images of one size, these have {1} sizes").format(path, len(shapes)))
-    grid = make_grid(np.stack([item.image for item in items]))
-    params = {"grid": len(items), "images": [item.params for item in items]}
-    return [_write(Path(path), lambda p: save_image(p, grid, params))]
-
-
-def write_animation(item: GalleryItem, path: Path, fps: float = DEFAULT_FPS, scale: int = 1) -> list[Path]:
-    """The item's frames as an animated GIF or APNG (by the extension), with its parameters."""
-    frames = list(item.frames) or [item.image]
-    params = {**item.params, "frames": len(frames), "fps": fps}
-    return [_write(Path(path), lambda p: save_animation(p, frames, params, fps=fps, scale=scale))]
-
-
-def write_sequence(items: list[GalleryItem], path: Path, fps: float = DEFAULT_FPS, scale: int = 1) -> list[Path]:
-    """Several images one after another (a latent walk, a seed series) as a GIF or APNG; its parameters
-    list each image's."""
-    if len({item.image.shape for item in items}) != 1:
-        raise ExportError(QCoreApplication.translate(
-            "GalleryPanel", "{0}: an animation needs images of one size, these have several sizes").format(path))
-    params = {"animation": "sequence", "frames": len(items), "fps": fps, "images": [item.params for item in items]}
-    return [_write(Path(path), lambda p: save_animation(p, [item.image for item in items], params,
-                                                       fps=fps, scale=scale))]
-
-
-def write_contact_sheet(items: list[GalleryItem], path: Path, captions: list[str], title: str) -> list[Path]:
-    """The items as a contact sheet PNG: a caption under each and a title; its parameters list each image's."""
-    params = {"sheet": len(items), "images": [item.params for item in items]}
-    return [_write(Path(path), lambda p: save_contact_sheet(p, [item.image for item in items], captions, title,
-                                                            params))]
-
-
-# -- keeping the gallery in its runs' folders (worker threads) ------------------------------------
-def gallery_folder(params: dict) -> Path | None:
-    """Where an image is kept: the `gallery/` folder of the run its parameters name (None: no run)."""
-    run = params.get("run")
-    return Path(os.path.abspath(run)) / GALLERY_FOLDER if isinstance(run, str) and run else None
-
-
-def kept_names(items: list[GalleryItem], when: datetime) -> list[str]:
-    """File names for a batch added at `when`: sorted by name, they are in the order they were added."""
-    stamp = when.strftime("%Y%m%d-%H%M%S-%f")
-    names = []
-    for i, item in enumerate(items):
-        seed = item.params.get("seed")
-        tail = f"-seed-{seed}" if isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0 else ""
-        names.append(f"{stamp}-{i:03d}{tail}.png")
-    return names
-
-
-def keep_items(items: list[GalleryItem], paths: list[Path]) -> tuple[list[GalleryItem], list[Path], tuple | None]:
-    """Save each item as a PNG at its path (atomically, never over another file), its parameters and
-    GALLERY_KEY embedded. Stops at the first failure: (items, the paths written, None or (folder, why
-    the rest were not written))."""
-    written: list[Path] = []
-    for item, path in zip(items, paths):
-        try:
-            path.parent.mkdir(exist_ok=True)            # not the run folder itself: a deleted run stays deleted
-            path = free_path(path)
-            save_image(path, item.image, {**item.params, GALLERY_KEY: path.name})
-        except (OSError, ValueError) as e:
-            reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-            return items, written, (str(path.parent), reason)
-        written.append(path)
-    return items, written, None
-
-
-def read_kept_item(path: Path) -> GalleryItem:
-    """One image the gallery kept, with its parameters (GALLERY_KEY taken out). ValueError says why a
-    file is not one: not a name or a PNG the gallery writes, not written by it, unreadable."""
-    if not _KEPT_NAME.match(path.name):
-        raise ValueError("not a name the gallery gives its images")
-    try:
-        params = read_image_parameters(path)
-    except ImageMetadataError as e:
-        raise ValueError(str(e).removeprefix(f"{path}: ")) from None
-    if not isinstance(params, dict) or params.get(GALLERY_KEY) != path.name:
-        raise ValueError("not written by the gallery (no gallery_file naming it in its parameters)")
-    try:
-        with Image.open(path) as im:
-            if im.format != "PNG" or im.mode not in ("L", "RGB"):
-                raise ValueError(f"a {im.format} {im.mode} image, not the PNG the gallery writes")
-            im.load()
-            image = np.asarray(im)
-    except (OSError, SyntaxError, Image.DecompressionBombError) as e:
-        raise ValueError(f"unreadable ({e})") from None
-    params = {k: v for k, v in params.items() if k != GALLERY_KEY}
-    return GalleryItem(image=image[:, :, None] if image.ndim == 2 else image, params=params)
-
-
-def read_kept(folder: Path) -> tuple[Path, list[tuple[GalleryItem, Path]]]:
-    """The images kept in a gallery folder, in the order they were added; a file that is not one is
-    skipped with a log line. -> (the folder, [(item, path)])."""
-    folder = Path(os.path.abspath(folder))
-    try:
-        paths = sorted(p for p in folder.iterdir() if not p.name.startswith("."))   # .tmp: a write under way
-    except (FileNotFoundError, NotADirectoryError):
-        return folder, []
-    except OSError as e:
-        log.warning("gallery: cannot list %s: %s", folder, e.strerror or e)
-        return folder, []
-    kept = []
-    for path in paths:
-        if path.is_dir():
-            continue
-        try:
-            kept.append((read_kept_item(path), path))
-        except ValueError as e:
-            log.warning("gallery: skipped %s: %s", path, e)
-        except Exception as e:                  # a decoder's own error on a broken file: skip it all the same
-            log.warning("gallery: skipped %s: %s: %s", path, type(e).__name__, e)
-    return folder, kept
-
-
-def forget_kept(paths: list[Path]) -> list[Path]:
-    """Delete kept images, each only if it is one the gallery wrote (read_kept_item takes it). -> those deleted."""
-    deleted = []
-    for path in paths:
-        try:
-            read_kept_item(path)
-        except Exception as e:                  # ValueError, or a decoder's own error: not one to delete
-            log.warning("gallery: not deleting %s: %s", path, e)
-            continue
-        try:
-            path.unlink()
-            deleted.append(path)
-        except OSError as e:
-            log.warning("gallery: cannot delete %s: %s", path, e.strerror or e)
-    return deleted
+log = logging.getLogger(__name__)
 
 
 # -- the panel -------------------------------------------------------------------------------------
@@ -575,7 +383,7 @@ class GalleryPanel(QWidget):
 
     @Slot(object)
     def _on_export_failed(self, error) -> None:
-        reason = str(error) if isinstance(error, ExportError) else f"{type(error).__name__}: {error}"
+        reason = engine_text(error.message) if isinstance(error, ExportError) else f"{type(error).__name__}: {error}"
         self.show_error(self.tr("Could not export"), reason)
 
     def show_error(self, title: str, message: str) -> None:
