@@ -13,12 +13,12 @@ from typing import Callable
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, Qt, Signal, Slot
-from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 from superqt.utils import signals_blocked
 
 from studio.engine import ENCODE, LATENT, decode_latent, encode_file, seeded_normal
 from studio.ui.i18n import direction_title, family_text
-from studio.ui.panels.explore.prompt import named
+from studio.ui.panels.explore.prompt import push_button
 from studio.ui.widgets.image_grid import ImageGrid
 from studio.ui.widgets.styling import vertical_scroll
 from studio.ui.workers import Job
@@ -67,15 +67,16 @@ class LatentSliders(QGroupBox):
         self.hint.setObjectName("exploreLatentHint")
         self.hint.setWordWrap(True)
         buttons = QHBoxLayout()
-        self.random_start = named(QPushButton(translate("ExplorePanel", "Random start"), self),
-                                  "exploreRandomStartButton", translate("ExplorePanel", "Random start"),
-                                  translate("ExplorePanel", "Start from a new random point (its seed goes in the Seed "
-                                                            "box)"))
-        self.random_start.clicked.connect(self.random_start_requested)
-        self.add_button = named(QPushButton(translate("ExplorePanel", "Add to gallery"), self),
-                                "exploreAddLatentButton", translate("ExplorePanel", "Add to gallery"),
-                                translate("ExplorePanel", "Put this image, with its latent position, in the gallery"))
-        self.add_button.clicked.connect(self._on_add_button_clicked)
+        self.random_start = push_button(
+            self, translate("ExplorePanel", "Random start"), "exploreRandomStartButton",
+            translate("ExplorePanel", "Random start"),
+            translate("ExplorePanel", "Start from a new random point (its seed goes in the Seed box)"),
+            self.random_start_requested)
+        self.add_button = push_button(
+            self, translate("ExplorePanel", "Add to gallery"), "exploreAddLatentButton",
+            translate("ExplorePanel", "Add to gallery"),
+            translate("ExplorePanel", "Put this image, with its latent position, in the gallery"),
+            self._on_add_button_clicked)
         buttons.addWidget(self.random_start)
         buttons.addWidget(self.add_button)
         self._area = vertical_scroll(QWidget(), "exploreSlidersArea", translate("ExplorePanel", "Latent sliders"),

@@ -28,6 +28,13 @@ def named(widget: QWidget, name: str, accessible: str, tip: str) -> QWidget:
     return widget
 
 
+def push_button(parent: QWidget, text: str, name: str, accessible: str, tip: str, clicked) -> QPushButton:
+    """A named button that calls (or emits) `clicked`."""
+    button = named(QPushButton(text, parent), name, accessible, tip)
+    button.clicked.connect(clicked)
+    return button
+
+
 class PromptForm(QGroupBox):
     """What the next Generate draws: prompt, options, count and seed."""
 
@@ -84,34 +91,31 @@ class PromptForm(QGroupBox):
                           translate("ExplorePanel", "Image i is drawn from seed + i: the same seed gives the same "
                                                     "images"))
         self.seed.setRange(0, MAX_SEED)
-        self.dice = named(QPushButton(translate("ExplorePanel", "Random"), row), "exploreRandomSeedButton",
-                          translate("ExplorePanel", "Random seed"), translate("ExplorePanel", "Pick a new random seed"))
-        self.dice.clicked.connect(self._on_dice_clicked)
+        self.dice = push_button(row, translate("ExplorePanel", "Random"), "exploreRandomSeedButton",
+                                translate("ExplorePanel", "Random seed"),
+                                translate("ExplorePanel", "Pick a new random seed"), self._on_dice_clicked)
         layout.addWidget(self.seed, 1)
         layout.addWidget(self.dice)
         return row
 
     def _build_buttons(self) -> None:
-        self.generate_button = named(QPushButton(translate("ExplorePanel", "Generate"), self), "exploreGenerateButton",
-                                     translate("ExplorePanel", "Generate"),
-                                     translate("ExplorePanel", "Make new images (Ctrl+G)"))
-        self.generate_button.clicked.connect(self.generate_requested)
-        self.stop_button = named(QPushButton(translate("ExplorePanel", "Stop"), self), "exploreStopButton",
-                                 translate("ExplorePanel", "Stop generating"),
-                                 translate("ExplorePanel", "Stop sampling at the next step (Esc): the images drawn so "
-                                                           "far stay shown, unfinished, and are not added to the "
-                                                           "gallery"))
-        self.stop_button.clicked.connect(self.stop_requested)
+        self.generate_button = push_button(
+            self, translate("ExplorePanel", "Generate"), "exploreGenerateButton", translate("ExplorePanel", "Generate"),
+            translate("ExplorePanel", "Make new images (Ctrl+G)"), self.generate_requested)
+        self.stop_button = push_button(
+            self, translate("ExplorePanel", "Stop"), "exploreStopButton", translate("ExplorePanel", "Stop generating"),
+            translate("ExplorePanel", "Stop sampling at the next step (Esc): the images drawn so far stay shown, "
+                                      "unfinished, and are not added to the gallery"), self.stop_requested)
         buttons = QHBoxLayout()
         buttons.addWidget(self.generate_button, 1)
         buttons.addWidget(self.stop_button)
         self._form.addRow(buttons)
-        self.open_image = named(QPushButton(translate("ExplorePanel", "Open image…"), self), "exploreOpenImageButton",
-                                translate("ExplorePanel", "Open image"),
-                                translate("ExplorePanel", "Recall the seed, prompt and options an exported image "
-                                                          "carries, and start the latent sliders from it where the "
-                                                          "model can encode images (or drop the image on this panel)"))
-        self.open_image.clicked.connect(self.open_image_requested)
+        self.open_image = push_button(
+            self, translate("ExplorePanel", "Open image…"), "exploreOpenImageButton",
+            translate("ExplorePanel", "Open image"),
+            translate("ExplorePanel", "Recall the seed, prompt and options an exported image carries, and start the "
+                                      "latent sliders from it where the model can encode images (or drop the image "
+                                      "on this panel)"), self.open_image_requested)
         self._form.addRow(self.open_image)
 
     # --- what the family offers ---------------------------------------------------------------------

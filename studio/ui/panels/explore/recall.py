@@ -62,30 +62,22 @@ def recall_into(params, family, form: PromptForm, latent: LatentSliders):
 
 def recalled_text(recalled) -> str:
     """One thing recall() found, in words: "seed 7", "steps 20"; or why it was not used."""
-    name, value = recalled.name, str(recalled.value)
     if recalled.shown:
         return recalled.shown                   # an option, as the image wrote it
     if not recalled.why:
-        if name == SEED:
-            return translate("ExplorePanel", "seed %1").replace("%1", value)
-        if name == PROMPT_TEXT:
-            return translate("ExplorePanel", "prompt")
-        if name == NEGATIVE:
-            return translate("ExplorePanel", "negative prompt")
-        if name == LATENT_POSITION:
-            return translate("ExplorePanel", "latent position")
-    elif name == SEED:
-        return translate("ExplorePanel", "seed %1 (out of range)").replace("%1", value)
-    elif name == PROMPT_TEXT:
-        return translate("ExplorePanel", "the prompt (this model takes none)")
-    elif name == NEGATIVE:
-        return translate("ExplorePanel", "the negative prompt (this model takes none)")
-    elif name == LATENT_POSITION:
-        return translate("ExplorePanel", "the latent position (it does not fit this model)")
-    elif recalled.why == provenance.NOT_A_CHOICE:
-        return translate("ExplorePanel", "sampler %1 (this model has %2)").replace("%1", value) \
-            .replace("%2", ", ".join(recalled.choices))
-    return translate("ExplorePanel", "sampler %1").replace("%1", value)     # AUTOMATIC1111's sampler
+        texts = {SEED: translate("ExplorePanel", "seed %1"), PROMPT_TEXT: translate("ExplorePanel", "prompt"),
+                 NEGATIVE: translate("ExplorePanel", "negative prompt"),
+                 LATENT_POSITION: translate("ExplorePanel", "latent position")}
+    else:
+        texts = {SEED: translate("ExplorePanel", "seed %1 (out of range)"),
+                 PROMPT_TEXT: translate("ExplorePanel", "the prompt (this model takes none)"),
+                 NEGATIVE: translate("ExplorePanel", "the negative prompt (this model takes none)"),
+                 LATENT_POSITION: translate("ExplorePanel", "the latent position (it does not fit this model)")}
+    if recalled.name not in texts:              # AUTOMATIC1111's sampler, matched or not
+        texts[recalled.name] = translate("ExplorePanel", "sampler %1 (this model has %2)").replace(
+            "%2", ", ".join(recalled.choices)) if recalled.why == provenance.NOT_A_CHOICE \
+            else translate("ExplorePanel", "sampler %1")
+    return texts[recalled.name].replace("%1", str(recalled.value))
 
 
 def restore_text(result, name: str, used: list[str], unused: list[str], warnings, has_model: bool) -> str:
