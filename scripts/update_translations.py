@@ -5,18 +5,25 @@ compile the .qm files the app loads.
     .venv/bin/python scripts/update_translations.py zh_CN      # one (creates its .ts when new)
 
 1. pyside6-lupdate reads tr() / QCoreApplication.translate() in studio/ui. The families' own texts
-   (titles, descriptions, model presets, sample options, training warnings, frame labels, prompt
-   warnings, demo sets; see studio/ui/i18n.py) are plain strings in the engine, which lupdate cannot
-   see: they are written as translate("families", ...) calls into a temporary file that lupdate reads too,
-   and so are the engine's messages (errors, skipped files, training warnings: ENGINE_TEMPLATES and
-   ENGINE_MESSAGES in studio/ui/i18n.py), as translate("engine", ...).
+   (titles, descriptions, model presets, sample options, demo sets, metric keys; see studio/ui/i18n.py)
+   are plain strings in the engine, which lupdate cannot see: they are written as translate("families", ...)
+   calls into a temporary file that lupdate reads too, and so is every message of the engine's catalogue
+   (studio/engine/messages.py: errors, skipped files, training warnings, frame labels, direction names), as
+   translate("engine", <English template>, <message id>).
 2. Existing translations are kept (lupdate merges; strings no longer in the code are dropped).
 3. pyside6-lrelease compiles each .ts to the .qm next to it.
 Prints, per language, how many messages there are and how many are still unfinished.
+
+An engine message's source text is its English template ("{path}: cannot read ({reason})") and its
+disambiguation (the translator's comment) is its id ("checkpoint.unreadable"), rather than the id as the
+source: the translator reads the English words in Qt Linguist as with every other string; changing those
+words in the catalogue leaves the old translation behind (dropped) and the new one unfinished, so the test
+of finished translations fails until someone translates the new wording, instead of silently keeping a
+translation of the old; and the id keeps two messages apart that say the same in English but may read
+differently in another language. engine_text() looks a message up by both, from the catalogue.
 """
 from __future__ import annotations
 
-import ast
 import json
 import os
 import re
@@ -28,10 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from studio.ui.i18n import (  # noqa: E402
-    ENGINE_CONTEXT, ENGINE_MESSAGES, ENGINE_TEMPLATES, FAMILY_CONTEXT, FAMILY_MESSAGES, FAMILY_TEMPLATES, OS_REASONS,
-    TRANSLATIONS_DIR,
-)
+from studio.engine import CATALOGUE  # noqa: E402
+from studio.ui.i18n import ENGINE_CONTEXT, FAMILY_CONTEXT, FAMILY_MESSAGES, TRANSLATIONS_DIR  # noqa: E402
 
 BIN = Path(sys.executable).parent
 LUPDATE, LRELEASE = BIN / "pyside6-lupdate", BIN / "pyside6-lrelease"
@@ -48,8 +53,7 @@ def family_texts() -> list[str]:
         for option in family.sample_options():
             # The label is computed in option_label(); translate its English form, not the name.
             texts += [option.name.replace("_", " ").capitalize(), option.help]
-    texts += list(FAMILY_MESSAGES) + [template for _, template in FAMILY_TEMPLATES]
-    texts += family_warnings()
+    texts += list(FAMILY_MESSAGES)
     from studio.engine.demo import DEMOS           # the demo sets' names and descriptions (Data step)
 
     for name, description in DEMOS.items():
@@ -58,31 +62,12 @@ def family_texts() -> list[str]:
     return [t for t in texts if t and not (t in seen or seen.add(t))]
 
 
-def family_warnings() -> list[str]:
-    """The fixed messages families send while training (`ctx.warn("...")`, e.g. a GAN's mode collapse),
-    read from their source: they are only made when training goes wrong."""
-    texts = []
-    for path in sorted((ROOT / "studio" / "engine" / "families").glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "warn"
-                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
-                texts.append(node.args[0].value)
-    return texts
-
-
-def engine_texts() -> list[str]:
-    """What the engine says when something goes wrong (see engine_text() in studio/ui/i18n.py): fixed
-    messages, the templates of those with paths and numbers, the operating system's reasons."""
-    texts = [*ENGINE_MESSAGES, *(template for _, template in ENGINE_TEMPLATES), *OS_REASONS]
-    seen: set[str] = set()
-    return [t for t in texts if t and not (t in seen or seen.add(t))]
-
-
 def write_family_source(folder: Path) -> Path:
     path = folder / GENERATED
     lines = ["from PySide6.QtCore import QCoreApplication", ""]
-    for context, texts in ((FAMILY_CONTEXT, family_texts()), (ENGINE_CONTEXT, engine_texts())):
-        lines += [f"QCoreApplication.translate({json.dumps(context)}, {json.dumps(text)})" for text in texts]
+    lines += [f"QCoreApplication.translate({json.dumps(FAMILY_CONTEXT)}, {json.dumps(text)})" for text in family_texts()]
+    lines += [f"QCoreApplication.translate({json.dumps(ENGINE_CONTEXT)}, {json.dumps(template)}, {json.dumps(id)})"
+              for id, template in CATALOGUE.items()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 

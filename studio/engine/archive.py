@@ -49,6 +49,8 @@ from studio.engine.checkpoint import CheckpointError, read_meta
 from studio.engine.export import make_grid, png_bytes
 from studio.engine.provenance import Provenance
 from studio.engine.families.base import DataInfo, get_family
+from studio.engine.gallery import GALLERY_FOLDER, KEPT_NAME
+from studio.engine.messages import EngineError, Message, message_of, os_reason
 from studio.engine.run import LAST, Run, RunError
 from studio.engine.sheets import training_curve
 
@@ -59,10 +61,8 @@ CARD = "README.md"
 CURVE = "training_curve.png"
 SAMPLES = "samples.png"
 SAMPLE_COUNT, SAMPLE_SEED = 16, 0
-GALLERY = "gallery"                   # <run>/gallery/: the images the studio's gallery kept for the run
-# The names studio/ui/panels/gallery.py gives them (its _KEPT_NAME; a UI test checks they agree):
-# <date>-<time>-<microseconds>-<n>[-seed-<seed>][-<k>].png, so sorted by name they are in the order added.
-GALLERY_NAME = re.compile(r"^\d{8}-\d{6}-\d{6}-\d{3}(-seed-\d+)?(-\d+)?\.png$")
+# <run>/gallery/: the images the studio's gallery kept for the run, by the names it gives them
+GALLERY, GALLERY_NAME = GALLERY_FOLDER, KEPT_NAME
 
 # -- what an import accepts ------------------------------------------------------------------------
 MAX_RUN_MEMBERS = 64                  # members besides the gallery images
@@ -96,7 +96,7 @@ CancelFn = Callable[[], bool]
 log = logging.getLogger(__name__)
 
 
-class ArchiveError(Exception):
+class ArchiveError(EngineError):
     """An export or import cannot go on; str(e) names the archive (or run) and the reason."""
 
 
@@ -116,19 +116,19 @@ def export_run(run_path: Path | str, out: Path | str, *, as_folder: bool = False
     try:
         run = Run.open(Path(run_path))
     except RunError as e:
-        raise ArchiveError(str(e)) from None
+        raise ArchiveError(e.message) from None
     out = Path(out).expanduser()
     if out.exists() and (as_folder or not overwrite):
-        raise ArchiveError(f"{out}: already exists; choose a new name")
+        raise ArchiveError("archive.exists", path=out)
     checkpoint = run.latest_checkpoint()
     if checkpoint is None:
-        raise ArchiveError(f"{run.path}: the run has no checkpoint yet; train it first")
+        raise ArchiveError("archive.no_checkpoint", path=run.path)
     files = _export_files(run, checkpoint, out.stem if not as_folder else out.name, samples, gallery, progress,
                           cancel)
     try:
         (_write_folder if as_folder else _write_zip)(out, files)
     except OSError as e:
-        raise ArchiveError(f"{out}: cannot write ({e.strerror or e})") from None
+        raise ArchiveError("archive.cannot_write", path=out, reason=os_reason(e)) from None
     return out
 
 
@@ -153,9 +153,9 @@ class _Member:
             with _open_no_follow(self.path) as f:
                 data = f.read(self.size + 1)
         except OSError as e:
-            raise ArchiveError(f"{self.path}: cannot read it any more ({e.strerror or e}); export again") from None
+            raise ArchiveError("archive.no_longer_readable", path=self.path, reason=os_reason(e)) from None
         if hashlib.sha256(data).hexdigest() != self.sha256:
-            raise ArchiveError(f"{self.path}: it changed while the run was exported; export again")
+            raise ArchiveError("archive.changed", path=self.path)
         return data
 
 
@@ -163,7 +163,7 @@ def _export_files(run: Run, checkpoint: Path, name: str, samples: int, gallery: 
                   cancel) -> list[_Member]:
     def step(done: float) -> None:      # in percent; sampling the grid is 5 to 85, the gallery 85 to 95
         if cancel and cancel():
-            raise ArchiveError(f"{run.path}: export cancelled")
+            raise ArchiveError("archive.export_cancelled", path=run.path)
         if progress:
             progress(int(done), 100)
 
@@ -176,9 +176,9 @@ def _export_files(run: Run, checkpoint: Path, name: str, samples: int, gallery: 
             meta = read_meta(snapshot)
             family, ckpt = run.load_family(snapshot)
     except (CheckpointError, RunError) as e:
-        raise ArchiveError(str(e).replace(str(snapshot), str(checkpoint))) from None
+        raise ArchiveError(e.message.replacing(str(snapshot), str(checkpoint))) from None
     except OSError as e:
-        raise ArchiveError(f"{checkpoint}: cannot read ({e.strerror or e})") from None
+        raise ArchiveError("archive.unreadable", path=checkpoint, reason=os_reason(e)) from None
     step(5)
     grid = _sample_grid(run, family, ckpt.step, hashlib.sha256(weights).hexdigest()[:10], samples,
                         lambda fraction: step(5 + 80 * fraction)) if samples > 0 else None
@@ -213,7 +213,7 @@ def _gallery_members(folder: Path, done: Callable[[float], None]) -> tuple[list[
     except (FileNotFoundError, NotADirectoryError):
         return [], 0
     except OSError as e:
-        raise ArchiveError(f"{folder}: cannot read ({e.strerror or e})") from None
+        raise ArchiveError("archive.unreadable", path=folder, reason=os_reason(e)) from None
     images = []
     for path in paths:
         try:
@@ -247,30 +247,30 @@ def _gallery_members(folder: Path, done: Callable[[float], None]) -> tuple[list[
     return members, older
 
 
-def png_problem(data: bytes, *, gallery: bool = False) -> str | None:
+def png_problem(data: bytes, *, gallery: bool = False) -> Message | None:
     """Why `data` is not a PNG image an export may hold (None: it is one). Only Pillow's PNG reader sees
     it, after the size in pixels was read from the header: chunk checksums are verified, then every pixel
     decoded. A gallery image is also grayscale or RGB, as the gallery writes them."""
     if not data.startswith(_PNG_SIGNATURE):
-        return "not a PNG image"
+        return Message("png.not_png")
     if data[12:16] != b"IHDR" or len(data) < 24:
-        return "not a readable PNG image (it does not begin with its header)"
+        return Message("png.no_header")
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     if width * height > MAX_PNG_PIXELS:                 # before Pillow sees it
-        return f"{width:,}×{height:,} pixels (at most {MAX_PNG_PIXELS:,})"
+        return Message("png.too_many_pixels", width=width, height=height, limit=MAX_PNG_PIXELS)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=["PNG"]) as im:
                 if im.size != (width, height):
-                    return "not a readable PNG image (its header is not what Pillow reads)"
+                    return Message("png.header_mismatch")
                 if gallery and im.mode not in ("L", "RGB"):
-                    return f"a {im.mode} image, not the grayscale or RGB PNG the gallery keeps"
+                    return Message("png.mode", mode=im.mode)
                 im.verify()
             with Image.open(io.BytesIO(data), formats=["PNG"]) as im:
                 im.load()
     except Exception as e:             # Pillow's and zlib's errors on broken data are of many kinds
-        return f"not a readable PNG image ({type(e).__name__}: {str(e)[:80]})"
+        return Message("png.unreadable", error=f"{type(e).__name__}: {str(e)[:80]}")
     return None
 
 
@@ -481,69 +481,70 @@ def import_run(source: Path | str, runs_dir: Path | str | None = None, *, progre
         runs_dir = default_runs_dir()
     runs_dir = Path(runs_dir)
     if not source.exists():
-        raise ArchiveError(f"{source}: no such file or folder")
+        raise ArchiveError("archive.not_found", path=source)
     try:
         if source.is_dir():
             return _import_entries(source, _folder_entries(source), source.name, runs_dir, progress, cancel)
         if not zipfile.is_zipfile(source):
-            raise ArchiveError(f"{source}: not a zip archive or an exported run folder")
+            raise ArchiveError("archive.not_an_archive", path=source)
         with zipfile.ZipFile(source) as zf:
             entries, top = _zip_entries(source, zf)
             return _import_entries(source, entries, top or source.stem, runs_dir, progress, cancel)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as e:
-        raise ArchiveError(f"{source}: the zip archive is damaged ({e})") from None
+        raise ArchiveError("archive.damaged", path=source, error=str(e)) from None
     except OSError as e:
-        raise ArchiveError(f"{source}: cannot read ({e.strerror or e})") from None
+        raise ArchiveError("archive.unreadable", path=source, reason=os_reason(e)) from None
 
 
-def _refuse(source: Path, reason: str) -> ArchiveError:
-    return ArchiveError(f"{source}: refused: {reason}")
+def _refuse(source: Path, reason: str, /, **args) -> ArchiveError:
+    """"<source>: refused: <reason>", the reason a message id and its arguments, or a Message."""
+    reason = reason if isinstance(reason, Message) and not args else Message(reason, **args)
+    return ArchiveError("archive.refused", path=source, reason=reason)
 
 
 def check_member_name(source: Path, name: str) -> None:
     """Refuse names that could land outside the folder they are extracted into, or mean different things on
     different systems."""
     if "\\" in name:
-        raise _refuse(source, f"the member {name!r} has a backslash in its name")
+        raise _refuse(source, "archive.member_backslash", name=name)
     if name.startswith("/"):
-        raise _refuse(source, f"the member {name!r} has an absolute path")
+        raise _refuse(source, "archive.member_absolute", name=name)
     if re.match(r"^[A-Za-z]:", name):
-        raise _refuse(source, f"the member {name!r} names a drive")
+        raise _refuse(source, "archive.member_drive", name=name)
     if len(name) > MAX_NAME or any(ord(ch) < 32 for ch in name):
-        raise _refuse(source, f"the member {name[:60]!r} has an unusable name")
+        raise _refuse(source, "archive.member_unusable_name", name=name[:60])
     parts = name.rstrip("/").split("/")
     if ".." in parts:
-        raise _refuse(source, f"the member {name!r} points outside the archive (..)")
+        raise _refuse(source, "archive.member_escapes", name=name)
     if any(part in ("", ".") for part in parts):
-        raise _refuse(source, f"the member {name!r} has an empty or '.' path part")
+        raise _refuse(source, "archive.member_empty_part", name=name)
     if ":" in name or any(part != part.rstrip(" .") or part.split(".")[0].upper() in _WINDOWS_DEVICES
                           for part in parts):
-        raise _refuse(source, f"the member {name!r} has a name Windows would read differently")
+        raise _refuse(source, "archive.member_windows_name", name=name)
 
 
 def _zip_entries(source: Path, zf: zipfile.ZipFile) -> tuple[list[_Entry], str]:
     infos = zf.infolist()
     if len(infos) > MAX_MEMBERS:
-        raise _refuse(source, f"it holds {len(infos)} members; an exported run has at most {MAX_MEMBERS}")
+        raise _refuse(source, "archive.too_many_members", count=len(infos), limit=MAX_MEMBERS)
     files = []
     for info in infos:
         check_member_name(source, info.filename)
         mode = info.external_attr >> 16
         if stat.S_ISLNK(mode):
-            raise _refuse(source, f"the member {info.filename!r} is a symbolic link")
+            raise _refuse(source, "archive.member_symlink", name=info.filename)
         if info.is_dir():
             continue
         if stat.S_IFMT(mode) and not stat.S_ISREG(mode):
-            raise _refuse(source, f"the member {info.filename!r} is not a regular file")
+            raise _refuse(source, "archive.member_not_regular", name=info.filename)
         if info.flag_bits & 0x1:
-            raise _refuse(source, f"the member {info.filename!r} is encrypted")
+            raise _refuse(source, "archive.member_encrypted", name=info.filename)
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise _refuse(source, f"the member {info.filename!r} uses an unsupported compression method")
+            raise _refuse(source, "archive.member_compression", name=info.filename)
         _check_size(source, info.filename, info.file_size)
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(1, info.compress_size):
             ratio = info.file_size / max(1, info.compress_size)
-            raise _refuse(source, f"the member {info.filename!r} would expand {ratio:,.0f} "
-                                  f"times (at most {MAX_RATIO}); this looks like a zip bomb")
+            raise _refuse(source, "archive.member_zip_bomb", name=info.filename, ratio=ratio, limit=MAX_RATIO)
         files.append(info)
     top = _common_top([info.filename for info in files])
     entries = [_Entry(info.filename[len(top) + 1:] if top else info.filename, info.file_size,
@@ -567,15 +568,15 @@ def _folder_entries(source: Path) -> list[_Entry]:
             rel = path.relative_to(source).as_posix()
             st = path.lstat()
             if stat.S_ISLNK(st.st_mode):
-                raise _refuse(source, f"{rel!r} is a symbolic link")
+                raise _refuse(source, "archive.file_symlink", name=rel)
             if stat.S_ISDIR(st.st_mode):
                 continue
             if not stat.S_ISREG(st.st_mode):
-                raise _refuse(source, f"{rel!r} is not a regular file")
+                raise _refuse(source, "archive.file_not_regular", name=rel)
             check_member_name(source, rel)
             entries.append(_Entry(rel, st.st_size, lambda path=path: _open_no_follow(path)))
             if len(entries) > MAX_MEMBERS:
-                raise _refuse(source, f"it holds more than {MAX_MEMBERS} files; an exported run has fewer")
+                raise _refuse(source, "archive.too_many_files", limit=MAX_MEMBERS)
     return entries
 
 
@@ -588,26 +589,25 @@ def _check_entries(source: Path, entries: list[_Entry]) -> None:
     """Names, kinds and declared sizes: everything that can be judged without reading a byte."""
     gallery = sum(1 for entry in entries if PurePosixPath(entry.name).parent.as_posix() == GALLERY)
     if len(entries) - gallery > MAX_RUN_MEMBERS:
-        raise _refuse(source, f"it holds {len(entries) - gallery} members besides its gallery images; an exported "
-                              f"run has at most {MAX_RUN_MEMBERS}")
+        raise _refuse(source, "archive.too_many_run_members", count=len(entries) - gallery, limit=MAX_RUN_MEMBERS)
     if gallery > MAX_GALLERY_IMAGES:
-        raise _refuse(source, f"it holds {gallery:,} gallery images; an export holds at most {MAX_GALLERY_IMAGES:,}")
+        raise _refuse(source, "archive.too_many_gallery_images", count=gallery, limit=MAX_GALLERY_IMAGES)
     seen: set[str] = set()
     total = 0
     for entry in entries:
         if entry.name.lower() in seen:
-            raise _refuse(source, f"the member {str(entry)!r} appears twice")
+            raise _refuse(source, "archive.member_twice", name=str(entry))
         seen.add(entry.name.lower())
         _check_kind(source, entry.name, str(entry))
         _check_size(source, str(entry), entry.size)
         total += entry.size
     if total > MAX_TOTAL_BYTES:
-        raise _refuse(source, f"its members declare {total:,} bytes in all (at most {MAX_TOTAL_BYTES:,})")
+        raise _refuse(source, "archive.too_many_bytes", total=total, limit=MAX_TOTAL_BYTES)
     for required in ("config.json", MANIFEST):
         if required not in seen:
-            raise _refuse(source, f"it has no {required}; it is not a run exported by genstudio")
+            raise _refuse(source, "archive.missing_file", name=required)
     if not any(name.endswith(".safetensors") for name in seen):
-        raise _refuse(source, "it holds no weights (.safetensors)")
+        raise _refuse(source, "archive.no_weights")
 
 
 def _in_gallery(name: str) -> bool:
@@ -618,37 +618,34 @@ def _check_size(source: Path, name: str, size: int) -> None:
     limit = (MAX_WEIGHTS_BYTES if name.endswith(".safetensors") else MAX_GALLERY_BYTES if _in_gallery(name)
              else MAX_OTHER_BYTES)
     if size > limit:
-        raise _refuse(source, f"the member {name!r} declares {size:,} bytes (at most {limit:,})")
+        raise _refuse(source, "archive.member_too_large", name=name, size=size, limit=limit)
 
 
 def _check_kind(source: Path, name: str, shown: str) -> None:
     path = PurePosixPath(name)
     suffix = path.suffix.lower()
     if suffix in _PICKLE_EXTENSIONS:
-        raise _refuse(source, f"the member {shown!r} is a {suffix} file, a kind that can run code when loaded "
-                              f"(pickle); genstudio exports carry weights only as .safetensors")
+        raise _refuse(source, "archive.member_pickle_kind", name=shown, suffix=suffix)
     folder = path.parent.as_posix() if str(path.parent) != "." else ""
     if folder == GALLERY and not GALLERY_NAME.match(path.name):
-        raise _refuse(source, f"the member {shown!r} is not named as genstudio's gallery names its images "
-                              f"(such as 20250101-120000-000000-000-seed-7.png)")
+        raise _refuse(source, "archive.member_gallery_name", name=shown)
     for allowed_folder, suffixes in _ALLOWED:
         if folder == allowed_folder and suffix in suffixes:
             return
-    raise _refuse(source, f"the member {shown!r} is not a kind of file an exported run holds "
-                          f"(config, metrics, model card, PNGs, gallery PNGs and .safetensors weights only)")
+    raise _refuse(source, "archive.member_kind", name=shown)
 
 
 def _sniff(source: Path, name: str, head: bytes) -> None:
     """Refuse content that is not what its name says, pickles above all."""
     if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
-        raise _refuse(source, f"the member {name!r} is a pickle (it could run code when loaded)")
+        raise _refuse(source, "archive.member_pickle", name=name)
     if head.startswith(b"PK\x03\x04"):
-        raise _refuse(source, f"the member {name!r} is a zip archive (a PyTorch .pt file holds a pickle)")
+        raise _refuse(source, "archive.member_zip", name=name)
     suffix = PurePosixPath(name).suffix.lower()
     if suffix == ".png" and not head.startswith(_PNG_SIGNATURE):
-        raise _refuse(source, f"the member {name!r} is not a PNG image")
+        raise _refuse(source, "archive.member_png", name=name, problem=Message("png.not_png"))
     if suffix in (".json", ".jsonl", ".md") and b"\x00" in head:
-        raise _refuse(source, f"the member {name!r} is binary, not text")
+        raise _refuse(source, "archive.member_binary", name=name)
 
 
 def _read_json(source: Path, name: str, data: bytes, lines: bool = False) -> Any:
@@ -659,46 +656,48 @@ def _read_json(source: Path, name: str, data: bytes, lines: bool = False) -> Any
             return json.loads(text)
         records = [json.loads(line) for line in text.splitlines() if line.strip()]
     except (UnicodeDecodeError, ValueError, RecursionError) as e:    # ValueError: also over-long integers
-        raise _refuse(source, f"the member {name!r} is not valid JSON ({str(e)[:80]})") from None
+        raise _refuse(source, "archive.member_not_json", name=name, error=str(e)[:80]) from None
     if not all(isinstance(record, dict) for record in records):
-        raise _refuse(source, f"the member {name!r} holds a line that is not a JSON object")
+        raise _refuse(source, "archive.member_not_json_objects", name=name)
     if not all(isinstance(record.get("step", 0), int) for record in records):
-        raise _refuse(source, f"the member {name!r} holds a step that is not a whole number")
+        raise _refuse(source, "archive.member_bad_step", name=name)
     return records
 
 
 def check_safetensors_header(source: Path, name: str, head: bytes, size: int) -> None:
     """The safetensors header of a member (its first bytes) describes exactly `size` bytes of plain tensors,
     and carries genstudio checkpoint metadata."""
-    bad = lambda why: _refuse(source, f"the member {name!r} is not a valid safetensors file ({why})")  # noqa: E731
+    def bad(reason: str, **args) -> ArchiveError:
+        return _refuse(source, "archive.member_not_safetensors", name=name, reason=Message(reason, **args))
+
     if len(head) < 8:
-        raise bad("too short")
+        raise bad("safetensors.too_short")
     n = int.from_bytes(head[:8], "little")
     if n <= 1 or n + 8 > size or n > len(head) - 8:
-        raise bad("its header length does not fit the file")
+        raise bad("safetensors.header_length")
     try:
         header = json.loads(head[8:8 + n].decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise bad("its header is not JSON") from None
+        raise bad("safetensors.header_not_json") from None
     if not isinstance(header, dict):
-        raise bad("its header is not a table")
+        raise bad("safetensors.header_not_table")
     end = 0
     for key, spec in sorted(((k, v) for k, v in header.items() if k != "__metadata__"),
                             key=lambda kv: _offsets(kv[1])[0] if isinstance(kv[1], dict) else -1):
         if not isinstance(spec, dict) or spec.get("dtype") not in _SAFETENSORS_DTYPES:
-            raise bad(f"tensor {key!r} has no known dtype")
+            raise bad("safetensors.tensor_dtype", key=key)
         shape = spec.get("shape")
         if not isinstance(shape, list) or not all(isinstance(d, int) and d >= 0 for d in shape):
-            raise bad(f"tensor {key!r} has a bad shape")
+            raise bad("safetensors.tensor_shape", key=key)
         start, stop = _offsets(spec)
         if start != end or stop - start != int(np.prod(shape, dtype=np.int64)) * _SAFETENSORS_DTYPES[spec["dtype"]]:
-            raise bad(f"tensor {key!r} has offsets that do not match its shape")
+            raise bad("safetensors.tensor_offsets", key=key)
         end = stop
     if 8 + n + end != size:
-        raise bad(f"its header describes {8 + n + end:,} bytes, the member holds {size:,}")
+        raise bad("safetensors.size_mismatch", described=8 + n + end, size=size)
     metadata = header.get("__metadata__") or {}
     if not isinstance(metadata, dict) or "genstudio" not in metadata:
-        raise bad("no genstudio checkpoint metadata")
+        raise bad("safetensors.no_metadata")
 
 
 def _offsets(spec: dict) -> tuple[int, int]:
@@ -714,7 +713,7 @@ def _check_contents(source: Path, entries: list[_Entry], cancel) -> dict:
     manifest = None
     for entry in entries:
         if cancel and cancel():
-            raise ArchiveError(f"{source}: import cancelled")
+            raise ArchiveError("archive.import_cancelled", path=source)
         with entry.open() as f:
             if entry.name.endswith(".safetensors"):
                 head = f.read(8)
@@ -728,7 +727,7 @@ def _check_contents(source: Path, entries: list[_Entry], cancel) -> dict:
         if PurePosixPath(entry.name).suffix.lower() == ".png":
             problem = png_problem(data, gallery=_in_gallery(entry.name))
             if problem:
-                raise _refuse(source, f"the member {str(entry)!r} is {problem}")
+                raise _refuse(source, "archive.member_png", name=str(entry), problem=problem)
         elif entry.name.endswith(".json"):
             value = _read_json(source, str(entry), data)
             if entry.name == MANIFEST:
@@ -739,7 +738,7 @@ def _check_contents(source: Path, entries: list[_Entry], cancel) -> dict:
             try:
                 data.decode("utf-8")
             except UnicodeDecodeError:
-                raise _refuse(source, f"the member {str(entry)!r} is not UTF-8 text") from None
+                raise _refuse(source, "archive.member_not_utf8", name=str(entry)) from None
     _check_manifest(source, manifest, entries)
     return manifest
 
@@ -748,30 +747,31 @@ def _read_limited(source: Path, entry: _Entry, f) -> bytes:
     """All of a member, never more than it declared (a lying size header is refused, not believed)."""
     data = f.read(entry.size + 1)
     if len(data) != entry.size:
-        raise _refuse(source, f"the member {str(entry)!r} holds {'more' if len(data) > entry.size else 'less'} "
-                              f"than the {entry.size:,} bytes it declares")
+        raise _refuse(source, "archive.member_larger" if len(data) > entry.size else "archive.member_smaller",
+                      name=str(entry), size=entry.size)
     return data
 
 
 def _check_manifest(source: Path, manifest: Any, entries: list[_Entry]) -> None:
     if not isinstance(manifest, dict) or manifest.get("format") != EXPORT_FORMAT:
-        raise _refuse(source, f"its {MANIFEST} is not a genstudio export manifest")
+        raise _refuse(source, "archive.not_a_manifest", name=MANIFEST)
     version = manifest.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version > EXPORT_VERSION:
-        raise _refuse(source, f"it was exported by a newer genstudio (export version {version!r}); update genstudio")
+        raise _refuse(source, "archive.newer", version=version)
     listed = manifest.get("files")
     if not isinstance(listed, dict):
-        raise _refuse(source, f"its {MANIFEST} lists no files")
+        raise _refuse(source, "archive.manifest_lists_nothing", name=MANIFEST)
     present = {e.name: e.size for e in entries if e.name not in (MANIFEST, CARD)}
     missing = sorted(set(listed) - set(present))
     extra = sorted(set(present) - set(listed))
     if missing or extra:
-        what = f"missing {', '.join(missing)}" if missing else f"not in its manifest: {', '.join(extra)}"
-        raise _refuse(source, f"its files do not match its manifest ({what})")
+        if missing:
+            raise _refuse(source, "archive.manifest_missing", names=", ".join(missing))
+        raise _refuse(source, "archive.manifest_extra", names=", ".join(extra))
     for name, size in present.items():
         info = listed[name]
         if not isinstance(info, dict) or info.get("size") != size or not isinstance(info.get("sha256"), str):
-            raise _refuse(source, f"the member {name!r} is not the size its manifest says")
+            raise _refuse(source, "archive.member_size_mismatch", name=name)
 
 
 def _extract(source: Path, entries: list[_Entry], manifest: dict, folder: Path, progress, cancel) -> None:
@@ -780,7 +780,7 @@ def _extract(source: Path, entries: list[_Entry], manifest: dict, folder: Path, 
     done = 0
     for entry in entries:
         if cancel and cancel():
-            raise ArchiveError(f"{source}: import cancelled")
+            raise ArchiveError("archive.import_cancelled", path=source)
         path = folder.joinpath(*entry.name.split("/"))
         path.parent.mkdir(parents=True, exist_ok=True)
         digest, written = hashlib.sha256(), 0
@@ -788,8 +788,7 @@ def _extract(source: Path, entries: list[_Entry], manifest: dict, folder: Path, 
             for chunk in iter(lambda: src.read(_CHUNK), b""):
                 written += len(chunk)
                 if written > entry.size:
-                    raise _refuse(source, f"the member {str(entry)!r} holds more than the {entry.size:,} bytes "
-                                          "it declares")
+                    raise _refuse(source, "archive.member_larger", name=str(entry), size=entry.size)
                 digest.update(chunk)
                 dst.write(chunk)
                 if progress:
@@ -797,7 +796,7 @@ def _extract(source: Path, entries: list[_Entry], manifest: dict, folder: Path, 
         done += entry.size
         expected = manifest["files"].get(entry.name, {}).get("sha256")
         if expected is not None and digest.hexdigest() != expected:
-            raise _refuse(source, f"the member {str(entry)!r} is damaged (its sha256 differs from the manifest's)")
+            raise _refuse(source, "archive.member_damaged", name=str(entry))
 
 
 def _check_run(source: Path, folder: Path) -> Run:
@@ -809,11 +808,11 @@ def _check_run(source: Path, folder: Path) -> Run:
         DataInfo.from_dict(run.config["data"])
         checkpoint = run.latest_checkpoint()
     except RunError as e:
-        raise _refuse(source, str(e).replace(str(folder), "the archive")) from None
+        raise _refuse(source, e.message.replacing(str(folder), "the archive")) from None
     except Exception as e:             # an unknown family or a config this version cannot build
-        raise _refuse(source, f"its run cannot be used here ({e})") from None
+        raise _refuse(source, "archive.run_unusable", error=message_of(e)) from None
     if checkpoint is None:
-        raise _refuse(source, "its weights are not a readable genstudio checkpoint")
+        raise _refuse(source, "archive.weights_unreadable")
     return run
 
 
@@ -829,14 +828,14 @@ def _import_entries(source: Path, entries: list[_Entry], name: str, runs_dir: Pa
         runs_dir.mkdir(parents=True, exist_ok=True)
         free = shutil.disk_usage(runs_dir).free
     except OSError as e:
-        raise ArchiveError(f"{runs_dir}: cannot use this runs folder ({e.strerror or e})") from None
+        raise ArchiveError("archive.runs_folder_unusable", path=runs_dir, reason=os_reason(e)) from None
     if needed > free:
-        raise ArchiveError(f"{source}: needs {needed / 1e9:.1f} GB but {runs_dir} has {free / 1e9:.1f} GB free")
+        raise ArchiveError("archive.no_room", path=source, needed=needed / 1e9, folder=runs_dir, free=free / 1e9)
     manifest = _check_contents(source, entries, cancel)
     try:
         return _extract_and_move(source, entries, manifest, name, runs_dir, progress, cancel)
     except OSError as e:                 # the runs folder, more often than the archive: full disk, permissions
-        raise ArchiveError(f"{source}: cannot import into {runs_dir} ({e.strerror or e})") from None
+        raise ArchiveError("archive.cannot_import", path=source, folder=runs_dir, reason=os_reason(e)) from None
 
 
 def _extract_and_move(source: Path, entries: list[_Entry], manifest: dict, name: str, runs_dir: Path,
@@ -865,4 +864,4 @@ def _move_to_free_name(tmp: Path, runs_dir: Path, name: str) -> Path:
             return target
         except OSError:
             continue
-    raise ArchiveError(f"{runs_dir}: no free name for {name}")
+    raise ArchiveError("archive.no_free_name", path=runs_dir, name=name)

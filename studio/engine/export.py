@@ -20,6 +20,7 @@ import numpy as np
 from PIL import Image, PngImagePlugin, UnidentifiedImageError
 
 from studio.engine.checkpoint import atomic_write_bytes
+from studio.engine.messages import EngineError
 from studio.engine.provenance import Provenance, a1111_text, as_provenance, parse_a1111_parameters  # noqa: F401
 
 # What the writers take: an image's Provenance, or any JSON-shaped mapping (a grid's list of images, a sheet).
@@ -75,8 +76,9 @@ _UNICODE, _ASCII = b"UNICODE\x00", b"ASCII\x00\x00\x00"
 _MAX_JPEG_EXIF = 65533 - 2          # one APP1 segment, less its length field
 
 
-class ImageMetadataError(ValueError):
-    """An image whose parameters cannot be read or written; the message names the file and why."""
+class ImageMetadataError(EngineError, ValueError):
+    """An image (or an animation) that cannot be written, or whose parameters cannot be read; the message
+    names the file and why."""
 
 
 def _json_object(params: Params) -> dict[str, Any]:
@@ -127,13 +129,12 @@ def image_bytes(image: np.ndarray, params: Params | None = None, fmt: str = "PNG
     if fmt == "PNG":
         return png_bytes(image, params)
     if fmt not in ("JPEG", "WEBP"):
-        raise ImageMetadataError(f"images are saved as PNG, JPEG or WebP, not {fmt}")
+        raise ImageMetadataError("image.bad_format", format=fmt)
     extra: dict[str, Any] = {}
     if params is not None:
         exif = exif_bytes(params)
         if fmt == "JPEG" and len(exif) > _MAX_JPEG_EXIF:
-            raise ImageMetadataError(f"these parameters ({len(exif):,} bytes) do not fit a JPEG's 64 KB EXIF; "
-                                     f"save the image as PNG or WebP")
+            raise ImageMetadataError("image.parameters_too_long_for_jpeg", size=len(exif))
         extra["exif"] = exif
     if fmt == "JPEG":
         extra.update(quality=JPEG_QUALITY, subsampling=0)
@@ -159,8 +160,8 @@ def image_format(path: Path | str) -> str:
     """PIL's format name for a file name's extension (.png, .jpg/.jpeg, .webp); ImageMetadataError otherwise."""
     fmt = IMAGE_FORMATS.get(Path(path).suffix.lower())
     if fmt is None:
-        raise ImageMetadataError(f"{Path(path).name}: images are saved as .png, .jpg or .webp, "
-                                 f"not {Path(path).suffix or 'no extension'}")
+        raise ImageMetadataError("image.bad_extension", name=Path(path).name,
+                                 extension=Path(path).suffix or "no extension")
     return fmt
 
 
@@ -228,11 +229,11 @@ def _image_parameters(path: Path) -> tuple[dict[str, Any] | None, str | None]:
                 info = dict(im.info)              # PNG text chunks before the pixels (where PIL writes them)
                 description, comment = _exif_texts(im)
     except FileNotFoundError:
-        raise ImageMetadataError(f"{path}: no such file") from None
+        raise ImageMetadataError("image.not_found", path=path) from None
     except IsADirectoryError:
-        raise ImageMetadataError(f"{path}: a folder, not an image") from None
+        raise ImageMetadataError("image.is_a_folder", path=path) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
-        raise ImageMetadataError(f"{path}: not an image genstudio can read ({error})") from None
+        raise ImageMetadataError("image.unreadable", path=path, error=str(error)) from None
     params = _json_dict(info.get("genstudio"))
     if params is None:
         wrapped = _json_dict(description)
@@ -312,11 +313,11 @@ def animation_bytes(frames, params: Params | None = None, fps: float = 10.0, fmt
     """
     frames = [np.asarray(f) for f in frames]
     if not frames:
-        raise ValueError("an animation needs at least one frame")
+        raise ImageMetadataError("animation.no_frames")
     if len({f.shape for f in frames}) > 1:
-        raise ValueError(f"animation frames differ in size: {sorted({f.shape for f in frames})}")
+        raise ImageMetadataError("animation.sizes_differ", sizes=str(sorted({f.shape for f in frames})))
     if not 0 < fps <= 100:
-        raise ValueError(f"an animation plays at 0 to 100 frames a second, not {fps}")
+        raise ImageMetadataError("animation.bad_fps", fps=fps)
     scale = max(1, int(scale))
     pictures = [to_pil(f.repeat(scale, axis=0).repeat(scale, axis=1) if scale > 1 else f) for f in frames]
     step_ms = max(20, int(round(1000.0 / fps)))
@@ -343,7 +344,7 @@ def save_animation(path: Path, frames, params: Params | None = None, fps: float 
     path = Path(path)
     fmt = _ANIMATION_FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise ValueError(f"{path.name}: an animation is saved as .gif, .png or .apng, not {path.suffix or 'no extension'}")
+        raise ImageMetadataError("animation.bad_extension", name=path.name, extension=path.suffix or "no extension")
     atomic_write_bytes(path, animation_bytes(frames, params, fps, fmt, scale))
     return path
 

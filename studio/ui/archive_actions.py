@@ -178,4 +178,4 @@ class RunArchiveActions(QObject):
         self._set_busy(False)
         self._window.statusBar().clearMessage()
         known = type(error).__name__ in ("ArchiveError", "RunError", "CheckpointError")
-        self.show_error(self._failure_title, engine_text(str(error)) if known else f"{type(error).__name__}: {error}")
+        self.show_error(self._failure_title, engine_text(error) if known else f"{type(error).__name__}: {error}")

@@ -559,7 +559,7 @@ class MainWindow(QMainWindow):
     def _on_image_run_job_failed(self, error: Exception) -> None:
         self._run_job = None
         path, params = self._restoring
-        reason = engine_text(str(error)) if type(error).__name__ in ("RunError", "CheckpointError") \
+        reason = engine_text(error) if type(error).__name__ in ("RunError", "CheckpointError") \
             else f"{type(error).__name__}: {error}"
         self.explore_panel.restore(params, path, [self.tr("The run that made {0} could not be opened: {1}")
                                                   .format(Path(path).name, reason)])
@@ -772,7 +772,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_run_job_failed(self, error: Exception) -> None:
         self._run_job = None
-        message = engine_text(str(error)) if type(error).__name__ in ("RunError", "CheckpointError") \
+        message = engine_text(error) if type(error).__name__ in ("RunError", "CheckpointError") \
             else f"{type(error).__name__}: {error}"
         self.show_error(self.tr("The run could not be opened"), message)
 
@@ -817,7 +817,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_speed_job_failed(self, error: Exception) -> None:
         self._speed_job = None
-        self.dataset_panel.set_estimate(self.tr("Could not measure: {0}").format(engine_text(str(error))))
+        self.dataset_panel.set_estimate(self.tr("Could not measure: {0}").format(engine_text(error)))
 
     # --- state ---
 

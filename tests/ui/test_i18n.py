@@ -10,6 +10,7 @@ from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QMenu, QMessageBox
 
 from studio.engine.families.base import LatentDirection
+from studio.engine.messages import CATALOGUE, Message, os_reason, template_fields
 from studio.ui import i18n
 
 TS = i18n.TRANSLATIONS_DIR / "genstudio_zh_CN.ts"
@@ -41,6 +42,9 @@ def test_every_message_in_the_ts_is_finished_and_keeps_its_placeholders():
         forms = [f.text for f in translation.iter("numerusform")] or [translation.text]
         for text in forms:
             assert text and text.strip(), f"{context}: {source!r} has an empty translation"
+            if context == i18n.ENGINE_CONTEXT:      # named fields; English's {n:plural:file/files} has no Chinese
+                assert template_fields(source) == template_fields(text), (context, source, text)
+                continue
             assert sorted(PLACEHOLDER.findall(source)) == sorted(PLACEHOLDER.findall(text)), (context, source, text)
             if "&" in source and not source.startswith("<"):            # keyboard accelerators survive
                 assert re.search(r"&\w", text), (context, source, text)
@@ -65,21 +69,22 @@ def test_the_qm_loads_and_translates_then_english_comes_back(qapp):
         assert QCoreApplication.translate("TrainingPanel", "Learning rate") == "学习率"
         assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "取消"      # Qt's own dialog buttons
         assert i18n.family_text("Diffusion model") == "扩散模型"
-        # Texts the engine formats with numbers go through their template.
-        assert i18n.family_text("step 3/20") == "第 3/20 步"
-        assert i18n.family_text("PC2 (41% of variance)") == "主成分 2（方差占 41%）"
+        # What the engine says with numbers in it (frame labels, direction names) is a Message, translated by id.
+        assert i18n.family_text(Message("frame.step", step=3, steps=20)) == "第 3/20 步"
+        assert i18n.family_text(Message("direction.principal", index=2, percent=41.0)) == "主成分 2（方差占 41%）"
         assert i18n.option_label("guidance_rescale") == "引导重缩放"
         assert i18n.family_text("an unknown text") == "an unknown text"
-        rollback = "losses were not finite for 20 steps in a row: rolled back to step 100 and halved the learning rate"
-        assert i18n.family_text(rollback + " (now x0.25)") == "损失连续 20 步不是有限值：已回退到第 100 步，并把学习率减半（现为 x0.25）"
+        rollback = Message("training.rolled_back", bad_steps=20, step=100, lr_scale=0.25)
+        assert i18n.engine_text(rollback) == "损失连续 20 步不是有限值：已回退到第 100 步，并把学习率减半（现为 x0.25）"
         # A direction named after the user's own word stays that word, even one the families use ("small").
         assert i18n.direction_title(LatentDirection("small", np.zeros(2, np.float32), kind="attribute")) == "small"
-        assert i18n.direction_title(LatentDirection("z3 (KL 0.52)", np.zeros(2, np.float32))) == "z3（KL 0.52）"
+        z3 = LatentDirection(Message("direction.dimension", index=3, kl=0.52), np.zeros(2, np.float32))
+        assert i18n.direction_title(z3) == "z3（KL 0.52）"
         assert i18n.metric_title("recon_mse") == "重建误差 (recon_mse)"
     finally:
         i18n.install_translators(i18n.ENGLISH)
     assert QCoreApplication.translate("MainWindow", "&File") == "&File"
-    assert i18n.family_text("step 3/20") == "step 3/20"
+    assert i18n.family_text(Message("frame.step", step=3, steps=20)) == "step 3/20"
     try:                           # Singapore's Simplified Chinese reads zh_CN's; Taiwan's Traditional does not
         i18n.install_translators("zh_SG")
         assert QCoreApplication.translate("MainWindow", "&File") == "文件(&F)"
@@ -149,8 +154,8 @@ def test_restart_command_starts_the_app_module():
 
 
 # -- the engine's messages ----------------------------------------------------------------------------
-def real_engine_errors(tmp_path) -> dict[str, str]:
-    """Messages of errors the engine really raises, by what went wrong."""
+def real_engine_errors(tmp_path) -> dict[str, Exception]:
+    """Errors the engine really raises, by what went wrong."""
     import zipfile
 
     import torch
@@ -163,10 +168,10 @@ def real_engine_errors(tmp_path) -> dict[str, str]:
     from studio.engine.run import Run, RunError
     from studio.engine.training import TrainConfig
 
-    def message(kind, call, *args, **kwargs) -> str:
+    def message(kind, call, *args, **kwargs) -> Exception:
         with pytest.raises(kind) as info:
             call(*args, **kwargs)
-        return str(info.value)
+        return info.value
 
     (tmp_path / "notes.png").write_text("shopping list: milk, eggs\n")
     junk = tmp_path / "junk"
@@ -191,14 +196,15 @@ def real_engine_errors(tmp_path) -> dict[str, str]:
 
 def test_real_engine_errors_read_in_chinese_with_their_names_and_numbers(chinese, tmp_path):
     errors = real_engine_errors(tmp_path)
-    shown = {what: i18n.engine_text(text) for what, text in errors.items()}
+    shown = {what: i18n.engine_text(error) for what, error in errors.items()}
+    assert shown["not a run"] == i18n.engine_text(errors["not a run"].message)     # the error or its message
     notes = str(tmp_path / "notes.png")
     assert shown["text file as an image"] == f"'{notes}' 无法使用：不是图像（看起来是文本）"
     # A list of skipped files: each reason translated, each file name kept.
     assert shown["folder of junk"] == (f"'{tmp_path / 'junk'}' 中没有图像（跳过了 2 个文件：a.png: 不是图像（看起来是文本）; "
                                        "b.jpg: 空文件（0 字节））")
     assert shown["not a run"] == f"{tmp_path / 'not-a-run'}：不是 genstudio 训练运行文件夹（没有 config.json）"
-    size, described = re.search(r"\((\d+) bytes, its header describes (\d+)\)", errors["truncated checkpoint"]).groups()
+    size, described = re.search(r"\((\d+) bytes, its header describes (\d+)\)", str(errors["truncated checkpoint"])).groups()
     assert size == "2000"
     assert shown["truncated checkpoint"] == (f"{tmp_path / 'c.safetensors'}：检查点不完整（2000 字节，而其文件头描述了 "
                                              f"{described} 字节）；它在复制或写入时被截断了")
@@ -206,40 +212,46 @@ def test_real_engine_errors_read_in_chinese_with_their_names_and_numbers(chinese
     assert shown["family config"] == "z_dim 必须在 1 到 1024 之间，而不是 0"
     assert shown["train config"] == "批大小至少为 1，而不是 0"
     # Training's warnings and failures, as the Trainer words them (a family's own warning goes through too).
-    assert i18n.engine_text("batch size lowered to 6: the dataset has only 6 training images") == \
+    assert i18n.engine_text(Message("training.batch_lowered", batch_size=6, images=6)) == \
         "批大小已降为 6：数据集只有 6 张训练图像"
-    assert i18n.engine_text("training diverged: losses stayed non-finite after 3 rollbacks; lower the learning rate "
-                            "or use --precision fp32").startswith("训练发散：回退 3 次后")
-    assert i18n.engine_text("losses were not finite for 20 steps in a row: rolled back to step 100 and halved the "
-                            "learning rate (now x0.25)").startswith("损失连续 20 步")
+    assert i18n.engine_text(Message("training.diverged", rollbacks=3)).startswith("训练发散：回退 3 次后")
+    assert i18n.engine_text(Message("gan.mode_collapse")).startswith("模式坍缩")
     # The operating system's reasons, whichever case the engine gives them in.
-    assert i18n.engine_text("/runs: cannot create the run folder (Permission denied)") == "/runs：无法创建训练运行文件夹（权限不足）"
-    assert i18n.engine_text("cannot read: permission denied") == "无法读取：权限不足"
-    # A message it does not know, and one whose reason it does not know, stay as they are where unknown.
+    denied = os_reason(OSError(13, "Permission denied"))
+    assert i18n.engine_text(Message("run.cannot_create", path="/runs", reason=denied)) == "/runs：无法创建训练运行文件夹（权限不足）"
+    assert i18n.engine_text(Message("skip.unreadable", reason=denied)) == "无法读取：权限不足"
+    # Plain text stays as it is, and so does a reason the catalogue does not know, inside a message it does.
     assert i18n.engine_text("something else went wrong: 42") == "something else went wrong: 42"
-    assert i18n.engine_text("/x.zip: refused: a brand new reason") == "/x.zip：已拒绝：a brand new reason"
+    assert i18n.engine_text(Message("archive.refused", path="/x.zip", reason="a brand new reason")) == \
+        "/x.zip：已拒绝：a brand new reason"
+    assert i18n.engine_text(ValueError("not the engine's")) == "not the engine's"
     assert i18n.engine_text("") == ""
 
 
 def test_engine_errors_stay_as_they_are_in_english(qapp, tmp_path):
     i18n.install_translators(i18n.ENGLISH)
-    for text in real_engine_errors(tmp_path).values():
-        assert i18n.engine_text(text) == text
-    for text in ("cannot read: permission denied", "/runs: cannot write (Permission denied)", "an unknown message"):
-        assert i18n.engine_text(text) == text
+    for error in real_engine_errors(tmp_path).values():
+        assert i18n.engine_text(error) == str(error)
+    denied = os_reason(OSError(13, "Permission denied"))
+    for message in (Message("skip.unreadable", reason=denied), Message("archive.cannot_write", path="/runs", reason=denied)):
+        assert i18n.engine_text(message) == message == str(message)
+    assert i18n.engine_text("an unknown message") == "an unknown message"
 
 
-def test_every_engine_message_and_template_is_translated(chinese):
-    finished = {m.findtext("source") for c, m in ts_messages()
-                if c == i18n.ENGINE_CONTEXT and m.find("translation").get("type") is None}
-    texts = [*i18n.ENGINE_MESSAGES, *(template for _, template in i18n.ENGINE_TEMPLATES), *i18n.OS_REASONS]
-    for text in texts:
-        assert text in finished, f"{text!r}: run scripts/update_translations.py and translate it"
-        assert QCoreApplication.translate(i18n.ENGINE_CONTEXT, text) != text, text
-    for pattern, template in i18n.ENGINE_TEMPLATES:       # each group has its place in the template
-        placeholders = set(re.findall(r"\{(\d+)\}", template))
-        assert placeholders == {str(i) for i in range(re.compile(pattern).groups)}, (pattern, template)
-    assert all(reason == reason.lower() for reason in i18n.OS_REASONS)
+def test_every_engine_message_has_a_finished_translation_with_its_placeholders(chinese):
+    """Run scripts/update_translations.py and translate what it leaves unfinished when this fails: a message was
+    added to studio/engine/messages.py, or its English changed."""
+    translations = {m.findtext("comment"): (m.findtext("source"), m.find("translation"))
+                    for c, m in ts_messages() if c == i18n.ENGINE_CONTEXT}
+    assert len(CATALOGUE) > 250
+    for id, template in CATALOGUE.items():
+        assert id in translations, f"{id}: not in {TS.name}"
+        source, translation = translations[id]
+        assert source == template, f"{id}: the .ts has older English: {source!r}"
+        assert translation.get("type") is None and translation.text, f"{id}: its translation is unfinished"
+        assert template_fields(translation.text) == template_fields(template), (id, template, translation.text)
+        assert QCoreApplication.translate(i18n.ENGINE_CONTEXT, template, id) == translation.text, f"{id}: not in the .qm"
+    assert set(translations) == set(CATALOGUE), "the .ts has messages the catalogue no longer has"
 
 
 def test_the_dataset_panel_shows_engine_messages_in_chinese(chinese, qtbot, tmp_path):
@@ -275,8 +287,7 @@ def test_the_training_panel_shows_warnings_and_failures_in_chinese(chinese, qtbo
 
     panel = TrainingPanel(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(panel)
-    panel._on_job_yielded(TrainingWarning(12, "batch size lowered to 6: the dataset has only 6 training images"))
+    panel._on_job_yielded(TrainingWarning(12, Message("training.batch_lowered", batch_size=6, images=6)))
     assert panel.message_label.text() == "第 12 步：批大小已降为 6：数据集只有 6 张训练图像"
-    panel._on_job_yielded(Failed(40, "out of memory on cuda:0 at batch size 64, 64px: try a smaller batch size, image "
-                                "size or preset"))
+    panel._on_job_yielded(Failed(40, Message("training.out_of_memory", device="cuda:0", batch_size=64, size=64)))
     assert "在 cuda:0 上内存不足（批大小 64，64px）" in panel.message_label.text()

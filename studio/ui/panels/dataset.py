@@ -345,7 +345,7 @@ class DatasetPanel(QWidget):
     def _on_job_failed(self, error: Exception) -> None:
         self._finish_job()
         if isinstance(error, DatasetError):
-            message = engine_text(str(error))
+            message = engine_text(error)
         else:
             log.error("loading %s failed", self.source, exc_info=error)
             message = self.tr("Unexpected error while loading {0}: {1}").format(
@@ -392,11 +392,7 @@ class DatasetPanel(QWidget):
                      images, report.found - report.loaded, labels, captions, report.size, colour),
                  self.tr("from {0}").format(report.root)]
         if report.skipped:
-            kinds: dict[str, int] = {}
-            for skipped in report.skipped:
-                kind = skipped.reason.split(":", 1)[0].split(" (", 1)[0]
-                kinds[kind] = kinds.get(kind, 0) + 1
-            listed = [f"{n:,} {engine_text(why)}" for why, n in sorted(kinds.items(), key=lambda kv: -kv[1])]
+            listed = [f"{n:,} {engine_text(why)}" for why, n in report.skip_kinds()]
             lines.append(self.tr("skipped: {0}").format(", ".join(listed[:5]) + (", …" if len(listed) > 5 else "")))
         lines.extend(engine_text(note) for note in report.notes)
         return "\n".join(lines)

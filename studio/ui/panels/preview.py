@@ -395,6 +395,6 @@ class PreviewPanel(QWidget):
 
     @Slot(object)
     def _on_animation_job_failed(self, error) -> None:
-        reason = engine_text(str(error)) if isinstance(error, (OSError, ValueError)) \
+        reason = engine_text(error) if isinstance(error, (OSError, ValueError)) \
             else f"{type(error).__name__}: {error}"
         self.show_error(self.tr("Could not save the animation"), reason)

@@ -609,7 +609,7 @@ class TrainingPanel(QWidget):
         try:
             trainer = self._make_trainer()
         except Exception as error:                       # ConfigError, TrainingError, RunError: one readable line
-            self._show_message(self.tr("Training cannot start: {0}").format(engine_text(str(error))), error=True)
+            self._show_message(self.tr("Training cannot start: {0}").format(engine_text(error)), error=True)
             return False
         self.model_changed.emit(None, None)
         self._trainer = trainer
@@ -780,7 +780,7 @@ class TrainingPanel(QWidget):
         from studio.engine import user_errors
 
         if isinstance(error, user_errors()):
-            message = engine_text(str(error))
+            message = engine_text(error)
         else:
             log.error("training failed", exc_info=error)
             message = self.tr("unexpected error: {0}: {1}").format(type(error).__name__, error)

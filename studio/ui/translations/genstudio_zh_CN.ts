@@ -4,7 +4,7 @@
 <context>
     <name>DatasetPanel</name>
     <message>
-        <location filename="../panels/dataset.py" line="+93"/>
+        <location filename="../panels/dataset.py" line="+92"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
@@ -216,7 +216,7 @@
         <translation>来自 {0}</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+3"/>
         <source>skipped: {0}</source>
         <translation>跳过：{0}</translation>
     </message>
@@ -234,7 +234,7 @@
 <context>
     <name>DropZone</name>
     <message>
-        <location line="-367"/>
+        <location line="-363"/>
         <source>Drop a folder of images here</source>
         <translation>把图像文件夹拖放到这里</translation>
     </message>
@@ -251,47 +251,46 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
 <context>
     <name>ExplorePanel</name>
     <message>
-        <location filename="../panels/explore.py" line="+109"/>
+        <location filename="../panels/explore/panel.py" line="+33"/>
         <source>Explore</source>
         <translation>探索</translation>
     </message>
     <message>
-        <location line="+54"/>
+        <location line="+63"/>
         <source>Train a model or open a run to explore it here.</source>
         <translation>训练一个模型或打开一次训练运行，即可在这里探索它。</translation>
     </message>
     <message>
-        <location line="-7"/>
-        <location line="+25"/>
-        <location line="+32"/>
-        <location line="+1"/>
+        <location line="-34"/>
+        <location filename="../panels/explore/prompt.py" line="+46"/>
+        <location line="+57"/>
         <source>Generate</source>
         <translation>生成</translation>
     </message>
     <message>
-        <location line="-58"/>
+        <location line="+0"/>
         <source>Ctrl+G</source>
         <translation>Ctrl+G</translation>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+59"/>
+        <location filename="../panels/explore/prompt.py" line="+3"/>
         <source>Stop generating</source>
         <translation>停止生成</translation>
     </message>
     <message>
-        <location line="-29"/>
-        <location line="+5"/>
+        <location filename="../panels/explore/prompt.py" line="-38"/>
+        <location line="+6"/>
         <source>Prompt</source>
         <translation>提示词</translation>
     </message>
     <message>
-        <location line="-4"/>
+        <location line="-5"/>
         <source>What to draw, in the words of the training captions. Enter generates.</source>
         <translation>要画什么，用训练描述中出现过的词语。按回车生成。</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>e.g. small red circle</source>
         <translation>例如：small red circle</translation>
     </message>
@@ -311,7 +310,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>反向提示词</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="-24"/>
         <source>Number of images</source>
         <translation>图像数量</translation>
     </message>
@@ -332,13 +331,13 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>随机种子</translation>
     </message>
     <message>
-        <location line="-23"/>
-        <location line="+271"/>
+        <location line="+14"/>
+        <location line="+89"/>
         <source>Make new images (Ctrl+G)</source>
         <translation>生成新图像（Ctrl+G）</translation>
     </message>
     <message>
-        <location line="-269"/>
+        <location line="-87"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
@@ -363,12 +362,12 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>读取导出图像中保存的随机种子、提示词和选项；若模型能编码图像，潜在空间滑块也从该图像开始（也可把图像拖放到此面板）</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="-25"/>
         <source>Image i is drawn from seed + i: the same seed gives the same images</source>
         <translation>第 i 张图像使用种子 + i 生成：相同的种子生成相同的图像</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Random</source>
         <translation>随机</translation>
     </message>
@@ -378,18 +377,18 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>随机种子</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Pick a new random seed</source>
         <translation>选一个新的随机种子</translation>
     </message>
     <message>
-        <location line="+10"/>
-        <location line="+93"/>
+        <location filename="../panels/explore/panel.py" line="+58"/>
+        <location filename="../panels/explore/sampling.py" line="+49"/>
         <source>Press Generate to draw images.</source>
         <translation>按“生成”来绘制图像。</translation>
     </message>
     <message>
-        <location line="-88"/>
+        <location filename="../panels/explore/sampling.py" line="+5"/>
         <source>Sampling progress</source>
         <translation>采样进度</translation>
     </message>
@@ -409,12 +408,12 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>模型在这一步预测的最终图像</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location filename="../panels/explore/latent.py" line="+41"/>
         <source>Latent space</source>
         <translation>潜在空间</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+23"/>
         <source>Image at the latent position</source>
         <translation>潜在空间当前位置的图像</translation>
     </message>
@@ -424,7 +423,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>把图像拖放到这里，从它开始探索。</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <location line="+1"/>
         <source>Random start</source>
         <translation>随机起点</translation>
@@ -435,7 +434,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>从一个新的随机点开始（它的种子会填入“随机种子”框）</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <location line="+1"/>
         <source>Add to gallery</source>
         <translation>加入图库</translation>
@@ -451,14 +450,14 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>潜在空间滑块</translation>
     </message>
     <message numerus="yes">
-        <location line="+138"/>
+        <location filename="../panels/explore/panel.py" line="+24"/>
         <source>Generating %n image(s)…</source>
         <translation>
             <numerusform>正在生成 %n 张图像…</numerusform>
         </translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location filename="../panels/explore/sampling.py" line="+49"/>
         <source>Stopped before the first image was drawn.</source>
         <translation>在画出第一张图像之前已停止。</translation>
     </message>
@@ -468,22 +467,22 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>已在第 %1 / %2 步停止：显示的图像尚未完成，没有加入图库。</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>Stopped: nothing was added to the gallery.</source>
         <translation>已停止：没有图像加入图库。</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location filename="../panels/explore/prompt.py" line="+95"/>
         <source>Start again with the current settings (Ctrl+G): the images being drawn are dropped</source>
         <translation>用当前设置重新开始（Ctrl+G）：正在画的图像将被放弃</translation>
     </message>
     <message>
-        <location line="+67"/>
+        <location filename="../panels/explore/sampling.py" line="+43"/>
         <source>step %1 of %2</source>
         <translation>第 %1 / %2 步</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+34"/>
         <source>Predicted clean images (x0)</source>
         <translation>预测的干净图像 (x0)</translation>
     </message>
@@ -493,14 +492,14 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>中间结果：%1</translation>
     </message>
     <message numerus="yes">
-        <location line="+18"/>
+        <location filename="../panels/explore/panel.py" line="+36"/>
         <source>%n image(s) from seed %1</source>
         <translation>
             <numerusform>%n 张图像，种子 %1</numerusform>
         </translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location filename="../panels/explore/latent.py" line="+44"/>
         <source>Latent direction %1</source>
         <translation>潜在方向 %1</translation>
     </message>
@@ -510,17 +509,17 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>沿 %1 移动（从 %2 到 %3）；图像随之变化</translation>
     </message>
     <message>
-        <location line="+47"/>
+        <location filename="../panels/explore/panel.py" line="+23"/>
         <source>Encoding %1…</source>
         <translation>正在编码 %1…</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+5"/>
         <source>Started from %1.</source>
         <translation>已从 %1 开始。</translation>
     </message>
     <message>
-        <location line="+102"/>
+        <location line="+70"/>
         <source>Nothing to recall</source>
         <translation>没有可读取的参数</translation>
     </message>
@@ -530,24 +529,23 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>%1：此文件中没有 genstudio 参数</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+11"/>
         <source>the image</source>
         <translation>该图像</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location filename="../panels/explore/recall.py" line="+86"/>
         <source>From %1 (AUTOMATIC1111 parameters): used %2.</source>
         <translation>来自 %1（AUTOMATIC1111 参数）：已使用 %2。</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+5"/>
+        <location line="+3"/>
         <source>nothing</source>
         <translation>无</translation>
     </message>
     <message>
-        <location line="-3"/>
-        <location line="+6"/>
+        <location line="+2"/>
         <source>Not used: %1.</source>
         <translation>未使用：%1。</translation>
     </message>
@@ -557,67 +555,62 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>已从 %2 恢复 %1。</translation>
     </message>
     <message>
-        <location line="+4"/>
-        <location line="+49"/>
+        <location line="-19"/>
         <source>latent position</source>
         <translation>潜在空间位置</translation>
     </message>
     <message>
-        <location line="-48"/>
+        <location line="+24"/>
         <source>Press Generate to make it again.</source>
         <translation>按“生成”即可重新生成它。</translation>
     </message>
     <message>
-        <location line="+23"/>
-        <location line="+61"/>
+        <location line="-26"/>
         <source>seed %1</source>
         <translation>种子 %1</translation>
     </message>
     <message>
-        <location line="-55"/>
-        <location line="+44"/>
+        <location line="+0"/>
         <source>prompt</source>
         <translation>提示词</translation>
     </message>
     <message>
-        <location line="-39"/>
-        <location line="+45"/>
+        <location line="+1"/>
         <source>negative prompt</source>
         <translation>反向提示词</translation>
     </message>
     <message>
-        <location line="-29"/>
+        <location line="+6"/>
         <source>the latent position (it does not fit this model)</source>
         <translation>潜在空间位置（与此模型不匹配）</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="-2"/>
         <source>the prompt (this model takes none)</source>
         <translation>提示词（此模型不接受提示词）</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+1"/>
         <source>the negative prompt (this model takes none)</source>
         <translation>反向提示词（此模型不接受反向提示词）</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="-2"/>
         <source>seed %1 (out of range)</source>
         <translation>种子 %1（超出范围）</translation>
     </message>
     <message>
-        <location line="+16"/>
-        <location line="+5"/>
+        <location line="+7"/>
         <source>sampler %1</source>
         <translation>采样器 %1</translation>
     </message>
     <message>
-        <location line="-3"/>
+        <location line="-2"/>
         <source>sampler %1 (this model has %2)</source>
         <translation>采样器 %1（此模型使用 %2）</translation>
     </message>
     <message>
-        <location line="+41"/>
+        <location filename="../panels/explore/panel.py" line="-33"/>
         <source>Open an image</source>
         <translation>打开一张图像</translation>
     </message>
@@ -627,7 +620,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>图像 (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.tif *.tiff)</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+49"/>
         <source>Failed: %1</source>
         <translation>失败：%1</translation>
     </message>
@@ -723,17 +716,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
 <context>
     <name>GalleryPanel</name>
     <message>
-        <location filename="../panels/gallery.py" line="+96"/>
-        <source>{0}: this is a file, not a folder; choose a folder to export into</source>
-        <translation>{0}：这是一个文件而不是文件夹；请选择要导出到的文件夹</translation>
-    </message>
-    <message>
-        <location line="+15"/>
-        <source>{0}: a grid needs images of one size, these have {1} sizes</source>
-        <translation>{0}：网格图需要尺寸相同的图像，这些图像有 {1} 种尺寸</translation>
-    </message>
-    <message>
-        <location line="+143"/>
+        <location filename="../panels/gallery.py" line="+62"/>
         <source>Gallery</source>
         <translation>图库</translation>
     </message>
@@ -833,12 +816,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>将选中图像逐帧的生成过程，或多张选中图像依次排列，保存为 GIF 或 APNG 动画。从训练运行的图库文件夹中恢复的图像只保留最终图像，不含生成过程的各帧。</translation>
     </message>
     <message>
-        <location line="-176"/>
-        <source>{0}: an animation needs images of one size, these have several sizes</source>
-        <translation>{0}：动画需要尺寸相同的图像，这些图像有多种尺寸</translation>
-    </message>
-    <message>
-        <location line="+189"/>
+        <location line="+13"/>
         <source>Take the selected images out of the gallery and delete the copies it kept in the run&apos;s gallery folder (files you exported stay)</source>
         <translation>从图库中移除选中的图像，并删除图库保存在训练运行图库文件夹中的副本（你导出的文件会保留）</translation>
     </message>
@@ -985,7 +963,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
 <context>
     <name>LanguageMenu</name>
     <message>
-        <location filename="../i18n.py" line="+607"/>
+        <location filename="../i18n.py" line="+184"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
@@ -1060,7 +1038,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="+131"/>
+        <location filename="../main_window.py" line="+89"/>
         <source>genstudio</source>
         <translation>genstudio</translation>
     </message>
@@ -1082,24 +1060,24 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     <message>
         <location line="+34"/>
         <location line="+54"/>
-        <location line="+187"/>
+        <location line="+189"/>
         <source>Explore</source>
         <translation>探索</translation>
     </message>
     <message>
-        <location line="-240"/>
+        <location line="-242"/>
         <source>Explore opens once the model families are loaded.</source>
         <translation>模型类别加载完成后即可打开“探索”。</translation>
     </message>
     <message>
         <location line="+1"/>
         <location line="+53"/>
-        <location line="+187"/>
+        <location line="+189"/>
         <source>Gallery</source>
         <translation>图库</translation>
     </message>
     <message>
-        <location line="-239"/>
+        <location line="-241"/>
         <source>Generated images collect here.</source>
         <translation>生成的图像会汇集在这里。</translation>
     </message>
@@ -1145,12 +1123,12 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+497"/>
+        <location line="+500"/>
         <source>&amp;Train</source>
         <translation>训练(&amp;T)</translation>
     </message>
     <message>
-        <location line="-497"/>
+        <location line="-500"/>
         <source>Train, pause or resume (Ctrl+T, Space)</source>
         <translation>训练、暂停或继续（Ctrl+T，空格键）</translation>
     </message>
@@ -1206,30 +1184,30 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+0"/>
-        <location line="+162"/>
+        <location line="+164"/>
         <source>About genstudio</source>
         <translation>关于 genstudio</translation>
     </message>
     <message>
-        <location line="-156"/>
-        <location line="+183"/>
+        <location line="-158"/>
+        <location line="+185"/>
         <source>Data</source>
         <translation>数据</translation>
     </message>
     <message>
-        <location line="-183"/>
-        <location line="+185"/>
+        <location line="-185"/>
+        <location line="+187"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location line="-185"/>
-        <location line="+186"/>
+        <location line="-187"/>
+        <location line="+188"/>
         <source>Train</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location line="-184"/>
+        <location line="-186"/>
         <source>Show the {0} step</source>
         <translation>显示“{0}”步骤</translation>
     </message>
@@ -1289,7 +1267,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>还没有训练运行</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+21"/>
         <source>Opening run {0}…</source>
         <translation>正在打开训练运行 {0}…</translation>
     </message>
@@ -1395,12 +1373,12 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>拖入了 {0} 个项目。请拖入一个文件夹（或一张图像）；要使用多张图像，请把它们放进一个文件夹再拖入该文件夹。</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+14"/>
         <source>Explore is still loading; drop {0} again in a moment</source>
         <translation>“探索”仍在加载；请稍后再次拖入 {0}</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+10"/>
         <source>The run that made {0} ({1}) is not on this computer, so it cannot be regenerated here; its prompt, seed and options are filled in.</source>
         <translation>生成 {0} 的训练运行（{1}）不在这台计算机上，因此无法在此重新生成；已填入它的提示词、种子和选项。</translation>
     </message>
@@ -1420,7 +1398,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>生成这张图像的检查点已不在其训练运行中（图像：{0}，第 {1} 步；当前运行：{2}，第 {3} 步），因此“生成”会得到不同的图像。</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+11"/>
         <source>The run that made {0} could not be opened: {1}</source>
         <translation>无法打开生成 {0} 的训练运行：{1}</translation>
     </message>
@@ -1722,7 +1700,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
 <context>
     <name>TrainingPanel</name>
     <message>
-        <location filename="../panels/training.py" line="+64"/>
+        <location filename="../panels/training.py" line="+67"/>
         <source>Quick</source>
         <translation>快速</translation>
     </message>
@@ -1752,17 +1730,17 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>最大的模型，以 64 像素训练一小时；有 GPU 会快很多。</translation>
     </message>
     <message>
-        <location line="+47"/>
+        <location line="+51"/>
         <source>Automatic: {0}</source>
         <translation>自动：{0}</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+2"/>
         <source>GPU {0}: {1}</source>
         <translation>GPU {0}：{1}</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+2"/>
         <source>Apple GPU (MPS)</source>
         <translation>Apple GPU (MPS)</translation>
     </message>
@@ -1772,7 +1750,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>CPU：{0}</translation>
     </message>
     <message>
-        <location line="+51"/>
+        <location line="+13"/>
         <source>About {0} per 1000 steps on {1} ({2}), measured over {3} real steps at batch {4}, {5} px.</source>
         <translation>在 {1}（{2}）上每 1000 步约需 {0}；基于批大小 {4}、{5} 像素下实际运行的 {3} 步测得。</translation>
     </message>
@@ -2074,7 +2052,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>无法开始训练：{0}</translation>
     </message>
     <message>
-        <location line="+101"/>
+        <location line="+115"/>
         <source>Resumed</source>
         <translation>继续训练</translation>
     </message>
@@ -2109,22 +2087,22 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>{0:,.0f} 张/秒 · 预计剩余 {1} · 已用 {2}</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+8"/>
         <source>Saved a checkpoint at step {0:,}</source>
         <translation>已在第 {0:,} 步保存检查点</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="-37"/>
         <source>Step {0:,}: {1}</source>
         <translation>第 {0:,} 步：{1}</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+2"/>
         <source>Training failed at step {0:,}: {1}</source>
         <translation>训练在第 {0:,} 步失败：{1}</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+40"/>
         <source>Paused at step {0:,}</source>
         <translation>已暂停于第 {0:,} 步</translation>
     </message>
@@ -2149,7 +2127,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>；已保存 {0}</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+16"/>
         <source>unexpected error: {0}: {1}</source>
         <translation>意外错误：{0}：{1}</translation>
     </message>
@@ -2167,1254 +2145,1815 @@ Drag to pan, wheel to zoom, right-click for more.</source>
 <context>
     <name>engine</name>
     <message>
-        <source>macOS metadata file</source>
-        <translation>macOS 元数据文件</translation>
+        <source>Permission denied</source>
+        <comment>os.EACCES</comment>
+        <translation>权限不足</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>broken symbolic link</source>
-        <translation>失效的符号链接</translation>
+        <source>No such file or directory</source>
+        <comment>os.ENOENT</comment>
+        <translation>没有这个文件或目录</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>vanished while reading</source>
-        <translation>读取时文件消失了</translation>
+        <source>Is a directory</source>
+        <comment>os.EISDIR</comment>
+        <translation>是一个目录</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>not a regular file</source>
-        <translation>不是普通文件</translation>
+        <source>Not a directory</source>
+        <comment>os.ENOTDIR</comment>
+        <translation>不是目录</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>empty file (0 bytes)</source>
-        <translation>空文件（0 字节）</translation>
+        <source>File exists</source>
+        <comment>os.EEXIST</comment>
+        <translation>文件已存在</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>not an image (unrecognised format)</source>
-        <translation>不是图像（无法识别的格式）</translation>
+        <source>No space left on device</source>
+        <comment>os.ENOSPC</comment>
+        <translation>设备上没有剩余空间</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>not an image (Git LFS pointer: the real file was never downloaded; run &apos;git lfs pull&apos;)</source>
-        <translation>不是图像（Git LFS 指针：真正的文件从未下载；请运行 &apos;git lfs pull&apos;）</translation>
+        <source>Read-only file system</source>
+        <comment>os.EROFS</comment>
+        <translation>只读文件系统</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>not an image (looks like HTML, e.g. a saved web page)</source>
-        <translation>不是图像（看起来是 HTML，例如保存的网页）</translation>
+        <source>File name too long</source>
+        <comment>os.ENAMETOOLONG</comment>
+        <translation>文件名太长</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>not an image (SVG vector drawing; convert it to PNG first)</source>
-        <translation>不是图像（SVG 矢量图；请先转换为 PNG）</translation>
+        <source>Too many levels of symbolic links</source>
+        <comment>os.ELOOP</comment>
+        <translation>符号链接层数过多</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>not an image (looks like text)</source>
-        <translation>不是图像（看起来是文本）</translation>
+        <source>Disk quota exceeded</source>
+        <comment>os.EDQUOT</comment>
+        <translation>超出磁盘配额</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>not an image</source>
-        <translation>不是图像</translation>
+        <source>Input/output error</source>
+        <comment>os.EIO</comment>
+        <translation>输入/输出错误</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>cannot read</source>
-        <translation>无法读取</translation>
+        <source>Operation not permitted</source>
+        <comment>os.EPERM</comment>
+        <translation>不允许的操作</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>cannot decode</source>
-        <translation>无法解码</translation>
+        <source>Directory not empty</source>
+        <comment>os.ENOTEMPTY</comment>
+        <translation>目录不是空的</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>too large</source>
-        <translation>过大</translation>
+        <source>Device or resource busy</source>
+        <comment>os.EBUSY</comment>
+        <translation>设备或资源忙</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>empty file</source>
-        <translation>空文件</translation>
+        <source>Invalid argument</source>
+        <comment>os.EINVAL</comment>
+        <translation>无效的参数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Too many open files</source>
+        <comment>os.EMFILE</comment>
+        <translation>打开的文件过多</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a dataset is a folder, an image file or &apos;demo:NAME&apos;, not {source!r}</source>
+        <comment>dataset.not_a_source</comment>
+        <translation>数据集应是文件夹、图像文件或 &apos;demo:名称&apos;，而不是 {source!r}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>size must be a whole number of pixels from 4 to 1024, got {size!r}</source>
+        <comment>dataset.bad_size</comment>
+        <translation>尺寸必须是 4 到 1024 之间的整数像素，实际为 {size!r}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>channels must be 1 (grayscale), 3 (RGB) or None (automatic), got {channels!r}</source>
+        <comment>dataset.bad_channels</comment>
+        <translation>通道数必须是 1（灰度）、3（RGB）或 None（自动），实际为 {channels!r}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>workers must be a whole number of at least 1, got {workers!r}</source>
+        <comment>dataset.bad_workers</comment>
+        <translation>workers 必须是至少为 1 的整数，实际为 {workers!r}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>max_pixels must be a positive whole number, got {max_pixels!r}</source>
+        <comment>dataset.bad_max_pixels</comment>
+        <translation>max_pixels 必须是正整数，实际为 {max_pixels!r}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&apos;{path}&apos; is a broken symbolic link</source>
+        <comment>dataset.broken_link</comment>
+        <translation>&apos;{path}&apos; 是一个失效的符号链接</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&apos;{path}&apos; does not exist</source>
+        <comment>dataset.not_found</comment>
+        <translation>&apos;{path}&apos; 不存在</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&apos;{path}&apos; cannot be read: {reason:lower}</source>
+        <comment>dataset.unreadable</comment>
+        <translation>无法读取 &apos;{path}&apos;：{reason:lower}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&apos;{path}&apos; is not a usable path: {error}</source>
+        <comment>dataset.unusable_path</comment>
+        <translation>&apos;{path}&apos; 不是可用的路径：{error}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&apos;{path}&apos; is neither a folder nor an image file ({extensions})</source>
+        <comment>dataset.not_folder_or_image</comment>
+        <translation>&apos;{path}&apos; 既不是文件夹也不是图像文件（{extensions}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>loading &apos;{path}&apos; cancelled</source>
+        <comment>dataset.cancelled</comment>
+        <translation>已取消加载 &apos;{path}&apos;</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&apos;{path}&apos; contains no images ({reason})</source>
+        <comment>dataset.no_images</comment>
+        <translation>&apos;{path}&apos; 中没有图像（{reason}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{count:,} other {count:plural:file/files}, none with an image extension: {extensions}</source>
+        <comment>dataset.other_files</comment>
+        <translation>{count:,} 个其他文件，没有一个带图像扩展名：{extensions}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&apos;{path}&apos; is empty (no files in it or its sub-folders)</source>
+        <comment>dataset.empty</comment>
+        <translation>&apos;{path}&apos; 是空的（其中及其子文件夹中都没有文件）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&apos;{path}&apos;: not enough memory for {count:,} images at {size}x{size} ({gib:.1f} GiB); use a smaller size or fewer images</source>
+        <comment>dataset.out_of_memory</comment>
+        <translation>&apos;{path}&apos;：内存不足以容纳 {count:,} 张 {size}x{size} 的图像（{gib:.1f} GiB）；请使用更小的尺寸或更少的图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&apos;{path}&apos; cannot be used: {reason}</source>
+        <comment>dataset.unusable</comment>
+        <translation>&apos;{path}&apos; 无法使用：{reason}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{count:,} {count:plural:file/files} skipped: {items}</source>
+        <comment>dataset.skipped</comment>
+        <translation>跳过了 {count:,} 个文件：{items}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{count:,} {count:plural:file/files} skipped: {items}; and {more:,} more</source>
+        <comment>dataset.skipped_more</comment>
+        <translation>跳过了 {count:,} 个文件：{items}；另有 {more:,} 个</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: {reason}</source>
+        <comment>dataset.skipped_file</comment>
+        <translation>{path}: {reason}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>folder &apos;{path}&apos; could not be read: {reason:lower}</source>
+        <comment>dataset.folder_unreadable</comment>
+        <translation>无法读取文件夹 &apos;{path}&apos;：{reason:lower}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&apos;{path}&apos; links to a folder already read (symbolic link loop?); not followed</source>
+        <comment>dataset.link_loop</comment>
+        <translation>&apos;{path}&apos; 链接到一个已读取过的文件夹（符号链接循环？）；未跟随</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>caption &apos;{path}&apos; could not be read: {reason:lower}</source>
+        <comment>dataset.caption_unreadable</comment>
+        <translation>无法读取描述文件 &apos;{path}&apos;：{reason:lower}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: {count:,} bad {count:plural:line/lines} ignored (first: {first})</source>
+        <comment>dataset.bad_metadata_lines</comment>
+        <translation>{path}：忽略了 {count:,} 行有问题的内容（第一处：{first}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: {count:,} {count:plural:entry/entries} name files that were not loaded</source>
+        <comment>dataset.unmatched_metadata</comment>
+        <translation>{path}：有 {count:,} 条记录指向未加载的文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>line {line}: {reason}</source>
+        <comment>metadata.line</comment>
+        <translation>第 {line} 行：{reason}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not valid CSV: {error}</source>
+        <comment>metadata.not_csv</comment>
+        <translation>不是有效的 CSV：{error}</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>not valid JSON</source>
+        <comment>metadata.not_json</comment>
         <translation>不是有效的 JSON</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>not an object with file_name and text</source>
+        <comment>metadata.not_an_object</comment>
         <translation>不是含 file_name 和 text 的对象</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>no file_name</source>
+        <comment>metadata.no_file_name</comment>
         <translation>没有 file_name</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>no text or caption</source>
+        <comment>metadata.no_text</comment>
         <translation>没有 text 或 caption</translation>
     </message>
     <message>
         <location line="+1"/>
+        <source>macOS metadata file</source>
+        <comment>skip.macos_metadata</comment>
+        <translation>macOS 元数据文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>broken symbolic link</source>
+        <comment>skip.broken_link</comment>
+        <translation>失效的符号链接</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>vanished while reading</source>
+        <comment>skip.vanished</comment>
+        <translation>读取时文件消失了</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cannot read: {reason:lower}</source>
+        <comment>skip.unreadable</comment>
+        <translation>无法读取：{reason:lower}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not a regular file</source>
+        <comment>skip.not_regular</comment>
+        <translation>不是普通文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cannot decode: {error}</source>
+        <comment>skip.undecodable</comment>
+        <translation>无法解码：{error}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>corrupt {format}: not readable as an image</source>
+        <comment>skip.unidentified</comment>
+        <translation>损坏的 {format}：无法作为图像读取</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not an image (unrecognised format)</source>
+        <comment>skip.unrecognised</comment>
+        <translation>不是图像（无法识别的格式）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>too large: {error}</source>
+        <comment>skip.bomb</comment>
+        <translation>过大：{error}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>too large: declares {width}x{height} pixels (limit {limit:g} megapixels)</source>
+        <comment>skip.declares_too_many_pixels</comment>
+        <translation>过大：声明为 {width}x{height} 像素（上限 {limit:g} 百万像素）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>truncated or corrupt {format}: {error}</source>
+        <comment>skip.truncated</comment>
+        <translation>{format} 被截断或已损坏：{error}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>empty file (0 bytes)</source>
+        <comment>skip.empty</comment>
+        <translation>空文件（0 字节）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not an image (Git LFS pointer: the real file was never downloaded; run &apos;git lfs pull&apos;)</source>
+        <comment>skip.git_lfs</comment>
+        <translation>不是图像（Git LFS 指针：真正的文件从未下载；请运行 &apos;git lfs pull&apos;）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not an image (looks like HTML, e.g. a saved web page)</source>
+        <comment>skip.html</comment>
+        <translation>不是图像（看起来是 HTML，例如保存的网页）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not an image (SVG vector drawing; convert it to PNG first)</source>
+        <comment>skip.svg</comment>
+        <translation>不是图像（SVG 矢量图；请先转换为 PNG）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not an image (looks like text)</source>
+        <comment>skip.text</comment>
+        <translation>不是图像（看起来是文本）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cannot read</source>
+        <comment>skip.kind.unreadable</comment>
+        <translation>无法读取</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cannot decode</source>
+        <comment>skip.kind.undecodable</comment>
+        <translation>无法解码</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>corrupt {format}</source>
+        <comment>skip.kind.unidentified</comment>
+        <translation>损坏的 {format}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not an image</source>
+        <comment>skip.kind.not_an_image</comment>
+        <translation>不是图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>too large</source>
+        <comment>skip.kind.too_large</comment>
+        <translation>过大</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>truncated or corrupt {format}</source>
+        <comment>skip.kind.truncated</comment>
+        <translation>{format} 被截断或已损坏</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>empty file</source>
+        <comment>skip.kind.empty</comment>
+        <translation>空文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>unknown demo dataset &apos;{name}&apos; (choose from: {choices})</source>
+        <comment>demo.unknown</comment>
+        <translation>未知的示例数据集 &apos;{name}&apos;（可选：{choices}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cannot create the demo dataset folder in &apos;{path}&apos;: {reason}</source>
+        <comment>demo.cannot_create</comment>
+        <translation>无法在 &apos;{path}&apos; 中创建示例数据集文件夹：{reason}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cannot write the demo dataset &apos;{name}&apos; to &apos;{path}&apos;: {reason}</source>
+        <comment>demo.cannot_write</comment>
+        <translation>无法把示例数据集 &apos;{name}&apos; 写入 &apos;{path}&apos;：{reason}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>generating the demo dataset in &apos;{path}&apos; cancelled</source>
+        <comment>demo.cancelled</comment>
+        <translation>已取消在 &apos;{path}&apos; 中生成示例数据集</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: exists and is not a folder</source>
+        <comment>run.not_a_folder</comment>
+        <translation>{path}：已存在且不是文件夹</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: already holds a run; resume it or choose another folder</source>
+        <comment>run.holds_a_run</comment>
+        <translation>{path}：其中已有一个训练运行；请继续该运行或选择其他文件夹</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: the folder is not empty; choose a new or empty folder for the run</source>
+        <comment>run.not_empty</comment>
+        <translation>{path}：文件夹不是空的；请为训练运行选择一个新的或空的文件夹</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: cannot create the run folder ({reason})</source>
+        <comment>run.cannot_create</comment>
+        <translation>{path}：无法创建训练运行文件夹（{reason}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: no such run folder</source>
+        <comment>run.not_found</comment>
+        <translation>{path}：没有这个训练运行文件夹</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: not a genstudio run folder (no config.json)</source>
+        <comment>run.not_a_run</comment>
+        <translation>{path}：不是 genstudio 训练运行文件夹（没有 config.json）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: cannot be read ({error})</source>
+        <comment>run.config_unreadable</comment>
+        <translation>{path}：无法读取（{error}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: not a genstudio run config</source>
+        <comment>run.not_a_config</comment>
+        <translation>{path}：不是 genstudio 训练运行配置</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: its version {version!r} is not a number</source>
+        <comment>run.bad_version</comment>
+        <translation>{path}：其版本 {version!r} 不是数字</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: made by a newer genstudio (run version {version}); update genstudio</source>
+        <comment>run.newer</comment>
+        <translation>{path}：由更新版本的 genstudio 创建（训练运行版本 {version}）；请更新 genstudio</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: missing {key!r}</source>
+        <comment>run.missing_key</comment>
+        <translation>{path}：缺少 {key!r}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: the run has no checkpoint yet</source>
+        <comment>run.no_checkpoint</comment>
+        <translation>{path}：该训练运行还没有检查点</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: the weights of {name!r} do not fit this model ({detail})</source>
+        <comment>run.weights_do_not_fit</comment>
+        <translation>{path}：{name!r} 的权重与此模型不匹配（{detail}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: cannot read ({reason})</source>
+        <comment>checkpoint.unreadable</comment>
+        <translation>{path}：无法读取（{reason}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: cannot read the tensors ({error})</source>
+        <comment>checkpoint.tensors_unreadable</comment>
+        <translation>{path}：无法读取张量（{error}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: no such file</source>
+        <comment>checkpoint.not_found</comment>
+        <translation>{path}：没有这个文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: not a file</source>
+        <comment>checkpoint.not_a_file</comment>
+        <translation>{path}：不是文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: not a genstudio checkpoint (file is {size} bytes, too short)</source>
+        <comment>checkpoint.too_short</comment>
+        <translation>{path}：不是 genstudio 检查点（文件只有 {size} 字节，太短）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: not a genstudio checkpoint (not a safetensors file)</source>
+        <comment>checkpoint.not_safetensors</comment>
+        <translation>{path}：不是 genstudio 检查点（不是 safetensors 文件）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: the checkpoint is incomplete ({size} bytes, its header describes {described}); it was cut short while being copied or written</source>
+        <comment>checkpoint.truncated</comment>
+        <translation>{path}：检查点不完整（{size} 字节，而其文件头描述了 {described} 字节）；它在复制或写入时被截断了</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: a safetensors file, but not a genstudio checkpoint (no genstudio metadata)</source>
+        <comment>checkpoint.no_metadata</comment>
+        <translation>{path}：是 safetensors 文件，但不是 genstudio 检查点（没有 genstudio 元数据）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: its genstudio metadata is damaged</source>
+        <comment>checkpoint.metadata_damaged</comment>
+        <translation>{path}：其 genstudio 元数据已损坏</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: not a genstudio checkpoint (format {format!r})</source>
+        <comment>checkpoint.bad_format</comment>
+        <translation>{path}：不是 genstudio 检查点（格式为 {format!r}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: written by a newer genstudio (checkpoint version {version}, this one reads up to {supported}); update genstudio</source>
+        <comment>checkpoint.newer</comment>
+        <translation>{path}：由更新版本的 genstudio 写入（检查点版本 {version}，当前版本最多读取到 {supported}）；请更新 genstudio</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: already exists; choose a new name</source>
+        <comment>archive.exists</comment>
+        <translation>{path}：已存在；请选择一个新名称</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: the run has no checkpoint yet; train it first</source>
+        <comment>archive.no_checkpoint</comment>
+        <translation>{path}：该训练运行还没有检查点；请先训练</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: cannot write ({reason})</source>
+        <comment>archive.cannot_write</comment>
+        <translation>{path}：无法写入（{reason}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: cannot read it any more ({reason}); export again</source>
+        <comment>archive.no_longer_readable</comment>
+        <translation>{path}：已无法读取（{reason}）；请重新导出</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: it changed while the run was exported; export again</source>
+        <comment>archive.changed</comment>
+        <translation>{path}：在导出训练运行期间它被改动了；请重新导出</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: export cancelled</source>
+        <comment>archive.export_cancelled</comment>
+        <translation>{path}：已取消导出</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: cannot read ({reason})</source>
+        <comment>archive.unreadable</comment>
+        <translation>{path}：无法读取（{reason}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: no such file or folder</source>
+        <comment>archive.not_found</comment>
+        <translation>{path}：没有这个文件或文件夹</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: not a zip archive or an exported run folder</source>
+        <comment>archive.not_an_archive</comment>
+        <translation>{path}：不是 zip 压缩包，也不是导出的训练运行文件夹</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: the zip archive is damaged ({error})</source>
+        <comment>archive.damaged</comment>
+        <translation>{path}：zip 压缩包已损坏（{error}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: import cancelled</source>
+        <comment>archive.import_cancelled</comment>
+        <translation>{path}：已取消导入</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: cannot use this runs folder ({reason})</source>
+        <comment>archive.runs_folder_unusable</comment>
+        <translation>{path}：无法使用这个训练运行目录（{reason}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: needs {needed:.1f} GB but {folder} has {free:.1f} GB free</source>
+        <comment>archive.no_room</comment>
+        <translation>{path}：需要 {needed:.1f} GB，但 {folder} 只有 {free:.1f} GB 可用空间</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: cannot import into {folder} ({reason})</source>
+        <comment>archive.cannot_import</comment>
+        <translation>{path}：无法导入到 {folder}（{reason}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: no free name for {name}</source>
+        <comment>archive.no_free_name</comment>
+        <translation>{path}：没有可用于 {name} 的空闲名称</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: refused: {reason}</source>
+        <comment>archive.refused</comment>
+        <translation>{path}：已拒绝：{reason}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {name!r} has a backslash in its name</source>
+        <comment>archive.member_backslash</comment>
+        <translation>成员 {name!r} 的名称中含有反斜杠</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {name!r} has an absolute path</source>
+        <comment>archive.member_absolute</comment>
+        <translation>成员 {name!r} 使用了绝对路径</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {name!r} names a drive</source>
+        <comment>archive.member_drive</comment>
+        <translation>成员 {name!r} 指定了驱动器</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {name!r} has an unusable name</source>
+        <comment>archive.member_unusable_name</comment>
+        <translation>成员 {name!r} 的名称不可用</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {name!r} points outside the archive (..)</source>
+        <comment>archive.member_escapes</comment>
+        <translation>成员 {name!r} 指向压缩包之外（..）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {name!r} has an empty or &apos;.&apos; path part</source>
+        <comment>archive.member_empty_part</comment>
+        <translation>成员 {name!r} 的路径中有空的或 &apos;.&apos; 部分</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {name!r} has a name Windows would read differently</source>
+        <comment>archive.member_windows_name</comment>
+        <translation>成员 {name!r} 的名称在 Windows 上会被解读为别的名称</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>it holds {count} members; an exported run has at most {limit}</source>
+        <comment>archive.too_many_members</comment>
+        <translation>其中有 {count} 个成员；导出的训练运行最多只有 {limit} 个</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {name!r} is a symbolic link</source>
+        <comment>archive.member_symlink</comment>
+        <translation>成员 {name!r} 是符号链接</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {name!r} is not a regular file</source>
+        <comment>archive.member_not_regular</comment>
+        <translation>成员 {name!r} 不是普通文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {name!r} is encrypted</source>
+        <comment>archive.member_encrypted</comment>
+        <translation>成员 {name!r} 已加密</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {name!r} uses an unsupported compression method</source>
+        <comment>archive.member_compression</comment>
+        <translation>成员 {name!r} 使用了不支持的压缩方式</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {name!r} would expand {ratio:,.0f} times (at most {limit}); this looks like a zip bomb</source>
+        <comment>archive.member_zip_bomb</comment>
+        <translation>成员 {name!r} 解压后会膨胀 {ratio:,.0f} 倍（最多 {limit} 倍）；这看起来像 zip 炸弹</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{name!r} is a symbolic link</source>
+        <comment>archive.file_symlink</comment>
+        <translation>{name!r} 是符号链接</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{name!r} is not a regular file</source>
+        <comment>archive.file_not_regular</comment>
+        <translation>{name!r} 不是普通文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>it holds more than {limit} files; an exported run has fewer</source>
+        <comment>archive.too_many_files</comment>
+        <translation>其中的文件超过 {limit} 个；导出的训练运行没有这么多</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>it holds {count} members besides its gallery images; an exported run has at most {limit}</source>
+        <comment>archive.too_many_run_members</comment>
+        <translation>除图库图像外其中还有 {count} 个成员；导出的训练运行最多只有 {limit} 个</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>it holds {count:,} gallery images; an export holds at most {limit:,}</source>
+        <comment>archive.too_many_gallery_images</comment>
+        <translation>其中有 {count:,} 张图库图像；一次导出最多包含 {limit:,} 张</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {name!r} appears twice</source>
+        <comment>archive.member_twice</comment>
+        <translation>成员 {name!r} 出现了两次</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>its members declare {total:,} bytes in all (at most {limit:,})</source>
+        <comment>archive.too_many_bytes</comment>
+        <translation>其成员声明的总大小为 {total:,} 字节（最多 {limit:,} 字节）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>it has no {name}; it is not a run exported by genstudio</source>
+        <comment>archive.missing_file</comment>
+        <translation>其中没有 {name}；它不是 genstudio 导出的训练运行</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>it holds no weights (.safetensors)</source>
+        <comment>archive.no_weights</comment>
         <translation>其中没有权重（.safetensors）</translation>
     </message>
     <message>
         <location line="+1"/>
+        <source>the member {name!r} declares {size:,} bytes (at most {limit:,})</source>
+        <comment>archive.member_too_large</comment>
+        <translation>成员 {name!r} 声明了 {size:,} 字节（最多 {limit:,} 字节）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {name!r} is a {suffix} file, a kind that can run code when loaded (pickle); genstudio exports carry weights only as .safetensors</source>
+        <comment>archive.member_pickle_kind</comment>
+        <translation>成员 {name!r} 是 {suffix} 文件，这类文件在加载时可能执行代码（pickle）；genstudio 导出的权重只使用 .safetensors</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {name!r} is not named as genstudio&apos;s gallery names its images (such as 20250101-120000-000000-000-seed-7.png)</source>
+        <comment>archive.member_gallery_name</comment>
+        <translation>成员 {name!r} 的名称不符合 genstudio 图库给图像起名的方式（例如 20250101-120000-000000-000-seed-7.png）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {name!r} is not a kind of file an exported run holds (config, metrics, model card, PNGs, gallery PNGs and .safetensors weights only)</source>
+        <comment>archive.member_kind</comment>
+        <translation>成员 {name!r} 不是导出的训练运行会包含的文件类型（只允许配置、指标、模型卡、PNG、图库 PNG 和 .safetensors 权重）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {name!r} is a pickle (it could run code when loaded)</source>
+        <comment>archive.member_pickle</comment>
+        <translation>成员 {name!r} 是 pickle 文件（加载时可能执行代码）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {name!r} is a zip archive (a PyTorch .pt file holds a pickle)</source>
+        <comment>archive.member_zip</comment>
+        <translation>成员 {name!r} 是 zip 压缩包（PyTorch 的 .pt 文件中含有 pickle）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {name!r} is {problem}</source>
+        <comment>archive.member_png</comment>
+        <translation>成员 {name!r} {problem}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {name!r} is binary, not text</source>
+        <comment>archive.member_binary</comment>
+        <translation>成员 {name!r} 是二进制数据，不是文本</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {name!r} is not valid JSON ({error})</source>
+        <comment>archive.member_not_json</comment>
+        <translation>成员 {name!r} 不是有效的 JSON（{error}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {name!r} holds a line that is not a JSON object</source>
+        <comment>archive.member_not_json_objects</comment>
+        <translation>成员 {name!r} 中有一行不是 JSON 对象</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {name!r} holds a step that is not a whole number</source>
+        <comment>archive.member_bad_step</comment>
+        <translation>成员 {name!r} 中有一个步数不是整数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {name!r} is not a valid safetensors file ({reason})</source>
+        <comment>archive.member_not_safetensors</comment>
+        <translation>成员 {name!r} 不是有效的 safetensors 文件（{reason}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {name!r} is not UTF-8 text</source>
+        <comment>archive.member_not_utf8</comment>
+        <translation>成员 {name!r} 不是 UTF-8 文本</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {name!r} holds more than the {size:,} bytes it declares</source>
+        <comment>archive.member_larger</comment>
+        <translation>成员 {name!r} 的内容多于它声明的 {size:,} 字节</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {name!r} holds less than the {size:,} bytes it declares</source>
+        <comment>archive.member_smaller</comment>
+        <translation>成员 {name!r} 的内容少于它声明的 {size:,} 字节</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>its {name} is not a genstudio export manifest</source>
+        <comment>archive.not_a_manifest</comment>
+        <translation>其 {name} 不是 genstudio 的导出清单</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>it was exported by a newer genstudio (export version {version!r}); update genstudio</source>
+        <comment>archive.newer</comment>
+        <translation>它由更新版本的 genstudio 导出（导出版本 {version!r}）；请更新 genstudio</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>its {name} lists no files</source>
+        <comment>archive.manifest_lists_nothing</comment>
+        <translation>其 {name} 没有列出任何文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>its files do not match its manifest (missing {names})</source>
+        <comment>archive.manifest_missing</comment>
+        <translation>其文件与清单不符（缺少 {names}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>its files do not match its manifest (not in its manifest: {names})</source>
+        <comment>archive.manifest_extra</comment>
+        <translation>其文件与清单不符（清单中没有：{names}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {name!r} is not the size its manifest says</source>
+        <comment>archive.member_size_mismatch</comment>
+        <translation>成员 {name!r} 的大小与清单所写不符</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the member {name!r} is damaged (its sha256 differs from the manifest&apos;s)</source>
+        <comment>archive.member_damaged</comment>
+        <translation>成员 {name!r} 已损坏（其 sha256 与清单中的不同）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>its run cannot be used here ({error})</source>
+        <comment>archive.run_unusable</comment>
+        <translation>其中的训练运行无法在这里使用（{error}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>its weights are not a readable genstudio checkpoint</source>
+        <comment>archive.weights_unreadable</comment>
         <translation>其中的权重不是可读的 genstudio 检查点</translation>
     </message>
     <message>
         <location line="+1"/>
+        <source>not a PNG image</source>
+        <comment>png.not_png</comment>
+        <translation>不是 PNG 图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not a readable PNG image (it does not begin with its header)</source>
+        <comment>png.no_header</comment>
+        <translation>不是可读的 PNG 图像（它不以 PNG 文件头开始）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{width:,}×{height:,} pixels (at most {limit:,})</source>
+        <comment>png.too_many_pixels</comment>
+        <translation>有 {width:,}×{height:,} 像素（最多 {limit:,}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not a readable PNG image (its header is not what Pillow reads)</source>
+        <comment>png.header_mismatch</comment>
+        <translation>不是可读的 PNG 图像（其文件头与 Pillow 读到的不符）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a {mode} image, not the grayscale or RGB PNG the gallery keeps</source>
+        <comment>png.mode</comment>
+        <translation>是 {mode} 图像，不是图库保存的灰度或 RGB PNG</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not a readable PNG image ({error})</source>
+        <comment>png.unreadable</comment>
+        <translation>不是可读的 PNG 图像（{error}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>too short</source>
+        <comment>safetensors.too_short</comment>
         <translation>太短</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>its header length does not fit the file</source>
+        <comment>safetensors.header_length</comment>
         <translation>其文件头长度与文件不符</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>its header is not JSON</source>
+        <comment>safetensors.header_not_json</comment>
         <translation>其文件头不是 JSON</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>its header is not a table</source>
+        <comment>safetensors.header_not_table</comment>
         <translation>其文件头不是一个表</translation>
     </message>
     <message>
         <location line="+1"/>
+        <source>tensor {key!r} has no known dtype</source>
+        <comment>safetensors.tensor_dtype</comment>
+        <translation>张量 {key!r} 的数据类型未知</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>tensor {key!r} has a bad shape</source>
+        <comment>safetensors.tensor_shape</comment>
+        <translation>张量 {key!r} 的形状有误</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>tensor {key!r} has offsets that do not match its shape</source>
+        <comment>safetensors.tensor_offsets</comment>
+        <translation>张量 {key!r} 的偏移量与其形状不符</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>its header describes {described:,} bytes, the member holds {size:,}</source>
+        <comment>safetensors.size_mismatch</comment>
+        <translation>其文件头描述了 {described:,} 字节，而成员只有 {size:,} 字节</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>no genstudio checkpoint metadata</source>
+        <comment>safetensors.no_metadata</comment>
         <translation>没有 genstudio 检查点元数据</translation>
     </message>
     <message>
         <location line="+1"/>
+        <source>images are saved as PNG, JPEG or WebP, not {format}</source>
+        <comment>image.bad_format</comment>
+        <translation>图像只能保存为 PNG、JPEG 或 WebP，不能保存为 {format}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>these parameters ({size:,} bytes) do not fit a JPEG&apos;s 64 KB EXIF; save the image as PNG or WebP</source>
+        <comment>image.parameters_too_long_for_jpeg</comment>
+        <translation>这些参数（{size:,} 字节）放不进 JPEG 的 64 KB EXIF；请把图像保存为 PNG 或 WebP</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{name}: images are saved as .png, .jpg or .webp, not {extension}</source>
+        <comment>image.bad_extension</comment>
+        <translation>{name}：图像只能保存为 .png、.jpg 或 .webp，不能是 {extension}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: no such file</source>
+        <comment>image.not_found</comment>
+        <translation>{path}：没有这个文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: a folder, not an image</source>
+        <comment>image.is_a_folder</comment>
+        <translation>{path}：这是文件夹，不是图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: not an image genstudio can read ({error})</source>
+        <comment>image.unreadable</comment>
+        <translation>{path}：不是 genstudio 能读取的图像（{error}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>an animation needs at least one frame</source>
+        <comment>animation.no_frames</comment>
         <translation>动画至少需要一帧</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>the dataset has no images</source>
-        <translation>数据集中没有图像</translation>
+        <source>animation frames differ in size: {sizes}</source>
+        <comment>animation.sizes_differ</comment>
+        <translation>动画各帧尺寸不一：{sizes}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>an animation plays at 0 to 100 frames a second, not {fps}</source>
+        <comment>animation.bad_fps</comment>
+        <translation>动画的帧率应在每秒 0 到 100 帧之间，而不是 {fps}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{name}: an animation is saved as .gif, .png or .apng, not {extension}</source>
+        <comment>animation.bad_extension</comment>
+        <translation>{name}：动画只能保存为 .gif、.png 或 .apng，不能是 {extension}</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>give a number of steps or of minutes to train</source>
+        <comment>train.no_length</comment>
         <translation>请给出训练的步数或分钟数</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>this PyTorch was built without CUDA</source>
-        <translation>这个 PyTorch 构建时未包含 CUDA</translation>
+        <source>steps must be at least 1, not {steps}</source>
+        <comment>train.bad_steps</comment>
+        <translation>步数至少为 1，而不是 {steps}</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>no CUDA GPU is visible</source>
-        <translation>看不到任何 CUDA GPU</translation>
+        <source>minutes must be more than 0, not {minutes}</source>
+        <comment>train.bad_minutes</comment>
+        <translation>分钟数必须大于 0，而不是 {minutes}</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>no Apple GPU with MPS support</source>
-        <translation>没有支持 MPS 的 Apple GPU</translation>
+        <source>batch size must be at least 1, not {batch_size}</source>
+        <comment>train.bad_batch_size</comment>
+        <translation>批大小至少为 1，而不是 {batch_size}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>learning rate must be a positive number, not {lr}</source>
+        <comment>train.bad_lr</comment>
+        <translation>学习率必须是正数，而不是 {lr}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>precision must be auto, fp32, bf16 or fp16, not {precision!r}</source>
+        <comment>train.bad_precision</comment>
+        <translation>精度必须是 auto、fp32、bf16 或 fp16，而不是 {precision!r}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>channels_last must be auto, on or off, not {channels_last!r}</source>
+        <comment>train.bad_channels_last</comment>
+        <translation>channels_last 必须是 auto、on 或 off，而不是 {channels_last!r}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>holdout must be between 0 and 0.5, not {holdout}</source>
+        <comment>train.bad_holdout</comment>
+        <translation>holdout 必须在 0 到 0.5 之间，而不是 {holdout}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ema_decay must be in [0, 1), not {ema_decay}</source>
+        <comment>train.bad_ema_decay</comment>
+        <translation>ema_decay 必须在 [0, 1) 之内，而不是 {ema_decay}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ema_warmup must be 1 or more (10 is usual), not {ema_warmup}</source>
+        <comment>train.bad_ema_warmup</comment>
+        <translation>ema_warmup 必须不小于 1（通常为 10），而不是 {ema_warmup}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>device {device!r} is not available: {reason}; use --device cpu or auto</source>
+        <comment>train.device_unavailable</comment>
+        <translation>设备 {device!r} 不可用：{reason}；请使用 cpu 或 auto 设备（--device）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>device {device!r} does not exist: {count} CUDA GPU(s) found</source>
+        <comment>train.no_such_device</comment>
+        <translation>设备 {device!r} 不存在：只找到 {count} 个 CUDA GPU</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>unknown device {device!r}; use auto, cpu, cuda, cuda:N or mps</source>
+        <comment>train.unknown_device</comment>
+        <translation>未知设备 {device!r}；请使用 auto、cpu、cuda、cuda:N 或 mps</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>this GPU does not support bf16; use --precision fp16 or fp32</source>
+        <comment>train.no_gpu_bf16</comment>
         <translation>此 GPU 不支持 bf16；请使用 fp16 或 fp32 精度（--precision）</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>fp16 is not supported for training on the CPU; use bf16 or fp32</source>
+        <comment>train.no_cpu_fp16</comment>
         <translation>在 CPU 上训练不支持 fp16；请使用 bf16 或 fp32</translation>
     </message>
     <message>
         <location line="+1"/>
+        <source>the dataset has no images</source>
+        <comment>train.no_images</comment>
+        <translation>数据集中没有图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path} is a {family} run, not {expected}</source>
+        <comment>train.other_family</comment>
+        <translation>{path} 是 {family} 的训练运行，不是 {expected}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path} was trained on {size}px images with {channels} channel(s); load the dataset at that size and channel count to resume</source>
+        <comment>train.other_images</comment>
+        <translation>{path} 是用 {size}px、{channels} 通道的图像训练的；请以相同的尺寸和通道数加载数据集后再继续</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path} has no checkpoint to resume from</source>
+        <comment>train.nothing_to_resume</comment>
+        <translation>{path} 没有可以继续训练的检查点</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>batch size lowered to {batch_size}: the dataset has only {images} training images</source>
+        <comment>training.batch_lowered</comment>
+        <translation>批大小已降为 {batch_size}：数据集只有 {images} 张训练图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>the dataset changed since this run started; training continues on the new images</source>
+        <comment>training.dataset_changed</comment>
         <translation>自本次训练运行开始以来数据集已改变；训练将在新的图像上继续</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>condition=label needs a dataset with class folders; use condition=none or caption</source>
-        <translation>condition=label 需要带类别子文件夹的数据集；请使用 condition=none 或 caption</translation>
+        <source>losses were not finite for {bad_steps} steps in a row: rolled back to step {step} and halved the learning rate (now x{lr_scale:g})</source>
+        <comment>training.rolled_back</comment>
+        <translation>损失连续 {bad_steps} 步不是有限值：已回退到第 {step} 步，并把学习率减半（现为 x{lr_scale:g}）</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>condition=caption needs a dataset with captions; use condition=none or label</source>
-        <translation>condition=caption 需要带描述的数据集；请使用 condition=none 或 label</translation>
+        <source>training diverged: losses stayed non-finite after {rollbacks} rollbacks; lower the learning rate or use --precision fp32</source>
+        <comment>training.diverged</comment>
+        <translation>训练发散：回退 {rollbacks} 次后损失仍不是有限值；请降低学习率或使用 fp32 精度（--precision fp32）</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>this model was not trained with labels; use label=-1</source>
-        <translation>此模型训练时没有标签；请使用 label=-1</translation>
+        <source>out of memory on {device} at batch size {batch_size}, {size}px: try a smaller batch size, image size or preset</source>
+        <comment>training.out_of_memory</comment>
+        <translation>在 {device} 上内存不足（批大小 {batch_size}，{size}px）：请尝试更小的批大小、图像尺寸或预设</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>guidance must be 0-100, guidance_rescale and eta 0-1</source>
-        <translation>guidance 必须在 0-100 之间，guidance_rescale 和 eta 必须在 0-1 之间</translation>
+        <source>a CUDA GPU is available</source>
+        <comment>device.cuda_found</comment>
+        <translation>有可用的 CUDA GPU</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>gp_weight cannot be negative</source>
-        <translation>gp_weight 不能为负</translation>
+        <source>an Apple GPU is available (MPS)</source>
+        <comment>device.mps_found</comment>
+        <translation>有可用的 Apple GPU (MPS)</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>embed_dim must be at least 1</source>
-        <translation>embed_dim 至少为 1</translation>
+        <source>no CUDA or Apple GPU found</source>
+        <comment>device.no_gpu</comment>
+        <translation>未找到 CUDA 或 Apple GPU</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>blocks must be 0 or more</source>
-        <translation>blocks 必须为 0 或更多</translation>
+        <source>chosen</source>
+        <comment>device.chosen</comment>
+        <translation>手动选择</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>beta, free_bits and kl_warmup_steps cannot be negative</source>
-        <translation>beta、free_bits 和 kl_warmup_steps 不能为负</translation>
+        <source>this PyTorch was built without CUDA</source>
+        <comment>device.no_cuda_build</comment>
+        <translation>这个 PyTorch 构建时未包含 CUDA</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>blocks must be 0 or more and downsample between 0 and 5</source>
-        <translation>blocks 必须为 0 或更多，downsample 必须在 0 到 5 之间</translation>
+        <source>no CUDA GPU is visible</source>
+        <comment>device.no_cuda_gpu</comment>
+        <translation>看不到任何 CUDA GPU</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>codebook_decay must be in (0, 1); commitment and dead_code_threshold cannot be negative</source>
-        <translation>codebook_decay 必须在 (0, 1) 之内；commitment 和 dead_code_threshold 不能为负</translation>
+        <source>no Apple GPU with MPS support</source>
+        <comment>device.no_mps</comment>
+        <translation>没有支持 MPS 的 Apple GPU</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>autoencoder_steps cannot be negative</source>
-        <translation>autoencoder_steps 不能为负</translation>
+        <source>the GPU supports bf16 (mixed precision, no loss scaling needed)</source>
+        <comment>precision.gpu_bf16</comment>
+        <translation>该 GPU 支持 bf16（混合精度，无需损失缩放）</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>text_length must be at least 1 and text_dropout between 0 and 1</source>
-        <translation>text_length 至少为 1，text_dropout 必须在 0 到 1 之间</translation>
+        <source>mixed precision fp16 with loss scaling (the GPU lacks bf16)</source>
+        <comment>precision.gpu_fp16</comment>
+        <translation>带损失缩放的 fp16 混合精度（该 GPU 不支持 bf16）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the CPU has AVX512-BF16/AMX, so bf16 autocast is faster</source>
+        <comment>precision.cpu_bf16</comment>
+        <translation>该 CPU 支持 AVX512-BF16/AMX，bf16 自动混合精度更快</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>fp32: this CPU lacks AVX512-BF16/AMX, where bf16 would be slower</source>
+        <comment>precision.cpu_fp32</comment>
+        <translation>fp32：该 CPU 不支持 AVX512-BF16/AMX，用 bf16 反而更慢</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>fp32 on {device}</source>
+        <comment>precision.fp32_on</comment>
+        <translation>在 {device} 上使用 fp32</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>unknown family {name!r}; available: {choices}</source>
+        <comment>config.unknown_family</comment>
+        <translation>未知模型类别 {name!r}；可用的有：{choices}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>unknown preset {name!r}; choose one of {choices}</source>
+        <comment>config.unknown_preset</comment>
+        <translation>未知预设 {name!r}；请从以下选择：{choices}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{config} has no setting {names}; known settings: {known}</source>
+        <comment>config.unknown_settings</comment>
+        <translation>{config} 没有设置项 {names}；已知的设置项：{known}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{family} needs a {expected}, got {got}</source>
+        <comment>config.wrong_class</comment>
+        <translation>{family} 需要 {expected}，而不是 {got}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{name} must be between {low} and {high}, not {value}</source>
+        <comment>config.between</comment>
+        <translation>{name} 必须在 {low} 到 {high} 之间，而不是 {value}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{name} must be between {low} and {high} (e.g. {example}), not {value}</source>
+        <comment>config.between_example</comment>
+        <translation>{name} 必须在 {low} 到 {high} 之间（例如 {example}），而不是 {value}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{name} must be multiples of {factor} (e.g. {example}), not {value}</source>
+        <comment>config.multiples</comment>
+        <translation>{name} 必须是 {factor} 的倍数（例如 {example}），而不是 {value}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{name} must be in {range}, not {value}</source>
+        <comment>config.in_range</comment>
+        <translation>{name} 必须在 {range} 之内，而不是 {value}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{name} must be one of {choices}, not {value!r}</source>
+        <comment>config.one_of</comment>
+        <translation>{name} 必须是 {choices} 之一，而不是 {value!r}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>augment takes a comma-separated list of {choices} (or &quot;&quot;), not {value}</source>
+        <comment>config.bad_augment</comment>
+        <translation>augment 接受由 {choices} 组成的逗号分隔列表（或 &quot;&quot;），而不是 {value}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>kernel must be an odd number of at least 3 (e.g. 3 or 5), not {kernel}</source>
+        <comment>autoregressive.bad_kernel</comment>
+        <translation>kernel 必须是至少为 3 的奇数（例如 3 或 5），而不是 {kernel}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the autoregressive family takes 1 or 3 channels, not {channels}</source>
+        <comment>autoregressive.bad_channels</comment>
+        <translation>自回归模型只接受 1 或 3 个通道，而不是 {channels}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>blocks needs one count (0 or more) per level of channels {channels}</source>
+        <comment>diffusion.bad_blocks</comment>
+        <translation>blocks 需要为通道 {channels} 的每一层各给一个数量（0 或更多）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>heads ({heads}) must divide every channel width and text_dim</source>
+        <comment>diffusion.bad_heads</comment>
+        <translation>heads（{heads}）必须能整除每个通道宽度和 text_dim</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>patch must be 1, 2 or 4, not {patch}</source>
+        <comment>diffusion.bad_patch</comment>
+        <translation>patch 必须是 1、2 或 4，而不是 {patch}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>prediction must be &apos;v&apos; or &apos;epsilon&apos;, not {prediction!r}</source>
+        <comment>diffusion.bad_prediction</comment>
+        <translation>prediction 必须是 &apos;v&apos; 或 &apos;epsilon&apos;，而不是 {prediction!r}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>timestep_sampling must be &apos;uniform&apos; or &apos;logit-normal&apos;, not {timestep_sampling!r}</source>
+        <comment>diffusion.bad_timestep_sampling</comment>
+        <translation>timestep_sampling 必须是 &apos;uniform&apos; 或 &apos;logit-normal&apos;，而不是 {timestep_sampling!r}</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>min_snr_gamma cannot be negative and caption_dropout must be in [0, 1)</source>
+        <comment>diffusion.bad_snr_or_dropout</comment>
         <translation>min_snr_gamma 不能为负，caption_dropout 必须在 [0, 1) 之内</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>text_dim must be at least 8, text_depth and max_prompt_words at least 1</source>
+        <comment>diffusion.bad_text_encoder</comment>
         <translation>text_dim 至少为 8，text_depth 和 max_prompt_words 至少为 1</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>&apos;{0}&apos; cannot be used: {1}</source>
-        <translation>&apos;{0}&apos; 无法使用：{1}</translation>
+        <source>a {levels}-level U-Net with patch {patch} needs an image size divisible by {multiple}, not {size}: change the size, patch or number of channel levels</source>
+        <comment>diffusion.size_not_divisible</comment>
+        <translation>{levels} 层、patch 为 {patch} 的 U-Net 需要能被 {multiple} 整除的图像尺寸，而不是 {size}：请更改尺寸、patch 或通道层数</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>&apos;{0}&apos; contains no images ({1})</source>
-        <translation>&apos;{0}&apos; 中没有图像（{1}）</translation>
+        <source>patch {patch} folds {folded} values into each position, more than the first level&apos;s {channels} channels can hold: use a smaller patch or at least {needed} channels at the first level</source>
+        <comment>diffusion.patch_too_large</comment>
+        <translation>patch {patch} 把 {folded} 个值折叠到每个位置，超出了第一层 {channels} 个通道所能容纳的：请用更小的 patch，或在第一层至少用 {needed} 个通道</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>{0} files skipped: {1}; and {2} more</source>
-        <translation>跳过了 {0} 个文件：{1}；另有 {2} 个</translation>
+        <source>coupling_scale must be sigmoid or tanh, not {coupling_scale!r}</source>
+        <comment>flow.bad_coupling_scale</comment>
+        <translation>coupling_scale 必须是 sigmoid 或 tanh，而不是 {coupling_scale!r}</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>{0} files skipped: {1}</source>
-        <translation>跳过了 {0} 个文件：{1}</translation>
+        <source>logit_alpha must be in [0, 0.5), e.g. 0.05, not {logit_alpha}</source>
+        <comment>flow.bad_logit_alpha</comment>
+        <translation>logit_alpha 必须在 [0, 0.5) 之内（例如 0.05），而不是 {logit_alpha}</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>{0} other files, none with an image extension: {1}</source>
-        <translation>{0} 个其他文件，没有一个带图像扩展名：{1}</translation>
+        <source>a flow with {levels} levels needs an image side divisible by {multiple}, not {size}; change the image size or levels</source>
+        <comment>flow.size_not_divisible</comment>
+        <translation>{levels} 层的流模型需要能被 {multiple} 整除的图像边长，而不是 {size}；请更改图像尺寸或层数</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>&apos;{0}&apos; is empty (no files in it or its sub-folders)</source>
-        <translation>&apos;{0}&apos; 是空的（其中及其子文件夹中都没有文件）</translation>
+        <source>gp_weight cannot be negative</source>
+        <comment>gan.negative_gp_weight</comment>
+        <translation>gp_weight 不能为负</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>&apos;{0}&apos; does not exist</source>
-        <translation>&apos;{0}&apos; 不存在</translation>
+        <source>embed_dim must be at least 1</source>
+        <comment>gan.bad_embed_dim</comment>
+        <translation>embed_dim 至少为 1</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>&apos;{0}&apos; is a broken symbolic link</source>
-        <translation>&apos;{0}&apos; 是一个失效的符号链接</translation>
+        <source>the GAN needs a power-of-two image size of at least 4, not {size}</source>
+        <comment>gan.bad_image_size</comment>
+        <translation>GAN 需要至少为 4 的 2 的幂作为图像尺寸，而不是 {size}</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>&apos;{0}&apos; cannot be read: {1}</source>
-        <translation>无法读取 &apos;{0}&apos;：{1}</translation>
+        <source>condition=label needs a dataset with class folders; use condition=none or caption</source>
+        <comment>gan.no_labels_to_condition_on</comment>
+        <translation>condition=label 需要带类别子文件夹的数据集；请使用 condition=none 或 caption</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>&apos;{0}&apos; is not a usable path: {1}</source>
-        <translation>&apos;{0}&apos; 不是可用的路径：{1}</translation>
+        <source>condition=caption needs a dataset with captions; use condition=none or label</source>
+        <comment>gan.no_captions_to_condition_on</comment>
+        <translation>condition=caption 需要带描述的数据集；请使用 condition=none 或 label</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>&apos;{0}&apos; is neither a folder nor an image file ({1})</source>
-        <translation>&apos;{0}&apos; 既不是文件夹也不是图像文件（{1}）</translation>
+        <source>blocks must be 0 or more</source>
+        <comment>vae.negative_blocks</comment>
+        <translation>blocks 必须为 0 或更多</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>loading &apos;{0}&apos; cancelled</source>
-        <translation>已取消加载 &apos;{0}&apos;</translation>
+        <source>beta, free_bits and kl_warmup_steps cannot be negative</source>
+        <comment>vae.negative_kl_settings</comment>
+        <translation>beta、free_bits 和 kl_warmup_steps 不能为负</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>&apos;{0}&apos;: not enough memory for {1} images at {2} ({3} GiB); use a smaller size or fewer images</source>
-        <translation>&apos;{0}&apos;：内存不足以容纳 {1} 张 {2} 的图像（{3} GiB）；请使用更小的尺寸或更少的图像</translation>
+        <source>the VAE needs a power-of-two image size of at least 4, not {size}</source>
+        <comment>vae.bad_image_size</comment>
+        <translation>VAE 需要至少为 4 的 2 的幂作为图像尺寸，而不是 {size}</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>a dataset is a folder, an image file or &apos;demo:NAME&apos;, not {0}</source>
-        <translation>数据集应是文件夹、图像文件或 &apos;demo:名称&apos;，而不是 {0}</translation>
+        <source>adv_weight, fm_weight, adv_start_steps and adv_warmup_steps cannot be negative</source>
+        <comment>vaegan.negative_adversarial_settings</comment>
+        <translation>adv_weight、fm_weight、adv_start_steps 和 adv_warmup_steps 不能为负</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>size must be a whole number of pixels from 4 to 1024, got {0}</source>
-        <translation>尺寸必须是 4 到 1024 之间的整数像素，实际为 {0}</translation>
+        <source>the patch discriminator needs a power-of-two image size of at least 8, not {size}</source>
+        <comment>vaegan.bad_patch_image_size</comment>
+        <translation>patch 判别器需要至少为 8 的 2 的幂作为图像尺寸，而不是 {size}</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>channels must be 1 (grayscale), 3 (RGB) or None (automatic), got {0}</source>
-        <translation>通道数必须是 1（灰度）、3（RGB）或 None（自动），实际为 {0}</translation>
+        <source>blocks must be 0 or more and downsample between 0 and 5</source>
+        <comment>vqvae.bad_blocks_or_downsample</comment>
+        <translation>blocks 必须为 0 或更多，downsample 必须在 0 到 5 之间</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>unknown demo dataset &apos;{0}&apos; (choose from: {1})</source>
-        <translation>未知的示例数据集 &apos;{0}&apos;（可选：{1}）</translation>
+        <source>codebook_size must be 2 to 65536 and code_dim at least 1, not {codebook_size} and {code_dim}</source>
+        <comment>vqvae.bad_codebook</comment>
+        <translation>codebook_size 必须在 2 到 65536 之间且 code_dim 至少为 1，而不是 {codebook_size} 和 {code_dim}</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>cannot create the demo dataset folder in &apos;{0}&apos;: {1}</source>
-        <translation>无法在 &apos;{0}&apos; 中创建示例数据集文件夹：{1}</translation>
+        <source>codebook_decay must be in (0, 1); commitment and dead_code_threshold cannot be negative</source>
+        <comment>vqvae.bad_codebook_training</comment>
+        <translation>codebook_decay 必须在 (0, 1) 之内；commitment 和 dead_code_threshold 不能为负</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>cannot write the demo dataset &apos;{0}&apos; to &apos;{1}&apos;: {2}</source>
-        <translation>无法把示例数据集 &apos;{0}&apos; 写入 &apos;{1}&apos;：{2}</translation>
+        <source>autoencoder_steps cannot be negative</source>
+        <comment>vqvae.negative_autoencoder_steps</comment>
+        <translation>autoencoder_steps 不能为负</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>generating the demo dataset in &apos;{0}&apos; cancelled</source>
-        <translation>已取消在 &apos;{0}&apos; 中生成示例数据集</translation>
+        <source>prior_dim ({prior_dim}) must be a multiple of prior_heads ({prior_heads}) and prior_depth at least 1</source>
+        <comment>vqvae.bad_prior</comment>
+        <translation>prior_dim（{prior_dim}）必须是 prior_heads（{prior_heads}）的倍数，且 prior_depth 至少为 1</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>cannot read: {0}</source>
-        <translation>无法读取：{0}</translation>
+        <source>text_length must be at least 1 and text_dropout between 0 and 1</source>
+        <comment>vqvae.bad_text</comment>
+        <translation>text_length 至少为 1，text_dropout 必须在 0 到 1 之间</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>cannot decode: {0}</source>
-        <translation>无法解码：{0}</translation>
+        <source>the image size {size} must be a multiple of {multiple} (downsample={downsample}); choose another size or --set downsample=...</source>
+        <comment>vqvae.size_not_divisible</comment>
+        <translation>图像尺寸 {size} 必须是 {multiple} 的倍数（downsample={downsample}）；请选择其他尺寸，或用 --set downsample=... 调整</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>corrupt {0}: not readable as an image</source>
-        <translation>损坏的 {0}：无法作为图像读取</translation>
+        <source>{side}x{side} = {tokens} image tokens is too many for the prior (at most {limit}); raise downsample</source>
+        <comment>vqvae.too_many_tokens</comment>
+        <translation>{side}x{side} = {tokens} 个图像词元，对先验模型来说太多了（最多 {limit} 个）；请增大 downsample</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>too large: declares {0} pixels (limit {1} megapixels)</source>
-        <translation>过大：声明为 {0} 像素（上限 {1} 百万像素）</translation>
+        <source>unknown sampling option(s) {names}; known: {known}</source>
+        <comment>sample.unknown_options</comment>
+        <translation>未知的采样选项 {names}；已知的有：{known}</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>too large: {0}</source>
-        <translation>过大：{0}</translation>
+        <source>unknown sampler {sampler!r}; choose one of {choices}</source>
+        <comment>sample.unknown_sampler</comment>
+        <translation>未知采样器 {sampler!r}；请从以下选择：{choices}</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>truncated or corrupt {0}: {1}</source>
-        <translation>{0} 被截断或已损坏：{1}</translation>
+        <source>steps must be a whole number from 1 to 1000, not {steps}</source>
+        <comment>sample.bad_steps</comment>
+        <translation>步数必须是 1 到 1000 之间的整数，而不是 {steps}</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>truncated or corrupt {0}</source>
-        <translation>{0} 被截断或已损坏</translation>
+        <source>guidance must be 0-100, guidance_rescale and eta 0-1</source>
+        <comment>sample.bad_guidance</comment>
+        <translation>guidance 必须在 0-100 之间，guidance_rescale 和 eta 必须在 0-1 之间</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>corrupt {0}</source>
-        <translation>损坏的 {0}</translation>
+        <source>unknown label {label!r}; known labels: {known}</source>
+        <comment>sample.unknown_label</comment>
+        <translation>未知标签 {label!r}；已知标签：{known}</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>folder &apos;{0}&apos; could not be read: {1}</source>
-        <translation>无法读取文件夹 &apos;{0}&apos;：{1}</translation>
+        <source>this model was not trained with labels; use label=-1</source>
+        <comment>sample.no_labels</comment>
+        <translation>此模型训练时没有标签；请使用 label=-1</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>&apos;{0}&apos; links to a folder already read (symbolic link loop?); not followed</source>
-        <translation>&apos;{0}&apos; 链接到一个已读取过的文件夹（符号链接循环？）；未跟随</translation>
+        <source>label must be -1 or between 0 and {high}, not {label}</source>
+        <comment>sample.bad_label</comment>
+        <translation>标签必须是 -1 或在 0 到 {high} 之间，而不是 {label}</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>caption &apos;{0}&apos; could not be read: {1}</source>
-        <translation>无法读取描述文件 &apos;{0}&apos;：{1}</translation>
+        <source>the prompt {prompt!r} names no class of this model; classes: {classes}</source>
+        <comment>prompt.names_no_class</comment>
+        <translation>提示词 {prompt!r} 没有提到此模型的任何类别；类别有：{classes}</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>{0}: {1} bad lines ignored (first: {2})</source>
-        <translation>{0}：忽略了 {1} 行有问题的内容（第一处：{2}）</translation>
+        <source>this model was trained without captions or class folders: the prompt is ignored</source>
+        <comment>prompt.ignored_no_captions_or_classes</comment>
+        <translation>此模型训练时没有图像描述或类别文件夹：提示词会被忽略</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>{0}: {1} entries name files that were not loaded</source>
-        <translation>{0}：有 {1} 条记录指向未加载的文件</translation>
+        <source>this model was trained without captions or labels, so the prompt is ignored</source>
+        <comment>prompt.ignored_no_captions_or_labels</comment>
+        <translation>此模型训练时没有图像描述或标签，因此提示词会被忽略</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>line {0}: {1}</source>
-        <translation>第 {0} 行：{1}</translation>
+        <source>this GAN is unconditional: the prompt is ignored</source>
+        <comment>prompt.ignored_unconditional_gan</comment>
+        <translation>此生成对抗网络是无条件的：提示词会被忽略</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>not valid CSV: {0}</source>
-        <translation>不是有效的 CSV：{0}</translation>
+        <source>the model never saw {words}: it is treated as an unknown word</source>
+        <comment>prompt.unknown_word</comment>
+        <translation>模型从未见过 {words}：它被当作未知词</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>{0}: no such run folder</source>
-        <translation>{0}：没有这个训练运行文件夹</translation>
+        <source>the model never saw {words}: they are treated as an unknown word</source>
+        <comment>prompt.unknown_words</comment>
+        <translation>模型从未见过 {words}：它们被当作未知词</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>{0}: not a genstudio run folder (no config.json)</source>
-        <translation>{0}：不是 genstudio 训练运行文件夹（没有 config.json）</translation>
+        <source>words the model never saw: {words}</source>
+        <comment>prompt.unseen_words</comment>
+        <translation>模型从未见过的词：{words}</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>{0}: not a genstudio run config</source>
-        <translation>{0}：不是 genstudio 训练运行配置</translation>
+        <source>the model never saw {words} in its captions or labels: that word is ignored</source>
+        <comment>prompt.unseen_word_ignored</comment>
+        <translation>模型在图像描述或标签中从未见过 {words}：该词被忽略</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>{0}: its version {1} is not a number</source>
-        <translation>{0}：其版本 {1} 不是数字</translation>
+        <source>the model never saw {words} in its captions or labels: those words are ignored</source>
+        <comment>prompt.unseen_words_ignored</comment>
+        <translation>模型在图像描述或标签中从未见过 {words}：这些词被忽略</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>{0}: made by a newer genstudio (run version {1}); update genstudio</source>
-        <translation>{0}：由更新版本的 genstudio 创建（训练运行版本 {1}）；请更新 genstudio</translation>
+        <source>only the first {count} words of the prompt are used</source>
+        <comment>prompt.too_long</comment>
+        <translation>只使用提示词的前 {count} 个词</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>{0}: the run has no checkpoint yet; train it first</source>
-        <translation>{0}：该训练运行还没有检查点；请先训练</translation>
+        <source>the prior is untrained (the run ended in stage 1), so samples are noise: train past autoencoder_steps={autoencoder_steps} with --resume --steps N</source>
+        <comment>prompt.untrained_prior</comment>
+        <translation>先验模型尚未训练（这次训练在第一阶段结束），所以样本只是噪声：请用 --resume --steps N 继续训练，超过 autoencoder_steps={autoencoder_steps} 步</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>{0}: the run has no checkpoint yet</source>
-        <translation>{0}：该训练运行还没有检查点</translation>
+        <source>mode collapse: the generated images look almost alike (their diversity is far below the data&apos;s); try more augmentation, a lower learning rate, or resume from an earlier checkpoint</source>
+        <comment>gan.mode_collapse</comment>
+        <translation>模式坍缩：生成的图像几乎一模一样（多样性远低于数据集）；请尝试更多的数据增强、更低的学习率，或从较早的检查点继续训练</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>{0}: exists and is not a folder</source>
-        <translation>{0}：已存在且不是文件夹</translation>
+        <source>the discriminator wins outright (it tells every generated image from a real one), so the generator has little to learn from; try augment=color,translation,cutout or a lower learning rate</source>
+        <comment>gan.discriminator_wins</comment>
+        <translation>判别器完胜（它能把每张生成图像与真实图像区分开），生成器几乎学不到东西；请尝试 augment=color,translation,cutout 或更低的学习率</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>{0}: already holds a run; resume it or choose another folder</source>
-        <translation>{0}：其中已有一个训练运行；请继续该运行或选择其他文件夹</translation>
+        <source>training is diverging: the discriminator&apos;s scores are growing without bound; lower the learning rate or use loss=hinge with spectral_norm=true</source>
+        <comment>gan.diverging</comment>
+        <translation>训练正在发散：判别器的分数无限增长；请降低学习率，或使用 loss=hinge 并设置 spectral_norm=true</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>{0}: the folder is not empty; choose a new or empty folder for the run</source>
-        <translation>{0}：文件夹不是空的；请为训练运行选择一个新的或空的文件夹</translation>
+        <source>samples</source>
+        <comment>frame.samples</comment>
+        <translation>样本</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>{0}: cannot create the run folder ({1})</source>
-        <translation>{0}：无法创建训练运行文件夹（{1}）</translation>
+        <source>samples from fixed noise</source>
+        <comment>frame.fixed_noise_samples</comment>
+        <translation>固定噪声生成的样本</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>{0}: the weights of {1} do not fit this model ({2})</source>
-        <translation>{0}：{1} 的权重与此模型不匹配（{2}）</translation>
+        <source>reconstructions and samples</source>
+        <comment>frame.reconstructions_and_samples</comment>
+        <translation>重建与样本</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>{0}: cannot be read ({1})</source>
-        <translation>{0}：无法读取（{1}）</translation>
+        <source>reconstructions and prior samples</source>
+        <comment>frame.reconstructions_and_prior_samples</comment>
+        <translation>重建与先验采样样本</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>{0}: missing {1}</source>
-        <translation>{0}：缺少 {1}</translation>
+        <source>step {step}/{steps}</source>
+        <comment>frame.step</comment>
+        <translation>第 {step}/{steps} 步</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>{0}: not a genstudio checkpoint (file is {1} bytes, too short)</source>
-        <translation>{0}：不是 genstudio 检查点（文件只有 {1} 字节，太短）</translation>
+        <source>row {row}/{rows}</source>
+        <comment>frame.row</comment>
+        <translation>第 {row}/{rows} 行</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>{0}: not a genstudio checkpoint (not a safetensors file)</source>
-        <translation>{0}：不是 genstudio 检查点（不是 safetensors 文件）</translation>
+        <source>t = {t:.2f}</source>
+        <comment>frame.interpolation</comment>
+        <translation>t = {t:.2f}</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>{0}: the checkpoint is incomplete ({1} bytes, its header describes {2}); it was cut short while being copied or written</source>
-        <translation>{0}：检查点不完整（{1} 字节，而其文件头描述了 {2} 字节）；它在复制或写入时被截断了</translation>
+        <source>z{index} (KL {kl:.2f})</source>
+        <comment>direction.dimension</comment>
+        <translation>z{index}（KL {kl:.2f}）</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>{0}: a safetensors file, but not a genstudio checkpoint (no genstudio metadata)</source>
-        <translation>{0}：是 safetensors 文件，但不是 genstudio 检查点（没有 genstudio 元数据）</translation>
+        <source>latent dimension {index} alone</source>
+        <comment>direction.dimension_help</comment>
+        <translation>仅潜变量第 {index} 维</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>{0}: not a genstudio checkpoint (format {1})</source>
-        <translation>{0}：不是 genstudio 检查点（格式为 {1}）</translation>
+        <source>PC{index} ({percent:.0f}% of variance)</source>
+        <comment>direction.principal</comment>
+        <translation>主成分 {index}（方差占 {percent:.0f}%）</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>{0}: written by a newer genstudio (checkpoint version {1}, this one reads up to {2}); update genstudio</source>
-        <translation>{0}：由更新版本的 genstudio 写入（检查点版本 {1}，当前版本最多读取到 {2}）；请更新 genstudio</translation>
+        <source>a principal direction of the encoded dataset</source>
+        <comment>direction.principal_help</comment>
+        <translation>编码后数据集的一个主成分方向</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>{0}: its genstudio metadata is damaged</source>
-        <translation>{0}：其 genstudio 元数据已损坏</translation>
+        <source>mean latent of the {with_count} images with &apos;{name}&apos; minus that of the {without_count} without</source>
+        <comment>direction.attribute_help</comment>
+        <translation>带“{name}”的 {with_count} 张图像的平均潜变量减去不带它的 {without_count} 张图像的平均潜变量</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>{0}: cannot read the tensors ({1})</source>
-        <translation>{0}：无法读取张量（{1}）</translation>
+        <source>coarse {channel} ({side}x{side})</source>
+        <comment>direction.coarse</comment>
+        <translation>粗尺度 {channel}（{side}x{side}）</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>{0}: no such file or folder</source>
-        <translation>{0}：没有这个文件或文件夹</translation>
+        <source>direction {index} (spread {spread:.2f})</source>
+        <comment>direction.spread</comment>
+        <translation>方向 {index}（离散度 {spread:.2f}）</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>{0}: no such file</source>
-        <translation>{0}：没有这个文件</translation>
+        <source>{path}: {reason}</source>
+        <comment>gallery.write_failed</comment>
+        <translation>{path}: {reason}</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>{0}: not a file</source>
-        <translation>{0}：不是文件</translation>
+        <source>{path}: this is a file, not a folder; choose a folder to export into</source>
+        <comment>gallery.not_a_folder</comment>
+        <translation>{path}：这是一个文件而不是文件夹；请选择要导出到的文件夹</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>{0}: refused: {1}</source>
-        <translation>{0}：已拒绝：{1}</translation>
+        <source>{path}: a grid needs images of one size, these have {count} sizes</source>
+        <comment>gallery.grid_sizes</comment>
+        <translation>{path}：网格图需要尺寸相同的图像，这些图像有 {count} 种尺寸</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>{0}: cannot read it any more ({1}); export again</source>
-        <translation>{0}：已无法读取（{1}）；请重新导出</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>{0}: cannot read ({1})</source>
-        <translation>{0}：无法读取（{1}）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>{0}: cannot write ({1})</source>
-        <translation>{0}：无法写入（{1}）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>{0}: no free name for {1}</source>
-        <translation>{0}：没有可用于 {1} 的空闲名称</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>{0}: already exists; choose a new name</source>
-        <translation>{0}：已存在；请选择一个新名称</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>{0}: it changed while the run was exported; export again</source>
-        <translation>{0}：在导出训练运行期间它被改动了；请重新导出</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>{0}: export cancelled</source>
-        <translation>{0}：已取消导出</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>{0}: import cancelled</source>
-        <translation>{0}：已取消导入</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>{0}: not a zip archive or an exported run folder</source>
-        <translation>{0}：不是 zip 压缩包，也不是导出的训练运行文件夹</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>{0}: the zip archive is damaged ({1})</source>
-        <translation>{0}：zip 压缩包已损坏（{1}）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>{0}: cannot use this runs folder ({1})</source>
-        <translation>{0}：无法使用这个训练运行目录（{1}）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>{0}: needs {1} GB but {2} has {3} GB free</source>
-        <translation>{0}：需要 {1} GB，但 {2} 只有 {3} GB 可用空间</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>{0}: cannot import into {1} ({2})</source>
-        <translation>{0}：无法导入到 {1}（{2}）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the member {0} has a backslash in its name</source>
-        <translation>成员 {0} 的名称中含有反斜杠</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the member {0} has an absolute path</source>
-        <translation>成员 {0} 使用了绝对路径</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the member {0} names a drive</source>
-        <translation>成员 {0} 指定了驱动器</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the member {0} has an unusable name</source>
-        <translation>成员 {0} 的名称不可用</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the member {0} points outside the archive (..)</source>
-        <translation>成员 {0} 指向压缩包之外（..）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the member {0} has an empty or &apos;.&apos; path part</source>
-        <translation>成员 {0} 的路径中有空的或 &apos;.&apos; 部分</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the member {0} has a name Windows would read differently</source>
-        <translation>成员 {0} 的名称在 Windows 上会被解读为别的名称</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>it holds {0} members; an exported run has at most {1}</source>
-        <translation>其中有 {0} 个成员；导出的训练运行最多只有 {1} 个</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the member {0} is a symbolic link</source>
-        <translation>成员 {0} 是符号链接</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the member {0} is not a regular file</source>
-        <translation>成员 {0} 不是普通文件</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the member {0} is encrypted</source>
-        <translation>成员 {0} 已加密</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the member {0} uses an unsupported compression method</source>
-        <translation>成员 {0} 使用了不支持的压缩方式</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the member {0} would expand {1} times (at most {2}); this looks like a zip bomb</source>
-        <translation>成员 {0} 解压后会膨胀 {1} 倍（最多 {2} 倍）；这看起来像 zip 炸弹</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>{0} is a symbolic link</source>
-        <translation>{0} 是符号链接</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>{0} is not a regular file</source>
-        <translation>{0} 不是普通文件</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>it holds more than {0} files; an exported run has fewer</source>
-        <translation>其中的文件超过 {0} 个；导出的训练运行没有这么多</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>it holds {0} members besides its gallery images; an exported run has at most {1}</source>
-        <translation>除图库图像外其中还有 {0} 个成员；导出的训练运行最多只有 {1} 个</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>it holds {0} gallery images; an export holds at most {1}</source>
-        <translation>其中有 {0} 张图库图像；一次导出最多包含 {1} 张</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the member {0} appears twice</source>
-        <translation>成员 {0} 出现了两次</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>its members declare {0} bytes in all (at most {1})</source>
-        <translation>其成员声明的总大小为 {0} 字节（最多 {1} 字节）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>it has no {0}; it is not a run exported by genstudio</source>
-        <translation>其中没有 {0}；它不是 genstudio 导出的训练运行</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the member {0} declares {1} bytes (at most {2})</source>
-        <translation>成员 {0} 声明了 {1} 字节（最多 {2} 字节）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the member {0} is a {1} file, a kind that can run code when loaded (pickle); genstudio exports carry weights only as .safetensors</source>
-        <translation>成员 {0} 是 {1} 文件，这类文件在加载时可能执行代码（pickle）；genstudio 导出的权重只使用 .safetensors</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the member {0} is not named as genstudio&apos;s gallery names its images (such as {1})</source>
-        <translation>成员 {0} 的名称不符合 genstudio 图库给图像起名的方式（例如 {1}）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the member {0} is not a kind of file an exported run holds (config, metrics, model card, PNGs, gallery PNGs and .safetensors weights only)</source>
-        <translation>成员 {0} 不是导出的训练运行会包含的文件类型（只允许配置、指标、模型卡、PNG、图库 PNG 和 .safetensors 权重）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the member {0} is a pickle (it could run code when loaded)</source>
-        <translation>成员 {0} 是 pickle 文件（加载时可能执行代码）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the member {0} is a zip archive (a PyTorch .pt file holds a pickle)</source>
-        <translation>成员 {0} 是 zip 压缩包（PyTorch 的 .pt 文件中含有 pickle）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the member {0} is binary, not text</source>
-        <translation>成员 {0} 是二进制数据，不是文本</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the member {0} is not valid JSON ({1})</source>
-        <translation>成员 {0} 不是有效的 JSON（{1}）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the member {0} holds a line that is not a JSON object</source>
-        <translation>成员 {0} 中有一行不是 JSON 对象</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the member {0} holds a step that is not a whole number</source>
-        <translation>成员 {0} 中有一个步数不是整数</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the member {0} is not a valid safetensors file ({1})</source>
-        <translation>成员 {0} 不是有效的 safetensors 文件（{1}）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>tensor {0} has no known dtype</source>
-        <translation>张量 {0} 的数据类型未知</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>tensor {0} has a bad shape</source>
-        <translation>张量 {0} 的形状有误</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>tensor {0} has offsets that do not match its shape</source>
-        <translation>张量 {0} 的偏移量与其形状不符</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>its header describes {0} bytes, the member holds {1}</source>
-        <translation>其文件头描述了 {0} 字节，而成员只有 {1} 字节</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the member {0} is not UTF-8 text</source>
-        <translation>成员 {0} 不是 UTF-8 文本</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the member {0} holds more than the {1} bytes it declares</source>
-        <translation>成员 {0} 的内容多于它声明的 {1} 字节</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the member {0} holds less than the {1} bytes it declares</source>
-        <translation>成员 {0} 的内容少于它声明的 {1} 字节</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>its {0} is not a genstudio export manifest</source>
-        <translation>其 {0} 不是 genstudio 的导出清单</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>it was exported by a newer genstudio (export version {0}); update genstudio</source>
-        <translation>它由更新版本的 genstudio 导出（导出版本 {0}）；请更新 genstudio</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>its {0} lists no files</source>
-        <translation>其 {0} 没有列出任何文件</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>its files do not match its manifest (missing {0})</source>
-        <translation>其文件与清单不符（缺少 {0}）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>its files do not match its manifest (not in its manifest: {0})</source>
-        <translation>其文件与清单不符（清单中没有：{0}）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the member {0} is not the size its manifest says</source>
-        <translation>成员 {0} 的大小与清单所写不符</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the member {0} is damaged (its sha256 differs from the manifest&apos;s)</source>
-        <translation>成员 {0} 已损坏（其 sha256 与清单中的不同）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>its run cannot be used here ({0})</source>
-        <translation>其中的训练运行无法在这里使用（{0}）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the member {0} is not a PNG image</source>
-        <translation>成员 {0} 不是 PNG 图像</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the member {0} is not a readable PNG image ({1})</source>
-        <translation>成员 {0} 不是可读的 PNG 图像（{1}）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the member {0} is {1} pixels (at most {2})</source>
-        <translation>成员 {0} 有 {1} 像素（最多 {2}）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the member {0} is a {1} image, not the grayscale or RGB PNG the gallery keeps</source>
-        <translation>成员 {0} 是 {1} 图像，不是图库保存的灰度或 RGB PNG</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>images are saved as PNG, JPEG or WebP, not {0}</source>
-        <translation>图像只能保存为 PNG、JPEG 或 WebP，不能保存为 {0}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>{0}: images are saved as .png, .jpg or .webp, not {1}</source>
-        <translation>{0}：图像只能保存为 .png、.jpg 或 .webp，不能是 {1}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>these parameters ({0} bytes) do not fit a JPEG&apos;s 64 KB EXIF; save the image as PNG or WebP</source>
-        <translation>这些参数（{0} 字节）放不进 JPEG 的 64 KB EXIF；请把图像保存为 PNG 或 WebP</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>{0}: a folder, not an image</source>
-        <translation>{0}：这是文件夹，不是图像</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>{0}: not an image genstudio can read ({1})</source>
-        <translation>{0}：不是 genstudio 能读取的图像（{1}）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>animation frames differ in size: {0}</source>
-        <translation>动画各帧尺寸不一：{0}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>an animation plays at 0 to 100 frames a second, not {0}</source>
-        <translation>动画的帧率应在每秒 0 到 100 帧之间，而不是 {0}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>{0}: an animation is saved as .gif, .png or .apng, not {1}</source>
-        <translation>{0}：动画只能保存为 .gif、.png 或 .apng，不能是 {1}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>{0} is a {1} run, not {2}</source>
-        <translation>{0} 是 {1} 的训练运行，不是 {2}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>{0} was trained on {1}px images with {2} channel(s); load the dataset at that size and channel count to resume</source>
-        <translation>{0} 是用 {1}px、{2} 通道的图像训练的；请以相同的尺寸和通道数加载数据集后再继续</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>{0} has no checkpoint to resume from</source>
-        <translation>{0} 没有可以继续训练的检查点</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>unknown device {0}; use auto, cpu, cuda, cuda:N or mps</source>
-        <translation>未知设备 {0}；请使用 auto、cpu、cuda、cuda:N 或 mps</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>device {0} is not available: {1}; use --device cpu or auto</source>
-        <translation>设备 {0} 不可用：{1}；请使用 cpu 或 auto 设备（--device）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>device {0} does not exist: {1} CUDA GPU(s) found</source>
-        <translation>设备 {0} 不存在：只找到 {1} 个 CUDA GPU</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>steps must be at least 1, not {0}</source>
-        <translation>步数至少为 1，而不是 {0}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>minutes must be more than 0, not {0}</source>
-        <translation>分钟数必须大于 0，而不是 {0}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>batch size must be at least 1, not {0}</source>
-        <translation>批大小至少为 1，而不是 {0}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>learning rate must be a positive number, not {0}</source>
-        <translation>学习率必须是正数，而不是 {0}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>precision must be auto, fp32, bf16 or fp16, not {0}</source>
-        <translation>精度必须是 auto、fp32、bf16 或 fp16，而不是 {0}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>channels_last must be auto, on or off, not {0}</source>
-        <translation>channels_last 必须是 auto、on 或 off，而不是 {0}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>holdout must be between 0 and 0.5, not {0}</source>
-        <translation>holdout 必须在 0 到 0.5 之间，而不是 {0}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>ema_decay must be in [0, 1), not {0}</source>
-        <translation>ema_decay 必须在 [0, 1) 之内，而不是 {0}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>ema_warmup must be 1 or more (10 is usual), not {0}</source>
-        <translation>ema_warmup 必须不小于 1（通常为 10），而不是 {0}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>out of memory on {0} at batch size {1}, {2}px: try a smaller batch size, image size or preset</source>
-        <translation>在 {0} 上内存不足（批大小 {1}，{2}px）：请尝试更小的批大小、图像尺寸或预设</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>training diverged: losses stayed non-finite after {0} rollbacks; lower the learning rate or use --precision fp32</source>
-        <translation>训练发散：回退 {0} 次后损失仍不是有限值；请降低学习率或使用 fp32 精度（--precision fp32）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>batch size lowered to {0}: the dataset has only {1} training images</source>
-        <translation>批大小已降为 {0}：数据集只有 {1} 张训练图像</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the GAN needs a power-of-two image size of at least 4, not {0}</source>
-        <translation>GAN 需要至少为 4 的 2 的幂作为图像尺寸，而不是 {0}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the VAE needs a power-of-two image size of at least 4, not {0}</source>
-        <translation>VAE 需要至少为 4 的 2 的幂作为图像尺寸，而不是 {0}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>a flow with {0} levels needs an image side divisible by {1}, not {2}; change the image size or levels</source>
-        <translation>{0} 层的流模型需要能被 {1} 整除的图像边长，而不是 {2}；请更改图像尺寸或层数</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>patch {0} folds {1} values into each position, more than the first level&apos;s {2} channels can hold: use a smaller patch or at least {3} channels at the first level</source>
-        <translation>patch {0} 把 {1} 个值折叠到每个位置，超出了第一层 {2} 个通道所能容纳的：请用更小的 patch，或在第一层至少用 {3} 个通道</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>a {0}-level U-Net with patch {1} needs an image size divisible by {2}, not {3}: change the size, patch or number of channel levels</source>
-        <translation>{0} 层、patch 为 {1} 的 U-Net 需要能被 {2} 整除的图像尺寸，而不是 {3}：请更改尺寸、patch 或通道层数</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the image size {0} must be a multiple of {1} (downsample={2}); choose another size or --set downsample=...</source>
-        <translation>图像尺寸 {0} 必须是 {1} 的倍数（downsample={2}）；请选择其他尺寸，或用 --set downsample=... 调整</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>{0} = {1} image tokens is too many for the prior (at most {2}); raise downsample</source>
-        <translation>{0} = {1} 个图像词元，对先验模型来说太多了（最多 {2} 个）；请增大 downsample</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the autoregressive family takes 1 or 3 channels, not {0}</source>
-        <translation>自回归模型只接受 1 或 3 个通道，而不是 {0}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>{0} has no setting {1}; known settings: {2}</source>
-        <translation>{0} 没有设置项 {1}；已知的设置项：{2}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>unknown preset {0}; choose one of {1}</source>
-        <translation>未知预设 {0}；请从以下选择：{1}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>unknown family {0}; available: {1}</source>
-        <translation>未知模型类别 {0}；可用的有：{1}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>unknown sampler {0}; choose one of {1}</source>
-        <translation>未知采样器 {0}；请从以下选择：{1}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>steps must be a whole number from 1 to 1000, not {0}</source>
-        <translation>步数必须是 1 到 1000 之间的整数，而不是 {0}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>unknown sampling option(s) {0}; known: {1}</source>
-        <translation>未知的采样选项 {0}；已知的有：{1}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>label must be -1 or between 0 and {0}, not {1}</source>
-        <translation>标签必须是 -1 或在 0 到 {0} 之间，而不是 {1}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>unknown label {0}; known labels: {1}</source>
-        <translation>未知标签 {0}；已知标签：{1}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the prompt {0} names no class of this model; classes: {1}</source>
-        <translation>提示词 {0} 没有提到此模型的任何类别；类别有：{1}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>{0} must be between {1} and {2} (e.g. {3}), not {4}</source>
-        <translation>{0} 必须在 {1} 到 {2} 之间（例如 {3}），而不是 {4}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>{0} must be between {1} and {2}, not {3}</source>
-        <translation>{0} 必须在 {1} 到 {2} 之间，而不是 {3}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>{0} must be multiples of {1} (e.g. {2}), not {3}</source>
-        <translation>{0} 必须是 {1} 的倍数（例如 {2}），而不是 {3}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>{0} must be in {1}, not {2}</source>
-        <translation>{0} 必须在 {1} 之内，而不是 {2}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>{0} must be one of {1}, not {2}</source>
-        <translation>{0} 必须是 {1} 之一，而不是 {2}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>kernel must be an odd number of at least 3 (e.g. 3 or 5), not {0}</source>
-        <translation>kernel 必须是至少为 3 的奇数（例如 3 或 5），而不是 {0}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>blocks needs one count (0 or more) per level of channels {0}</source>
-        <translation>blocks 需要为通道 {0} 的每一层各给一个数量（0 或更多）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>heads ({0}) must divide every channel width and text_dim</source>
-        <translation>heads（{0}）必须能整除每个通道宽度和 text_dim</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>patch must be 1, 2 or 4, not {0}</source>
-        <translation>patch 必须是 1、2 或 4，而不是 {0}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>prediction must be &apos;v&apos; or &apos;epsilon&apos;, not {0}</source>
-        <translation>prediction 必须是 &apos;v&apos; 或 &apos;epsilon&apos;，而不是 {0}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>timestep_sampling must be &apos;uniform&apos; or &apos;logit-normal&apos;, not {0}</source>
-        <translation>timestep_sampling 必须是 &apos;uniform&apos; 或 &apos;logit-normal&apos;，而不是 {0}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>coupling_scale must be sigmoid or tanh, not {0}</source>
-        <translation>coupling_scale 必须是 sigmoid 或 tanh，而不是 {0}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>logit_alpha must be in [0, 0.5), e.g. 0.05, not {0}</source>
-        <translation>logit_alpha 必须在 [0, 0.5) 之内（例如 0.05），而不是 {0}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>augment takes a comma-separated list of {0} (or &quot;&quot;), not {1}</source>
-        <translation>augment 接受由 {0} 组成的逗号分隔列表（或 &quot;&quot;），而不是 {1}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>codebook_size must be 2 to 65536 and code_dim at least 1, not {0} and {1}</source>
-        <translation>codebook_size 必须在 2 到 65536 之间且 code_dim 至少为 1，而不是 {0} 和 {1}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>prior_dim ({0}) must be a multiple of prior_heads ({1}) and prior_depth at least 1</source>
-        <translation>prior_dim（{0}）必须是 prior_heads（{1}）的倍数，且 prior_depth 至少为 1</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>permission denied</source>
-        <translation>权限不足</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>no such file or directory</source>
-        <translation>没有这个文件或目录</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>is a directory</source>
-        <translation>是一个目录</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>not a directory</source>
-        <translation>不是目录</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>file exists</source>
-        <translation>文件已存在</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>no space left on device</source>
-        <translation>设备上没有剩余空间</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>read-only file system</source>
-        <translation>只读文件系统</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>file name too long</source>
-        <translation>文件名太长</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>too many levels of symbolic links</source>
-        <translation>符号链接层数过多</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>disk quota exceeded</source>
-        <translation>超出磁盘配额</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>input/output error</source>
-        <translation>输入/输出错误</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>operation not permitted</source>
-        <translation>不允许的操作</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>directory not empty</source>
-        <translation>目录不是空的</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>device or resource busy</source>
-        <translation>设备或资源忙</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>invalid argument</source>
-        <translation>无效的参数</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>too many open files</source>
-        <translation>打开的文件过多</translation>
+        <source>{path}: an animation needs images of one size, these have several sizes</source>
+        <comment>gallery.animation_sizes</comment>
+        <translation>{path}：动画需要尺寸相同的图像，这些图像有多种尺寸</translation>
     </message>
 </context>
 <context>
     <name>families</name>
     <message>
-        <location line="-360"/>
+        <location line="-377"/>
         <source>Variational autoencoder</source>
         <translation>变分自编码器 (VAE)</translation>
     </message>
@@ -3670,86 +4209,6 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+1"/>
-        <source>samples</source>
-        <translation>样本</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>samples from fixed noise</source>
-        <translation>固定噪声生成的样本</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>reconstructions and samples</source>
-        <translation>重建与样本</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>reconstructions and prior samples</source>
-        <translation>重建与先验采样样本</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>a principal direction of the encoded dataset</source>
-        <translation>编码后数据集的一个主成分方向</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>this model was trained without captions or class folders: the prompt is ignored</source>
-        <translation>此模型训练时没有图像描述或类别文件夹：提示词会被忽略</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>this GAN is unconditional: the prompt is ignored</source>
-        <translation>此生成对抗网络是无条件的：提示词会被忽略</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>this model was trained without captions or labels, so the prompt is ignored</source>
-        <translation>此模型训练时没有图像描述或标签，因此提示词会被忽略</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>a CUDA GPU is available</source>
-        <translation>有可用的 CUDA GPU</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>an Apple GPU is available (MPS)</source>
-        <translation>有可用的 Apple GPU (MPS)</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>no CUDA or Apple GPU found</source>
-        <translation>未找到 CUDA 或 Apple GPU</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>chosen</source>
-        <translation>手动选择</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the GPU supports bf16 (mixed precision, no loss scaling needed)</source>
-        <translation>该 GPU 支持 bf16（混合精度，无需损失缩放）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>mixed precision fp16 with loss scaling (the GPU lacks bf16)</source>
-        <translation>带损失缩放的 fp16 混合精度（该 GPU 不支持 bf16）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the CPU has AVX512-BF16/AMX, so bf16 autocast is faster</source>
-        <translation>该 CPU 支持 AVX512-BF16/AMX，bf16 自动混合精度更快</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>fp32: this CPU lacks AVX512-BF16/AMX, where bf16 would be slower</source>
-        <translation>fp32：该 CPU 不支持 AVX512-BF16/AMX，用 bf16 反而更慢</translation>
-    </message>
-    <message>
-        <location line="+1"/>
         <source>loss</source>
         <translation>损失</translation>
     </message>
@@ -3847,101 +4306,6 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <location line="+1"/>
         <source>stage</source>
         <translation>训练阶段</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>step {0}/{1}</source>
-        <translation>第 {0}/{1} 步</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>row {0}/{1}</source>
-        <translation>第 {0}/{1} 行</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>z{0} (KL {1})</source>
-        <translation>z{0}（KL {1}）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>latent dimension {0} alone</source>
-        <translation>仅潜变量第 {0} 维</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>PC{0} ({1}% of variance)</source>
-        <translation>主成分 {0}（方差占 {1}%）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>coarse {0} ({1})</source>
-        <translation>粗尺度 {0}（{1}）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>direction {0} (spread {1})</source>
-        <translation>方向 {0}（离散度 {1}）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>mean latent of the {0} images with &apos;{1}&apos; minus that of the {2} without</source>
-        <translation>带“{1}”的 {0} 张图像的平均潜变量减去不带它的 {2} 张图像的平均潜变量</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the model never saw {0}: it is treated as an unknown word</source>
-        <translation>模型从未见过 {0}：它被当作未知词</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the model never saw {0}: they are treated as an unknown word</source>
-        <translation>模型从未见过 {0}：它们被当作未知词</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>only the first {0} words of the prompt are used</source>
-        <translation>只使用提示词的前 {0} 个词</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>losses were not finite for {0} steps in a row: rolled back to step {1} and halved the learning rate (now x{2})</source>
-        <translation>损失连续 {0} 步不是有限值：已回退到第 {1} 步，并把学习率减半（现为 x{2}）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>words the model never saw: {0}</source>
-        <translation>模型从未见过的词：{0}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the model never saw {0} in its captions or labels: that word is ignored</source>
-        <translation>模型在图像描述或标签中从未见过 {0}：该词被忽略</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the model never saw {0} in its captions or labels: those words are ignored</source>
-        <translation>模型在图像描述或标签中从未见过 {0}：这些词被忽略</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the prior is untrained (the run ended in stage 1), so samples are noise: train past autoencoder_steps={0} with --resume --steps N</source>
-        <translation>先验模型尚未训练（这次训练在第一阶段结束），所以样本只是噪声：请用 --resume --steps N 继续训练，超过 autoencoder_steps={0} 步</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>mode collapse: the generated images look almost alike (their diversity is far below the data&apos;s); try more augmentation, a lower learning rate, or resume from an earlier checkpoint</source>
-        <translation>模式坍缩：生成的图像几乎一模一样（多样性远低于数据集）；请尝试更多的数据增强、更低的学习率，或从较早的检查点继续训练</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the discriminator wins outright (it tells every generated image from a real one), so the generator has little to learn from; try augment=color,translation,cutout or a lower learning rate</source>
-        <translation>判别器完胜（它能把每张生成图像与真实图像区分开），生成器几乎学不到东西；请尝试 augment=color,translation,cutout 或更低的学习率</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>training is diverging: the discriminator&apos;s scores are growing without bound; lower the learning rate or use loss=hinge with spectral_norm=true</source>
-        <translation>训练正在发散：判别器的分数无限增长；请降低学习率，或使用 loss=hinge 并设置 spectral_norm=true</translation>
     </message>
     <message>
         <location line="+1"/>

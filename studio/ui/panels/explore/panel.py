@@ -10,9 +10,8 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMessageBox, QVBoxLayout, QWidget
 
 from studio import __version__
-from studio.engine import ENCODE, DatasetError, as_provenance, provenance
+from studio.engine import ENCODE, DatasetError, GalleryItem, as_provenance, provenance
 from studio.ui.i18n import engine_text
-from studio.ui.panels.gallery import GalleryItem
 from studio.ui.panels.explore.latent import LatentSliders
 from studio.ui.panels.explore.prompt import PromptForm
 from studio.ui.panels.explore.recall import dropped_path, read_image, recall_into, restore_text
@@ -306,7 +305,7 @@ class ExplorePanel(QWidget):
     @Slot(object)
     def _on_job_failed(self, error) -> None:
         known = isinstance(error, (DatasetError, ValueError, OSError))
-        reason = engine_text(str(error)) if known else f"{type(error).__name__}: {error}"
+        reason = engine_text(error) if known else f"{type(error).__name__}: {error}"
         self._status.setText(self.tr("Failed: %1").replace("%1", reason))
         self._progress.hide()
         self.show_error(self.tr("Could not explore the model"), reason)

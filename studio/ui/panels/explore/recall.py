@@ -27,7 +27,7 @@ def read_image(path: str | Path):
     try:
         return read_provenance(Path(path)), None          # the header only, not the pixels
     except ImageMetadataError as error:
-        return None, engine_text(str(error))
+        return None, engine_text(error)
 
 
 def dropped_path(mime) -> str | None:
