@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from studio.engine.export import (
     ImageMetadataError, free_path, make_grid, read_image_parameters, save_animation, save_image,
 )
 from studio.engine.messages import EngineError, message_of, os_reason
+from studio.engine.provenance import Provenance, as_provenance
 from studio.engine.sheets import save_contact_sheet
 
 GALLERY_FOLDER = "gallery"          # <run>/gallery/: the images the gallery keeps for that run
@@ -40,16 +41,26 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, eq=False)
 class GalleryItem:
-    """One generated image with its parameters.
+    """One generated image with what made it.
 
-    image:  (H, W, C) uint8
-    params: what made it (provenance, seed, prompt, options, latent position), as the CLI writes it
-    frames: the progressive frames ((H, W, C) uint8 each) that led to it, for animation export
+    image:      (H, W, C) uint8
+    provenance: what made it (model, seed, prompt, options, latent position); a JSON-shaped dict given
+                here is read with Provenance.from_dict
+    frames:     the progressive frames ((H, W, C) uint8 each) that led to it, for animation export
     """
 
     image: np.ndarray
-    params: dict
+    provenance: Provenance = field(default_factory=Provenance)
     frames: tuple = ()
+
+    def __post_init__(self):
+        if not isinstance(self.provenance, Provenance):
+            object.__setattr__(self, "provenance", as_provenance(self.provenance))
+
+    @property
+    def params(self) -> dict:
+        """The provenance's JSON object, as the image files written here carry it."""
+        return self.provenance.to_dict()
 
 
 # -- exporting -------------------------------------------------------------------------------------
@@ -76,10 +87,10 @@ def write_images(items: list[GalleryItem], folder: Path, stem: str = "image", su
         raise ExportError("gallery.not_a_folder", path=folder)
     paths = []
     for i, item in enumerate(items):
-        seed = item.params.get("seed")
-        name = f"{stem}-{seed}.{suffix}" if isinstance(seed, int) else f"{stem}-{i + 1:04d}.{suffix}"
+        seed = item.provenance.seed
+        name = f"{stem}-{seed}.{suffix}" if seed is not None else f"{stem}-{i + 1:04d}.{suffix}"
         path = free_path(folder / name)
-        paths.append(_write(path, lambda p, item=item: save_image(p, item.image, item.params)))
+        paths.append(_write(path, lambda p, item=item: save_image(p, item.image, item.provenance)))
     return paths
 
 
@@ -118,10 +129,10 @@ def write_contact_sheet(items: list[GalleryItem], path: Path, captions: list[str
 
 
 # -- keeping images in their runs' folders ---------------------------------------------------------
-def gallery_folder(params: dict) -> Path | None:
-    """Where an image is kept: the `gallery/` folder of the run its parameters name (None: no run)."""
-    run = params.get("run")
-    return Path(os.path.abspath(run)) / GALLERY_FOLDER if isinstance(run, str) and run else None
+def gallery_folder(provenance: Provenance | dict | None) -> Path | None:
+    """Where an image is kept: the `gallery/` folder of the run its provenance names (None: no run)."""
+    run = as_provenance(provenance).run
+    return Path(os.path.abspath(run)) / GALLERY_FOLDER if run else None
 
 
 def kept_names(items: list[GalleryItem], when: datetime) -> list[str]:
@@ -129,8 +140,8 @@ def kept_names(items: list[GalleryItem], when: datetime) -> list[str]:
     stamp = when.strftime("%Y%m%d-%H%M%S-%f")
     names = []
     for i, item in enumerate(items):
-        seed = item.params.get("seed")
-        tail = f"-seed-{seed}" if isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0 else ""
+        seed = item.provenance.seed
+        tail = f"-seed-{seed}" if seed is not None and seed >= 0 else ""
         names.append(f"{stamp}-{i:03d}{tail}.png")
     return names
 
@@ -170,8 +181,8 @@ def read_kept_item(path: Path) -> GalleryItem:
             image = np.asarray(im)
     except (OSError, SyntaxError, Image.DecompressionBombError) as e:
         raise ValueError(f"unreadable ({e})") from None
-    params = {k: v for k, v in params.items() if k != GALLERY_KEY}
-    return GalleryItem(image=image[:, :, None] if image.ndim == 2 else image, params=params)
+    provenance = Provenance.from_dict({k: v for k, v in params.items() if k != GALLERY_KEY})
+    return GalleryItem(image=image[:, :, None] if image.ndim == 2 else image, provenance=provenance)
 
 
 def read_kept(folder: Path) -> tuple[Path, list[tuple[GalleryItem, Path]]]:

@@ -23,7 +23,7 @@ def item(seed, size=8, channels=3, run=None, frames=2) -> GalleryItem:
     """Random pixels; its frames fade in to it (each one different, so no animation merges two)."""
     image = np.random.default_rng(abs(seed)).integers(0, 256, size=(size, size, channels), dtype=np.uint8)
     params = {"family": "vae", "seed": seed, "prompt": "", **({"run": str(run)} if run else {})}
-    return GalleryItem(image=image, params=params,
+    return GalleryItem(image=image, provenance=params,
                        frames=tuple((image * ((k + 1) / frames)).astype(np.uint8) for k in range(frames)))
 
 

@@ -23,7 +23,7 @@ def no_thread_left():
 def item(seed: int, frames: int = 0) -> GalleryItem:
     image = np.full((8, 8, 3), (seed * 30) % 256, np.uint8)
     params = {"family": "vae", "seed": seed, "prompt": "", "options": {"temperature": 1.0}, "width": 8, "height": 8}
-    return GalleryItem(image=image, params=params,
+    return GalleryItem(image=image, provenance=params,
                        frames=tuple(np.full((8, 8, 3), 25 * k, np.uint8) for k in range(frames)))
 
 
@@ -103,7 +103,7 @@ def test_a_failed_export_names_the_file_and_the_reason(gallery, qtbot, tmp_path)
     assert errors[0].startswith(str(blocker)) and "not a folder" in errors[0]
     assert blocker.read_bytes() == b""
     errors.clear()
-    small = GalleryItem(image=np.zeros((4, 4, 3), np.uint8), params={"seed": 9})
+    small = GalleryItem(image=np.zeros((4, 4, 3), np.uint8), provenance={"seed": 9})
     gallery.export_grid([gallery.items()[0], small], tmp_path / "grid.png")
     qtbot.waitUntil(lambda: bool(errors), timeout=TIMEOUT_MS)
     assert errors[0].startswith(str(tmp_path / "grid.png")) and "one size" in errors[0]
@@ -130,8 +130,8 @@ def test_animation_frame_rate_size_and_a_sequence_of_images(gallery, qtbot, tmp_
 def test_a_contact_sheet_with_captions(gallery, qtbot, tmp_path):
     long_prompt = "a prompt far too long to fit under a small picture " * 4
     gallery.add_items([GalleryItem(image=np.zeros((8, 8, 3), np.uint8),
-                                   params={"seed": 4, "prompt": long_prompt, "model": "my-run", "steps": 20,
-                                           "sampler": "ddim"})])
+                                   provenance={"seed": 4, "prompt": long_prompt, "model": "my-run", "steps": 20,
+                                               "sampler": "ddim"})])
     gallery.ask_save_path = lambda title, suggested, filters: tmp_path / "sheet"
     with qtbot.waitSignal(gallery.exported, timeout=TIMEOUT_MS) as signal:
         gallery._sheet_button.click()

@@ -30,7 +30,7 @@ def item(run, seed: int, channels: int = 3) -> GalleryItem:
     image = rng.integers(0, 256, size=(8, 8, channels), dtype=np.uint8)
     params = {"family": "vae", "run": str(run), "seed": seed, "prompt": "", "options": {"temperature": 1.0},
               "width": 8, "height": 8}
-    return GalleryItem(image=image, params=params, frames=(image, image))
+    return GalleryItem(image=image, provenance=params, frames=(image, image))
 
 
 def make_gallery(qtbot) -> GalleryPanel:

@@ -99,7 +99,7 @@ def test_the_gallery_travels_with_the_run_and_comes_back_in_the_gallery(window, 
     from studio.engine.gallery import GALLERY_FOLDER, GalleryItem, keep_items, kept_names
 
     made = [GalleryItem(image=np.full((8, 8, 3), 60 * seed, np.uint8),
-                        params={"family": "vae", "run": str(run_path), "seed": seed}) for seed in (1, 2)]
+                        provenance={"family": "vae", "run": str(run_path), "seed": seed}) for seed in (1, 2)]
     names = kept_names(made, datetime(2025, 1, 1, 12))
     _, written, problem = keep_items(made, [run_path / GALLERY_FOLDER / name for name in names])
     assert problem is None and len(written) == 2

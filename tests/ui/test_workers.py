@@ -249,7 +249,7 @@ def test_the_gallery_closing_before_its_saves_began_keeps_them_and_deletes_one_r
     run.mkdir()
     gallery = GalleryPanel()
     qtbot.addWidget(gallery)
-    made = [GalleryItem(image=np.full((8, 8, 3), seed, np.uint8), params={"family": "vae", "run": str(run),
+    made = [GalleryItem(image=np.full((8, 8, 3), seed, np.uint8), provenance={"family": "vae", "run": str(run),
                                                                           "seed": seed}) for seed in (1, 2, 3)]
 
     def close():

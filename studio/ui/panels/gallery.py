@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (
 )
 
 from studio.engine import (
-    GALLERY_FOLDER, ExportError, GalleryItem, forget_kept, gallery_folder, keep_items, kept_names, read_kept,
-    write_animation, write_contact_sheet, write_grid, write_images, write_sequence,
+    GALLERY_FOLDER, ExportError, GalleryItem, Provenance, as_provenance, forget_kept, gallery_folder, keep_items,
+    kept_names, read_kept, write_animation, write_contact_sheet, write_grid, write_images, write_sequence,
 )
 from studio.ui.i18n import engine_text
 from studio.ui.widgets.image_grid import to_qimage
@@ -45,6 +45,17 @@ MAX_FPS = 50              # GIF delays are in hundredths of a second: 50 fps is 
 IMAGE_FORMATS = {"png": "PNG", "jpg": "JPEG", "webp": "WebP"}     # extension -> the name shown
 
 log = logging.getLogger(__name__)
+
+
+def _seed(provenance: Provenance, unknown: str = "?") -> str:
+    """An image's seed as text (a seed of the wrong kind as written; `unknown` when it has none)."""
+    seed = provenance.seed if provenance.seed is not None else provenance.extra.get("seed")
+    return unknown if seed is None else str(seed)
+
+
+def _option(provenance: Provenance, name: str):
+    """A sampling option of an image (one that an older file wrote only at the top level too)."""
+    return provenance.extra.get(name, (provenance.options or {}).get(name))
 
 
 # -- the panel -------------------------------------------------------------------------------------
@@ -188,7 +199,7 @@ class GalleryPanel(QWidget):
         when = datetime.now()
         by_folder: dict[Path | None, list[GalleryItem]] = {}
         for item in items:
-            by_folder.setdefault(gallery_folder(item.params), []).append(item)
+            by_folder.setdefault(gallery_folder(item.provenance), []).append(item)
         for folder, group in by_folder.items():
             if folder is None:
                 self._warn_once("", self.tr("These images name no run folder, so they are not kept: they stay here "
@@ -280,7 +291,7 @@ class GalleryPanel(QWidget):
             where = self.tr("Being saved to %1").replace("%1", str(path))
         else:
             where = self.tr("Kept in %1").replace("%1", str(path))
-        return self._describe(item.params) + "\n" + where
+        return self._describe(item.provenance) + "\n" + where
 
     def items(self) -> list[GalleryItem]:
         return list(self._items)
@@ -299,24 +310,24 @@ class GalleryPanel(QWidget):
         pixmap = QPixmap.fromImage(to_qimage(item.image))
         pixmap = pixmap.scaled(THUMBNAIL, THUMBNAIL, Qt.AspectRatioMode.KeepAspectRatio,
                                Qt.TransformationMode.FastTransformation)      # nearest: small images stay crisp
-        entry = QListWidgetItem(QIcon(pixmap), self._caption(item.params))
+        entry = QListWidgetItem(QIcon(pixmap), self._caption(item.provenance))
         entry.setToolTip(self._tooltip(item))
-        entry.setData(Qt.ItemDataRole.AccessibleTextRole, self._describe(item.params))
+        entry.setData(Qt.ItemDataRole.AccessibleTextRole, self._describe(item.provenance))
         return entry
 
-    def _caption(self, params: dict) -> str:
-        if params.get("latent") is not None:
-            return self.tr("latent %1").replace("%1", str(params.get("seed", "")))
-        return self.tr("seed %1").replace("%1", str(params.get("seed", "?")))
+    def _caption(self, provenance: Provenance) -> str:
+        if provenance.latent is not None:
+            return self.tr("latent %1").replace("%1", _seed(provenance, ""))
+        return self.tr("seed %1").replace("%1", _seed(provenance))
 
-    def _describe(self, params: dict) -> str:
-        parts = [self.tr("seed %1").replace("%1", str(params.get("seed", "?")))]
-        if params.get("prompt"):
-            parts.append(f"“{params['prompt']}”")
-        if params.get("latent") is not None:
+    def _describe(self, provenance: Provenance) -> str:
+        parts = [self.tr("seed %1").replace("%1", _seed(provenance))]
+        if provenance.prompt:
+            parts.append(f"“{provenance.prompt}”")
+        if provenance.latent is not None:
             parts.append(self.tr("latent position"))
-        if params.get("model"):
-            parts.append(str(params["model"]))
+        if provenance.model:
+            parts.append(provenance.model)
         return ", ".join(parts)
 
     # --- export -----------------------------------------------------------------------------------
@@ -339,26 +350,27 @@ class GalleryPanel(QWidget):
         return self._start(write_sequence, list(items), Path(path), fps, scale)
 
     def export_contact_sheet(self, items: list[GalleryItem], path: Path) -> Job:
-        captions = [self.sheet_caption(item.params) for item in items]
+        captions = [self.sheet_caption(item.provenance) for item in items]
         return self._start(write_contact_sheet, list(items), Path(path), captions, self.sheet_title(items))
 
-    def sheet_caption(self, params: dict) -> str:
+    def sheet_caption(self, provenance: Provenance | dict) -> str:
         """Up to three lines under an image: its prompt or label, its seed, how it was made."""
+        provenance = as_provenance(provenance)
         lines = []
-        if params.get("prompt"):
-            lines.append(str(params["prompt"]))
-        elif params.get("label") not in (None, ""):
-            lines.append(str(params["label"]))
-        lines.append(self.tr("seed %1").replace("%1", str(params.get("seed", "?"))))
-        if params.get("latent") is not None:
+        if provenance.prompt:
+            lines.append(provenance.prompt)
+        elif provenance.extra.get("label") not in (None, ""):       # a progressive frame's label
+            lines.append(str(provenance.extra["label"]))
+        lines.append(self.tr("seed %1").replace("%1", _seed(provenance)))
+        if provenance.latent is not None:
             lines.append(self.tr("latent position"))
-        elif params.get("steps"):
-            lines.append(self.tr("%1 steps, %2").replace("%1", str(params["steps"]))
-                         .replace("%2", str(params.get("sampler") or "")).rstrip(", "))
+        elif _option(provenance, "steps"):
+            lines.append(self.tr("%1 steps, %2").replace("%1", str(_option(provenance, "steps")))
+                         .replace("%2", str(_option(provenance, "sampler") or "")).rstrip(", "))
         return "\n".join(lines)
 
     def sheet_title(self, items: list[GalleryItem]) -> str:
-        models = sorted({str(i.params.get("model") or i.params.get("family") or "") for i in items} - {""})
+        models = sorted({i.provenance.model or i.provenance.family or "" for i in items} - {""})
         count = self.tr("{0:,} images").format(len(items)) if len(items) != 1 else self.tr("1 image")
         return " · ".join(["genstudio", *models[:3], count, time.strftime("%Y-%m-%d")])
 

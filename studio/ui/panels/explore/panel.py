@@ -10,7 +10,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMessageBox, QVBoxLayout, QWidget
 
 from studio import __version__
-from studio.engine import ENCODE, DatasetError, GalleryItem, as_provenance, provenance
+from studio.engine import ENCODE, DatasetError, GalleryItem, Provenance, as_provenance, provenance
 from studio.ui.i18n import engine_text
 from studio.ui.panels.explore.latent import LatentSliders
 from studio.ui.panels.explore.prompt import PromptForm
@@ -129,12 +129,12 @@ class ExplorePanel(QWidget):
         """The sampling options as the controls show them (the negative prompt included)."""
         return self._form.options()
 
-    def params(self, seed: int, **extra) -> dict:
-        """What an image made now with this seed carries (its Provenance's JSON, as the CLI writes it)."""
+    def image_provenance(self, seed: int, **extra) -> Provenance:
+        """What an image made now with this seed carries; `extra` as Provenance.updated takes it."""
         size = self._family.data.image_size if self._family is not None else None
         made = self._provenance.for_image(seed=seed, prompt=self._form.prompt_text(), options=self.options(),
                                           image_size=size, version=__version__)
-        return made.updated(**extra).to_dict()
+        return made.updated(**extra)
 
     # --- generate ---------------------------------------------------------------------------------
     def generate(self) -> Job | None:
@@ -176,7 +176,7 @@ class ExplorePanel(QWidget):
     @Slot(object, int)
     def _on_sampling_finished(self, frames: list, seed: int) -> None:
         progressive = len(frames) > 1
-        items = [GalleryItem(image=image, params=self.params(seed + i, batch_seed=seed, index=i),
+        items = [GalleryItem(image=image, provenance=self.image_provenance(seed + i, batch_seed=seed, index=i),
                              frames=tuple(f[i] for f in frames) if progressive else ())
                  for i, image in enumerate(frames[-1])]
         self._status.setText(self.tr("%n image(s) from seed %1", "", len(items)).replace("%1", str(seed)))
@@ -218,9 +218,9 @@ class ExplorePanel(QWidget):
     def _on_add_latent_clicked(self) -> None:
         position, image = self._latent.shown
         origin = self._latent.origin
-        params = self.params(origin.get("latent_seed", self._seed.value()),
-                             latent=[float(v) for v in position.reshape(-1)], **origin)
-        self.images_generated.emit([GalleryItem(image=image, params=params)])
+        made = self.image_provenance(origin.get("latent_seed", self._seed.value()),
+                                     latent=[float(v) for v in position.reshape(-1)], **origin)
+        self.images_generated.emit([GalleryItem(image=image, provenance=made)])
 
     # The parts' state under the names the one-class panel had (tests read them).
     _latent_shown = property(lambda self: self._latent.shown)
