@@ -157,7 +157,10 @@ def test_ctrl_c_stops_cleanly_saves_and_resume_continues(image_folder, tmp_path)
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     cmd = [sys.executable, "-m", "studio", "train", str(image_folder), "--out", str(run), "--size", "8",
            "--preset", "tiny", "--steps", "1000000", "--batch", "8"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    # A shell without job control starts background jobs with SIGINT ignored, and the child would inherit that:
+    # give it the default disposition so Python turns SIGINT into KeyboardInterrupt however the suite is run.
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         # Wait until training has started (the metrics log appears after the first logged steps).
         for _ in range(600):
