@@ -257,8 +257,8 @@ class Diffusion(Family):
             drop = (torch.rand(len(texts)) < self.config.caption_dropout).tolist()
             texts = ["" if d else text for d, text in zip(drop, texts)]
         t = self._timesteps(len(batch), x0.device)
-        # randn_like, though torch.randn fills a channels_last x0 faster (~2% of a step): randn scored lower over
-        # four seeds, a gap not told from chance (benchmarks/RESULTS.md, "Diffusion: what did not beat the defaults").
+        # randn_like, though torch.randn fills a channels_last x0 a little faster: randn did not score better
+        # (benchmarks/RESULTS.md, "Diffusion: what did not beat the defaults").
         noise = torch.randn_like(x0)
         with ctx.autocast():
             output = self._predict(self.unet, q_sample(x0, t, noise, self.alphas_cumprod), t, self.encode_text(texts))
