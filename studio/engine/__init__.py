@@ -52,6 +52,13 @@ _PUBLIC: dict[str, str] = {
     # what the engine says: errors and warnings as message ids and arguments, English formatted from them
     "CATALOGUE": "messages", "EngineError": "messages", "Message": "messages", "format_template": "messages",
     "message_of": "messages", "os_reason": "messages",
+    # how good a model is: evaluation against the held-out images, with the floor
+    "Evaluation": "evaluation.evaluate", "EvaluationError": "evaluation.evaluate",
+    "EvaluationProgress": "evaluation.evaluate", "METRICS": "evaluation.evaluate", "Scores": "evaluation.evaluate",
+    "evaluate_images": "evaluation.evaluate", "evaluate_run": "evaluation.evaluate",
+    "load_evaluation": "evaluation.evaluate", "save_evaluation": "evaluation.evaluate",
+    "prepare_reference": "evaluation.evaluate", "run_dataset": "evaluation.evaluate",
+    "FeatureTraining": "evaluation.features",
     # exported runs
     "ArchiveError": "archive", "export_run": "archive", "import_run": "archive",
 }
@@ -76,5 +83,5 @@ def __dir__() -> list[str]:
 def user_errors() -> tuple[type[BaseException], ...]:
     """The engine's errors that say what to change (shown as one line), as opposed to bugs."""
     names = ("DatasetError", "ConfigError", "RunError", "TrainingError", "CheckpointError", "ArchiveError",
-             "ImageMetadataError")
+             "ImageMetadataError", "EvaluationError")
     return tuple(__getattr__(name) for name in names)

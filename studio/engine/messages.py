@@ -381,6 +381,27 @@ CATALOGUE: dict[str, str] = {
     "gallery.not_a_folder": "{path}: this is a file, not a folder; choose a folder to export into",
     "gallery.grid_sizes": "{path}: a grid needs images of one size, these have {count} sizes",
     "gallery.animation_sizes": "{path}: an animation needs images of one size, these have several sizes",
+
+    # -- evaluation and comparison (evaluation/) --
+    "evaluation.too_few_images": "{path}: {count:,} {count:plural:image/images} are too few to measure against: "
+                                 "evaluation needs at least {needed} (a share of them is held out)",
+    "evaluation.too_few_samples": "at least {needed} generated images are needed to measure, got {count}",
+    "evaluation.dataset_gone": "the run was trained on '{path}', which is not there any more; "
+                               "name the dataset (genstudio evaluate RUN --data FOLDER)",
+    "evaluation.other_data": "the dataset at '{path}' changed since this run was trained on it "
+                             "(other files or sizes): its held-out images differ, so read the figures with care",
+    "evaluation.other_size": "{path}: these images are {size}x{size}, the dataset was loaded at {expected}x{expected}",
+    "evaluation.few_heldout": "only {count} held-out images: the figures are rough (their spread says how rough)",
+    "evaluation.cancelled": "evaluation cancelled",
+    "evaluation.stage.features": "training the feature network",
+    "evaluation.stage.reference": "measuring the real images",
+    "evaluation.stage.sampling": "generating images",
+    "evaluation.stage.scoring": "scoring",
+    "evaluation.stage.likelihood": "bits per dimension",
+    "compare.other_dataset": "{path} was trained on other data than {first} (a different dataset fingerprint): "
+                             "runs are compared on one dataset",
+    "compare.no_runs": "name at least one run to compare",
+    "compare.not_written": "{path}: the report cannot be written: {reason}",
 }
 
 

@@ -253,6 +253,7 @@ class Autoregressive(Family):
         "sampling is slow because every pixel waits for the one before it, and global shape can wander."
     )
     capabilities = frozenset({PROGRESSIVE, LIKELIHOOD})
+    likelihood_kind = "exact"
     Config = AutoregressiveConfig
     # Sampling is pixel by pixel, so previews are fewer and smaller than other families'. Every image gives
     # C*H*W likelihood terms, so small batches are not too noisy, and short runs are limited by their number of

@@ -223,6 +223,7 @@ class Family:
     summary: ClassVar[str]          # one line, for `genstudio families`
     description: ClassVar[str]      # a sentence or two: how it works, good and bad at
     capabilities: ClassVar[frozenset[str]] = frozenset()
+    likelihood_kind: ClassVar[str] = "bound"   # with LIKELIHOOD: "exact", or "bound" (an upper bound on bits/dim)
     Config: ClassVar[type[FamilyConfig]]
     convolutional: ClassVar[bool] = True  # channels_last helps it
     order: ClassVar[int] = 100            # place in pickers and lists: the teaching order, quick families first
