@@ -208,13 +208,14 @@ class Reference:
 
 
 def prepare_reference(dataset: ImageDataset, train_idx: np.ndarray, heldout_idx: np.ndarray, *, seed: int = 0,
-            cache: Path | None = None, check: bool = True) -> Generator[Any, None, Reference]:
+            cache: Path | None = None, check: bool = True,
+            feature_steps: int | None = None) -> Generator[Any, None, Reference]:
     """Train (or load) the feature network and measure the real images: FeatureTraining and
-    EvaluationProgress events, then the Reference."""
+    EvaluationProgress events, then the Reference. feature_steps: None for the network's default."""
     if len(heldout_idx) < MIN_SAMPLES:
         raise EvaluationError("evaluation.too_few_images", path=dataset.report.root, count=len(dataset),
                               needed=MIN_IMAGES)
-    network = yield from feature_network(dataset, np.asarray(train_idx), seed=seed, cache=cache)
+    network = yield from feature_network(dataset, np.asarray(train_idx), steps=feature_steps, seed=seed, cache=cache)
     yield EvaluationProgress(Message("evaluation.stage.reference"), 0, 1)
     rng = np.random.default_rng(seed)
     limit = np.sort(rng.choice(train_idx, min(TRAIN_LIMIT, len(train_idx)), replace=False))
@@ -429,7 +430,8 @@ def default_split(dataset: ImageDataset) -> tuple[np.ndarray, np.ndarray]:
 
 def evaluate_run(run_path: str | Path, *, n: int = 500, seed: int = 0, dataset: ImageDataset | None = None,
                  checkpoint: Path | None = None, cache: Path | None = None, reference: Reference | None = None,
-                 cancel: Callable[[], bool] | None = None) -> Generator[Any, None, Evaluation]:
+                 cancel: Callable[[], bool] | None = None,
+                 feature_steps: int | None = None) -> Generator[Any, None, Evaluation]:
     """Sample n images from a run's checkpoint (EMA weights) and score them; with the floor and the check."""
     from studio.engine.run import Run
 
@@ -445,7 +447,8 @@ def evaluate_run(run_path: str | Path, *, n: int = 500, seed: int = 0, dataset: 
         if len(heldout_idx) < MIN_SAMPLES:
             raise EvaluationError("evaluation.too_few_images", path=dataset.report.root, count=len(dataset),
                                   needed=MIN_IMAGES)
-        reference = yield from prepare_reference(dataset, train_idx, heldout_idx, seed=seed, cache=cache)
+        reference = yield from prepare_reference(dataset, train_idx, heldout_idx, seed=seed, cache=cache,
+                                                 feature_steps=feature_steps)
     timing["reference"] = time.perf_counter() - started
     family, ckpt = run.load_family(checkpoint)
     started = time.perf_counter()
@@ -459,7 +462,8 @@ def evaluate_run(run_path: str | Path, *, n: int = 500, seed: int = 0, dataset: 
 
 
 def evaluate_images(dataset: ImageDataset, images: np.ndarray, *, seed: int = 0, cache: Path | None = None,
-                    prompts: Sequence[str | None] | None = None) -> Generator[Any, None, Evaluation]:
+                    prompts: Sequence[str | None] | None = None,
+                    feature_steps: int | None = None) -> Generator[Any, None, Evaluation]:
     """Score any (N, H, W, C) uint8 images against a dataset's held-out images (the default split)."""
     if images.shape[1:] != dataset.images.shape[1:]:
         raise EvaluationError("evaluation.other_size", path=dataset.report.root, size=images.shape[1],
@@ -468,7 +472,8 @@ def evaluate_images(dataset: ImageDataset, images: np.ndarray, *, seed: int = 0,
     if len(heldout_idx) < MIN_SAMPLES:
         raise EvaluationError("evaluation.too_few_images", path=dataset.report.root, count=len(dataset),
                               needed=MIN_IMAGES)
-    reference = yield from prepare_reference(dataset, train_idx, heldout_idx, seed=seed, cache=cache)
+    reference = yield from prepare_reference(dataset, train_idx, heldout_idx, seed=seed, cache=cache,
+                                             feature_steps=feature_steps)
     yield EvaluationProgress(Message("evaluation.stage.scoring"), 0, 1)
     result = score_images(reference, images, prompts, seed=seed)
     yield EvaluationProgress(Message("evaluation.stage.scoring"), 1, 1)
