@@ -1,4 +1,4 @@
-"""The main window: the steps Data → Model → Train → Explore → Gallery, a training toolbar, drop anywhere.
+"""The main window: the steps Data → Model → Train → Explore → Gallery → Compare, a training toolbar, drop anywhere.
 
 A rail on the left lists the steps, each with a line of where it stands; the
 page on the right is the step's panel. The toolbar's Train / Pause / Stop /
@@ -30,6 +30,7 @@ from studio.engine import ImageDataset
 from studio.ui.app import ui_settings
 from studio.ui.archive_actions import RunArchiveActions, is_exported_run
 from studio.ui.i18n import LanguageMenu, engine_text, family_text, plain_icon_text
+from studio.ui.panels.compare import ComparePanel
 from studio.ui.panels.dataset import CLOSE_TIMEOUT_S, DatasetPanel
 from studio.ui.panels.family import FamilyCard, FamilyInfo, FamilyPanel, read_families
 from studio.ui.panels.preview import PreviewPanel
@@ -42,7 +43,8 @@ __all__ = ["MainWindow", "FamilyCard", "FamilyInfo"]
 
 log = logging.getLogger(__name__)
 
-DATA, MODEL, TRAIN, EXPLORE, GALLERY = range(5)
+DATA, MODEL, TRAIN, EXPLORE, GALLERY, COMPARE = range(6)
+STEPS = 6
 SPEED_DELAY_MS = 800          # measure the training speed once the settings have been still this long
 
 
@@ -133,14 +135,14 @@ class MainWindow(QMainWindow):
         self.steps = QListWidget()
         self.steps.setObjectName("stepsList")
         self.steps.setAccessibleName(self.tr("Steps"))
-        self.steps.setToolTip(self.tr("Data → Model → Train → Explore → Gallery (Ctrl+1 … Ctrl+5)"))
+        self.steps.setToolTip(self.tr("Data → Model → Train → Explore → Gallery → Compare (Ctrl+1 … Ctrl+6)"))
         self.steps.setFrameShape(QListWidget.Shape.NoFrame)
         self.steps.setIconSize(QSize(22, 22))
         self.steps.setSpacing(2)
         self.steps.setFixedWidth(210)
         self.steps.setAutoFillBackground(True)
         self.steps.setBackgroundRole(QPalette.ColorRole.Window)
-        for _ in range(5):
+        for _ in range(STEPS):
             item = QListWidgetItem()
             item.setSizeHint(QSize(200, 52))
             self.steps.addItem(item)
@@ -171,6 +173,8 @@ class MainWindow(QMainWindow):
             "Explore opens once the model families are loaded."), "explorePlaceholder"))
         self.pages.addWidget(Placeholder(self.tr("Gallery"), self.tr(
             "Generated images collect here."), "galleryPlaceholder"))
+        self.compare_panel = ComparePanel(self._settings)
+        self.pages.addWidget(self.compare_panel)
         self.steps.currentRowChanged.connect(self._on_steps_row_changed)
 
         central = QWidget()
@@ -222,7 +226,7 @@ class MainWindow(QMainWindow):
         self.run_archive.imported.connect(self._on_run_imported)
         self.step_actions = []
         for index, name in enumerate((self.tr("Data"), self.tr("Model"), self.tr("Train"), self.tr("Explore"),
-                                      self.tr("Gallery"))):
+                                      self.tr("Gallery"), self.tr("Compare"))):
             action = self._action(f"showStepAction_{index}", name, self.tr("Show the {0} step").format(name),
                                   self._on_step_action_triggered, [f"Ctrl+{index + 1}"])
             action.setData(index)
@@ -286,7 +290,7 @@ class MainWindow(QMainWindow):
         self.stop_action.setIcon(glyph_icon(self, pixmap.SP_MediaStop))
         icons = (self.style().standardIcon(pixmap.SP_DirOpenIcon), self.style().standardIcon(pixmap.SP_ComputerIcon),
                  glyph_icon(self, pixmap.SP_MediaPlay), self.style().standardIcon(pixmap.SP_FileDialogContentsView),
-                 self.style().standardIcon(pixmap.SP_DirIcon))
+                 self.style().standardIcon(pixmap.SP_DirIcon), self.style().standardIcon(pixmap.SP_FileDialogDetailedView))
         for row, icon in enumerate(icons):
             self.steps.item(row).setIcon(icon)
 
@@ -311,6 +315,8 @@ class MainWindow(QMainWindow):
         training.message_changed.connect(self._on_training_message_changed)
         training.image_size_changed.connect(self._on_training_image_size_changed)
         training.settings_changed.connect(self._schedule_speed)
+        self.compare_panel.summary_changed.connect(self._on_compare_summary_changed)
+        self.compare_panel.message_changed.connect(self._on_gallery_message_changed)
 
     # --- menus ---
 
@@ -412,6 +418,7 @@ class MainWindow(QMainWindow):
             (self.tr("Train"), self._train_line(state)),
             (self.tr("Explore"), self.tr("Model ready") if explore is not None else self.tr("After training")),
             (self.tr("Gallery"), self.tr("{0:,} images").format(gallery) if gallery else self.tr("Empty")),
+            (self.tr("Compare"), self.compare_panel.summary()),
         )
         for row, (title, line) in enumerate(lines):
             item = self.steps.item(row)
@@ -584,6 +591,7 @@ class MainWindow(QMainWindow):
     def _on_families_job_succeeded(self, families) -> None:
         self._install_explore_and_gallery()
         self.family_panel.set_families(families)
+        self.compare_panel.set_families(families)
         self.training_panel.set_family(self.family_panel.selected_info())
         self.statusBar().showMessage(self.tr("Ready"), 3000)
         job = Job(read_devices, parent=self)
@@ -646,6 +654,10 @@ class MainWindow(QMainWindow):
         self._update_steps()
 
     @Slot(str)
+    def _on_compare_summary_changed(self, _text: str) -> None:
+        self._update_steps()
+
+    @Slot(str)
     def _on_gallery_message_changed(self, text: str) -> None:
         self.statusBar().showMessage(text, 15000)
 
@@ -677,6 +689,7 @@ class MainWindow(QMainWindow):
             report.loaded, len(report.skipped)))
         self._settings.setValue("dataset/last_source", self.dataset_panel.source)
         self.training_panel.set_dataset(dataset)
+        self.compare_panel.set_dataset(dataset)
         self._update_steps()
         self._schedule_speed()
 
@@ -719,6 +732,8 @@ class MainWindow(QMainWindow):
             self.show_step(TRAIN)
         if state == "idle":
             self.toolbar_status.setText(self._train_line(state))
+            self.compare_panel.refresh_runs()                   # a run just stopped or completed
+        self.compare_panel.set_training_elsewhere(state != "idle")
         self._update_steps()
 
     @Slot(object)
@@ -826,7 +841,7 @@ class MainWindow(QMainWindow):
         mine = (self._families_job, self._devices_job, self._plotting_job, self._run_job, self._speed_job,
                 *self._old_jobs)
         others = [*self.dataset_panel.jobs(), *self.training_panel.jobs(), *self.run_archive.jobs(),
-                  *self.preview_panel.jobs()]
+                  *self.preview_panel.jobs(), *self.compare_panel.jobs()]
         if self.explore_panel is not None:
             others += list(self.explore_panel.jobs())
         if self.gallery_panel is not None:
@@ -845,7 +860,7 @@ class MainWindow(QMainWindow):
             state = self._settings.value(key)
             if state is not None:
                 splitter.restoreState(state)
-        self.show_step(self._settings.value("window/step", DATA, type=int) % 5)
+        self.show_step(self._settings.value("window/step", DATA, type=int) % STEPS)
 
     def _save_state(self) -> None:
         self._settings.setValue("window/geometry", self.saveGeometry())
@@ -872,7 +887,7 @@ class MainWindow(QMainWindow):
         # Stop background work before the widgets go: no thread may outlive the window.
         self._cancel_speed_job()
         stopped = True
-        for panel in (self.explore_panel, self.gallery_panel):
+        for panel in (self.explore_panel, self.gallery_panel, self.compare_panel):
             if panel is not None:
                 stopped = panel.stop(CLOSE_TIMEOUT_S) and stopped
         stopped = self.training_panel.stop_and_wait() and stopped

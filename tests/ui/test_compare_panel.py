@@ -1,0 +1,179 @@
+"""The Compare step on real tiny runs: a VAE and a GAN trained 20 steps at 16 px on 60 two-class images,
+evaluated with a feature network of a few steps in a tmp cache (no engine mocks)."""
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from studio.ui import i18n
+
+TIMEOUT_MS = 120_000
+N = 16
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """(runs folder, dataset folder, the loaded dataset, [vae run, gan run], a run on other data)."""
+    from studio.engine import TrainConfig, Trainer, get_family, load_dataset
+
+    root = tmp_path_factory.mktemp("compare")
+    data = root / "pictures"
+    rng = np.random.default_rng(0)
+    for label, base in (("dark", 50), ("light", 200)):
+        (data / label).mkdir(parents=True)
+        for i in range(30):
+            cells = np.clip(base + rng.normal(0, 35, (4, 4, 3)), 0, 255).astype(np.uint8)
+            Image.fromarray(cells.repeat(4, 0).repeat(4, 1)).save(data / label / f"{i}.png")
+    dataset = load_dataset(str(data), size=16)
+    folder = root / "runs"
+    made = []
+    for family in ("vae", "gan"):
+        config = TrainConfig(steps=20, batch_size=16, precision="fp32", device="cpu", preview_seconds=0,
+                             validate_seconds=0, seed=1, holdout=0.2)
+        cls = get_family(family)
+        trainer = Trainer(dataset, folder / family, family=family, family_config=cls.Config.from_preset("tiny"),
+                          config=config)
+        for _ in trainer.run():
+            pass
+        made.append(folder / family)
+    other = folder / "vae-other"                       # the same run, said to be on other data
+    shutil.copytree(folder / "vae", other)
+    config = json.loads((other / "config.json").read_text())
+    config["dataset"]["fingerprint"] = "something-else"
+    (other / "config.json").write_text(json.dumps(config))
+    return folder, data, dataset, made, other
+
+
+def make_panel(qtbot, runs, tmp_path_factory):
+    from studio.ui.panels.compare import ComparePanel
+
+    folder, _data, dataset, _made, _other = runs
+    panel = ComparePanel(runs_root=folder)
+    panel.cache = tmp_path_factory.getbasetemp() / "compare-features"
+    panel.feature_steps = 20
+    panel.samples_spin.setValue(N)
+    qtbot.addWidget(panel)
+    panel.resize(1200, 900)
+    panel.show()
+    panel.set_dataset(dataset)
+    return panel
+
+
+def compare(qtbot, panel):
+    job = panel.compare()
+    assert job is not None
+    with qtbot.waitSignal(panel.compared, timeout=TIMEOUT_MS):
+        pass
+    return panel.results
+
+
+def test_the_run_list_keeps_to_one_dataset(qtbot, runs, tmp_path_factory):
+    folder, _data, _dataset, made, other = runs
+    panel = make_panel(qtbot, runs, tmp_path_factory)
+    listed = set(panel.run_paths())
+    assert listed == {str(p.resolve()) for p in made}           # the run on other data is not listed
+    assert "1 on other data" in panel.filter_label.text()
+    assert not panel.add_run(other)                              # nor added by hand next to a ticked run: said
+    panel.set_checked(made[:1])
+    assert not panel.add_run(other)
+    assert "other data" in panel.message_label.text()
+    panel.set_dataset(None)                                      # no dataset: the first ticked run's decides
+    assert set(panel.run_paths()) == listed
+    panel.set_checked([])
+    assert len(panel.run_paths()) == 3
+
+
+def test_two_runs_side_by_side_with_the_floor_the_strip_and_the_check(qtbot, runs, tmp_path_factory):
+    _folder, _data, _dataset, made, _other = runs
+    panel = make_panel(qtbot, runs, tmp_path_factory)
+    panel.set_checked(made)
+    results = compare(qtbot, panel)
+    assert sorted(Path(r.path).name for r in results) == ["gan", "vae"] and all(r.evaluation for r in results)
+    table = panel.table
+    assert table.rowCount() == 3
+    assert [table.item(row, 0).text() for row in range(3)] == [Path(r.path).name for r in results] + [
+        "Real images (floor)"]
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    assert {"KID", "Precision", "Recall", "Copies"} <= set(headers)
+    kid = headers.index("KID")
+    assert "±" in table.item(2, kid).text()
+    assert "indistinguishable" in table.horizontalHeaderItem(kid).toolTip()
+    assert "Precision" in panel.legend.text()
+    assert len(panel.grids.cards) == 2 and not panel.grids.cards[0].pixmap().isNull()
+    assert len(panel.strip.pairs) >= 2
+    assert panel.check.passed in (True, False) and ("Passed" in panel.check.text() or "Not passed" in panel.check.text())
+    assert "not measured during training" in panel.quality.note.text().lower()
+    assert "average" in panel.notes.text() and "discriminator" in panel.notes.text()
+    assert panel.summary() == "2 runs measured"
+    # Saved beside each run; a second comparison reads them back (same step, same n) and says the strip lacks images.
+    assert all((p / "evaluation.json").is_file() for p in made)
+    results = compare(qtbot, panel)
+    assert all(r.reused for r in results)
+    assert table.rowCount() == 3
+    shots = os.environ.get("COMPARE_SHOTS")
+    if shots:
+        panel.again_check.setChecked(True)
+        compare(qtbot, panel)
+        panel.resize(1100, 1900)
+        qtbot.wait(50)
+        Path(shots).mkdir(parents=True, exist_ok=True)
+        panel.grab().save(str(Path(shots) / "compare_en.png"))
+
+
+def test_a_run_whose_dataset_is_gone_says_what_to_do(qtbot, runs, tmp_path_factory):
+    folder, data, _dataset, made, _other = runs
+    gone = folder.parent / "gone-run"
+    shutil.copytree(made[0], gone)
+    config = json.loads((gone / "config.json").read_text())
+    config["dataset"]["source"] = str(folder.parent / "no-such-folder")
+    (gone / "config.json").write_text(json.dumps(config))
+    (gone / "evaluation.json").unlink(missing_ok=True)
+    panel = make_panel(qtbot, runs, tmp_path_factory)
+    panel.set_dataset(None)                                  # not the current dataset: it has to be found
+    panel.again_check.setChecked(True)
+    assert panel.add_run(gone)
+    panel.set_checked([gone])
+    results = compare(qtbot, panel)
+    assert results[0].error is not None
+    assert panel.message_frame.isVisible()
+    assert "not there any more" in panel.message_label.text() and "Data step" in panel.message_label.text()
+    assert panel.placeholder.isVisible()
+
+
+def test_headings_in_chinese(qtbot, runs, tmp_path_factory):
+    i18n.install_translators("zh_CN")
+    try:
+        panel = make_panel(qtbot, runs, tmp_path_factory)
+        from PySide6.QtWidgets import QLabel
+
+        heading = panel.findChild(QLabel, "compareHeading")
+        assert heading.text() == "比较"
+        assert panel.findChild(QLabel, "compareScoresHeading").text() != "Scores against real images the runs never saw"
+        shots = os.environ.get("COMPARE_SHOTS")
+        if shots:
+            _folder, _data, _dataset, made, _other = runs
+            panel.set_checked(made)
+            compare(qtbot, panel)
+            panel.resize(1100, 1900)
+            qtbot.wait(50)
+            panel.grab().save(str(Path(shots) / "compare_zh_CN.png"))
+    finally:
+        i18n.install_translators(i18n.ENGLISH)
+
+
+def test_the_window_has_a_compare_step(make_window):
+    from PySide6.QtGui import QKeySequence
+
+    from studio.ui.main_window import COMPARE
+
+    win = make_window()
+    assert win.steps.count() == 6 and win.steps.item(COMPARE).text().startswith("6  Compare")
+    action = win.step_actions[COMPARE]
+    assert action.shortcut() == QKeySequence("Ctrl+6")
+    action.trigger()
+    assert win.pages.currentWidget() is win.compare_panel
+    assert "Pick runs" in win.steps.item(COMPARE).text()
