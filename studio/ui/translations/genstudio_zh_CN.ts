@@ -2,6 +2,524 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN" sourcelanguage="en">
 <context>
+    <name>CheckView</name>
+    <message>
+        <location filename="../panels/compare/results.py" line="+391"/>
+        <source>The degradation check was not run.</source>
+        <translation>未运行退化检查。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&lt;b&gt;Passed.&lt;/b&gt; Real unseen images, made worse step by step, score worse step by step: the measuring network tells good images from bad ones on this data, so the figures mean something.</source>
+        <translation>&lt;b&gt;通过。&lt;/b&gt;把未见过的真实图像一步步变差，它们的得分也一步步变差：测量网络在这些数据上分得清好图像和坏图像，所以这些数字是有意义的。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&lt;b&gt;Not passed.&lt;/b&gt; The measuring network does not score images that were made worse as worse on this data, so read the figures with care (more images or a longer-trained measuring network help).</source>
+        <translation>&lt;b&gt;未通过。&lt;/b&gt;在这些数据上，测量网络没有把变差的图像评为更差，所以请谨慎看待这些数字（更多图像或训练更久的测量网络会有帮助）。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>KID of each set: {0}</source>
+        <translation>各组的 KID：{0}</translation>
+    </message>
+</context>
+<context>
+    <name>ComparePanel</name>
+    <message>
+        <location filename="../panels/compare/panel.py" line="+67"/>
+        <location line="+48"/>
+        <location line="+44"/>
+        <source>Compare</source>
+        <translation>比较</translation>
+    </message>
+    <message>
+        <location line="-66"/>
+        <source>What to compare</source>
+        <translation>比较什么</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <location line="+131"/>
+        <source>Results</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <location line="-122"/>
+        <location line="+38"/>
+        <source>Samples per run</source>
+        <translation>每个运行的样本数</translation>
+    </message>
+    <message>
+        <location line="-37"/>
+        <location line="+86"/>
+        <source>Minutes each</source>
+        <translation>每个的分钟数</translation>
+    </message>
+    <message>
+        <location line="-85"/>
+        <source>Comparison progress</source>
+        <translation>比较进度</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Training progress</source>
+        <translation>训练进度</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Runs trained on the same images, side by side: their samples, their scores against real images they never saw, and copies of training images.</source>
+        <translation>把在同一批图像上训练的运行并排比较：它们的样本、相对于从未见过的真实图像的得分，以及对训练图像的复制。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Runs on this dataset</source>
+        <translation>此数据集上的训练运行</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Runs to compare</source>
+        <translation>要比较的训练运行</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Add run folder…</source>
+        <translation>添加运行文件夹…</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Images generated and scored per run: more give steadier figures and take longer.</source>
+        <translation>每个运行生成并评分的图像数：越多数字越稳定，耗时也越长。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Measure again</source>
+        <translation>重新测量</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Ignore the evaluation saved in each run folder and measure anew.</source>
+        <translation>忽略各运行文件夹中保存的评估，重新测量。</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <location line="+41"/>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <location line="-19"/>
+        <source>Train each family</source>
+        <translation>逐个训练各模型族</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>One new run per ticked family on the current dataset, one after another, each for the same minutes: a fair race.</source>
+        <translation>在当前数据集上为每个勾选的模型族依次新建一个训练运行，每个训练相同的分钟数：一场公平的比赛。</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Train families</source>
+        <translation>训练模型族</translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>Export report…</source>
+        <translation>导出报告…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Write the comparison as an HTML page and a Markdown file into a folder</source>
+        <translation>把比较结果写成一个 HTML 页面和一个 Markdown 文件，保存到文件夹中</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Tick one or more runs on the left and press Compare. Each run&apos;s samples are scored against images it never saw; the floor row shows what real images score the same way.</source>
+        <translation>在左侧勾选一个或多个训练运行，然后点“比较”。每个运行的样本都会与它从未见过的图像对照评分；基准线一行显示真实图像用同样方法得到的分数。</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Samples at the same seed</source>
+        <translation>相同种子下的样本</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Scores against real images the runs never saw</source>
+        <translation>相对于训练运行从未见过的真实图像的得分</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Quality during training</source>
+        <translation>训练过程中的质量</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Each sample beside the training image nearest to it. The ratio compares their distance with how close unseen real images come to the training set: below 1 the sample is closer than real images get, a likely copy.</source>
+        <translation>每个样本旁边是离它最近的训练图像。比值把两者的距离与未见过的真实图像离训练集的距离相比：低于 1 表示样本比真实图像还要近，很可能是复制。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Copies of training images</source>
+        <translation>对训练图像的复制</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Can the measuring network tell good from bad?</source>
+        <translation>测量网络分得清好坏吗？</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Why each family looks the way it does</source>
+        <translation>各模型族的结果为何如此</translation>
+    </message>
+    <message>
+        <location line="+93"/>
+        <source>step {0:,}</source>
+        <translation>第 {0:,} 步</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>no checkpoint</source>
+        <translation>没有检查点</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0}  ·  {1}, {2}</source>
+        <translation>{0}  ·  {1}，{2}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>{0}
+Trained on {1}</source>
+        <translation>{0}
+训练数据：{1}</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>No runs yet: train one on the Train step, or train each family below.</source>
+        <translation>还没有训练运行：在“训练”步骤中训练一个，或在下方逐个训练各模型族。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>All runs; tick one and only runs on its dataset stay listed.</source>
+        <translation>所有训练运行；勾选一个后，只保留同一数据集上的运行。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Runs trained on {0}: {1}.</source>
+        <translation>在 {0} 上训练的运行：{1} 个。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No runs trained on {0} yet.</source>
+        <translation>还没有在 {0} 上训练的运行。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{0} on other data are not listed (runs are compared on one dataset).</source>
+        <translation>另有 {0} 个在其他数据上训练的运行未列出（只比较同一数据集上的运行）。</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Add a run folder</source>
+        <translation>添加运行文件夹</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>{0} is not a genstudio run folder (it has no readable config.json).</source>
+        <translation>{0} 不是 genstudio 训练运行文件夹（没有可读的 config.json）。</translation>
+    </message>
+    <message>
+        <location line="+45"/>
+        <location line="+115"/>
+        <source>Starting…</source>
+        <translation>正在启动…</translation>
+    </message>
+    <message>
+        <location line="-104"/>
+        <source>Stopped.</source>
+        <translation>已停止。</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>Run {0} of {1} ({2}): {3}</source>
+        <translation>第 {0}/{1} 个运行（{2}）：{3}</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>{0} could not be measured: {1}</source>
+        <translation>{0} 无法测量：{1}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Open the images it was trained on on the Data step (or put them back at that path) and press Compare again.</source>
+        <translation>在“数据”步骤中打开它训练时用的图像（或把它们放回原路径），然后再点一次“比较”。</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Measured {0} of {1} runs.</source>
+        <translation>已测量 {0}/{1} 个训练运行。</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>The comparison stopped: {0}</source>
+        <translation>比较已中止：{0}</translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <source>Training each family needs a newer engine (studio.engine.train_families).</source>
+        <translation>逐个训练各模型族需要更新的引擎（studio.engine.train_families）。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Load a dataset on the Data step and tick at least one family.</source>
+        <translation>请在“数据”步骤中加载数据集，并至少勾选一个模型族。</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Stopped; the runs trained so far are in the list.</source>
+        <translation>已停止；已训练的运行在列表中。</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Training {0} ({1} of {2}): step {3:,}</source>
+        <translation>正在训练 {0}（第 {1}/{2} 个）：第 {3:,} 步</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Trained {0} runs; they are ticked in the list.</source>
+        <translation>已训练 {0} 个运行；它们已在列表中勾选。</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Training stopped: {0}</source>
+        <translation>训练已停止：{0}</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Export the report into a folder</source>
+        <translation>将报告导出到文件夹</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Replace the report?</source>
+        <translation>替换报告？</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0} already holds a report. Replace it?</source>
+        <translation>{0} 中已有一份报告。要替换吗？</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Report written to {0}</source>
+        <translation>报告已写入 {0}</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Measuring…</source>
+        <translation>正在测量…</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>{0} runs measured</source>
+        <translation>已测量 {0} 个运行</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{0} runs ticked</source>
+        <translation>已勾选 {0} 个运行</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Pick runs</source>
+        <translation>选择训练运行</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Training runs on the Train step; wait for it to finish.</source>
+        <translation>“训练”步骤正在训练；请等它结束。</translation>
+    </message>
+    <message>
+        <location filename="../panels/compare/texts.py" line="+14"/>
+        <source>KID</source>
+        <translation>KID</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>How far the generated images are from real ones as a whole (0: indistinguishable; lower is better); ± is how much it varies over random subsets.</source>
+        <translation>生成图像整体上离真实图像有多远（0：无法区分；越低越好）；± 是它在随机子集之间的波动。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Precision</source>
+        <translation>精确率</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Share of generated images that look like some real image (low: many odd or broken images).</source>
+        <translation>看起来像某张真实图像的生成图像所占比例（低：有很多怪异或破碎的图像）。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Recall</source>
+        <translation>召回率</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Share of real images the model could have made something like (low: it covers only part of the data, e.g. a collapsed GAN).</source>
+        <translation>模型能生成出类似图像的真实图像所占比例（低：它只覆盖了数据的一部分，例如坍缩的 GAN）。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Density</source>
+        <translation>密度</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>How tightly the samples crowd into real neighbourhoods (about 1 when alike; above: it plays safe on typical images).</source>
+        <translation>样本聚集在真实图像邻域中的紧密程度（相似时约为 1；高于 1：它只稳妥地画典型图像）。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Coverage</source>
+        <translation>覆盖率</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Share of real images with a generated image close by.</source>
+        <translation>附近有生成图像的真实图像所占比例。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Diversity</source>
+        <translation>多样性</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>How different two generated images are on average (below the floor: the images look alike).</source>
+        <translation>两张生成图像平均有多不同（低于基准线：图像彼此相像）。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Copies</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Share of samples closer to a training image than real unseen images usually are (about 5% for real images).</source>
+        <translation>离某张训练图像比未见过的真实图像通常还要近的样本所占比例（真实图像约为 5%）。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Prompt adherence</source>
+        <translation>提示词符合度</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>How often the judging network sees what the prompt asked for.</source>
+        <translation>评判网络在图像中看到提示词所要求内容的频率。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Bits/dim</source>
+        <translation>比特/维</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>How many bits the model needs per pixel value of unseen real images (lower is better); exact for autoregressive models and flows, an upper bound (≤) for the others.</source>
+        <translation>模型为未见过的真实图像的每个像素值需要多少比特（越低越好）；自回归模型和流模型给出精确值，其他模型给出上界（≤）。</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>held-out</source>
+        <translation>留出图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>slightly blurred</source>
+        <translation>轻度模糊</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>heavily blurred</source>
+        <translation>重度模糊</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>shuffled pixels</source>
+        <translation>打乱像素</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>noise</source>
+        <translation>噪声</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>A VAE learns to rebuild each image from a few numbers and is punished for every pixel it misses, so where it is unsure it paints the average of what fits: smooth, blurry images, good recall, lower precision.</source>
+        <translation>VAE 学习用少量数字重建每张图像，每个画错的像素都会受罚，所以在拿不准的地方它会画出所有可能情况的平均：平滑、模糊的图像，召回率好，精确率较低。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>A GAN&apos;s generator only has to fool a discriminator, so its images are sharp; when it collapses onto a few kinds of image that fool it, recall and diversity drop while precision stays high.</source>
+        <translation>GAN 的生成器只需骗过判别器，所以它的图像很清晰；当它坍缩到少数几种能骗过判别器的图像上时，召回率和多样性下降，而精确率仍然很高。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>A VAE-GAN is a VAE whose decoder also plays the GAN game: the VAE part keeps it covering the data, the adversarial part makes it sharper than a plain VAE.</source>
+        <translation>VAE-GAN 是一个解码器同时参与 GAN 博弈的 VAE：VAE 部分让它覆盖数据，对抗部分让它比普通 VAE 更清晰。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>A flow is an invertible map from noise to images, so it computes exact bits/dim; invertible layers are a weak way to draw images, so its samples are often noisy.</source>
+        <translation>流模型是从噪声到图像的可逆映射，因此能算出精确的比特/维；但可逆层不擅长作画，所以它的样本常常带噪。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>A diffusion model removes noise a little at a time: strong samples that cover the data, but each image takes many network passes, so sampling is slow.</source>
+        <translation>扩散模型一点一点地去除噪声：样本质量高且覆盖数据，但每张图像都要多次运行网络，所以采样很慢。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>An autoregressive model predicts each pixel from the ones above and to the left: exact likelihood (bits/dim), but it draws row by row, one pixel at a time, and errors early in an image carry on.</source>
+        <translation>自回归模型根据上方和左侧的像素预测每个像素：似然是精确的（比特/维），但它逐行、一次一个像素地作画，图像早期的错误会一直延续下去。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>A VQ-VAE turns images into a grid of codes from a codebook, and a prior learns which codes follow which; on a small dataset the prior can learn whole code grids and copy training images (watch Copies and the strip).</source>
+        <translation>VQ-VAE 把图像变成由码本中的编码组成的网格，再由先验模型学习哪些编码跟在哪些编码之后；在小数据集上，先验可能记住整张编码网格而复制训练图像（请留意“复制”一列和对照条）。</translation>
+    </message>
+</context>
+<context>
+    <name>CopyStrip</name>
+    <message>
+        <location filename="../panels/compare/results.py" line="-61"/>
+        <source>These figures were read from the run&apos;s saved evaluation, which keeps no images: tick &quot;Measure again&quot; to see its samples here.</source>
+        <translation>这些数字读取自该运行保存的评估，其中不保存图像：勾选“重新测量”即可在此看到它的样本。</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Left: a generated image. Right: the training image nearest to it.</source>
+        <translation>左：生成的图像。右：离它最近的训练图像。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>ratio {0:.2f} · likely copy</source>
+        <translation>比值 {0:.2f} · 很可能是复制</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ratio {0:.2f}</source>
+        <translation>比值 {0:.2f}</translation>
+    </message>
+</context>
+<context>
     <name>DatasetPanel</name>
     <message>
         <location filename="../panels/dataset.py" line="+92"/>
@@ -716,7 +1234,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
 <context>
     <name>GalleryPanel</name>
     <message>
-        <location filename="../panels/gallery.py" line="+62"/>
+        <location filename="../panels/gallery.py" line="+73"/>
         <source>Gallery</source>
         <translation>图库</translation>
     </message>
@@ -875,13 +1393,13 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
     <message>
         <location line="+1"/>
         <location line="+3"/>
-        <location line="+39"/>
+        <location line="+40"/>
         <source>seed %1</source>
         <translation>种子 %1</translation>
     </message>
     <message>
-        <location line="-35"/>
-        <location line="+37"/>
+        <location line="-36"/>
+        <location line="+38"/>
         <source>latent position</source>
         <translation>潜在空间位置</translation>
     </message>
@@ -1038,7 +1556,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="+89"/>
+        <location filename="../main_window.py" line="+91"/>
         <source>genstudio</source>
         <translation>genstudio</translation>
     </message>
@@ -1053,36 +1571,31 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>步骤</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>Data → Model → Train → Explore → Gallery (Ctrl+1 … Ctrl+5)</source>
-        <translation>数据 → 模型 → 训练 → 探索 → 图库（Ctrl+1 … Ctrl+5）</translation>
-    </message>
-    <message>
-        <location line="+34"/>
-        <location line="+54"/>
-        <location line="+189"/>
+        <location line="+35"/>
+        <location line="+56"/>
+        <location line="+191"/>
         <source>Explore</source>
         <translation>探索</translation>
     </message>
     <message>
-        <location line="-242"/>
+        <location line="-246"/>
         <source>Explore opens once the model families are loaded.</source>
         <translation>模型类别加载完成后即可打开“探索”。</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+53"/>
-        <location line="+189"/>
+        <location line="+55"/>
+        <location line="+191"/>
         <source>Gallery</source>
         <translation>图库</translation>
     </message>
     <message>
-        <location line="-241"/>
+        <location line="-245"/>
         <source>Generated images collect here.</source>
         <translation>生成的图像会汇集在这里。</translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location line="+29"/>
         <source>&amp;Open dataset…</source>
         <translation>打开数据集(&amp;O)…</translation>
     </message>
@@ -1123,12 +1636,12 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+500"/>
+        <location line="+509"/>
         <source>&amp;Train</source>
         <translation>训练(&amp;T)</translation>
     </message>
     <message>
-        <location line="-500"/>
+        <location line="-509"/>
         <source>Train, pause or resume (Ctrl+T, Space)</source>
         <translation>训练、暂停或继续（Ctrl+T，空格键）</translation>
     </message>
@@ -1184,30 +1697,36 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+0"/>
-        <location line="+164"/>
+        <location line="+166"/>
         <source>About genstudio</source>
         <translation>关于 genstudio</translation>
     </message>
     <message>
-        <location line="-158"/>
-        <location line="+185"/>
+        <location line="-160"/>
+        <location line="+187"/>
         <source>Data</source>
         <translation>数据</translation>
     </message>
     <message>
-        <location line="-185"/>
-        <location line="+187"/>
+        <location line="-187"/>
+        <location line="+189"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location line="-187"/>
-        <location line="+188"/>
+        <location line="-189"/>
+        <location line="+190"/>
         <source>Train</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location line="-186"/>
+        <location line="-189"/>
+        <location line="+192"/>
+        <source>Compare</source>
+        <translation>比较</translation>
+    </message>
+    <message>
+        <location line="-191"/>
         <source>Show the {0} step</source>
         <translation>显示“{0}”步骤</translation>
     </message>
@@ -1247,7 +1766,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>训练工具栏</translation>
     </message>
     <message>
-        <location line="+62"/>
+        <location line="+64"/>
         <source>Open a folder of images</source>
         <translation>打开图像文件夹</translation>
     </message>
@@ -1313,7 +1832,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>空</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
         <source>Completed at step {0:,}</source>
         <translation>已完成，共 {0:,} 步</translation>
     </message>
@@ -1333,7 +1852,12 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>尚未开始</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="-294"/>
+        <source>Data → Model → Train → Explore → Gallery → Compare (Ctrl+1 … Ctrl+6)</source>
+        <translation>数据 → 模型 → 训练 → 探索 → 图库 → 比较（Ctrl+1 … Ctrl+6）</translation>
+    </message>
+    <message>
+        <location line="+297"/>
         <source>Starting…</source>
         <translation>正在启动…</translation>
     </message>
@@ -1403,7 +1927,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>无法打开生成 {0} 的训练运行：{1}</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+25"/>
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
@@ -1413,7 +1937,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>无法加载模型类别</translation>
     </message>
     <message>
-        <location line="+69"/>
+        <location line="+73"/>
         <source>Loading {0}…</source>
         <translation>正在加载 {0}…</translation>
     </message>
@@ -1423,7 +1947,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>已加载 {0:,} 张图像，跳过 {1:,} 个</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>The dataset could not be loaded</source>
         <translation>无法加载数据集</translation>
     </message>
@@ -1443,7 +1967,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>继续(&amp;R)</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+26"/>
         <source>step {0:,}{1} · {2:.0f}% · {3:,.0f} img/s</source>
         <translation>第 {0:,}{1} 步 · {2:.0f}% · {3:,.0f} 张/秒</translation>
     </message>
@@ -1615,6 +2139,34 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
 </context>
 <context>
+    <name>QualityPlot</name>
+    <message>
+        <location filename="../panels/compare/results.py" line="-89"/>
+        <source>Not measured during training: none of these runs logged KID while it trained, so there is no quality-over-time curve. The table above measures each run&apos;s last checkpoint.</source>
+        <translation>训练期间未测量：这些运行在训练时都没有记录 KID，因此没有质量随时间变化的曲线。上面的表格测量的是每个运行的最后一个检查点。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Not measured during training: {0}</source>
+        <translation>训练期间未测量：{0}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>KID measured while each run trained (lower is better).</source>
+        <translation>各运行训练期间测得的 KID（越低越好）。</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>step</source>
+        <translation>步数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>KID</source>
+        <translation>KID</translation>
+    </message>
+</context>
+<context>
     <name>RunArchiveActions</name>
     <message>
         <location filename="../archive_actions.py" line="+51"/>
@@ -1695,6 +2247,52 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <location line="+6"/>
         <source>Imported as {0}</source>
         <translation>已导入为 {0}</translation>
+    </message>
+</context>
+<context>
+    <name>SampleGrids</name>
+    <message>
+        <location filename="../panels/compare/results.py" line="-211"/>
+        <source>{0} · step {1:,}</source>
+        <translation>{0} · 第 {1:,} 步</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Samples of {0}</source>
+        <translation>{0} 的样本</translation>
+    </message>
+</context>
+<context>
+    <name>ScoresTable</name>
+    <message>
+        <location line="+24"/>
+        <source>Scores</source>
+        <translation>得分</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>Run</source>
+        <translation>训练运行</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Family</source>
+        <translation>模型族</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Step</source>
+        <translation>步数</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Real images (floor)</source>
+        <translation>真实图像（基准线）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Training images scored as if they were samples: what &quot;as good as real&quot; reads on this data with this many images.</source>
+        <translation>把训练图像当作样本来评分：表示在这些数据和这么多图像下，“和真实图像一样好”读数是多少。</translation>
     </message>
 </context>
 <context>
@@ -3949,11 +4547,101 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <comment>gallery.animation_sizes</comment>
         <translation>{path}：动画需要尺寸相同的图像，这些图像有多种尺寸</translation>
     </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: {count:,} {count:plural:image/images} are too few to measure against: evaluation needs at least {needed} (a share of them is held out)</source>
+        <comment>evaluation.too_few_images</comment>
+        <translation>{path}：{count:,} 张图像太少，无法作为测量依据：评估至少需要 {needed} 张（其中一部分会被留出）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>at least {needed} generated images are needed to measure, got {count}</source>
+        <comment>evaluation.too_few_samples</comment>
+        <translation>测量至少需要 {needed} 张生成图像，实际只有 {count} 张</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the run was trained on &apos;{path}&apos;, which is not there any more; name the dataset (genstudio evaluate RUN --data FOLDER)</source>
+        <comment>evaluation.dataset_gone</comment>
+        <translation>该训练运行使用的数据 &apos;{path}&apos; 已不存在；请指定数据集（genstudio evaluate RUN --data FOLDER）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the dataset at &apos;{path}&apos; changed since this run was trained on it (other files or sizes): its held-out images differ, so read the figures with care</source>
+        <comment>evaluation.other_data</comment>
+        <translation>&apos;{path}&apos; 处的数据集自该运行训练后已改变（文件或尺寸不同）：它的留出图像不一样了，请谨慎看待这些数字</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: these images are {size}x{size}, the dataset was loaded at {expected}x{expected}</source>
+        <comment>evaluation.other_size</comment>
+        <translation>{path}：这些图像是 {size}x{size}，而数据集是按 {expected}x{expected} 加载的</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>only {count} held-out images: the figures are rough (their spread says how rough)</source>
+        <comment>evaluation.few_heldout</comment>
+        <translation>只有 {count} 张留出图像：这些数字很粗略（其波动范围说明了有多粗略）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>evaluation cancelled</source>
+        <comment>evaluation.cancelled</comment>
+        <translation>评估已取消</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>training the feature network</source>
+        <comment>evaluation.stage.features</comment>
+        <translation>正在训练特征网络</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>measuring the real images</source>
+        <comment>evaluation.stage.reference</comment>
+        <translation>正在测量真实图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>generating images</source>
+        <comment>evaluation.stage.sampling</comment>
+        <translation>正在生成图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>scoring</source>
+        <comment>evaluation.stage.scoring</comment>
+        <translation>正在评分</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>bits per dimension</source>
+        <comment>evaluation.stage.likelihood</comment>
+        <translation>每维比特数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path} was trained on other data than {first} (a different dataset fingerprint): runs are compared on one dataset</source>
+        <comment>compare.other_dataset</comment>
+        <translation>{path} 与 {first} 的训练数据不同（数据集指纹不同）：只能比较同一数据集上的训练运行</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>name at least one run to compare</source>
+        <comment>compare.no_runs</comment>
+        <translation>请至少指定一个要比较的训练运行</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: the report cannot be written: {reason}</source>
+        <comment>compare.not_written</comment>
+        <translation>{path}：无法写入报告：{reason}</translation>
+    </message>
 </context>
 <context>
     <name>families</name>
     <message>
-        <location line="-377"/>
+        <location line="-392"/>
         <source>Variational autoencoder</source>
         <translation>变分自编码器 (VAE)</translation>
     </message>
