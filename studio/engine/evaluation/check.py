@@ -42,13 +42,13 @@ def shuffle_pixels(images: np.ndarray, seed: int = 0) -> np.ndarray:
 
 
 def degraded_sets(images: np.ndarray, seed: int = 0) -> dict[str, np.ndarray]:
-    """The five sets of DEGRADATIONS, made from `images` (blur widths scale with the image size)."""
+    """The five sets of DEGRADATIONS, made from `images` (blur widths grow with images above 32 px)."""
     size = images.shape[1]
     rng = np.random.default_rng(seed + 1)
     return {
         "held-out": images,
-        "slightly blurred": blur(images, 0.5 * size / 32),
-        "heavily blurred": blur(images, 1.5 * size / 32),
+        "slightly blurred": blur(images, max(0.6, 0.7 * size / 32)),       # below ~0.5 px rounding undoes it
+        "heavily blurred": blur(images, max(1.0, 1.5 * size / 32)),
         "shuffled pixels": shuffle_pixels(images, seed),
         "noise": rng.integers(0, 256, images.shape, dtype=np.uint8),
     }

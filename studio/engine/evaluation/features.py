@@ -31,7 +31,7 @@ from torch import nn
 from studio.engine.data import ImageDataset
 from studio.engine.text import words
 
-VERSION = 1
+VERSION = 3                      # bump when the network or its training changes: cached ones retrain
 LABELS, WORDS, SELF_SUPERVISED = "labels", "words", "self-supervised"
 MAX_WORDS = 128                  # caption words the judge predicts (the most frequent ones)
 FEATURE_DIM = 128
@@ -51,12 +51,12 @@ class FeatureTraining:
 class FeatureNet(nn.Module):
     """A small CNN: stem, stride-2 stages down to 4×4, global average pool, a linear feature layer, a head."""
 
-    def __init__(self, channels: int, image_size: int, outputs: int, width: int = 32, dim: int = FEATURE_DIM):
+    def __init__(self, channels: int, image_size: int, outputs: int, width: int = 16, dim: int = FEATURE_DIM):
         super().__init__()
         layers: list[nn.Module] = [nn.Conv2d(channels, width, 3, padding=1), nn.SiLU()]
         size, c = image_size, width
         while size > 4:
-            out = min(c * 2, 256)
+            out = min(c * 2, 128)
             layers += [nn.Conv2d(c, out, 3, stride=2, padding=1), nn.GroupNorm(8, out), nn.SiLU(),
                        nn.Conv2d(out, out, 3, padding=1), nn.GroupNorm(8, out), nn.SiLU()]
             size, c = (size + 1) // 2, out
@@ -66,6 +66,16 @@ class FeatureNet(nn.Module):
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.feature(self.body(x).mean(dim=(2, 3)))               # (B, dim)
+
+    def multiscale(self, x: torch.Tensor) -> torch.Tensor:
+        """What the metrics compare: the feature vector, and the spatial mean and spread of every activation map
+        on the way. A classifier's last features are built to ignore blur and texture; the early maps are not."""
+        parts = []
+        for layer in self.body:
+            x = layer(x)
+            if isinstance(layer, nn.SiLU):
+                parts += [x.mean(dim=(2, 3)), x.std(dim=(2, 3))]
+        return torch.cat([self.feature(x.mean(dim=(2, 3))), *parts], dim=1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x))                               # (B, outputs)
@@ -107,13 +117,15 @@ def targets_for(dataset: ImageDataset) -> Targets:
 
 # -- augmentation (no flips) -----------------------------------------------------------------------------------------
 def _shift(x: torch.Tensor, pixels: int, g: torch.Generator) -> torch.Tensor:
-    """Each image moved by up to `pixels` in x and y (edges replicated)."""
+    """Each image moved by up to `pixels` in x and y (edges replicated); one gather for the batch."""
     if pixels <= 0:
         return x
     b, _, h, w = x.shape
     padded = F.pad(x, (pixels,) * 4, mode="replicate")
     dx, dy = (torch.randint(0, 2 * pixels + 1, (b,), generator=g) for _ in range(2))
-    return torch.stack([padded[i, :, dy[i]:dy[i] + h, dx[i]:dx[i] + w] for i in range(b)])
+    rows = (dy[:, None] + torch.arange(h))[:, None, :, None]                  # (B, 1, H, 1)
+    cols = (dx[:, None] + torch.arange(w))[:, None, None, :]                  # (B, 1, 1, W)
+    return padded[torch.arange(b)[:, None, None, None], torch.arange(x.shape[1])[None, :, None, None], rows, cols]
 
 
 def _view(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
@@ -143,8 +155,8 @@ def _nt_xent(a: torch.Tensor, b: torch.Tensor, temperature: float = 0.2) -> torc
 
 # -- training ------------------------------------------------------------------------------------------------------
 def default_steps(n_images: int, image_size: int) -> int:
-    """About 30 epochs of a small set, 100 to 400 steps at 32 px (fewer above): under a CPU-minute at 32 px."""
-    steps = min(400, max(100, round(30 * n_images / 128)))
+    """About 20 epochs of a small set, 100 to 300 steps at 32 px (fewer above): under a CPU-minute at 32 px."""
+    steps = min(300, max(100, round(20 * n_images / 128)))
     return max(50, round(steps * min(1.0, (32 / image_size) ** 2)))
 
 
@@ -183,22 +195,37 @@ def train_feature_net(images: np.ndarray, targets: Targets, *, steps: int, seed:
 
 # -- the trained network, as the metrics use it --------------------------------------------------------------------------
 class FeatureNetwork:
-    """A trained FeatureNet with what it was trained for: features of images, and its judge's verdicts."""
+    """A trained FeatureNet with what it was trained for: features of images, and its judge's verdicts.
 
-    def __init__(self, net: FeatureNet, kind: str, classes: Sequence[str]):
+    Features are standardised per dimension by the training images' mean and spread (`mean`, `std`), so
+    every part weighs alike in the distances and the KID kernel whatever its scale."""
+
+    def __init__(self, net: FeatureNet, kind: str, classes: Sequence[str], mean: np.ndarray | None = None,
+                 std: np.ndarray | None = None):
         self.net, self.kind, self.classes = net, kind, tuple(classes)
+        self.mean, self.std = mean, std
 
     @torch.inference_mode()
     def _run(self, images: np.ndarray, head: bool, batch: int = 256) -> np.ndarray:
         out = []
         for i in range(0, len(images), batch):
             x = to_input(images[i:i + batch])
-            out.append(self.net(x) if head else self.net.features(x))
-        return torch.cat(out).double().numpy() if out else np.zeros((0, FEATURE_DIM))
+            out.append(self.net(x) if head else self.net.multiscale(x))
+        return torch.cat(out).double().numpy() if out else np.zeros((0, 0))
+
+    def raw_features(self, images: np.ndarray) -> np.ndarray:
+        return self._run(images, head=False)
+
+    def standardise_on(self, images: np.ndarray) -> "FeatureNetwork":
+        """Fix the standardisation from these (training) images."""
+        raw = self.raw_features(images)
+        self.mean, self.std = raw.mean(axis=0), np.maximum(raw.std(axis=0), 1e-6)
+        return self
 
     def features(self, images: np.ndarray) -> np.ndarray:
-        """(N, H, W, C) uint8 → (N, 128) float64 features."""
-        return self._run(images, head=False)
+        """(N, H, W, C) uint8 → (N, D) float64 standardised features."""
+        raw = self.raw_features(images)
+        return raw if self.mean is None else (raw - self.mean) / self.std
 
     def judge(self, images: np.ndarray) -> np.ndarray:
         """Labels: (N,) the predicted class index. Words: (N, len(classes)) 0/1, the words it sees."""
@@ -228,10 +255,12 @@ def _load_cached(folder: Path, key: str, channels: int, size: int) -> FeatureNet
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         outputs = 64 if meta["kind"] == SELF_SUPERVISED else len(meta["classes"])
         net = FeatureNet(channels, size, outputs)
-        net.load_state_dict(load_file(str(weights)))
+        tensors = load_file(str(weights))
+        mean, std = tensors.pop("standardise.mean").double().numpy(), tensors.pop("standardise.std").double().numpy()
+        net.load_state_dict(tensors)
     except (OSError, ValueError, KeyError, RuntimeError):                # absent or damaged: train again
         return None
-    return FeatureNetwork(net.eval().requires_grad_(False), meta["kind"], meta["classes"])
+    return FeatureNetwork(net.eval().requires_grad_(False), meta["kind"], meta["classes"], mean, std)
 
 
 def _save_cached(folder: Path, key: str, network: FeatureNetwork) -> None:
@@ -241,7 +270,10 @@ def _save_cached(folder: Path, key: str, network: FeatureNetwork) -> None:
 
     weights, meta_path = _cache_paths(folder, key)
     try:
-        atomic_write_bytes(weights, save({k: v.contiguous() for k, v in network.net.state_dict().items()}))
+        tensors = {k: v.contiguous() for k, v in network.net.state_dict().items()}
+        tensors["standardise.mean"] = torch.from_numpy(network.mean)
+        tensors["standardise.std"] = torch.from_numpy(network.std)
+        atomic_write_bytes(weights, save(tensors))
         atomic_write_text(meta_path, json.dumps({"version": VERSION, "kind": network.kind,
                                                  "classes": list(network.classes)}))
     except OSError:
@@ -263,6 +295,6 @@ def feature_network(dataset: ImageDataset, train_idx: np.ndarray, *, steps: int 
     targets = targets_for(dataset)
     subset = Targets(targets.kind, targets.classes, None if targets.values is None else targets.values[train_idx])
     net = yield from train_feature_net(dataset.images[train_idx], subset, steps=steps, seed=seed)
-    network = FeatureNetwork(net, targets.kind, targets.classes)
+    network = FeatureNetwork(net, targets.kind, targets.classes).standardise_on(dataset.images[train_idx])
     _save_cached(folder, key, network)
     return network
