@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from studio.engine import Message, message_of
 from studio.ui.i18n import engine_text, family_text
 from studio.ui.panels.compare.results import (
-    CheckView, CopyStrip, QualityPlot, SampleGrids, ScoresTable, family_title, legend_text, notes_text,
+    CheckView, CopyStrip, QualityPlot, SampleGrids, ScoresTable, family_title, notes_text,
 )
 from studio.ui.panels.compare.work import RunCompared, RunStarted, compare_runs_for_view, list_runs
 from studio.ui.widgets.styling import make_heading, small_heading, vertical_scroll
@@ -254,9 +254,7 @@ class ComparePanel(QWidget):
         self.grids = SampleGrids()
         section(self.tr("Samples at the same seed"), "compareSamplesHeading", self.grids)
         self.table = ScoresTable()
-        self.legend = _label(name="compareLegend", rich=True)
-        section(self.tr("Scores against real images the runs never saw"), "compareScoresHeading", self.table,
-                self.legend)
+        section(self.tr("Scores against real images the runs never saw"), "compareScoresHeading", self.table)
         self.quality = QualityPlot()
         section(self.tr("Quality during training"), "compareQualityHeading", self.quality)
         self.strip = CopyStrip()
@@ -309,7 +307,7 @@ class ComparePanel(QWidget):
             check.setObjectName(f"compareFamilyCheck_{info.name}")
             check.setToolTip(family_text(info.summary))
             check.setChecked(info.name in ("vae", "gan", "diffusion"))
-            self.family_grid.addWidget(check, index // 2, index % 2)
+            self.family_grid.addWidget(check, index, 0)
             self.family_checks[info.name] = check
         self._refilter()
 
@@ -362,7 +360,7 @@ class ComparePanel(QWidget):
         self.run_list.clear()
         for entry in shown:
             step = self.tr("step {0:,}").format(entry.step) if entry.step is not None else self.tr("no checkpoint")
-            item = QListWidgetItem(self.tr("{0}  ·  {1}, {2}").format(
+            item = QListWidgetItem(self.tr("{0}\n{1}, {2}").format(
                 entry.path.name, family_title(self.families, entry.family), step))
             item.setData(PATH_ROLE, str(entry.path))
             item.setToolTip(self.tr("{0}\nTrained on {1}").format(entry.path, entry.source or "?"))
@@ -537,7 +535,6 @@ class ComparePanel(QWidget):
             return
         self.grids.set_results(measured, self.families)
         self.table.set_results(measured, METRICS, self.families)
-        self.legend.setText(legend_text(self.table.keys, METRICS))
         self.quality.set_results(measured)
         self.strip.set_results(measured)
         self.check.set_check(measured[0].evaluation.check)

@@ -107,8 +107,8 @@ def _value_text(key: str, value) -> str:
 
 
 class ScoresTable(QTableWidget):
-    """Rows: each run, then the floor (real images scored as samples). Columns: the metrics, each explained in
-    its header's tooltip; the best model value of a column in bold."""
+    """One row per metric: its name, each run's value, the floor's (real images scored as samples), and what the
+    metric means in a line. The best run value of a row is in bold (the floor decides for "nearest the floor")."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -119,13 +119,14 @@ class ScoresTable(QTableWidget):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.verticalHeader().hide()
         self.setAlternatingRowColors(True)
-        self.setWordWrap(False)
+        self.setWordWrap(True)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setSizeAdjustPolicy(QAbstractItemView.SizeAdjustPolicy.AdjustToContents)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.keys: list[str] = []
+        self.floor_column = -1
 
-    def columns_for(self, results, metrics) -> list[str]:
+    @staticmethod
+    def keys_for(results, metrics) -> list[str]:
         evaluations = [r.evaluation for r in results]
         keys = [m.key for m in metrics
                 if m.key != "adherence" or any(e.model.adherence is not None for e in evaluations)]
@@ -137,63 +138,55 @@ class ScoresTable(QTableWidget):
         results = [r for r in results if r.evaluation is not None]
         words = metric_words()
         info = {m.key: m for m in metrics}
-        self.keys = self.columns_for(results, metrics) if results else []
-        headers = [self.tr("Run"), self.tr("Family"), self.tr("Step")]
+        self.keys = self.keys_for(results, metrics) if results else []
         self.clear()
-        self.setColumnCount(3 + len(self.keys))
-        self.setRowCount(len(results) + (1 if results else 0))
-        for column, key in enumerate(self.keys, start=3):
-            name, explain = bits_words() if key == "bits" else words.get(key, (info[key].name, info[key].explain))
-            item = QTableWidgetItem(name)
-            item.setToolTip(explain)
+        self.floor_column = len(results) + 1
+        self.setColumnCount(len(results) + 3)
+        self.setRowCount(len(self.keys))
+        headers = [(self.tr("Metric"), "")]
+        headers += [(run_title(r), self.tr("{0}, step {1:,}\n{2}").format(family_title(families, r.family),
+                                                                          r.step or 0, r.path)) for r in results]
+        headers += [(self.tr("Real images (floor)"), self.tr(
+            "Training images scored as if they were samples: what \"as good as real\" reads on this data with "
+            "this many images.")), (self.tr("What it means"), "")]
+        for column, (text, tip) in enumerate(headers):
+            item = QTableWidgetItem(text)
+            item.setToolTip(tip)
             self.setHorizontalHeaderItem(column, item)
-        for column, text in enumerate(headers):
-            self.setHorizontalHeaderItem(column, QTableWidgetItem(text))
-        for row, result in enumerate(results):
-            evaluation = result.evaluation
-            self._set(row, 0, run_title(result), result.path)
-            self._set(row, 1, family_title(families, result.family))
-            self._set(row, 2, f"{result.step or 0:,}")
-            for column, key in enumerate(self.keys, start=3):
-                self._set(row, column, self._model_text(key, evaluation))
-        if results:
-            floor_row = len(results)
+        for row, key in enumerate(self.keys):
+            name, explain = bits_words() if key == "bits" else words.get(key, (info[key].name, info[key].explain))
+            self._set(row, 0, name, explain, numeric=False)
+            for column, result in enumerate(results, start=1):
+                self._set(row, column, self._model_text(key, result.evaluation))
             floor = results[0].evaluation.floor
-            self._set(floor_row, 0, self.tr("Real images (floor)"), self.tr(
-                "Training images scored as if they were samples: what \"as good as real\" reads on this data "
-                "with this many images."))
-            for column in (1, 2):
-                self._set(floor_row, column, "")
-            for column, key in enumerate(self.keys, start=3):
-                text = "—" if key == "bits" else self._scores_text(key, floor)
-                self._set(floor_row, column, text)
-            for column in range(self.columnCount()):
-                item = self.item(floor_row, column)
-                font = item.font()
-                font.setItalic(True)
-                item.setFont(font)
-            self._mark_best(results, info)
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.resizeColumnsToContents()
-        self.resizeRowsToContents()
+            self._set(row, self.floor_column, "—" if key == "bits" else self._scores_text(key, floor))
+            font = self.item(row, self.floor_column).font()
+            font.setItalic(True)
+            self.item(row, self.floor_column).setFont(font)
+            self._set(row, self.floor_column + 1, explain, numeric=False)
+            self._mark_best(row, key, results, info)
+        header = self.horizontalHeader()
+        for column in range(self.columnCount() - 1):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(self.columnCount() - 1, QHeaderView.ResizeMode.Stretch)
         self._fit_height()
 
     def _fit_height(self) -> None:
-        """As tall as its rows (no vertical scrolling), with room for the horizontal scroll bar when needed."""
+        """As tall as its rows (no vertical scrolling); rows as tall as their wrapped explanations."""
+        self.resizeRowsToContents()
         height = self.horizontalHeader().height() + sum(self.rowHeight(r) for r in range(self.rowCount()))
-        width = sum(self.columnWidth(c) for c in range(self.columnCount()))
-        if width > self.width() - 2 * self.frameWidth():
-            height += self.horizontalScrollBar().sizeHint().height()
         self.setFixedHeight(height + 2 * self.frameWidth() + 2)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit_height()
 
-    def _set(self, row: int, column: int, text: str, tip: str | None = None) -> None:
+    def _set(self, row: int, column: int, text: str, tip: str | None = None, *, numeric: bool = True) -> None:
         item = QTableWidgetItem(text)
-        if column >= 2:
+        if numeric:
             item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        else:
+            item.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         if tip:
             item.setToolTip(tip)
         self.setItem(row, column, item)
@@ -212,22 +205,19 @@ class ScoresTable(QTableWidget):
         sign = "" if evaluation.bits_kind == "exact" else "≤ "
         return f"{sign}{evaluation.bits_per_dim:.2f}"
 
-    def _mark_best(self, results, info) -> None:
+    def _mark_best(self, row: int, key: str, results, info) -> None:
         if len(results) < 2:
             return
-        for column, key in enumerate(self.keys, start=3):
-            if key == "bits":
-                values = [r.evaluation.bits_per_dim for r in results]
-                better = "lower"
-            else:
-                values = [r.evaluation.model.value(key) for r in results]
-                better = info[key].better if key in info else "higher"
-            floor = None if key == "bits" else results[0].evaluation.floor.value(key)
-            ranked = [(self._badness(v, better, floor), row) for row, v in enumerate(values)
-                      if v is not None and np.isfinite(v)]
-            if not ranked:
-                continue
-            item = self.item(min(ranked)[1], column)
+        if key == "bits":
+            values, better, floor = [r.evaluation.bits_per_dim for r in results], "lower", None
+        else:
+            values = [r.evaluation.model.value(key) for r in results]
+            better = info[key].better if key in info else "higher"
+            floor = results[0].evaluation.floor.value(key)
+        ranked = [(self._badness(v, better, floor), column) for column, v in enumerate(values, start=1)
+                  if v is not None and np.isfinite(v)]
+        if ranked:
+            item = self.item(row, min(ranked)[1])
             font = item.font()
             font.setBold(True)
             item.setFont(font)
@@ -239,17 +229,6 @@ class ScoresTable(QTableWidget):
         if better == "higher":
             return -value
         return abs(value - floor) if floor is not None else 0.0
-
-
-def legend_text(keys, metrics) -> str:
-    """Rich text: each shown column's name and what it means."""
-    words = metric_words()
-    info = {m.key: m for m in metrics}
-    lines = []
-    for key in keys:
-        name, explain = bits_words() if key == "bits" else words.get(key, (info[key].name, info[key].explain))
-        lines.append(f"<b>{name}</b> — {explain}")
-    return "<br>".join(lines)
 
 
 # -- quality during training ------------------------------------------------------------------------------------
