@@ -4,7 +4,7 @@
 <context>
     <name>CheckView</name>
     <message>
-        <location filename="../panels/compare/results.py" line="+391"/>
+        <location filename="../panels/compare/results.py" line="+370"/>
         <source>The degradation check was not run.</source>
         <translation>未运行退化检查。</translation>
     </message>
@@ -148,12 +148,12 @@
         <translation>相同种子下的样本</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+2"/>
         <source>Scores against real images the runs never saw</source>
         <translation>相对于训练运行从未见过的真实图像的得分</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+2"/>
         <source>Quality during training</source>
         <translation>训练过程中的质量</translation>
     </message>
@@ -189,8 +189,10 @@
     </message>
     <message>
         <location line="+1"/>
-        <source>{0}  ·  {1}, {2}</source>
-        <translation>{0}  ·  {1}，{2}</translation>
+        <source>{0}
+{1}, {2}</source>
+        <translation>{0}
+{1}，{2}</translation>
     </message>
     <message>
         <location line="+3"/>
@@ -236,12 +238,12 @@ Trained on {1}</source>
     </message>
     <message>
         <location line="+45"/>
-        <location line="+115"/>
+        <location line="+114"/>
         <source>Starting…</source>
         <translation>正在启动…</translation>
     </message>
     <message>
-        <location line="-104"/>
+        <location line="-103"/>
         <source>Stopped.</source>
         <translation>已停止。</translation>
     </message>
@@ -271,7 +273,7 @@ Trained on {1}</source>
         <translation>比较已中止：{0}</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+35"/>
         <source>Training each family needs a newer engine (studio.engine.train_families).</source>
         <translation>逐个训练各模型族需要更新的引擎（studio.engine.train_families）。</translation>
     </message>
@@ -2252,7 +2254,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
 <context>
     <name>SampleGrids</name>
     <message>
-        <location filename="../panels/compare/results.py" line="-211"/>
+        <location filename="../panels/compare/results.py" line="-190"/>
         <source>{0} · step {1:,}</source>
         <translation>{0} · 第 {1:,} 步</translation>
     </message>
@@ -2270,22 +2272,19 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>得分</translation>
     </message>
     <message>
-        <location line="+25"/>
-        <source>Run</source>
-        <translation>训练运行</translation>
+        <location line="+30"/>
+        <source>Metric</source>
+        <translation>指标</translation>
     </message>
     <message>
-        <location line="+0"/>
-        <source>Family</source>
-        <translation>模型族</translation>
+        <location line="+1"/>
+        <source>{0}, step {1:,}
+{2}</source>
+        <translation>{0}，第 {1:,} 步
+{2}</translation>
     </message>
     <message>
-        <location line="+0"/>
-        <source>Step</source>
-        <translation>步数</translation>
-    </message>
-    <message>
-        <location line="+21"/>
+        <location line="+2"/>
         <source>Real images (floor)</source>
         <translation>真实图像（基准线）</translation>
     </message>
@@ -2293,6 +2292,11 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <location line="+1"/>
         <source>Training images scored as if they were samples: what &quot;as good as real&quot; reads on this data with this many images.</source>
         <translation>把训练图像当作样本来评分：表示在这些数据和这么多图像下，“和真实图像一样好”读数是多少。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>What it means</source>
+        <translation>含义</translation>
     </message>
 </context>
 <context>
