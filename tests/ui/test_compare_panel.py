@@ -213,3 +213,27 @@ def test_the_window_compares_real_runs(make_window, qtbot, runs, tmp_path_factor
         qtbot.wait(50)
         Path(shots).mkdir(parents=True, exist_ok=True)
         win.grab().save(str(Path(shots) / "compare_window_en.png"))
+
+
+def test_quality_measured_during_training_is_drawn(qtbot, runs, tmp_path_factory):
+    """metrics.jsonl records with a "kid" (what the Trainer logs when it measures quality) become one curve per run."""
+    folder, _data, _dataset, made, _other = runs
+    measured = folder.parent / "measured-vae"
+    if not measured.exists():
+        shutil.copytree(made[0], measured)
+        with open(measured / "metrics.jsonl", "a", encoding="utf-8") as f:
+            for step, kid in ((5, 40.0), (10, 22.0), (20, 9.5)):
+                f.write(json.dumps({"kind": "quality", "step": step, "kid": kid, "kid_std": 1.0}) + "\n")
+    panel = make_panel(qtbot, runs, tmp_path_factory)
+    assert panel.add_run(measured)
+    panel.set_checked([measured, made[1]])
+    compare(qtbot, panel)
+    assert panel.quality.curves == {"measured-vae": ((5, 40.0), (10, 22.0), (20, 9.5))}
+    assert panel.quality.note.text() == "Not measured during training: gan"
+    shots = os.environ.get("COMPARE_SHOTS")
+    if shots:
+        from PySide6.QtWidgets import QWidget
+
+        panel.resize(1070, 760)
+        qtbot.wait(50)
+        panel.findChild(QWidget, "compareResults").grab().save(str(Path(shots) / "compare_en_quality.png"))

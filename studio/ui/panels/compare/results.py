@@ -269,7 +269,7 @@ class QualityPlot(QWidget):
         if self._view is None:
             self._view = pg.PlotWidget()
             self._view.setObjectName("compareQualityView")
-            self._view.setMinimumHeight(220)
+            self._view.setFixedHeight(240)
             self._view.setBackground(palette.color(QPalette.ColorRole.Base))
             self._view.showGrid(x=True, y=True, alpha=0.15)
             self._view.setLabel("bottom", self.tr("step"), color=text.name())
