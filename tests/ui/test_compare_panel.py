@@ -237,3 +237,16 @@ def test_quality_measured_during_training_is_drawn(qtbot, runs, tmp_path_factory
         panel.resize(1070, 760)
         qtbot.wait(50)
         panel.findChild(QWidget, "compareResults").grab().save(str(Path(shots) / "compare_en_quality.png"))
+
+
+def test_stop_cancels_the_comparison(qtbot, runs, tmp_path_factory):
+    _folder, _data, _dataset, made, _other = runs
+    panel = make_panel(qtbot, runs, tmp_path_factory)
+    panel.again_check.setChecked(True)
+    panel.set_checked(made)
+    job = panel.compare()
+    assert panel.stop_button.isEnabled() and not panel.compare_button.isEnabled()
+    assert panel.summary() == "Measuring…"
+    panel.stop_button.click()
+    assert job.cancelled and panel.compare_button.isEnabled() and not panel.stop_button.isEnabled()
+    assert panel.stop(30)
