@@ -81,6 +81,8 @@ class ComparePanel(QWidget):
         self._compare_job: Job | None = None
         self._train_job: Job | None = None
         self._old_jobs: list[Job] = []
+        self._errors: list[str] = []              # the latest comparison's runs that could not be measured
+        self._index, self._total, self._run_name = 0, 0, ""
         self._build()
         self.refresh_runs()
 
@@ -441,7 +443,7 @@ class ComparePanel(QWidget):
         self.hide_message()
         self.results = []
         self.comparison = None
-        self._errors: list[str] = []
+        self._errors = []
         job = Job(compare_runs_for_view, paths, n=self.samples_spin.value(), seed=0, dataset=self.dataset,
                   cache=self.cache, reuse=not self.again_check.isChecked(), feature_steps=self.feature_steps,
                   parent=self)
