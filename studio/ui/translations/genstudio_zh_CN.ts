@@ -28,7 +28,7 @@
     <name>ComparePanel</name>
     <message>
         <location filename="../panels/compare/panel.py" line="+67"/>
-        <location line="+48"/>
+        <location line="+50"/>
         <location line="+44"/>
         <source>Compare</source>
         <translation>比较</translation>
