@@ -248,6 +248,7 @@ def _cache_paths(folder: Path, key: str) -> tuple[Path, Path]:
 
 
 def _load_cached(folder: Path, key: str, channels: int, size: int) -> FeatureNetwork | None:
+    from safetensors import SafetensorError
     from safetensors.torch import load_file
 
     weights, meta_path = _cache_paths(folder, key)
@@ -258,7 +259,7 @@ def _load_cached(folder: Path, key: str, channels: int, size: int) -> FeatureNet
         tensors = load_file(str(weights))
         mean, std = tensors.pop("standardise.mean").double().numpy(), tensors.pop("standardise.std").double().numpy()
         net.load_state_dict(tensors)
-    except (OSError, ValueError, KeyError, RuntimeError):                # absent or damaged: train again
+    except (OSError, ValueError, KeyError, RuntimeError, SafetensorError):   # absent or damaged: train again
         return None
     return FeatureNetwork(net.eval().requires_grad_(False), meta["kind"], meta["classes"], mean, std)
 
