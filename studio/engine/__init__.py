@@ -59,6 +59,7 @@ _PUBLIC: dict[str, str] = {
     "load_evaluation": "evaluation.evaluate", "save_evaluation": "evaluation.evaluate",
     "prepare_reference": "evaluation.evaluate", "run_dataset": "evaluation.evaluate",
     "FeatureTraining": "evaluation.features",
+    "compare_runs": "compare", "Comparison": "compare", "CompareProgress": "compare", "RunEntry": "compare",
     # exported runs
     "ArchiveError": "archive", "export_run": "archive", "import_run": "archive",
 }
