@@ -6,6 +6,7 @@
     genstudio inspect DATA            (the dataset doctor)
     genstudio export RUN --out PATH [--folder] [--no-gallery]   (a run as one zip or folder, with a model card)
     genstudio import PATH             (a checked export into the runs folder, under a free name)
+    genstudio evaluate RUN [-n 500] [--json] | DATA --images DIR   (scores beside the floor)
     genstudio families
 
 Same engine, same run folders as the app. Errors are one readable line on
@@ -170,6 +171,15 @@ def build_parser() -> argparse.ArgumentParser:
                                          "name no other run has.")
     import_.add_argument("path", metavar="PATH", type=Path, help="the exported zip or folder")
     import_.add_argument("--runs", type=Path, metavar="DIR", help="runs folder (default: the user data dir's)")
+
+    evaluate = sub.add_parser("evaluate", help="score a run's samples (or, with --images, a folder) against the "
+                                               "dataset's held-out images, beside the floor")
+    evaluate.add_argument("target", metavar="RUN|DATA", help="run folder, or a dataset with --images")
+    evaluate.add_argument("-n", type=_positive_int, default=500, help="samples to generate (default 500)")
+    evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("--json", action="store_true", help="print the evaluation as JSON")
+    evaluate.add_argument("--data", metavar="FOLDER", help="the run's dataset, when it moved")
+    evaluate.add_argument("--images", type=Path, metavar="DIR", help="score this folder of images against DATA")
 
     sub.add_parser("families", help="list the model families with their capabilities")
     return parser
@@ -574,6 +584,64 @@ def cmd_import(args, out: TextIO) -> int:
     return 0
 
 
+def cmd_evaluate(args, out: TextIO, err: TextIO) -> int:
+    """evaluate RUN (its samples) or evaluate DATA --images DIR; save <run>/evaluation.json for a run."""
+    from studio.engine import Run, evaluate_images, evaluate_run, save_evaluation
+    bar = ProgressLine(err, every=2.0)
+    target = Path(args.target)
+    if Run.is_run(target):
+        run = Run.open(target)
+        dataset = None
+        if args.data:
+            dataset = _load_dataset(args.data, run.data_info.image_size, run.data_info.channels, err)
+        result = _drive_evaluation(evaluate_run(target, n=args.n, seed=args.seed, dataset=dataset), bar)
+        save_evaluation(target, result)
+    else:
+        if args.images is None:
+            raise CLIError(f"{target} is not a run folder; to score images against it as a dataset, add --images DIR")
+        dataset = _load_dataset(args.target, 32, None, err)
+        images = _load_dataset(str(args.images), dataset.images.shape[1], dataset.images.shape[3], err).images
+        result = _drive_evaluation(evaluate_images(dataset, images, seed=args.seed), bar)
+    if args.json:
+        out.write(json.dumps(result.to_dict(), indent=1, default=str) + "\n")
+    else:
+        _print_evaluation(result, out)
+    return 0
+
+
+def _drive_evaluation(gen, bar: ProgressLine):
+    while True:
+        try:
+            event = next(gen)
+        except StopIteration as stop:
+            bar.done()
+            return stop.value
+        done = getattr(event, "done", getattr(event, "step", 0))     # EvaluationProgress or FeatureTraining
+        total = getattr(event, "total", None)
+        stage = getattr(event, "stage", "training the feature network")
+        bar.update(f"{stage} {done}/{total}" if total else str(stage), done / total if total else None)
+
+
+def _print_evaluation(result, out: TextIO) -> None:
+    from studio.engine import METRICS
+    out.write(f"{'metric':<12} {'model':>9} {'floor':>9}  meaning\n")
+    for info in METRICS:
+        model, floor = result.model.value(info.key), result.floor.value(info.key)
+        if model is None:
+            continue
+        cell = lambda v: "-" if v is None else f"{v:9.4f}"
+        out.write(f"{info.key:<12} {cell(model):>9} {cell(floor):>9}  {info.explain[:60]}\n")
+    for p in result.prompts:
+        floor = "-" if p.floor is None else f"{p.floor:.2f}"
+        out.write(f"prompt {p.prompt!r}: adherence {p.adherence:.2f} (floor {floor}, n={p.n})\n")
+    if result.bits_per_dim is not None:
+        out.write(f"bits/dim: {result.bits_per_dim:.3f} ({result.bits_kind})\n")
+    out.write(f"degradation check: {'PASS' if result.check.passed else 'FAIL'}\n")
+    out.write(f"copies: {result.model.memorised:.1%} of samples sit nearer a training image than the copy threshold\n")
+    for w in result.warnings:
+        out.write(f"warning: {w}\n")
+
+
 # -- entry -----------------------------------------------------------------------
 def _user_errors() -> tuple[type[BaseException], ...]:
     from studio.engine import user_errors
@@ -615,6 +683,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             return cmd_export(args, out, err)
         if args.command == "import":
             return cmd_import(args, out)
+        if args.command == "evaluate":
+            return cmd_evaluate(args, out, err)
     except KeyboardInterrupt:
         err.write("\ninterrupted\n")
         return EXIT_INTERRUPTED
