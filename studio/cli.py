@@ -180,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print the evaluation as JSON")
     evaluate.add_argument("--data", metavar="FOLDER", help="the run's dataset, when it moved")
     evaluate.add_argument("--images", type=Path, metavar="DIR", help="score this folder of images against DATA")
+    evaluate.add_argument("--feature-steps", type=_positive_int, help=argparse.SUPPRESS)   # tests: a quick feature net
 
     sub.add_parser("families", help="list the model families with their capabilities")
     return parser
@@ -594,14 +595,15 @@ def cmd_evaluate(args, out: TextIO, err: TextIO) -> int:
         dataset = None
         if args.data:
             dataset = _load_dataset(args.data, run.data_info.image_size, run.data_info.channels, err)
-        result = _drive_evaluation(evaluate_run(target, n=args.n, seed=args.seed, dataset=dataset), bar)
+        result = _drive_evaluation(evaluate_run(target, n=args.n, seed=args.seed, dataset=dataset,
+                                                       feature_steps=args.feature_steps), bar)
         save_evaluation(target, result)
     else:
         if args.images is None:
             raise CLIError(f"{target} is not a run folder; to score images against it as a dataset, add --images DIR")
         dataset = _load_dataset(args.target, 32, None, err)
         images = _load_dataset(str(args.images), dataset.images.shape[1], dataset.images.shape[3], err).images
-        result = _drive_evaluation(evaluate_images(dataset, images, seed=args.seed), bar)
+        result = _drive_evaluation(evaluate_images(dataset, images, seed=args.seed, feature_steps=args.feature_steps), bar)
     if args.json:
         out.write(json.dumps(result.to_dict(), indent=1, default=str) + "\n")
     else:
