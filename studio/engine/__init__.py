@@ -60,6 +60,8 @@ _PUBLIC: dict[str, str] = {
     "prepare_reference": "evaluation.evaluate", "run_dataset": "evaluation.evaluate",
     "FeatureTraining": "evaluation.features",
     "compare_runs": "compare", "Comparison": "compare", "CompareProgress": "compare", "RunEntry": "compare",
+    "train_families": "compare", "FamilyTraining": "compare", "write_report": "compare",
+    "check_report_folder": "compare",
     # exported runs
     "ArchiveError": "archive", "export_run": "archive", "import_run": "archive",
 }

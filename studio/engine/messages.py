@@ -402,6 +402,10 @@ CATALOGUE: dict[str, str] = {
                              "runs are compared on one dataset",
     "compare.no_runs": "name at least one run to compare",
     "compare.not_written": "{path}: the report cannot be written: {reason}",
+    "compare.folder_in_use": "{path} already holds '{name}', which is not part of a genstudio report; "
+                             "choose an empty folder (or one holding only an earlier report)",
+    "compare.not_ours": "it already holds '{name}' and no earlier report",
+    "compare.no_families": "name at least one family to train",
 }
 
 
