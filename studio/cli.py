@@ -7,6 +7,7 @@
     genstudio export RUN --out PATH [--folder] [--no-gallery]   (a run as one zip or folder, with a model card)
     genstudio import PATH             (a checked export into the runs folder, under a free name)
     genstudio evaluate RUN [-n 500] [--json] | DATA --images DIR   (scores beside the floor)
+    genstudio compare RUN RUN ... --out DIR | DATA --families vae,gan --minutes M --out DIR   (a report)
     genstudio families
 
 Same engine, same run folders as the app. Errors are one readable line on
@@ -181,6 +182,21 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--data", metavar="FOLDER", help="the run's dataset, when it moved")
     evaluate.add_argument("--images", type=Path, metavar="DIR", help="score this folder of images against DATA")
     evaluate.add_argument("--feature-steps", type=_positive_int, help=argparse.SUPPRESS)   # tests: a quick feature net
+
+    compare = sub.add_parser("compare", help="several runs on one dataset side by side: a report (HTML + Markdown)",
+                             description="Evaluate runs trained on one dataset at the same seeds and write a report "
+                                         "(report.html, self-contained, and report.md with images/) into --out. "
+                                         "With DATA and --families, first train each family for --minutes.")
+    compare.add_argument("targets", nargs="+", metavar="RUN|DATA", help="run folders, or one dataset with --families")
+    compare.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for the report")
+    compare.add_argument("-n", type=_positive_int, default=200, help="samples per run (default 200)")
+    compare.add_argument("--seed", type=int, default=0)
+    compare.add_argument("--families", metavar="A,B,...", help="with DATA: the families to train, comma-separated")
+    compare.add_argument("--minutes", type=_positive_float, help="with --families: training time of each family")
+    compare.add_argument("--size", type=_positive_int, default=32, help="with --families: image side (default 32)")
+    compare.add_argument("--preset", default="small", help="with --families: model size preset (default small)")
+    compare.add_argument("--data", metavar="FOLDER", help="the runs' dataset, when it moved")
+    compare.add_argument("--feature-steps", type=_positive_int, help=argparse.SUPPRESS)   # tests: a quick feature net
 
     sub.add_parser("families", help="list the model families with their capabilities")
     return parser
@@ -612,12 +628,16 @@ def cmd_evaluate(args, out: TextIO, err: TextIO) -> int:
 
 
 def _drive_evaluation(gen, bar: ProgressLine):
+    from studio.engine import CompareProgress
     while True:
         try:
             event = next(gen)
         except StopIteration as stop:
             bar.done()
             return stop.value
+        if isinstance(event, CompareProgress):
+            bar.message(f"evaluating {event.family} ({event.index + 1} of {event.total}): {event.run}")
+            continue
         done = getattr(event, "done", getattr(event, "step", 0))     # EvaluationProgress or FeatureTraining
         total = getattr(event, "total", None)
         stage = getattr(event, "stage", "training the feature network")
@@ -626,22 +646,81 @@ def _drive_evaluation(gen, bar: ProgressLine):
 
 def _print_evaluation(result, out: TextIO) -> None:
     from studio.engine import METRICS
-    out.write(f"{'metric':<12} {'model':>9} {'floor':>9}  meaning\n")
+    def cell(scores, key):
+        value = scores.value(key)
+        if key == "kid":                       # KID with its spread over subsets
+            return f"{scores.kid:.4g} ± {scores.kid_std:.2g}"
+        return "-" if value is None else f"{value:.3f}"
+
+    out.write(f"{'metric':<17} {'model':>16} {'floor':>16}  meaning\n")
     for info in METRICS:
-        model, floor = result.model.value(info.key), result.floor.value(info.key)
-        if model is None:
+        if result.model.value(info.key) is None:
             continue
-        cell = lambda v: "-" if v is None else f"{v:9.4f}"
-        out.write(f"{info.key:<12} {cell(model):>9} {cell(floor):>9}  {info.explain[:60]}\n")
+        meaning = info.explain.split(" (")[0].rstrip(".")         # the first clause: a few words
+        out.write(f"{info.name:<17} {cell(result.model, info.key):>16} {cell(result.floor, info.key):>16}  "
+                  f"{meaning}\n")
     for p in result.prompts:
         floor = "-" if p.floor is None else f"{p.floor:.2f}"
         out.write(f"prompt {p.prompt!r}: adherence {p.adherence:.2f} (floor {floor}, n={p.n})\n")
     if result.bits_per_dim is not None:
         out.write(f"bits/dim: {result.bits_per_dim:.3f} ({result.bits_kind})\n")
-    out.write(f"degradation check: {'PASS' if result.check.passed else 'FAIL'}\n")
+    elif result.family:
+        out.write(f"bits/dim: - ({result.family} gives no likelihood)\n")
+    kids = ", ".join(f"{row.name} {row.kid:.3g}" for row in result.check.rows)
+    out.write(f"degradation check: {'PASS' if result.check.passed else 'FAIL'} (KID must rise: {kids})\n")
     out.write(f"copies: {result.model.memorised:.1%} of samples sit nearer a training image than the copy threshold\n")
     for w in result.warnings:
         out.write(f"warning: {w}\n")
+
+
+def cmd_compare(args, out: TextIO, err: TextIO) -> int:
+    """compare RUN RUN ... (evaluate, then report) or compare DATA --families ... (train each, then the same)."""
+    from studio.engine import Run, check_report_folder, compare_runs, write_report
+    check_report_folder(args.out)                  # before any work: never write over a user's files
+    dataset = None
+    if args.families:
+        if len(args.targets) != 1 or Run.is_run(Path(args.targets[0])):
+            raise CLIError("--families trains on one dataset: give DATA (a folder or demo:NAME), not runs")
+        if args.minutes is None:
+            raise CLIError("--families needs --minutes, the training time of each family")
+        dataset = _load_dataset(args.targets[0], args.size, None, err)
+        runs = _train_families(dataset, args, err)
+    else:
+        runs = [Path(t) for t in args.targets]
+        for run in runs:
+            if not Run.is_run(run):
+                raise CLIError(f"{run} is not a run folder; to train families on a dataset, add --families and "
+                               "--minutes")
+        if args.data:
+            info = Run.open(runs[0]).data_info
+            dataset = _load_dataset(args.data, info.image_size, info.channels, err)
+    comparison = _drive_evaluation(compare_runs(runs, n=args.n, seed=args.seed, dataset=dataset,
+                                                feature_steps=args.feature_steps), ProgressLine(err, every=2.0))
+    html_path, md_path = write_report(comparison, args.out)
+    out.write(f"report: {html_path}\nmarkdown: {md_path}\n")
+    return 0
+
+
+def _train_families(dataset, args, err: TextIO) -> list[Path]:
+    from studio.engine import FamilyTraining, events, train_families
+    families = [name.strip() for name in args.families.split(",") if name.strip()]
+    bar = ProgressLine(err)
+    gen = train_families(dataset, families, minutes=args.minutes, out=args.out / "runs", seed=args.seed,
+                         feature_steps=args.feature_steps, preset=args.preset)
+    while True:
+        try:
+            event = next(gen)
+        except StopIteration as stop:
+            bar.done()
+            return stop.value
+        if not isinstance(event, FamilyTraining):
+            bar.update(f"training the feature network {getattr(event, 'step', '')}")
+        elif isinstance(event.event, events.Started):
+            bar.message(f"training {event.family} ({event.index + 1} of {event.total}) for {args.minutes:g} min "
+                        f"in {event.run}")
+        elif isinstance(event.event, events.Progress):
+            bar.update(f"{event.family} ({event.index + 1}/{event.total}) step {event.event.step} | "
+                       f"ETA {_duration(event.event.eta_seconds)}", event.event.fraction)
 
 
 # -- entry -----------------------------------------------------------------------
@@ -687,6 +766,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             return cmd_import(args, out)
         if args.command == "evaluate":
             return cmd_evaluate(args, out, err)
+        if args.command == "compare":
+            return cmd_compare(args, out, err)
     except KeyboardInterrupt:
         err.write("\ninterrupted\n")
         return EXIT_INTERRUPTED

@@ -1,8 +1,14 @@
-"""genstudio evaluate on a real tiny run (demo digits, 16 px, a feature network of 20 steps in a tmp cache)."""
+"""genstudio evaluate and compare on real tiny runs (demo digits and a drawn folder of bars, 16 px, 10-20 steps,
+a feature network of 20 steps in a tmp cache)."""
 import io
 import json
+import re
+import shutil
+from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from studio.cli import main
 
@@ -27,7 +33,7 @@ def run(tmp_path_factory):
 def test_evaluate_prints_the_table_with_the_floor_and_json_parses(run):
     code, out, err = cli("evaluate", str(run), "-n", "24", "--feature-steps", "20")
     assert code == 0, err
-    assert "metric" in out and "floor" in out and "kid" in out and "degradation check:" in out
+    assert "metric" in out and "floor" in out and "KID" in out and "degradation check:" in out
     assert (run / "evaluation.json").exists()
     code, out, err = cli("evaluate", str(run), "-n", "24", "--feature-steps", "20", "--json")
     assert code == 0, err
@@ -37,3 +43,113 @@ def test_evaluate_prints_the_table_with_the_floor_and_json_parses(run):
 def test_a_folder_that_is_not_a_run_needs_images(tmp_path):
     code, _, err = cli("evaluate", str(tmp_path))
     assert code == 2 and err.count("\n") == 1 and "--images" in err
+
+
+# -- a folder of drawn bars, runs on it, and images to score against it ----------------------------------------
+FEATURE = ("--feature-steps", "20")
+ANGLES = ("flat", "rising", "upright", "falling")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def isolated_cache(tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    mp.setenv("GENSTUDIO_CACHE", str(tmp_path_factory.mktemp("feature-cache")))
+    yield
+    mp.undo()
+
+
+@pytest.fixture(scope="module")
+def bars(tmp_path_factory) -> Path:
+    """240 grayscale 16 px bars through the centre at four angles, one class folder per angle."""
+    root = tmp_path_factory.mktemp("bars")
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:16, 0:16] - 7.5
+    for i in range(240):
+        label = i % 4
+        theta = label * np.pi / 4 + rng.normal(0, 0.08)
+        d = np.abs(-np.sin(theta) * xx + np.cos(theta) * yy - rng.uniform(-2, 2))
+        image = (np.clip(rng.uniform(1.0, 2.2) - d, 0, 1) * rng.uniform(150, 255)).astype(np.uint8)
+        (root / ANGLES[label]).mkdir(exist_ok=True)
+        Image.fromarray(image, mode="L").save(root / ANGLES[label] / f"{i:03d}.png")
+    return root
+
+
+@pytest.fixture(scope="module")
+def bar_runs(bars, tmp_path_factory) -> list[Path]:
+    root = tmp_path_factory.mktemp("bar-runs")
+    for family in ("vae", "gan"):
+        code, _, err = cli("train", str(bars), "--family", family, "--out", str(root / family), "--steps", "20",
+                           "--size", "16", "--preset", "tiny")
+        assert code == 0, err
+    return [root / "vae", root / "gan"]
+
+
+def _images_folder(folder: Path, images) -> Path:
+    folder.mkdir()
+    for i, image in enumerate(images):
+        Image.fromarray(image, mode="L").save(folder / f"{i:03d}.png")
+    return folder
+
+
+def test_copies_of_training_images_are_flagged_and_noise_scores_far_worse(bars, tmp_path):
+    from studio.engine import load_dataset
+    from studio.engine.evaluation.evaluate import default_split
+
+    dataset = load_dataset(str(bars), size=32)
+    train_idx, _ = default_split(dataset)
+    copies = tmp_path / "copies"
+    copies.mkdir()
+    for i in train_idx[:60]:
+        shutil.copy(bars / dataset.files[i], copies / Path(dataset.files[i]).name)
+    noise = _images_folder(tmp_path / "noise", np.random.default_rng(1).integers(0, 256, (60, 16, 16), np.uint8))
+    scored = {}
+    for name, folder in (("copies", copies), ("noise", noise)):
+        code, out, err = cli("evaluate", str(bars), "--images", str(folder), "--json", *FEATURE)
+        assert code == 0, err
+        scored[name] = json.loads(out)["model"]
+    assert scored["copies"]["memorised"] > 0.8 and scored["noise"]["memorised"] == 0
+    assert scored["noise"]["kid"] > 10 * max(scored["copies"]["kid"], 0.05)
+
+
+def test_a_missing_dataset_is_one_clear_line(bar_runs, tmp_path):
+    code, _, err = cli("evaluate", str(tmp_path / "gone"), "--images", str(tmp_path), *FEATURE)
+    assert code == 2 and err.count("\n") == 1 and "gone" in err
+    moved = tmp_path / "moved-run"
+    shutil.copytree(bar_runs[0], moved)
+    config = json.loads((moved / "config.json").read_text())
+    config["dataset"]["source"] = str(tmp_path / "elsewhere")
+    (moved / "config.json").write_text(json.dumps(config))
+    code, _, err = cli("evaluate", str(moved), "-n", "24", *FEATURE)
+    assert code == 2 and err.strip().count("\n") == 0 and "elsewhere" in err
+
+
+def test_compare_writes_the_html_report_and_its_markdown_twin(bar_runs, tmp_path):
+    out_dir = tmp_path / "report"
+    code, out, err = cli("compare", *map(str, bar_runs), "--out", str(out_dir), "-n", "24", *FEATURE)
+    assert code == 0, err
+    assert str(out_dir / "report.html") in out and str(out_dir / "report.md") in out
+    page = (out_dir / "report.html").read_text(encoding="utf-8")
+    assert page.count('src="data:image/png;base64,') >= 2 and "<table>" in page and "floor: real images" in page
+    linked = re.findall(r"\]\((images/[^)]+\.png)\)", (out_dir / "report.md").read_text(encoding="utf-8"))
+    assert linked and all((out_dir / name).is_file() for name in linked)
+    code, _, err = cli("compare", *map(str, bar_runs), "--out", str(out_dir), "-n", "24", *FEATURE)
+    assert code == 0, err                                  # an earlier report is replaced
+
+
+def test_compare_refuses_a_folder_of_other_files_and_runs_on_other_data(bar_runs, run, tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    code, _, err = cli("compare", *map(str, bar_runs), "--out", str(tmp_path), *FEATURE)
+    assert code == 2 and err.count("\n") == 1 and "notes.txt" in err
+    assert (tmp_path / "notes.txt").read_text() == "mine" and not (tmp_path / "report.html").exists()
+    code, _, err = cli("compare", str(bar_runs[0]), str(run), "--out", str(tmp_path / "r"), *FEATURE)
+    assert code == 2 and err.count("\n") == 1 and "other data" in err
+
+
+def test_compare_trains_each_family_then_reports(bars, tmp_path):
+    out_dir = tmp_path / "families"
+    code, out, err = cli("compare", str(bars), "--families", "vae,gan", "--minutes", "0.03", "--size", "16",
+                         "--preset", "tiny", "--out", str(out_dir), "-n", "24", *FEATURE)
+    assert code == 0, err
+    assert sorted(p.name for p in (out_dir / "runs").iterdir()) == ["gan", "vae"]
+    assert "training vae (1 of 2)" in err and "training gan (2 of 2)" in err
+    assert (out_dir / "report.html").is_file() and (out_dir / "report.md").is_file()
