@@ -463,7 +463,8 @@ def _svg_chart(entries, labels, width: int = 640, height: int = 300) -> str:
             parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{path}"/>')
             parts += [f'<circle cx="{x(s):.1f}" cy="{y(k):.1f}" r="2.5" fill="{colour}"/>' for s, k in entry.curve]
         parts.append(f'<rect x="{width - right + 10}" y="{top + 16 * i}" width="10" height="10" fill="{colour}"/>')
-        parts.append(f'<text x="{width - right + 25}" y="{top + 16 * i + 9}">{html.escape(label)}</text>')
+        note = "" if entry.curve else " (none recorded)"
+        parts.append(f'<text x="{width - right + 25}" y="{top + 16 * i + 9}">{html.escape(label + note)}</text>')
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
