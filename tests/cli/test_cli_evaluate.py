@@ -33,6 +33,7 @@ def run(tmp_path_factory):
 def test_evaluate_prints_the_table_with_the_floor_and_json_parses(run):
     code, out, err = cli("evaluate", str(run), "-n", "24", "--feature-steps", "20")
     assert code == 0, err
+    assert "changed since" not in out + err          # a demo run reloads its demo as demo:NAME, same fingerprint
     assert "metric" in out and "floor" in out and "KID" in out and "degradation check:" in out
     assert (run / "evaluation.json").exists()
     code, out, err = cli("evaluate", str(run), "-n", "24", "--feature-steps", "20", "--json")

@@ -404,10 +404,22 @@ def run_dataset(run, dataset: ImageDataset | None = None, *, progress=None) -> t
         source = recorded.get("source")
         if not source or not Path(source).exists():
             raise EvaluationError("evaluation.dataset_gone", path=source or "?")
-        dataset = load_dataset(source, size=info.image_size, channels=info.channels, progress=progress)
+        dataset = load_dataset(_demo_source(source), size=info.image_size, channels=info.channels, progress=progress)
     if recorded.get("fingerprint") and recorded["fingerprint"] != dataset.fingerprint:
         warnings.append(Message("evaluation.other_data", path=dataset.report.root))
     return dataset, warnings
+
+
+def _demo_source(source: str) -> str:
+    """A demo set's folder (what a run records) as "demo:NAME": its fingerprint includes the demo's name."""
+    from studio.engine.demo import DEMO_VERSION, DEMOS
+    from studio.paths import demo_dir
+
+    path = Path(source)
+    for name in DEMOS:
+        if path.name == f"{name}-v{DEMO_VERSION}" and path.parent.name == demo_dir().name:
+            return f"demo:{name}"
+    return source
 
 
 def split_of(run, dataset: ImageDataset) -> tuple[np.ndarray, np.ndarray]:
