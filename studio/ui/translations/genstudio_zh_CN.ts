@@ -4641,11 +4641,29 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <comment>compare.not_written</comment>
         <translation>{path}：无法写入报告：{reason}</translation>
     </message>
+    <message>
+        <location line="+1"/>
+        <source>{path} already holds &apos;{name}&apos;, which is not part of a genstudio report; choose an empty folder (or one holding only an earlier report)</source>
+        <comment>compare.folder_in_use</comment>
+        <translation>{path} 中已有 &apos;{name}&apos;，它不属于 genstudio 报告；请选择一个空文件夹（或只含先前报告的文件夹）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>it already holds &apos;{name}&apos; and no earlier report</source>
+        <comment>compare.not_ours</comment>
+        <translation>其中已有 &apos;{name}&apos;，且没有先前的报告</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>name at least one family to train</source>
+        <comment>compare.no_families</comment>
+        <translation>请至少指定一个要训练的模型族</translation>
+    </message>
 </context>
 <context>
     <name>families</name>
     <message>
-        <location line="-392"/>
+        <location line="-395"/>
         <source>Variational autoencoder</source>
         <translation>变分自编码器 (VAE)</translation>
     </message>
