@@ -59,7 +59,8 @@ _PUBLIC: dict[str, str] = {
     "load_evaluation": "evaluation.evaluate", "save_evaluation": "evaluation.evaluate",
     "prepare_reference": "evaluation.evaluate", "run_dataset": "evaluation.evaluate",
     "FeatureTraining": "evaluation.features",
-    "compare_runs": "compare", "Comparison": "compare", "CompareProgress": "compare", "RunEntry": "compare",
+    "compare_runs": "compare", "comparison_of": "compare", "Comparison": "compare", "CompareProgress": "compare",
+    "RunEntry": "compare",
     "train_families": "compare", "FamilyTraining": "compare", "write_report": "compare",
     "check_report_folder": "compare",
     # exported runs

@@ -108,6 +108,19 @@ def compare_runs(runs: Sequence[str | Path], *, n: int = 200, seed: int = 0, dat
                       feature_kind=last.feature_kind)
 
 
+def comparison_of(evaluated: Sequence[tuple[str | Path, Evaluation]], dataset) -> Comparison:
+    """A Comparison of runs evaluated elsewhere (the app's Compare step), for write_report."""
+    from studio.engine.run import Run
+
+    if not evaluated:
+        raise EvaluationError("compare.no_runs")
+    entries = tuple(_entry(Run.open(Path(path)), evaluation, evaluation.model.n, dataset)
+                    for path, evaluation in evaluated)
+    last = entries[-1].evaluation
+    return Comparison(entries=entries, dataset=dataset.report.root, images=len(dataset), heldout=last.heldout,
+                      feature_kind=last.feature_kind)
+
+
 def _entry(run, evaluation: Evaluation, n: int, dataset) -> RunEntry:
     records = run.read_metrics()
     seconds, rate = _cost(records)

@@ -119,6 +119,12 @@ def test_two_runs_side_by_side_with_the_floor_the_strip_and_the_check(qtbot, run
     assert "not measured during training" in panel.quality.note.text().lower()
     assert "average" in panel.notes.text() and "discriminator" in panel.notes.text()
     assert panel.summary() == "2 runs measured"
+    # Export report writes the HTML page and its Markdown twin; a second export there asks before replacing.
+    assert panel.export_button.isEnabled() and panel.comparison is not None
+    out = tmp_path_factory.mktemp("report")
+    html, md = panel.export_report(out)
+    assert "data:image/png;base64," in Path(html).read_text(encoding="utf-8") and Path(md).is_file()
+    assert panel.export_report(out, replace=False) is None
     # Saved beside each run; a second comparison reads them back (same step, same n) and says the strip lacks images.
     assert all((p / "evaluation.json").is_file() for p in made)
     results = compare(qtbot, panel)
@@ -250,3 +256,19 @@ def test_stop_cancels_the_comparison(qtbot, runs, tmp_path_factory):
     panel.stop_button.click()
     assert job.cancelled and panel.compare_button.isEnabled() and not panel.stop_button.isEnabled()
     assert panel.stop(30)
+
+
+def test_train_each_family_runs_in_the_background_and_stop_keeps_the_run(qtbot, runs, tmp_path_factory):
+    from studio.ui.panels.family import FamilyInfo
+
+    panel = make_panel(qtbot, runs, tmp_path_factory)
+    panel.set_families((FamilyInfo("vae", "VAE", "A VAE.", "Variational autoencoder.", ("latent",)),
+                        FamilyInfo("gan", "GAN", "A GAN.", "Generative adversarial network.", ())))
+    panel.family_checks["gan"].setChecked(False)
+    job = panel.train_families()
+    assert job is not None
+    qtbot.waitUntil(lambda: "step" in panel.train_label.text(), timeout=60_000)   # a real Trainer, stepping
+    panel.stop_training()
+    assert job.wait(60)                       # cancelled: the Trainer saves what it has and the thread ends
+    trained = [p for p in Path(panel.runs_root).iterdir() if p.name.startswith("vae-")]
+    assert trained and all((p / "checkpoints" / "last.safetensors").is_file() for p in trained)

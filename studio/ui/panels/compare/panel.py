@@ -26,7 +26,7 @@ from studio.ui.i18n import engine_text, family_text
 from studio.ui.panels.compare.results import (
     CheckView, CopyStrip, QualityPlot, SampleGrids, ScoresTable, family_title, notes_text,
 )
-from studio.ui.panels.compare.work import RunCompared, RunStarted, compare_runs_for_view, list_runs
+from studio.ui.panels.compare.work import ComparisonMade, RunCompared, RunStarted, compare_runs_for_view, list_runs
 from studio.ui.widgets.styling import make_heading, small_heading, vertical_scroll
 from studio.ui.workers import Job, stop_all
 
@@ -479,6 +479,9 @@ class ComparePanel(QWidget):
             if event.result.error is not None:
                 self._errors.append(self._error_text(event.result))
             self._show_results()
+        elif isinstance(event, ComparisonMade):
+            self.comparison = event.comparison
+            self.export_button.setEnabled(True)
         elif type(event).__name__ == "FeatureTraining":
             self._show_progress(engine_text(Message("evaluation.stage.features")), event.step, event.total)
         elif type(event).__name__ == "EvaluationProgress":

@@ -103,6 +103,14 @@ class RunResult:
     reused: bool = False                           # the figures come from the run's saved evaluation.json
     error: Any = None                              # the exception that stopped it (shown with engine_text)
     extra: dict = field(default_factory=dict)      # what a Comparison adds: parameters, seconds, speeds
+    data: Any = field(default=None, repr=False, compare=False)   # the dataset it was scored against
+
+
+@dataclass(frozen=True)
+class ComparisonMade:
+    """The engine's Comparison of the measured runs (what Export report writes)."""
+
+    comparison: Any
 
 
 @dataclass(frozen=True)
@@ -166,7 +174,7 @@ def compare_one(path: str, *, n: int, seed: int, dataset=None, cache: Path | Non
     pairs = tuple(StripPair(None if evaluation.samples is None else evaluation.samples[p.sample],
                             data.images[p.train], p.ratio)
                   for p in evaluation.nearest if 0 <= p.train < len(data))
-    return RunResult(str(path), info.family, info.step, evaluation, grid, pairs, quality, reused)
+    return RunResult(str(path), info.family, info.step, evaluation, grid, pairs, quality, reused, data=data)
 
 
 def compare_runs_for_view(paths, *, n: int, seed: int = 0, dataset=None, cache: Path | None = None,
@@ -186,4 +194,9 @@ def compare_runs_for_view(paths, *, n: int, seed: int = 0, dataset=None, cache: 
                                error=error)
         results.append(result)
         yield RunCompared(index, result)
+    measured = [(r.path, r.evaluation, r.data) for r in results if r.evaluation is not None and r.data is not None]
+    if measured:
+        from studio.engine import comparison_of
+
+        yield ComparisonMade(comparison_of([(path, ev) for path, ev, _ in measured], measured[0][2]))
     return results
