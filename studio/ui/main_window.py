@@ -80,7 +80,7 @@ class Placeholder(QWidget):
 
 
 class MainWindow(QMainWindow):
-    """genstudio's window: the five steps, menus, a training toolbar and a status bar; drop a folder anywhere."""
+    """genstudio's window: the six steps, menus, a training toolbar and a status bar; drop a folder anywhere."""
 
     def __init__(self, *, settings: QSettings | None = None, image_size: int | None = None,
                  measure_speed: bool = True, open_last_dataset: bool = True, parent: QWidget | None = None):
