@@ -19,23 +19,7 @@ from pathlib import Path
 from studio.engine import Trainer, TrainConfig, all_families, evaluate_run, get_family, load_dataset
 from studio.engine.evaluation.evaluate import default_split, prepare_reference
 
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown CPU"
-
-
-def drain(gen):
-    while True:
-        try:
-            next(gen)
-        except StopIteration as stop:
-            return stop.value
+from evaluation_check import cpu_name, drain        # benchmarks/ is the script's folder, first on sys.path
 
 
 def main() -> None:
