@@ -627,21 +627,30 @@ def cmd_evaluate(args, out: TextIO, err: TextIO) -> int:
     return 0
 
 
-def _drive_evaluation(gen, bar: ProgressLine):
-    from studio.engine import CompareProgress
+def _drive_showing(gen, bar: ProgressLine, show):
+    """Run an engine generator to its end, each event passed to show(event); its return value."""
     while True:
         try:
             event = next(gen)
         except StopIteration as stop:
             bar.done()
             return stop.value
+        show(event)
+
+
+def _drive_evaluation(gen, bar: ProgressLine):
+    from studio.engine import CompareProgress
+
+    def show(event) -> None:
         if isinstance(event, CompareProgress):
             bar.message(f"evaluating {event.family} ({event.index + 1} of {event.total}): {event.run}")
-            continue
+            return
         done = getattr(event, "done", getattr(event, "step", 0))     # EvaluationProgress or FeatureTraining
         total = getattr(event, "total", None)
         stage = getattr(event, "stage", "training the feature network")
         bar.update(f"{stage} {done}/{total}" if total else str(stage), done / total if total else None)
+
+    return _drive_showing(gen, bar, show)
 
 
 def _print_evaluation(result, out: TextIO) -> None:
@@ -707,12 +716,8 @@ def _train_families(dataset, args, err: TextIO) -> list[Path]:
     bar = ProgressLine(err)
     gen = train_families(dataset, families, minutes=args.minutes, out=args.out / "runs", seed=args.seed,
                          feature_steps=args.feature_steps, preset=args.preset)
-    while True:
-        try:
-            event = next(gen)
-        except StopIteration as stop:
-            bar.done()
-            return stop.value
+
+    def show(event) -> None:
         if not isinstance(event, FamilyTraining):
             bar.update(f"training the feature network {getattr(event, 'step', '')}")
         elif isinstance(event.event, events.Started):
@@ -721,6 +726,8 @@ def _train_families(dataset, args, err: TextIO) -> list[Path]:
         elif isinstance(event.event, events.Progress):
             bar.update(f"{event.family} ({event.index + 1}/{event.total}) step {event.event.step} | "
                        f"ETA {_duration(event.event.eta_seconds)}", event.event.fraction)
+
+    return _drive_showing(gen, bar, show)
 
 
 # -- entry -----------------------------------------------------------------------

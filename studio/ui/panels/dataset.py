@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from studio.engine import DEMOS, DatasetError, ImageDataset, load_dataset
 from studio.ui.i18n import engine_text, family_text
 from studio.ui.widgets.image_grid import ImageGrid
-from studio.ui.widgets.styling import make_heading, mix, small_heading
+from studio.ui.widgets.styling import make_heading, mix, small_heading, warning_frame
 from studio.ui.workers import Job, stop_all
 
 log = logging.getLogger(__name__)
@@ -152,23 +152,12 @@ class DatasetPanel(QWidget):
         return row
 
     def _build_message(self) -> QFrame:
-        self.message_frame = QFrame()
-        self.message_frame.setObjectName("datasetMessageFrame")
-        self.message_frame.setFrameShape(QFrame.Shape.StyledPanel)
-        icon = QLabel()
-        size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
-        icon.setPixmap(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning).pixmap(size, size))
-        icon.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.message_label = QLabel()
         self.message_label.setObjectName("datasetMessage")
         self.message_label.setAccessibleName(self.tr("Dataset problem"))
         self.message_label.setWordWrap(True)
         self.message_label.setTextFormat(Qt.TextFormat.RichText)
-        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        row = QHBoxLayout(self.message_frame)
-        row.addWidget(icon)
-        row.addWidget(self.message_label, 1)
-        self.message_frame.hide()
+        self.message_frame = warning_frame("datasetMessageFrame", self.message_label, self.style())
         return self.message_frame
 
     def _build_results(self) -> QWidget:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QStyle, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QStyle, QWidget
 
 
 def mix(a: QColor, b: QColor, t: float) -> QColor:
@@ -61,3 +61,20 @@ def vertical_scroll(content: QWidget, name: str, accessible: str, *, framed: boo
     scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     scroll.setWidget(content)
     return scroll
+
+
+def warning_frame(name: str, label: QLabel, style: QStyle) -> QFrame:
+    """A framed row: the style's warning icon beside `label` (selectable text); hidden until shown."""
+    frame = QFrame()
+    frame.setObjectName(name)
+    frame.setFrameShape(QFrame.Shape.StyledPanel)
+    icon = QLabel()
+    size = style.pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
+    icon.setPixmap(style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning).pixmap(size, size))
+    icon.setAlignment(Qt.AlignmentFlag.AlignTop)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    row = QHBoxLayout(frame)
+    row.addWidget(icon)
+    row.addWidget(label, 1)
+    frame.hide()
+    return frame

@@ -18,7 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QFileDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QListWidget,
-    QListWidgetItem, QMessageBox, QProgressBar, QPushButton, QSpinBox, QSplitter, QStyle, QVBoxLayout, QWidget,
+    QListWidgetItem, QMessageBox, QProgressBar, QPushButton, QSpinBox, QSplitter, QVBoxLayout, QWidget,
 )
 
 from studio.engine import Message, message_of
@@ -27,7 +27,7 @@ from studio.ui.panels.compare.results import (
     CheckView, CopyStrip, QualityPlot, SampleGrids, ScoresTable, family_title, notes_text,
 )
 from studio.ui.panels.compare.work import ComparisonMade, RunCompared, RunStarted, compare_runs_for_view, list_runs
-from studio.ui.widgets.styling import make_heading, small_heading, vertical_scroll
+from studio.ui.widgets.styling import make_heading, small_heading, vertical_scroll, warning_frame
 from studio.ui.workers import Job, stop_all
 
 log = logging.getLogger(__name__)
@@ -275,19 +275,8 @@ class ComparePanel(QWidget):
         return box
 
     def _build_message(self) -> QFrame:
-        self.message_frame = QFrame()
-        self.message_frame.setObjectName("compareMessageFrame")
-        self.message_frame.setFrameShape(QFrame.Shape.StyledPanel)
-        icon = QLabel()
-        size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
-        icon.setPixmap(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning).pixmap(size, size))
-        icon.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.message_label = _label(name="compareMessage")
-        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        row = QHBoxLayout(self.message_frame)
-        row.addWidget(icon)
-        row.addWidget(self.message_label, 1)
-        self.message_frame.hide()
+        self.message_frame = warning_frame("compareMessageFrame", self.message_label, self.style())
         return self.message_frame
 
     # --- what the window tells it -----------------------------------------------------------------
