@@ -400,6 +400,10 @@ def _show_event(event, bar: ProgressLine) -> None:
         case ev.Validated():
             if event.losses:
                 bar.message(f"step {event.step}: validation {_format_losses(dict(event.losses))}")
+        case ev.Measured():
+            adherence = "" if event.adherence is None else f", prompts followed {event.adherence:.0%}"
+            bar.message(f"step {event.step}: sample quality KID {event.kid:.3g} ± {event.kid_std:.2g} "
+                        f"({event.samples} samples{adherence}; measuring took {event.share:.1%} of the training time)")
         case ev.TrainingWarning():
             bar.message(f"warning: {event.message}")
         case ev.Failed():

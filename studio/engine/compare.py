@@ -171,7 +171,8 @@ def train_families(source_or_dataset, families: Sequence[str], *, minutes: float
     folders: list[Path] = []
     for index, (name, cls, config) in enumerate(zip(families, classes, configs)):
         folder = _free_folder(Path(out) / name)
-        trainer = Trainer(dataset, folder, family=name, family_config=cls.Config.from_preset(preset), config=config)
+        trainer = Trainer(dataset, folder, family=name, family_config=cls.Config.from_preset(preset), config=config,
+                          evaluation_cache=cache)
         folders.append(folder)
         events = trainer.run()
         try:

@@ -67,6 +67,20 @@ class Validated:
 
 
 @dataclass(frozen=True)
+class Measured:
+    """Sample quality measured while training: KID of a small fixed-seed sample against the held-out images."""
+
+    step: int
+    kid: float
+    kid_std: float                   # spread over subsets
+    adherence: float | None          # the judge's accuracy on prompted samples; None without prompts
+    samples: int
+    train_seconds: float             # training time when it was measured
+    cost_seconds: float              # what this measurement took
+    share: float                     # all measuring so far, as a share of the training time
+
+
+@dataclass(frozen=True)
 class Preview:
     """A preview frame; the last of a preview also has the path it was saved to."""
 
@@ -107,7 +121,7 @@ class Paused:
     step: int
 
 
-TrainEvent = Union[Started, Progress, Validated, Preview, Saved, TrainingWarning, Failed, Paused]
+TrainEvent = Union[Started, Progress, Validated, Measured, Preview, Saved, TrainingWarning, Failed, Paused]
 """Everything `Trainer.run()` yields."""
 
 TRAIN_EVENTS: tuple[type, ...] = TrainEvent.__args__

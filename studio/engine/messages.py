@@ -242,6 +242,7 @@ CATALOGUE: dict[str, str] = {
     "train.bad_holdout": "holdout must be between 0 and 0.5, not {holdout}",
     "train.bad_ema_decay": "ema_decay must be in [0, 1), not {ema_decay}",
     "train.bad_ema_warmup": "ema_warmup must be 1 or more (10 is usual), not {ema_warmup}",
+    "train.bad_quality_minutes": "quality_minutes must be 0 (no measuring) or more, not {quality_minutes}",
     "train.device_unavailable": "device {device!r} is not available: {reason}; use --device cpu or auto",
     "train.no_such_device": "device {device!r} does not exist: {count} CUDA GPU(s) found",
     "train.unknown_device": "unknown device {device!r}; use auto, cpu, cuda, cuda:N or mps",
@@ -258,6 +259,11 @@ CATALOGUE: dict[str, str] = {
                             "halved the learning rate (now x{lr_scale:g})",
     "training.diverged": "training diverged: losses stayed non-finite after {rollbacks} rollbacks; lower the "
                          "learning rate or use --precision fp32",
+    "training.quality_too_few": "sample quality is not measured while training: {count} images are held out, at "
+                                "least {needed} are needed (more images, or a larger holdout share)",
+    "training.quality_skipped": "sample quality is not measured while training: its feature network would take "
+                                "about {seconds} s, more than {share}% of this run; measure it after training "
+                                "(Compare, genstudio evaluate), which also makes later runs on this data measure it",
     "training.out_of_memory": "out of memory on {device} at batch size {batch_size}, {size}px: try a smaller batch "
                               "size, image size or preset",
     # why the Trainer chose a device and a precision (Started.device_reason, .precision_reason)

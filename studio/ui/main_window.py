@@ -56,7 +56,12 @@ def show_history(plot, records) -> None:
     plot.clear()
     for record in records:
         losses = {k: v for k, v in record.items() if k not in _NOT_LOSSES and isinstance(v, (int, float))}
-        if record.get("kind") == "val":
+        if record.get("kind") == "quality":
+            if isinstance(record.get("kid"), (int, float)):
+                adherence = record.get("adherence")
+                plot.add_quality(int(record["step"]), float(record["kid"]),
+                                 float(adherence) if isinstance(adherence, (int, float)) else None)
+        elif record.get("kind") == "val":
             plot.add_validation(int(record["step"]), losses)
         elif record.get("kind") == "train":
             plot.add_training(int(record["step"]), losses)

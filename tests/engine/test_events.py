@@ -23,8 +23,8 @@ def example(cls):
 
 def test_the_union_names_every_event_class_and_each_is_frozen_plain_data():
     classes = typing.get_args(ev.TrainEvent)
-    assert set(classes) == set(ev.TRAIN_EVENTS) == {ev.Started, ev.Progress, ev.Validated, ev.Preview, ev.Saved,
-                                                     ev.TrainingWarning, ev.Failed, ev.Paused}
+    assert set(classes) == set(ev.TRAIN_EVENTS) == {ev.Started, ev.Progress, ev.Validated, ev.Measured, ev.Preview,
+                                                     ev.Saved, ev.TrainingWarning, ev.Failed, ev.Paused}
     for cls in classes:
         event = example(cls)
         with pytest.raises(dataclasses.FrozenInstanceError):

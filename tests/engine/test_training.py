@@ -32,9 +32,10 @@ def synthetic_dataset(n=40, **kwargs):
 
 
 def config(**changes) -> TrainConfig:
-    """Tiny, CPU, fp32, an event every step, no previews or validation unless asked."""
+    """Tiny, CPU, fp32, an event every step, no previews, validation or quality measurements unless asked."""
     options = dict(steps=6, batch_size=8, lr=3e-3, warmup_steps=3, precision="fp32", device="cpu", seed=0,
-                   ema_decay=0.9, event_seconds=0, preview_seconds=0, validate_seconds=0, log_seconds=0)
+                   ema_decay=0.9, event_seconds=0, preview_seconds=0, validate_seconds=0, log_seconds=0,
+                   quality_minutes=0)
     options.update(changes)
     return TrainConfig(**options)
 

@@ -241,3 +241,30 @@ def test_the_panel_handles_every_training_event_and_refuses_an_unknown_one(qtbot
         panel._on_job_yielded(example(cls))
     with pytest.raises(ev.UnknownEvent):
         panel._on_job_yielded(object())
+
+
+def test_quality_measured_while_training_is_drawn_beside_the_losses_live_and_from_a_runs_history(qtbot, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from studio.engine import events as ev
+    from studio.ui.main_window import show_history
+    from studio.ui.panels.training import TrainingPanel
+    from studio.ui.widgets.loss_plot import QUALITY_ADHERENCE, QUALITY_KID
+
+    create_app()
+    panel = TrainingPanel(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(panel)
+    for step, kid in ((100, 0.9), (300, 0.4)):
+        panel._on_job_yielded(ev.Measured(step=step, kid=kid, kid_std=0.05, adherence=0.5, samples=64,
+                                          train_seconds=step / 10, cost_seconds=0.2, share=0.02))
+    steps, values = panel.loss_plot.quality(QUALITY_KID)
+    assert steps.tolist() == [100, 300] and values.tolist() == [0.9, 0.4]
+    assert panel.loss_plot.quality(QUALITY_ADHERENCE)[1].tolist() == [0.5, 0.5]
+    panel.loss_plot.redraw()
+    assert QUALITY_KID in panel.loss_plot._charts
+
+    show_history(panel.loss_plot, [{"kind": "train", "step": 1, "loss": 2.0},
+                                   {"kind": "quality", "step": 5, "seconds": 1.0, "kid": 0.7, "adherence": None}])
+    assert panel.loss_plot.quality(QUALITY_KID)[1].tolist() == [0.7]
+    assert panel.loss_plot.quality(QUALITY_ADHERENCE)[0].size == 0
+    assert panel.loss_plot.keys() == ["loss", QUALITY_KID]          # the quality record's fields are no losses

@@ -360,9 +360,10 @@ def bits_per_dim(family, images: np.ndarray) -> tuple[float | None, str | None]:
 
 
 # -- generating ---------------------------------------------------------------------------------------------------
-def generate(family, reference: Reference, n: int, *, seed: int = 0,
-             cancel: Callable[[], bool] | None = None) -> Generator[EvaluationProgress, None, tuple[np.ndarray, list]]:
-    """n samples at fixed seeds; prompted in the data's proportions when the family takes prompts."""
+def generate(family, reference: Reference, n: int, *, seed: int = 0, cancel: Callable[[], bool] | None = None,
+             batch: int = SAMPLE_BATCH) -> Generator[EvaluationProgress, None, tuple[np.ndarray, list]]:
+    """n samples at fixed seeds (`batch` at a time); prompted in the data's proportions when the family takes
+    prompts."""
     import torch
 
     from studio.engine.families.base import PROMPT
@@ -377,7 +378,7 @@ def generate(family, reference: Reference, n: int, *, seed: int = 0,
         while start < n:
             prompt = prompts[order[start]]
             stop = start
-            while stop < n and stop - start < SAMPLE_BATCH and prompts[order[stop]] == prompt:
+            while stop < n and stop - start < batch and prompts[order[stop]] == prompt:
                 stop += 1
             last = None
             for frame in family.sample(stop - start, seed=seed * 100_003 + start, prompt=prompt):

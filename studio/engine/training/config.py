@@ -38,6 +38,8 @@ class TrainConfig:
     keep_checkpoints: int = 3           # periodic step-N checkpoints kept besides `last`
     preview_seconds: float = 30.0       # wall time between preview frames (0: none)
     validate_seconds: float = 30.0      # wall time between validation passes (0: none)
+    quality_minutes: float = 2.0        # training time between sample-quality measurements, at most (0: none)
+    quality_samples: int = 64           # samples each quality measurement scores (training.quality)
     log_seconds: float = 1.0            # wall time between metrics.jsonl lines
     event_seconds: float = 0.1          # wall time between Progress events
     max_bad_steps: int = 5              # non-finite steps in a row before rolling back
@@ -58,6 +60,8 @@ class TrainConfig:
             raise ConfigError("train.bad_precision", precision=self.precision)
         if self.channels_last not in ("auto", "on", "off"):
             raise ConfigError("train.bad_channels_last", channels_last=self.channels_last)
+        if not (self.quality_minutes >= 0 and math.isfinite(self.quality_minutes)):
+            raise ConfigError("train.bad_quality_minutes", quality_minutes=self.quality_minutes)
         if not 0 <= self.holdout < 0.5:
             raise ConfigError("train.bad_holdout", holdout=self.holdout)
         if not 0 <= self.ema_decay < 1:

@@ -35,7 +35,7 @@ def measure_speed(dataset, family: str, config: TrainConfig, *, model_preset: st
     cls = get_family(family)
     family_config = cls.Config.from_preset(model_preset) if model_preset else cls.Config()
     config = dataclasses.replace(config, steps=steps + 1, minutes=None, event_seconds=0.0, preview_seconds=0.0,
-                                 validate_seconds=0.0, checkpoint_minutes=1e6, warmup_steps=0)
+                                 validate_seconds=0.0, quality_minutes=0.0, checkpoint_minutes=1e6, warmup_steps=0)
     with tempfile.TemporaryDirectory(prefix="genstudio-speed-") as folder:
         trainer = Trainer(dataset, Path(folder) / "run", family=family, family_config=family_config, config=config)
         events = trainer.run()

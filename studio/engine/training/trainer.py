@@ -33,7 +33,7 @@ import torch
 
 from studio.engine.data import ImageDataset
 from studio.engine.events import (
-    Failed, Paused, Preview, Progress, Saved, Started, TrainEvent, TrainingWarning, TrainResult, Validated,
+    Failed, Measured, Paused, Preview, Progress, Saved, Started, TrainEvent, TrainingWarning, TrainResult, Validated,
 )
 from studio.engine.families.base import Batch, ConfigError, DataInfo, Family, FamilyConfig, get_family
 from studio.engine.messages import Message
@@ -42,6 +42,7 @@ from studio.engine.text import build_vocabulary
 from studio.engine.training import state
 from studio.engine.training.config import TrainConfig, TrainingError
 from studio.engine.training.device import choose_device, choose_precision, is_out_of_memory, precision_name, usable_cores
+from studio.engine.training.quality import QualityMeter
 
 
 def lr_factor(step: int, total: int | None, warmup: int, min_ratio: float, fraction: float | None = None) -> float:
@@ -133,7 +134,7 @@ class Trainer:
 
     def __init__(self, dataset: ImageDataset, run_dir: Path | str, *, family: str = "vae",
                  family_config: FamilyConfig | None = None, config: TrainConfig | None = None,
-                 resume: bool = False):
+                 resume: bool = False, evaluation_cache: Path | None = None):
         self.dataset = dataset
         self.run_dir = Path(run_dir)
         self.family_name = family
@@ -141,6 +142,8 @@ class Trainer:
         self.family_config = family_config or self.family_cls.Config()
         self.config = config or TrainConfig()
         self.resuming = resume
+        self.evaluation_cache = evaluation_cache        # where the quality measure's feature network is cached
+        self.quality: QualityMeter | None = None
         self.result: TrainResult | None = None
         self._stop_flag = threading.Event()
         self._run_flag = threading.Event()     # cleared while paused
@@ -171,13 +174,15 @@ class Trainer:
         self._dirty = False                             # steps taken since the last save
 
     @classmethod
-    def resume(cls, run_dir: Path | str, dataset: ImageDataset, **config_changes: Any) -> "Trainer":
+    def resume(cls, run_dir: Path | str, dataset: ImageDataset, *, evaluation_cache: Path | None = None,
+               **config_changes: Any) -> "Trainer":
         """Continue a run with the configs in its folder (config_changes may extend steps/minutes)."""
         run = Run.open(Path(run_dir))
         family_cls = get_family(run.family_name)
         family_config = family_cls.Config.from_saved(run.config["family_config"])
         config = dataclasses.replace(TrainConfig.from_dict(run.config["train_config"]), **config_changes)
-        return cls(dataset, run_dir, family=run.family_name, family_config=family_config, config=config, resume=True)
+        return cls(dataset, run_dir, family=run.family_name, family_config=family_config, config=config, resume=True,
+                   evaluation_cache=evaluation_cache)
 
     # -- control from another thread -------------------------------------------------------
     def request_stop(self) -> None:
@@ -249,6 +254,10 @@ class Trainer:
             self.images = self.images.to(self.device)
         self.labels = None if self.dataset.labels is None else torch.from_numpy(self.dataset.labels)
         self.batch_size = min(cfg.batch_size, len(self.train_idx))
+        self.quality = QualityMeter(self.dataset, self.train_idx, self.val_idx, every_minutes=cfg.quality_minutes,
+                                    samples=cfg.quality_samples, seed=cfg.seed, cache=self.evaluation_cache)
+        if self.quality.off is not None:
+            self.pending_warnings.append(self.quality.off)
 
         if self.batch_size < cfg.batch_size:
             self.pending_warnings.append(
@@ -304,6 +313,7 @@ class Trainer:
         meta.update({
             "step": self.step, "epoch": self.epoch, "position": self.position,
             "train_seconds": self.train_seconds, "lr_scale": self.lr_scale, "rollbacks": self.rollbacks,
+            "quality": self.quality.state(),
             "family_config": self.family_config.to_dict(), "train_config": self.config.to_dict(),
             "data": self._family.data.to_dict(), "dataset_fingerprint": self.dataset.fingerprint,
             "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
@@ -318,6 +328,7 @@ class Trainer:
         self.train_seconds = float(meta.get("train_seconds", 0.0))
         self.lr_scale = float(meta.get("lr_scale", 1.0))
         self.rollbacks = int(meta.get("rollbacks", 0))
+        self.quality.restore(meta.get("quality"))
         self.order = _epoch_order(len(self.train_idx), self.config.seed, self.epoch)
 
     def _weights_finite(self) -> bool:
@@ -518,6 +529,12 @@ class Trainer:
                 self._preview_flag.clear()
                 yield from self._make_preview()
                 last_preview = time.monotonic()
+            if self.quality.due(self.train_seconds, final=self._done()):
+                measuring = time.monotonic()
+                measured = self._measure_quality()
+                if measured is not None:
+                    yield measured
+                rate_clock += time.monotonic() - measuring       # the images/s rate is of training alone
             if self._save_flag.is_set() or now - last_save >= cfg.checkpoint_minutes * 60:
                 reason = "requested" if self._save_flag.is_set() else "periodic"
                 self._save_flag.clear()
@@ -552,6 +569,25 @@ class Trainer:
         if losses:
             self.run_folder.log_metrics([{"kind": "val", "step": self.step, **losses}])
         return Validated(self.step, losses)
+
+    def _expected_seconds(self) -> float | None:
+        """How long the whole run will train: its minutes, or its steps at the rate so far."""
+        cfg = self.config
+        options = [cfg.minutes * 60] if cfg.minutes else []
+        if cfg.steps and self.step:
+            options.append(cfg.steps * self.train_seconds / self.step)
+        return min(options) if options else None
+
+    def _measure_quality(self) -> Measured | TrainingWarning | None:
+        """Sample quality now (QualityMeter), logged to metrics.jsonl as a "quality" record."""
+        event = self.quality.measure(self._family, self.step, self.train_seconds, self._expected_seconds(),
+                                     self._stop_flag.is_set)
+        if isinstance(event, Measured):
+            self.run_folder.log_metrics([{
+                "kind": "quality", "step": self.step, "seconds": round(self.train_seconds, 3), "kid": event.kid,
+                "kid_std": event.kid_std, "adherence": event.adherence, "samples": event.samples,
+                "cost_seconds": round(event.cost_seconds, 3), "share": round(event.share, 4)}])
+        return event
 
     def _make_preview(self):
         """Each preview frame as soon as the family makes it (a denoising strip

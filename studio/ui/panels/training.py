@@ -707,6 +707,10 @@ class TrainingPanel(QWidget):
                 self._on_progress(event)
             case ev.Validated():
                 self.loss_plot.add_validation(event.step, event.losses)
+            case ev.Measured():
+                self.loss_plot.add_quality(event.step, event.kid, event.adherence)
+                self.message_changed.emit(self.tr("Step {0:,}: sample quality KID {1:.3g} ± {2:.2g} ({3} samples)").format(
+                    event.step, event.kid, event.kid_std, event.samples))
             case ev.Preview():
                 self.preview_arrived.emit(event.step, event.frame)
             case ev.Saved():

@@ -1,4 +1,5 @@
-"""The live loss plot: one small chart per loss key, training smoothed (EMA) as a line, validation as points.
+"""The live loss plot: one small chart per loss key, training smoothed (EMA) as a line, validation as points,
+and the sample quality measured while training (KID, prompts followed) as a line through its points.
 
 The family decides the keys (KL vs reconstruction, D vs G, ...), so the plot only
 draws what arrives. Keys differ by orders of magnitude (a KL in the tens, a
@@ -28,6 +29,7 @@ from studio.ui.i18n import metric_title
 # Repainting the charts is the main thread's longest job while training (py-spy: pyqtgraph's paint and
 # axis layout, ~80 ms a time on a busy 2-core CPU), so they are redrawn at most once a second.
 REDRAW_MS = 1000
+QUALITY_KID, QUALITY_ADHERENCE = "quality:kid", "quality:adherence"     # chart keys no family's loss can take
 # Tableau 10: distinct, and readable on light and dark backgrounds alike.
 COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#76b7b2", "#edc948", "#ff9da7",
            "#9c755f", "#bab0ac")
@@ -72,6 +74,8 @@ class LossPlot(QWidget):
         self._smoothing = smoothing
         self._train: dict[str, _Series] = {}
         self._validation: dict[str, tuple[list[int], list[float]]] = {}
+        self._quality: dict[str, tuple[list[int], list[float]]] = {}   # "kid", "adherence" -> (steps, values)
+        self._titles: dict[str, str] = {}       # chart titles other than a loss key's
         self._colours: dict[str, str] = {}
         self._view = None                       # the pyqtgraph GraphicsLayoutWidget, made on first need
         self._charts: dict[str, object] = {}    # key -> PlotItem
@@ -110,9 +114,29 @@ class LossPlot(QWidget):
                 self._colour(key)
         self._schedule()
 
+    def add_quality(self, step: int, kid: float, adherence: float | None = None) -> None:
+        """Sample quality measured at `step` (studio.engine.training.quality): KID, and the share of prompts
+        followed where the samples had prompts."""
+        values = {QUALITY_KID: kid} if adherence is None else {QUALITY_KID: kid, QUALITY_ADHERENCE: adherence}
+        for key, value in values.items():
+            if np.isfinite(value):
+                steps, points = self._quality.setdefault(key, ([], []))
+                steps.append(int(step))
+                points.append(float(value))
+                self._colour(key)
+        self._titles[QUALITY_KID] = self.tr("Sample quality: KID (lower is better)")
+        self._titles[QUALITY_ADHERENCE] = self.tr("Prompts followed (higher is better)")
+        self._schedule()
+
+    def quality(self, key: str = QUALITY_KID) -> tuple[np.ndarray, np.ndarray]:
+        """(steps, values) of a quality measure: QUALITY_KID or QUALITY_ADHERENCE."""
+        steps, values = self._quality.get(key, ([], []))
+        return np.asarray(steps, np.int64), np.asarray(values)
+
     def clear(self) -> None:
         self._train.clear()
         self._validation.clear()
+        self._quality.clear()
         self._colours.clear()
         if self._view is not None:
             self._view.clear()
@@ -151,7 +175,7 @@ class LossPlot(QWidget):
 
     def redraw(self) -> None:
         """Push the data to the charts now (normally the timer does this, at most every REDRAW_MS)."""
-        if not self._train and not self._validation:
+        if not self._train and not self._validation and not self._quality:
             return
         self._ensure_view()
         import pyqtgraph as pg
@@ -181,6 +205,15 @@ class LossPlot(QWidget):
                                                symbolPen=pg.mkPen(self.palette().color(QPalette.ColorRole.Text)))
                 self._items[("val", key)] = points
             points.setData(np.asarray(steps, np.float64), np.asarray(values))
+        for key, (steps, values) in self._quality.items():
+            if key not in self._charts:
+                continue
+            line = self._items.get(("quality", key))
+            if line is None:
+                line = self._chart(key).plot(pen=pg.mkPen(self._colours[key], width=2), symbol="o", symbolSize=6,
+                                             symbolBrush=self._colours[key])
+                self._items[("quality", key)] = line
+            line.setData(np.asarray(steps, np.float64), np.asarray(values))
         self.redraws += 1
 
     def _chart(self, key: str):
@@ -222,7 +255,7 @@ class LossPlot(QWidget):
 
         palette = self.palette()
         text = palette.color(QPalette.ColorRole.Text)
-        chart.setTitle(metric_title(key), color=text.name(), size="9pt")
+        chart.setTitle(self._titles.get(key) or metric_title(key), color=text.name(), size="9pt")
         for name in ("left", "bottom"):
             axis = chart.getAxis(name)
             axis.setPen(pg.mkPen(palette.color(QPalette.ColorRole.Mid)))
@@ -230,7 +263,7 @@ class LossPlot(QWidget):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        if self._train or self._validation:
+        if self._train or self._validation or self._quality:
             self._schedule()
 
     def changeEvent(self, event) -> None:
