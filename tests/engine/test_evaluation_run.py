@@ -134,4 +134,14 @@ def test_a_real_tiny_run_evaluates_and_saves_its_evaluation(dataset, tmp_path):
     assert result.family == "vae" and result.step == 10 and result.model.n == 24 and result.samples.shape[0] == 24
     assert result.floor.n == 24 and result.model.adherence is None          # a VAE takes no prompt
     save_evaluation(run, result)
-    assert load_evaluation(run).model == result.model
+    loaded = load_evaluation(run)
+    assert loaded.model == result.model and loaded.check == result.check
+    # the memorisation strip's samples come back with it (the JSON keeps no images) ...
+    assert len(loaded.samples) == len(result.nearest) > 0
+    for theirs, mine in zip(result.nearest, loaded.nearest):
+        assert np.array_equal(loaded.samples[mine.sample], result.samples[theirs.sample])
+        assert (mine.train, mine.ratio) == (theirs.train, theirs.ratio)
+    # ... but never a PNG that is not the one saved with this JSON
+    (run / "evaluation-nearest.png").write_bytes((run / "evaluation-nearest.png").read_bytes()[:-9] + b"x" * 9)
+    stale = load_evaluation(run)
+    assert stale.samples is None and stale.model == result.model

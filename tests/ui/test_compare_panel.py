@@ -125,10 +125,11 @@ def test_two_runs_side_by_side_with_the_floor_the_strip_and_the_check(qtbot, run
     html, md = panel.export_report(out)
     assert "data:image/png;base64," in Path(html).read_text(encoding="utf-8") and Path(md).is_file()
     assert panel.export_report(out, replace=False) is None
-    # Saved beside each run; a second comparison reads them back (same step, same n) and says the strip lacks images.
+    # Saved beside each run; a second comparison reads them back (same step, same n), the strip's samples too.
     assert all((p / "evaluation.json").is_file() for p in made)
     results = compare(qtbot, panel)
     assert all(r.reused for r in results)
+    assert all(p.sample is not None for r in results for p in r.pairs) and len(panel.strip.pairs) >= 2
     assert table.columnCount() == 5
     shots = os.environ.get("COMPARE_SHOTS")
     if shots:

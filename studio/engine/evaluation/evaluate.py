@@ -12,6 +12,9 @@ reads what "as good as real" reads on this data with this many images.
 """
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import io
 import json
 import math
 import time
@@ -501,23 +504,67 @@ def _with(result: Evaluation, **changes) -> Evaluation:
 
 # -- saved beside the run -------------------------------------------------------------------------------------------
 EVALUATION_FILE = "evaluation.json"
+NEAREST_FILE = "evaluation-nearest.png"      # the memorisation strip's samples, side by side
 
 
 def save_evaluation(run_path: str | Path, evaluation: Evaluation) -> Path:
-    """Write the evaluation (without the images) as <run>/evaluation.json, atomically."""
-    from studio.engine.checkpoint import atomic_write_text
+    """Write the evaluation as <run>/evaluation.json, atomically, and the samples of its memorisation strip
+    as <run>/evaluation-nearest.png (the JSON names the PNG's hash, so a stale PNG is never shown)."""
+    from studio.engine.checkpoint import atomic_write_bytes, atomic_write_text
 
-    path = Path(run_path) / EVALUATION_FILE
-    atomic_write_text(path, json.dumps(evaluation.to_dict(), indent=1, default=_plain) + "\n")
+    folder = Path(run_path)
+    record = evaluation.to_dict()
+    if evaluation.samples is not None and evaluation.nearest:
+        png = _png([evaluation.samples[p.sample] for p in evaluation.nearest])
+        atomic_write_bytes(folder / NEAREST_FILE, png)
+        record["nearest_png_sha256"] = hashlib.sha256(png).hexdigest()
+    path = folder / EVALUATION_FILE
+    atomic_write_text(path, json.dumps(record, indent=1, default=_plain) + "\n")
     return path
 
 
 def load_evaluation(run_path: str | Path) -> Evaluation | None:
-    """<run>/evaluation.json when there is a readable one (without the images), else None."""
+    """<run>/evaluation.json when there is a readable one, else None. Its samples are those of the memorisation
+    strip when the PNG saved with it is there (`nearest[i].sample` is then i), else None."""
+    folder = Path(run_path)
     try:
-        return Evaluation.from_dict(json.loads((Path(run_path) / EVALUATION_FILE).read_text(encoding="utf-8")))
+        record = json.loads((folder / EVALUATION_FILE).read_text(encoding="utf-8"))
+        evaluation = Evaluation.from_dict({k: v for k, v in record.items() if k != "nearest_png_sha256"})
     except (OSError, ValueError, KeyError, TypeError):
         return None
+    strip = _read_strip(folder / NEAREST_FILE, record.get("nearest_png_sha256"), len(evaluation.nearest))
+    if strip is None:
+        return evaluation
+    nearest = tuple(dataclasses.replace(p, sample=i) for i, p in enumerate(evaluation.nearest))
+    return dataclasses.replace(evaluation, samples=strip, nearest=nearest)
+
+
+def _png(images: Sequence[np.ndarray]) -> bytes:
+    from PIL import Image
+
+    row = np.concatenate(list(images), axis=1)
+    buffer = io.BytesIO()
+    Image.fromarray(row[..., 0] if row.shape[2] == 1 else row).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _read_strip(path: Path, sha256: str | None, count: int) -> np.ndarray | None:
+    """The (count, H, W, C) images of a strip PNG whose bytes have the saved hash; None otherwise."""
+    from PIL import Image, UnidentifiedImageError
+
+    if not sha256 or not count:
+        return None
+    try:
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != sha256:
+            return None
+        row = np.asarray(Image.open(io.BytesIO(data)))
+    except (OSError, UnidentifiedImageError, ValueError):
+        return None
+    row = row[..., None] if row.ndim == 2 else row
+    if row.shape[1] % count:
+        return None
+    return np.stack(np.split(row, count, axis=1))
 
 
 def _plain(value):
