@@ -381,8 +381,8 @@ def _drive(trainer, args, out: TextIO, err: TextIO) -> int:
     return 0
 
 
-def _show_event(event, bar: ProgressLine) -> None:
-    """One training event on the terminal: the progress line, or a line of its own."""
+def _show_event(event, bar: ProgressLine, prefix: str = "") -> None:
+    """One training event on the terminal: the progress line, or a line of its own (after `prefix`)."""
     from studio.engine import events as ev
 
     match event:
@@ -402,12 +402,12 @@ def _show_event(event, bar: ProgressLine) -> None:
                 bar.message(f"step {event.step}: validation {_format_losses(dict(event.losses))}")
         case ev.Measured():
             adherence = "" if event.adherence is None else f", prompts followed {event.adherence:.0%}"
-            bar.message(f"step {event.step}: sample quality KID {event.kid:.3g} ± {event.kid_std:.2g} "
+            bar.message(f"{prefix}step {event.step}: sample quality KID {event.kid:.3g} ± {event.kid_std:.2g} "
                         f"({event.samples} samples{adherence}; measuring took {event.share:.1%} of the training time)")
         case ev.TrainingWarning():
-            bar.message(f"warning: {event.message}")
+            bar.message(f"{prefix}warning: {event.message}")
         case ev.Failed():
-            bar.message(f"failed: {event.message}")
+            bar.message(f"{prefix}failed: {event.message}")
         case ev.Saved():
             if event.reason in ("periodic", "requested"):
                 bar.message(f"step {event.step}: saved {event.path}")
@@ -730,6 +730,8 @@ def _train_families(dataset, args, err: TextIO) -> list[Path]:
         elif isinstance(event.event, events.Progress):
             bar.update(f"{event.family} ({event.index + 1}/{event.total}) step {event.event.step} | "
                        f"ETA {_duration(event.event.eta_seconds)}", event.event.fraction)
+        elif isinstance(event.event, (events.Measured, events.TrainingWarning, events.Failed)):
+            _show_event(event.event, bar, prefix=f"{event.family}: ")
 
     return _drive_showing(gen, bar, show)
 

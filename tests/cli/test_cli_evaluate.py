@@ -153,4 +153,5 @@ def test_compare_trains_each_family_then_reports(bars, tmp_path):
     assert code == 0, err
     assert sorted(p.name for p in (out_dir / "runs").iterdir()) == ["gan", "vae"]
     assert "training vae (1 of 2)" in err and "training gan (2 of 2)" in err
+    assert "warning" not in err          # the quality measure found the network compare trained first
     assert (out_dir / "report.html").is_file() and (out_dir / "report.md").is_file()

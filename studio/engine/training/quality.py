@@ -6,7 +6,8 @@ seeds against the held-out images, measured every few minutes, within a share of
         event = meter.measure(family, step, train_seconds, expected_seconds, stop)  # Measured | warning | None
 
 The measure is the one `genstudio evaluate` uses (studio.engine.evaluation), on fewer samples: the feature
-network trained on the run's own training split (from the cache when evaluate or compare trained it before),
+network trained on the run's own training split with the run's seed (from the cache when evaluate or compare
+trained it before: they train it with their --seed, 0 by default, as runs are),
 the real side the held-out split the Trainer keeps. What it costs is held to `SHARE` of the training time:
 measurements come at doubling gaps up to `every_minutes`, and one is postponed while it would take the
 total past the share. The first chunk of every measurement is timed, so one that would cost too much stops
@@ -33,14 +34,14 @@ from studio.engine.messages import Message
 SHARE = 0.05          # of the training time, at most, spent measuring (the feature network included)
 CHUNK = 8             # samples generated at a time: the first chunk's time says what the rest will cost
 FIRST_GAP = 1 / 8     # the first measurement after this share of `every_minutes`; the gap doubles from there
-NETWORK_SEED = 0      # evaluate's and compare's default: a network one of them trained is found in the cache
 
 
 class QualityMeter:
     """When to measure, within what budget, and the measuring itself (on the Trainer's thread)."""
 
     def __init__(self, dataset: ImageDataset, train_idx: np.ndarray, val_idx: np.ndarray, *,
-                 every_minutes: float, samples: int, seed: int, cache: Path | None = None):
+                 every_minutes: float, samples: int, seed: int, cache: Path | None = None,
+                 feature_steps: int | None = None):
         from studio.engine.evaluation.evaluate import MIN_SAMPLES
 
         self.dataset = dataset
@@ -49,6 +50,7 @@ class QualityMeter:
         self.samples = samples
         self.seed = seed
         self.cache = cache
+        self.feature_steps = feature_steps
         self.reference = None                 # the evaluation's Reference, once the network is there
         self.spent = 0.0                      # seconds spent measuring (and training the network) in this run
         self.gap = self.every * FIRST_GAP
@@ -116,7 +118,8 @@ class QualityMeter:
         from studio.engine.evaluation.features import feature_network
 
         allowance = SHARE / 2 * (expected_seconds or 0.0)
-        making = feature_network(self.dataset, self.train_idx, seed=NETWORK_SEED, cache=self.cache)
+        making = feature_network(self.dataset, self.train_idx, steps=self.feature_steps, seed=self.seed,
+                                 cache=self.cache)
         started = time.perf_counter()
         try:
             while True:

@@ -134,7 +134,7 @@ class Trainer:
 
     def __init__(self, dataset: ImageDataset, run_dir: Path | str, *, family: str = "vae",
                  family_config: FamilyConfig | None = None, config: TrainConfig | None = None,
-                 resume: bool = False, evaluation_cache: Path | None = None):
+                 resume: bool = False, evaluation_cache: Path | None = None, feature_steps: int | None = None):
         self.dataset = dataset
         self.run_dir = Path(run_dir)
         self.family_name = family
@@ -142,7 +142,8 @@ class Trainer:
         self.family_config = family_config or self.family_cls.Config()
         self.config = config or TrainConfig()
         self.resuming = resume
-        self.evaluation_cache = evaluation_cache        # where the quality measure's feature network is cached
+        self.evaluation_cache = evaluation_cache        # where the quality measure's feature network is cached,
+        self.feature_steps = feature_steps              # and how long it trains (None: its default)
         self.quality: QualityMeter | None = None
         self.result: TrainResult | None = None
         self._stop_flag = threading.Event()
@@ -255,7 +256,8 @@ class Trainer:
         self.labels = None if self.dataset.labels is None else torch.from_numpy(self.dataset.labels)
         self.batch_size = min(cfg.batch_size, len(self.train_idx))
         self.quality = QualityMeter(self.dataset, self.train_idx, self.val_idx, every_minutes=cfg.quality_minutes,
-                                    samples=cfg.quality_samples, seed=cfg.seed, cache=self.evaluation_cache)
+                                    samples=cfg.quality_samples, seed=cfg.seed, cache=self.evaluation_cache,
+                                    feature_steps=self.feature_steps)
         if self.quality.off is not None:
             self.pending_warnings.append(self.quality.off)
 
