@@ -95,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--set", dest="settings", action="append", type=_key_value, default=[], metavar="NAME=VALUE",
                        help="a family setting, e.g. --set latent_dim=64 --set beta=2 (repeatable)")
     train.add_argument("--checkpoint-minutes", type=_positive_float, default=5.0, help="minutes between checkpoints")
+    train.add_argument("--quality-minutes", type=float, default=None, metavar="M",
+                       help="measure the sample quality (KID) at most every M minutes of training, within 5%% of "
+                            "the training time (default 2; 0: never)")
 
     sample = sub.add_parser("sample", help="generate images from a trained run",
                             description="Generate images from a run folder (its last checkpoint) or a checkpoint file.")
@@ -341,6 +344,8 @@ def cmd_train(args, out: TextIO, err: TextIO) -> int:
             changes["minutes"] = None
         if args.minutes is not None:
             changes["steps"] = None
+        if args.quality_minutes is not None:
+            changes["quality_minutes"] = args.quality_minutes
         trainer = Trainer.resume(run_dir, dataset, **changes)
     else:
         family_cls = get_family(args.family)
@@ -349,6 +354,8 @@ def cmd_train(args, out: TextIO, err: TextIO) -> int:
         train_values = {**family_cls.train_defaults, **{k: v for k, v in given.items() if v is not None}}
         if args.minutes is not None:
             train_values["steps"] = None
+        if args.quality_minutes is not None:
+            train_values["quality_minutes"] = args.quality_minutes
         config = TrainConfig(**train_values, device=args.device, precision=args.precision, seed=args.seed,
                              checkpoint_minutes=args.checkpoint_minutes)
         dataset = _load_dataset(args.data, args.size or 32, args.channels, err)
