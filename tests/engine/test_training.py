@@ -654,3 +654,31 @@ def test_batches_are_laid_out_as_the_weights(tmp_path, channels_last):
         assert x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous()
     else:
         assert x.is_contiguous()
+
+
+def test_mirror_flips_about_half_the_training_images_the_same_way_on_every_run(tmp_path):
+    """TrainConfig.mirror (off by default): left-right flips drawn from (seed, step), never from global RNG."""
+    assert TrainConfig().mirror is False
+    dataset = synthetic_dataset()
+
+    def batches(mirror, folder):
+        t = Trainer(dataset, tmp_path / folder, family="vae", family_config=FAMILY, config=config(mirror=mirror))
+        t._setup()
+        out = []
+        for step in range(4):
+            t.step = step
+            torch.manual_seed(step)                       # the global RNG must not matter
+            out.append(t._next_batch().images.clone())
+        return out
+
+    plain, mirrored, again = batches(False, "a"), batches(True, "b"), batches(True, "c")
+    flipped = same = 0
+    for p, m, a in zip(plain, mirrored, again):
+        assert torch.equal(m, a)
+        for x, y in zip(p, m):
+            if torch.equal(x, y):
+                same += 1
+            else:
+                assert torch.equal(x.flip(2), y)          # (C, H, W): flipped along the width
+                flipped += 1
+    assert flipped > 0 and same > 0

@@ -33,6 +33,7 @@ class TrainConfig:
     channels_last: str = "auto"         # auto | on | off
     threads: int | None = None          # CPU threads for torch (None: torch's default)
     leave_core_for_ui: bool = False     # the app sets this: torch uses one core fewer than the machine has
+    mirror: bool = False                # random left-right flips of training images (not for text, digits, ...)
     holdout: float = 0.05               # share of images held out for validation (none below 20 images)
     checkpoint_minutes: float = 5.0     # periodic checkpoint interval (also saved on stop)
     keep_checkpoints: int = 3           # periodic step-N checkpoints kept besides `last`

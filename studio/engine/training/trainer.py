@@ -371,7 +371,16 @@ class Trainer:
             self.order = _epoch_order(len(self.train_idx), self.config.seed, self.epoch)
         picked = self.order[self.position:self.position + self.batch_size]
         self.position += self.batch_size
-        return self._make_batch(self.train_idx[picked.numpy()])
+        batch = self._make_batch(self.train_idx[picked.numpy()])
+        return self._mirror(batch) if self.config.mirror else batch
+
+    def _mirror(self, batch: Batch) -> Batch:
+        """Each image flipped left-right with probability 1/2, drawn from (seed, step): exact resume holds."""
+        g = torch.Generator().manual_seed(self.config.seed * 2_000_003 + self.step + 1_000_000_007)
+        flipped = (torch.rand(len(batch), generator=g) < 0.5).to(batch.images.device)
+        images = torch.where(flipped[:, None, None, None], batch.images.flip(3), batch.images)
+        return dataclasses.replace(batch, images=images.contiguous(
+            memory_format=self.memory_format or torch.contiguous_format))
 
     def _make_batch(self, indices: np.ndarray) -> Batch:
         idx = torch.from_numpy(np.asarray(indices, dtype=np.int64))
