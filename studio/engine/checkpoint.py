@@ -9,12 +9,27 @@ trusts only the copy inside the `.safetensors` file.
 Writes go to a temporary file in the same folder, are fsync'ed, then renamed
 over the target (and the folder fsync'ed): a kill or a full disk at any moment
 leaves the previous checkpoint whole. Nothing here unpickles.
+
+Each checkpoint's sha256 is written beside it (`last.sha256`, in sha256sum's
+format: `cd checkpoints && sha256sum -c last.sha256` checks it by hand) and
+checked at load: a damaged or truncated file is refused, never used. The hash
+file is replaced in two steps around the checkpoint's rename, so a kill between
+any two writes leaves a hash file that vouches for whichever checkpoint is there:
+
+    1. last.sha256 lists the new hash *and* the ones it listed (the file there now)
+    2. last.safetensors is renamed into place
+    3. last.sha256 lists the new hash alone
+
+A checkpoint with no hash file (saved before genstudio wrote them, or imported)
+is accepted unverified; so is one whose hash file cannot be read or parsed.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from safetensors import SafetensorError
 
-from studio.engine.messages import EngineError, os_reason
+from studio.engine.messages import EngineError, Message, os_reason
 
 if TYPE_CHECKING:
     import torch
@@ -33,10 +48,21 @@ if TYPE_CHECKING:
 FORMAT = "genstudio.checkpoint"
 VERSION = 1
 META_KEY = "genstudio"  # key of the JSON blob in the safetensors header
+HASH_SUFFIX = ".sha256"  # the hash file beside each checkpoint
+FULL_DISK = (errno.ENOSPC, errno.EDQUOT)
 
 
 class CheckpointError(EngineError):
     """A checkpoint cannot be read; str(e) names the file and the reason."""
+
+
+class DiskFullError(CheckpointError, OSError):
+    """A save found no room (ENOSPC, EDQUOT); the previous checkpoint is whole. `needed` is the size in bytes
+    of what was being written; str(e) names the folder, that size and (from Run) the last good checkpoint."""
+
+    def __init__(self, message: str, /, *, needed: int, os_errno: int, **args: Any):
+        super().__init__(message, **args)
+        self.needed, self.errno = needed, os_errno
 
 
 @dataclass(frozen=True)
@@ -44,6 +70,7 @@ class Checkpoint:
     path: Path
     tensors: dict[str, torch.Tensor]
     meta: dict[str, Any]
+    warnings: tuple[Message, ...] = ()   # why newer checkpoints were passed over for this one (Run.load_checkpoint)
 
     @property
     def step(self) -> int:
@@ -101,9 +128,54 @@ def save_checkpoint(path: Path, tensors: Mapping[str, torch.Tensor], meta: Mappi
     # safetensors wants contiguous, non-shared CPU tensors.
     cpu = {k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}
     data = st_save_bytes(_unshare(cpu), metadata={META_KEY: blob})
-    atomic_write_bytes(path, data)
-    atomic_write_text(path.with_suffix(".json"), json.dumps(full_meta, indent=2, sort_keys=True) + "\n")
+    digest = hashlib.sha256(data).hexdigest()       # of the bytes in memory: no second read of the file
+    try:
+        listed = read_hashes(path)
+        if listed is not None:                      # 1. vouch for the file there now and the new one
+            atomic_write_text(hash_path(path), _hash_lines(path, (digest, *listed)))
+        atomic_write_bytes(path, data)              # 2.
+        atomic_write_text(hash_path(path), _hash_lines(path, (digest,)))   # 3.
+        atomic_write_text(path.with_suffix(".json"), json.dumps(full_meta, indent=2, sort_keys=True) + "\n")
+    except OSError as e:
+        if e.errno not in FULL_DISK:
+            raise
+        raise DiskFullError("checkpoint.disk_full", path=path, size=size_text(len(data)), reason=os_reason(e),
+                            needed=len(data), os_errno=e.errno) from None
     return path
+
+
+def hash_path(path: Path) -> Path:
+    """The hash file beside a checkpoint: last.safetensors -> last.sha256."""
+    return Path(path).with_suffix(HASH_SUFFIX)
+
+
+def read_hashes(path: Path) -> tuple[str, ...] | None:
+    """The sha256 digests the hash file beside `path` vouches for (one, or two while a save is between its
+    writes); None when there is none, or it cannot be read or parsed: the checkpoint is then unverified."""
+    try:
+        text = hash_path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    name = Path(path).name
+    digests = tuple(dict.fromkeys(m[1] for m in _HASH_LINE.finditer(text) if m[2] == name))
+    return digests or None
+
+
+_HASH_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$", re.MULTILINE)
+
+
+def _hash_lines(path: Path, digests: tuple[str, ...]) -> str:
+    return "".join(f"{d}  {path.name}\n" for d in dict.fromkeys(digests))
+
+
+def size_text(size: int) -> str:
+    """A size as people read it: 512 bytes, 12 KiB, 3.4 MiB, 1.2 GiB."""
+    if size < 1024:
+        return f"{size} bytes"
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20)):
+        if size >= scale:
+            return f"{size / scale:,.1f} {unit}"
+    return f"{size / 1024:,.0f} KiB"
 
 
 def _unshare(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -140,13 +212,7 @@ def load_checkpoint(path: Path, device: str | torch.device = "cpu") -> Checkpoin
     The file is read once, so a save racing with this load gives one whole version.
     """
     path = Path(path)
-    _check_file(path)
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise CheckpointError("checkpoint.unreadable", path=path, reason=os_reason(e)) from None
-    n = _header_length(path, data[:8], len(data))
-    meta = _meta_from_header(path, _parse_header(path, data[8:8 + n], len(data)))
+    data, meta = _read_checked(path)
     from safetensors.torch import load as st_load_bytes
     try:
         tensors = st_load_bytes(data)
@@ -155,6 +221,37 @@ def load_checkpoint(path: Path, device: str | torch.device = "cpu") -> Checkpoin
     if str(device) != "cpu":
         tensors = {k: v.to(device) for k, v in tensors.items()}
     return Checkpoint(path=path, tensors=tensors, meta=meta)
+
+
+def check_checkpoint(path: Path) -> dict[str, Any]:
+    """Read a whole checkpoint and check it as load_checkpoint does (its sha256, its header), without making
+    tensors: its metadata, or CheckpointError."""
+    return _read_checked(Path(path))[1]
+
+
+def _read_checked(path: Path) -> tuple[bytes, dict[str, Any]]:
+    """The file's bytes (read once) and its metadata, its sha256 checked against the hash file beside it."""
+    _check_file(path)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise CheckpointError("checkpoint.unreadable", path=path, reason=os_reason(e)) from None
+    listed = read_hashes(path)
+    if listed is not None and hashlib.sha256(data).hexdigest() not in listed:
+        _raise_damaged(path, data)
+    n = _header_length(path, data[:8], len(data))
+    return data, _meta_from_header(path, _parse_header(path, data[8:8 + n], len(data)))
+
+
+def _raise_damaged(path: Path, data: bytes) -> None:
+    """The file differs from what was saved: say it is cut short where its header shows that, else damaged
+    (flipped bytes can make any other structural complaint, none of them the real reason)."""
+    try:
+        _parse_header(path, data[8:8 + _header_length(path, data[:8], len(data))], len(data))
+    except CheckpointError as e:
+        if e.message.id == "checkpoint.truncated":
+            raise
+    raise CheckpointError("checkpoint.damaged", path=path)
 
 
 _MAX_HEADER = 100 * 1024 * 1024

@@ -412,6 +412,19 @@ CATALOGUE: dict[str, str] = {
                              "choose an empty folder (or one holding only an earlier report)",
     "compare.not_ours": "it already holds '{name}' and no earlier report",
     "compare.no_families": "name at least one family to train",
+
+    # checkpoint integrity
+    "checkpoint.damaged": "{path}: damaged (its contents do not match the sha256 written beside it when it was saved)",
+    "checkpoint.used_instead": "{reasons}; using {name} instead (step {step})",
+    "run.no_good_checkpoint": "{path}: no checkpoint of this run can be used ({reasons}); restore its checkpoints "
+                              "folder from a backup, or train again into a new folder",
+    "checkpoint.disk_full": "{path}: cannot be saved: {reason:lower} ({size} needed); the file there before is "
+                            "unchanged",
+    "checkpoint.disk_full_run": "{folder}: no room to save the checkpoint: {reason:lower} ({size} needed); the last "
+                                "good checkpoint, {last} (step {step}), is unchanged. Free at least {size} there "
+                                "(or move the run folder to a disk with room) and resume",
+    "checkpoint.disk_full_first": "{folder}: no room to save the run's first checkpoint: {reason:lower} ({size} "
+                                  "needed). Free at least {size} there, or train into a folder on a disk with room",
 }
 
 

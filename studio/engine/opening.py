@@ -28,6 +28,7 @@ class RunInfo:
     dataset_source: str | None
     checkpoint: str
     metrics: tuple = ()          # metrics.jsonl records up to the checkpoint: the loss plot shows the history
+    warnings: tuple = ()         # Messages: newer checkpoints passed over for this one (damaged, cut short), and why
 
 
 def model_provenance(run: Run, checkpoint: Checkpoint) -> Provenance:
@@ -45,7 +46,7 @@ def open_run(path: str | Path) -> tuple[RunInfo, Family, Provenance]:
     data = run.data_info
     metrics = tuple(r for r in run.read_metrics() if int(r.get("step", 0)) <= checkpoint.step)
     info = RunInfo(str(run.path), run.family_name, data.image_size, data.channels, checkpoint.step,
-                   run.config.get("dataset", {}).get("source"), str(checkpoint.path), metrics)
+                   run.config.get("dataset", {}).get("source"), str(checkpoint.path), metrics, checkpoint.warnings)
     return info, family, model_provenance(run, checkpoint)
 
 

@@ -9,6 +9,7 @@ The CLI and the app read and write the same folders.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import platform
 import time
@@ -19,11 +20,12 @@ import torch
 
 from studio import __version__
 from studio.engine.checkpoint import (
-    Checkpoint, CheckpointError, atomic_write_text, load_checkpoint, read_meta, save_checkpoint,
+    Checkpoint, CheckpointError, DiskFullError, atomic_write_text, check_checkpoint, hash_path, load_checkpoint,
+    read_meta, save_checkpoint,
 )
 from studio.engine.export import frame_grid, save_png
 from studio.engine.families.base import DataInfo, Family, Frame, get_family
-from studio.engine.messages import EngineError, os_reason
+from studio.engine.messages import EngineError, Message, os_reason
 
 RUN_FORMAT = "genstudio.run"
 RUN_VERSION = 1
@@ -142,33 +144,70 @@ class Run:
         return sorted(p for p in self.checkpoints_dir.glob("step-*.safetensors"))
 
     def latest_checkpoint(self) -> Path | None:
-        """`last` if it reads, else the newest periodic checkpoint that reads."""
-        for path in [self.checkpoint_path(LAST), *reversed(self.checkpoints())]:
-            if path.exists():
-                try:
-                    read_meta(path)
-                    return path
-                except CheckpointError:
-                    continue
+        """`last` if it is whole, else the newest periodic checkpoint that is (each read in full, its sha256
+        checked); None when none is."""
+        for path in self._newest_first():
+            try:
+                check_checkpoint(path)
+                return path
+            except CheckpointError:
+                continue
         return None
+
+    def _newest_first(self) -> list[Path]:
+        return [p for p in (self.checkpoint_path(LAST), *reversed(self.checkpoints())) if p.exists()]
 
     def save_checkpoint(self, tensors: Mapping[str, torch.Tensor], meta: Mapping[str, Any], *,
                         periodic: bool = False, keep: int = 3) -> Path:
-        """Write `last` (and a `step-N` copy when periodic, keeping the newest `keep`)."""
+        """Write `last` (and a `step-N` copy when periodic, keeping the newest `keep`).
+
+        A full disk raises DiskFullError naming the space needed and the last good checkpoint; nothing is
+        deleted to make room."""
         meta = {"family": self.family_name, "versions": versions(), **meta}
-        path = save_checkpoint(self.checkpoint_path(LAST), tensors, meta)
+        try:
+            path = save_checkpoint(self.checkpoint_path(LAST), tensors, meta)
+            if periodic and keep > 0:
+                save_checkpoint(self.checkpoints_dir / f"step-{int(meta.get('step', 0)):08d}.safetensors",
+                                tensors, meta)
+        except DiskFullError as e:
+            raise self._disk_full(e) from None
         if periodic and keep > 0:
-            save_checkpoint(self.checkpoints_dir / f"step-{int(meta.get('step', 0)):08d}.safetensors", tensors, meta)
             for old in self.checkpoints()[:-keep]:
-                for p in (old, old.with_suffix(".json")):
+                for p in (old, old.with_suffix(".json"), hash_path(old)):   # the checkpoint first, its hash last
                     p.unlink(missing_ok=True)
         return path
 
+    def _disk_full(self, error: DiskFullError) -> DiskFullError:
+        """The error of a save that found no room, naming the run's last good checkpoint."""
+        args = dict(folder=self.checkpoints_dir, size=error.message.args["size"],
+                    reason=error.message.args["reason"], needed=error.needed, os_errno=error.errno)
+        good = self.latest_checkpoint()
+        if good is None:
+            return DiskFullError("checkpoint.disk_full_first", **args)
+        return DiskFullError("checkpoint.disk_full_run", last=good, step=int(read_meta(good).get("step", 0)),
+                             **args)
+
     def load_checkpoint(self, path: Path | None = None, device: str | torch.device = "cpu") -> Checkpoint:
-        path = path or self.latest_checkpoint()
-        if path is None:
-            raise RunError("run.no_checkpoint", path=self.path)
-        return load_checkpoint(path, device)
+        """The checkpoint at `path`, or the run's newest good one: `last` if it is whole, else the newest
+        periodic one that is. Those passed over (damaged, cut short) are named, with why, in the returned
+        Checkpoint's `warnings`; when none is good, RunError says so and what to do."""
+        if path is not None:
+            return load_checkpoint(path, device)
+        passed_over: list[Message] = []
+        for candidate in self._newest_first():
+            try:
+                ckpt = load_checkpoint(candidate, device)
+            except CheckpointError as e:
+                passed_over.append(e.message)
+                continue
+            if passed_over:
+                warning = Message("checkpoint.used_instead", reasons=tuple(passed_over), name=candidate.name,
+                                  step=ckpt.step)
+                ckpt = dataclasses.replace(ckpt, warnings=(warning,))
+            return ckpt
+        if passed_over:
+            raise RunError("run.no_good_checkpoint", path=self.path, reasons=tuple(passed_over))
+        raise RunError("run.no_checkpoint", path=self.path)
 
     # -- metrics and samples ---------------------------------------------------------
     def log_metrics(self, records: Iterable[Mapping[str, Any]]) -> None:

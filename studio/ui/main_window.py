@@ -788,6 +788,9 @@ class MainWindow(QMainWindow):
                                      .format(Path(info.path).name, info.step))
         self.show_step(EXPLORE if self.explore_panel is not None else TRAIN)
         self._update_steps()
+        if info.warnings:                                 # its newest checkpoint was damaged: which one is used, why
+            self.show_error(self.tr("The run's newest checkpoint could not be used"),
+                            "\n".join(engine_text(warning) for warning in info.warnings))
 
     @Slot(object)
     def _on_run_job_failed(self, error: Exception) -> None:
