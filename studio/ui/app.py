@@ -17,6 +17,7 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
+from studio.ui import platform_check
 from studio.ui.i18n import install as install_translators
 
 APP_NAME = "genstudio"
@@ -64,6 +65,10 @@ def create_app(argv: list[str] | None = None) -> QApplication:
 def main(argv: list[str] | None = None) -> int:
     """Run the desktop app; `argv` are the arguments after the program name (Qt options such as -platform)."""
     multiprocessing.freeze_support()
+    problem = platform_check.check_platform(argv=sys.argv[1:] if argv is None else argv)
+    if problem is not None:      # Qt would abort with a core dump: say what to install instead
+        print(platform_check.explain(problem), file=sys.stderr)
+        return 2
     app = create_app(sys.argv[1:] if argv is None else argv)
     install_translators(ui_settings(), sys.argv[1:] if argv is None else argv)    # studio/ui/i18n.py
     from studio.ui.main_window import MainWindow
