@@ -254,7 +254,7 @@ def test_class_folder_names_are_captions_and_captions_win():
 # -- training ----------------------------------------------------------------------------------------
 def test_a_tiny_model_overfits_one_image_and_samples_it_back():
     torch.manual_seed(0)
-    model = Diffusion(TINY.replace(flip=False), DataInfo(8, 3))
+    model = Diffusion(TINY, DataInfo(8, 3))
     image = torch.full((1, 3, 8, 8), -0.8)
     image[:, 0, 2:6, 2:6], image[:, 1, :, :4] = 0.9, 0.5
     ctx = Optimize(model, lr=3e-3)
@@ -362,6 +362,29 @@ def test_a_run_saved_before_muon_resumes_with_adamw(tmp_path):
     list(resumed.run())
     assert resumed.result.status == "completed" and resumed.result.step == 4
     assert Run.open(tmp_path / "run").load_family()[0].config.optimizer == "adamw"
+
+
+@pytest.mark.parametrize("flip", [True, False])
+def test_a_run_saved_with_the_old_flip_setting_opens_samples_and_resumes_mirroring_as_it_was(tmp_path, flip):
+    """The family's own "flip" (on by default) moved to TrainConfig.mirror (off by default): an old run whose
+    config.json says flip opens, samples, and resumes with mirror as it trained."""
+    dataset = synthetic_dataset(n=24, size=8)
+    config = TrainConfig(steps=2, batch_size=8, seed=0, preview_seconds=0, validate_seconds=0, warmup_steps=1)
+    assert "flip" not in TINY.to_dict() and TrainConfig().mirror is False
+    list(Trainer(dataset, tmp_path / "run", family="diffusion", family_config=TINY, config=config).run())
+    path = tmp_path / "run" / "config.json"
+    saved = json.loads(path.read_text())
+    saved["family_config"]["flip"] = flip                  # as runs saved before TrainConfig.mirror were
+    del saved["train_config"]["mirror"]
+    path.write_text(json.dumps(saved))
+    family, _ = Run.open(tmp_path / "run").load_family()
+    assert list(family.sample(1, seed=0, steps=2))[-1].images.shape == (1, 8, 8, 3)
+    resumed = Trainer.resume(tmp_path / "run", dataset, steps=4)
+    assert resumed.config.mirror is flip
+    list(resumed.run())
+    assert resumed.result.status == "completed" and resumed.result.step == 4
+    assert json.loads(path.read_text())["train_config"]["mirror"] is flip
+    assert Trainer.resume(tmp_path / "run", dataset, steps=5, mirror=not flip).config.mirror is (not flip)
 
 
 @pytest.mark.parametrize("optimizer", ["adamw", "muon"])

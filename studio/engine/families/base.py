@@ -59,6 +59,9 @@ class FamilyConfig:
     # What a setting meant in configs saved before it existed, where today's default differs: a run saved before
     # the setting was added resumes as it was trained (`from_saved`).
     saved_defaults: ClassVar[dict[str, Any]] = {}
+    # Settings older runs saved that moved to TrainConfig, old name -> TrainConfig field: `from_saved` drops them
+    # (an old run still opens and samples) and Trainer.resume carries their value over.
+    moved_to_train: ClassVar[dict[str, str]] = {}
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -86,7 +89,8 @@ class FamilyConfig:
     @classmethod
     def from_saved(cls, values: Mapping[str, Any]):
         """A config read back from a run folder or an archive: the settings it predates take `saved_defaults`."""
-        return cls.from_dict({**cls.saved_defaults, **values})
+        kept = {k: v for k, v in values.items() if k not in cls.moved_to_train}
+        return cls.from_dict({**cls.saved_defaults, **kept})
 
     @classmethod
     def from_json(cls, text: str):

@@ -57,7 +57,6 @@ class DiffusionConfig(FamilyConfig):
     timestep_shift: float = 0.0                  # logit-normal's mean: > 0 trains more at high noise levels
     text_pool: str = "bos"                       # pooled text: "bos" (the BOS features), "bos+mean" (+ mean of the
                                                  # words' features) or "bos+words" (+ their normalised input embeddings)
-    flip: bool = True                            # random left-right flips (turn off for text, digits)
     optimizer: str = "muon"                      # muon (for the weight matrices; AdamW for the rest) | adamw
 
     presets = {
@@ -73,6 +72,8 @@ class DiffusionConfig(FamilyConfig):
     }
 
     saved_defaults = {"optimizer": "adamw"}      # runs saved before Muon trained with AdamW and resume with it
+    # Left-right flips were this family's own (on by default); TrainConfig.mirror (off by default) does them now.
+    moved_to_train = {"flip": "mirror"}
 
     # Balanced (15 minutes at 32 px) on a CPU: light, which learns far more than small in that time
     # (benchmarks/RESULTS.md, "Diffusion: model size and presets").
@@ -249,9 +250,6 @@ class Diffusion(Family):
 
     def train_step(self, batch: Batch, ctx: StepContext) -> dict[str, float]:
         x0 = batch.images
-        if self.config.flip:
-            flipped = torch.rand(len(batch), device=x0.device) < 0.5
-            x0 = torch.where(flipped[:, None, None, None], x0.flip(3), x0)
         texts = self.captions(batch)
         if self.conditional and self.config.caption_dropout:
             drop = (torch.rand(len(texts)) < self.config.caption_dropout).tolist()

@@ -181,7 +181,9 @@ class Trainer:
         run = Run.open(Path(run_dir))
         family_cls = get_family(run.family_name)
         family_config = family_cls.Config.from_saved(run.config["family_config"])
-        config = dataclasses.replace(TrainConfig.from_dict(run.config["train_config"]), **config_changes)
+        saved = run.config["family_config"]        # a setting that moved to TrainConfig keeps its value (flip: mirror)
+        moved = {new: saved[old] for old, new in family_cls.Config.moved_to_train.items() if old in saved}
+        config = dataclasses.replace(TrainConfig.from_dict({**moved, **run.config["train_config"]}), **config_changes)
         return cls(dataset, run_dir, family=run.family_name, family_config=family_config, config=config, resume=True,
                    evaluation_cache=evaluation_cache)
 
