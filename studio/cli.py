@@ -16,6 +16,7 @@ stderr and a non-zero exit code; Ctrl-C stops training cleanly and saves.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
@@ -102,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     sample = sub.add_parser("sample", help="generate images from a trained run",
                             description="Generate images from a run folder (its last checkpoint) or a checkpoint file.")
     sample.add_argument("run", metavar="RUN", type=Path, help="run folder or .safetensors checkpoint")
+    sample.add_argument("--checkpoint", choices=("last", "best"), default="last",
+                        help="with a run folder: its newest weights (last), or those of its best held-out loss "
+                             "(best, kept while training; the better choice when the model overfits)")
     sample.add_argument("-n", "--num", type=_positive_int, default=64, help="how many images (default 64)")
     sample.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for one image file per image")
     sample.add_argument("--format", choices=("png", "jpg", "webp"), default="png",
@@ -365,10 +369,18 @@ def cmd_train(args, out: TextIO, err: TextIO) -> int:
 
 
 def _drive(trainer, args, out: TextIO, err: TextIO) -> int:
+    from studio.engine.checkpoint import DiskFullError
+
     bar = ProgressLine(err)
     try:
         for event in trainer.run():
             _show_event(event, bar)
+    except DiskFullError as e:  # says the space needed and the last good checkpoint; nothing was deleted
+        bar.done()
+        err.write(f"genstudio: error: {e}\n")
+        if e.message.id == "checkpoint.disk_full_run":
+            err.write(f"then continue with: genstudio train {args.data} --out {trainer.run_dir} --resume\n")
+        return EXIT_ERROR
     except KeyboardInterrupt:  # the Trainer has saved before this reaches us
         bar.done()
         result_ckpt = trainer.run_folder.latest_checkpoint() if trainer.run_folder else None
@@ -431,8 +443,14 @@ def cmd_sample(args, out: TextIO, err: TextIO) -> int:
 
     run = Run.open(args.run)
     checkpoint = args.run if args.run.is_file() else None
+    if checkpoint is None and args.checkpoint == "best":
+        checkpoint = run.checkpoint_path("best")
+        if not checkpoint.is_file():
+            raise CLIError(f"{run.path} has no best checkpoint: it is kept by the held-out loss while training "
+                           f"(not for a GAN, and not in runs trained before this version); sample its last one")
     device = choose_device(args.device).device
     family, ckpt = run.load_family(checkpoint, device=device)
+    _warn_checkpoint(ckpt, err)
     last = run.config.get("sampling") if isinstance(run.config.get("sampling"), dict) else None
     if args.again and last is None:
         raise CLIError(f"{run.path}: this run has no saved sampling settings yet; sample once without --again")
@@ -490,11 +508,18 @@ def cmd_sample(args, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def _warn_checkpoint(ckpt, err: TextIO) -> None:
+    """Which newer checkpoints were passed over for this one and why (damaged, cut short), when any were."""
+    for warning in ckpt.warnings:
+        err.write(f"warning: {warning}\n")
+
+
 def cmd_latent(args, out: TextIO, err: TextIO) -> int:
     from studio.engine import ENCODE, LATENT, Run, choose_device, model_provenance
 
     run = Run.open(args.run)
     family, ckpt = run.load_family(args.run if args.run.is_file() else None, device=choose_device(args.device).device)
+    _warn_checkpoint(ckpt, err)
     if not {LATENT, ENCODE} & family.capabilities:
         raise CLIError(f"the {family.name} family has no latent space to move through")
     if args.list:
@@ -794,6 +819,11 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     except Exception as error:  # noqa: BLE001 - the one place that turns errors into a line
         if isinstance(error, _user_errors()):
             err.write(f"genstudio: error: {error}\n")
+            return EXIT_ERROR
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):   # not while saving a checkpoint
+            where = f"{error.filename}: " if error.filename else ""
+            err.write(f"genstudio: error: {where}{error.strerror or error}; free some space on that disk and "
+                      "try again\n")
             return EXIT_ERROR
         log = _log_crash()
         err.write(f"genstudio: internal error: {type(error).__name__}: {error}"

@@ -93,11 +93,13 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(e, OSError) and e.filename is None and e.errno:   # a failed write names no file: name it
+            raise OSError(e.errno, e.strerror, str(path)) from e
         raise
     _fsync_dir(path.parent)
 
@@ -130,11 +132,7 @@ def save_checkpoint(path: Path, tensors: Mapping[str, torch.Tensor], meta: Mappi
     data = st_save_bytes(_unshare(cpu), metadata={META_KEY: blob})
     digest = hashlib.sha256(data).hexdigest()       # of the bytes in memory: no second read of the file
     try:
-        listed = read_hashes(path)
-        if listed is not None:                      # 1. vouch for the file there now and the new one
-            atomic_write_text(hash_path(path), _hash_lines(path, (digest, *listed)))
-        atomic_write_bytes(path, data)              # 2.
-        atomic_write_text(hash_path(path), _hash_lines(path, (digest,)))   # 3.
+        _write_with_hash(path, data, digest)
         atomic_write_text(path.with_suffix(".json"), json.dumps(full_meta, indent=2, sort_keys=True) + "\n")
     except OSError as e:
         if e.errno not in FULL_DISK:
@@ -142,6 +140,23 @@ def save_checkpoint(path: Path, tensors: Mapping[str, torch.Tensor], meta: Mappi
         raise DiskFullError("checkpoint.disk_full", path=path, size=size_text(len(data)), reason=os_reason(e),
                             needed=len(data), os_errno=e.errno) from None
     return path
+
+
+def _write_with_hash(path: Path, data: bytes, digest: str) -> None:
+    """The checkpoint and its hash file, in the order the module's docstring gives."""
+    listed = read_hashes(path)
+    if listed is not None:                      # 1. vouch for the file there now and the new one
+        atomic_write_text(hash_path(path), _hash_lines(path, (digest, *listed)))
+    try:
+        atomic_write_bytes(path, data)          # 2.
+    except BaseException:
+        if listed is not None:                  # not replaced: vouch for the file there alone again
+            try:
+                atomic_write_text(hash_path(path), _hash_lines(path, listed))
+            except OSError:                     # (a full disk may refuse even this; both lines are harmless)
+                pass
+        raise
+    atomic_write_text(hash_path(path), _hash_lines(path, (digest,)))   # 3.
 
 
 def hash_path(path: Path) -> Path:
