@@ -10,6 +10,9 @@ and a fresh GENSTUDIO_HOME each time:
   2. `genstudio train demo:shapes --family F --preset tiny --steps N` for every family: the bundled CLI
      trains each (16 px) and writes a checkpoint, so no family's code path misses a module.
   3. `genstudio families`: the registry lists every family.
+  4. The first-launch check on an X11 session (DISPLAY=:0): `genstudio --platform-check` exits 0 where the
+     system has the xcb plugin's libraries; where it lacks them it exits 2 naming them, and so must the app
+     itself (the same message, exit 2, no abort).
 Exits 0 when all passed, 1 otherwise. Uses only the standard library (any python3 runs it).
 """
 from __future__ import annotations
@@ -94,6 +97,26 @@ def cli_families(exe: Path, timeout: float) -> tuple[bool, list[str]]:
     return done.returncode == 0 and not missing, [f"exit {done.returncode}, missing: {missing or 'none'}"]
 
 
+def platform_check(launcher: list[str], timeout: float) -> tuple[bool, list[str]]:
+    """The first-launch check in an X11 session (the display need not exist: the check runs before Qt does)."""
+    env = dict(os.environ, DISPLAY=":0")
+    for name in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY", "XDG_SESSION_TYPE", "PYTHONPATH"):
+        env.pop(name, None)
+    with tempfile.TemporaryDirectory(prefix="genstudio-check-") as home:
+        env["GENSTUDIO_HOME"] = home
+        check = subprocess.run([*launcher, "--platform-check"], capture_output=True, text=True, env=env, cwd=home,
+                               timeout=timeout)
+        if check.returncode == 0:
+            return True, ["the xcb plugin's libraries are all here"]
+        message = check.stderr.strip()
+        if check.returncode != 2 or "apt-get install" not in message:
+            return False, [f"--platform-check: exit {check.returncode}", *message.splitlines()[-30:]]
+        app = subprocess.run(launcher, capture_output=True, text=True, env=env, cwd=home, timeout=timeout)
+    same = app.returncode == 2 and app.stderr.strip() == message
+    lines = message.splitlines()
+    return same, lines if same else [f"the app: exit {app.returncode}", *app.stderr.strip().splitlines()[-30:]]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("bundle", nargs="?", default=str(ROOT / "dist" / "genstudio"), help="the bundle folder")
@@ -156,6 +179,11 @@ def main() -> int:
 
     passed, lines = cli_families(exe, args.timeout)
     print(f"cli families: {'passed' if passed else 'FAILED'} ({lines[0]})")
+    ok = ok and passed
+    passed, lines = platform_check([str(exe)], args.timeout)
+    print(f"platform check (DISPLAY=:0): {'passed' if passed else 'FAILED'}: {lines[0]}")
+    for line in lines[1:]:
+        print("    " + line)
     ok = ok and passed
     print("bundle check passed" if ok else "bundle check FAILED")
     return 0 if ok else 1
