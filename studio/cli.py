@@ -66,6 +66,47 @@ def _key_value(text: str) -> tuple[str, Any]:
     return key.strip(), value
 
 
+# TrainConfig fields with an option of their own; --set takes the others (mirror, ema_decay, warmup_steps, ...).
+_TRAIN_OPTIONS = {"steps": "--steps", "minutes": "--minutes", "batch_size": "--batch", "lr": "--lr",
+                  "device": "--device", "precision": "--precision", "seed": "--seed",
+                  "checkpoint_minutes": "--checkpoint-minutes", "quality_minutes": "--quality-minutes"}
+_BOOLEANS = {"true": True, "on": True, "yes": True, "1": True, "false": False, "off": False, "no": False, "0": False}
+
+
+def _split_settings(family_cls, settings: Sequence[tuple[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """--set NAME=VALUE pairs as (family config values, TrainConfig values); a yes/no setting takes true/false,
+    on/off, yes/no or 1/0."""
+    from dataclasses import fields
+
+    from studio.engine import TrainConfig
+
+    family = {f.name: f for f in fields(family_cls.Config)}
+    train = {f.name: f for f in fields(TrainConfig) if f.name not in _TRAIN_OPTIONS}
+    for name, _ in settings:
+        if name in _TRAIN_OPTIONS:
+            raise CLIError(f"--set {name}: use {_TRAIN_OPTIONS[name]} instead")
+    unknown = [name for name, _ in settings if name not in family and name not in train]
+    if unknown:
+        raise CLIError(f"--set: no setting {', '.join(map(repr, unknown))}; known settings: of the "
+                       f"{family_cls.name} family: {', '.join(sorted(family))}; of training: {', '.join(sorted(train))}")
+    family_values, train_values = {}, {}
+    for name, value in settings:
+        if isinstance((family.get(name) or train[name]).default, bool) and not isinstance(value, bool):
+            if str(value).lower() not in _BOOLEANS:
+                raise CLIError(f"--set {name}: expected true or false (or on/off, yes/no, 1/0), got {value!r}")
+            value = _BOOLEANS[str(value).lower()]
+        (family_values if name in family else train_values)[name] = value
+    return family_values, train_values
+
+
+def _augmentation(mirror: bool) -> str:
+    """The training-start line that says which augmentations are on."""
+    return ("augmentation: left-right mirror flips (mirror=true: right for photos of faces, objects, landscapes; "
+            "wrong for text, digits, anything with a handedness)" if mirror else
+            "augmentation: none (mirror flips are off; --set mirror=true turns them on for photos of faces, objects, "
+            "landscapes)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="genstudio",
@@ -94,7 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     train.add_argument("--set", dest="settings", action="append", type=_key_value, default=[], metavar="NAME=VALUE",
-                       help="a family setting, e.g. --set latent_dim=64 --set beta=2 (repeatable)")
+                       help="a family setting, e.g. --set latent_dim=64 --set beta=2, or a training setting "
+                            "without an option of its own, e.g. --set mirror=true (random left-right flips: for "
+                            "photos of faces, objects, landscapes; never for text or digits) or --set "
+                            "ema_decay=0.99 (repeatable; on --resume, training settings only)")
     train.add_argument("--checkpoint-minutes", type=_positive_float, default=5.0, help="minutes between checkpoints")
     train.add_argument("--quality-minutes", type=float, default=None, metavar="M",
                        help="measure the sample quality (KID) at most every M minutes of training, within 5%% of "
@@ -324,6 +368,9 @@ def cmd_inspect(args, out: TextIO, err: TextIO) -> int:
     _print_report(dataset.report, out, limit=1000)
     if dataset.report.label_counts:
         out.write("labels: " + ", ".join(f"{k} ({v})" for k, v in dataset.report.label_counts.items()) + "\n")
+    # Augmentation is a training setting, not the data's: the doctor says what training does by default.
+    out.write("augmentation while training: none (mirror flips are off; turn them on with train --set mirror=true "
+              "for photos of faces, objects, landscapes, never for text, digits or anything with a handedness)\n")
     return 0
 
 
@@ -340,6 +387,9 @@ def cmd_train(args, out: TextIO, err: TextIO) -> int:
 
     if resume:
         run = Run.open(run_dir)
+        model_settings, train_settings = _split_settings(get_family(run.family_name), args.settings)
+        if model_settings:
+            err.write(f"warning: --resume keeps the run's model settings; ignored: {', '.join(model_settings)}\n")
         data_info = run.data_info
         size, channels = args.size or data_info.image_size, args.channels or data_info.channels
         dataset = _load_dataset(args.data, size, channels, err)
@@ -350,12 +400,14 @@ def cmd_train(args, out: TextIO, err: TextIO) -> int:
             changes["steps"] = None
         if args.quality_minutes is not None:
             changes["quality_minutes"] = args.quality_minutes
-        trainer = Trainer.resume(run_dir, dataset, **changes)
+        trainer = Trainer.resume(run_dir, dataset, **train_settings, **changes)
     else:
         family_cls = get_family(args.family)
-        family_config = family_cls.Config.from_preset(args.preset or "small", **dict(args.settings))
+        model_settings, train_settings = _split_settings(family_cls, args.settings)
+        family_config = family_cls.Config.from_preset(args.preset or "small", **model_settings)
         given = {"steps": args.steps, "minutes": args.minutes, "batch_size": args.batch, "lr": args.lr}
-        train_values = {**family_cls.train_defaults, **{k: v for k, v in given.items() if v is not None}}
+        train_values = {**family_cls.train_defaults, **train_settings,
+                        **{k: v for k, v in given.items() if v is not None}}
         if args.minutes is not None:
             train_values["steps"] = None
         if args.quality_minutes is not None:
@@ -365,6 +417,7 @@ def cmd_train(args, out: TextIO, err: TextIO) -> int:
         dataset = _load_dataset(args.data, args.size or 32, args.channels, err)
         trainer = Trainer(dataset, run_dir, family=args.family, family_config=family_config, config=config)
     _print_report(dataset.report, err, limit=10)
+    err.write(_augmentation(trainer.config.mirror) + "\n")
     return _drive(trainer, args, out, err)
 
 
