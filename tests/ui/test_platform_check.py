@@ -199,3 +199,13 @@ def test_this_machine_reports_only_libraries_it_lacks():
     assert "libQt6XcbQpa.so.6" not in missing and "libc.so.6" not in missing
     for soname in missing:
         assert not any((Path(folder) / soname).is_file() for folder in found.system_dirs)
+
+
+def test_a_pyinstaller_bundle_searches_its_own_folder_first(monkeypatch, tmp_path):
+    bundle = tmp_path / "_internal"
+    (bundle / "PySide6" / "Qt" / "plugins" / "platforms").mkdir(parents=True)
+    monkeypatch.setattr(sys, "_MEIPASS", str(bundle), raising=False)
+    monkeypatch.delenv("QT_QPA_PLATFORM_PLUGIN_PATH", raising=False)
+    monkeypatch.setattr(platform_check.importlib.util, "find_spec", lambda name: None)
+    assert platform_check.system_library_dirs()[0] == str(bundle)
+    assert platform_check.default_plugins_dir() == bundle / "PySide6" / "Qt" / "plugins" / "platforms"
