@@ -422,17 +422,18 @@ def cmd_train(args, out: TextIO, err: TextIO) -> int:
 
 
 def _drive(trainer, args, out: TextIO, err: TextIO) -> int:
-    from studio.engine.checkpoint import DiskFullError
+    from studio.engine import CheckpointError
 
     bar = ProgressLine(err)
     try:
         for event in trainer.run():
             _show_event(event, bar)
-    except DiskFullError as e:  # says the space needed and the last good checkpoint; nothing was deleted
-        bar.done()
-        err.write(f"genstudio: error: {e}\n")
-        if e.message.id == "checkpoint.disk_full_run":
-            err.write(f"then continue with: genstudio train {args.data} --out {trainer.run_dir} --resume\n")
+    except CheckpointError as e:
+        if e.message.id != "checkpoint.disk_full_run":
+            raise
+        bar.done()             # a full disk: the message names the space needed and the last good checkpoint
+        err.write(f"genstudio: error: {e}\n"
+                  f"then continue with: genstudio train {args.data} --out {trainer.run_dir} --resume\n")
         return EXIT_ERROR
     except KeyboardInterrupt:  # the Trainer has saved before this reaches us
         bar.done()
