@@ -268,3 +268,46 @@ def test_quality_measured_while_training_is_drawn_beside_the_losses_live_and_fro
     assert panel.loss_plot.quality(QUALITY_KID)[1].tolist() == [0.7]
     assert panel.loss_plot.quality(QUALITY_ADHERENCE)[0].size == 0
     assert panel.loss_plot.keys() == ["loss", QUALITY_KID]          # the quality record's fields are no losses
+
+
+def test_mirror_images_is_off_by_default_and_the_check_box_reaches_the_train_config(window, qtbot):
+    from PySide6.QtCore import QPoint
+
+    panel = window.training_panel
+    assert not panel.mirror_check.isChecked() and panel._make_trainer().config.mirror is False
+    panel.advanced.expand(animate=False)
+    check = panel.mirror_check                                    # on its box, at the left
+    qtbot.mouseClick(check, Qt.MouseButton.LeftButton, pos=QPoint(6, check.height() // 2))
+    assert panel.mirror_check.isChecked() and panel.settings().mirror is True
+    assert panel._make_trainer().config.mirror is True
+
+
+def test_mirror_images_is_kept_with_the_other_settings_and_the_progress_says_which_augmentation_runs(
+        qtbot, tmp_path):
+    from types import SimpleNamespace
+
+    from PySide6.QtCore import QSettings
+
+    from studio.engine import events as ev
+    from studio.ui.panels.training import TrainingPanel
+    from tests.engine.test_events import example
+
+    create_app()
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    panel = TrainingPanel(settings)
+    qtbot.addWidget(panel)
+    assert panel.settings().mirror is False and "handedness" in panel.mirror_check.toolTip()
+    panel.mirror_check.setChecked(True)
+    panel.save_settings()
+    again = TrainingPanel(settings)
+    qtbot.addWidget(again)
+    assert again.mirror_check.isChecked() and again.settings().train_config_values()["mirror"] is True
+    for mirror, words in ((True, "Augmentation: left-right mirror flips"), (False, "Augmentation: none")):
+        again._trainer = SimpleNamespace(config=TrainConfig(mirror=mirror))     # a continued run: its own setting
+        again._on_job_yielded(example(ev.Started))
+        assert again.augmentation_label.text() == words
+
+
+def test_the_data_step_says_which_augmentation_training_adds(window):
+    text = window.dataset_panel.augmentation_label.text()
+    assert text.startswith("None, unless you turn on Mirror images") and "handedness" in text

@@ -1,7 +1,8 @@
 """The dataset doctor: load a folder, an image or a demo set in the background and show what was found.
 
 Count, a mosaic spread over the set, labels, captions, the files that were skipped
-and why, and an estimate of the time per 1000 training steps.
+and why, an estimate of the time per 1000 training steps, and which augmentation
+training adds (a Train setting: this step says the default and where to change it).
 """
 from __future__ import annotations
 
@@ -176,6 +177,11 @@ class DatasetPanel(QWidget):
         self.captions_label = self._text_label("datasetCaptions", self.tr("Captions"))
         self.estimate_label = self._text_label("datasetEstimate", self.tr("Training time estimate"))
         self.estimate_label.setText(self.tr("Measured once a model family is chosen…"))
+        self.augmentation_label = self._text_label("datasetAugmentation", self.tr("Augmentation while training"))
+        self.augmentation_label.setText(self.tr(
+            "None, unless you turn on Mirror images (Train step, Advanced settings; off by default): random "
+            "left-right flips, right for photos of faces, objects, landscapes, wrong for text, digits and "
+            "anything with a handedness."))
         self.skipped_heading = small_heading("", "skippedHeading")
         self.skipped_table = QTableWidget(0, 2)
         self.skipped_table.setObjectName("skippedTable")
@@ -204,6 +210,8 @@ class DatasetPanel(QWidget):
         right_layout.addWidget(self.captions_label)
         right_layout.addWidget(small_heading(self.tr("Training speed"), "estimateHeading"))
         right_layout.addWidget(self.estimate_label)
+        right_layout.addWidget(small_heading(self.tr("Augmentation while training"), "augmentationHeading"))
+        right_layout.addWidget(self.augmentation_label)
         right_layout.addWidget(self.skipped_heading)
         right_layout.addWidget(self.skipped_table, 10)
         right_layout.addStretch(1)          # takes the room when the table is hidden
