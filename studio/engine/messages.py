@@ -259,6 +259,10 @@ CATALOGUE: dict[str, str] = {
                             "halved the learning rate (now x{lr_scale:g})",
     "training.diverged": "training diverged: losses stayed non-finite after {rollbacks} rollbacks; lower the "
                          "learning rate or use --precision fp32",
+    "training.overfitting": "the held-out {key} has risen from {best:.4g} (step {best_step}) to {now:.4g} while "
+                            "the training loss keeps falling: the model is learning its training images by heart. "
+                            "The best weights are kept as best.safetensors (sample from them: --checkpoint best); "
+                            "more images, a smaller model or a shorter run help",
     "training.quality_too_few": "sample quality is not measured while training: {count} images are held out, at "
                                 "least {needed} are needed (more images, or a larger holdout share)",
     "training.quality_skipped": "sample quality is not measured while training: its feature network would take "

@@ -244,6 +244,7 @@ class SamplingCache:
 @register
 class Autoregressive(Family):
     name = "autoregressive"
+    held_out_key = "bpd"
     order = 50
     title = "Autoregressive pixels (PixelCNN)"
     summary = "Writes images one pixel at a time, each predicted from those before it; exact likelihood, slow sampling."

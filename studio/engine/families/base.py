@@ -232,6 +232,7 @@ class Family:
     convolutional: ClassVar[bool] = True  # channels_last helps it
     order: ClassVar[int] = 100            # place in pickers and lists: the teaching order, quick families first
     train_defaults: ClassVar[dict[str, Any]] = {}  # TrainConfig values that suit this family (lr, batch_size, ...)
+    held_out_key: ClassVar[str | None] = None  # the validation loss of how well it fits unseen images (lower: better)
 
     def __init__(self, config: FamilyConfig, data: DataInfo):
         if not isinstance(config, self.Config):
@@ -350,6 +351,11 @@ class Family:
         ((N, H, W, C) uint8), their labels and captions: a latent family fits its
         data-dependent latent directions here (engine/latent.py) and keeps them in
         extra_state(). Default: nothing."""
+
+    def held_out_objective(self, step: int) -> str | None:
+        """The validation_losses key the Trainer keeps the best checkpoint by and watches for overfitting at
+        this step (a multi-stage family: its stage's); None when the family has none (a GAN)."""
+        return self.held_out_key
 
     def training_stage(self, step: int) -> str:
         """What a multi-stage family trains at this step (e.g. "prior (2/2)"); "" for one stage."""

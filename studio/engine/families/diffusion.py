@@ -112,6 +112,7 @@ class DiffusionConfig(FamilyConfig):
 @register
 class Diffusion(Family):
     name = "diffusion"
+    held_out_key = "loss"               # at fixed timesteps and noise
     order = 40
     title = "Diffusion model"
     summary = "Learns to remove noise step by step; best image quality, follows prompts, slower to sample."

@@ -272,6 +272,7 @@ class Glow(nn.Module):
 @register
 class Flow(Family):
     name = "flow"
+    held_out_key = "bpd"
     order = 30
     title = "Normalizing flow (Glow)"
     summary = "An invertible network maps images to Gaussian noise and back; exact likelihood, exact encoding."

@@ -106,6 +106,7 @@ class Decoder(nn.Module):
 @register
 class VAE(Family):
     name = "vae"
+    held_out_key = "loss"               # the full-beta loss at the posterior mean
     order = 10
     title = "Variational autoencoder"
     summary = "Encodes each image to a small Gaussian latent and decodes it back; smooth latent space, blurry samples."

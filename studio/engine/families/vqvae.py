@@ -278,6 +278,9 @@ class VQVAE(Family):
     def training_stage(self, step: int) -> str:
         return "autoencoder (1/2)" if step < self.config.autoencoder_steps else "prior (2/2)"
 
+    def held_out_objective(self, step: int) -> str | None:
+        return "recon_mse" if step < self.config.autoencoder_steps else "prior_bits"
+
     # -- text ------------------------------------------------------------------------------
     def _texts(self, batch: Batch) -> list[str]:
         """The caption of each image, or its label name where it has no caption."""

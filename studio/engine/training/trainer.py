@@ -31,18 +31,20 @@ from typing import Any, Generator, Mapping
 import numpy as np
 import torch
 
+from studio.engine.checkpoint import save_checkpoint
 from studio.engine.data import ImageDataset
 from studio.engine.events import (
     Failed, Measured, Paused, Preview, Progress, Saved, Started, TrainEvent, TrainingWarning, TrainResult, Validated,
 )
 from studio.engine.families.base import Batch, ConfigError, DataInfo, Family, FamilyConfig, get_family
 from studio.engine.messages import Message
-from studio.engine.run import Run, RunError
+from studio.engine.run import Run, RunError, versions
 from studio.engine.text import build_vocabulary
 from studio.engine.training import state
 from studio.engine.training.config import TrainConfig, TrainingError
 from studio.engine.training.device import choose_device, choose_precision, is_out_of_memory, precision_name, usable_cores
 from studio.engine.training.quality import QualityMeter
+from studio.engine.training.watch import HeldOutWatch
 
 
 def lr_factor(step: int, total: int | None, warmup: int, min_ratio: float, fraction: float | None = None) -> float:
@@ -55,6 +57,7 @@ def lr_factor(step: int, total: int | None, warmup: int, min_ratio: float, fract
     return min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * fraction))
 
 
+BEST = "best"            # checkpoints/best.safetensors: the weights of the best held-out loss so far
 WARN_EVERY_STEPS = 500   # a family's repeated warning is passed on at most once per this many steps
 
 
@@ -145,6 +148,8 @@ class Trainer:
         self.evaluation_cache = evaluation_cache        # where the quality measure's feature network is cached,
         self.feature_steps = feature_steps              # and how long it trains (None: its default)
         self.quality: QualityMeter | None = None
+        self.watch = HeldOutWatch()                     # the best held-out loss so far, and overfitting
+        self._since_validation: dict[str, tuple[float, int]] = {}   # training losses since: (sum, count)
         self.result: TrainResult | None = None
         self._stop_flag = threading.Event()
         self._run_flag = threading.Event()     # cleared while paused
@@ -317,7 +322,7 @@ class Trainer:
         meta.update({
             "step": self.step, "epoch": self.epoch, "position": self.position,
             "train_seconds": self.train_seconds, "lr_scale": self.lr_scale, "rollbacks": self.rollbacks,
-            "quality": self.quality.state(),
+            "quality": self.quality.state(), "held_out_watch": self.watch.state(),
             "family_config": self.family_config.to_dict(), "train_config": self.config.to_dict(),
             "data": self._family.data.to_dict(), "dataset_fingerprint": self.dataset.fingerprint,
             "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
@@ -333,6 +338,7 @@ class Trainer:
         self.lr_scale = float(meta.get("lr_scale", 1.0))
         self.rollbacks = int(meta.get("rollbacks", 0))
         self.quality.restore(meta.get("quality"))
+        self.watch.restore(meta.get("held_out_watch"))
         self.order = _epoch_order(len(self.train_idx), self.config.seed, self.epoch)
 
     def _weights_finite(self) -> bool:
@@ -520,6 +526,8 @@ class Trainer:
             images_since += len(batch)
             for k, v in losses.items():
                 sums[k] = sums.get(k, 0.0) + v
+                total, n = self._since_validation.get(k, (0.0, 0))
+                self._since_validation[k] = (total + v, n + 1)
 
             now = time.monotonic()
             if now - last_event >= cfg.event_seconds or self._done():
@@ -536,7 +544,7 @@ class Trainer:
                 yield self._progress(mean, lr, rate)
 
             if len(self.val_idx) and cfg.validate_seconds and (now - last_val >= cfg.validate_seconds or self._done()):
-                yield self._validate()
+                yield from self._validate()
                 last_val = time.monotonic()
             if self._preview_flag.is_set() or (cfg.preview_seconds and (now - last_preview >= cfg.preview_seconds)):
                 self._preview_flag.clear()
@@ -570,7 +578,8 @@ class Trainer:
                         images_per_sec=rate, elapsed_seconds=self.train_seconds, eta_seconds=eta, fraction=fraction,
                         stage=self._family.training_stage(self.step))
 
-    def _validate(self) -> Validated:
+    def _validate(self):
+        """Validated, and a TrainingWarning when the model overfits; a new best is written as best.safetensors."""
         sums: dict[str, float] = {}
         n = 0
         self._family.eval()
@@ -581,7 +590,26 @@ class Trainer:
         losses = {k: v / n for k, v in sums.items()} if n else {}
         if losses:
             self.run_folder.log_metrics([{"kind": "val", "step": self.step, **losses}])
-        return Validated(self.step, losses)
+        yield Validated(self.step, losses)
+        key = self._family.held_out_objective(self.step)
+        if key in losses and math.isfinite(losses[key]):
+            total, n = self._since_validation.get(key, (0.0, 0))
+            improved, warning = self.watch.observe(self.step, self._family.training_stage(self.step), key,
+                                                   losses[key], total / n if n else None)
+            if improved:
+                self._save_best(key, losses[key])
+            if warning is not None:
+                yield TrainingWarning(self.step, warning)
+        self._since_validation.clear()
+
+    def _save_best(self, key: str, value: float) -> None:
+        """The weights of the best held-out loss so far, as checkpoints/best.safetensors (never resumed from)."""
+        if not self._weights_finite():
+            return
+        tensors, meta = self._snapshot()
+        meta.update(reason="best", held_out={"key": key, "value": value},
+                    family=self.family_name, versions=versions())
+        save_checkpoint(self.run_folder.checkpoint_path(BEST), tensors, meta)
 
     def _expected_seconds(self) -> float | None:
         """How long the whole run will train: its minutes, or its steps at the rate so far."""
