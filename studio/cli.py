@@ -124,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="run folder to create (default: a new folder under the user data dir)")
     train.add_argument("--size", type=_positive_int, help="image side in pixels (default 32, or the run's on --resume)")
     train.add_argument("--channels", type=int, choices=(1, 3), help="1 = grayscale, 3 = colour (default: from the data)")
+    train.add_argument("--recipe", choices=("quick", "balanced", "quality"), default=None,
+                       help="the app's recipes: model size, minutes and image size (quick: smallest, 2 min, 32 px; "
+                            "balanced: mid-sized, 15 min, 32 px; quality: largest, 60 min, 64 px); options given win")
     train.add_argument("--preset", default=None, help="model size preset, e.g. tiny, small, base (default small)")
     limit = train.add_mutually_exclusive_group()
     limit.add_argument("--steps", type=_positive_int, help="optimisation steps in total (default 2000)")
@@ -402,23 +405,36 @@ def cmd_train(args, out: TextIO, err: TextIO) -> int:
             changes["quality_minutes"] = args.quality_minutes
         trainer = Trainer.resume(run_dir, dataset, **train_settings, **changes)
     else:
+        from studio.engine import RECIPES, DataFacts, plan_training
+
         family_cls = get_family(args.family)
         model_settings, train_settings = _split_settings(family_cls, args.settings)
-        family_config = family_cls.Config.from_preset(args.preset or "small", **model_settings)
-        given = {"steps": args.steps, "minutes": args.minutes, "batch_size": args.batch, "lr": args.lr}
-        train_values = {**family_cls.train_defaults, **train_settings,
-                        **{k: v for k, v in given.items() if v is not None}}
-        if args.minutes is not None:
-            train_values["steps"] = None
-        if args.quality_minutes is not None:
-            train_values["quality_minutes"] = args.quality_minutes
-        config = TrainConfig(**train_values, device=args.device, precision=args.precision, seed=args.seed,
-                             checkpoint_minutes=args.checkpoint_minutes)
-        dataset = _load_dataset(args.data, args.size or 32, args.channels, err)
+        family_cls.Config.from_preset(args.preset or "small", **model_settings)   # a wrong setting fails before loading
+        size = args.size or (RECIPES[args.recipe].image_size if args.recipe else 32)
+        dataset = _load_dataset(args.data, size, args.channels, err)
+        given = {"steps": args.steps, "minutes": args.minutes, "batch_size": args.batch, "lr": args.lr,
+                 "model_preset": args.preset, "image_size": args.size,
+                 "precision": None if args.precision == "auto" else args.precision}
+        plan = plan_training(args.family, DataFacts.of(dataset), recipe=args.recipe or "default", device=args.device,
+                             given=given, check_memory=False)
+        _print_plan(plan, err)
+        family_config = family_cls.Config.from_preset(plan.model_preset, **model_settings)
+        extra = {"quality_minutes": args.quality_minutes} if args.quality_minutes is not None else {}
+        config = plan.train_config(**{**train_settings, **extra, "device": args.device, "precision": args.precision,
+                                      "seed": args.seed, "checkpoint_minutes": args.checkpoint_minutes})
         trainer = Trainer(dataset, run_dir, family=args.family, family_config=family_config, config=config)
     _print_report(dataset.report, err, limit=10)
     err.write(_augmentation(trainer.config.mirror) + "\n")
     return _drive(trainer, args, out, err)
+
+
+def _print_plan(plan, err: TextIO) -> None:
+    """The settings a new run trains with and why (studio/engine/training/plan.py), and any warning."""
+    err.write("settings:\n")
+    for choice in plan.choices:
+        err.write(f"  {choice.name.replace('_', ' ')}: {choice.value} ({choice.reason})\n")
+    for warning in plan.warnings:
+        err.write(f"warning: {warning}\n")
 
 
 def _drive(trainer, args, out: TextIO, err: TextIO) -> int:

@@ -27,6 +27,8 @@ _PUBLIC: dict[str, str] = {
     # training
     "Trainer": "training", "TrainConfig": "training", "TrainingError": "training", "choose_device": "training",
     "available_devices": "training", "SpeedEstimate": "training", "measure_speed": "training",
+    "RECIPES": "recipes", "Recipe": "recipes", "recipe_preset": "recipes",
+    "DataFacts": "training.plan", "Plan": "training.plan", "plan_training": "training.plan",
     "events": "events",
     # run folders and checkpoints
     "Run": "run", "RunError": "run", "default_run_dir": "run",

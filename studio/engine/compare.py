@@ -155,7 +155,8 @@ def train_families(source_or_dataset, families: Sequence[str], *, minutes: float
     from studio.engine.data import load_dataset
     from studio.engine.evaluation.features import feature_network
     from studio.engine.families import get_family
-    from studio.engine.training import TrainConfig, Trainer
+    from studio.engine.training import Trainer
+    from studio.engine.training.plan import DataFacts, plan_training
     from studio.engine.training.trainer import holdout_split
 
     if not families:
@@ -163,8 +164,12 @@ def train_families(source_or_dataset, families: Sequence[str], *, minutes: float
     classes = [get_family(name) for name in families]          # an unknown name fails before any work
     dataset = load_dataset(source_or_dataset, size=size) if isinstance(source_or_dataset, (str, Path)) \
         else source_or_dataset
-    configs = [TrainConfig(**{**cls.train_defaults, "steps": None, "minutes": minutes, "seed": seed,
-                              "device": device}) for cls in classes]
+    facts = DataFacts.of(dataset)
+    plans = [plan_training(name, facts, device=device, given={"minutes": minutes, "model_preset": preset,
+                                                               "image_size": dataset.images.shape[1]},
+                           check_memory=False)
+             for name in families]
+    configs = [plan.train_config(seed=seed) for plan in plans]
     train_idx, _ = holdout_split(len(dataset), configs[0].holdout, configs[0].seed)
     # the feature network is all of the reference that is cached; a set too small to measure still trains
     yield from feature_network(dataset, train_idx, steps=feature_steps, seed=seed, cache=cache)

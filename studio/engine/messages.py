@@ -263,6 +263,20 @@ CATALOGUE: dict[str, str] = {
                             "the training loss keeps falling: the model is learning its training images by heart. "
                             "The best weights are kept as best.safetensors (sample from them: --checkpoint best); "
                             "more images, a smaller model or a shorter run help",
+    # why a training setting was chosen (studio/engine/training/plan.py)
+    "plan.given": "as you set it",
+    "plan.family_default": "the {family} family's default",
+    "plan.preset_default": "the default model size",
+    "plan.preset_recipe": "the {recipe} recipe's model size",
+    "plan.preset_cpu": "the {recipe} recipe's model size for training on a CPU (the larger one trains too slowly)",
+    "plan.size_default": "the default image size",
+    "plan.size_recipe": "the {recipe} recipe's image size",
+    "plan.minutes_recipe": "the {recipe} recipe's length",
+    "plan.steps_family": "the {family} family's default length",
+    "plan.batch_images": "no more than the {images} training images",
+    "plan.batch_memory": "the largest batch that fits the {available} {device} has free",
+    "plan.batch_too_big": "batch size {batch_size} needs about {needed} and {device} has {available} free: training "
+                          "may run out of memory; batch size {fits} fits",
     "training.quality_too_few": "sample quality is not measured while training: {count} images are held out, at "
                                 "least {needed} are needed (more images, or a larger holdout share)",
     "training.quality_skipped": "sample quality is not measured while training: its feature network would take "

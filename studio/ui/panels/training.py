@@ -29,6 +29,7 @@ from superqt import QCollapsible
 from superqt.utils import signals_blocked
 
 from studio.engine import events as ev
+from studio.engine import RECIPES, Message, Recipe, recipe_preset
 from studio.ui.i18n import engine_text, family_text
 from studio.ui.panels.family import FamilyInfo
 from studio.ui.widgets.loss_plot import LossPlot
@@ -52,38 +53,40 @@ STOP_TIMEOUT_S = 60.0
 
 @dataclass(frozen=True)
 class Preset:
-    """A one-click recipe: which model size, how long, at what image size."""
+    """A one-click recipe as the page shows it; what it sets is the engine's Recipe (studio/engine/training/plan.py)."""
 
     name: str
     title: str
     explanation: str
-    model_index: float          # 0 = the family's smallest preset, 1 = its largest
-    minutes: int
-    image_size: int
+
+    @property
+    def recipe(self) -> Recipe:
+        return RECIPES[self.name]
+
+    @property
+    def minutes(self) -> int:
+        return self.recipe.minutes
+
+    @property
+    def image_size(self) -> int:
+        return self.recipe.image_size
 
 
 def presets() -> tuple[Preset, ...]:
     return (
         Preset("quick", translate("TrainingPanel", "Quick"),
-               translate("TrainingPanel", "The smallest model for 2 minutes at 32 px: see it learn right away."),
-               0.0, 2, 32),
+               translate("TrainingPanel", "The smallest model for 2 minutes at 32 px: see it learn right away.")),
         Preset("balanced", translate("TrainingPanel", "Balanced"),
-               translate("TrainingPanel", "A mid-sized model for 15 minutes at 32 px."), 0.5, 15, 32),
+               translate("TrainingPanel", "A mid-sized model for 15 minutes at 32 px.")),
         Preset("quality", translate("TrainingPanel", "Quality"),
-               translate("TrainingPanel", "The largest model for an hour at 64 px; a GPU helps a lot."),
-               1.0, 60, 64),
+               translate("TrainingPanel", "The largest model for an hour at 64 px; a GPU helps a lot.")),
     )
 
 
 def model_preset_for(preset: Preset, family_presets: tuple[str, ...],
                      overrides: dict[str, str] | None = None) -> str | None:
-    """The family's own model preset that a recipe asks for: the family's choice for it in `overrides` (its
-    presets for training on a CPU), else by position (smallest → largest)."""
-    if not family_presets:
-        return None
-    if overrides and overrides.get(preset.name) in family_presets:
-        return overrides[preset.name]
-    return family_presets[round(preset.model_index * (len(family_presets) - 1))]
+    """The family's own model preset that a recipe asks for (the engine's choice: plan.recipe_preset)."""
+    return recipe_preset(preset.recipe, tuple(family_presets), overrides)
 
 
 @dataclass(frozen=True)
@@ -448,7 +451,6 @@ class TrainingPanel(QWidget):
     def apply_preset(self, name: str) -> None:
         preset = next(p for p in presets() if p.name == name)
         self.preset_buttons[name].setChecked(True)
-        self.preset_label.setText(preset.explanation)
         self._select_model_for(name)
         self.unit_combo.setCurrentIndex(self.unit_combo.findData("minutes"))
         self.length_spin.setValue(preset.minutes)
@@ -469,6 +471,12 @@ class TrainingPanel(QWidget):
         if model is not None:
             self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(model)))
         self._recipe_model = self.model_combo.currentData()
+        text = preset.explanation
+        if model is not None:                          # which model size, and why (the engine's reasons)
+            why = Message("plan.preset_cpu", recipe=preset.title) if overrides and overrides.get(preset.name) == model \
+                else Message("plan.preset_recipe", recipe=preset.title)
+            text = self.tr("{0} Model size: {1} ({2}).").format(text, family_text(model), engine_text(why))
+        self.preset_label.setText(text)
 
     def _apply_family_defaults(self, info: FamilyInfo) -> None:
         """The batch size and learning rate the family suggests (the Trainer's defaults where it has none)."""

@@ -1,0 +1,41 @@
+"""Settings for a data set and a device, each with why (studio/engine/training/plan.py)."""
+from studio.engine import get_family
+from studio.engine.training.plan import RECIPES, DataFacts, plan_training
+
+FACTS = DataFacts(images=2000, image_size=32, channels=3, labels=10)
+
+
+def reasons(plan):
+    return {c.name: c.reason.id for c in plan.choices}
+
+
+def test_the_default_plan_is_the_familys_defaults_and_says_so():
+    for name in ("vae", "gan", "flow", "diffusion", "autoregressive", "vqvae", "vaegan"):
+        cls = get_family(name)
+        plan = plan_training(name, FACTS, device="cpu", check_memory=False)
+        config = plan.train_config()
+        for key, value in cls.train_defaults.items():
+            assert getattr(config, key) == value, (name, key)
+        assert plan.model_preset == ("small" if "small" in cls.Config.presets else next(iter(cls.Config.presets)))
+        why = reasons(plan)
+        assert why["model_preset"] == "plan.preset_default" and why["batch_size"] == "plan.family_default"
+        assert why["precision"].startswith("precision.") and plan.image_size == 32
+
+
+def test_a_recipe_sets_minutes_size_and_model_and_on_a_cpu_the_familys_cpu_choice():
+    plan = plan_training("diffusion", FACTS, recipe="balanced", device="cpu", check_memory=False)
+    cpu_choice = get_family("diffusion").Config.cpu_recipe_presets["balanced"]
+    assert plan.model_preset == cpu_choice and reasons(plan)["model_preset"] == "plan.preset_cpu"
+    assert plan.train_config().minutes == RECIPES["balanced"].minutes and plan.train_config().steps is None
+    quality = plan_training("vae", FACTS, recipe="quality", device="cpu", check_memory=False)
+    assert quality.image_size == 64 and quality.model_preset == tuple(get_family("vae").Config.presets)[-1]
+
+
+def test_what_the_user_gives_wins_and_a_small_set_lowers_the_batch():
+    plan = plan_training("vae", FACTS, device="cpu", check_memory=False,
+                         given={"lr": 5e-4, "steps": 30, "model_preset": "tiny", "batch_size": None})
+    assert (plan.train["lr"], plan.train["steps"], plan.model_preset) == (5e-4, 30, "tiny")
+    assert reasons(plan)["lr"] == reasons(plan)["steps"] == reasons(plan)["model_preset"] == "plan.given"
+    assert reasons(plan)["batch_size"] == "plan.family_default"          # None is not given
+    small = plan_training("vae", DataFacts(30, 32, 3), device="cpu", check_memory=False)
+    assert small.train["batch_size"] == 28 and reasons(small)["batch_size"] == "plan.batch_images"
