@@ -178,7 +178,7 @@
         <translation>各模型族的结果为何如此</translation>
     </message>
     <message>
-        <location line="+93"/>
+        <location line="+82"/>
         <source>step {0:,}</source>
         <translation>第 {0:,} 步</translation>
     </message>
@@ -238,17 +238,17 @@ Trained on {1}</source>
     </message>
     <message>
         <location line="+45"/>
-        <location line="+114"/>
+        <location line="+117"/>
         <source>Starting…</source>
         <translation>正在启动…</translation>
     </message>
     <message>
-        <location line="-103"/>
+        <location line="-106"/>
         <source>Stopped.</source>
         <translation>已停止。</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+23"/>
         <source>Run {0} of {1} ({2}): {3}</source>
         <translation>第 {0}/{1} 个运行（{2}）：{3}</translation>
     </message>
@@ -524,7 +524,7 @@ Trained on {1}</source>
 <context>
     <name>DatasetPanel</name>
     <message>
-        <location filename="../panels/dataset.py" line="+92"/>
+        <location filename="../panels/dataset.py" line="+93"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
@@ -564,12 +564,12 @@ Trained on {1}</source>
         <translation>取消加载数据集</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+12"/>
         <source>Dataset problem</source>
         <translation>数据集问题</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+10"/>
         <source>The first images of the dataset</source>
         <translation>数据集中的前几张图像</translation>
     </message>
@@ -580,18 +580,18 @@ Trained on {1}</source>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+26"/>
+        <location line="+31"/>
         <source>Labels</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location line="-25"/>
-        <location line="+27"/>
+        <location line="-30"/>
+        <location line="+32"/>
         <source>Captions</source>
         <translation>图像描述</translation>
     </message>
     <message>
-        <location line="-26"/>
+        <location line="-31"/>
         <source>Training time estimate</source>
         <translation>训练时间估计</translation>
     </message>
@@ -601,7 +601,18 @@ Trained on {1}</source>
         <translation>选择模型类别后开始测量…</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+1"/>
+        <location line="+33"/>
+        <source>Augmentation while training</source>
+        <translation>训练时的数据增强</translation>
+    </message>
+    <message>
+        <location line="-31"/>
+        <source>None, unless you turn on Mirror images (Train step, Advanced settings; off by default): random left-right flips, right for photos of faces, objects, landscapes, wrong for text, digits and anything with a handedness.</source>
+        <translation>无，除非打开“镜像图像”（训练步骤的高级设置；默认关闭）：随机左右翻转，适合人脸、物体、风景照片，不适合文字、数字以及任何有左右之分的内容。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>Skipped files and why</source>
         <translation>跳过的文件及原因</translation>
     </message>
@@ -626,7 +637,7 @@ Trained on {1}</source>
         <translation>训练速度</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="+46"/>
         <source>Loading {0}…</source>
         <translation>正在加载 {0}…</translation>
     </message>
@@ -754,7 +765,7 @@ Trained on {1}</source>
 <context>
     <name>DropZone</name>
     <message>
-        <location line="-363"/>
+        <location line="-359"/>
         <source>Drop a folder of images here</source>
         <translation>把图像文件夹拖放到这里</translation>
     </message>
@@ -1528,7 +1539,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
 <context>
     <name>LossPlot</name>
     <message>
-        <location filename="../widgets/loss_plot.py" line="+66"/>
+        <location filename="../widgets/loss_plot.py" line="+68"/>
         <source>Loss plot</source>
         <translation>损失曲线图</translation>
     </message>
@@ -1545,12 +1556,22 @@ Drag to pan, wheel to zoom, right-click for more.</source>
 拖动可平移，滚轮可缩放，右键查看更多选项。</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+14"/>
         <source>The losses appear here once training starts.</source>
         <translation>开始训练后，损失曲线会显示在这里。</translation>
     </message>
     <message>
-        <location line="+127"/>
+        <location line="+42"/>
+        <source>Sample quality: KID (lower is better)</source>
+        <translation>样本质量：KID（越低越好）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Prompts followed (higher is better)</source>
+        <translation>遵循提示的比例（越高越好）</translation>
+    </message>
+    <message>
+        <location line="+113"/>
         <source>Loss charts</source>
         <translation>损失图表</translation>
     </message>
@@ -1558,7 +1579,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="+91"/>
+        <location filename="../main_window.py" line="+96"/>
         <source>genstudio</source>
         <translation>genstudio</translation>
     </message>
@@ -1979,7 +2000,12 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>已打开 {0}（第 {1:,} 步）：可以探索它，或按“训练”继续训练</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+5"/>
+        <source>The run&apos;s newest checkpoint could not be used</source>
+        <translation>无法使用该运行最新的检查点</translation>
+    </message>
+    <message>
+        <location line="+8"/>
         <source>The run could not be opened</source>
         <translation>无法打开该训练运行</translation>
     </message>
@@ -2302,7 +2328,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
 <context>
     <name>TrainingPanel</name>
     <message>
-        <location filename="../panels/training.py" line="+67"/>
+        <location filename="../panels/training.py" line="+77"/>
         <source>Quick</source>
         <translation>快速</translation>
     </message>
@@ -2312,7 +2338,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>最小的模型，以 32 像素训练 2 分钟：马上就能看到它学习。</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+1"/>
         <source>Balanced</source>
         <translation>均衡</translation>
     </message>
@@ -2332,7 +2358,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>最大的模型，以 64 像素训练一小时；有 GPU 会快很多。</translation>
     </message>
     <message>
-        <location line="+51"/>
+        <location line="+46"/>
         <source>Automatic: {0}</source>
         <translation>自动：{0}</translation>
     </message>
@@ -2373,13 +2399,13 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+50"/>
-        <location line="+115"/>
-        <location line="+241"/>
+        <location line="+128"/>
+        <location line="+254"/>
         <source>Train</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location line="-343"/>
+        <location line="-369"/>
         <source>Training settings and controls</source>
         <translation>训练设置与控制</translation>
     </message>
@@ -2395,23 +2421,23 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+19"/>
-        <location line="+36"/>
+        <location line="+47"/>
         <source>Model size</source>
         <translation>模型大小</translation>
     </message>
     <message>
-        <location line="-35"/>
+        <location line="-46"/>
         <source>The family&apos;s model size preset: bigger learns more, slower</source>
         <translation>该类别的模型大小预设：越大学得越多，但越慢</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+35"/>
+        <location line="+46"/>
         <source>Image size</source>
         <translation>图像尺寸</translation>
     </message>
     <message>
-        <location line="-34"/>
+        <location line="-45"/>
         <source>Images are scaled and centre-cropped to this many pixels a side</source>
         <translation>图像会被缩放并居中裁剪为边长这么多像素</translation>
     </message>
@@ -2422,12 +2448,12 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+31"/>
+        <location line="+42"/>
         <source>Batch size</source>
         <translation>批大小</translation>
     </message>
     <message>
-        <location line="-30"/>
+        <location line="-41"/>
         <source>Images per training step</source>
         <translation>每个训练步的图像数</translation>
     </message>
@@ -2463,23 +2489,23 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+4"/>
-        <location line="+22"/>
+        <location line="+33"/>
         <source>Learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location line="-21"/>
+        <location line="-32"/>
         <source>Step size of the optimizer (AdamW); the family suggests one</source>
         <translation>优化器（AdamW）的步长；模型类别会给出建议值</translation>
     </message>
     <message>
         <location line="+4"/>
-        <location line="+18"/>
+        <location line="+29"/>
         <source>Precision</source>
         <translation>精度</translation>
     </message>
     <message>
-        <location line="-17"/>
+        <location line="-28"/>
         <source>Automatic uses bf16 where the hardware is fast at it (recent GPUs, CPUs with AMX), else fp32</source>
         <translation>“自动”在硬件擅长时使用 bf16（较新的 GPU、带 AMX 的 CPU），否则使用 fp32</translation>
     </message>
@@ -2491,33 +2517,49 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="-2"/>
-        <location line="+15"/>
+        <location line="+26"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location line="-14"/>
+        <location line="-25"/>
         <source>Where to train; Automatic picks a GPU when there is one</source>
         <translation>在哪里训练；“自动”会在有 GPU 时选择 GPU</translation>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+13"/>
+        <location line="+24"/>
         <source>Seed</source>
         <translation>随机种子</translation>
     </message>
     <message>
-        <location line="-12"/>
+        <location line="-23"/>
         <source>The same seed, settings and data train the same model</source>
         <translation>相同的随机种子、设置和数据会训练出相同的模型</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+5"/>
+        <location line="+2"/>
+        <source>Mirror images</source>
+        <translation>镜像图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Random left-right flips while training: more variety for faces, objects, landscapes; wrong for text, digits, anything with a handedness.</source>
+        <translation>训练时随机左右翻转：为人脸、物体、风景增加变化；不适合文字、数字以及任何有左右之分的内容。</translation>
+    </message>
+    <message>
+        <location line="+11"/>
         <source>Train for</source>
         <translation>训练时长</translation>
     </message>
     <message>
         <location line="+5"/>
+        <source>Augmentation</source>
+        <translation>数据增强</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <location line="+2"/>
         <source>Advanced settings</source>
         <translation>高级设置</translation>
@@ -2583,7 +2625,12 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>尚未开始</translation>
     </message>
     <message>
-        <location line="+179"/>
+        <location line="+96"/>
+        <source>{0} Model size: {1} ({2}).</source>
+        <translation>{0} 模型大小：{1}（{2}）。</translation>
+    </message>
+    <message>
+        <location line="+96"/>
         <source>Choose a model family first (the Model step).</source>
         <translation>请先选择模型类别（“模型”步骤）。</translation>
     </message>
@@ -2654,7 +2701,12 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>无法开始训练：{0}</translation>
     </message>
     <message>
-        <location line="+115"/>
+        <location line="+100"/>
+        <source>Step {0:,}: sample quality KID {1:.3g} ± {2:.2g} ({3} samples)</source>
+        <translation>第 {0:,} 步：样本质量 KID {1:.3g} ± {2:.2g}（{3} 个样本）</translation>
+    </message>
+    <message>
+        <location line="+19"/>
         <source>Resumed</source>
         <translation>继续训练</translation>
     </message>
@@ -2670,6 +2722,16 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+6"/>
+        <source>Augmentation: left-right mirror flips</source>
+        <translation>数据增强：左右镜像翻转</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Augmentation: none</source>
+        <translation>数据增强：无</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Training {0} on {1}</source>
         <translation>正在 {1} 上训练 {0}</translation>
     </message>
@@ -2694,7 +2756,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>已在第 {0:,} 步保存检查点</translation>
     </message>
     <message>
-        <location line="-37"/>
+        <location line="-40"/>
         <source>Step {0:,}: {1}</source>
         <translation>第 {0:,} 步：{1}</translation>
     </message>
@@ -2704,7 +2766,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>训练在第 {0:,} 步失败：{1}</translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+43"/>
         <source>Paused at step {0:,}</source>
         <translation>已暂停于第 {0:,} 步</translation>
     </message>
@@ -3911,6 +3973,12 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+1"/>
+        <source>quality_minutes must be 0 (no measuring) or more, not {quality_minutes}</source>
+        <comment>train.bad_quality_minutes</comment>
+        <translation>quality_minutes 必须为 0（不测量）或更大，而不是 {quality_minutes}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>device {device!r} is not available: {reason}; use --device cpu or auto</source>
         <comment>train.device_unavailable</comment>
         <translation>设备 {device!r} 不可用：{reason}；请使用 cpu 或 auto 设备（--device）</translation>
@@ -3986,6 +4054,96 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <source>training diverged: losses stayed non-finite after {rollbacks} rollbacks; lower the learning rate or use --precision fp32</source>
         <comment>training.diverged</comment>
         <translation>训练发散：回退 {rollbacks} 次后损失仍不是有限值；请降低学习率或使用 fp32 精度（--precision fp32）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the held-out {key} has risen from {best:.4g} (step {best_step}) to {now:.4g} while the training loss keeps falling: the model is learning its training images by heart. The best weights are kept as best.safetensors (sample from them: --checkpoint best); more images, a smaller model or a shorter run help</source>
+        <comment>training.overfitting</comment>
+        <translation>留出集上的 {key} 已从 {best:.4g}（第 {best_step} 步）升到 {now:.4g}，而训练损失仍在下降：模型正在死记训练图像。最好的权重保存在 best.safetensors（用 --checkpoint best 从中采样）；更多图像、更小的模型或更短的训练会有帮助</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>as you set it</source>
+        <comment>plan.given</comment>
+        <translation>按你的设置</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the {family} family&apos;s default</source>
+        <comment>plan.family_default</comment>
+        <translation>{family} 类别的默认值</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the default model size</source>
+        <comment>plan.preset_default</comment>
+        <translation>默认的模型大小</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the {recipe} recipe&apos;s model size</source>
+        <comment>plan.preset_recipe</comment>
+        <translation>{recipe}方案的模型大小</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the {recipe} recipe&apos;s model size for training on a CPU (the larger one trains too slowly)</source>
+        <comment>plan.preset_cpu</comment>
+        <translation>{recipe}方案在 CPU 上训练时的模型大小（更大的那个训练太慢）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the default image size</source>
+        <comment>plan.size_default</comment>
+        <translation>默认的图像尺寸</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the {recipe} recipe&apos;s image size</source>
+        <comment>plan.size_recipe</comment>
+        <translation>{recipe}方案的图像尺寸</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the {recipe} recipe&apos;s length</source>
+        <comment>plan.minutes_recipe</comment>
+        <translation>{recipe}方案的训练时长</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the {family} family&apos;s default length</source>
+        <comment>plan.steps_family</comment>
+        <translation>{family} 类别的默认训练长度</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>no more than the {images} training images</source>
+        <comment>plan.batch_images</comment>
+        <translation>不超过 {images} 张训练图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the largest batch that fits the {available} {device} has free</source>
+        <comment>plan.batch_memory</comment>
+        <translation>{device} 可用的 {available} 内存能容纳的最大批量</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>batch size {batch_size} needs about {needed} and {device} has {available} free: training may run out of memory; batch size {fits} fits</source>
+        <comment>plan.batch_too_big</comment>
+        <translation>批量大小 {batch_size} 约需 {needed}，而 {device} 只有 {available} 可用：训练可能耗尽内存；批量大小 {fits} 可以容纳</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>sample quality is not measured while training: {count} images are held out, at least {needed} are needed (more images, or a larger holdout share)</source>
+        <comment>training.quality_too_few</comment>
+        <translation>训练期间不测量样本质量：只留出了 {count} 张图像，至少需要 {needed} 张（更多图像，或更大的留出比例）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>sample quality is not measured while training: its feature network would take about {seconds} s, more than {share}% of this run; measure it after training (Compare, genstudio evaluate), which also makes later runs on this data measure it</source>
+        <comment>training.quality_skipped</comment>
+        <translation>训练期间不测量样本质量：它的特征网络约需 {seconds} 秒，超过这次训练的 {share}%；请在训练后测量（对比步骤，genstudio evaluate），之后在这些数据上的训练也会随之测量</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -4659,11 +4817,47 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <comment>compare.no_families</comment>
         <translation>请至少指定一个要训练的模型族</translation>
     </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: damaged (its contents do not match the sha256 written beside it when it was saved)</source>
+        <comment>checkpoint.damaged</comment>
+        <translation>{path}：已损坏（内容与保存时写在旁边的 sha256 不符）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{reasons}; using {name} instead (step {step})</source>
+        <comment>checkpoint.used_instead</comment>
+        <translation>{reasons}；改用 {name}（第 {step} 步）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: no checkpoint of this run can be used ({reasons}); restore its checkpoints folder from a backup, or train again into a new folder</source>
+        <comment>run.no_good_checkpoint</comment>
+        <translation>{path}：这个运行没有可用的检查点（{reasons}）；请从备份恢复它的 checkpoints 文件夹，或训练到一个新文件夹</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: cannot be saved: {reason:lower} ({size} needed); the file there before is unchanged</source>
+        <comment>checkpoint.disk_full</comment>
+        <translation>{path}：无法保存：{reason:lower}（需要 {size}）；原来的文件未改动</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{folder}: no room to save the checkpoint: {reason:lower} ({size} needed); the last good checkpoint, {last} (step {step}), is unchanged. Free at least {size} there (or move the run folder to a disk with room) and resume</source>
+        <comment>checkpoint.disk_full_run</comment>
+        <translation>{folder}：没有空间保存检查点：{reason:lower}（需要 {size}）；最后一个完好的检查点 {last}（第 {step} 步）未改动。请在那里腾出至少 {size}（或把运行文件夹移到有空间的磁盘）后继续训练</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{folder}: no room to save the run&apos;s first checkpoint: {reason:lower} ({size} needed). Free at least {size} there, or train into a folder on a disk with room</source>
+        <comment>checkpoint.disk_full_first</comment>
+        <translation>{folder}：没有空间保存运行的第一个检查点：{reason:lower}（需要 {size}）。请在那里腾出至少 {size}，或训练到有空间的磁盘上的文件夹</translation>
+    </message>
 </context>
 <context>
     <name>families</name>
     <message>
-        <location line="-395"/>
+        <location line="-417"/>
         <source>Variational autoencoder</source>
         <translation>变分自编码器 (VAE)</translation>
     </message>
