@@ -56,3 +56,15 @@ def test_window_icon_has_every_size(qtbot):
     create_app()
     sizes = {s.width() for s in app_icon().availableSizes()}
     assert sizes == set(SIZES)
+
+
+def test_docs_defaults_is_what_the_code_says():
+    """docs/defaults.md is generated from the families' defaults: a changed default regenerates it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, str(root / "scripts" / "defaults_table.py"), "--check"], cwd=root,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
