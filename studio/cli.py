@@ -416,7 +416,7 @@ def cmd_train(args, out: TextIO, err: TextIO) -> int:
                  "model_preset": args.preset, "image_size": args.size,
                  "precision": None if args.precision == "auto" else args.precision}
         plan = plan_training(args.family, DataFacts.of(dataset), recipe=args.recipe or "default", device=args.device,
-                             given=given, check_memory=False)
+                             given=given)
         _print_plan(plan, err)
         family_config = family_cls.Config.from_preset(plan.model_preset, **model_settings)
         extra = {"quality_minutes": args.quality_minutes} if args.quality_minutes is not None else {}

@@ -166,8 +166,7 @@ def train_families(source_or_dataset, families: Sequence[str], *, minutes: float
         else source_or_dataset
     facts = DataFacts.of(dataset)
     plans = [plan_training(name, facts, device=device, given={"minutes": minutes, "model_preset": preset,
-                                                               "image_size": dataset.images.shape[1]},
-                           check_memory=False)
+                                                               "image_size": dataset.images.shape[1]})
              for name in families]
     configs = [plan.train_config(seed=seed) for plan in plans]
     train_idx, _ = holdout_split(len(dataset), configs[0].holdout, configs[0].seed)
