@@ -85,3 +85,26 @@ def test_check_passes_on_an_easy_labelled_set(tmp_path):
     _, network = _run(fx.feature_network(data, np.arange(250), steps=40, seed=0, cache=tmp_path))
     result = degradation_check(network, images[:250], images[250:], seed=0)
     assert result.passed, [(row.name, round(row.kid, 4)) for row in result.rows]
+
+
+def test_local_structure_reads_blur_as_smoother_and_shuffled_pixels_as_rougher():
+    """The fixed structure statistics: the 1-px/2-px difference-energy ratio falls with blur, rises to ~1
+    when pixels are scattered; the log energies fall with blur and rise when scattered."""
+    import torch
+
+    from studio.engine.evaluation.check import blur, shuffle_pixels
+    from studio.engine.evaluation.features import local_structure, to_input
+
+    rng = np.random.default_rng(0)
+    images = np.zeros((16, 32, 32, 1), np.uint8)
+    for i in range(16):                                      # filled squares: sharp edges
+        x, y, s = rng.integers(2, 14, 3)
+        images[i, y:y + s + 6, x:x + s + 6] = 255
+    def stats(imgs):
+        return local_structure(to_input(imgs)).mean(dim=0)
+    sharp, soft, scattered = stats(images), stats(blur(images, 1.5)), stats(shuffle_pixels(images))
+    for ratio in (2, 5):                                     # across and down
+        assert soft[ratio] < sharp[ratio] < scattered[ratio] and scattered[ratio] > 0.8
+    for energy in (0, 1, 3, 4):
+        assert soft[energy] < sharp[energy] < scattered[energy]
+    assert torch.isfinite(stats(np.zeros((2, 8, 8, 3), np.uint8))).all()         # flat images: no NaN
