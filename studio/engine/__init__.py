@@ -60,7 +60,7 @@ _PUBLIC: dict[str, str] = {
     "evaluate_images": "evaluation.evaluate", "evaluate_run": "evaluation.evaluate",
     "load_evaluation": "evaluation.evaluate", "save_evaluation": "evaluation.evaluate",
     "prepare_reference": "evaluation.evaluate", "run_dataset": "evaluation.evaluate",
-    "FeatureTraining": "evaluation.features",
+    "FeatureTraining": "evaluation.features", "FEATURE_VERSION": "evaluation.evaluate",
     "compare_runs": "compare", "comparison_of": "compare", "Comparison": "compare", "CompareProgress": "compare",
     "RunEntry": "compare",
     "train_families": "compare", "FamilyTraining": "compare", "write_report": "compare",

@@ -136,6 +136,8 @@ def test_a_real_tiny_run_evaluates_and_saves_its_evaluation(dataset, tmp_path):
     save_evaluation(run, result)
     loaded = load_evaluation(run)
     assert loaded.model == result.model and loaded.check == result.check
+    from studio.engine import FEATURE_VERSION
+    assert loaded.feature_version == FEATURE_VERSION > 0      # the Compare step reuses it only while it is today's
     # the memorisation strip's samples come back with it (the JSON keeps no images) ...
     assert len(loaded.samples) == len(result.nearest) > 0
     for theirs, mine in zip(result.nearest, loaded.nearest):

@@ -27,6 +27,7 @@ import numpy as np
 from studio.engine.data import ImageDataset
 from studio.engine.evaluation.check import DegradationCheck, degradation_check
 from studio.engine.evaluation.features import LABELS, SELF_SUPERVISED, WORDS, FeatureNetwork, feature_network
+from studio.engine.evaluation.features import VERSION as FEATURE_VERSION
 from studio.engine.evaluation.metrics import diversity, kid, manifold_metrics, memorisation
 from studio.engine.messages import EngineError, Message
 from studio.engine.text import words
@@ -140,6 +141,7 @@ class Evaluation:
     step: int | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     warnings: tuple[Message, ...] = ()
+    feature_version: int = 0                   # features.VERSION it was measured with (0: before it was kept)
     samples: np.ndarray | None = field(default=None, repr=False, compare=False)
     sample_prompts: tuple[str | None, ...] = field(default=(), repr=False, compare=False)
 
@@ -348,7 +350,8 @@ def score_images(reference: Reference, images: np.ndarray, prompts: Sequence[str
     return Evaluation(model, floor, _per_prompt(reference, prompts, values), bits, kind, reference.check,
                       reference.network.kind, _strip(reference, memo), float(memo.threshold), seed,
                       len(reference.heldout_idx), len(reference.train_idx), ds.report.root, ds.fingerprint,
-                      seconds=seconds, warnings=warnings, samples=images, sample_prompts=tuple(prompts))
+                      seconds=seconds, warnings=warnings, samples=images, sample_prompts=tuple(prompts),
+                      feature_version=FEATURE_VERSION)
 
 
 def bits_per_dim(family, images: np.ndarray) -> tuple[float | None, str | None]:

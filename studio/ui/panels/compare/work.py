@@ -130,11 +130,13 @@ def quality_records(metrics) -> tuple[tuple[int, float], ...]:
 
 
 def saved_evaluation(path: Path, step: int, n: int, seed: int):
-    """The run's evaluation.json when it is of this checkpoint step, with n samples at this seed; else None."""
-    from studio.engine import load_evaluation
+    """The run's evaluation.json when it is of this checkpoint step, with n samples at this seed, measured with
+    today's feature network; else None."""
+    from studio.engine import FEATURE_VERSION, load_evaluation
 
     saved = load_evaluation(path)
-    if saved is None or saved.step != step or saved.model.n != n or saved.seed != seed:
+    if saved is None or saved.step != step or saved.model.n != n or saved.seed != seed \
+            or saved.feature_version != FEATURE_VERSION:
         return None
     return saved
 
