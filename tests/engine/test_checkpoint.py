@@ -69,7 +69,7 @@ def test_save_load_round_trip_is_bit_identical(tmp_path):
     path = save_checkpoint(tmp_path / "model.safetensors", tensors, meta)
 
     assert path == tmp_path / "model.safetensors"
-    assert writes(tmp_path) == ["model.json", "model.safetensors"]   # no temp files left
+    assert writes(tmp_path) == ["model.json", "model.safetensors", "model.sha256"]   # no temp files left
     ckpt = load_checkpoint(path)
     assert set(ckpt.tensors) == set(tensors)
     for key, original in tensors.items():
@@ -91,7 +91,7 @@ def test_saving_again_replaces_the_checkpoint_and_its_sidecar(tmp_path):
     ckpt = load_checkpoint(path)
     assert ckpt.step == 2 and torch.equal(ckpt.tensors["w"], torch.ones(3))
     assert json.loads(path.with_suffix(".json").read_text())["step"] == 2
-    assert writes(tmp_path) == ["last.json", "last.safetensors"]
+    assert writes(tmp_path) == ["last.json", "last.safetensors", "last.sha256"]
 
 
 def test_loaded_tensors_do_not_alias_the_saved_ones(tmp_path):
@@ -252,7 +252,7 @@ def test_a_failing_checkpoint_save_keeps_the_previous_one(tmp_path, monkeypatch)
         save_checkpoint(path, {"w": torch.ones(3)}, {"step": 2})
     monkeypatch.undo()
     assert load_checkpoint(path).step == 1
-    assert writes(tmp_path) == ["last.json", "last.safetensors"]
+    assert writes(tmp_path) == ["last.json", "last.safetensors", "last.sha256"]
 
 
 def test_a_save_while_loading_gives_one_whole_version(tmp_path, monkeypatch):

@@ -192,8 +192,8 @@ def test_periodic_checkpoints_keep_the_newest(tmp_path):
         run.save_checkpoint({"w": torch.full((2,), float(step))}, {"step": step}, periodic=True, keep=2)
     assert [p.name for p in run.checkpoints()] == ["step-00000004.safetensors", "step-00000005.safetensors"]
     assert sorted(p.name for p in run.checkpoints_dir.iterdir()) == [
-        "last.json", "last.safetensors", "step-00000004.json", "step-00000004.safetensors",
-        "step-00000005.json", "step-00000005.safetensors"]
+        "last.json", "last.safetensors", "last.sha256", "step-00000004.json", "step-00000004.safetensors",
+        "step-00000004.sha256", "step-00000005.json", "step-00000005.safetensors", "step-00000005.sha256"]
     assert run.latest_checkpoint() == run.checkpoint_path()
     ckpt = run.load_checkpoint()
     assert ckpt.step == 5 and ckpt.meta["family"] == "vae" and "versions" in ckpt.meta
