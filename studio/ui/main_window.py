@@ -636,6 +636,7 @@ class MainWindow(QMainWindow):
         self.explore_panel.images_generated.connect(self._on_explore_images_generated)
         self.explore_panel.restorer = self.restore_image        # an image from another run, dropped on Explore
         self.explore_panel.restored.connect(self._on_explore_restored)
+        self.explore_panel.checkpoint_requested.connect(self.open_run)     # a run's best weights, or its newest
         self.gallery_panel.items_changed.connect(self._on_gallery_items_changed)
         self.gallery_panel.message_changed.connect(self._on_gallery_message_changed)
         # Ctrl+G and Ctrl+E from every page, and they bring their page forward.

@@ -782,12 +782,12 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
 <context>
     <name>ExplorePanel</name>
     <message>
-        <location filename="../panels/explore/panel.py" line="+33"/>
+        <location filename="../panels/explore/panel.py" line="+34"/>
         <source>Explore</source>
         <translation>探索</translation>
     </message>
     <message>
-        <location line="+63"/>
+        <location line="+74"/>
         <source>Train a model or open a run to explore it here.</source>
         <translation>训练一个模型或打开一次训练运行，即可在这里探索它。</translation>
     </message>
@@ -799,7 +799,17 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>生成</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="-22"/>
+        <source>Which weights to explore</source>
+        <translation>要探索哪组权重</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Training keeps the weights that did best on held-out images beside the newest ones. When a model has started to learn its training images by heart, the newest weights do worse on pictures it never saw: the best ones are the better choice then.</source>
+        <translation>训练会在最新的权重旁保留在留出图像上表现最好的权重。当模型开始死记训练图像时，最新的权重在它从未见过的图片上表现更差：这时最好的权重是更好的选择。</translation>
+    </message>
+    <message>
+        <location line="+20"/>
         <source>Ctrl+G</source>
         <translation>Ctrl+G</translation>
     </message>
@@ -981,7 +991,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>潜在空间滑块</translation>
     </message>
     <message numerus="yes">
-        <location filename="../panels/explore/panel.py" line="+24"/>
+        <location filename="../panels/explore/panel.py" line="+54"/>
         <source>Generating %n image(s)…</source>
         <translation>
             <numerusform>正在生成 %n 张图像…</numerusform>
@@ -1040,7 +1050,17 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>沿 %1 移动（从 %2 到 %3）；图像随之变化</translation>
     </message>
     <message>
-        <location filename="../panels/explore/panel.py" line="+23"/>
+        <location filename="../panels/explore/panel.py" line="-72"/>
+        <source>Use the newest weights</source>
+        <translation>使用最新的权重</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Use the weights best on held-out images (step {0:,}, {1} {2:.4g})</source>
+        <translation>使用在留出图像上最好的权重（第 {0:,} 步，{1} {2:.4g}）</translation>
+    </message>
+    <message>
+        <location line="+91"/>
         <source>Encoding %1…</source>
         <translation>正在编码 %1…</translation>
     </message>
@@ -1659,12 +1679,12 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+509"/>
+        <location line="+510"/>
         <source>&amp;Train</source>
         <translation>训练(&amp;T)</translation>
     </message>
     <message>
-        <location line="-509"/>
+        <location line="-510"/>
         <source>Train, pause or resume (Ctrl+T, Space)</source>
         <translation>训练、暂停或继续（Ctrl+T，空格键）</translation>
     </message>
@@ -1960,7 +1980,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>无法加载模型类别</translation>
     </message>
     <message>
-        <location line="+73"/>
+        <location line="+74"/>
         <source>Loading {0}…</source>
         <translation>正在加载 {0}…</translation>
     </message>

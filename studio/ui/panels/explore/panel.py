@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from studio import __version__
 from studio.engine import ENCODE, DatasetError, GalleryItem, Provenance, as_provenance, provenance
@@ -26,6 +26,7 @@ class ExplorePanel(QWidget):
     frame_shown = Signal(object)           # the Frame just drawn (throttled)
     latent_decoded = Signal(object)        # (H, W, C) uint8: the image at the latest latent position
     restored = Signal(str)                 # what restore() used from an image, and any warning, in words
+    checkpoint_requested = Signal(str)     # open the shown run at this checkpoint (its best, or its newest)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -46,6 +47,16 @@ class ExplorePanel(QWidget):
         self._message.setObjectName("exploreMessage")
         self._message.setWordWrap(True)
         self._message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.weights_button = QPushButton(self)
+        self.weights_button.setObjectName("exploreWeightsButton")
+        self.weights_button.setAccessibleName(self.tr("Which weights to explore"))
+        self.weights_button.setToolTip(self.tr(
+            "Training keeps the weights that did best on held-out images beside the newest ones. When a model "
+            "has started to learn its training images by heart, the newest weights do worse on pictures it "
+            "never saw: the best ones are the better choice then."))
+        self.weights_button.clicked.connect(self._on_weights_button_clicked)
+        self.weights_button.hide()
+        self._weights_target: str | None = None
         self._body = QWidget(self)
         self._form = PromptForm(self._body)
         self._sampling = SamplingView(self._track, self._body)
@@ -57,6 +68,7 @@ class ExplorePanel(QWidget):
         row.addWidget(self._latent, 0)
         layout = QVBoxLayout(self)
         layout.addWidget(self._message)
+        layout.addWidget(self.weights_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self._body, 1)
         self._connect_parts()
         self.generate_action = self._action("exploreGenerateAction", self.tr("Generate"), self.tr("Ctrl+G"),
@@ -121,6 +133,36 @@ class ExplorePanel(QWidget):
         self.setAcceptDrops(family is not None)
         self._status.setText(self.tr("Press Generate to draw images."))
         self._latent.set_family(family, self._seed.value())
+        self._offer_other_weights()
+
+    def _offer_other_weights(self) -> None:
+        """When the model shown comes from a run folder that also keeps its best weights (by held-out loss), a
+        button switches between those and the newest. Hidden for a live model, a GAN, and older runs."""
+        from studio.engine import CheckpointError, read_meta
+
+        made, target = self._provenance, None
+        best = Path(made.run) / "checkpoints" / "best.safetensors" if made.run and made.checkpoint else None
+        if best is not None and best.is_file():
+            try:
+                meta = read_meta(best)
+            except (CheckpointError, OSError):
+                meta = None
+            if meta is not None and Path(made.checkpoint).resolve() == best.resolve():
+                target = made.run
+                self.weights_button.setText(self.tr("Use the newest weights"))
+            elif meta is not None:
+                target = str(best)
+                held = meta.get("held_out") if isinstance(meta.get("held_out"), dict) else {}
+                self.weights_button.setText(self.tr("Use the weights best on held-out images (step {0:,}, {1} {2:.4g})")
+                                            .format(int(meta.get("step", 0)), held.get("key", ""),
+                                                    float(held.get("value", float("nan")))))
+        self._weights_target = target
+        self.weights_button.setVisible(target is not None)
+
+    @Slot()
+    def _on_weights_button_clicked(self) -> None:
+        if self._weights_target:
+            self.checkpoint_requested.emit(self._weights_target)
 
     def family(self):
         return self._family
