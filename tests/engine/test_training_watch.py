@@ -74,3 +74,19 @@ def test_sample_from_the_best_checkpoint(tmp_path, scripted_validation):
     for _ in trainer.run():
         pass
     assert main(["sample", str(tmp_path / "gan"), "-n", "2", "--checkpoint", "best", "--out", str(tmp_path / "g")]) == 2
+
+
+def test_resuming_past_a_damaged_last_checkpoint_says_which_one_it_used(tmp_path):
+    config = TrainConfig(steps=4, batch_size=8, precision="fp32", device="cpu", preview_seconds=0,
+                         validate_seconds=0, quality_minutes=0, checkpoint_minutes=1e-9, keep_checkpoints=3)
+    dataset = synthetic_dataset(40)
+    for _ in Trainer(dataset, tmp_path / "run", family="vae", config=config).run():
+        pass
+    last = tmp_path / "run" / "checkpoints" / "last.safetensors"
+    data = bytearray(last.read_bytes())
+    data[-100:] = bytes(100)                                    # damaged: its sha256 no longer matches
+    last.write_bytes(bytes(data))
+    trainer = Trainer.resume(tmp_path / "run", dataset, steps=6)
+    events = list(trainer.run())
+    warnings = [e.message for e in events if isinstance(e, ev.TrainingWarning)]
+    assert any(m.id == "checkpoint.used_instead" for m in warnings), warnings

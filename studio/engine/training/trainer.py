@@ -273,6 +273,7 @@ class Trainer:
                 Message("training.batch_lowered", batch_size=self.batch_size, images=len(self.train_idx)))
         if self.resuming:
             ckpt = self.run_folder.load_checkpoint(device="cpu")
+            self.pending_warnings.extend(ckpt.warnings)       # a damaged newest one passed over, and why
             self._load(ckpt.tensors, ckpt.meta, ckpt.path)
             self.run_folder.truncate_metrics(self.step)
             self.run_folder.remove_stale_temp_files()
