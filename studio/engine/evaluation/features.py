@@ -37,7 +37,7 @@ MAX_WORDS = 128                  # caption words the judge predicts (the most fr
 FEATURE_DIM = 128
 STRUCTURE_DIM = 6
 # The structure values hardly vary between real images of one set, so standardising by their spread alone would
-# make any blur look like another data set. One unit: a quarter of a log energy (~28%), 0.05 of the ratio.
+# make any blur look like another data set. One unit: a quarter of a log energy (a factor of 1.28), 0.05 of the ratio.
 STRUCTURE_UNIT = np.array([0.25, 0.25, 0.05] * 2)
 STRUCTURE_WEIGHT = 3.0      # 1 and 2 left heavy blur above shuffled pixels on digits and glyphs at 16 px: RESULTS.md
 ENERGY_FLOOR = 1e-3          # differences' energy below ~4 grey levels reads as flat: a blank sample is far from

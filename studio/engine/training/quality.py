@@ -33,7 +33,7 @@ from studio.engine.messages import Message
 
 SHARE = 0.05          # of the training time, at most, spent measuring (the feature network included)
 CHUNK = 8             # samples generated at a time: the first chunk's time says what the rest will cost
-FIRST_CHUNK_MARGIN = 1.5   # first chunk × chunks fell short for the PixelCNN: its runs spent 5.7-6.2% (RESULTS.md)
+FIRST_CHUNK_MARGIN = 1.5   # first chunk × chunks fell short for the PixelCNN (RESULTS.md, "Quality while training")
 FIRST_GAP = 1 / 8     # the first measurement after this share of `every_minutes`; the gap doubles from there
 
 
