@@ -160,7 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=int, default=None, help="seed of the first image; image i uses seed + i "
                         "(default 0)")
     sample.add_argument("--again", action="store_true", help="start from the settings this run last sampled with "
-                        "(prompt, seed and every option; the run folder keeps them); flags given override them")
+                        "(prompt, seed, every option and the precision; the run folder keeps them); flags given "
+                        "override them")
     sample.add_argument("--grid", type=Path, metavar="FILE", help="also write all images as one grid "
                         "(.png, .jpg or .webp by its name; PNG otherwise)")
     sample.add_argument("--frames", type=Path, metavar="DIR", help="also write every intermediate frame as a grid PNG")
@@ -171,6 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--guidance", type=float, default=None, help="guidance scale (same as --opt guidance=...)")
     sample.add_argument("--steps", type=_positive_int, default=None, help="sampling steps (same as --opt steps=...)")
     sample.add_argument("--sampler", default=None, help="sampler, e.g. dpm++2m-sde, dpm++2m, ddim (same as --opt sampler=...)")
+    sample.add_argument("--precision", choices=("auto", "fp32", "bf16"), default=None,
+                        help="what the network runs in: auto (bf16 where the device has fast bf16 and the family gains "
+                             "from it, else fp32; the default), fp32 or bf16. Each image records the one used")
     sample.add_argument("--device", default="auto")
 
     latent = sub.add_parser("latent", help="slider sweeps and interpolations in a trained model's latent space",
@@ -509,7 +513,7 @@ def _show_event(event, bar: ProgressLine, prefix: str = "") -> None:
 def cmd_sample(args, out: TextIO, err: TextIO) -> int:
     import numpy as np
     from studio.engine import IMAGE_FORMATS, frame_grid, make_grid, model_provenance, save_image, save_png
-    from studio.engine import PROMPT, Run, choose_device
+    from studio.engine import PROMPT, Run, choose_device, choose_sampling_precision, precision_frames
 
     run = Run.open(args.run)
     checkpoint = args.run if args.run.is_file() else None
@@ -547,14 +551,20 @@ def cmd_sample(args, out: TextIO, err: TextIO) -> int:
     if unknown:
         raise CLIError(f"unknown sampling option {', '.join(unknown)} for {family.name}; "
                        f"known: {', '.join(sorted(known)) or 'none'}")
+    asked = args.precision or (last.get("precision") if isinstance(last.get("precision"), str) else None)
+    precision = choose_sampling_precision(family, asked or "auto")
+    if precision.notice:
+        err.write(f"warning: {precision.notice}\n")
     params = model_provenance(run, ckpt).for_image(seed=args.seed, prompt=args.prompt, options=options,
-                                                   image_size=family.data.image_size, version=_version())
+                                                   image_size=family.data.image_size, version=_version(),
+                                                   precision=precision.name)
     chunk = 256  # image i is drawn from seed + i, so chunking changes nothing
     images = []
     bar = ProgressLine(err, every=2.0)
     for start in range(0, args.num, chunk):
         n = min(chunk, args.num - start)
-        frames = family.sample(n, seed=args.seed + start, prompt=args.prompt, **options)
+        frames = precision_frames(family, family.sample(n, seed=args.seed + start, prompt=args.prompt, **options),
+                                  precision)
         for frame in frames:
             if args.frames and start == 0:
                 save_png(Path(args.frames) / f"frame-{frame.step:04d}.png", frame_grid(frame.images, frame.extras),
@@ -571,7 +581,8 @@ def cmd_sample(args, out: TextIO, err: TextIO) -> int:
         write_grid = save_image if Path(args.grid).suffix.lower() in IMAGE_FORMATS else save_png
         write_grid(args.grid, make_grid(images), params.updated(grid=len(images)))
     try:                              # the run remembers these settings: `sample --again` starts from them
-        run.update_config(sampling={"prompt": args.prompt or "", "seed": args.seed, "options": options})
+        kept = {"precision": asked} if asked else {}        # auto (not asked) draws the same again on this machine
+        run.update_config(sampling={"prompt": args.prompt or "", "seed": args.seed, "options": options, **kept})
     except OSError as e:
         err.write(f"warning: {run.config_path}: could not save the sampling settings ({e.strerror or e})\n")
     out.write(f"wrote {len(paths)} images to {args.out}" + (f" and a grid to {args.grid}" if args.grid else "") + "\n")

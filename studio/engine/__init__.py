@@ -44,6 +44,7 @@ _PUBLIC: dict[str, str] = {
     "RunInfo": "opening", "model_provenance": "opening", "open_image_run": "opening", "open_run": "opening",
     "MAX_KEPT_FRAMES": "inference", "decode_latent": "inference", "encode_file": "inference",
     "sample_frames": "inference", "as_provenance": "provenance",
+    "SamplingPrecision": "inference", "choose_sampling_precision": "inference", "precision_frames": "inference",
     # the gallery: images kept in a run's gallery/ folder, and exported
     "GALLERY_FOLDER": "gallery", "ExportError": "gallery", "GalleryItem": "gallery", "forget_kept": "gallery",
     "gallery_folder": "gallery", "keep_items": "gallery", "kept_names": "gallery", "read_kept": "gallery",

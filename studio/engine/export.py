@@ -56,11 +56,11 @@ def to_pil(image: np.ndarray) -> Image.Image:
     return Image.fromarray(image, mode="RGB")
 
 
-def generation_params(provenance: Params, *, seed: int, prompt: str | None,
-                      options: Mapping[str, Any], image_size: int | None, version: str) -> dict[str, Any]:
+def generation_params(provenance: Params, *, seed: int, prompt: str | None, options: Mapping[str, Any],
+                      image_size: int | None, version: str, precision: str | None = None) -> dict[str, Any]:
     """The JSON of Provenance.for_image: what a model's image drawn now carries."""
     return as_provenance(provenance).for_image(seed=seed, prompt=prompt, options=options, image_size=image_size,
-                                               version=version).to_dict()
+                                               version=version, precision=precision).to_dict()
 
 
 def a1111_parameters(params: Params) -> str:

@@ -3,29 +3,93 @@ animation, decoding one latent, encoding one image file.
 
 Each runs under torch.inference_mode() set where it runs: grad mode is per thread, so the worker
 must set it itself.
+
+Sampling precision: "auto" draws in bf16 where the device has fast bf16 (a CUDA GPU with bf16, a CPU with
+AVX512-BF16/AMX) and the family gains from it (BF16_SAMPLING_FAMILIES), else in fp32. bf16 autocast covers
+the networks' forward passes only; a sampler's updates are elementwise ops that autocast leaves in fp32.
+The precision that drew an image is written into its parameters, so that it regenerates exactly.
 """
 from __future__ import annotations
 
-from typing import Iterator
+from contextlib import nullcontext
+from dataclasses import dataclass
+from typing import Iterable, Iterator
 
 import numpy as np
 import torch
 
 from studio.engine.data import load_dataset
-from studio.engine.families.base import Frame
+from studio.engine.families.base import ConfigError, Frame
+from studio.engine.messages import Message
+from studio.engine.training.device import cpu_has_fast_bf16
 
 MAX_KEPT_FRAMES = 120           # progressive frames kept per sampling, for animation export
+PRECISIONS = ("auto", "fp32", "bf16")
+# Families whose sampling bf16 makes faster at unchanged quality where the hardware has it (measured at 16 and
+# 32 px, benchmarks/RESULTS.md, "Sampling precision"); the others' networks are too small to gain.
+BF16_SAMPLING_FAMILIES = frozenset({"diffusion"})
 
 
-def sample_frames(family, n: int, seed: int, prompt: str | None, options: dict) -> Iterator[Frame]:
+@dataclass(frozen=True)
+class SamplingPrecision:
+    """The precision a sampling draws in: `name` ("fp32" or "bf16") is what the images record;
+    `notice` says why it is not the one asked for (None when it is)."""
+
+    name: str
+    notice: Message | None = None
+
+
+def device_has_fast_bf16(device: torch.device) -> bool:
+    """A CUDA GPU with bf16, or a CPU with AVX512-BF16/AMX (elsewhere bf16 is emulated: slower, and other numbers)."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    return device.type == "cpu" and cpu_has_fast_bf16()
+
+
+def choose_sampling_precision(family, requested: str | None = "auto") -> SamplingPrecision:
+    """What `requested` ("auto", "fp32", "bf16"; None: auto) means for this family on its device.
+
+    bf16 asked where the device lacks it falls back to fp32, with a notice that the images will differ
+    slightly from those drawn in bf16.
+    """
+    requested = requested or "auto"
+    if requested not in PRECISIONS:
+        raise ConfigError("sample.unknown_precision", precision=requested, choices=", ".join(PRECISIONS))
+    fast = device_has_fast_bf16(family.device)
+    if requested == "auto":
+        return SamplingPrecision("bf16" if fast and family.name in BF16_SAMPLING_FAMILIES else "fp32")
+    if requested == "bf16" and not fast:
+        notice = Message("sample.no_bf16_cpu") if family.device.type == "cpu" else \
+            Message("sample.no_bf16_device", device=str(family.device))
+        return SamplingPrecision("fp32", notice)
+    return SamplingPrecision(requested)
+
+
+def precision_frames(family, frames: Iterable[Frame], precision: SamplingPrecision | str) -> Iterator[Frame]:
+    """frames, each drawn under `precision`'s autocast; the caller's code between frames runs outside it."""
+    name = precision.name if isinstance(precision, SamplingPrecision) else precision
+    frames = iter(frames)
+    while True:
+        with torch.autocast(family.device.type, dtype=torch.bfloat16) if name == "bf16" else nullcontext():
+            frame = next(frames, None)
+        if frame is None:
+            return
+        yield frame
+
+
+def sample_frames(family, n: int, seed: int, prompt: str | None, options: dict,
+                  precision: SamplingPrecision | str | None = "auto") -> Iterator[Frame]:
     """Yield every Frame of family.sample(); return the images of the frames kept for animation, in order.
 
     At most MAX_KEPT_FRAMES are kept, evenly spaced, the last always: a thousand steps of large
-    images would not fit in memory.
+    images would not fit in memory. precision: a choose_sampling_precision() result (what the images
+    record), or what to ask it for.
     """
+    if not isinstance(precision, SamplingPrecision):
+        precision = choose_sampling_precision(family, precision)
     frames, keep = [], None
     with torch.inference_mode():
-        for frame in family.sample(n, seed=seed, prompt=prompt, **options):
+        for frame in precision_frames(family, family.sample(n, seed=seed, prompt=prompt, **options), precision):
             if keep is None:
                 keep = set(np.linspace(1, frame.total, min(frame.total, MAX_KEPT_FRAMES)).round().astype(int))
             if frame.step in keep or frame.is_last:

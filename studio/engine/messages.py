@@ -360,6 +360,12 @@ CATALOGUE: dict[str, str] = {
     "sample.unknown_label": "unknown label {label!r}; known labels: {known}",
     "sample.no_labels": "this model was not trained with labels; use label=-1",
     "sample.bad_label": "label must be -1 or between 0 and {high}, not {label}",
+    # sampling precision
+    "sample.unknown_precision": "unknown sampling precision {precision!r}; choose one of {choices}",
+    "sample.no_bf16_cpu": "bf16 sampling was asked for, but this CPU lacks AVX512-BF16 and AMX: sampling in fp32 "
+                          "instead, so the images will differ slightly from those drawn in bf16",
+    "sample.no_bf16_device": "bf16 sampling was asked for, but this device ({device}) has no fast bf16: sampling in "
+                             "fp32 instead, so the images will differ slightly from those drawn in bf16",
     # what the families say about a prompt before sampling (Family.prompt_warnings) and while training (ctx.warn)
     "prompt.names_no_class": "the prompt {prompt!r} names no class of this model; classes: {classes}",
     "prompt.ignored_no_captions_or_classes": "this model was trained without captions or class folders: the prompt "

@@ -1,10 +1,10 @@
 """What made an image (one frozen dataclass), and recalling it into a model's sampling controls.
 
 A generated image carries its Provenance (CONVENTIONS.md, "Formats"): the model that drew it (family,
-run, checkpoint, its hash and step), how (seed, prompt, every sampling option, the latent position of
-a latent-slider image) and genstudio's version. export.py writes it twice into the image, as the
-`genstudio` JSON (to_dict) and as AUTOMATIC1111's `parameters` text (to_a1111), and reads either back
-(from_dict, from_a1111), from images written before this class existed too.
+run, checkpoint, its hash and step), how (seed, prompt, every sampling option, the precision it drew
+in, the latent position of a latent-slider image) and genstudio's version. export.py writes it twice
+into the image, as the `genstudio` JSON (to_dict) and as AUTOMATIC1111's `parameters` text (to_a1111),
+and reads either back (from_dict, from_a1111), from images written before this class existed too.
 
     made = model.for_image(seed=7, prompt="red circle", options={"steps": 20}, image_size=32, version=v)
     result = recall(Provenance.from_a1111(text), family.sample_options(), takes_prompt=True)
@@ -29,7 +29,10 @@ NEGATIVE = "negative"                              # the sampling option that ho
 # line reads them (option name -> JSON key).
 A1111_OPTIONS = {NEGATIVE: "negative_prompt", "steps": "steps", "sampler": "sampler", "guidance": "guidance"}
 
-_TEXTS = ("family", "model", "run", "checkpoint", "checkpoint_hash", "prompt", "latent_source", "version")
+_TEXTS = ("family", "model", "run", "checkpoint", "checkpoint_hash", "prompt", "precision", "latent_source",
+          "version")
+# What drew an image written before the precision was recorded: sampling ran in fp32 only.
+PRECISION_BEFORE_RECORDED = "fp32"
 _WHOLES = ("checkpoint_step", "seed", "batch_seed", "index", "latent_seed", "width", "height")
 
 
@@ -53,6 +56,7 @@ class Provenance:
     index: int | None = None
     prompt: str | None = None
     options: Mapping[str, Any] | None = None     # every sampling option, the negative prompt included
+    precision: str | None = None             # what the networks ran in while it drew: "fp32" or "bf16"
     latent: tuple | None = None              # a latent-slider image: its exact position, flattened
     latent_seed: int | None = None           # where those sliders started: a seed's latent ...
     latent_source: str | None = None         # ... or an encoded image's file name
@@ -69,10 +73,11 @@ class Provenance:
 
     # -- describing an image ---------------------------------------------------------------------------
     def for_image(self, *, seed: int, prompt: str | None, options: Mapping[str, Any], image_size: int | None,
-                  version: str) -> Provenance:
-        """This model's provenance for an image it draws now: seed, prompt (None: it takes none), every option."""
+                  version: str, precision: str | None = None) -> Provenance:
+        """This model's provenance for an image it draws now: seed, prompt (None: it takes none), every option,
+        the sampling precision (inference.choose_sampling_precision's name; None: as this provenance says)."""
         return replace(self, seed=int(seed), prompt=prompt or "", options=dict(options), width=image_size,
-                       height=image_size, version=version)
+                       height=image_size, version=version, precision=precision or self.precision)
 
     def updated(self, **values: Any) -> Provenance:
         """A copy with these values: named fields set, any other key added to `extra` (grid=4, frame=2)."""
@@ -213,7 +218,7 @@ def a1111_text(params: Mapping[str, Any]) -> str:
         lines.append(f"Negative prompt: {params['negative_prompt']}")
     pairs = {
         "Steps": params.get("steps"), "Sampler": params.get("sampler"),
-        "CFG scale": params.get("guidance"), "Seed": params.get("seed"),
+        "CFG scale": params.get("guidance"), "Seed": params.get("seed"), "Precision": params.get("precision"),
         "Size": f"{params['width']}x{params['height']}" if params.get("width") and params.get("height") else None,
         "Model hash": params.get("checkpoint_hash"), "Model": params.get("model"),
         "Version": f"genstudio {params.get('version', '')}".strip(),
@@ -300,6 +305,7 @@ def parse_a1111_parameters(text: Any) -> dict[str, Any]:
 
 # -- recalling parameters into a model's controls ---------------------------------------------------
 SEED, PROMPT_TEXT, LATENT_POSITION = "seed", "prompt", "latent"      # Recall.values' names besides the options
+PRECISION = "precision"              # Recall.values: the sampling precision to draw in again (genstudio images only)
 # Recalled.why: why a value could not be set
 NOT_TAKEN = "not taken"              # the model takes no prompt / no negative prompt
 OUT_OF_RANGE = "out of range"        # a seed outside 0 … MAX_SEED
@@ -339,9 +345,10 @@ def recall(params: Provenance | Mapping[str, Any], options: Sequence | None, *, 
     the model has the prompt capability. latent_shape: its latent's shape when it has a latent space.
 
     genstudio parameters give the seed, prompt and negative prompt, every option the model has (those
-    the image does not name go back to their defaults: the CLI writes only those given) and the
-    latent position. AUTOMATIC1111 parameters give the prompts where the model takes them, the seed,
-    steps, CFG scale (guidance) and a sampler the model has by a loosely equal name.
+    the image does not name go back to their defaults: the CLI writes only those given), the sampling
+    precision (fp32 for images older than its record) and the latent position. AUTOMATIC1111 parameters
+    give the prompts where the model takes them, the seed, steps, CFG scale (guidance) and a sampler the
+    model has by a loosely equal name.
     """
     provenance = as_provenance(params)
     by_name = {o.name: o for o in options or ()}
@@ -380,6 +387,7 @@ def _recall_own(provenance: Provenance, by_name: dict, found: _Found, latent_sha
         found.values[PROMPT_TEXT] = provenance.prompt
         if provenance.prompt:
             found.set.append(Recalled(PROMPT_TEXT, provenance.prompt))
+    found.values[PRECISION] = provenance.precision or PRECISION_BEFORE_RECORDED   # no control shows it: not in set
     negative = provenance.negative_prompt
     found.values[NEGATIVE] = negative
     if negative:

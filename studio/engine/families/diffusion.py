@@ -362,11 +362,12 @@ class Diffusion(Family):
                           guidance: float, rescale: float = 0.0) -> torch.Tensor:
         """Classifier-free guidance, u + g (c - u) (https://arxiv.org/abs/2207.12598, eq. 6), the conditional and
         unconditional passes batched in one forward; rescale matches the guided output's std to the conditional
-        one (https://arxiv.org/abs/2305.08891, eq. 15-16)."""
+        one (https://arxiv.org/abs/2305.08891, eq. 15-16). In fp32 under a bf16 autocast too: only the U-Net's
+        forward runs in bf16, the guidance and the sampler's updates do not."""
         if cond is None or uncond is None:
-            return self._predict(unet, x, t, cond if uncond is None else uncond)
+            return self._predict(unet, x, t, cond if uncond is None else uncond).float()
         both = tuple(torch.cat([c, u]) for c, u in zip(cond, uncond))
-        c, u = self._predict(unet, torch.cat([x, x]), torch.cat([t, t]), both).chunk(2)
+        c, u = self._predict(unet, torch.cat([x, x]), torch.cat([t, t]), both).float().chunk(2)
         guided = u + guidance * (c - u)
         if rescale > 0:
             dims = tuple(range(1, x.dim()))
