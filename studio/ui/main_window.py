@@ -51,6 +51,19 @@ SPEED_DELAY_MS = 800          # measure the training speed once the settings hav
 _NOT_LOSSES = {"kind", "step", "epoch", "lr", "images_per_sec", "seconds"}     # the other fields of a metrics line
 
 
+def resume_step(info) -> int:
+    """The step Train continues an opened run from: its newest checkpoint's, also when Explore opened its best or
+    an older one (read from the checkpoint's header, no tensors)."""
+    if Path(info.checkpoint).name == "last.safetensors":
+        return info.step
+    from studio.engine import CheckpointError, read_meta
+
+    try:
+        return int(read_meta(Path(info.path) / "checkpoints" / "last.safetensors").get("step", info.step))
+    except (CheckpointError, OSError, ValueError):
+        return info.step
+
+
 def show_history(plot, records) -> None:
     """Draw a run's logged losses (metrics.jsonl records) on a loss plot."""
     plot.clear()
@@ -774,7 +787,7 @@ class MainWindow(QMainWindow):
         self._settings.setValue("runs/opened", remember_run(opened, info.path))
         self.family_panel.select_family(info.family)
         self.training_panel.set_family(self.family_panel.selected_info())
-        self.training_panel.continue_run(info.path, info.step, info.image_size)
+        self.training_panel.continue_run(info.path, resume_step(info), info.image_size)
         show_history(self.training_panel.loss_plot, info.metrics)
         self.preview_panel.clear()
         if self.explore_panel is not None:
@@ -799,6 +812,8 @@ class MainWindow(QMainWindow):
         message = engine_text(error) if type(error).__name__ in ("RunError", "CheckpointError") \
             else f"{type(error).__name__}: {error}"
         self.show_error(self.tr("The run could not be opened"), message)
+        if self.explore_panel is not None:
+            self.explore_panel.offer_weights()            # the Weights choice goes back to the weights shown
 
     def show_error(self, title: str, message: str) -> None:
         """A dialog naming what failed and why (tests replace it)."""

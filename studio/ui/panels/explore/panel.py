@@ -7,7 +7,8 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QMessageBox, QVBoxLayout, QWidget
+from superqt.utils import signals_blocked
 
 from studio import __version__
 from studio.engine import ENCODE, DatasetError, GalleryItem, Provenance, as_provenance, provenance
@@ -47,16 +48,7 @@ class ExplorePanel(QWidget):
         self._message.setObjectName("exploreMessage")
         self._message.setWordWrap(True)
         self._message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.weights_button = QPushButton(self)
-        self.weights_button.setObjectName("exploreWeightsButton")
-        self.weights_button.setAccessibleName(self.tr("Which weights to explore"))
-        self.weights_button.setToolTip(self.tr(
-            "Training keeps the weights that did best on held-out images beside the newest ones. When a model "
-            "has started to learn its training images by heart, the newest weights do worse on pictures it "
-            "never saw: the best ones are the better choice then."))
-        self.weights_button.clicked.connect(self._on_weights_button_clicked)
-        self.weights_button.hide()
-        self._weights_target: str | None = None
+        self.weights_choice = self._build_weights_choice()
         self._body = QWidget(self)
         self._form = PromptForm(self._body)
         self._sampling = SamplingView(self._track, self._body)
@@ -68,7 +60,7 @@ class ExplorePanel(QWidget):
         row.addWidget(self._latent, 0)
         layout = QVBoxLayout(self)
         layout.addWidget(self._message)
-        layout.addWidget(self.weights_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.weights_choice)
         layout.addWidget(self._body, 1)
         self._connect_parts()
         self.generate_action = self._action("exploreGenerateAction", self.tr("Generate"), self.tr("Ctrl+G"),
@@ -77,6 +69,30 @@ class ExplorePanel(QWidget):
                                         self._on_stop_clicked)
         self._on_sampling_running_changed(False)
         self._name_parts()
+
+    def _build_weights_choice(self) -> QWidget:
+        """Weights: newest / best on held-out images, for a run that keeps its best (hidden otherwise)."""
+        box = QWidget(self)
+        box.setObjectName("exploreWeights")
+        box.setToolTip(self.tr(
+            "Training keeps the weights that did best on held-out images beside the newest ones. When a model "
+            "has started to learn its training images by heart, the newest weights do worse on pictures it "
+            "never saw: the best ones are the better choice then."))
+        self.weights_combo = QComboBox(box)
+        self.weights_combo.setObjectName("exploreWeightsCombo")
+        self.weights_combo.setAccessibleName(self.tr("Which weights to explore"))
+        self.weights_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.weights_combo.setToolTip(box.toolTip())
+        self.weights_combo.currentIndexChanged.connect(self._on_weights_combo_index_changed)
+        label = QLabel(self.tr("&Weights:"), box)
+        label.setBuddy(self.weights_combo)
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(label)
+        row.addWidget(self.weights_combo)
+        row.addStretch(1)
+        box.hide()
+        return box
 
     def _connect_parts(self) -> None:
         form, sampling, latent = self._form, self._sampling, self._latent
@@ -133,36 +149,39 @@ class ExplorePanel(QWidget):
         self.setAcceptDrops(family is not None)
         self._status.setText(self.tr("Press Generate to draw images."))
         self._latent.set_family(family, self._seed.value())
-        self._offer_other_weights()
+        self.offer_weights()
 
-    def _offer_other_weights(self) -> None:
-        """When the model shown comes from a run folder that also keeps its best weights (by held-out loss), a
-        button switches between those and the newest. Hidden for a live model, a GAN, and older runs."""
-        from studio.engine import CheckpointError, read_meta
+    def offer_weights(self) -> None:
+        """Show the Weights choice when the model shown comes from a run folder that also keeps its best weights
+        (by held-out loss), set to the ones shown. Hidden for a live model (it has no checkpoint yet), a GAN and
+        older runs. The window calls it again when switching failed."""
+        made, combo = self._provenance, self.weights_combo
+        folder = Path(made.run) / "checkpoints" if made.run and made.checkpoint else None
+        best = _read_meta(folder / "best.safetensors") if folder is not None else None
+        with signals_blocked(combo):
+            combo.clear()
+            if best is not None:
+                shown = Path(made.checkpoint).resolve()
+                newest = _read_meta(folder / "last.safetensors") or {"step": made.checkpoint_step or 0}
+                held = best.get("held_out") if isinstance(best.get("held_out"), dict) else {}
+                combo.addItem(self.tr("newest (step {0:,})").format(int(newest.get("step", 0))), made.run)
+                combo.addItem(self.tr("best on held-out images (step {0:,}, {1} {2:.4g})").format(
+                    int(best.get("step", 0)), held.get("key", "?"), float(held.get("value", float("nan")))),
+                    str(folder / "best.safetensors"))
+                if shown == (folder / "best.safetensors").resolve():
+                    combo.setCurrentIndex(1)
+                elif shown != (folder / "last.safetensors").resolve():     # an older checkpoint, from an image
+                    combo.addItem(self.tr("step {0:,}").format(made.checkpoint_step or 0), made.checkpoint)
+                    combo.setCurrentIndex(2)
+        self.weights_choice.setVisible(best is not None)
+        self.weights_choice.setEnabled(True)
 
-        made, target = self._provenance, None
-        best = Path(made.run) / "checkpoints" / "best.safetensors" if made.run and made.checkpoint else None
-        if best is not None and best.is_file():
-            try:
-                meta = read_meta(best)
-            except (CheckpointError, OSError):
-                meta = None
-            if meta is not None and Path(made.checkpoint).resolve() == best.resolve():
-                target = made.run
-                self.weights_button.setText(self.tr("Use the newest weights"))
-            elif meta is not None:
-                target = str(best)
-                held = meta.get("held_out") if isinstance(meta.get("held_out"), dict) else {}
-                self.weights_button.setText(self.tr("Use the weights best on held-out images (step {0:,}, {1} {2:.4g})")
-                                            .format(int(meta.get("step", 0)), held.get("key", ""),
-                                                    float(held.get("value", float("nan")))))
-        self._weights_target = target
-        self.weights_button.setVisible(target is not None)
-
-    @Slot()
-    def _on_weights_button_clicked(self) -> None:
-        if self._weights_target:
-            self.checkpoint_requested.emit(self._weights_target)
+    @Slot(int)
+    def _on_weights_combo_index_changed(self, index: int) -> None:
+        target = self.weights_combo.itemData(index)
+        if target:
+            self.weights_choice.setEnabled(False)          # until the run is reopened (set_model) or failed
+            self.checkpoint_requested.emit(str(target))
 
     def family(self):
         return self._family
@@ -367,3 +386,15 @@ class ExplorePanel(QWidget):
         self._latent.busy = False
         self._sampling.forget()
         return stopped
+
+
+def _read_meta(path: Path) -> dict | None:
+    """A checkpoint's metadata (its header only, no tensors); None when it is missing or unreadable."""
+    from studio.engine import CheckpointError, read_meta
+
+    if not path.is_file():
+        return None
+    try:
+        return read_meta(path)
+    except (CheckpointError, OSError, ValueError):
+        return None
