@@ -6,9 +6,9 @@
 For each family at its small preset and each batch, in a fresh subprocess as `genstudio train` runs: the data
 are made and the estimate is measured (as the plan does before training), the process's peak resident memory
 is read (`ru_maxrss`), a real Trainer runs 4 steps at that batch (and writes its final checkpoint), and the peak
-is read again. Counted: fixed + per_image × batch (no safety factor); estimate: `MemoryEstimate.at(batch)`,
-what the plan compares with the free memory; measured: the growth of the peak. Ratios: measured ÷ counted
-(what the safety factor must cover) and estimate ÷ measured (≥ 1: the estimate was safe).
+is read again. Counted: fixed + per_image × batch (no margins); estimate: `MemoryEstimate.at(batch)`, what
+the plan compares with the free memory; measured: the growth of the peak. Ratios: measured ÷ counted (what the
+margins must cover) and estimate ÷ measured (≥ 1: the estimate was safe).
 """
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def main() -> None:
     from studio.engine.training.device import cpu_has_fast_bf16
     print(f"CPU: {cpu_name()} (fast bf16: {'yes' if cpu_has_fast_bf16() else 'no'})")
     print(f"{args.size} px, small presets, precision {args.precision}; "
-          f"estimate = {OVERHEAD / mib:.0f} MiB + {SAFETY} × counted")
+          f"estimate = {OVERHEAD / mib:.0f} MiB + fixed + {SAFETY} × per image × batch")
     print("| family | batch | counted MiB | estimate MiB | measured MiB | measured ÷ counted | estimate ÷ measured |")
     print("|---|---|---|---|---|---|---|")
     for name in args.families.split(","):

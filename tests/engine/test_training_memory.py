@@ -56,15 +56,16 @@ def test_saved_tensors_count_each_storage_once_while_kept():
 
 
 def _real_fixed(family: str, config, data) -> int:
-    """Weights, gradients, the optimizers' real state after a step, EMA, and the rollback copy, as the Trainer
-    has them (optimizer state counted from real optimizers, not assumed)."""
+    """What the Trainer holds at any batch, with the optimizers' real state after a step (not assumed): weights,
+    gradients, optimizer state, EMA and the rollback copy while stepping; four copies of the state while a
+    checkpoint is written."""
     model = get_family(family)(config, data)
     modules = list(model.modules().values())
     weights = _tensor_bytes([*(p for m in modules for p in m.parameters()),
                              *(b for m in modules for b in m.buffers())])
     gradients = _tensor_bytes([p for m in modules for p in m.parameters() if p.requires_grad])
-    moments = _optimizer_state_after_a_step(model, config)
-    return weights + gradients + moments + weights + (2 * weights + moments)
+    state = 2 * weights + _optimizer_state_after_a_step(model, config)
+    return max(2 * state + gradients, 4 * state)
 
 
 def _optimizer_state_after_a_step(model, config) -> int:

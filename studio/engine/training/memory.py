@@ -6,10 +6,11 @@
 The estimate is measured, not modelled: the family is built on the CPU and one real `train_step` runs at batch 2
 and at batch 4 (in each stage of a two-stage family), counting the bytes of the tensors autograd keeps for the
 backward pass while they are kept (each storage once, parameters apart), at their peak. Batch 4 less batch 2 is
-what an image costs. The weights, their gradients, the optimizer's state (two moments per weight), the EMA copy
-and the copy of all of these the Trainer keeps for a NaN rollback cost the same at any batch.
-`SAFETY` and `OVERHEAD` cover what the count cannot see (the backward pass's own buffers, kernel workspaces,
-the allocator's slack): benchmarks/RESULTS.md, "Training memory: estimate against measured".
+what an image costs. The weights, their gradients, the optimizer's state (two moments per weight), the EMA copy,
+the copy of these the Trainer keeps for a NaN rollback, and the copies a checkpoint write makes cost the same at
+any batch. `SAFETY` covers what the count cannot see per image (the backward pass's own buffers), `OVERHEAD`
+what a run adds at any batch (libraries loaded by the first step, kernel workspaces, a family's checkpoint-time
+work): benchmarks/RESULTS.md, "Training memory: estimate against measured".
 """
 from __future__ import annotations
 
@@ -20,8 +21,9 @@ from pathlib import Path
 
 import torch
 
-SAFETY = 2.0              # measured peak ÷ counted bytes reached 1.9 (RESULTS.md, "Training memory: estimate ...")
-OVERHEAD = 256 * 2**20    # kernel libraries' workspaces a first training step brings in, beyond any count
+# What the count cannot see, set from benchmarks/RESULTS.md, "Training memory: estimate against measured":
+SAFETY = 3.5              # per image: the backward pass's own buffers (a flow's run grew ~3x its count)
+OVERHEAD = 384 * 2**20    # at any batch: libraries the first step loads, the GAN's checkpoint-time sampling
 CPU_SHARE = 0.8           # of the memory the system calls available: the app, the data and the OS keep the rest
 GPU_MARGIN = 512 * 2**20  # left free on a GPU: the CUDA context's growth, the allocator's fragments
 
@@ -34,8 +36,8 @@ class MemoryEstimate:
     fixed: int              # bytes independent of the batch: weights, gradients, optimizer state, EMA copy, ...
 
     def at(self, batch: int) -> int:
-        """Bytes training at this batch needs: OVERHEAD + SAFETY × (fixed + per_image × batch)."""
-        return int(OVERHEAD + SAFETY * (self.fixed + self.per_image * batch))
+        """Bytes training at this batch needs: OVERHEAD + fixed + SAFETY × per_image × batch."""
+        return int(OVERHEAD + self.fixed + SAFETY * self.per_image * batch)
 
 
 class _SavedPeak:
@@ -176,9 +178,12 @@ def estimate_training_memory(family: str, family_config, data, *, precision: str
     # checks it after a real step; stepping here would cost the first estimate 1.5 s importing torch._dynamo)
     moments = 2 * gradients
     per_image, saved_fixed = worst
-    # live: weights, gradients, optimizer state, EMA; plus the Trainer's rollback copy of weights, EMA and state
-    fixed = weights + gradients + moments + weights + (2 * weights + moments) + saved_fixed
-    return MemoryEstimate(per_image=per_image, fixed=fixed)
+    state = weights + moments + weights             # what a checkpoint holds: weights, optimizer state, EMA
+    stepping = state + gradients + saved_fixed + state          # the second `state`: the Trainer's rollback copy
+    # a checkpoint write (gradients freed, no activations): the live state, the rollback copy, the new snapshot
+    # and its serialized bytes (safetensors.torch.save builds the file in memory)
+    checkpoint = 4 * state
+    return MemoryEstimate(per_image=per_image, fixed=max(stepping, checkpoint))
 
 
 def available_memory(device: torch.device) -> int | None:
