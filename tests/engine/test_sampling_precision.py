@@ -59,11 +59,11 @@ def test_bf16_samples_are_close_to_fp32_at_the_same_seed():
 
 
 @needs_bf16
-def test_auto_is_bf16_for_diffusion_where_the_cpu_has_it_and_fp32_for_the_others(monkeypatch):
+def test_auto_is_bf16_for_diffusion_where_the_cpu_has_it_and_it_pays(monkeypatch):
     model = tiny_model()
     assert choose_sampling_precision(model) == SamplingPrecision("bf16")
     assert choose_sampling_precision(model, "fp32") == SamplingPrecision("fp32")
-    monkeypatch.setattr(inference, "BF16_SAMPLING_FAMILIES", frozenset())
+    monkeypatch.setattr(inference, "BF16_SAMPLING_MAX_SIDE", {"diffusion": 4})     # the model is 8 px
     assert choose_sampling_precision(model, "auto") == SamplingPrecision("fp32")
     assert choose_sampling_precision(model, "bf16") == SamplingPrecision("bf16")   # asked for: it is there
 
