@@ -22,8 +22,8 @@ from pathlib import Path
 import torch
 
 # What the count cannot see, set from benchmarks/RESULTS.md, "Training memory: estimate against measured":
-SAFETY = 3.5              # per image: the backward pass's own buffers (a flow's run grew ~3x its count)
-OVERHEAD = 384 * 2**20    # at any batch: libraries the first step loads, the GAN's checkpoint-time sampling
+SAFETY = 2.0              # per image: the backward pass's own buffers (the PixelCNN's run grew 1.7x its count)
+OVERHEAD = 384 * 2**20    # at any batch: libraries the first step loads, a checkpoint's latent fit (32 px)
 CPU_SHARE = 0.8           # of the memory the system calls available: the app, the data and the OS keep the rest
 GPU_MARGIN = 512 * 2**20  # left free on a GPU: the CUDA context's growth, the allocator's fragments
 
