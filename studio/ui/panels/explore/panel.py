@@ -12,7 +12,7 @@ from superqt.utils import signals_blocked
 
 from studio import __version__
 from studio.engine import ENCODE, DatasetError, GalleryItem, Provenance, as_provenance, provenance
-from studio.ui.i18n import engine_text
+from studio.ui.i18n import engine_text, metric_title
 from studio.ui.panels.explore.latent import LatentSliders
 from studio.ui.panels.explore.prompt import PromptForm
 from studio.ui.panels.explore.recall import dropped_path, read_image, recall_into, restore_text
@@ -163,11 +163,8 @@ class ExplorePanel(QWidget):
             if best is not None:
                 shown = Path(made.checkpoint).resolve()
                 newest = _read_meta(folder / "last.safetensors") or {"step": made.checkpoint_step or 0}
-                held = best.get("held_out") if isinstance(best.get("held_out"), dict) else {}
                 combo.addItem(self.tr("newest (step {0:,})").format(int(newest.get("step", 0))), made.run)
-                combo.addItem(self.tr("best on held-out images (step {0:,}, {1} {2:.4g})").format(
-                    int(best.get("step", 0)), held.get("key", "?"), float(held.get("value", float("nan")))),
-                    str(folder / "best.safetensors"))
+                combo.addItem(self._best_text(best), str(folder / "best.safetensors"))
                 if shown == (folder / "best.safetensors").resolve():
                     combo.setCurrentIndex(1)
                 elif shown != (folder / "last.safetensors").resolve():     # an older checkpoint, from an image
@@ -175,6 +172,11 @@ class ExplorePanel(QWidget):
                     combo.setCurrentIndex(2)
         self.weights_choice.setVisible(best is not None)
         self.weights_choice.setEnabled(True)
+
+    def _best_text(self, meta: dict) -> str:
+        held = meta.get("held_out") if isinstance(meta.get("held_out"), dict) else {}
+        return self.tr("best on held-out images (step {0:,}, {1} {2:.4g})").format(
+            int(meta.get("step", 0)), metric_title(str(held.get("key", "?"))), float(held.get("value", float("nan"))))
 
     @Slot(int)
     def _on_weights_combo_index_changed(self, index: int) -> None:
