@@ -166,18 +166,18 @@ def estimate_training_memory(family: str, family_config, data, *, precision: str
                                  *(b for m in modules for b in m.buffers())])
         # what the optimizers get (a later stage may freeze some: the VQ-VAE's autoencoder)
         gradients = _tensor_bytes([p for m in modules for p in m.parameters() if p.requires_grad])
-        worst = (0, 0)
+        per_image = saved_fixed = 0                  # the larger of each over the stages
         for step in stages:
             two = _saved_peak(model, 2, step, dtype)
             four = _saved_peak(model, 4, step, dtype)
             for module in model.modules().values():
                 module.zero_grad(set_to_none=True)
-            per_image = max(0, (four - two) // 2)
-            worst = max(worst, (per_image, max(0, two - 2 * per_image)))
+            stage_per_image = max(0, (four - two) // 2)
+            per_image = max(per_image, stage_per_image)
+            saved_fixed = max(saved_fixed, two - 2 * stage_per_image)
     # Adam-type optimizers keep two moments per weight, Muon one: two bounds every family's real state (a test
     # checks it after a real step; stepping here would cost the first estimate 1.5 s importing torch._dynamo)
     moments = 2 * gradients
-    per_image, saved_fixed = worst
     state = weights + moments + weights             # what a checkpoint holds: weights, optimizer state, EMA
     stepping = state + gradients + saved_fixed + state          # the second `state`: the Trainer's rollback copy
     # a checkpoint write (gradients freed, no activations): the live state, the rollback copy, the new snapshot
@@ -194,10 +194,15 @@ def available_memory(device: torch.device) -> int | None:
         free, _ = torch.cuda.mem_get_info(device)
         cached = torch.cuda.memory_reserved(device) - torch.cuda.memory_allocated(device)
         return max(0, free + cached - GPU_MARGIN)
-    if device.type != "cpu":
-        return None                                  # Apple MPS shares the system's memory; nothing tells it
     system = _system_available()
-    return None if system is None else int(system * CPU_SHARE)
+    cpu = None if system is None else int(system * CPU_SHARE)
+    if device.type == "mps":                         # shares the system's memory, up to what Metal recommends
+        recommended = getattr(torch.mps, "recommended_max_memory", None)
+        if recommended is None:
+            return cpu
+        gpu = max(0, recommended() - torch.mps.driver_allocated_memory() - GPU_MARGIN)
+        return gpu if cpu is None else min(gpu, cpu)
+    return cpu if device.type == "cpu" else None
 
 
 def _system_available() -> int | None:
