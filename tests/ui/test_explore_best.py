@@ -67,6 +67,9 @@ def test_explore_switches_to_the_best_weights_and_images_name_them(make_window, 
     qtbot.waitUntil(lambda: Path(explore._provenance.checkpoint or "").name == "last.safetensors",
                     timeout=TIMEOUT_MS)
     assert explore._provenance.checkpoint_step == NEWEST_STEP and combo.currentIndex() == 0
+    win.restore_image("best.png", made[0])                               # an image the best weights drew
+    qtbot.waitUntil(lambda: combo.currentIndex() == 1 and win._run_job is None, timeout=TIMEOUT_MS)
+    assert Path(explore._provenance.checkpoint) == best.resolve()
     # the live model (Train paused) has no checkpoint yet: no choice
     explore.set_model(explore.family(), Provenance(family="vae", run=str(run_dir), checkpoint_step=NEWEST_STEP))
     assert explore.weights_choice.isHidden()
