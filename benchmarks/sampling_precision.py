@@ -91,15 +91,17 @@ def sample_seconds(family, n: int, bf16: bool) -> tuple[float, np.ndarray]:
     return time.perf_counter() - start, last.images.astype(np.float64)
 
 
-def per_family(repeats: int, sizes: tuple[int, ...]) -> None:
+def per_family(repeats: int, sizes: tuple[int, ...], names: set[str] | None) -> None:
     from studio.engine.families.base import all_families
 
     print("\n| family | size | fp32 images/s | bf16 images/s | bf16 speed-up | mean abs difference (grey levels) |")
     print("|---|---|---|---|---|---|")
     for cls in all_families():
+        if names and cls.name not in names:
+            continue
         for size in sizes:
             family = nudged_family(cls, size)
-            n = 16 if cls.name == "diffusion" else 256
+            n = 64 if cls.name == "diffusion" else 256
             sample_seconds(family, n, False), sample_seconds(family, n, True)          # warm up both
             fp32, bf16 = [], []
             for _ in range(repeats):
@@ -120,6 +122,7 @@ def main() -> None:
     parser.add_argument("--run", type=Path, help="a 16 px diffusion run to sample (default: train one here)")
     parser.add_argument("--skip-processes", action="store_true")
     parser.add_argument("--skip-families", action="store_true")
+    parser.add_argument("--families", help="comma-separated family names (default: all)")
     args = parser.parse_args()
     from studio.engine.training.device import _cpu_name, cpu_has_fast_bf16
 
@@ -128,7 +131,7 @@ def main() -> None:
     if not args.skip_processes:
         whole_processes(args.repeats, args.n, args.train_steps, args.run)
     if not args.skip_families:
-        per_family(args.repeats, (16, 32))
+        per_family(args.repeats, (16, 32), set(args.families.split(",")) if args.families else None)
 
 
 if __name__ == "__main__":

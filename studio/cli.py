@@ -174,8 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--sampler", default=None, help="sampler, e.g. dpm++2m-sde, dpm++2m, ddim (same as --opt sampler=...)")
     sample.add_argument("--precision", choices=("auto", "fp32", "bf16"), default=None,
                         help="what the network runs in: auto (bf16 where the device has fast bf16 and the family "
-                             "gains at its size, else fp32; the default), fp32 or bf16. Each image records the one "
-                             "used")
+                             "gains from it, else fp32; the default), fp32 or bf16. Each image records the one used")
     sample.add_argument("--device", default="auto")
 
     latent = sub.add_parser("latent", help="slider sweeps and interpolations in a trained model's latent space",

@@ -5,7 +5,7 @@ Each runs under torch.inference_mode() set where it runs: grad mode is per threa
 must set it itself.
 
 Sampling precision: "auto" draws in bf16 where the device has fast bf16 (a CUDA GPU with bf16, a CPU with
-AVX512-BF16/AMX) and the family gains from it at its size (BF16_SAMPLING_MAX_SIDE), else in fp32. bf16 autocast covers
+AVX512-BF16/AMX) and the family gains from it (BF16_SAMPLING_FAMILIES), else in fp32. bf16 autocast covers
 the networks' forward passes only; a sampler's updates are elementwise ops that autocast leaves in fp32.
 The precision that drew an image is written into its parameters, so that it regenerates exactly.
 """
@@ -25,10 +25,10 @@ from studio.engine.training.device import cpu_has_fast_bf16
 
 MAX_KEPT_FRAMES = 120           # progressive frames kept per sampling, for animation export
 PRECISIONS = ("auto", "fp32", "bf16")
-# Family -> the largest image side at which bf16 made its sampling faster at unchanged quality, where the
-# hardware has it (benchmarks/RESULTS.md, "Sampling precision"): the diffusion U-Net at 16 px. At 32 px it
-# gained nothing on a CPU, and the other families draw in one cheap pass, far below a process's start-up.
-BF16_SAMPLING_MAX_SIDE = {"diffusion": 16}
+# Families whose sampling bf16 makes faster at unchanged quality where the hardware has it: the diffusion U-Net,
+# ~2x at 16 and 32 px (benchmarks/RESULTS.md, "Sampling precision"). The others draw in one or a few cheap passes
+# (milliseconds, far below a process's start-up), and the VQ-VAE's prior picks other tokens in bf16.
+BF16_SAMPLING_FAMILIES = frozenset({"diffusion"})
 
 
 @dataclass(frozen=True)
@@ -58,8 +58,7 @@ def choose_sampling_precision(family, requested: str | None = "auto") -> Samplin
         raise ConfigError("sample.unknown_precision", precision=requested, choices=", ".join(PRECISIONS))
     fast = device_has_fast_bf16(family.device)
     if requested == "auto":
-        pays = family.data.image_size <= BF16_SAMPLING_MAX_SIDE.get(family.name, 0)
-        return SamplingPrecision("bf16" if fast and pays else "fp32")
+        return SamplingPrecision("bf16" if fast and family.name in BF16_SAMPLING_FAMILIES else "fp32")
     if requested == "bf16" and not fast:
         notice = Message("sample.no_bf16_cpu") if family.device.type == "cpu" else \
             Message("sample.no_bf16_device", device=str(family.device))

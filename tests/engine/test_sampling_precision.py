@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 import studio.engine.inference as inference
 from studio.engine.export import png_bytes, read_provenance
@@ -59,11 +60,11 @@ def test_bf16_samples_are_close_to_fp32_at_the_same_seed():
 
 
 @needs_bf16
-def test_auto_is_bf16_for_diffusion_where_the_cpu_has_it_and_it_pays(monkeypatch):
+def test_auto_is_bf16_for_diffusion_where_the_cpu_has_it_and_fp32_for_the_others(monkeypatch):
     model = tiny_model()
     assert choose_sampling_precision(model) == SamplingPrecision("bf16")
     assert choose_sampling_precision(model, "fp32") == SamplingPrecision("fp32")
-    monkeypatch.setattr(inference, "BF16_SAMPLING_MAX_SIDE", {"diffusion": 4})     # the model is 8 px
+    monkeypatch.setattr(inference, "BF16_SAMPLING_FAMILIES", frozenset())        # a family that does not gain
     assert choose_sampling_precision(model, "auto") == SamplingPrecision("fp32")
     assert choose_sampling_precision(model, "bf16") == SamplingPrecision("bf16")   # asked for: it is there
 
@@ -97,3 +98,34 @@ def test_bf16_where_the_cpu_lacks_it_says_so_and_draws_fp32(monkeypatch):
     assert "fp32" in chosen.notice and "differ slightly" in chosen.notice
     assert choose_sampling_precision(model, "auto") == SamplingPrecision("fp32")
     assert np.array_equal(draw(model, 3, "bf16"), draw(model, 3, "fp32"))
+
+
+def test_the_cli_writes_the_precision_and_says_when_bf16_is_missing(tmp_path, monkeypatch):
+    import io
+
+    from studio.cli import main
+    from studio.engine.export import read_png_parameters
+
+    def cli(*args):
+        out, err = io.StringIO(), io.StringIO()
+        return main(list(args), out=out, err=err), err.getvalue()
+
+    data = tmp_path / "data"
+    (data / "red").mkdir(parents=True)
+    for i in range(8):
+        Image.fromarray(np.full((8, 8, 3), 30 * i, np.uint8)).save(data / "red" / f"{i}.png")
+    run = tmp_path / "run"
+    code, err = cli("train", str(data), "--family", "diffusion", "--out", str(run), "--size", "8", "--preset",
+                    "tiny", "--steps", "2", "--batch", "4")
+    assert code == 0, err
+    code, err = cli("sample", str(run), "-n", "1", "--out", str(tmp_path / "fp32"), "--steps", "2",
+                    "--precision", "fp32")
+    assert code == 0, err
+    assert read_png_parameters(tmp_path / "fp32" / "image-0000.png")["precision"] == "fp32"
+    monkeypatch.setattr(inference, "cpu_has_fast_bf16", lambda: False)
+    code, err = cli("sample", str(run), "-n", "1", "--out", str(tmp_path / "asked"), "--steps", "2",
+                    "--precision", "bf16")
+    assert code == 0 and "warning:" in err and "AVX512-BF16" in err
+    assert read_png_parameters(tmp_path / "asked" / "image-0000.png")["precision"] == "fp32"
+    code, err = cli("sample", str(run), "-n", "1", "--out", str(tmp_path / "again"), "--again")   # asked again
+    assert code == 0 and "AVX512-BF16" in err
