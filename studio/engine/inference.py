@@ -56,12 +56,13 @@ def choose_sampling_precision(family, requested: str | None = "auto") -> Samplin
     requested = requested or "auto"
     if requested not in PRECISIONS:
         raise ConfigError("sample.unknown_precision", precision=requested, choices=", ".join(PRECISIONS))
-    fast = device_has_fast_bf16(family.device)
+    device = getattr(family, "device", torch.device("cpu"))      # a stand-in family may not say
+    fast = device_has_fast_bf16(device)
     if requested == "auto":
-        return SamplingPrecision("bf16" if fast and family.name in BF16_SAMPLING_FAMILIES else "fp32")
+        return SamplingPrecision("bf16" if fast and getattr(family, "name", "") in BF16_SAMPLING_FAMILIES else "fp32")
     if requested == "bf16" and not fast:
-        notice = Message("sample.no_bf16_cpu") if family.device.type == "cpu" else \
-            Message("sample.no_bf16_device", device=str(family.device))
+        notice = Message("sample.no_bf16_cpu") if device.type == "cpu" else \
+            Message("sample.no_bf16_device", device=str(device))
         return SamplingPrecision("fp32", notice)
     return SamplingPrecision(requested)
 
@@ -71,7 +72,8 @@ def precision_frames(family, frames: Iterable[Frame], precision: SamplingPrecisi
     name = precision.name if isinstance(precision, SamplingPrecision) else precision
     frames = iter(frames)
     while True:
-        with torch.autocast(family.device.type, dtype=torch.bfloat16) if name == "bf16" else nullcontext():
+        with torch.autocast(getattr(family, "device", torch.device("cpu")).type, dtype=torch.bfloat16) \
+                if name == "bf16" else nullcontext():
             frame = next(frames, None)
         if frame is None:
             return
