@@ -19,3 +19,15 @@ def make_window(qtbot):
         return win
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def no_modal_error_dialog(monkeypatch):
+    """An Explore error dialog is modal: in a test it would wait forever for a click. A test that expects one
+    replaces `show_error` on its panel; anywhere else it fails the test with the dialog's text."""
+    from studio.ui.panels.explore.panel import ExplorePanel
+
+    def fail(self, title, message):
+        pytest.fail(f"error dialog: {title}: {message}")
+
+    monkeypatch.setattr(ExplorePanel, "show_error", fail)
