@@ -782,34 +782,39 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
 <context>
     <name>ExplorePanel</name>
     <message>
-        <location filename="../panels/explore/panel.py" line="+34"/>
+        <location filename="../panels/explore/panel.py" line="+35"/>
         <source>Explore</source>
         <translation>探索</translation>
     </message>
     <message>
-        <location line="+74"/>
+        <location line="+52"/>
+        <source>&amp;Weights:</source>
+        <translation>权重(&amp;W)：</translation>
+    </message>
+    <message>
+        <location line="+37"/>
         <source>Train a model or open a run to explore it here.</source>
         <translation>训练一个模型或打开一次训练运行，即可在这里探索它。</translation>
     </message>
     <message>
-        <location line="-34"/>
+        <location line="-58"/>
         <location filename="../panels/explore/prompt.py" line="+46"/>
         <location line="+57"/>
         <source>Generate</source>
         <translation>生成</translation>
     </message>
     <message>
-        <location line="-22"/>
+        <location line="+17"/>
         <source>Which weights to explore</source>
         <translation>要探索哪组权重</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-5"/>
         <source>Training keeps the weights that did best on held-out images beside the newest ones. When a model has started to learn its training images by heart, the newest weights do worse on pictures it never saw: the best ones are the better choice then.</source>
         <translation>训练会在最新的权重旁保留在留出图像上表现最好的权重。当模型开始死记训练图像时，最新的权重在它从未见过的图片上表现更差：这时最好的权重是更好的选择。</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="-12"/>
         <source>Ctrl+G</source>
         <translation>Ctrl+G</translation>
     </message>
@@ -923,7 +928,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>选一个新的随机种子</translation>
     </message>
     <message>
-        <location filename="../panels/explore/panel.py" line="+58"/>
+        <location filename="../panels/explore/panel.py" line="+82"/>
         <location filename="../panels/explore/sampling.py" line="+49"/>
         <source>Press Generate to draw images.</source>
         <translation>按“生成”来绘制图像。</translation>
@@ -991,7 +996,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>潜在空间滑块</translation>
     </message>
     <message numerus="yes">
-        <location filename="../panels/explore/panel.py" line="+54"/>
+        <location filename="../panels/explore/panel.py" line="+59"/>
         <source>Generating %n image(s)…</source>
         <translation>
             <numerusform>正在生成 %n 张图像…</numerusform>
@@ -1050,17 +1055,22 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>沿 %1 移动（从 %2 到 %3）；图像随之变化</translation>
     </message>
     <message>
-        <location filename="../panels/explore/panel.py" line="-72"/>
-        <source>Use the newest weights</source>
-        <translation>使用最新的权重</translation>
+        <location filename="../panels/explore/panel.py" line="-79"/>
+        <source>newest (step {0:,})</source>
+        <translation>最新（第 {0:,} 步）</translation>
     </message>
     <message>
-        <location line="+4"/>
-        <source>Use the weights best on held-out images (step {0:,}, {1} {2:.4g})</source>
-        <translation>使用在留出图像上最好的权重（第 {0:,} 步，{1} {2:.4g}）</translation>
+        <location line="+5"/>
+        <source>step {0:,}</source>
+        <translation>第 {0:,} 步</translation>
     </message>
     <message>
-        <location line="+91"/>
+        <location line="+7"/>
+        <source>best on held-out images (step {0:,}, {1} {2:.4g})</source>
+        <translation>在留出图像上最好（第 {0:,} 步，{1} {2:.4g}）</translation>
+    </message>
+    <message>
+        <location line="+90"/>
         <source>Encoding %1…</source>
         <translation>正在编码 %1…</translation>
     </message>
@@ -1599,7 +1609,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="+96"/>
+        <location filename="../main_window.py" line="+109"/>
         <source>genstudio</source>
         <translation>genstudio</translation>
     </message>
@@ -2030,7 +2040,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>无法打开该训练运行</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+22"/>
         <source>Measuring a few training steps…</source>
         <translation>正在测量几个训练步…</translation>
     </message>
@@ -4539,6 +4549,24 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+1"/>
+        <source>unknown sampling precision {precision!r}; choose one of {choices}</source>
+        <comment>sample.unknown_precision</comment>
+        <translation>未知的采样精度 {precision!r}；请从 {choices} 中选择</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>bf16 sampling was asked for, but this CPU lacks AVX512-BF16 and AMX: sampling in fp32 instead, so the images will differ slightly from those drawn in bf16</source>
+        <comment>sample.no_bf16_cpu</comment>
+        <translation>要求以 bf16 采样，但这个 CPU 没有 AVX512-BF16 和 AMX：改用 fp32 采样，因此图像会与 bf16 画出的略有不同</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>bf16 sampling was asked for, but this device ({device}) has no fast bf16: sampling in fp32 instead, so the images will differ slightly from those drawn in bf16</source>
+        <comment>sample.no_bf16_device</comment>
+        <translation>要求以 bf16 采样，但这个设备（{device}）没有快速的 bf16：改用 fp32 采样，因此图像会与 bf16 画出的略有不同</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>the prompt {prompt!r} names no class of this model; classes: {classes}</source>
         <comment>prompt.names_no_class</comment>
         <translation>提示词 {prompt!r} 没有提到此模型的任何类别；类别有：{classes}</translation>
@@ -4877,7 +4905,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
 <context>
     <name>families</name>
     <message>
-        <location line="-417"/>
+        <location line="-420"/>
         <source>Variational autoencoder</source>
         <translation>变分自编码器 (VAE)</translation>
     </message>
