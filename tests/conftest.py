@@ -34,3 +34,14 @@ def no_thread_left():
         from PySide6.QtCore import QThreadPool
 
         assert QThreadPool.globalInstance().waitForDone(3000), "a background job outlived its test"
+
+
+@pytest.fixture
+def one_torch_thread():
+    """torch on one intra-op thread for the test (the diffusion tests: steady on a shared machine), then back."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -58,12 +58,7 @@ class Optimize:
         return True
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)        # tiny models: one thread is faster than two fighting over a shared machine
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")   # tiny models: one thread beats two fighting
 
 
 # -- registry, config --------------------------------------------------------------------------

@@ -22,12 +22,7 @@ NODES, WEIGHTS = (torch.from_numpy(a) for a in np.polynomial.hermite_e.hermegaus
 WEIGHTS = WEIGHTS / math.sqrt(2 * math.pi)                           # E f(eps), eps ~ N(0, 1) = sum WEIGHTS f(NODES)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 class GaussianDenoiser(nn.Module):

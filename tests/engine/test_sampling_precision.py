@@ -19,12 +19,7 @@ needs_bf16 = pytest.mark.skipif(not inference.device_has_fast_bf16(torch.device(
                                 reason="this CPU has no AVX512-BF16/AMX")
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def tiny_model(seed=0) -> Diffusion:
