@@ -115,6 +115,13 @@ CATALOGUE: dict[str, str] = {
     "run.missing_key": "{path}: missing {key!r}",
     "run.no_checkpoint": "{path}: the run has no checkpoint yet",
     "run.weights_do_not_fit": "{path}: the weights of {name!r} do not fit this model ({detail})",
+    # -- the owner lock of a run folder (runlock.py) --
+    "run.held": "{path}: another process is training this run ({owner}); wait until it finishes or stop it "
+                "there (the app can open the run and follow it meanwhile)",
+    "lock.owner": "process {pid} on {host}, since {started}",
+    "lock.taken_over": "{path}: took over the lock left by {owner}: {why}",
+    "lock.gone": "that process is no longer running",
+    "lock.silent": "it has not been refreshed for {seconds} s",
 
     # -- checkpoints (checkpoint.py) --
     "checkpoint.unreadable": "{path}: cannot read ({reason})",
@@ -346,6 +353,10 @@ CATALOGUE: dict[str, str] = {
     "vqvae.bad_codebook_training": "codebook_decay must be in (0, 1); commitment and dead_code_threshold cannot be "
                                    "negative",
     "vqvae.negative_autoencoder_steps": "autoencoder_steps cannot be negative",
+    "vqvae.bad_autoencoder_share": "autoencoder_share must be between 0 and 1 (the share of the run for stage 1), "
+                                   "not {value}",
+    "vqvae.bad_prior_regularisation": "prior_dropout must be at least 0 and below 1, and prior_weight_decay at least "
+                                      "0 (got {dropout} and {weight_decay})",
     "vqvae.bad_prior": "prior_dim ({prior_dim}) must be a multiple of prior_heads ({prior_heads}) and prior_depth at "
                        "least 1",
     "vqvae.bad_text": "text_length must be at least 1 and text_dropout between 0 and 1",
@@ -379,8 +390,8 @@ CATALOGUE: dict[str, str] = {
     "prompt.unseen_word_ignored": "the model never saw {words} in its captions or labels: that word is ignored",
     "prompt.unseen_words_ignored": "the model never saw {words} in its captions or labels: those words are ignored",
     "prompt.too_long": "only the first {count} words of the prompt are used",
-    "prompt.untrained_prior": "the prior is untrained (the run ended in stage 1), so samples are noise: train past "
-                              "autoencoder_steps={autoencoder_steps} with --resume --steps N",
+    "prompt.untrained_prior": "the prior is untrained (the run ended in stage 1), so samples are noise: train on "
+                              "with --resume (stage 2 starts at step {autoencoder_steps} at the latest)",
     "gan.mode_collapse": "mode collapse: the generated images look almost alike (their diversity is far below the "
                          "data's); try more augmentation, a lower learning rate, or resume from an earlier checkpoint",
     "gan.discriminator_wins": "the discriminator wins outright (it tells every generated image from a real one), so "

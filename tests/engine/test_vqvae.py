@@ -80,6 +80,45 @@ def test_two_stages_losses_and_a_frozen_autoencoder():
             prior_before = {k: v.clone() for k, v in vq.prior.state_dict().items()}
     assert all(torch.equal(frozen[k], v) for k, v in vq.decoder.state_dict().items())
     assert any(not torch.equal(prior_before[k], v) for k, v in vq.prior.state_dict().items())
+    assert int(vq.prior_start) == 3
+
+
+def test_a_run_in_minutes_switches_stage_by_its_share_and_records_the_step():
+    """Stage 2 starts once `autoencoder_share` of the run is done, long before `autoencoder_steps`; the step is
+    kept in the state so a resumed run (or an old checkpoint) knows where stage 2 began."""
+    vq = make_vq(config=VQVAEConfig.from_preset("tiny", autoencoder_steps=1000, autoencoder_share=0.4))
+    ctx = TrainStepContext(torch.device("cpu"), None, vq.optimizers(1e-3), grad_clip=1.0)
+    batch = batch_of(synthetic_dataset(n=8).images, captions=("red circle",) * 8)
+    vq.train()
+    stages = []
+    for step, fraction in enumerate([0.0, 0.2, 0.39, 0.41, 0.6]):
+        ctx.step, ctx.fraction = step, fraction
+        stages.append(vq.train_step(batch, ctx)["stage"])
+    assert stages == [1.0, 1.0, 1.0, 2.0, 2.0] and int(vq.prior_start) == 3
+    assert [vq.training_stage(s) for s in (2, 3, 4)] == ["autoencoder (1/2)", "prior (2/2)", "prior (2/2)"]
+    assert vq.held_out_objective(2) == "recon_mse" and vq.held_out_objective(3) == "prior_bits"
+    again = make_vq(config=vq.config)
+    again.load_extra_state({k: v.clone() for k, v in vq.extra_state().items()})
+    assert int(again.prior_start) == 3 and again.training_stage(3) == "prior (2/2)"
+    old = make_vq(config=vq.config)                          # saved before the start step was kept
+    old.load_extra_state({"prior_steps": torch.tensor(7)})
+    assert int(old.prior_start) == 1000
+    old.load_extra_state({"prior_steps": torch.tensor(0)})
+    assert int(old.prior_start) == -1 and old.training_stage(999) == "autoencoder (1/2)"
+
+
+def test_the_prior_is_regularised_only_while_training():
+    """Dropout acts in training only (sampling is the same on every call); only the prior's matrices decay."""
+    vq = make_vq(config=VQVAEConfig.from_preset("tiny", prior_dropout=0.5, prior_weight_decay=0.3))
+    text, codes = torch.zeros(2, vq.config.text_length, dtype=torch.long), torch.randint(0, 32, (2, 4))
+    vq.prior.train()
+    assert not torch.equal(vq.prior(text, codes), vq.prior(text, codes))
+    vq.prior.eval()
+    assert torch.equal(vq.prior(text, codes), vq.prior(text, codes))
+    prior = vq.optimizers(1e-3)["prior"]
+    decayed, kept = prior.param_groups
+    assert decayed["weight_decay"] == 0.3 and kept["weight_decay"] == 0.0
+    assert all(p.dim() == 2 for p in decayed["params"]) and vq.prior.position in [p for p in kept["params"]]
 
 
 def test_prior_samples_deterministically_per_seed_row_by_row():
@@ -123,10 +162,10 @@ def test_codebook_usage_on_the_demo_set_and_save_load(tmp_path):
     usage = [e.losses["perplexity"] for e in progress if e.losses.get("stage") == 1.0]
     assert usage[-1] > 8, f"only {usage[-1]:.1f} of 32 codes in use"
     live = trainer.family
-    assert int(live.prior_steps) == 10 and live.prompt_warnings("red circle") == []
+    assert int(live.prior_steps) == 20 and live.prompt_warnings("red circle") == []   # half the run (share 0.5)
     assert live.tokens(dataset.images[:256]).max() > 0 and len(np.unique(live.tokens(dataset.images[:256]))) > 8
     family, _ = Run.open(tmp_path / "run").load_family()
-    assert int(family.prior_steps) == 10
+    assert int(family.prior_steps) == 20 and int(family.prior_start) == 20
     for seed in (0, 7):
         np.testing.assert_array_equal(list(family.sample(2, seed=seed, prompt="red circle"))[-1].images,
                                       list(live.sample(2, seed=seed, prompt="red circle"))[-1].images)
@@ -143,6 +182,8 @@ def test_config_presets_round_trip(preset):
     (dict(prior_dim=30, prior_heads=4), r"prior_dim \(30\) must be a multiple of prior_heads \(4\)"),
     (dict(channels=(6,)), "multiples of 4"),
     (dict(text_dropout=1.5), "text_dropout between 0 and 1"),
+    (dict(autoencoder_share=1.5), "autoencoder_share must be between 0 and 1"),
+    (dict(prior_dropout=1.0), "prior_dropout must be at least 0 and below 1"),
 ])
 def test_config_errors_say_what_to_change(values, match):
     with pytest.raises(ConfigError, match=match):
@@ -157,3 +198,19 @@ def test_preview_shows_reconstructions_and_unprompted_samples():
     np.testing.assert_array_equal(frames[0].extras["input"], images)
     np.testing.assert_array_equal(frames[0].extras["reconstruction"], vq.decode(vq.encode(images)))
     np.testing.assert_array_equal(frames[0].images, list(vq.sample(5, seed=3, guidance=1.0))[-1].images)
+
+
+def test_a_checkpoint_from_before_the_prior_had_its_own_optimizer_still_resumes():
+    """Its one optimizer over every weight does not fit the new layout: that optimizer starts afresh, the weights load."""
+    from studio.engine.training import state
+
+    vq = make_vq()
+    everything = [p for m in vq.modules().values() for p in m.parameters()]
+    old = {"main": torch.optim.AdamW(everything, lr=1e-3)}
+    tensors, meta = state.capture(vq, None, old, None, torch.device("cpu"))
+    fresh = make_vq(seed=1)
+    optimizers = fresh.optimizers(1e-3)
+    state.restore(tensors, meta, "old.safetensors", family=fresh, ema=None, optimizers=optimizers, scaler=None,
+                  device=torch.device("cpu"), memory_format=None)
+    assert all(torch.equal(a, b) for a, b in zip(fresh.prior.parameters(), vq.prior.parameters()))
+    assert len(optimizers["main"].param_groups[0]["params"]) < len(everything) and not optimizers["main"].state

@@ -200,6 +200,7 @@ class StepContext(Protocol):
     """What the Trainer hands to `train_step` (implemented in training.py)."""
 
     step: int             # optimisation steps done so far in this run
+    fraction: float       # share of the run's steps or minutes done, whichever is further (0 to 1)
     device: torch.device
 
     def autocast(self) -> AbstractContextManager: ...

@@ -48,10 +48,13 @@ class VQVAEConfig(FamilyConfig):
     commitment: float = 0.25                   # weight pulling encoder outputs to their codes
     codebook_decay: float = 0.99               # EMA decay of the codebook statistics
     dead_code_threshold: float = 1.0           # a code assigned fewer vectors per step (EMA) is restarted
-    autoencoder_steps: int = 2000              # stage 1 length; the prior trains from this step on
+    autoencoder_steps: int = 2000              # stage 1 ends at this step at the latest ...
+    autoencoder_share: float = 0.5             # ... or once this share of the run (steps or minutes) is done
     prior_dim: int = 128
     prior_depth: int = 4
     prior_heads: int = 4
+    prior_dropout: float = 0.1                 # dropout in the prior's blocks: it memorises small sets without
+    prior_weight_decay: float = 0.1            # AdamW weight decay of the prior's matrices (benchmarks/RESULTS.md)
     text_length: int = 12                      # prompt tokens (BOS + words), longer prompts are cut
     text_dropout: float = 0.1                  # share of captions dropped (for classifier-free guidance)
 
@@ -75,6 +78,11 @@ class VQVAEConfig(FamilyConfig):
             raise ConfigError("vqvae.bad_codebook_training")
         if self.autoencoder_steps < 0:
             raise ConfigError("vqvae.negative_autoencoder_steps")
+        if not 0 <= self.autoencoder_share <= 1:
+            raise ConfigError("vqvae.bad_autoencoder_share", value=self.autoencoder_share)
+        if not 0 <= self.prior_dropout < 1 or self.prior_weight_decay < 0:
+            raise ConfigError("vqvae.bad_prior_regularisation", dropout=self.prior_dropout,
+                              weight_decay=self.prior_weight_decay)
         if self.prior_dim % self.prior_heads or self.prior_depth < 1:
             raise ConfigError("vqvae.bad_prior", prior_dim=self.prior_dim, prior_heads=self.prior_heads)
         if self.text_length < 1 or not 0 <= self.text_dropout <= 1:
@@ -173,12 +181,13 @@ class Codebook(nn.Module):
 class CausalBlock(nn.Module):
     """Pre-LayerNorm transformer block with causal self-attention and an optional KV cache."""
 
-    def __init__(self, dim: int, heads: int):
+    def __init__(self, dim: int, heads: int, dropout: float = 0.0):
         super().__init__()
         self.heads = heads
         self.norm1, self.norm2 = nn.LayerNorm(dim), nn.LayerNorm(dim)
         self.qkv, self.proj = nn.Linear(dim, 3 * dim), nn.Linear(dim, dim)
         self.mlp = nn.Sequential(nn.Linear(dim, 4 * dim), nn.GELU(), nn.Linear(4 * dim, dim))
+        self.drop = nn.Dropout(dropout)       # on each branch before it joins the residual stream (GPT-2)
 
     def forward(self, x: torch.Tensor, cache: dict | None = None) -> torch.Tensor:   # (B, T, D)
         b, t, d = x.shape
@@ -188,8 +197,8 @@ class CausalBlock(nn.Module):
                 k, v = torch.cat([cache["k"], k], 2), torch.cat([cache["v"], v], 2)
             cache["k"], cache["v"] = k, v
         attn = attention(q, k, v, is_causal=t > 1)                          # (B, heads, T, D/heads)
-        x = x + self.proj(attn.transpose(1, 2).reshape(b, t, d))
-        return x + self.mlp(self.norm2(x))
+        x = x + self.drop(self.proj(attn.transpose(1, 2).reshape(b, t, d)))
+        return x + self.drop(self.mlp(self.norm2(x)))
 
 
 class Prior(nn.Module):
@@ -201,7 +210,8 @@ class Prior(nn.Module):
         self.text_embed = nn.Embedding(vocab_size, cfg.prior_dim)
         self.code_embed = nn.Embedding(cfg.codebook_size, cfg.prior_dim)
         self.position = nn.Parameter(torch.randn(cfg.text_length + tokens, cfg.prior_dim) * 0.02)
-        self.blocks = nn.ModuleList(CausalBlock(cfg.prior_dim, cfg.prior_heads) for _ in range(cfg.prior_depth))
+        self.blocks = nn.ModuleList(CausalBlock(cfg.prior_dim, cfg.prior_heads, cfg.prior_dropout)
+                                    for _ in range(cfg.prior_depth))
         self.norm = nn.LayerNorm(cfg.prior_dim)
         self.head = nn.Linear(cfg.prior_dim, cfg.codebook_size)
 
@@ -260,26 +270,37 @@ class VQVAE(Family):
         self.codebook = Codebook(config.codebook_size, config.code_dim, config.codebook_decay, config.dead_code_threshold)
         self.prior = Prior(config, self.tokenizer.size, side * side)
         self.prior_steps = torch.zeros((), dtype=torch.long)   # stage-2 steps done: 0 means an untrained prior
+        self.prior_start = torch.tensor(-1)   # the step stage 2 began at (-1: not yet), kept for an exact resume
+        self._frozen = False
 
     def modules(self) -> dict[str, nn.Module]:
         return {"encoder": self.encoder, "decoder": self.decoder, "codebook": self.codebook, "prior": self.prior}
 
     def extra_state(self) -> dict[str, torch.Tensor]:
-        return {"prior_steps": self.prior_steps}
+        return {"prior_steps": self.prior_steps, "prior_start": self.prior_start}
 
     def load_extra_state(self, tensors) -> None:
         # A checkpoint from before this counter existed: unknown (-1), so no warning.
         self.prior_steps = tensors["prior_steps"].cpu().long().clone() if "prior_steps" in tensors else torch.tensor(-1)
+        if "prior_start" in tensors:
+            self.prior_start = tensors["prior_start"].cpu().long().clone()
+        else:   # saved before stage 2 could start early: it began at autoencoder_steps, if at all
+            started = int(self.prior_steps) != 0
+            self.prior_start = torch.tensor(self.config.autoencoder_steps if started else -1)
 
     @property
     def latent_shape(self) -> tuple[int, ...]:
         return (self.config.code_dim, self.side, self.side)
 
+    def _in_prior(self, step: int) -> bool:
+        start = int(self.prior_start)
+        return step >= (start if start >= 0 else self.config.autoencoder_steps)
+
     def training_stage(self, step: int) -> str:
-        return "autoencoder (1/2)" if step < self.config.autoencoder_steps else "prior (2/2)"
+        return "prior (2/2)" if self._in_prior(step) else "autoencoder (1/2)"
 
     def held_out_objective(self, step: int) -> str | None:
-        return "recon_mse" if step < self.config.autoencoder_steps else "prior_bits"
+        return "prior_bits" if self._in_prior(step) else "recon_mse"
 
     # -- text ------------------------------------------------------------------------------
     def _texts(self, batch: Batch) -> list[str]:
@@ -308,10 +329,28 @@ class VQVAE(Family):
         return warnings
 
     # -- training --------------------------------------------------------------------------
+    def optimizers(self, lr: float) -> dict[str, torch.optim.Optimizer]:
+        """Stage 1's autoencoder and stage 2's prior each have their own AdamW; only the prior's
+        matrices decay (not biases, norms or embeddings, as in GPT-2)."""
+        autoencoder = [p for m in (self.encoder, self.decoder, self.codebook) for p in m.parameters()]
+        matrices = [m.weight for m in self.prior.modules() if isinstance(m, nn.Linear)]
+        chosen = {id(p) for p in matrices}
+        rest = [p for p in self.prior.parameters() if id(p) not in chosen]
+        return {
+            "main": torch.optim.AdamW(autoencoder, lr=lr, betas=(0.9, 0.99), weight_decay=0.0),
+            "prior": torch.optim.AdamW([{"params": matrices, "weight_decay": self.config.prior_weight_decay},
+                                        {"params": rest, "weight_decay": 0.0}], lr=lr, betas=(0.9, 0.99)),
+        }
+
     def train_step(self, batch: Batch, ctx: StepContext) -> dict[str, float]:
-        if ctx.step < self.config.autoencoder_steps:
-            return self._autoencoder_step(batch, ctx)
-        if ctx.step == self.config.autoencoder_steps:
+        """Stage 1 until `autoencoder_steps` or `autoencoder_share` of the run, whichever comes first, then
+        stage 2; a run measured in minutes switches by its time, so the step it switched at is recorded."""
+        if int(self.prior_start) < 0:
+            share_done = getattr(ctx, "fraction", 0.0) >= self.config.autoencoder_share
+            if ctx.step < self.config.autoencoder_steps and not share_done:
+                return self._autoencoder_step(batch, ctx)
+            self.prior_start = torch.tensor(ctx.step)
+        if not self._frozen:
             self._freeze_autoencoder()
         return self._prior_step(batch, ctx)
 
@@ -338,6 +377,7 @@ class VQVAE(Family):
             module.requires_grad_(False)
             if self._ema and name in self._ema:
                 self._ema[name].load_state_dict(module.state_dict())
+        self._frozen = True
 
     def _prior_step(self, batch: Batch, ctx: StepContext) -> dict[str, float]:
         codes = self._tokens(batch.images, live=True)                    # (B, N)
@@ -347,7 +387,7 @@ class VQVAE(Family):
         with ctx.autocast():
             logits = self.prior(text, codes)                              # (B, N, K)
         loss = F.cross_entropy(logits.float().flatten(0, 1), codes.flatten())
-        if ctx.optimize("main", loss):
+        if ctx.optimize("prior", loss):
             self.prior_steps += 1
         value = loss.item()                                               # GPU sync
         return {"loss": value, "prior_bits": value / math.log(2), "stage": 2.0}

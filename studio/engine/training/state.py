@@ -97,8 +97,10 @@ def restore(tensors: Mapping[str, torch.Tensor], meta: Mapping[str, Any], source
         raise TrainingError(e.message) from None
     for name, opt in optimizers.items():
         saved = meta.get("optimizers", {}).get(name)
-        if saved is not None:
+        if saved is not None and _same_layout(opt, saved["param_groups"]):
             opt.load_state_dict({"state": _optimizer_state(tensors, name, saved), "param_groups": saved["param_groups"]})
+        # else: saved by a version that grouped the parameters otherwise (the VQ-VAE's prior had no optimizer of
+        # its own before 2026-12): this optimizer starts afresh; the weights are whole either way.
     family.load_extra_state(group("extra"))
     family.to(device, memory_format)
     torch.set_rng_state(tensors["rng.torch"].clone())
@@ -106,6 +108,10 @@ def restore(tensors: Mapping[str, torch.Tensor], meta: Mapping[str, Any], source
         torch.cuda.set_rng_state(tensors["rng.cuda"], device)
     if scaler and meta.get("scaler"):
         scaler.load_state_dict(meta["scaler"])
+
+
+def _same_layout(opt: torch.optim.Optimizer, saved_groups: list[Mapping[str, Any]]) -> bool:
+    return [len(g["params"]) for g in opt.param_groups] == [len(g.get("params", ())) for g in saved_groups]
 
 
 def _optimizer_state(tensors: Mapping[str, torch.Tensor], name: str, saved: Mapping[str, Any]) -> dict[int, dict]:

@@ -70,6 +70,7 @@ class TrainStepContext:
         self.optimizers = optimizers
         self.grad_clip = grad_clip
         self.step = 0
+        self.fraction = 0.0
         self.skipped = False
         self.scaler = torch.amp.GradScaler("cuda") if dtype == torch.float16 and device.type == "cuda" else None
         self.warnings: list[Message] = []      # from train_step, for the Trainer to yield
@@ -501,7 +502,7 @@ class Trainer:
             t0 = time.monotonic()
             lr = self._set_lr()
             batch = self._next_batch()
-            self.ctx.step, self.ctx.skipped = self.step, False
+            self.ctx.step, self.ctx.skipped, self.ctx.fraction = self.step, False, self._fraction()
             self._family.train()
             losses = self._family.train_step(batch, self.ctx)
             t1 = time.monotonic()
