@@ -595,6 +595,12 @@ def _warn_checkpoint(ckpt, err: TextIO) -> None:
         err.write(f"warning: {warning}\n")
 
 
+def _warn_fallback(run, err: TextIO) -> None:
+    """evaluate and compare sample a run's newest good checkpoint: say, as sample does, which newer ones were
+    passed over and why (read once more here, before the long work; a run with none good is its one error)."""
+    _warn_checkpoint(run.load_checkpoint(), err)
+
+
 def cmd_latent(args, out: TextIO, err: TextIO) -> int:
     from studio.engine import ENCODE, LATENT, Run, choose_device, model_provenance
 
@@ -725,6 +731,7 @@ def cmd_evaluate(args, out: TextIO, err: TextIO) -> int:
     target = Path(args.target)
     if Run.is_run(target):
         run = Run.open(target)
+        _warn_fallback(run, err)
         dataset = None
         if args.data:
             dataset = _load_dataset(args.data, run.data_info.image_size, run.data_info.channels, err)
@@ -817,6 +824,8 @@ def cmd_compare(args, out: TextIO, err: TextIO) -> int:
             if not Run.is_run(run):
                 raise CLIError(f"{run} is not a run folder; to train families on a dataset, add --families and "
                                "--minutes")
+        for run in runs:
+            _warn_fallback(Run.open(run), err)
         if args.data:
             info = Run.open(runs[0]).data_info
             dataset = _load_dataset(args.data, info.image_size, info.channels, err)
