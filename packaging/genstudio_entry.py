@@ -1,7 +1,8 @@
 """The bundle's entry point: `genstudio` as installed (app, or a CLI subcommand), plus the hidden `--self-test` and
 `--platform-check` (studio/ui/platform_check.py: can this session's Qt platform plugin load? exit 0, or 2 with
-the libraries to install). Opening the app runs the same check first (studio/ui/app.py main), so a machine
-without the X11 libraries the bundle cannot ship gets that message, not Qt's abort."""
+the libraries to install). Opening the app runs the same check first, in studio/__main__.py before any Qt GUI
+module is imported, so a machine without the X11 libraries the bundle cannot ship gets that message and exit 2,
+not Qt's abort and a core dump."""
 import multiprocessing
 import sys
 

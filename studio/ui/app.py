@@ -62,10 +62,12 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the desktop app; `argv` are the arguments after the program name (Qt options such as -platform)."""
+def main(argv: list[str] | None = None, *, platform_checked: bool = False) -> int:
+    """Run the desktop app; `argv` are the arguments after the program name (Qt options such as -platform).
+    `genstudio` (studio/__main__.py) checks the platform plugin before this module imports QtGui and says so
+    with `platform_checked`; any other caller gets the check here."""
     multiprocessing.freeze_support()
-    problem = platform_check.check_platform(argv=sys.argv[1:] if argv is None else argv)
+    problem = None if platform_checked else platform_check.check_platform(argv=sys.argv[1:] if argv is None else argv)
     if problem is not None:      # Qt would abort with a core dump: say what to install instead
         print(platform_check.explain(problem), file=sys.stderr)
         return 2

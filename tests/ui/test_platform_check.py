@@ -209,3 +209,23 @@ def test_a_pyinstaller_bundle_searches_its_own_folder_first(monkeypatch, tmp_pat
     monkeypatch.setattr(platform_check.importlib.util, "find_spec", lambda name: None)
     assert platform_check.system_library_dirs()[0] == str(bundle)
     assert platform_check.default_plugins_dir() == bundle / "PySide6" / "Qt" / "plugins" / "platforms"
+
+
+def test_genstudio_checks_before_any_qt_gui_module_loads(tmp_path):
+    """`python -m studio` with a simulated missing library (a plugin folder whose libqxcb.so needs a library no
+    machine has): exit 2 with the message alone, no abort, and QtGui / QtWidgets were never imported."""
+    import os
+    import subprocess
+
+    plugin = write_elf(tmp_path / "platforms" / "libqxcb.so", ["libgenstudio-absent.so.1"])
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY", "XDG_SESSION_TYPE", "LD_LIBRARY_PATH")}
+    env.update(DISPLAY=":0", QT_QPA_PLATFORM_PLUGIN_PATH=str(plugin.parent), GENSTUDIO_HOME=str(tmp_path / "home"))
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "studio"], capture_output=True, text=True,
+                          env=env, timeout=120, cwd=Path(__file__).resolve().parents[2])
+    imported = [line for line in done.stderr.splitlines() if line.startswith("import time:")]
+    message = "\n".join(line for line in done.stderr.splitlines() if not line.startswith("import time:"))
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert message.strip() == explain(PlatformProblem("xcb", plugin, ("libgenstudio-absent.so.1",)))
+    assert "apt-file search libgenstudio-absent.so.1" in message and "core dumped" not in message
+    assert imported and not any("QtGui" in line or "QtWidgets" in line for line in imported)
