@@ -55,7 +55,9 @@ _HEAD_BYTES = 64 * 1024          # read to sniff the format and the declared siz
 _CAPTION_MAX_BYTES = 64 * 1024
 _PROGRESS_INTERVAL_S = 0.05      # <= 20 progress calls a second
 _POLL_S = 0.05                   # cancel is polled at least this often while decoding
-_CHUNK = 16                      # files per decode job
+_CHUNK = 16                      # files per decode job, at most
+_CHUNK_BYTES = 1 << 20           # ... and about this many bytes: one camera photo is a job of its own
+_SCAN_POLL_ENTRIES = 1024        # cancel is polled every so many entries of one folder while scanning
 
 ProgressFn = Callable[[int, int], None]
 CancelFn = Callable[[], bool]
@@ -182,7 +184,7 @@ def load_dataset(
     total = len(scan.candidates)
     images = _allocate(total, size, channels, root)
     outcomes = _decode_all(scan.candidates, images, size, channels, max_pixels, workers, progress, cancel, root)
-    return _assemble(root, scan, images, outcomes, size, channels, demo_name)
+    return _assemble(root, scan, images, outcomes, size, channels, demo_name, cancel)
 
 
 # --- options and sources -------------------------------------------------------------------------
@@ -269,7 +271,9 @@ def _walk(root: str, root_st: os.stat_result, cancel: CancelFn | None) -> _Scan:
             scan.notes.append(Message("dataset.folder_unreadable", path=rel_dir, reason=os_reason(e)))
             continue
         subdirs = []
-        for entry in entries:
+        for number, entry in enumerate(entries, 1):
+            if number % _SCAN_POLL_ENTRIES == 0 and cancel is not None and cancel():
+                raise DatasetError("dataset.cancelled", path=root)
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
             if _is_dir(entry):
                 sub = _enter_dir(entry, rel, junk, visited, scan)
@@ -381,23 +385,22 @@ def _decode_all(candidates, images, size, channels, max_pixels, workers, progres
     stop = threading.Event()
     throttle = _Throttle(progress, total)
 
-    def job(start: int) -> int:                   # one chunk; small images decode faster than a thread hand-off
-        end = min(start + _CHUNK, total)
+    def job(start: int, end: int) -> int:         # one chunk; small images decode faster than a thread hand-off
         for i in range(start, end):
             if stop.is_set():
                 break
             outcomes[i] = _decode_outcome(candidates[i].path, images[i], size, channels, max_pixels)
         return end - start
 
-    starts = iter(range(0, total, _CHUNK))
+    chunks = _chunks(candidates)
     inflight: set = set()                         # at most 2 chunks per worker, so cancel is quick
     done = 0
     throttle(0)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="genstudio-decode") as pool:
         try:
             while True:
-                while len(inflight) < 2 * workers and (start := next(starts, None)) is not None:
-                    inflight.add(pool.submit(job, start))
+                while len(inflight) < 2 * workers and (chunk := next(chunks, None)) is not None:
+                    inflight.add(pool.submit(job, *chunk))
                 if not inflight:
                     break
                 finished, inflight = wait(inflight, timeout=_POLL_S, return_when=FIRST_COMPLETED)
@@ -411,6 +414,19 @@ def _decode_all(candidates, images, size, channels, max_pixels, workers, progres
                 future.cancel()
     throttle(total, final=True)
     return outcomes
+
+
+def _chunks(candidates: list[_Candidate]):
+    """(start, end) index ranges of up to _CHUNK files and about _CHUNK_BYTES: progress and cancel stay
+    prompt for big photos while small files still go to the threads in batches."""
+    start, nbytes = 0, 0
+    for i, candidate in enumerate(candidates):
+        nbytes += candidate.size
+        if i + 1 - start >= _CHUNK or nbytes >= _CHUNK_BYTES:
+            yield start, i + 1
+            start, nbytes = i + 1, 0
+    if start < len(candidates):
+        yield start, len(candidates)
 
 
 class _Throttle:
@@ -663,7 +679,7 @@ _SIZE_PARSERS = {"PNG": _png_size, "GIF": _gif_size, "BMP": _bmp_size, "WebP": _
 # --- putting it together -------------------------------------------------------------------------
 
 
-def _assemble(root, scan: _Scan, images, outcomes, size, channels, demo_name) -> ImageDataset:
+def _assemble(root, scan: _Scan, images, outcomes, size, channels, demo_name, cancel=None) -> ImageDataset:
     loaded = [i for i, outcome in enumerate(outcomes) if isinstance(outcome, bool)]
     skipped = list(scan.skipped)
     skipped += [SkippedFile(scan.candidates[i].rel, o) for i, o in enumerate(outcomes) if isinstance(o, Message)]
@@ -678,7 +694,7 @@ def _assemble(root, scan: _Scan, images, outcomes, size, channels, demo_name) ->
     files = [scan.candidates[i] for i in loaded]
     label_names, labels = _labels([f.rel for f in files])
     notes = list(scan.notes)
-    captions, sources, caption_files = _captions(scan, [f.rel for f in files], notes)
+    captions, sources, caption_files = _captions(scan, [f.rel for f in files], notes, _Poll(cancel, root))
     channels_out = images.shape[-1]
     report = DatasetReport(
         root=root,
@@ -711,6 +727,21 @@ def _compact(images: np.ndarray, loaded: list[int]) -> np.ndarray:
     return images[: len(loaded)]
 
 
+class _Poll:
+    """Raises the cancel error when `cancel` says so; asks it at most every _POLL_S (reading 50,000
+    caption files takes seconds, asking 50,000 times would cost more than the reading)."""
+
+    def __init__(self, cancel: CancelFn | None, root: str):
+        self.cancel, self.root, self.next = cancel, root, 0.0
+
+    def __call__(self) -> None:
+        now = time.monotonic()
+        if self.cancel is not None and now >= self.next:
+            self.next = now + _POLL_S
+            if self.cancel():
+                raise DatasetError("dataset.cancelled", path=self.root)
+
+
 def _labels(rels: list[str]) -> tuple[tuple[str, ...], np.ndarray | None]:
     groups = [rel.split("/", 1)[0] if "/" in rel else NO_LABEL for rel in rels]
     names = tuple(sorted(set(groups)))
@@ -727,12 +758,15 @@ def _label_counts(names: tuple[str, ...], labels: np.ndarray | None) -> dict[str
     return {name: int(n) for name, n in zip(names, counts)}
 
 
-def _captions(scan: _Scan, rels: list[str], notes: list[Message]) -> tuple[list[str], set[str], list[_Candidate]]:
+def _captions(scan: _Scan, rels: list[str], notes: list[Message],
+              poll=None) -> tuple[list[str], set[str], list[_Candidate]]:
     """Caption per image, the sources used, and the caption files read (for the fingerprint)."""
     from_metadata = _metadata_captions(scan.metadata, set(rels), notes)
     captions, sources, files = [], set(), list(scan.metadata)
     for rel in rels:
-        text, side = _text_caption(scan, rel, notes)
+        text, side = _text_caption(scan, rel, notes) if scan.texts else ("", None)
+        if side is not None and poll is not None:
+            poll()
         source = "txt"
         if side is not None:
             files.append(side)
