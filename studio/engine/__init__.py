@@ -31,7 +31,7 @@ _PUBLIC: dict[str, str] = {
     "DataFacts": "training.plan", "Plan": "training.plan", "plan_training": "training.plan",
     "events": "events",
     # run folders and checkpoints
-    "Run": "run", "RunError": "run", "default_run_dir": "run",
+    "Run": "run", "RunError": "run", "default_run_dir": "run", "save_run_as": "save_as",
     "CheckpointError": "checkpoint", "file_hash": "checkpoint", "read_meta": "checkpoint",
     # images, parameters, animations, sheets
     "IMAGE_FORMATS": "export", "ImageMetadataError": "export", "frame_grid": "export",

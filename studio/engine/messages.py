@@ -106,6 +106,13 @@ CATALOGUE: dict[str, str] = {
     "run.holds_a_run": "{path}: already holds a run; resume it or choose another folder",
     "run.not_empty": "{path}: the folder is not empty; choose a new or empty folder for the run",
     "run.cannot_create": "{path}: cannot create the run folder ({reason})",
+    # Save run as (save_as.py)
+    "run.save_as_inside": "{path}: is inside the run being saved ({run}); choose a folder outside it",
+    "run.save_as_no_room": "{path}: not enough room to save the run there ({size} needed, {free} free); choose a "
+                           "folder on a disk with room",
+    "run.save_as_failed": "{path}: the run could not be saved there: {reason:lower}; nothing was left there, and "
+                          "{run} is unchanged",
+    "run.save_as_no_model": "{path}: no model of this run is in memory to save",
     "run.not_found": "{path}: no such run folder",
     "run.not_a_run": "{path}: not a genstudio run folder (no config.json)",
     "run.config_unreadable": "{path}: cannot be read ({error})",
