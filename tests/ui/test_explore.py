@@ -392,3 +392,43 @@ def test_escape_stops_a_generate(qtbot, diffusion):
     assert job.cancelled and not panel.sampling and panel._status.text().startswith("Stopped at step")
     assert job.wait(10) and shown[-1].step < 1000
     assert panel.stop(10) and not panel.jobs()
+
+
+def test_images_record_the_precision_they_drew_in_and_draw_in_it_again(qtbot, diffusion, monkeypatch):
+    """Generate records what the networks ran in; an image brought back draws in its precision again, pixel for
+    pixel, and where this machine lacks it the status says so."""
+    from studio.engine import inference
+    from studio.ui.panels.explore import sampling
+
+    drawn = []                                     # the precision each sampling ran under
+
+    def recording(family, n, seed, prompt, options, precision=None):
+        drawn.append(precision.name)
+        return (yield from inference.sample_frames(family, n, seed, prompt, options, precision))
+
+    monkeypatch.setattr(sampling, "sample_frames", recording)
+    family, provenance = diffusion
+    panel = ExplorePanel()
+    qtbot.addWidget(panel)
+    panel.show_error = lambda title, message: pytest.fail(f"error dialog: {message}")
+    panel.set_model(family, provenance)
+    panel._option_widgets["steps"][1].setValue(3)
+    panel._count.setValue(1)
+    monkeypatch.setattr(inference, "device_has_fast_bf16", lambda device: True)   # as on an AVX512-BF16 CPU
+    with qtbot.waitSignal(panel.images_generated, timeout=TIMEOUT_MS) as signal:
+        panel.generate()
+    auto = signal.args[0][0]
+    assert auto.provenance.precision == "bf16" and drawn == ["bf16"]
+    panel.restore(auto.provenance.updated(precision="fp32").to_dict())     # an image drawn in fp32 elsewhere
+    with qtbot.waitSignal(panel.images_generated, timeout=TIMEOUT_MS) as signal:
+        panel.generate()
+    fp32 = signal.args[0][0]
+    assert fp32.provenance.precision == "fp32" and drawn[-1] == "fp32"
+    monkeypatch.setattr(inference, "device_has_fast_bf16", lambda device: False)  # a machine without bf16
+    panel.restore(auto.provenance.to_dict())
+    with qtbot.waitSignal(panel.images_generated, timeout=TIMEOUT_MS) as signal:
+        panel.generate()
+        assert "bf16" in panel._status.text()                                      # said before it draws
+    assert signal.args[0][0].provenance.precision == "fp32" and drawn[-1] == "fp32"
+    np.testing.assert_array_equal(signal.args[0][0].image, fp32.image)
+    assert panel.stop(10)

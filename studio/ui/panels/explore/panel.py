@@ -11,7 +11,9 @@ from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QMess
 from superqt.utils import signals_blocked
 
 from studio import __version__
-from studio.engine import ENCODE, DatasetError, GalleryItem, Provenance, as_provenance, provenance
+from studio.engine import (
+    ENCODE, DatasetError, GalleryItem, Provenance, as_provenance, choose_sampling_precision, provenance,
+)
 from studio.ui.i18n import engine_text, metric_title
 from studio.ui.panels.explore.latent import LatentSliders
 from studio.ui.panels.explore.prompt import PromptForm
@@ -35,6 +37,8 @@ class ExplorePanel(QWidget):
         self.setAccessibleName(self.tr("Explore"))
         self._family = None
         self._provenance = as_provenance(None)         # the model shown, as its images name it
+        self._precision_asked = "auto"                  # "auto", or what an image brought here drew in
+        self._drawn_precision = "fp32"                  # what the latest Generate draws in (its images record it)
         self._jobs: list[Job] = []
         # Set by the window: restorer(path, provenance) reopens the run an image names when it is not the
         # model shown (the panel alone restores into the model it has).
@@ -138,6 +142,7 @@ class ExplorePanel(QWidget):
         work for the old one first."""
         self.stop()
         self._family, self._provenance = family, as_provenance(model_provenance)
+        self._precision_asked = "auto"
         self._sampling.clear()
         caps = family.capabilities if family is not None else frozenset()
         self._message.setVisible(family is None)
@@ -192,11 +197,12 @@ class ExplorePanel(QWidget):
         """The sampling options as the controls show them (the negative prompt included)."""
         return self._form.options()
 
-    def image_provenance(self, seed: int, **extra) -> Provenance:
-        """What an image made now with this seed carries; `extra` as Provenance.updated takes it."""
+    def image_provenance(self, seed: int, precision: str = "fp32", **extra) -> Provenance:
+        """What an image made now with this seed carries, drawn in `precision`; `extra` as Provenance.updated
+        takes it."""
         size = self._family.data.image_size if self._family is not None else None
         made = self._provenance.for_image(seed=seed, prompt=self._form.prompt_text(), options=self.options(),
-                                          image_size=size, version=__version__)
+                                          image_size=size, version=__version__, precision=precision)
         return made.updated(**extra)
 
     # --- generate ---------------------------------------------------------------------------------
@@ -205,8 +211,14 @@ class ExplorePanel(QWidget):
         if self._family is None:
             return None
         count = self._count.value()
-        job = self._sampling.start(self._family, count, self._seed.value(), self._form.prompt_text(), self.options())
-        self._status.setText(self.tr("Generating %n image(s)…", "", count))
+        precision = choose_sampling_precision(self._family, self._precision_asked)
+        self._drawn_precision = precision.name
+        job = self._sampling.start(self._family, count, self._seed.value(), self._form.prompt_text(), self.options(),
+                                   precision)
+        status = self.tr("Generating %n image(s)…", "", count)
+        if precision.notice is not None:        # an image drawn in bf16, on a machine without it
+            status += " " + engine_text(precision.notice)
+        self._status.setText(status)
         return job
 
     @property
@@ -239,7 +251,8 @@ class ExplorePanel(QWidget):
     @Slot(object, int)
     def _on_sampling_finished(self, frames: list, seed: int) -> None:
         progressive = len(frames) > 1
-        items = [GalleryItem(image=image, provenance=self.image_provenance(seed + i, batch_seed=seed, index=i),
+        items = [GalleryItem(image=image, provenance=self.image_provenance(seed + i, self._drawn_precision,
+                                                                           batch_seed=seed, index=i),
                              frames=tuple(f[i] for f in frames) if progressive else ())
                  for i, image in enumerate(frames[-1])]
         self._status.setText(self.tr("%n image(s) from seed %1", "", len(items)).replace("%1", str(seed)))
@@ -352,6 +365,8 @@ class ExplorePanel(QWidget):
         seed with count 1, prompts, options, latent position), and say what was used: the message (warnings
         first) goes to the status line and `restored`. Returns what was used, in words."""
         result, used, unused = recall_into(params, self._family, self._form, self._latent)
+        if result.values.get(provenance.PRECISION) in ("fp32", "bf16"):
+            self._precision_asked = result.values[provenance.PRECISION]     # to draw the same pixels again
         text = restore_text(result, Path(source).name if source else self.tr("the image"), used, unused, warnings,
                             self._family is not None)
         self._status.setText(text)
