@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import logging
+import time
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal, Slot
@@ -26,6 +27,8 @@ from studio.ui.workers import Job, stop_all
 log = logging.getLogger(__name__)
 
 MOSAIC_IMAGES = 64
+SKIPPED_ROWS = 1000        # rows the skipped table lists; a folder of 50,000 junk files would take seconds to list
+TIME_LEFT_AFTER_S = 2.0    # the time left is shown once the rate has been measured this long
 CLOSE_TIMEOUT_S = 15.0     # a load stops within ~50 ms; drawing a demo set may take a moment longer
 
 
@@ -89,6 +92,7 @@ class DatasetPanel(QWidget):
         self.problem: str | None = None     # the last load's readable error line, None after a success
         self._job: Job | None = None
         self._old_jobs: list[Job] = []
+        self._rate_start: tuple[float, int] | None = None     # (when, done) of the first count of this load
 
         heading = QLabel(self.tr("Dataset"))
         heading.setObjectName("datasetHeading")
@@ -253,6 +257,7 @@ class DatasetPanel(QWidget):
         job.succeeded.connect(self._on_job_succeeded)
         job.failed.connect(self._on_job_failed)
         self._job = job
+        self._rate_start = None
         self.message_frame.hide()
         self.progress_label.setText(self.tr("Loading {0}…").format(self.describe(source)))
         self.progress_bar.setRange(0, 0)                    # busy until the first count arrives
@@ -325,8 +330,27 @@ class DatasetPanel(QWidget):
     def _on_job_progressed(self, done: int, total: int) -> None:
         self.progress_bar.setRange(0, max(total, 1))
         self.progress_bar.setValue(done)
-        self.progress_label.setText(self.tr("Loading {0}… {1:,} of {2:,}").format(
-            self.describe(self.source or ""), done, total))
+        text = self.tr("Loading {0}… {1:,} of {2:,}").format(self.describe(self.source or ""), done, total)
+        left = self._seconds_left(done, total)
+        if left is not None:
+            text += self.tr(", about {0} left").format(self._duration(left))
+        self.progress_label.setText(text)
+
+    def _seconds_left(self, done: int, total: int) -> float | None:
+        """From the rate since the first count, once it has run TIME_LEFT_AFTER_S; None before."""
+        now = time.monotonic()
+        if self._rate_start is None:
+            self._rate_start = (now, done)
+            return None
+        since, first = self._rate_start
+        if now - since < TIME_LEFT_AFTER_S or done <= first or done >= total:
+            return None
+        return (total - done) * (now - since) / (done - first)
+
+    def _duration(self, seconds: float) -> str:
+        if seconds < 60:
+            return self.tr("{0} s").format(max(1, round(seconds)))
+        return self.tr("{0} min").format(round(seconds / 60))
 
     @Slot(object)
     def _on_job_succeeded(self, dataset: ImageDataset) -> None:
@@ -397,8 +421,10 @@ class DatasetPanel(QWidget):
         self.skipped_heading.setText(self.tr("Skipped files ({0:,})").format(len(skipped)) if skipped
                                      else self.tr("No files were skipped"))
         table = self.skipped_table
-        table.setRowCount(len(skipped))
-        for row, item in enumerate(skipped):
+        listed = skipped[:SKIPPED_ROWS]
+        more = len(skipped) - len(listed)
+        table.setRowCount(len(listed) + (1 if more > 0 else 0))
+        for row, item in enumerate(listed):
             path = QTableWidgetItem(item.path)
             path.setToolTip(item.path)
             table.setItem(row, 0, path)
@@ -407,6 +433,9 @@ class DatasetPanel(QWidget):
             # The whole reason (the column may cut it), then the engine's own words, as the log and CLI say it.
             reason.setToolTip(shown if shown == item.reason else f"{shown}\n{item.reason}")
             table.setItem(row, 1, reason)
+        if more > 0:
+            table.setItem(len(listed), 0, QTableWidgetItem(self.tr("… and {0:,} more").format(more)))
+            table.setItem(len(listed), 1, QTableWidgetItem(self.tr("The summary counts every skipped file by reason.")))
         table.setVisible(bool(skipped))
         # Rows as tall as their wrapped reason; past a few hundred rows measuring them all costs too much on
         # every resize, so long lists keep one line per row (the tooltip has the whole reason).
