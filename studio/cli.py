@@ -382,7 +382,7 @@ def cmd_inspect(args, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_train(args, out: TextIO, err: TextIO) -> int:
-    from studio.engine import Run, TrainConfig, Trainer, choose_device, default_run_dir, get_family
+    from studio.engine import Run, TrainConfig, Trainer, check_run_free, choose_device, default_run_dir, get_family
 
     choose_device(args.device)  # fail before the (slow) dataset load when the device is not there
     run_dir: Path = (args.out or default_run_dir(args.family)).expanduser()
@@ -394,6 +394,7 @@ def cmd_train(args, out: TextIO, err: TextIO) -> int:
 
     if resume:
         run = Run.open(run_dir)
+        check_run_free(run_dir)          # another live process trains it: say so before loading the data
         model_settings, train_settings = _split_settings(get_family(run.family_name), args.settings)
         if model_settings:
             err.write(f"warning: --resume keeps the run's model settings; ignored: {', '.join(model_settings)}\n")

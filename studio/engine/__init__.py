@@ -33,6 +33,10 @@ _PUBLIC: dict[str, str] = {
     # run folders and checkpoints
     "Run": "run", "RunError": "run", "default_run_dir": "run", "save_run_as": "save_as",
     "CheckpointError": "checkpoint", "file_hash": "checkpoint", "read_meta": "checkpoint",
+    # who trains a run (its owner lock), and following a run another process trains
+    "RunHeldError": "runlock", "LockOwner": "runlock", "acquire_run_lock": "runlock", "check_run_free": "runlock",
+    "read_run_lock": "runlock",
+    "FollowUpdate": "follow", "RunReader": "follow", "load_newest_model": "follow",
     # images, parameters, animations, sheets
     "IMAGE_FORMATS": "export", "ImageMetadataError": "export", "frame_grid": "export",
     "generation_params": "export", "image_checkpoint": "export", "make_grid": "export",
@@ -90,5 +94,5 @@ def __dir__() -> list[str]:
 def user_errors() -> tuple[type[BaseException], ...]:
     """The engine's errors that say what to change (shown as one line), as opposed to bugs."""
     names = ("DatasetError", "ConfigError", "RunError", "TrainingError", "CheckpointError", "ArchiveError",
-             "ImageMetadataError", "EvaluationError")
+             "ImageMetadataError", "EvaluationError", "RunHeldError")
     return tuple(__getattr__(name) for name in names)

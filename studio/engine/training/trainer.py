@@ -39,6 +39,7 @@ from studio.engine.events import (
 from studio.engine.families.base import Batch, ConfigError, DataInfo, Family, FamilyConfig, get_family
 from studio.engine.messages import Message
 from studio.engine.run import Run, RunError, versions
+from studio.engine.runlock import RunLock, acquire_run_lock
 from studio.engine.text import build_vocabulary
 from studio.engine.training import state
 from studio.engine.training.config import TrainConfig, TrainingError
@@ -179,6 +180,8 @@ class Trainer:
         self.pending_warnings: list[Message] = []       # found while setting up, yielded after Started
         self._good_state: tuple[dict[str, torch.Tensor], dict[str, Any]] | None = None   # for a NaN rollback
         self._dirty = False                             # steps taken since the last save
+        self.takes_lock = True                          # under torchrun only rank 0 holds the run's owner lock
+        self.lock: RunLock | None = None                # held from the run folder's opening to the end of run()
 
     @classmethod
     def resume(cls, run_dir: Path | str, dataset: ImageDataset, *, evaluation_cache: Path | None = None,
@@ -211,6 +214,18 @@ class Trainer:
 
     def preview_now(self) -> None:
         self._preview_flag.set()
+
+    def acquire_lock(self) -> None:
+        """Hold the run folder's owner lock (runlock.py): RunHeldError when another live process trains it."""
+        if self.takes_lock and self.lock is None:
+            self.lock = acquire_run_lock(self.run_dir)
+            if self.lock.taken_over is not None:           # a crashed trainer's lock, replaced
+                self.pending_warnings.append(self.lock.taken_over)
+
+    def release_lock(self) -> None:
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
 
     @property
     def is_paused(self) -> bool:
@@ -310,12 +325,15 @@ class Trainer:
                                     channels=run.data_info.channels)
             if run.latest_checkpoint() is None:
                 raise TrainingError("train.nothing_to_resume", path=self.run_dir)
+            self.acquire_lock()                  # before the first write into the folder
             run.update_config(train_config=self.config.to_dict())
             return run
         dataset = {"source": self.dataset.report.root, "fingerprint": self.dataset.fingerprint,
                    "images": len(self.dataset), "summary": self.dataset.report.summary()}
-        return Run.create(self.run_dir, family=self.family_name, family_config=self.family_config.to_dict(),
-                          train_config=self.config.to_dict(), data=data, dataset=dataset)
+        run = Run.create(self.run_dir, family=self.family_name, family_config=self.family_config.to_dict(),
+                         train_config=self.config.to_dict(), data=data, dataset=dataset)
+        self.acquire_lock()
+        return run
 
     # -- state -------------------------------------------------------------------------
     def _snapshot(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
@@ -436,7 +454,14 @@ class Trainer:
         return cfg.lr * factor
 
     def run(self) -> Generator[TrainEvent, None, TrainResult]:
-        """Train; yields events; returns (and stores in .result) a TrainResult."""
+        """Train; yields events; returns (and stores in .result) a TrainResult. The run's owner lock is held
+        from the folder's opening to the end, also when training fails or the generator is closed."""
+        try:
+            return (yield from self._train())
+        finally:
+            self.release_lock()
+
+    def _train(self) -> Generator[TrainEvent, None, TrainResult]:
         try:
             started = self._setup()
         except (RunError, ConfigError) as e:
