@@ -384,6 +384,9 @@ def cmd_inspect(args, out: TextIO, err: TextIO) -> int:
 def cmd_train(args, out: TextIO, err: TextIO) -> int:
     from studio.engine import Run, TrainConfig, Trainer, check_run_free, choose_device, default_run_dir, get_family
 
+    group = _join_torchrun(args)      # several processes started by torchrun: this one's rank, else None
+    if group is not None:
+        out, err = group.quiet(out), group.quiet(err)
     choose_device(args.device)  # fail before the (slow) dataset load when the device is not there
     run_dir: Path = (args.out or default_run_dir(args.family)).expanduser()
     resume = args.resume and Run.is_run(run_dir)
@@ -430,7 +433,33 @@ def cmd_train(args, out: TextIO, err: TextIO) -> int:
         trainer = Trainer(dataset, run_dir, family=args.family, family_config=family_config, config=config)
     _print_report(dataset.report, err, limit=10)
     err.write(_augmentation(trainer.config.mirror) + "\n")
+    if group is not None:
+        return _drive_distributed(trainer, group, args, out, err)
     return _drive(trainer, args, out, err)
+
+
+def _join_torchrun(args):
+    """torchrun's process group when it started several processes (studio/engine/training/distributed.py)."""
+    from studio.engine.training.distributed import ProcessGroup
+
+    group = ProcessGroup.start(args.device)
+    if group is not None:
+        args.device = group.device      # each process its own GPU (cuda:LOCAL_RANK), or the CPU
+    return group
+
+
+def _drive_distributed(trainer, group, args, out: TextIO, err: TextIO) -> int:
+    """_drive on one rank: rank 0 prints and writes, the others train quietly; a signal on any rank stops all."""
+    try:
+        group.attach(trainer)
+        code = _drive(trainer, args, out, err)
+    finally:
+        group.close()
+    if code == 0 and group.interrupted:
+        err.write(f"continue with: torchrun --nproc-per-node=N -m studio train {args.data} --out {trainer.run_dir} "
+                  f"--resume (any number of processes)\n")
+        return EXIT_INTERRUPTED
+    return code
 
 
 def _print_plan(plan, err: TextIO) -> None:
@@ -449,6 +478,9 @@ def _drive(trainer, args, out: TextIO, err: TextIO) -> int:
     try:
         for event in trainer.run():
             _show_event(event, bar)
+            if getattr(trainer, "group", None) is not None and type(event).__name__ == "Started":
+                from studio.engine.training.distributed import describe
+                bar.message(describe(trainer.group, trainer.batch_size))
     except CheckpointError as e:
         if e.message.id != "checkpoint.disk_full_run":
             raise

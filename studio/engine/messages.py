@@ -274,6 +274,15 @@ CATALOGUE: dict[str, str] = {
     "train.other_images": "{path} was trained on {size}px images with {channels} channel(s); load the dataset at "
                           "that size and channel count to resume",
     "train.nothing_to_resume": "{path} has no checkpoint to resume from",
+    "train.distributed_device": "torchrun trains on CUDA GPUs (NCCL) or the CPU (gloo), not on {device}",
+    "train.distributed_gpus": "torchrun started {processes} processes on this machine but it has {gpus} CUDA GPUs: "
+                              "start one process per GPU (--nproc-per-node), or train on the CPU with --device cpu",
+    "train.distributed_folder": "process {rank} on {host} cannot open the run folder {path} that process 0 made: "
+                                "with several machines, --out must be a folder every machine sees (a shared "
+                                "file system)",
+    "train.distributed_dataset": "process {rank} on {host} loaded other images than process 0 ({images} here, "
+                                 "{expected} there): every process must train on the same dataset, at the same "
+                                 "size",
     "training.batch_lowered": "batch size lowered to {batch_size}: the dataset has only {images} training images",
     "training.dataset_changed": "the dataset changed since this run started; training continues on the new images",
     "training.rolled_back": "losses were not finite for {bad_steps} steps in a row: rolled back to step {step} and "

@@ -88,17 +88,25 @@ class TrainStepContext:
             self._warned_at[message] = self.step
             self.warnings.append(message)
 
+    def loss_is_finite(self, loss: torch.Tensor) -> bool:
+        return bool(torch.isfinite(loss).item())                  # GPU sync
+
+    def reduce_gradients(self, optimizer: torch.optim.Optimizer) -> None:
+        """Under torchrun: the gradients averaged over the processes (distributed.py). One process: nothing."""
+
     def optimize(self, name: str, loss: torch.Tensor) -> bool:
         opt = self.optimizers[name]
-        if not torch.isfinite(loss).item():                       # GPU sync
+        if not self.loss_is_finite(loss):
             opt.zero_grad(set_to_none=True)
             self.skipped = True
             return False
         if self.scaler is not None:
             self.scaler.scale(loss).backward()
+            self.reduce_gradients(opt)
             self.scaler.unscale_(opt)
         else:
             loss.backward()
+            self.reduce_gradients(opt)
         params = [p for g in opt.param_groups for p in g["params"] if p.grad is not None]
         max_norm = self.grad_clip if self.grad_clip > 0 else float("inf")
         norm = torch.nn.utils.clip_grad_norm_(params, max_norm) if params else torch.zeros(())
@@ -180,6 +188,7 @@ class Trainer:
         self.pending_warnings: list[Message] = []       # found while setting up, yielded after Started
         self._good_state: tuple[dict[str, torch.Tensor], dict[str, Any]] | None = None   # for a NaN rollback
         self._dirty = False                             # steps taken since the last save
+        self.group = None           # under torchrun: this process's distributed.ProcessGroup (set by its attach())
         self.takes_lock = True                          # under torchrun only rank 0 holds the run's owner lock
         self.lock: RunLock | None = None                # held from the run folder's opening to the end of run()
 
@@ -249,12 +258,12 @@ class Trainer:
                         label_names=tuple(self.dataset.label_names), has_captions=any(self.dataset.captions),
                         vocabulary=build_vocabulary([*self.dataset.captions, *self.dataset.label_names]))
         if self.resuming:
-            self.run_folder = self._open_run(data)
+            self.run_folder = self._open_run_once(data)
             data = self.run_folder.data_info   # the model was built with the saved labels and vocabulary
         torch.manual_seed(cfg.seed)
         family = self.family_cls(self.family_config, data)   # refuses unsuitable data before a run folder exists
         if not self.resuming:
-            self.run_folder = self._open_run(data)
+            self.run_folder = self._open_run_once(data)
         # channels_last pays off on CUDA and under CPU bf16 (oneDNN), not in CPU fp32 (benchmarks/RESULTS.md, "CPU
         # precision and memory layout").
         self.channels_last = cfg.channels_last == "on" or (
@@ -270,14 +279,15 @@ class Trainer:
         for opt in self.optimizers.values():
             for group in opt.param_groups:
                 group.setdefault("base_lr", group["lr"])
-        self.ctx = TrainStepContext(self.device, self.dtype, self.optimizers, cfg.grad_clip)
+        make_context = self.group.step_context if self.group else TrainStepContext
+        self.ctx = make_context(self.device, self.dtype, self.optimizers, cfg.grad_clip)
 
         self.train_idx, self.val_idx = holdout_split(len(self.dataset), cfg.holdout, cfg.seed)
         self.images = torch.from_numpy(self.dataset.images)        # (N, H, W, C) uint8, shared with numpy
         if self.device.type != "cpu":
             self.images = self.images.to(self.device)
         self.labels = None if self.dataset.labels is None else torch.from_numpy(self.dataset.labels)
-        self.batch_size = min(cfg.batch_size, len(self.train_idx))
+        self.batch_size = min(cfg.batch_size, max(1, len(self.train_idx) // self._processes))   # per process
         self.quality = QualityMeter(self.dataset, self.train_idx, self.val_idx, every_minutes=cfg.quality_minutes,
                                     samples=cfg.quality_samples, seed=cfg.seed, cache=self.evaluation_cache,
                                     feature_steps=self.feature_steps)
@@ -291,12 +301,15 @@ class Trainer:
             ckpt = self.run_folder.load_checkpoint(device="cpu")
             self.pending_warnings.extend(ckpt.warnings)       # a damaged newest one passed over, and why
             self._load(ckpt.tensors, ckpt.meta, ckpt.path)
-            self.run_folder.truncate_metrics(self.step)
-            self.run_folder.remove_stale_temp_files()
+            if self._writes:
+                self.run_folder.truncate_metrics(self.step)
+                self.run_folder.remove_stale_temp_files()
             fingerprint = self.run_folder.config.get("dataset", {}).get("fingerprint")
             if fingerprint and fingerprint != self.dataset.fingerprint:
                 self.pending_warnings.append(Message("training.dataset_changed"))
         self.order = _epoch_order(len(self.train_idx), cfg.seed, self.epoch)
+        if self.group:
+            self.group.started(self)
         self._good_state = self._snapshot()
         self._dirty = False
         return Started(
@@ -313,6 +326,24 @@ class Trainer:
         elif cfg.leave_core_for_ui and self.device.type == "cpu":
             torch.set_num_threads(max(1, usable_cores() - 1))
         return torch.get_num_threads()
+
+    @property
+    def _processes(self) -> int:
+        return self.group.world if self.group else 1
+
+    @property
+    def _my_share(self) -> slice:
+        """This process's slice of a step's batch_size x processes images."""
+        rank = self.group.rank if self.group else 0
+        return slice(rank * self.batch_size, (rank + 1) * self.batch_size)
+
+    @property
+    def _writes(self) -> bool:
+        """This process writes the run folder: always, except torchrun's ranks other than 0."""
+        return self.group is None or self.group.is_writer
+
+    def _open_run_once(self, data: DataInfo) -> Run:
+        return self.group.open_run(self, data) if self.group else self._open_run(data)
 
     def _open_run(self, data: DataInfo) -> Run:
         if self.resuming:
@@ -342,6 +373,7 @@ class Trainer:
         meta.update({
             "step": self.step, "epoch": self.epoch, "position": self.position,
             "train_seconds": self.train_seconds, "lr_scale": self.lr_scale, "rollbacks": self.rollbacks,
+            "processes": self._processes, "effective_batch": self.batch_size * self._processes,
             "quality": self.quality.state(), "held_out_watch": self.watch.state(),
             "family_config": self.family_config.to_dict(), "train_config": self.config.to_dict(),
             "data": self._family.data.to_dict(), "dataset_fingerprint": self.dataset.fingerprint,
@@ -364,8 +396,20 @@ class Trainer:
     def _weights_finite(self) -> bool:
         return all(torch.isfinite(p).all().item() for m in self._family.modules().values() for p in m.parameters())
 
-    def _save(self, reason: str) -> Saved | None:
-        """Write a checkpoint; never replaces a good one with non-finite weights."""
+    def _save(self, reason: str, together: bool = True) -> Saved | None:
+        """Write a checkpoint; never replaces a good one with non-finite weights. Under torchrun rank 0 writes
+        and the other ranks wait for it at a barrier (`together`; not on an error's way out, where they may not)."""
+        saved = self._write_checkpoint(reason) if self._writes else self._keep_good_state()
+        if self.group and together:
+            self.group.barrier()
+        return saved
+
+    def _keep_good_state(self) -> None:
+        if self._weights_finite():
+            self._good_state = self._snapshot()
+            self._dirty = False
+
+    def _write_checkpoint(self, reason: str) -> Saved | None:
         if not self._weights_finite():
             return None
         if reason != "failed":
@@ -393,19 +437,21 @@ class Trainer:
 
     # -- data ----------------------------------------------------------------------------
     def _next_batch(self) -> Batch:
-        if self.position + self.batch_size > len(self.order):   # drop the ragged end; next epoch
+        step_images = self.batch_size * self._processes         # under torchrun each process takes its slice
+        if self.position + step_images > len(self.order):       # drop the ragged end; next epoch
             self.epoch += 1
             self.position = 0
             self.order = _epoch_order(len(self.train_idx), self.config.seed, self.epoch)
-        picked = self.order[self.position:self.position + self.batch_size]
-        self.position += self.batch_size
+        picked = self.order[self.position:self.position + step_images][self._my_share]
+        self.position += step_images
         batch = self._make_batch(self.train_idx[picked.numpy()])
         return self._mirror(batch) if self.config.mirror else batch
 
     def _mirror(self, batch: Batch) -> Batch:
         """Each image flipped left-right with probability 1/2, drawn from (seed, step): exact resume holds."""
         g = torch.Generator().manual_seed(self.config.seed * 2_000_003 + self.step + 1_000_000_007)
-        flipped = (torch.rand(len(batch), generator=g) < 0.5).to(batch.images.device)
+        flipped = (torch.rand(self.batch_size * self._processes, generator=g)[self._my_share] < 0.5).to(
+            batch.images.device)
         images = torch.where(flipped[:, None, None, None], batch.images.flip(3), batch.images)
         return dataclasses.replace(batch, images=images.contiguous(
             memory_format=self.memory_format or torch.contiguous_format))
@@ -476,7 +522,7 @@ class Trainer:
             oom = is_out_of_memory(error)
             self._zero_grads()
             if self._dirty:
-                self._save("failed" if oom else "stopped")
+                self._save("failed" if oom else "stopped", together=False)
             if not oom:
                 raise
             status = "failed"
@@ -534,7 +580,11 @@ class Trainer:
             self.train_seconds += t1 - t0
             while self.ctx.warnings:            # from ctx.warn in train_step (deduplicated there)
                 yield TrainingWarning(self.step, self.ctx.warnings.pop(0))
-            if self.ctx.skipped or not all(math.isfinite(v) for v in losses.values()):
+            bad = self.ctx.skipped or not all(math.isfinite(v) for v in losses.values())
+            periodic = None
+            if self.group:                  # every rank takes the same branches from here on (distributed.py)
+                bad, periodic = self.group.agree(self, bad, time.monotonic() - last_save >= cfg.checkpoint_minutes * 60)
+            if bad:
                 bad_steps += 1
                 if bad_steps >= cfg.max_bad_steps:
                     bad_steps = 0
@@ -550,7 +600,7 @@ class Trainer:
             self.step += 1
             self._dirty = True
             count += 1
-            images_since += len(batch)
+            images_since += len(batch) * self._processes
             for k, v in losses.items():
                 sums[k] = sums.get(k, 0.0) + v
                 total, n = self._since_validation.get(k, (0.0, 0))
@@ -562,7 +612,7 @@ class Trainer:
                 if elapsed > 0:
                     rate = images_since / elapsed if rate == 0 else 0.7 * rate + 0.3 * images_since / elapsed
                 mean = {k: v / count for k, v in sums.items()}
-                if now - last_log >= cfg.log_seconds or self._done():   # log before the yield: a close loses nothing
+                if self._writes and (now - last_log >= cfg.log_seconds or self._done()):   # log before the yield
                     self.run_folder.log_metrics([{"kind": "train", "step": self.step, "epoch": self.epoch, "lr": lr,
                                            "images_per_sec": round(rate, 2), "seconds": round(self.train_seconds, 3),
                                            **mean}])
@@ -570,20 +620,25 @@ class Trainer:
                 sums, count, images_since, rate_clock, last_event = {}, 0, 0, now, now
                 yield self._progress(mean, lr, rate)
 
-            if len(self.val_idx) and cfg.validate_seconds and (now - last_val >= cfg.validate_seconds or self._done()):
+            # Validation, previews and quality measures: rank 0's alone under torchrun.
+            if (self._writes and len(self.val_idx) and cfg.validate_seconds
+                    and (now - last_val >= cfg.validate_seconds or self._done())):
                 yield from self._validate()
                 last_val = time.monotonic()
-            if self._preview_flag.is_set() or (cfg.preview_seconds and (now - last_preview >= cfg.preview_seconds)):
+            if self._writes and (self._preview_flag.is_set()
+                                 or (cfg.preview_seconds and (now - last_preview >= cfg.preview_seconds))):
                 self._preview_flag.clear()
                 yield from self._make_preview()
                 last_preview = time.monotonic()
-            if self.quality.due(self.train_seconds, final=self._done()):
+            if self._writes and self.quality.due(self.train_seconds, final=self._done()):
                 measuring = time.monotonic()
                 measured = self._measure_quality()
                 if measured is not None:
                     yield measured
                 rate_clock += time.monotonic() - measuring       # the images/s rate is of training alone
-            if self._save_flag.is_set() or now - last_save >= cfg.checkpoint_minutes * 60:
+            if periodic is None:
+                periodic = now - last_save >= cfg.checkpoint_minutes * 60
+            if self._save_flag.is_set() or periodic:
                 reason = "requested" if self._save_flag.is_set() else "periodic"
                 self._save_flag.clear()
                 saved = self._save(reason)
@@ -597,7 +652,7 @@ class Trainer:
         fraction = self._fraction()
         eta = None
         if cfg.steps and rate > 0:
-            eta = (cfg.steps - self.step) * self.batch_size / rate
+            eta = (cfg.steps - self.step) * self.batch_size * self._processes / rate
         if cfg.minutes:
             left = max(0.0, cfg.minutes * 60 - self.train_seconds)
             eta = left if eta is None else min(eta, left)
