@@ -32,7 +32,7 @@ _PUBLIC: dict[str, str] = {
     "events": "events",
     # run folders and checkpoints
     "Run": "run", "RunError": "run", "default_run_dir": "run", "save_run_as": "save_as",
-    "CheckpointError": "checkpoint", "file_hash": "checkpoint", "read_meta": "checkpoint",
+    "CheckpointError": "checkpoint", "file_hash": "checkpoint", "read_meta": "checkpoint", "size_text": "checkpoint",
     # who trains a run (its owner lock), and following a run another process trains
     "RunHeldError": "runlock", "LockOwner": "runlock", "acquire_run_lock": "runlock", "check_run_free": "runlock",
     "read_run_lock": "runlock",

@@ -35,6 +35,7 @@ from studio.ui.panels.dataset import CLOSE_TIMEOUT_S, DatasetPanel
 from studio.ui.panels.family import FamilyCard, FamilyInfo, FamilyPanel, read_families
 from studio.ui.panels.preview import PreviewPanel
 from studio.ui.panels.training import IMAGE_SIZES, TrainingPanel, describe_estimate, measure_speed, read_devices
+from studio.ui.save_run import SaveRunAs
 from studio.ui.widgets.loss_plot import preload_plotting
 from studio.ui.widgets.styling import glyph_icon, make_heading
 from studio.ui.workers import Job, stop_all
@@ -242,6 +243,9 @@ class MainWindow(QMainWindow):
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         self.run_archive = RunArchiveActions(self, lambda: self.training_panel.resume_dir)   # File ▸ Export/Import
         self.run_archive.imported.connect(self._on_run_imported)
+        self.save_run = SaveRunAs(self, lambda: self.training_panel.resume_dir,        # File ▸ Save run as…
+                                  lambda: self.training_panel.state == "idle")
+        self.save_run.saved.connect(self._on_run_saved_as)
         self.step_actions = []
         for index, name in enumerate((self.tr("Data"), self.tr("Model"), self.tr("Train"), self.tr("Explore"),
                                       self.tr("Gallery"), self.tr("Compare"))):
@@ -269,6 +273,10 @@ class MainWindow(QMainWindow):
                 self.recent_menu.setObjectName("recentRunsMenu")
                 self.recent_menu.aboutToShow.connect(self._on_recent_menu_about_to_show)
                 menu.insertMenu(menu.actions()[2], self.recent_menu)
+            if name == "fileMenu":               # File ▸ Save run as…, after the ways to open one
+                menu.insertAction(self.run_archive.import_action, self.save_run.action)
+                menu.insertSeparator(self.run_archive.import_action)
+                menu.aboutToShow.connect(self.save_run.update_enabled)
             if name == "viewMenu":               # View ▸ Language (studio/ui/i18n.py)
                 menu.addSeparator()
                 self.language_menu = LanguageMenu(self, self._settings, lambda: self.training_panel.is_training)
@@ -332,6 +340,7 @@ class MainWindow(QMainWindow):
         training.model_changed.connect(self._on_training_model_changed)
         training.message_changed.connect(self._on_training_message_changed)
         training.image_size_changed.connect(self._on_training_image_size_changed)
+        training.training_failed.connect(self._on_training_failed)
         training.settings_changed.connect(self._schedule_speed)
         self.compare_panel.summary_changed.connect(self._on_compare_summary_changed)
         self.compare_panel.message_changed.connect(self._on_gallery_message_changed)
@@ -807,6 +816,38 @@ class MainWindow(QMainWindow):
                             "\n".join(engine_text(warning) for warning in info.warnings))
 
     @Slot(object)
+    def _on_training_failed(self, error: Exception) -> None:
+        """A checkpoint could not be written (a full disk, any write error): training has stopped with the model
+        in memory. Explore keeps it, and a dialog offers File ▸ Save run as… (studio/ui/save_run.py)."""
+        trainer = self.training_panel.trainer
+        if not isinstance(error, OSError) or trainer is None or trainer.family is None or trainer.run_folder is None:
+            return
+        from studio.engine import Provenance
+
+        if self.explore_panel is not None:
+            self.explore_panel.set_model(trainer.family, Provenance(
+                family=trainer.family_name, model=Path(trainer.run_dir).name, run=str(trainer.run_dir),
+                checkpoint=None, checkpoint_hash=None, checkpoint_step=trainer.step))
+        self.statusBar().showMessage(self.tr("Training stopped: the run could not be saved; its model is still in "
+                                             "memory (File ▸ Save run as…)"))
+        self.save_run.training_could_not_save(trainer, error, self.training_panel.last_checkpoint)
+
+    @Slot(str)
+    def _on_run_saved_as(self, path: str) -> None:
+        if self.save_run.dialog is not None:
+            self.save_run.dialog.close()
+        self.open_run(path)                               # Explore, Train and Gallery go on with the new folder
+
+    def confirm_close_unsaved(self) -> bool:
+        """Ask whether to quit with a model that training could not save (tests replace this method to answer)."""
+        answer = QMessageBox.question(
+            self, self.tr("The run is not saved"),
+            self.tr("Training stopped because its checkpoint could not be saved, and the model in memory will be "
+                    "lost. Quit anyway? (File ▸ Save run as… saves it in another folder.)"),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Yes
+
+    @Slot(object)
     def _on_run_job_failed(self, error: Exception) -> None:
         self._run_job = None
         message = engine_text(error) if type(error).__name__ in ("RunError", "CheckpointError") \
@@ -865,6 +906,7 @@ class MainWindow(QMainWindow):
         mine = (self._families_job, self._devices_job, self._plotting_job, self._run_job, self._speed_job,
                 *self._old_jobs)
         others = [*self.dataset_panel.jobs(), *self.training_panel.jobs(), *self.run_archive.jobs(),
+                  *self.save_run.jobs(),
                   *self.preview_panel.jobs(), *self.compare_panel.jobs()]
         if self.explore_panel is not None:
             others += list(self.explore_panel.jobs())
@@ -907,6 +949,9 @@ class MainWindow(QMainWindow):
         if self.training_panel.is_training and not self.confirm_close_during_training():
             event.ignore()
             return
+        if self.save_run.unsaved and not self.save_run.jobs() and not self.confirm_close_unsaved():
+            event.ignore()
+            return
         self._save_state()
         # Stop background work before the widgets go: no thread may outlive the window.
         self._cancel_speed_job()
@@ -917,6 +962,7 @@ class MainWindow(QMainWindow):
         stopped = self.training_panel.stop_and_wait() and stopped
         stopped = self.dataset_panel.stop(CLOSE_TIMEOUT_S) and stopped
         stopped = self.run_archive.stop(CLOSE_TIMEOUT_S) and stopped          # cancelled: whole or nothing
+        stopped = stop_all(self.save_run.jobs(), CLOSE_TIMEOUT_S) and stopped  # Save run as… finishes
         stopped = stop_all(self.preview_panel.jobs(), CLOSE_TIMEOUT_S) and stopped   # animation writes finish
         mine = [self._families_job, self._devices_job, self._plotting_job, self._run_job, *self._old_jobs]
         stopped = stop_all(mine, CLOSE_TIMEOUT_S) and stopped

@@ -173,6 +173,7 @@ class TrainingPanel(QWidget):
     preview_arrived = Signal(int, object)    # (step, Frame)
     checkpoint_saved = Signal(str)           # path
     training_finished = Signal(object)       # engine TrainResult
+    training_failed = Signal(object)         # the exception that stopped training (the Trainer keeps its model)
     model_changed = Signal(object, object)   # (family or None, its Provenance or None)
     message_changed = Signal(str)            # a line for the status bar
     settings_changed = Signal()              # a setting that changes the training speed changed
@@ -824,6 +825,7 @@ class TrainingPanel(QWidget):
         self._show_message(self.tr("Training stopped: {0}").format(message), error=True)
         self.progress_bar.setFormat(self.tr("Stopped by an error"))
         self._trainer_done()
+        self.training_failed.emit(error)
 
     def _trainer_done(self) -> None:
         self._set_state("idle")
