@@ -22,6 +22,7 @@ from studio.ui.i18n import engine_text
 from studio.ui.workers import Job
 
 FULL_DISK = (errno.ENOSPC, errno.EDQUOT)
+RUN_SAVE_FAILED = ("checkpoint.disk_full_run", "checkpoint.disk_full_first")    # the engine names all three things
 
 
 def save_run(source: str, target: str, trainer=None, *, progress=None, cancel=None) -> str:
@@ -29,6 +30,16 @@ def save_run(source: str, target: str, trainer=None, *, progress=None, cancel=No
     from studio.engine import save_run_as
 
     return str(save_run_as(source, target, trainer=trainer, progress=progress))
+
+
+def _step_of(checkpoint: Path) -> int | None:
+    """A checkpoint's step from its header (no tensors read), or None when there is no readable one."""
+    from studio.engine import CheckpointError, read_meta
+
+    try:
+        return int(read_meta(checkpoint).get("step", 0))
+    except (CheckpointError, OSError, ValueError):
+        return None
 
 
 def free_name(folder: Path, name: str) -> Path:
@@ -70,11 +81,9 @@ class SaveRunAs(QObject):
     # --- asking the user (tests patch these) ------------------------------------------------------
     def ask_folder(self, name: str) -> Path | None:
         """Where to save: an empty folder becomes the run, another gets the run as a new folder inside."""
-        from studio.paths import runs_dir
-
         folder = QFileDialog.getExistingDirectory(
             self._window, self.tr("Save run as: choose a folder (an empty one, or one to hold {0})").format(name),
-            str(runs_dir().parent))
+            str(Path.home()))
         return Path(folder) if folder else None
 
     def show_error(self, title: str, message: str) -> None:
@@ -108,20 +117,27 @@ class SaveRunAs(QObject):
         self._open_dialog(trainer.step, self.describe_failure(trainer, error, last_checkpoint))
 
     def describe_failure(self, trainer, error: BaseException, last_checkpoint: str | None) -> str:
-        """The engine's message for a full disk (folder, space needed, last good checkpoint); for any other
-        write error the same three things, from the error and the run."""
-        if type(error).__name__ == "DiskFullError":
+        """What the dialog says: the folder that refused the write, why, the space needed (a full disk) and the
+        last good checkpoint. The engine's message says all of it for the run's checkpoints; another write (the
+        best weights, the metrics log, a preview) is described from the error and the run."""
+        message = getattr(error, "message", None)
+        if message is not None and getattr(message, "id", "") in RUN_SAVE_FAILED:
             return engine_text(error)
-        folder = Path(error.filename).parent if getattr(error, "filename", None) else Path(trainer.run_dir)
-        reason = error.strerror or str(error)
+        path = message.args.get("path") if message is not None else getattr(error, "filename", None)
+        folder = Path(path).parent if path else Path(trainer.run_dir)
+        reason = engine_text(message.args["reason"]) if message is not None and "reason" in message.args \
+            else (error.strerror or str(error))
         last = Path(last_checkpoint) if last_checkpoint else Path(trainer.run_dir) / "checkpoints" / "last.safetensors"
         lines = [self.tr("{0}: could not write there: {1}.").format(folder, reason)]
-        if getattr(error, "errno", None) in FULL_DISK and last.is_file():
+        if getattr(error, "errno", None) in FULL_DISK:
             from studio.engine import size_text
 
-            lines.append(self.tr("About {0} more is needed there.").format(size_text(last.stat().st_size)))
-        if last.is_file():
-            lines.append(self.tr("The last good checkpoint, {0}, is unchanged.").format(last))
+            needed = getattr(error, "needed", None) or (last.stat().st_size if last.is_file() else None)
+            if needed:
+                lines.append(self.tr("About {0} more is needed there.").format(size_text(needed)))
+        step = _step_of(last)
+        if step is not None:
+            lines.append(self.tr("The last good checkpoint, {0} (step {1:,}), is unchanged.").format(last, step))
         else:
             lines.append(self.tr("The run has no checkpoint on disk yet."))
         return " ".join(lines)

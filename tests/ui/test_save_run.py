@@ -150,3 +150,38 @@ def test_save_run_as_copies_an_open_run_and_opens_the_copy(make_window, qtbot, t
     qtbot.waitUntil(lambda: window.training_panel.resume_dir == str(empty), timeout=TIMEOUT_MS)
     window.close()
     assert not any(job.running for job in window.jobs())
+
+
+def test_every_failed_write_names_the_folder_the_space_and_the_last_good_checkpoint(qtbot, tmp_path):
+    """The run's own checkpoints speak through the engine's message; the best weights, the metrics log or a
+    preview that could not be written are described from the error and the run."""
+    from types import SimpleNamespace
+
+    import torch
+    from PySide6.QtWidgets import QMainWindow
+
+    from studio.engine.checkpoint import DiskFullError, save_checkpoint, size_text
+    from studio.engine.messages import os_reason
+    from studio.ui.save_run import SaveRunAs
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    save_run = SaveRunAs(window, lambda: None, lambda: True)
+    run = tmp_path / "run"
+    trainer = SimpleNamespace(run_dir=run, step=9)
+    assert save_run.describe_failure(trainer, OSError(errno.ENOSPC, "No space left on device"), None) == (
+        f"{run}: could not write there: No space left on device. The run has no checkpoint on disk yet.")
+
+    last = save_checkpoint(run / "checkpoints" / "last.safetensors", {"w": torch.zeros(300)}, {"step": 7})
+    best = run / "checkpoints" / "best.safetensors"
+    full = DiskFullError("checkpoint.disk_full", path=best, size=size_text(5000),
+                         reason=os_reason(OSError(errno.ENOSPC, "No space left on device")), needed=5000,
+                         os_errno=errno.ENOSPC)
+    assert save_run.describe_failure(trainer, full, str(last)) == (
+        f"{run / 'checkpoints'}: could not write there: No space left on device. About 5 KiB more is needed "
+        f"there. The last good checkpoint, {last} (step 7), is unchanged.")
+    denied = OSError(errno.EIO, "Input/output error", str(run / "metrics.jsonl"))
+    assert save_run.describe_failure(trainer, denied, None) == (
+        f"{run}: could not write there: Input/output error. The last good checkpoint, {last} (step 7), is unchanged.")
+    log = OSError(errno.ENOSPC, "No space left on device", str(run / "metrics.jsonl"))
+    assert f"About {size_text(last.stat().st_size)} more is needed there." in save_run.describe_failure(trainer, log, None)
