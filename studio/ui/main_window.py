@@ -35,7 +35,7 @@ from studio.ui.panels.dataset import CLOSE_TIMEOUT_S, DatasetPanel
 from studio.ui.panels.family import FamilyCard, FamilyInfo, FamilyPanel, read_families
 from studio.ui.panels.preview import PreviewPanel
 from studio.ui.panels.training import IMAGE_SIZES, TrainingPanel, describe_estimate, measure_speed, read_devices
-from studio.ui.save_run import SaveRunAs
+from studio.ui.save_run import SaveRunAs, last_good
 from studio.ui.widgets.loss_plot import preload_plotting
 from studio.ui.widgets.styling import glyph_icon, make_heading
 from studio.ui.workers import Job, stop_all
@@ -757,6 +757,7 @@ class MainWindow(QMainWindow):
         for button, action in ((self.toolbar.widgetForAction(self.train_action), self.train_action),):
             button.setAccessibleName(action.text().replace("&", ""))
         if state == "starting":
+            self.save_run.set_aside()                       # a model training could not save is let go
             self._cancel_speed_job()
             self.show_step(TRAIN)
         if state == "idle":
@@ -832,6 +833,9 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(self.tr("Training stopped: the run could not be saved; its model is still in "
                                              "memory (File ▸ Save run as…)"))
         self.save_run.training_could_not_save(trainer, error, self.training_panel.last_checkpoint)
+        good = last_good(trainer, error, self.training_panel.last_checkpoint)
+        if good is not None:                              # Train (once there is room) continues from it, not anew
+            self.training_panel.continue_run(str(trainer.run_dir), good[1], trainer.family.data.image_size)
 
     @Slot(str)
     def _on_run_saved_as(self, path: str) -> None:

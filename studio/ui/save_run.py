@@ -42,6 +42,17 @@ def _step_of(checkpoint: Path) -> int | None:
         return None
 
 
+def last_good(trainer, error: BaseException, last_checkpoint: str | None) -> tuple[Path, int] | None:
+    """(path, step) of the run's newest checkpoint on disk after a failed save: the one the engine's message
+    names, else the last this session saved, else the run's last.safetensors; None when there is none."""
+    args = getattr(getattr(error, "message", None), "args", {})
+    if "last" in args and "step" in args:
+        return Path(args["last"]), int(args["step"])
+    last = Path(last_checkpoint) if last_checkpoint else Path(trainer.run_dir) / "checkpoints" / "last.safetensors"
+    step = _step_of(last)
+    return (last, step) if step is not None else None
+
+
 def free_name(folder: Path, name: str) -> Path:
     """`folder` itself when it is empty, else `folder/name` (or name-2, name-3, … when taken)."""
     if folder.is_dir() and not any(folder.iterdir()):
@@ -127,17 +138,16 @@ class SaveRunAs(QObject):
         folder = Path(path).parent if path else Path(trainer.run_dir)
         reason = engine_text(message.args["reason"]) if message is not None and "reason" in message.args \
             else (error.strerror or str(error))
-        last = Path(last_checkpoint) if last_checkpoint else Path(trainer.run_dir) / "checkpoints" / "last.safetensors"
+        good = last_good(trainer, error, last_checkpoint)
         lines = [self.tr("{0}: could not write there: {1}.").format(folder, reason)]
         if getattr(error, "errno", None) in FULL_DISK:
             from studio.engine import size_text
 
-            needed = getattr(error, "needed", None) or (last.stat().st_size if last.is_file() else None)
+            needed = getattr(error, "needed", None) or (good[0].stat().st_size if good else None)
             if needed:
                 lines.append(self.tr("About {0} more is needed there.").format(size_text(needed)))
-        step = _step_of(last)
-        if step is not None:
-            lines.append(self.tr("The last good checkpoint, {0} (step {1:,}), is unchanged.").format(last, step))
+        if good is not None:
+            lines.append(self.tr("The last good checkpoint, {0} (step {1:,}), is unchanged.").format(*good))
         else:
             lines.append(self.tr("The run has no checkpoint on disk yet."))
         return " ".join(lines)
@@ -159,6 +169,14 @@ class SaveRunAs(QObject):
         box.buttonClicked.connect(self._on_dialog_button_clicked)
         self.dialog = box
         box.open()                                    # window-modal, and the event loop goes on
+
+    def set_aside(self) -> None:
+        """Training starts again (from the last good checkpoint, or a new run): the unsaved model is let go."""
+        if self._trainer is not None:
+            self._trainer = None
+            if self.dialog is not None:
+                self.dialog.close()
+            self.update_enabled()
 
     @Slot(object)
     def _on_dialog_button_clicked(self, button) -> None:
