@@ -311,3 +311,20 @@ def test_mirror_images_is_kept_with_the_other_settings_and_the_progress_says_whi
 def test_the_data_step_says_which_augmentation_training_adds(window):
     text = window.dataset_panel.augmentation_label.text()
     assert text.startswith("None, unless you turn on Mirror images") and "handedness" in text
+
+
+def test_a_batch_that_would_not_fit_the_memory_is_asked_about_before_training(window, qtbot, monkeypatch):
+    from studio.engine.training import memory
+
+    panel = window.training_panel
+    panel.batch_spin.setValue(512)
+    monkeypatch.setattr(memory, "available_memory", lambda device: 300 * 2**20)   # a small machine: 300 MiB free
+    asked = []
+    panel.ask_batch = lambda text, fits: asked.append((text, fits)) or None         # Cancel
+    assert panel.start_training() is False and not panel.is_training
+    text, fits = asked[0]
+    assert "batch size 512 needs about" in text and f"batch size {fits} fits" in text and 1 <= fits < 512
+    panel.ask_batch = lambda text, fits: "lower"
+    assert panel.start_training()
+    assert panel.batch_spin.value() == fits and panel.trainer.config.batch_size == fits
+    assert panel.stop_and_wait()

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any, Callable
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
-    QAbstractButton, QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QProgressBar,
-    QPushButton, QSpinBox, QStyle, QVBoxLayout, QWidget,
+    QAbstractButton, QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QMessageBox,
+    QProgressBar, QPushButton, QSpinBox, QStyle, QVBoxLayout, QWidget,
 )
 from superqt import QCollapsible
 from superqt.utils import signals_blocked
@@ -186,6 +186,9 @@ class TrainingPanel(QWidget):
         self._dataset = None
         self._resume_dir: str | None = None
         self._resume_step = 0
+        self._held: str | None = None           # why Train is off: another process trains the opened run
+        self._followed_seconds = 0.0            # that run's training time, from its metrics
+        self.followed_summary = ""              # where that run stands, in a few words (the steps rail shows it)
         self._recipe_model: str | None = None   # the model size the checked recipe last picked
         self._trainer = None
         self._job: Job | None = None
@@ -401,6 +404,11 @@ class TrainingPanel(QWidget):
         column.addWidget(self.rate_label)
         column.addWidget(self.device_label)
         column.addWidget(self.augmentation_label)
+        self.follow_label = QLabel()            # the state of a run another process trains (show_followed)
+        self.follow_label.setObjectName("followLabel")
+        self.follow_label.setWordWrap(True)
+        self.follow_label.hide()
+        column.addWidget(self.follow_label)
         column.addWidget(self.message_label)
         return box
 
@@ -446,6 +454,75 @@ class TrainingPanel(QWidget):
     @property
     def resume_dir(self) -> str | None:
         return self._resume_dir
+
+    # --- a run another process trains (the window's RunFollower reads it) ---
+
+    def show_followed(self, update) -> None:
+        """Show where a run trained elsewhere stands (an engine FollowUpdate): progress, rate and state. While
+        another process holds the run, Train is off and says why."""
+        state, owner = update.state, update.owner
+        for record in reversed(update.records):
+            if record.get("kind") == "train" and isinstance(record.get("seconds"), (int, float)):
+                self._followed_seconds = float(record["seconds"])
+                rate = record.get("images_per_sec")
+                fraction = self._followed_fraction(update)
+                eta = self._followed_seconds * (1 - fraction) / fraction if 0 < fraction < 1 else 0.0
+                self.rate_label.setText(self.tr("{0:,.0f} images/s · ETA {1} · elapsed {2}").format(
+                    rate if isinstance(rate, (int, float)) else 0, format_duration(eta),
+                    format_duration(self._followed_seconds)))
+                break
+        self.step = update.step
+        who = (self.tr("process {0} on {1}, since {2}").format(owner.pid, owner.host, owner.started)
+               if owner is not None else self.tr("another process"))
+        held = state == "running" and not (owner is not None and owner.is_mine)
+        self._held = self.tr("Another process is training this run ({0}). Train is off until it ends; Explore "
+                             "samples from its newest checkpoint meanwhile.").format(who) if held else None
+        fraction = self._followed_fraction(update)
+        total = f" / {update.total_steps:,}" if update.total_steps else ""
+        if state == "running":
+            bar = self.tr("Following · step {0:,}{1} · {2:.0f}%").format(update.step, total, fraction * 100)
+            line = self.tr("● Trained elsewhere, followed live: {0}").format(who)
+        elif state == "finished":
+            bar = self.tr("Completed at step {0:,}").format(update.step)
+            line = self.tr("Trained elsewhere: completed at step {0:,}").format(update.step)
+        elif state == "stopped":
+            bar = self.tr("Stopped at step {0:,}").format(update.step)
+            line = self.tr("Trained elsewhere: stopped at step {0:,}; Train continues it.").format(update.step)
+        else:
+            bar = self.tr("No longer updating · step {0:,}").format(update.step)
+            if owner is not None and owner.why_stale == "gone":
+                why = self.tr("its process ({0}) is no longer running").format(who)
+            else:
+                why = self.tr("nothing written for {0}").format(format_duration(
+                    owner.age if owner is not None else update.idle_seconds))
+            line = self.tr("Trained elsewhere: no longer updating, {0}. Train takes the run over.").format(why)
+        self.progress_bar.setValue(1000 if state == "finished" else int(round(fraction * 1000)))
+        self.progress_bar.setFormat(bar)
+        self.followed_summary = bar
+        self.follow_label.setText(line)
+        self.follow_label.show()
+        self._update_controls()
+
+    def _followed_fraction(self, update) -> float:
+        parts = []
+        if update.total_steps:
+            parts.append(update.step / update.total_steps)
+        if update.minutes:
+            parts.append(self._followed_seconds / (update.minutes * 60))
+        return min(1.0, max(parts)) if parts else 0.0
+
+    def stop_following(self) -> None:
+        """The run shown is no longer one trained elsewhere (another was opened, or training starts here)."""
+        self._held = None
+        self._followed_seconds = 0.0
+        self.followed_summary = ""
+        self.follow_label.hide()
+        self._update_controls()
+
+    @property
+    def held_elsewhere(self) -> bool:
+        """Another live process trains the run Train would continue."""
+        return self._held is not None
 
     # --- settings ---
 
@@ -571,6 +648,8 @@ class TrainingPanel(QWidget):
 
     def readiness(self) -> str | None:
         """Why Train cannot start now, or None when it can."""
+        if self._held:
+            return self._held
         if self._family is None:
             return self.tr("Choose a model family first (the Model step).")
         if self._dataset is None:
@@ -637,6 +716,8 @@ class TrainingPanel(QWidget):
             if problem:
                 self._show_message(problem)
             return False
+        if not self._resume_dir and not self._batch_fits():
+            return False
         try:
             trainer = self._make_trainer()
         except Exception as error:                       # ConfigError, TrainingError, RunError: one readable line
@@ -661,6 +742,38 @@ class TrainingPanel(QWidget):
         self._set_state("starting")
         job.start()
         return True
+
+    def _batch_fits(self) -> bool:
+        """Before a new run: when the batch typed would not fit the device's memory (the engine's estimate), ask
+        whether to lower it to what fits, train anyway, or not start. True to go on."""
+        from studio.engine import DataFacts, plan_training
+
+        settings = self.settings()
+        given = {"batch_size": settings.batch_size, "image_size": settings.image_size,
+                 "precision": settings.precision, "model_preset": settings.model_preset}
+        try:
+            plan = plan_training(self._family.name, DataFacts.of(self._dataset), device=settings.device,
+                                 given={k: v for k, v in given.items() if v is not None})
+        except Exception:                 # the Trainer says what is wrong with these settings, in its words
+            return True
+        warning = next((w for w in plan.warnings if w.id == "plan.batch_too_big"), None)
+        if warning is None:
+            return True
+        answer = self.ask_batch(engine_text(warning), int(warning.args["fits"]))
+        if answer == "lower":
+            self.batch_spin.setValue(int(warning.args["fits"]))
+        return answer in ("lower", "anyway")
+
+    def ask_batch(self, text: str, fits: int) -> str | None:
+        """"lower", "anyway" or None (do not start): a question box (tests patch this)."""
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Batch too large for this device"),
+                          text[:1].upper() + text[1:] + ".", parent=self)
+        lower = box.addButton(self.tr("Train with batch {0}").format(fits), QMessageBox.ButtonRole.AcceptRole)
+        anyway = box.addButton(self.tr("Train anyway"), QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(lower)
+        box.exec()
+        return {lower: "lower", anyway: "anyway"}.get(box.clickedButton())
 
     def _make_trainer(self):
         from studio.engine import TrainConfig, Trainer, default_run_dir, get_family
