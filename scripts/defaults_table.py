@@ -26,6 +26,7 @@ EVIDENCE = {
                   '"Diffusion: what did not beat the defaults"', '"Samplers and guidance"'),
     "autoregressive": ('"Autoregressive"', "docs/autoregressive-5cpumin*.png"),
     "vqvae": (),
+    "igpt": ('"Image GPT: 5 CPU-minutes on the demo sets"', "docs/igpt-*.png"),
     "vaegan": ("grids: benchmarks/vae_vs_vaegan.py → docs/vae-vs-vaegan-*.png",),
 }
 

@@ -218,6 +218,9 @@ FAMILY_NOTES = {
                  "step); its bits/dim is a bound.",
     "autoregressive": "An autoregressive model predicts each pixel from the ones before it: exact likelihood, but "
                       "sampling is slow, one pixel after another, row by row.",
+    "igpt": "Image GPT writes palette colours one pixel at a time with a transformer that sees every pixel before "
+            "it: exact likelihood (bits/dim over the 256 levels, the palette's rounding included), but slow to "
+            "train and to sample on a CPU, so short runs show stripes and fragments.",
     "vqvae": "A VQ-VAE turns images into a grid of discrete codes and a prior learns which codes go together; "
              "with few images the prior can learn whole code grids by heart (watch the copies column).",
 }

@@ -364,6 +364,10 @@ CATALOGUE: dict[str, str] = {
     "gan.no_labels_to_condition_on": "condition=label needs a dataset with class folders; use condition=none or "
                                      "caption",
     "gan.no_captions_to_condition_on": "condition=caption needs a dataset with captions; use condition=none or label",
+    "igpt.bad_width": "dim must be at least 8 and a multiple of heads (at least 1), not dim {dim} with {heads} heads",
+    "igpt.bad_channels": "Image GPT takes 1 or 3 channels, not {channels}",
+    "igpt.too_many_pixels": "{size}x{size} = {pixels} pixels is too many tokens for Image GPT (at most {limit}); "
+                            "use a smaller image size (e.g. 32)",
     "vae.negative_blocks": "blocks must be 0 or more",
     "vae.negative_kl_settings": "beta, free_bits and kl_warmup_steps cannot be negative",
     "vae.bad_image_size": "the VAE needs a power-of-two image size of at least 4, not {size}",

@@ -90,7 +90,8 @@ def test_the_estimate_for_a_tiny_vae_at_batch_16_is_near_what_it_keeps():
     assert estimate.at(16) >= measured                                       # with its margin: never short
 
 
-@pytest.mark.parametrize("family", ["vae", "gan", "flow", "diffusion", "autoregressive", "vqvae", "vaegan"])
+@pytest.mark.parametrize("family", ["vae", "gan", "flow", "diffusion", "autoregressive", "vqvae", "vaegan",
+                                    "igpt"])
 def test_two_moments_per_weight_bound_every_family_s_real_optimizer_state(family):
     config = _config(family)
     model = get_family(family)(config, DATA)

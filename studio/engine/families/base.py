@@ -353,6 +353,11 @@ class Family:
         data-dependent latent directions here (engine/latent.py) and keeps them in
         extra_state(). Default: nothing."""
 
+    def fit_data(self, images: np.ndarray) -> None:
+        """Called by the Trainer once, before a new run's first step, with training images ((N, H, W, C) uint8,
+        at most ~8k of them): a family that learns something from the pixels themselves before training (Image
+        GPT's palette) does it here and keeps it in its modules' buffers. Default: nothing."""
+
     def held_out_objective(self, step: int) -> str | None:
         """The validation_losses key the Trainer keeps the best checkpoint by and watches for overfitting at
         this step (a multi-stage family: its stage's); None when the family has none (a GAN)."""

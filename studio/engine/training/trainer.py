@@ -264,6 +264,9 @@ class Trainer:
         family = self.family_cls(self.family_config, data)   # refuses unsuitable data before a run folder exists
         if not self.resuming:
             self.run_folder = self._open_run_once(data)
+        if not self.resuming:   # what a family learns from the pixels before its first step (Image GPT's palette)
+            fit_idx = holdout_split(len(self.dataset), cfg.holdout, cfg.seed)[0]
+            family.fit_data(self.dataset.images[fit_idx[::max(1, len(fit_idx) // 4096)]])
         # channels_last pays off on CUDA and under CPU bf16 (oneDNN), not in CPU fp32 (benchmarks/RESULTS.md, "CPU
         # precision and memory layout").
         self.channels_last = cfg.channels_last == "on" or (

@@ -78,6 +78,10 @@ def family_note(name: str) -> str | None:
             "ComparePanel", "An autoregressive model predicts each pixel from the ones above and to the left: "
             "exact likelihood (bits/dim), but it draws row by row, one pixel at a time, and errors early in an "
             "image carry on."),
+        "igpt": QCoreApplication.translate(
+            "ComparePanel", "Image GPT turns every pixel into a colour from a learned palette and writes the image "
+            "like text, one pixel at a time, with a transformer that sees all the pixels before it: exact "
+            "bits/dim, but slow to train and to sample, so short runs show stripes and fragments."),
         "vqvae": QCoreApplication.translate(
             "ComparePanel", "A VQ-VAE turns images into a grid of codes from a codebook, and a prior learns which "
             "codes follow which; on a small dataset the prior can learn whole code grids and copy training images "
