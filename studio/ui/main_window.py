@@ -836,6 +836,7 @@ class MainWindow(QMainWindow):
         good = last_good(trainer, error, self.training_panel.last_checkpoint)
         if good is not None:                              # Train (once there is room) continues from it, not anew
             self.training_panel.continue_run(str(trainer.run_dir), good[1], trainer.family.data.image_size)
+        self._update_steps()                              # Explore: the model in memory is ready
 
     @Slot(str)
     def _on_run_saved_as(self, path: str) -> None:

@@ -87,9 +87,11 @@ def test_a_full_disk_stops_training_keeps_the_model_and_save_run_as_continues_el
     assert panel.state == "idle" and panel.trainer.family is not None             # the model is in memory
     if window.explore_panel is not None:
         assert window.explore_panel.family() is panel.trainer.family
+        assert "Model ready" in window.steps.item(3).text()
     assert sorted(p.name for p in (run_dir / "checkpoints").iterdir()) == before  # nothing deleted, nothing torn
     assert save_run.unsaved and save_run.source() == str(run_dir)
     assert panel.resume_dir == str(run_dir) and panel.train_button.text() == "Continue run"   # from the good one
+    window.grab().save(str(tmp_path / "train_page_after_full_disk.png"))
     shot = dialog.grab()
     shot.save(str(tmp_path / "save_failed_dialog.png"))
     assert varied(shot)
