@@ -65,9 +65,10 @@ def resume_step(info) -> int:
         return info.step
 
 
-def show_history(plot, records) -> None:
-    """Draw a run's logged losses (metrics.jsonl records) on a loss plot."""
-    plot.clear()
+def show_history(plot, records, *, clear: bool = True) -> None:
+    """Draw a run's logged losses (metrics.jsonl records) on a loss plot (after what it shows: clear=False)."""
+    if clear:
+        plot.clear()
     for record in records:
         losses = {k: v for k, v in record.items() if k not in _NOT_LOSSES and isinstance(v, (int, float))}
         if record.get("kind") == "quality":
@@ -121,6 +122,9 @@ class MainWindow(QMainWindow):
         self._old_jobs: list[Job] = []
         self.explore_panel = None
         self.gallery_panel = None
+        self.follower = None                       # the opened run's RunFollower (studio/ui/run_follower.py)
+        self._reopen_followed: str | None = None   # a run followed before its first checkpoint: opened once it has one
+        self._followed_state = ""                  # the followed run's state at the last update
 
         self.family_panel = FamilyPanel(self._settings)
         self.training_panel = TrainingPanel(self._settings)
@@ -455,6 +459,8 @@ class MainWindow(QMainWindow):
 
     def _train_line(self, state: str) -> str:
         step = self.training_panel.step
+        if state == "idle" and self.training_panel.followed_summary:
+            return self.training_panel.followed_summary   # a run trained elsewhere
         if state == "idle":
             if not step:
                 return self.tr("Not started")
@@ -758,6 +764,7 @@ class MainWindow(QMainWindow):
             button.setAccessibleName(action.text().replace("&", ""))
         if state == "starting":
             self.save_run.set_aside()                       # a model training could not save is let go
+            self.stop_following()                           # this window trains now
             self._cancel_speed_job()
             self.show_step(TRAIN)
         if state == "idle":
@@ -813,6 +820,7 @@ class MainWindow(QMainWindow):
                                      .format(Path(info.path).name, info.step))
         self.show_step(EXPLORE if self.explore_panel is not None else TRAIN)
         self._update_steps()
+        self.follow_run(info.path, info.step)             # live while another process trains it
         if info.warnings:                                 # its newest checkpoint was damaged: which one is used, why
             self.show_error(self.tr("The run's newest checkpoint could not be used"),
                             "\n".join(engine_text(warning) for warning in info.warnings))
@@ -853,9 +861,97 @@ class MainWindow(QMainWindow):
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
         return answer == QMessageBox.StandardButton.Yes
 
+    # --- following a run another process trains (studio/ui/run_follower.py) ---
+
+    def follow_run(self, path: str, step: int = 0) -> None:
+        """Watch an opened run folder: while another process (the CLI, torchrun, a server's synced folder) trains
+        it, its progress, losses, previews and newest model arrive here as they are written."""
+        from studio.ui.run_follower import RunFollower
+
+        self.stop_following()
+        self.follower = RunFollower(path, loaded_step=step, parent=self)
+        self.follower.updated.connect(self._on_follower_updated)
+        self.follower.model_loaded.connect(self._on_follower_model_loaded)
+        self.follower.start()
+
+    def stop_following(self) -> None:
+        if self.follower is not None:
+            self.follower.stop()
+            self._old_jobs += self.follower.jobs()
+            self.follower = None
+            self._followed_state = ""
+            self.training_panel.stop_following()
+
+    @Slot(object)
+    def _on_follower_updated(self, update) -> None:
+        panel = self.training_panel
+        if self.follower is None or panel.resume_dir != self.follower.path or panel.state != "idle":
+            self.stop_following()                          # another run chosen, or training started here
+            self._update_steps()
+            return
+        show_history(panel.loss_plot, update.records, clear=update.reset)
+        if update.previews:
+            from studio.engine import Frame
+
+            for preview in update.previews:                # a saved grid: one picture
+                self.preview_panel.add_frame(preview.step, Frame(images=preview.image[None]))
+        if update.checkpoint:
+            panel.continue_run(self.follower.path, update.checkpoint_step)    # Train would continue from there
+        panel.show_followed(update)
+        if update.state == "running" and panel.held_elsewhere and self._followed_state != "running":
+            self.statusBar().showMessage(self.tr("Following {0}: another process trains it; Explore samples from its "
+                                                 "newest checkpoint").format(Path(self.follower.path).name))
+        self._followed_state = update.state
+        self.train_action.setEnabled(panel.train_button.isEnabled())
+        self.toolbar_status.setText(panel.followed_summary)
+        self._update_steps()
+
+    def _follow_before_checkpoint(self, error) -> bool:
+        """A run another live process has only begun to train (no checkpoint yet) is followed on the Train page,
+        and opened whole once its first checkpoint is loaded. False for any other failure to open a run."""
+        from studio.engine import Run, RunError, read_run_lock
+
+        message = getattr(error, "message", None)
+        if getattr(message, "id", None) != "run.no_checkpoint":
+            return False
+        try:
+            run = Run.open(Path(message.args["path"]))
+            owner = read_run_lock(run.path)
+        except RunError:
+            return False
+        if owner is None or owner.stale:
+            return False
+        self.family_panel.select_family(run.family_name)
+        self.training_panel.set_family(self.family_panel.selected_info())
+        self.training_panel.continue_run(str(run.path), 0)
+        self.training_panel.loss_plot.clear()
+        self.preview_panel.clear()
+        self.follow_run(str(run.path), 0)
+        self._reopen_followed = str(run.path)
+        self.statusBar().showMessage(self.tr("Following {0}: another process has begun training it").format(
+            run.path.name))
+        self.show_step(TRAIN)
+        return True
+
+    @Slot(object)
+    def _on_follower_model_loaded(self, result) -> None:
+        family, provenance, step = result
+        if self.follower is None or self.training_panel.state != "idle":
+            return
+        if self._reopen_followed == self.follower.path:    # its first checkpoint: open the run whole now
+            self._reopen_followed = None
+            self.open_run(self.follower.path)
+            return
+        if self.explore_panel is not None:
+            self.explore_panel.set_model(family, provenance)
+        self.statusBar().showMessage(self.tr("Explore samples from step {0:,} of the followed run").format(step), 8000)
+        self._update_steps()
+
     @Slot(object)
     def _on_run_job_failed(self, error: Exception) -> None:
         self._run_job = None
+        if self._follow_before_checkpoint(error):
+            return
         message = engine_text(error) if type(error).__name__ in ("RunError", "CheckpointError") \
             else f"{type(error).__name__}: {error}"
         self.show_error(self.tr("The run could not be opened"), message)
@@ -910,7 +1006,7 @@ class MainWindow(QMainWindow):
     def jobs(self) -> list[Job]:
         """Every background job this window started that may still run."""
         mine = (self._families_job, self._devices_job, self._plotting_job, self._run_job, self._speed_job,
-                *self._old_jobs)
+                *self._old_jobs, *(self.follower.jobs() if self.follower is not None else ()))
         others = [*self.dataset_panel.jobs(), *self.training_panel.jobs(), *self.run_archive.jobs(),
                   *self.save_run.jobs(),
                   *self.preview_panel.jobs(), *self.compare_panel.jobs()]
@@ -970,6 +1066,7 @@ class MainWindow(QMainWindow):
         stopped = self.run_archive.stop(CLOSE_TIMEOUT_S) and stopped          # cancelled: whole or nothing
         stopped = stop_all(self.save_run.jobs(), CLOSE_TIMEOUT_S) and stopped  # Save run as… finishes
         stopped = stop_all(self.preview_panel.jobs(), CLOSE_TIMEOUT_S) and stopped   # animation writes finish
+        self.stop_following()                              # its jobs join _old_jobs
         mine = [self._families_job, self._devices_job, self._plotting_job, self._run_job, *self._old_jobs]
         stopped = stop_all(mine, CLOSE_TIMEOUT_S) and stopped
         if not stopped:

@@ -402,13 +402,13 @@ class TrainingPanel(QWidget):
         self.message_label.hide()
         column.addWidget(self.progress_bar)
         column.addWidget(self.rate_label)
-        column.addWidget(self.device_label)
-        column.addWidget(self.augmentation_label)
         self.follow_label = QLabel()            # the state of a run another process trains (show_followed)
         self.follow_label.setObjectName("followLabel")
         self.follow_label.setWordWrap(True)
         self.follow_label.hide()
         column.addWidget(self.follow_label)
+        column.addWidget(self.device_label)
+        column.addWidget(self.augmentation_label)
         column.addWidget(self.message_label)
         return box
 
