@@ -1,7 +1,8 @@
-"""Training and sampling speed of every registered family at 32x32, at fp32 and at the automatic precision.
+"""Training and sampling speed of every registered family at 32x32, at fp32 and at the automatic precision,
+and its model FLOP utilisation.
 
     .venv/bin/python benchmarks/family_table.py [--families vae,flow] [--preset small] [--seconds 10]
-                                                [--size 32] [--data demo:shapes] [--sample-n 16]
+                                                [--size 32] [--data demo:shapes] [--sample-n 16] [--threads 1]
 
 For each family in `all_families()` (or --families): build the preset on the
 demo data the way the Trainer does (same DataInfo, device, memory format and
@@ -13,6 +14,15 @@ precision runs inside torch.autocast with that dtype. Where the automatic
 precision is fp32 (a CPU without AVX512-BF16/AMX) the two columns are the same
 measurement and the table says so instead of timing it twice. Multi-stage
 families are timed in the stage that step 0 trains.
+
+Model FLOP utilisation (MFU): the FLOPs of one training step as torch.utils.flop_counter counts them (matrix
+products, convolutions and attention, forward and backward, and the optimizer's own matmuls such as Muon's;
+elementwise work is not counted) x training steps per second, over the device's peak: the bf16 matmul peak
+measured here on the CPU (2048x2048 products on the threads torch uses), a GPU's dense bf16 datasheet figure
+(measured, where the GPU is not in the table). Both precision columns are over the same bf16 peak, so they
+show how far from the hardware's limit each family trains. On the CPU both the steps and the peak are per
+second of this process's CPU time (the /cpu-s figures), so a busy shared machine does not move the ratio;
+on a GPU, per wall second.
 """
 from __future__ import annotations
 
@@ -27,7 +37,7 @@ import torch
 from studio.engine.data import load_dataset
 from studio.engine.families.base import Batch, DataInfo, Family, all_families
 from studio.engine.text import build_vocabulary
-from studio.engine.training import _Context, choose_device, choose_precision, precision_name
+from studio.engine.training import TrainStepContext, choose_device, choose_precision, precision_name
 
 
 def data_info(dataset) -> DataInfo:
@@ -46,20 +56,72 @@ def make_batch(dataset, indices: np.ndarray, device: torch.device, memory_format
     return Batch(images=x, labels=labels, captions=captions)
 
 
-def build(cls: type[Family], preset: str, info: DataInfo, device: torch.device, dtype) -> tuple[Family, _Context, object]:
+def build(cls: type[Family], preset: str, info: DataInfo, device: torch.device,
+          dtype) -> tuple[Family, TrainStepContext, object]:
     torch.manual_seed(0)
     family = cls(cls.Config.from_preset(preset), info)
     channels_last = family.convolutional and (device.type == "cuda" or (device.type == "cpu" and dtype == torch.bfloat16))
     memory_format = torch.channels_last if channels_last else None
     family.to(device, memory_format)
     lr = cls.train_defaults.get("lr", 1e-3)
-    ctx = _Context(device, dtype, family.optimizers(lr), grad_clip=1.0)
+    ctx = TrainStepContext(device, dtype, family.optimizers(lr), grad_clip=1.0)
     return family, ctx, memory_format
 
 
 def sync(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize()
+
+
+# Dense bf16 matmul peaks from the datasheets, TFLOP/s (no sparsity), by a part of the CUDA device name.
+GPU_BF16_PEAKS = {"H200": 989.0, "H100 SXM": 989.0, "H100 NVL": 835.0, "H100 PCIe": 756.0, "H100": 756.0,
+                  "A100": 312.0, "L40S": 362.0, "L40": 181.0, "L4": 121.0, "A10G": 70.0, "A10": 125.0,
+                  "RTX 4090": 165.0, "RTX 3090": 71.0, "A6000": 155.0}
+
+
+def measured_matmul_peak(device: torch.device, dtype=torch.bfloat16, n: int = 2048, seconds: float = 2.0) -> float:
+    """FLOP/s of repeated n x n products on this device: per wall second on a GPU, per second of this
+    process's CPU time on the CPU (on the threads torch uses)."""
+    a, b = torch.randn(n, n, device=device, dtype=dtype), torch.randn(n, n, device=device, dtype=dtype)
+    for _ in range(3):
+        a @ b
+    sync(device)
+    clock = time.perf_counter if device.type == "cuda" else time.process_time
+    start, products = clock(), 0
+    while products < 3 or clock() - start < seconds:
+        a @ b
+        products += 1
+    sync(device)
+    return 2 * n ** 3 * products / (clock() - start)
+
+
+def device_peak(device: torch.device) -> tuple[float, str]:
+    """(bf16 FLOP/s, where the figure comes from)."""
+    if device.type == "cuda":
+        name = torch.cuda.get_device_name(device)
+        for part, tflops in GPU_BF16_PEAKS.items():
+            if part in name:
+                return tflops * 1e12, f"{name} datasheet, dense bf16"
+        return measured_matmul_peak(device), f"{name} not in the table: measured bf16 matmul"
+    return measured_matmul_peak(device), (f"measured bf16 2048x2048 matmul on {torch.get_num_threads()} thread(s), "
+                                          f"per CPU-second")
+
+
+def flops_per_step(cls, preset, dataset, device) -> int:
+    """FLOPs of one fp32 training step (after a warm-up step), counted by torch.utils.flop_counter."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    family, ctx, fmt = build(cls, preset, data_info(dataset), device, None)
+    batch_size = int(cls.train_defaults.get("batch_size", 64))
+    rng = np.random.default_rng(0)
+    batches = [make_batch(dataset, rng.choice(len(dataset), batch_size, replace=False), device, fmt) for _ in range(2)]
+    family.train()
+    family.train_step(batches[0], ctx)
+    ctx.step = 1
+    counter = FlopCounterMode(display=False)
+    with counter:
+        family.train_step(batches[1], ctx)
+    return counter.get_total_flops()
 
 
 def train_rate(cls, preset, dataset, device, dtype, seconds: float) -> tuple[float, float, int]:
@@ -130,6 +192,8 @@ def main() -> None:
     print(f"device: {device} ({choice.name}); torch {torch.__version__}; threads {torch.get_num_threads()}; "
           f"load average at start {load:.1f}")
     print(f"automatic precision: {precision_name(auto_dtype)} — {reason}")
+    peak, peak_source = device_peak(device)
+    print(f"peak for MFU: {peak / 1e12:.3f} TFLOP/s ({peak_source})")
     print(f"data: {args.data} at {args.size}x{args.size} ({dataset.images.shape[3]} channel(s)); preset {args.preset}; "
           f"training timed for {args.seconds:g} s wall per cell after 2 warm-up steps; sampling: one call of "
           f"{args.sample_n} images after a 2-image warm-up\n")
@@ -137,8 +201,10 @@ def main() -> None:
     auto_name = precision_name(auto_dtype)
     print("images/s: per wall-clock second; /cpu-s: per second of this process's CPU time (with --threads 1,\n"
           "per core-second: what the model costs, whatever else the machine is doing)")
+    print("GFLOP/step: one training step's FLOPs (torch.utils.flop_counter); MFU: those x steps/s over the peak")
     header = (f"{'family':<16}{'params':>10}{'batch':>6}{'train fp32':>12}{'/cpu-s':>8}{'train auto':>12}{'/cpu-s':>8}"
-              f"{'sample fp32':>13}{'/cpu-s':>8}{'sample auto':>13}{'/cpu-s':>8}")
+              f"{'sample fp32':>13}{'/cpu-s':>8}{'sample auto':>13}{'/cpu-s':>8}"
+              f"{'GFLOP/step':>12}{'MFU fp32':>10}{'MFU auto':>10}")
     print(header + f"   (auto = {auto_name})")
     print("-" * len(header))
     for cls in families:
@@ -147,18 +213,23 @@ def main() -> None:
         try:
             train32, train32_cpu, batch = train_rate(cls, args.preset, dataset, device, None, args.seconds)
             sample32, sample32_cpu = sample_rate(cls, args.preset, dataset, device, None, args.sample_n)
+            flops = flops_per_step(cls, args.preset, dataset, device)
+            on_cpu = device.type == "cpu"          # per CPU-second there (see the docstring), per wall second on a GPU
+            mfu = f"{flops / 1e9:>12.2f}{flops * (train32_cpu if on_cpu else train32) / batch / peak:>10.2%}"
             if auto_dtype is None:
                 train_auto, sample_auto = f"{'= fp32':>12}{'':>8}", f"{'= fp32':>13}{'':>8}"
+                mfu += f"{'= fp32':>10}"
             else:
                 wall, cpu, _ = train_rate(cls, args.preset, dataset, device, auto_dtype, args.seconds)
                 train_auto = f"{wall:>12.1f}{cpu:>8.1f}"
+                mfu += f"{flops * (cpu if on_cpu else wall) / batch / peak:>10.2%}"
                 wall, cpu = sample_rate(cls, args.preset, dataset, device, auto_dtype, args.sample_n)
                 sample_auto = f"{wall:>13.2f}{cpu:>8.2f}"
         except Exception as error:  # noqa: BLE001 - one family failing must not hide the others' figures
             print(f"{cls.name:<16}{params:>10,}  failed: {type(error).__name__}: {error}")
             continue
         print(f"{cls.name:<16}{params:>10,}{batch:>6}{train32:>12.1f}{train32_cpu:>8.1f}{train_auto}"
-              f"{sample32:>13.2f}{sample32_cpu:>8.2f}{sample_auto}", flush=True)
+              f"{sample32:>13.2f}{sample32_cpu:>8.2f}{sample_auto}{mfu}", flush=True)
 
 
 if __name__ == "__main__":

@@ -19,8 +19,9 @@ Once per step the ranks agree (one small all_reduce) on: stop (Ctrl-C or SIGTERM
 was non-finite (the NaN rollback), whether a periodic checkpoint is due, and rank 0's training clock (minutes
 limits). Buffers that forward passes change with local data (BatchNorm statistics, a VQ codebook's EMA, ActNorm's
 data-dependent start) are sent from rank 0 after each step, as DDP's broadcast_buffers does; after the first step
-the parameters are too (ActNorm initialises parameters from the first batch). Rank 0 alone writes checkpoints,
-previews, metrics, validation and quality measurements; the others wait for it at the barrier of each save.
+(and the first after a non-finite one, which may roll back) the parameters are too: ActNorm initialises its
+parameters from the first batch. Rank 0 alone writes checkpoints, previews, metrics, validation and quality
+measurements; the others wait for it at the barrier of each save.
 """
 from __future__ import annotations
 
@@ -182,7 +183,9 @@ class ProcessGroup:
         if stop:
             self.interrupted = True
             trainer.request_stop()
-        if not bad_any:
+        if bad_any:                 # a rollback may restore weights from before a data-dependent start
+            self._params_synced = False
+        else:
             self.broadcast_modules(trainer.family.modules().values(), parameters=not self._params_synced)
             self._params_synced = True
         return bool(bad_any), bool(save)
