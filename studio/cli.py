@@ -411,6 +411,9 @@ def cmd_train(args, out: TextIO, err: TextIO) -> int:
             changes["steps"] = None
         if args.quality_minutes is not None:
             changes["quality_minutes"] = args.quality_minutes
+        given = {"batch_size": args.batch, "lr": args.lr,                   # what an out-of-memory or a NaN asks for
+                 "precision": None if args.precision == "auto" else args.precision}
+        changes.update({k: v for k, v in given.items() if v is not None})
         trainer = Trainer.resume(run_dir, dataset, **train_settings, **changes)
     else:
         from studio.engine import RECIPES, DataFacts, plan_training
@@ -501,10 +504,28 @@ def _drive(trainer, args, out: TextIO, err: TextIO) -> int:
         return EXIT_ERROR
     if result.status == "failed":
         err.write(f"genstudio: training failed at step {result.step}: {result.message}\n")
+        _say_how_to_continue(result, trainer, args, err)
         return EXIT_ERROR
     out.write(f"{result.status} at step {result.step}; checkpoint: {result.checkpoint}\n"
               f"sample with: genstudio sample {result.run_dir} -n 64 --out samples/\n")
     return 0
+
+
+def _say_how_to_continue(result, trainer, args, err: TextIO) -> None:
+    """After a failed run: where its work is saved and the command that continues it with what the failure asks
+    for (a smaller batch after running out of memory, a lower learning rate after diverging)."""
+    if result.checkpoint is None:
+        err.write(f"nothing was saved in {result.run_dir}; start again with a smaller --batch or --preset\n")
+        return
+    err.write(f"the run is saved: {result.checkpoint}\n")
+    resume = f"genstudio train {args.data} --out {result.run_dir} --resume"
+    reason = getattr(result.message, "id", "")
+    if reason == "training.out_of_memory":
+        err.write(f"continue with a smaller batch: {resume} --batch {max(1, trainer.batch_size // 2)}\n")
+    elif reason == "training.diverged":
+        err.write(f"continue with a lower learning rate: {resume} --lr {trainer.config.lr / 4:.3g}\n")
+    else:
+        err.write(f"continue with: {resume}\n")
 
 
 def _show_event(event, bar: ProgressLine, prefix: str = "") -> None:

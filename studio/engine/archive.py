@@ -45,7 +45,7 @@ import numpy as np
 from PIL import Image
 
 from studio import __version__
-from studio.engine.checkpoint import CheckpointError, read_meta
+from studio.engine.checkpoint import CheckpointError, hash_path, read_meta
 from studio.engine.export import make_grid, png_bytes
 from studio.engine.provenance import Provenance
 from studio.engine.families.base import DataInfo, get_family
@@ -775,7 +775,8 @@ def _check_manifest(source: Path, manifest: Any, entries: list[_Entry]) -> None:
 
 
 def _extract(source: Path, entries: list[_Entry], manifest: dict, folder: Path, progress, cancel) -> None:
-    """Copy every member into `folder`, counting bytes and comparing each sha256 with the manifest."""
+    """Copy every member into `folder`, counting bytes and comparing each sha256 with the manifest; each
+    checkpoint gets its .sha256 beside it, so the run checks its weights at load as a run trained here does."""
     total = sum(e.size for e in entries) or 1
     done = 0
     for entry in entries:
@@ -797,6 +798,8 @@ def _extract(source: Path, entries: list[_Entry], manifest: dict, folder: Path, 
         expected = manifest["files"].get(entry.name, {}).get("sha256")
         if expected is not None and digest.hexdigest() != expected:
             raise _refuse(source, "archive.member_damaged", name=str(entry))
+        if path.suffix == ".safetensors":
+            hash_path(path).write_text(f"{digest.hexdigest()}  {path.name}\n", encoding="utf-8")
 
 
 def _check_run(source: Path, folder: Path) -> Run:

@@ -274,6 +274,8 @@ CATALOGUE: dict[str, str] = {
     "train.other_images": "{path} was trained on {size}px images with {channels} channel(s); load the dataset at "
                           "that size and channel count to resume",
     "train.nothing_to_resume": "{path} has no checkpoint to resume from",
+    "train.cannot_write": "{path}: training cannot write into the run folder ({reason:lower}); make it writable "
+                          "(or free space on its disk), or copy the run to a folder you can write to and train there",
     "train.distributed_device": "torchrun trains on CUDA GPUs (NCCL) or the CPU (gloo), not on {device}",
     "train.distributed_gpus": "torchrun started {processes} processes on this machine but it has {gpus} CUDA GPUs: "
                               "start one process per GPU (--nproc-per-node), or train on the CPU with --device cpu",
@@ -285,6 +287,8 @@ CATALOGUE: dict[str, str] = {
                                  "size",
     "training.batch_lowered": "batch size lowered to {batch_size}: the dataset has only {images} training images",
     "training.dataset_changed": "the dataset changed since this run started; training continues on the new images",
+    "training.dataset_changed_at": "the dataset changed since this run started: '{path}' now holds other files (or "
+                                  "other sizes); training continues on them",
     "training.rolled_back": "losses were not finite for {bad_steps} steps in a row: rolled back to step {step} and "
                             "halved the learning rate (now x{lr_scale:g})",
     "training.diverged": "training diverged: losses stayed non-finite after {rollbacks} rollbacks; lower the "

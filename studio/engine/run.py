@@ -14,7 +14,7 @@ import json
 import platform
 import time
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import torch
 
@@ -100,7 +100,10 @@ class Run:
             "data": data.to_dict(), "dataset": dict(dataset), "versions": versions(),
         }
         run = cls(path, config)
-        run.write_config()
+        try:
+            run.write_config()
+        except OSError as e:           # a full or read-only disk: the folder was made, its config not written
+            raise RunError("run.cannot_create", path=path, reason=os_reason(e)) from None
         return run
 
     @classmethod
@@ -187,17 +190,26 @@ class Run:
         return DiskFullError("checkpoint.disk_full_run", last=good, step=int(read_meta(good).get("step", 0)),
                              **args)
 
-    def load_checkpoint(self, path: Path | None = None, device: str | torch.device = "cpu") -> Checkpoint:
+    def load_checkpoint(self, path: Path | None = None, device: str | torch.device = "cpu",
+                        fit: Callable[[Checkpoint], None] | None = None) -> Checkpoint:
         """The checkpoint at `path`, or the run's newest good one: `last` if it is whole, else the newest
         periodic one that is. Those passed over (damaged, cut short) are named, with why, in the returned
-        Checkpoint's `warnings`; when none is good, RunError says so and what to do."""
+        Checkpoint's `warnings`; when none is good, RunError says so and what to do.
+
+        fit(checkpoint) puts the weights into their model; an EngineError from it (weights that do not fit:
+        a header rewritten in a checkpoint without its .sha256) passes that checkpoint over too."""
         if path is not None:
-            return load_checkpoint(path, device)
+            ckpt = load_checkpoint(path, device)
+            if fit is not None:
+                fit(ckpt)
+            return ckpt
         passed_over: list[Message] = []
         for candidate in self._newest_first():
             try:
                 ckpt = load_checkpoint(candidate, device)
-            except CheckpointError as e:
+                if fit is not None:
+                    fit(ckpt)
+            except EngineError as e:
                 passed_over.append(e.message)
                 continue
             if passed_over:
@@ -254,12 +266,15 @@ class Run:
     def load_family(self, checkpoint: Path | None = None, device: str | torch.device = "cpu",
                     ema: bool = True) -> tuple[Family, Checkpoint]:
         """Build the family from config.json and load its weights (the EMA weights by default)."""
-        ckpt = self.load_checkpoint(checkpoint)
         cls = get_family(self.family_name)
         family = cls(cls.Config.from_saved(self.config["family_config"]), self.data_info)
-        prefix = "ema" if ema and any(k.startswith("ema.") for k in ckpt.tensors) else "model"
-        load_module_weights(family.modules(), ckpt.group(prefix), ckpt.path)
-        family.load_extra_state(ckpt.group("extra"))
+
+        def fit(ckpt: Checkpoint) -> None:
+            prefix = "ema" if ema and any(k.startswith("ema.") for k in ckpt.tensors) else "model"
+            load_module_weights(family.modules(), ckpt.group(prefix), ckpt.path)
+            family.load_extra_state(ckpt.group("extra"))
+
+        ckpt = self.load_checkpoint(checkpoint, fit=fit)
         family.to(torch.device(device))
         return family, ckpt
 

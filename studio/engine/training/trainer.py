@@ -37,7 +37,7 @@ from studio.engine.events import (
     Failed, Measured, Paused, Preview, Progress, Saved, Started, TrainEvent, TrainingWarning, TrainResult, Validated,
 )
 from studio.engine.families.base import Batch, ConfigError, DataInfo, Family, FamilyConfig, get_family
-from studio.engine.messages import Message
+from studio.engine.messages import Message, os_reason
 from studio.engine.run import Run, RunError, versions
 from studio.engine.runlock import RunLock, acquire_run_lock
 from studio.engine.text import build_vocabulary
@@ -301,15 +301,14 @@ class Trainer:
             self.pending_warnings.append(
                 Message("training.batch_lowered", batch_size=self.batch_size, images=len(self.train_idx)))
         if self.resuming:
-            ckpt = self.run_folder.load_checkpoint(device="cpu")
+            ckpt = self.run_folder.load_checkpoint(device="cpu", fit=lambda c: self._load(c.tensors, c.meta, c.path))
             self.pending_warnings.extend(ckpt.warnings)       # a damaged newest one passed over, and why
-            self._load(ckpt.tensors, ckpt.meta, ckpt.path)
             if self._writes:
                 self.run_folder.truncate_metrics(self.step)
                 self.run_folder.remove_stale_temp_files()
             fingerprint = self.run_folder.config.get("dataset", {}).get("fingerprint")
             if fingerprint and fingerprint != self.dataset.fingerprint:
-                self.pending_warnings.append(Message("training.dataset_changed"))
+                self.pending_warnings.append(Message("training.dataset_changed_at", path=self.dataset.report.root))
         self.order = _epoch_order(len(self.train_idx), cfg.seed, self.epoch)
         if self.group:
             self.group.started(self)
@@ -515,6 +514,9 @@ class Trainer:
             started = self._setup()
         except (RunError, ConfigError) as e:
             raise TrainingError(e.message) from None
+        except OSError as e:   # the run folder refused a write before the first step: read-only, full, no permission
+            path = e.filename or self.run_dir
+            raise TrainingError("train.cannot_write", path=path, reason=os_reason(e)) from None
         yield started
         for message in self.pending_warnings:
             yield TrainingWarning(self.step, message)
