@@ -124,7 +124,7 @@ class MainWindow(QMainWindow):
         self.gallery_panel = None
         self.follower = None                       # the opened run's RunFollower (studio/ui/run_follower.py)
         self._reopen_followed: str | None = None   # a run followed before its first checkpoint: opened once it has one
-        self._followed_state = ""                  # the followed run's state at the last update
+        self._followed_state = ""                  # the followed run's state at the last update ("": not seen live)
 
         self.family_panel = FamilyPanel(self._settings)
         self.training_panel = TrainingPanel(self._settings)
@@ -897,6 +897,11 @@ class MainWindow(QMainWindow):
                 self.preview_panel.add_frame(preview.step, Frame(images=preview.image[None]))
         if update.checkpoint:
             panel.continue_run(self.follower.path, update.checkpoint_step)    # Train would continue from there
+        # A run seen trained elsewhere (a live lock, or one its crashed owner left) shows where it stands; a run
+        # found idle (say, trained here yesterday) keeps the page as opening it left it, until someone trains it.
+        live = update.state == "running" or (update.state == "stalled" and update.owner is not None)
+        if not (live or self._followed_state):
+            return
         panel.show_followed(update)
         if update.state == "running" and panel.held_elsewhere and self._followed_state != "running":
             self.statusBar().showMessage(self.tr("Following {0}: another process trains it; Explore samples from its "

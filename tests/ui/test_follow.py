@@ -96,7 +96,8 @@ def test_the_app_follows_a_run_the_cli_trains_to_its_end(make_window, qtbot, ima
 
 
 def test_pressing_train_on_a_held_run_says_who_holds_it(make_window, qtbot, tmp_path):
-    """The run is trained elsewhere (its lock is another machine's): Train explains instead of starting."""
+    """A finished run opens as before; once another machine trains it (its lock appears), the Train page follows
+    it and Train explains instead of starting."""
     from studio.engine.families.vae import VAEConfig
     from studio.engine.training import TrainConfig, Trainer
     from uihelpers import blocky_dataset
@@ -109,12 +110,16 @@ def test_pressing_train_on_a_held_run_says_who_holds_it(make_window, qtbot, tmp_
     for _ in Trainer(blocky_dataset(n=24, size=16), run, family="vae", config=config,
                      family_config=VAEConfig.from_preset("tiny", latent_dim=4)).run():
         pass
-    (run / "owner.lock").write_text(json.dumps({"host": "gpu-server", "pid": 77, "started": "2026-12-06 01:00:00",
-                                                "heartbeat": time.time(), "token": "theirs"}))
     win = make_window()
     win.show_error = lambda title, message: pytest.fail(message)
     panel = win.training_panel
     win.open_run(str(run))
+    qtbot.waitUntil(lambda: win.follower is not None and win.follower.last is not None, timeout=TIMEOUT_MS)
+    assert win.follower.last.state == "finished"
+    assert panel.follow_label.isHidden() and panel.followed_summary == "" and not panel.held_elsewhere
+
+    (run / "owner.lock").write_text(json.dumps({"host": "gpu-server", "pid": 77, "started": "2026-12-06 01:00:00",
+                                                "heartbeat": time.time(), "token": "theirs"}))
     qtbot.waitUntil(lambda: panel.held_elsewhere, timeout=TIMEOUT_MS)
     assert panel.follow_label.text() == ("● Trained elsewhere, followed live: process 77 on gpu-server, since "
                                          "2026-12-06 01:00:00")
