@@ -37,7 +37,7 @@ from studio.engine.messages import EngineError, Message
 LOCK_NAME = "owner.lock"
 LOCK_FORMAT = "genstudio.lock"
 HEARTBEAT_SECONDS = 10.0     # how often the owner rewrites its lock
-STALE_SECONDS = 60.0         # a heartbeat this old means the owner is gone (six missed beats)
+STALE_SECONDS = 120.0        # a lock unrefreshed this long: its owner is gone (a synced copy may lag a minute)
 
 log = logging.getLogger(__name__)
 
