@@ -127,7 +127,12 @@ def test_pressing_train_on_a_held_run_says_who_holds_it(make_window, qtbot, tmp_
     assert panel.message_label.text().startswith("Another process is training this run (process 77 on gpu-server")
     assert panel.state == "idle" and json.loads((run / "owner.lock").read_text())["pid"] == 77
 
+    os.utime(run / "owner.lock", (time.time() - 600, time.time() - 600))     # that machine went silent
+    qtbot.waitUntil(lambda: panel.followed_summary == "No longer updating · step 2", timeout=TIMEOUT_MS)
+    assert not panel.held_elsewhere
+    assert panel.follow_label.text().startswith("Trained elsewhere: no longer updating, no sign of process 77 on "
+                                                "gpu-server for 10 min ")
+    assert panel.follow_label.text().endswith(" s. Train takes the run over.")
     (run / "owner.lock").unlink()                         # that machine finished: the run is free again
-    qtbot.waitUntil(lambda: not panel.held_elsewhere, timeout=TIMEOUT_MS)
-    assert panel.followed_summary == "Completed at step 2"
+    qtbot.waitUntil(lambda: panel.followed_summary == "Completed at step 2", timeout=TIMEOUT_MS)
     assert panel.readiness().startswith("Load a dataset first")       # its data is all Train lacks now

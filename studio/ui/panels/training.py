@@ -490,11 +490,13 @@ class TrainingPanel(QWidget):
             line = self.tr("Trained elsewhere: stopped at step {0:,}; Train continues it.").format(update.step)
         else:
             bar = self.tr("No longer updating · step {0:,}").format(update.step)
+            process = self.tr("process {0} on {1}").format(owner.pid, owner.host) if owner is not None else ""
             if owner is not None and owner.why_stale == "gone":
-                why = self.tr("its process ({0}) is no longer running").format(who)
+                why = self.tr("{0} is no longer running").format(process)
+            elif owner is not None:
+                why = self.tr("no sign of {0} for {1}").format(process, format_duration(owner.age))
             else:
-                why = self.tr("nothing written for {0}").format(format_duration(
-                    owner.age if owner is not None else update.idle_seconds))
+                why = self.tr("nothing written for {0}").format(format_duration(update.idle_seconds))
             line = self.tr("Trained elsewhere: no longer updating, {0}. Train takes the run over.").format(why)
         self.progress_bar.setValue(1000 if state == "finished" else int(round(fraction * 1000)))
         self.progress_bar.setFormat(bar)
