@@ -281,6 +281,11 @@ class Result:
     def traceback(self) -> bool:
         return "Traceback (most recent call last)" in self.err
 
+    def said(self) -> str:
+        """Stderr from the first error or warning line on: the message and what the CLI adds to it."""
+        first = self.first_message()
+        return self.err[self.err.find(first):] if first and first in self.err else ""
+
     def first_message(self) -> str:
         """The first error or warning line on stderr, else the last line of the output."""
         for line in self.err.splitlines():
@@ -418,31 +423,32 @@ def full_disk(suite: Suite, data: Path, base: Path) -> None:
                   "--checkpoint-minutes", "0.001", inject="enospc@3", target=run)
     ok, notes, more = still_works(suite, run, data, "full-train", resume_steps=34)
     suite.add(Row("full disk (injected ENOSPC)", "train, during a checkpoint save", r.first_message(), r.code,
-                  r.traceback or any(m.traceback for m in more), not ok, _names(r.err, run), notes))
+                  r.traceback or any(m.traceback for m in more), not ok, _names(r.said(), run), notes))
     # Training: no room for the first checkpoint.
     run = suite.work / "full-first"
     r = suite.cli("train", data, "--family", "vae", "--out", run, *TRAIN, "--steps", "10",
                   inject="enospc@1", target=run)
     suite.add(Row("full disk (injected ENOSPC)", "train, the first checkpoint", r.first_message(), r.code,
-                  r.traceback, False, _names(r.err, run), []))
+                  r.traceback, False, _names(r.said(), run), []))
     # Sampling into a full disk, exporting onto one, importing into one.
     out = suite.work / "full-samples"
     r = suite.cli("sample", base, "-n", "2", "--out", out, inject="enospc@0", target=out)
     ok, notes, more = still_works(suite, _copy_run(base, suite.work / "full-sample-run"), data, "full-sample")
     suite.add(Row("full disk (injected ENOSPC)", "sample --out", r.first_message(), r.code, r.traceback,
-                  not ok, _names(r.err, out), notes))
+                  not ok, _names(r.said(), out), notes))
     out = suite.work / "full-export"
     out.mkdir()
     r = suite.cli("export", base, "--out", out / "run.zip", "--samples", "0", inject="enospc@0", target=out)
     left = list(out.iterdir())
     suite.add(Row("full disk (injected ENOSPC)", "export --out", r.first_message(), r.code, r.traceback,
-                  False, _names(r.err, out), [f"left behind: {left}"] if left else []))
+                  False, _names(r.said(), out), [f"left behind: {left}"] if left else []))
     runs = suite.work / "full-import-runs"
     runs.mkdir()
     r = suite.cli("import", suite.work / "base.zip", "--runs", runs, inject="enospc@0", target=runs)
     left = list(runs.iterdir())
     suite.add(Row("full disk (injected ENOSPC)", "import --runs", r.first_message(), r.code, r.traceback,
-                  bool(left), _names(r.err, runs, suite.work / "base.zip"), [f"left behind: {left}"] if left else []))
+                  bool(left), _names(r.said(), runs, suite.work / "base.zip"),
+                  [f"left behind: {left}"] if left else []))
     if suite.mount:
         full_tmpfs(suite, data)
 
@@ -462,7 +468,7 @@ def full_tmpfs(suite: Suite, data: Path) -> None:
         subprocess.run(["umount", str(mnt)], check=True)
     ok, notes, more = still_works(suite, moved, data, "tmpfs", resume_steps=210)
     suite.add(Row("full disk (tmpfs of 14 MiB)", "train, a real full disk", r.first_message(), r.code,
-                  r.traceback or any(m.traceback for m in more), not ok, _names(r.err, run), notes))
+                  r.traceback or any(m.traceback for m in more), not ok, _names(r.said(), run), notes))
 
 
 def _copy_run(run: Path, to: Path) -> Path:
@@ -497,7 +503,7 @@ def damaged_checkpoints(suite: Suite, data: Path, base: Path) -> None:
     (run / "config.json").write_text('{"format": "genstudio.run", "vers')
     r = suite.cli("sample", run, "-n", "2", "--out", suite.work / "samples-config")
     suite.add(Row("damaged run file", "config.json cut short", r.first_message(), r.code, r.traceback,
-                  False, _names(r.err, run / "config.json"), ["lost here means: cannot be repaired by genstudio; "
+                  False, _names(r.said(), run / "config.json"), ["lost here means: cannot be repaired by genstudio; "
                                                               "the checkpoints are whole"]))
     run = _copy_run(base, suite.work / "damaged-metrics")
     with open(run / "metrics.jsonl", "ab") as f:
@@ -562,7 +568,8 @@ def dataset_changes(suite: Suite) -> None:
     run = suite.work / "changing-run"
     r = suite.cli("train", data, "--family", "vae", "--out", run, *TRAIN, "--steps", "10",
                   inject="data-change", target=data)
-    skipped = re.findall(r"^\s+(\S+): (.*)$", r.err, re.MULTILINE)
+    listed = r.err.split("file(s):\n", 1)[-1] if "file(s):\n" in r.err else ""
+    skipped = re.findall(r"^  (\S+): (.*)$", listed, re.MULTILINE)
     notes = [f"skipped {name}: {why}" for name, why in skipped[:3]]
     suite.add(Row("dataset files changed while loading", "train: 1 deleted, 1 cut short, 1 caption deleted",
                   next((ln.strip() for ln in r.err.splitlines() if "skipped" in ln), r.first_message()), r.code,
@@ -588,7 +595,7 @@ def non_finite(suite: Suite, data: Path) -> None:
     msg = next((ln for ln in r.err.splitlines() if ln.startswith("genstudio:")), r.first_message())
     ok, notes, more = still_works(suite, run, data, "nan-always", resume_steps=10)
     suite.add(Row("non-finite losses", "NaN at every step (diverged)", msg, r.code,
-                  r.traceback or any(m.traceback for m in more), False, _names(r.err, run), notes))
+                  r.traceback or any(m.traceback for m in more), False, _names(r.said(), run), notes))
 
 
 def out_of_memory(suite: Suite, data: Path) -> None:
@@ -599,8 +606,9 @@ def out_of_memory(suite: Suite, data: Path) -> None:
     notes = [] if smaller.code == 0 else [f"resume --batch 4: exit {smaller.code}: {smaller.first_message()}"]
     if "batch" not in msg:
         notes.append("the message suggests no smaller batch")
-    suite.add(Row("out of memory at a training step", "train (torch.OutOfMemoryError at step 12)", msg, r.code,
-                  r.traceback or smaller.traceback, smaller.code != 0, _names(r.err, run), notes))
+    suite.add(Row("out of memory at a training step", "train (torch.OutOfMemoryError in the 12th train_step)", msg,
+                  r.code,
+                  r.traceback or smaller.traceback, smaller.code != 0, _names(r.said(), run), notes))
 
 
 def hostile_archives(suite: Suite, base_zip: Path) -> None:

@@ -125,8 +125,8 @@ def test_a_read_only_run_folder_is_a_clear_message_before_training(trained, run,
     monkeypatch.setattr(runlock, "_create_exclusive", refuse)
     code, _, err = run_cli("train", images, "--out", run, "--resume", "--steps", "12")
     assert code == 2 and "internal error" not in err and "Traceback" not in err
-    assert (f"genstudio: error: {run / 'owner.lock'}: training cannot write into the run folder (read-only file "
-            "system); make it writable") in err
+    assert (f"genstudio: error: {run}: training cannot write into the run folder (read-only file system); make it "
+            "writable") in err
     samples(run, tmp_path / "samples")                     # sampling needs no write into the run
 
 
@@ -171,10 +171,16 @@ def test_dataset_files_deleted_and_cut_short_while_loading_are_skipped_by_name(t
     assert "completed at step 2" in out
 
 
-def test_a_hostile_archive_is_refused_naming_it_and_leaves_nothing(run, tmp_path):
-    code, _, err = run_cli("export", run, "--out", tmp_path / "run.zip", "--samples", "0")
+@pytest.fixture(scope="module")
+def exported(trained, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("exported") / "run.zip"
+    code, _, err = run_cli("export", trained[1], "--out", path, "--samples", "0")
     assert code == 0, err
-    with zipfile.ZipFile(tmp_path / "run.zip") as zf:
+    return path
+
+
+def test_a_hostile_archive_is_refused_naming_it_and_leaves_nothing(exported, tmp_path):
+    with zipfile.ZipFile(exported) as zf:
         files = {i.filename: zf.read(i) for i in zf.infolist()}
     top = next(iter(files)).split("/")[0]
     files[f"{top}/checkpoints/last.safetensors"] = pickle.dumps({"weights": [1, 2, 3]})
@@ -189,12 +195,10 @@ def test_a_hostile_archive_is_refused_naming_it_and_leaves_nothing(run, tmp_path
     assert not runs.exists() or not any(runs.iterdir())
 
 
-def test_an_imported_run_checks_its_checkpoints_hash(run, tmp_path):
+def test_an_imported_run_checks_its_checkpoints_hash(exported, tmp_path):
     """An import writes each checkpoint's .sha256 (checked against the export's manifest), so flipped bytes in an
     imported run's checkpoint are caught like those of a run trained here."""
-    code, _, err = run_cli("export", run, "--out", tmp_path / "run.zip", "--samples", "0")
-    assert code == 0, err
-    code, out, err = run_cli("import", tmp_path / "run.zip", "--runs", tmp_path / "runs")
+    code, out, err = run_cli("import", exported, "--runs", tmp_path / "runs")
     assert code == 0, err
     imported = Path(out.strip().split(" as ")[-1])
     last = imported / "checkpoints" / "last.safetensors"

@@ -515,8 +515,7 @@ class Trainer:
         except (RunError, ConfigError) as e:
             raise TrainingError(e.message) from None
         except OSError as e:   # the run folder refused a write before the first step: read-only, full, no permission
-            path = e.filename or self.run_dir
-            raise TrainingError("train.cannot_write", path=path, reason=os_reason(e)) from None
+            raise TrainingError("train.cannot_write", path=self.run_dir, reason=os_reason(e)) from None
         yield started
         for message in self.pending_warnings:
             yield TrainingWarning(self.step, message)
