@@ -494,6 +494,11 @@ Trained on {1}</source>
     </message>
     <message>
         <location line="+4"/>
+        <source>Image GPT turns every pixel into a colour from a learned palette and writes the image like text, one pixel at a time, with a transformer that sees all the pixels before it: exact bits/dim, but slow to train and to sample, so short runs show stripes and fragments.</source>
+        <translation>Image GPT 把每个像素变成学到的调色板中的一种颜色，再用一个能看到之前所有像素的 Transformer 像写文字一样逐个像素写出图像：bits/dim 是精确的，但训练和采样都慢，所以短时间的训练只会画出条纹和碎片。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>A VQ-VAE turns images into a grid of codes from a codebook, and a prior learns which codes follow which; on a small dataset the prior can learn whole code grids and copy training images (watch Copies and the strip).</source>
         <translation>VQ-VAE 把图像变成由码本中的编码组成的网格，再由先验模型学习哪些编码跟在哪些编码之后；在小数据集上，先验可能记住整张编码网格而复制训练图像（请留意“复制”一列和对照条）。</translation>
     </message>
@@ -524,7 +529,7 @@ Trained on {1}</source>
 <context>
     <name>DatasetPanel</name>
     <message>
-        <location filename="../panels/dataset.py" line="+93"/>
+        <location filename="../panels/dataset.py" line="+97"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
@@ -637,7 +642,7 @@ Trained on {1}</source>
         <translation>训练速度</translation>
     </message>
     <message>
-        <location line="+46"/>
+        <location line="+47"/>
         <source>Loading {0}…</source>
         <translation>正在加载 {0}…</translation>
     </message>
@@ -657,7 +662,22 @@ Trained on {1}</source>
         <translation>正在加载 {0}… {1:,} / {2:,}</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+3"/>
+        <source>, about {0} left</source>
+        <translation>，大约还剩 {0}</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>{0} s</source>
+        <translation>{0} 秒</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0} min</source>
+        <translation>{0} 分钟</translation>
+    </message>
+    <message>
+        <location line="+19"/>
         <source>Unexpected error while loading {0}: {1}</source>
         <translation>加载 {0} 时发生意外错误：{1}</translation>
     </message>
@@ -761,11 +781,21 @@ Trained on {1}</source>
         <source>No files were skipped</source>
         <translation>没有跳过任何文件</translation>
     </message>
+    <message>
+        <location line="+15"/>
+        <source>… and {0:,} more</source>
+        <translation>… 还有 {0:,} 个</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The summary counts every skipped file by reason.</source>
+        <translation>摘要按原因统计了每个被跳过的文件。</translation>
+    </message>
 </context>
 <context>
     <name>DropZone</name>
     <message>
-        <location line="-359"/>
+        <location line="-396"/>
         <source>Drop a folder of images here</source>
         <translation>把图像文件夹拖放到这里</translation>
     </message>
@@ -782,12 +812,12 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
 <context>
     <name>ExplorePanel</name>
     <message>
-        <location filename="../panels/explore/panel.py" line="+35"/>
+        <location filename="../panels/explore/panel.py" line="+37"/>
         <source>Explore</source>
         <translation>探索</translation>
     </message>
     <message>
-        <location line="+52"/>
+        <location line="+54"/>
         <source>&amp;Weights:</source>
         <translation>权重(&amp;W)：</translation>
     </message>
@@ -928,7 +958,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>选一个新的随机种子</translation>
     </message>
     <message>
-        <location filename="../panels/explore/panel.py" line="+82"/>
+        <location filename="../panels/explore/panel.py" line="+83"/>
         <location filename="../panels/explore/sampling.py" line="+49"/>
         <source>Press Generate to draw images.</source>
         <translation>按“生成”来绘制图像。</translation>
@@ -996,7 +1026,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>潜在空间滑块</translation>
     </message>
     <message numerus="yes">
-        <location filename="../panels/explore/panel.py" line="+59"/>
+        <location filename="../panels/explore/panel.py" line="+63"/>
         <source>Generating %n image(s)…</source>
         <translation>
             <numerusform>正在生成 %n 张图像…</numerusform>
@@ -1038,7 +1068,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>中间结果：%1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../panels/explore/panel.py" line="+36"/>
+        <location filename="../panels/explore/panel.py" line="+40"/>
         <source>%n image(s) from seed %1</source>
         <translation>
             <numerusform>%n 张图像，种子 %1</numerusform>
@@ -1055,7 +1085,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>沿 %1 移动（从 %2 到 %3）；图像随之变化</translation>
     </message>
     <message>
-        <location filename="../panels/explore/panel.py" line="-79"/>
+        <location filename="../panels/explore/panel.py" line="-87"/>
         <source>newest (step {0:,})</source>
         <translation>最新（第 {0:,} 步）</translation>
     </message>
@@ -1070,7 +1100,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>在留出图像上最好（第 {0:,} 步，{1} {2:.4g}）</translation>
     </message>
     <message>
-        <location line="+90"/>
+        <location line="+98"/>
         <source>Encoding %1…</source>
         <translation>正在编码 %1…</translation>
     </message>
@@ -1090,7 +1120,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>%1：此文件中没有 genstudio 参数</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+13"/>
         <source>the image</source>
         <translation>该图像</translation>
     </message>
@@ -1171,7 +1201,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>采样器 %1（此模型使用 %2）</translation>
     </message>
     <message>
-        <location filename="../panels/explore/panel.py" line="-33"/>
+        <location filename="../panels/explore/panel.py" line="-35"/>
         <source>Open an image</source>
         <translation>打开一张图像</translation>
     </message>
@@ -1181,7 +1211,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>图像 (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.tif *.tiff)</translation>
     </message>
     <message>
-        <location line="+49"/>
+        <location line="+51"/>
         <source>Failed: %1</source>
         <translation>失败：%1</translation>
     </message>
@@ -1524,7 +1554,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
 <context>
     <name>LanguageMenu</name>
     <message>
-        <location filename="../i18n.py" line="+184"/>
+        <location filename="../i18n.py" line="+185"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
@@ -1609,12 +1639,12 @@ Drag to pan, wheel to zoom, right-click for more.</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="+109"/>
+        <location filename="../main_window.py" line="+111"/>
         <source>genstudio</source>
         <translation>genstudio</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+29"/>
         <source>Loading model families…</source>
         <translation>正在加载模型类别…</translation>
     </message>
@@ -1625,25 +1655,25 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+35"/>
-        <location line="+56"/>
-        <location line="+191"/>
+        <location line="+59"/>
+        <location line="+196"/>
         <source>Explore</source>
         <translation>探索</translation>
     </message>
     <message>
-        <location line="-246"/>
+        <location line="-254"/>
         <source>Explore opens once the model families are loaded.</source>
         <translation>模型类别加载完成后即可打开“探索”。</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+55"/>
-        <location line="+191"/>
+        <location line="+58"/>
+        <location line="+196"/>
         <source>Gallery</source>
         <translation>图库</translation>
     </message>
     <message>
-        <location line="-245"/>
+        <location line="-253"/>
         <source>Generated images collect here.</source>
         <translation>生成的图像会汇集在这里。</translation>
     </message>
@@ -1689,12 +1719,12 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+510"/>
+        <location line="+521"/>
         <source>&amp;Train</source>
         <translation>训练(&amp;T)</translation>
     </message>
     <message>
-        <location line="-510"/>
+        <location line="-521"/>
         <source>Train, pause or resume (Ctrl+T, Space)</source>
         <translation>训练、暂停或继续（Ctrl+T，空格键）</translation>
     </message>
@@ -1750,36 +1780,36 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+0"/>
-        <location line="+166"/>
+        <location line="+174"/>
         <source>About genstudio</source>
         <translation>关于 genstudio</translation>
     </message>
     <message>
-        <location line="-160"/>
-        <location line="+187"/>
+        <location line="-165"/>
+        <location line="+192"/>
         <source>Data</source>
         <translation>数据</translation>
     </message>
     <message>
-        <location line="-187"/>
-        <location line="+189"/>
+        <location line="-192"/>
+        <location line="+194"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location line="-189"/>
-        <location line="+190"/>
+        <location line="-194"/>
+        <location line="+195"/>
         <source>Train</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location line="-189"/>
-        <location line="+192"/>
+        <location line="-194"/>
+        <location line="+197"/>
         <source>Compare</source>
         <translation>比较</translation>
     </message>
     <message>
-        <location line="-191"/>
+        <location line="-196"/>
         <source>Show the {0} step</source>
         <translation>显示“{0}”步骤</translation>
     </message>
@@ -1809,7 +1839,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>最近的训练运行(&amp;E)</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+14"/>
         <source>Training</source>
         <translation>训练</translation>
     </message>
@@ -1819,7 +1849,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>训练工具栏</translation>
     </message>
     <message>
-        <location line="+64"/>
+        <location line="+65"/>
         <source>Open a folder of images</source>
         <translation>打开图像文件夹</translation>
     </message>
@@ -1885,7 +1915,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>空</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+16"/>
         <source>Completed at step {0:,}</source>
         <translation>已完成，共 {0:,} 步</translation>
     </message>
@@ -1905,12 +1935,12 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>尚未开始</translation>
     </message>
     <message>
-        <location line="-294"/>
+        <location line="-305"/>
         <source>Data → Model → Train → Explore → Gallery → Compare (Ctrl+1 … Ctrl+6)</source>
         <translation>数据 → 模型 → 训练 → 探索 → 图库 → 比较（Ctrl+1 … Ctrl+6）</translation>
     </message>
     <message>
-        <location line="+297"/>
+        <location line="+308"/>
         <source>Starting…</source>
         <translation>正在启动…</translation>
     </message>
@@ -2020,7 +2050,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>继续(&amp;R)</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+28"/>
         <source>step {0:,}{1} · {2:.0f}% · {3:,.0f} img/s</source>
         <translation>第 {0:,}{1} 步 · {2:.0f}% · {3:,.0f} 张/秒</translation>
     </message>
@@ -2030,12 +2060,42 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>已打开 {0}（第 {1:,} 步）：可以探索它，或按“训练”继续训练</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>The run&apos;s newest checkpoint could not be used</source>
         <translation>无法使用该运行最新的检查点</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+16"/>
+        <source>Training stopped: the run could not be saved; its model is still in memory (File ▸ Save run as…)</source>
+        <translation>训练已停止：训练运行无法保存；模型仍在内存中（文件 ▸ 运行另存为…）</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>The run is not saved</source>
+        <translation>训练运行尚未保存</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Training stopped because its checkpoint could not be saved, and the model in memory will be lost. Quit anyway? (File ▸ Save run as… saves it in another folder.)</source>
+        <translation>训练因检查点无法保存而停止，内存中的模型将会丢失。仍要退出吗？（文件 ▸ 运行另存为… 可把它保存到另一个文件夹。）</translation>
+    </message>
+    <message>
+        <location line="+48"/>
+        <source>Following {0}: another process trains it; Explore samples from its newest checkpoint</source>
+        <translation>正在跟随 {0}：另一个进程在训练它；探索从它最新的检查点采样</translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>Following {0}: another process has begun training it</source>
+        <translation>正在跟随 {0}：另一个进程已开始训练它</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Explore samples from step {0:,} of the followed run</source>
+        <translation>探索从所跟随训练运行的第 {0:,} 步采样</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>The run could not be opened</source>
         <translation>无法打开该训练运行</translation>
     </message>
@@ -2050,7 +2110,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>无法测量：{0}</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+43"/>
         <source>Training is running</source>
         <translation>正在训练</translation>
     </message>
@@ -2321,9 +2381,87 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
 </context>
 <context>
+    <name>SaveRunAs</name>
+    <message>
+        <location filename="../save_run.py" line="+81"/>
+        <source>Save run &amp;as…</source>
+        <translation>运行另存为(&amp;A)…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Ctrl+Shift+S</source>
+        <translation>Ctrl+Shift+S</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Save the whole run (settings, checkpoints, history, previews, kept images) in another folder and go on working with it there</source>
+        <translation>把整个训练运行（设置、检查点、历史、预览、保留的图像）保存到另一个文件夹，并在那里继续工作</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Save run as: choose a folder (an empty one, or one to hold {0})</source>
+        <translation>运行另存为：选择一个文件夹（空文件夹，或用来存放 {0} 的文件夹）</translation>
+    </message>
+    <message>
+        <location line="+46"/>
+        <source>{0}: could not write there: {1}.</source>
+        <translation>{0}：无法写入：{1}。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>About {0} more is needed there.</source>
+        <translation>那里还需要大约 {0} 的空间。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The last good checkpoint, {0} (step {1:,}), is unchanged.</source>
+        <translation>最后一个完好的检查点 {0}（第 {1:,} 步）没有改变。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The run has no checkpoint on disk yet.</source>
+        <translation>这个训练运行在磁盘上还没有检查点。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The run could not be saved</source>
+        <translation>无法保存训练运行</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Training stopped at step {0:,}: its checkpoint could not be saved. The model is still in memory. Save run as… writes the whole run, with this model, to a folder you choose on a disk with room, and training continues there.</source>
+        <translation>训练在第 {0:,} 步停止：检查点无法保存。模型仍在内存中。“运行另存为…”会把整个训练运行连同这个模型写入你在有空间的磁盘上选择的文件夹，训练将在那里继续。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Save run as…</source>
+        <translation>运行另存为…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Later</source>
+        <translation>稍后</translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>Saving {0} as {1}…</source>
+        <translation>正在把 {0} 另存为 {1}…</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Saved the run as {0}; it opens there</source>
+        <translation>训练运行已另存为 {0}，并在那里打开</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>The run could not be saved there</source>
+        <translation>无法把训练运行保存到那里</translation>
+    </message>
+</context>
+<context>
     <name>ScoresTable</name>
     <message>
-        <location line="+24"/>
+        <location filename="../panels/compare/results.py" line="+24"/>
         <source>Scores</source>
         <translation>得分</translation>
     </message>
@@ -2428,14 +2566,14 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>{0} 小时 {1:02d} 分</translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+54"/>
         <location line="+128"/>
-        <location line="+254"/>
+        <location line="+332"/>
         <source>Train</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location line="-369"/>
+        <location line="-447"/>
         <source>Training settings and controls</source>
         <translation>训练设置与控制</translation>
     </message>
@@ -2655,12 +2793,67 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>尚未开始</translation>
     </message>
     <message>
-        <location line="+96"/>
+        <location line="+89"/>
+        <source>process {0} on {1}, since {2}</source>
+        <translation>{1} 上的进程 {0}，自 {2} 起</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>another process</source>
+        <translation>另一个进程</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Another process is training this run ({0}). Train is off until it ends; Explore samples from its newest checkpoint meanwhile.</source>
+        <translation>另一个进程正在训练这个运行（{0}）。在它结束之前无法训练；其间探索会从它最新的检查点采样。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Following · step {0:,}{1} · {2:.0f}%</source>
+        <translation>跟随中 · 第 {0:,} 步{1} · {2:.0f}%</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>● Trained elsewhere, followed live: {0}</source>
+        <translation>● 在别处训练，实时跟随：{0}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Trained elsewhere: completed at step {0:,}</source>
+        <translation>在别处训练：已在第 {0:,} 步完成</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Trained elsewhere: stopped at step {0:,}; Train continues it.</source>
+        <translation>在别处训练：已在第 {0:,} 步停止；点“训练”可继续。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>No longer updating · step {0:,}</source>
+        <translation>不再更新 · 第 {0:,} 步</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>no sign of {0} for {1}</source>
+        <translation>{1} 内没有 {0} 的任何动静</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>nothing written for {0}</source>
+        <translation>{0} 内没有写入任何内容</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Trained elsewhere: no longer updating, {0}. Train takes the run over.</source>
+        <translation>在别处训练：不再更新，{0}。点“训练”将接管这个运行。</translation>
+    </message>
+    <message>
+        <location line="+58"/>
         <source>{0} Model size: {1} ({2}).</source>
         <translation>{0} 模型大小：{1}（{2}）。</translation>
     </message>
     <message>
-        <location line="+96"/>
+        <location line="+98"/>
         <source>Choose a model family first (the Model step).</source>
         <translation>请先选择模型类别（“模型”步骤）。</translation>
     </message>
@@ -2701,12 +2894,12 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+5"/>
-        <location line="+39"/>
+        <location line="+41"/>
         <source>Starting…</source>
         <translation>正在启动…</translation>
     </message>
     <message>
-        <location line="-39"/>
+        <location line="-41"/>
         <source>Training. Space or Ctrl+T pauses.</source>
         <translation>正在训练。按空格键或 Ctrl+T 暂停。</translation>
     </message>
@@ -2726,12 +2919,27 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>正在停止并保存…</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+27"/>
         <source>Training cannot start: {0}</source>
         <translation>无法开始训练：{0}</translation>
     </message>
     <message>
-        <location line="+100"/>
+        <location line="+45"/>
+        <source>Batch too large for this device</source>
+        <translation>批大小超出此设备的内存</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Train with batch {0}</source>
+        <translation>以批大小 {0} 训练</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Train anyway</source>
+        <translation>仍然训练</translation>
+    </message>
+    <message>
+        <location line="+84"/>
         <source>Step {0:,}: sample quality KID {1:.3g} ± {2:.2g} ({3} samples)</source>
         <translation>第 {0:,} 步：样本质量 KID {1:.3g} ± {2:.2g}（{3} 个样本）</translation>
     </message>
@@ -2776,7 +2984,8 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>{0} · {1}</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-426"/>
+        <location line="+427"/>
         <source>{0:,.0f} images/s · ETA {1} · elapsed {2}</source>
         <translation>{0:,.0f} 张/秒 · 预计剩余 {1} · 已用 {2}</translation>
     </message>
@@ -2801,17 +3010,29 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>已暂停于第 {0:,} 步</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="-424"/>
+        <location line="+432"/>
         <source>Completed at step {0:,}</source>
         <translation>已完成，共 {0:,} 步</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="-429"/>
+        <location line="+429"/>
         <source>Stopped at step {0:,}</source>
         <translation>已停止于第 {0:,} 步</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-425"/>
+        <source>process {0} on {1}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{0} is no longer running</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+424"/>
         <source>Failed at step {0:,}</source>
         <translation>在第 {0:,} 步失败</translation>
     </message>
@@ -3301,6 +3522,30 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+1"/>
+        <source>{path}: is inside the run being saved ({run}); choose a folder outside it</source>
+        <comment>run.save_as_inside</comment>
+        <translation>{path}：位于正在保存的训练运行（{run}）之内；请选择它之外的文件夹</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: not enough room to save the run there ({size} needed, {free} free); choose a folder on a disk with room</source>
+        <comment>run.save_as_no_room</comment>
+        <translation>{path}：空间不足，无法在那里保存训练运行（需要 {size}，可用 {free}）；请选择有足够空间的磁盘上的文件夹</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: the run could not be saved there: {reason:lower}; nothing was left there, and {run} is unchanged</source>
+        <comment>run.save_as_failed</comment>
+        <translation>{path}：无法在那里保存训练运行：{reason:lower}；那里没有留下任何文件，{run} 未被改变</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: no model of this run is in memory to save</source>
+        <comment>run.save_as_no_model</comment>
+        <translation>{path}：内存中没有这个训练运行的模型可以保存</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>{path}: no such run folder</source>
         <comment>run.not_found</comment>
         <translation>{path}：没有这个训练运行文件夹</translation>
@@ -3352,6 +3597,36 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <source>{path}: the weights of {name!r} do not fit this model ({detail})</source>
         <comment>run.weights_do_not_fit</comment>
         <translation>{path}：{name!r} 的权重与此模型不匹配（{detail}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: another process is training this run ({owner}); wait until it finishes or stop it there (the app can open the run and follow it meanwhile)</source>
+        <comment>run.held</comment>
+        <translation>{path}：另一个进程正在训练这个运行（{owner}）；请等它结束，或在那边停止它（应用可以打开这个运行并在其间跟随它）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>process {pid} on {host}, since {started}</source>
+        <comment>lock.owner</comment>
+        <translation>{host} 上的进程 {pid}，自 {started} 起</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{path}: took over the lock left by {owner}: {why}</source>
+        <comment>lock.taken_over</comment>
+        <translation>{path}：接管了 {owner} 留下的锁：{why}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>that process is no longer running</source>
+        <comment>lock.gone</comment>
+        <translation>那个进程已不在运行</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>it has not been refreshed for {seconds} s</source>
+        <comment>lock.silent</comment>
+        <translation>它已有 {seconds} 秒没有刷新</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -4063,6 +4338,36 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+1"/>
+        <source>{path}: training cannot write into the run folder ({reason:lower}); make it writable (or free space on its disk), or copy the run to a folder you can write to and train there</source>
+        <comment>train.cannot_write</comment>
+        <translation>{path}：训练无法写入运行文件夹（{reason:lower}）；请让它可写（或释放其磁盘空间），或把运行复制到你可以写入的文件夹并在那里训练</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>torchrun trains on CUDA GPUs (NCCL) or the CPU (gloo), not on {device}</source>
+        <comment>train.distributed_device</comment>
+        <translation>torchrun 在 CUDA GPU（NCCL）或 CPU（gloo）上训练，不支持 {device}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>torchrun started {processes} processes on this machine but it has {gpus} CUDA GPUs: start one process per GPU (--nproc-per-node), or train on the CPU with --device cpu</source>
+        <comment>train.distributed_gpus</comment>
+        <translation>torchrun 在这台机器上启动了 {processes} 个进程，但它只有 {gpus} 块 CUDA GPU：请每块 GPU 启动一个进程（--nproc-per-node），或用 --device cpu 在 CPU 上训练</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>process {rank} on {host} cannot open the run folder {path} that process 0 made: with several machines, --out must be a folder every machine sees (a shared file system)</source>
+        <comment>train.distributed_folder</comment>
+        <translation>{host} 上的进程 {rank} 无法打开进程 0 创建的运行文件夹 {path}：使用多台机器时，--out 必须是每台机器都能看到的文件夹（共享文件系统）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>process {rank} on {host} loaded other images than process 0 ({images} here, {expected} there): every process must train on the same dataset, at the same size</source>
+        <comment>train.distributed_dataset</comment>
+        <translation>{host} 上的进程 {rank} 加载的图像与进程 0 不同（这里 {images} 张，那里 {expected} 张）：每个进程都必须在相同尺寸的同一数据集上训练</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>batch size lowered to {batch_size}: the dataset has only {images} training images</source>
         <comment>training.batch_lowered</comment>
         <translation>批大小已降为 {batch_size}：数据集只有 {images} 张训练图像</translation>
@@ -4072,6 +4377,12 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <source>the dataset changed since this run started; training continues on the new images</source>
         <comment>training.dataset_changed</comment>
         <translation>自本次训练运行开始以来数据集已改变；训练将在新的图像上继续</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the dataset changed since this run started: &apos;{path}&apos; now holds other files (or other sizes); training continues on them</source>
+        <comment>training.dataset_changed_at</comment>
+        <translation>自这个运行开始以来数据集已改变：&apos;{path}&apos; 现在包含其他文件（或其他尺寸）；训练将在它们上继续</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -4429,6 +4740,24 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+1"/>
+        <source>dim must be at least 8 and a multiple of heads (at least 1), not dim {dim} with {heads} heads</source>
+        <comment>igpt.bad_width</comment>
+        <translation>dim 必须至少为 8 且是 heads（至少 1）的倍数，而不是 dim {dim}、{heads} 个头</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Image GPT takes 1 or 3 channels, not {channels}</source>
+        <comment>igpt.bad_channels</comment>
+        <translation>Image GPT 只接受 1 或 3 个通道，而不是 {channels}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{size}x{size} = {pixels} pixels is too many tokens for Image GPT (at most {limit}); use a smaller image size (e.g. 32)</source>
+        <comment>igpt.too_many_pixels</comment>
+        <translation>{size}x{size} = {pixels} 个像素，对 Image GPT 来说词元太多（最多 {limit}）；请使用更小的图像尺寸（例如 32）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>blocks must be 0 or more</source>
         <comment>vae.negative_blocks</comment>
         <translation>blocks 必须为 0 或更多</translation>
@@ -4480,6 +4809,18 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <source>autoencoder_steps cannot be negative</source>
         <comment>vqvae.negative_autoencoder_steps</comment>
         <translation>autoencoder_steps 不能为负</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>autoencoder_share must be between 0 and 1 (the share of the run for stage 1), not {value}</source>
+        <comment>vqvae.bad_autoencoder_share</comment>
+        <translation>autoencoder_share 必须在 0 到 1 之间（第一阶段占训练的比例），而不是 {value}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>prior_dropout must be at least 0 and below 1, and prior_weight_decay at least 0 (got {dropout} and {weight_decay})</source>
+        <comment>vqvae.bad_prior_regularisation</comment>
+        <translation>prior_dropout 必须至少为 0 且小于 1，prior_weight_decay 至少为 0（得到的是 {dropout} 和 {weight_decay}）</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -4627,9 +4968,9 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+1"/>
-        <source>the prior is untrained (the run ended in stage 1), so samples are noise: train past autoencoder_steps={autoencoder_steps} with --resume --steps N</source>
+        <source>the prior is untrained (the run ended in stage 1), so samples are noise: train on with --resume (stage 2 starts at step {autoencoder_steps} at the latest)</source>
         <comment>prompt.untrained_prior</comment>
-        <translation>先验模型尚未训练（这次训练在第一阶段结束），所以样本只是噪声：请用 --resume --steps N 继续训练，超过 autoencoder_steps={autoencoder_steps} 步</translation>
+        <translation>先验模型尚未训练（这次训练在第一阶段结束），所以样本只是噪声：请用 --resume 继续训练（第二阶段最晚在第 {autoencoder_steps} 步开始）</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -4905,7 +5246,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
 <context>
     <name>families</name>
     <message>
-        <location line="-420"/>
+        <location line="-446"/>
         <source>Variational autoencoder</source>
         <translation>变分自编码器 (VAE)</translation>
     </message>
@@ -5100,7 +5441,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>用带标签的图像训练时要画的类别（序号或名称）；-1：任意类别。</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+8"/>
         <source>VQ-VAE with a text prior</source>
         <translation>带文本先验的 VQ-VAE</translation>
     </message>
@@ -5120,22 +5461,47 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>越低，词元越保守、越典型；0 总是取可能性最大的。</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-6"/>
         <source>Top k</source>
         <translation>Top k</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+7"/>
         <source>Draw only from the k likeliest codes (0: all).</source>
         <translation>只从可能性最大的 k 个码中抽取（0：全部）。</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-5"/>
         <source>Classifier-free guidance: how strongly the prompt steers (1: no guidance).</source>
         <translation>无分类器引导：提示词的引导强度（1：不引导）。</translation>
     </message>
     <message>
+        <location line="-6"/>
+        <source>Image GPT (pixels as words)</source>
+        <translation>Image GPT（把像素当作词）</translation>
+    </message>
+    <message>
         <location line="+1"/>
+        <source>Turns each pixel into a word from a learned palette and writes the image like text, one pixel at a time.</source>
+        <translation>把每个像素变成学到的调色板中的一个“词”，像写文字一样逐个像素写出图像。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Learns a palette of colours from your images, turns every pixel into the index of its nearest colour, and trains a GPT-style transformer to predict each pixel from all the pixels before it in reading order, after the caption&apos;s words if there are any (Image GPT). Exact likelihoods (bits per pixel); it sees the whole image so far, not only nearby pixels, but it is slow to train and to sample.</source>
+        <translation>从你的图像中学习一个颜色调色板，把每个像素变成最接近颜色的编号，再训练一个 GPT 式的 Transformer，按阅读顺序根据之前的所有像素（如果有说明文字，则在其词语之后）预测每个像素（Image GPT）。似然是精确的（每像素比特数）；它能看到目前为止的整幅图像，而不只是附近的像素，但训练和采样都很慢。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Lower: safer, more typical colours; 0 takes the likeliest.</source>
+        <translation>越低：颜色越稳妥、越典型；0 取最可能的颜色。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Draw only from the k likeliest colours (0: all).</source>
+        <translation>只从最可能的 k 种颜色中抽取（0：全部）。</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>VAE-GAN</source>
         <translation>VAE-GAN</translation>
     </message>
@@ -5258,6 +5624,11 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <location line="+1"/>
         <source>stage</source>
         <translation>训练阶段</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>palette_bpd</source>
+        <translation>调色板 bits/dim</translation>
     </message>
     <message>
         <location line="+1"/>
