@@ -1,6 +1,6 @@
 """The fault suite (issue 28, part 4): what a user sees when something goes wrong, and whether work is lost.
 
-    .venv/bin/python benchmarks/faults.py [--families vae,gan,...] [--work DIR] [--keep]
+    .venv/bin/python benchmarks/faults.py [--jobs N] [--only GROUPS] [--families vae,gan,...] [--work DIR] [--keep]
 
 Every case drives the real CLI (`python -m studio ...`) in a subprocess and records, for the command the fault
 hit: the first line the user reads (an error, a warning, or the last line of the output), the exit code, whether
@@ -43,6 +43,7 @@ import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 FAMILIES = ("vae", "gan", "flow", "diffusion", "autoregressive", "vqvae", "vaegan")
@@ -408,9 +409,9 @@ def kill_during_save(suite: Suite, data: Path, family: str, phase: str) -> None:
     stray = [p.name for p in (run / "checkpoints").glob(".*.tmp")]
     if stray:
         notes.append(f"temporary files left after the resume: {stray}")
-    lines = [f"after the kill, sample: {sample.first_message()}"] if sample.err.startswith("warning") else []
-    seen = lines[0] if lines else f"killed; resume: starting at step {at} (newest whole: {expected})"
-    warn = [r.first_message() for r in (sample, resume) if r.first_message().startswith("warning")]
+    warn = [f"{name}: {r.first_message()}" for name, r in (("sample", sample), ("resume", resume))
+            if r.first_message().startswith("warning")]
+    seen = f"after the kill, {warn[0]}" if warn else f"killed; resume: starting at step {at} (newest whole: {expected})"
     suite.add(Row("SIGKILL during save", f"{family}, {phase}", seen, killed.code,
                   any(r.traceback for r in (killed, sample, resume)), not ok or at != expected or bool(stray),
                   _names(" ".join(warn), run) if warn else None, notes))
@@ -444,10 +445,10 @@ def full_disk(suite: Suite, data: Path, base: Path) -> None:
                   False, _names(r.said(), out), [f"left behind: {left}"] if left else []))
     runs = suite.work / "full-import-runs"
     runs.mkdir()
-    r = suite.cli("import", suite.work / "base.zip", "--runs", runs, inject="enospc@0", target=runs)
+    r = suite.cli("import", base.parent / "base.zip", "--runs", runs, inject="enospc@0", target=runs)
     left = list(runs.iterdir())
     suite.add(Row("full disk (injected ENOSPC)", "import --runs", r.first_message(), r.code, r.traceback,
-                  bool(left), _names(r.said(), runs, suite.work / "base.zip"),
+                  bool(left), _names(r.said(), runs, base.parent / "base.zip"),
                   [f"left behind: {left}"] if left else []))
     if suite.mount:
         full_tmpfs(suite, data)
@@ -675,6 +676,42 @@ def print_table(rows: list[Row], seconds: float) -> str:
     return text
 
 
+def units(families: list[str], phases: list[str]) -> dict[str, Callable[[Suite, Path, Path], None]]:
+    """The cases in groups that can run side by side: name -> case(suite, dataset, base run)."""
+    found: dict[str, Callable[[Suite, Path, Path], None]] = {}
+    for phase in phases:
+        found[f"kill-{families[0]}-{phase}"] = lambda s, d, b, p=phase: kill_during_save(s, d, families[0], p)
+    for i, family in enumerate(families[1:]):
+        found[f"kill-{family}"] = lambda s, d, b, f=family, p=phases[i % len(phases)]: kill_during_save(s, d, f, p)
+    found.update({
+        "disk": full_disk, "damaged": damaged_checkpoints, "readonly": read_only_run,
+        "data": lambda s, d, b: dataset_changes(s), "nan": lambda s, d, b: non_finite(s, d),
+        "oom": lambda s, d, b: out_of_memory(s, d),
+        "archive": lambda s, d, b: hostile_archives(s, b.parent / "base.zip"),
+    })
+    return found
+
+
+def run_units(names: list[str], work: Path, jobs: int, argv: list[str]) -> list[Row]:
+    """Each group in its own process (`--unit NAME`), at most `jobs` at once; their rows in the groups' order."""
+    waiting, running, done = list(names), {}, {}
+    while waiting or running:
+        while waiting and len(running) < jobs:
+            name = waiting.pop(0)
+            cmd = [sys.executable, str(Path(__file__).resolve()), *argv, "--unit", name, "--shared", str(work),
+                   "--work", str(work / name), "--rows-json", str(work / f"{name}.json")]
+            running[name] = subprocess.Popen(cmd)
+        for name, proc in list(running.items()):
+            if proc.poll() is not None:
+                del running[name]
+                path = work / f"{name}.json"
+                done[name] = [Row(**r) for r in json.loads(path.read_text())] if path.is_file() else [
+                    Row(name, "(the group itself failed)", f"exit {proc.returncode}", proc.returncode, True, True,
+                        None)]
+        time.sleep(0.5)
+    return [row for name in names for row in done[name]]
+
+
 def main() -> int:
     if "--inject" in sys.argv:
         i = sys.argv.index("--inject")
@@ -685,51 +722,47 @@ def main() -> int:
     parser.add_argument("--families", default=",".join(FAMILIES))
     parser.add_argument("--phases", default="writing,renaming,renamed,sidecar,periodic",
                         help="kill points tried with the first family (the others: one point each, in turn)")
-    parser.add_argument("--only", default="", help="comma-separated case groups: kill,disk,damaged,readonly,data,"
-                                                   "nan,oom,archive")
+    parser.add_argument("--only", default="", help="comma-separated groups (kill, kill-vae, disk, damaged, "
+                                                   "readonly, data, nan, oom, archive); default all")
+    parser.add_argument("--jobs", type=int, default=1, help="groups run side by side (default 1)")
     parser.add_argument("--work", type=Path)
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument("--unit", help=argparse.SUPPRESS)          # one group, in a child process of --jobs
+    parser.add_argument("--shared", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--rows-json", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    work = args.work or Path(tempfile.mkdtemp(prefix="genstudio-faults-"))
-    work.mkdir(parents=True, exist_ok=True)
-    suite = Suite(work)
-    only = set(filter(None, args.only.split(","))) or {"kill", "disk", "damaged", "readonly", "data", "nan", "oom",
-                                                        "archive"}
-    start = time.monotonic()
-    data = make_dataset(work / "pictures")
-    base = work / "base"
-    r = suite.cli("train", data, "--family", "vae", "--out", base, *TRAIN, "--steps", "20")
-    assert r.code == 0, r.err
-    r = suite.cli("export", base, "--out", work / "base.zip", "--samples", "0")
-    assert r.code == 0, r.err
     families = [f for f in args.families.split(",") if f]
     phases = [p for p in args.phases.split(",") if p]
-    try:
-        if "kill" in only:
-            for phase in phases:
-                kill_during_save(suite, data, families[0], phase)
-            for i, family in enumerate(families[1:]):
-                kill_during_save(suite, data, family, phases[i % len(phases)])
-        if "disk" in only:
-            full_disk(suite, data, base)
-        if "damaged" in only:
-            damaged_checkpoints(suite, data, base)
-        if "readonly" in only:
-            read_only_run(suite, data, base)
-        if "data" in only:
-            dataset_changes(suite)
-        if "nan" in only:
-            non_finite(suite, data)
-        if "oom" in only:
-            out_of_memory(suite, data)
-        if "archive" in only:
-            hostile_archives(suite, work / "base.zip")
-    finally:
-        print(f"work folder: {work}" if args.keep else "", file=sys.stderr)
-    print_table(suite.rows, time.monotonic() - start)
+    found = units(families, phases)
+    work = args.work or Path(tempfile.mkdtemp(prefix="genstudio-faults-"))
+    work.mkdir(parents=True, exist_ok=True)
+    if args.unit:                                                     # a child: one group, rows as JSON
+        suite = Suite(work)
+        found[args.unit](suite, args.shared / "pictures", args.shared / "base")
+        args.rows_json.write_text(json.dumps([r.__dict__ for r in suite.rows]))
+        return 0
+    wanted = set(filter(None, args.only.split(",")))
+    names = [n for n in found if not wanted or n in wanted or n.split("-")[0] in wanted]
+    start = time.monotonic()
+    suite = Suite(work)
+    data = make_dataset(work / "pictures")
+    r = suite.cli("train", data, "--family", "vae", "--out", work / "base", *TRAIN, "--steps", "20")
+    assert r.code == 0, r.err
+    r = suite.cli("export", work / "base", "--out", work / "base.zip", "--samples", "0")
+    assert r.code == 0, r.err
+    argv = ["--families", args.families, "--phases", args.phases]
+    if args.jobs > 1:
+        rows = run_units(names, work, args.jobs, argv)
+    else:
+        for name in names:
+            found[name](suite, data, work / "base")
+        rows = suite.rows
+    if args.keep:
+        print(f"work folder: {work}", file=sys.stderr)
+    print_table(rows, time.monotonic() - start)
     if not args.keep and args.work is None:
         shutil.rmtree(work, ignore_errors=True)
-    return 0 if all(r.held for r in suite.rows) else 1
+    return 0 if all(r.held for r in rows) else 1
 
 
 if __name__ == "__main__":
