@@ -136,7 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--device", default="auto", help="auto (CUDA, then Apple MPS, then CPU), cpu, cuda, cuda:N, mps")
     train.add_argument("--precision", default="auto", choices=("auto", "fp32", "bf16", "fp16"))
     train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    train.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint "
+                       "(--steps or --minutes extend it; --batch, --lr and --precision change it)")
     train.add_argument("--set", dest="settings", action="append", type=_key_value, default=[], metavar="NAME=VALUE",
                        help="a family setting, e.g. --set latent_dim=64 --set beta=2, or a training setting "
                             "without an option of its own, e.g. --set mirror=true (random left-right flips: for "
