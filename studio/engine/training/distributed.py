@@ -10,10 +10,11 @@ effective batch is batch_size x world.
 Gradients: families call backward themselves, once or twice per step and through `ctx.optimize(name, loss)`
 (a GAN's discriminator then its generator, gradient penalties through autograd.grad, a VQ-VAE that freezes its
 autoencoder half-way). Wrapping modules in DistributedDataParallel would hook one backward per forward and does
-not support double backward, so `DistributedStepContext.optimize` all-reduces (averages) the gradients of the
-optimizer it is stepping, between backward and clipping: every rank then clips the same norm and takes the same
-step, and the weights stay equal without being sent again. The finite-loss check is agreed first, so no rank
-skips a step another takes.
+not support double backward, so `DistributedStepContext` (through TrainStepContext.optimize's hooks) all-reduces
+(averages) the gradients of the optimizer being stepped, between backward and clipping (and before fp16's
+unscale, so an overflow on one rank is seen by all): every rank then clips the same norm, and AdamW or Muon takes
+the same step from the same averaged gradient, so the weights stay equal without being sent again. The
+finite-loss check is agreed first, so no rank skips a step another takes.
 
 Once per step the ranks agree (one small all_reduce) on: stop (Ctrl-C or SIGTERM on any rank), whether the step
 was non-finite (the NaN rollback), whether a periodic checkpoint is due, and rank 0's training clock (minutes
