@@ -344,9 +344,16 @@ def cmd_families(args, out: TextIO) -> int:
 def _load_dataset(source: str, size: int, channels: int | None, err: TextIO):
     from studio.engine import load_dataset
     bar = ProgressLine(err, every=2.0)
+    first: list[float] = []          # when decoding began: a slow load also says the time left, from 2 s on
 
     def progress(done: int, total: int) -> None:
-        bar.update(f"loading {source}: {done}/{total} images", done / total if total else None, force=done == total)
+        now = time.monotonic()
+        first[:] = first or [now]
+        left = ""
+        if now - first[0] >= 2.0 and 0 < done < total:
+            left = f", about {_duration((total - done) * (now - first[0]) / done)} left"
+        bar.update(f"loading {source}: {done:,}/{total:,} images{left}", done / total if total else None,
+                   force=done == total)
 
     dataset = load_dataset(source, size=size, channels=channels, progress=progress)
     bar.done()
