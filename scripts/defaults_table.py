@@ -25,7 +25,7 @@ EVIDENCE = {
                   '"Muon against AdamW, and orthogonalisation"', '"Diffusion: model size and presets"',
                   '"Diffusion: what did not beat the defaults"', '"Samplers and guidance"'),
     "autoregressive": ('"Autoregressive"', "docs/autoregressive-5cpumin*.png"),
-    "vqvae": (),
+    "vqvae": ('"VQ-VAE: the prior\'s regularisation and the stage split"',),
     "igpt": ('"Image GPT: 5 CPU-minutes on the demo sets"', "docs/igpt-*.png"),
     "vaegan": ("grids: benchmarks/vae_vs_vaegan.py → docs/vae-vs-vaegan-*.png",),
 }
