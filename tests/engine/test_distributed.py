@@ -1,20 +1,25 @@
 """torchrun: two CPU processes (gloo) at batch B train the same weights as one process at batch 2B, and a run
-they made resumes in one process. Every family under torchrun, and Ctrl-C: benchmarks/distributed_families.py."""
+they made resumes in one process; a group of one process trains exactly as no group, and a signal stops it at a
+step boundary with one save. Every family under torchrun, and Ctrl-C there: benchmarks/distributed_families.py."""
 from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 import torch
+import torch.distributed as dist
 from PIL import Image
 from safetensors.torch import load_file
+from synthetic import synthetic_dataset
 
 from studio.engine import TrainConfig, Trainer, get_family, load_dataset
-from studio.engine.training.distributed import launched
+from studio.engine.events import Progress
+from studio.engine.training.distributed import ProcessGroup, launched
 
 STEPS, BATCH = 4, 4      # per process; the single process trains at 2 * BATCH
 
@@ -93,3 +98,45 @@ def test_two_processes_at_batch_b_train_as_one_at_2b_and_resume_in_one(image_fol
     assert difference < 1e-5
     assert json.loads((run / "checkpoints" / "last.json").read_text())["processes"] == 1
     assert torch.isfinite(torch.cat([t.flatten() for t in resumed[0].values()])).all()
+
+
+@pytest.fixture
+def group_of_one(tmp_path):
+    """A gloo process group of this process alone: every collective runs, on one rank."""
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    dist.init_process_group("gloo", init_method=f"file://{tmp_path / 'store'}", rank=0, world_size=1)
+    yield ProcessGroup(rank=0, world=1, local_rank=0, backend="gloo", device="cpu")
+    dist.destroy_process_group()
+    for sig, handler in handlers.items():        # attach() installs its own
+        signal.signal(sig, handler)
+
+
+def tiny_trainer(run_dir, steps=6) -> Trainer:
+    family = get_family("autoregressive")
+    config = TrainConfig(steps=steps, batch_size=4, lr=3e-3, device="cpu", precision="fp32", quality_minutes=0,
+                         preview_seconds=0, validate_seconds=0, event_seconds=0, warmup_steps=2)
+    return Trainer(synthetic_dataset(n=24), run_dir, family="autoregressive",
+                   family_config=family.Config.from_preset("tiny"), config=config)
+
+
+def test_a_group_of_one_trains_exactly_as_no_group(tmp_path, group_of_one, one_torch_thread):
+    alone = tiny_trainer(tmp_path / "alone")
+    train_in_process(alone)
+    grouped = tiny_trainer(tmp_path / "grouped")
+    group_of_one.attach(grouped)
+    train_in_process(grouped)
+    a, b = (weights(d / "checkpoints" / "last.safetensors", "model.") for d in (tmp_path / "alone", tmp_path / "grouped"))
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_a_signal_stops_every_rank_at_a_step_and_saves_once(tmp_path, group_of_one, one_torch_thread):
+    trainer = tiny_trainer(tmp_path / "run", steps=1000)
+    group_of_one.attach(trainer)
+    for event in trainer.run():
+        if isinstance(event, Progress) and event.step == 3:
+            os.kill(os.getpid(), signal.SIGINT)          # the handler only flags it; the ranks agree after the step
+    assert trainer.result.status == "stopped" and group_of_one.interrupted
+    assert trainer.step == 4
+    last = json.loads((tmp_path / "run" / "checkpoints" / "last.json").read_text())
+    assert last["reason"] == "stopped" and last["step"] == 4
+    assert [p.name for p in (tmp_path / "run" / "checkpoints").glob("step-*.safetensors")] == ["step-00000004.safetensors"]
