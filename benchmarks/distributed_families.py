@@ -172,7 +172,8 @@ def main() -> int:
 
     names = [n for n in args.families.split(",") if n] or [cls.name for cls in all_families()]
     print(f"2 processes (torchrun --standalone, gloo), tiny presets, demo:shapes at {args.size}px, batch 4 per "
-          f"process, {args.steps} steps, rank 1's losses non-finite for 2 steps from its 3rd; load {os.getloadavg()[0]:.1f}")
+          f"process, {args.steps} steps, rank 1's losses non-finite for 2 steps from its 3rd; "
+          f"load {os.getloadavg()[0]:.1f}")
     print(f"{'family':<16}{'status':>10}{'step':>6}{'rollbacks':>10}{'ranks equal':>13}{'tensors':>9}"
           f"{'wall s':>9}   resumed in 1 process")
     failed = 0

@@ -257,7 +257,8 @@ def main() -> int:
     if not args.no_diffusers and any(cls.name == "diffusion" for cls in families):
         versus_diffusers(args.size, 64, torch.bfloat16 if bf16 else torch.float16)
     failed = [f"{r.family}/{r.precision}" for r in rows if not r.ok]
-    print(f"\n{len(rows) - len(failed)} of {len(rows)} checks passed" + (f"; failed: {', '.join(failed)}" if failed else ""))
+    print(f"\n{len(rows) - len(failed)} of {len(rows)} checks passed"
+          + (f"; failed: {', '.join(failed)}" if failed else ""))
     return 1 if failed else 0
 
 

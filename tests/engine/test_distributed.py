@@ -125,7 +125,7 @@ def test_a_group_of_one_trains_exactly_as_no_group(tmp_path, group_of_one, one_t
     grouped = tiny_trainer(tmp_path / "grouped")
     group_of_one.attach(grouped)
     train_in_process(grouped)
-    a, b = (weights(d / "checkpoints" / "last.safetensors", "model.") for d in (tmp_path / "alone", tmp_path / "grouped"))
+    a, b = (weights(tmp_path / name / "checkpoints" / "last.safetensors", "model.") for name in ("alone", "grouped"))
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
@@ -139,4 +139,5 @@ def test_a_signal_stops_every_rank_at_a_step_and_saves_once(tmp_path, group_of_o
     assert trainer.step == 4
     last = json.loads((tmp_path / "run" / "checkpoints" / "last.json").read_text())
     assert last["reason"] == "stopped" and last["step"] == 4
-    assert [p.name for p in (tmp_path / "run" / "checkpoints").glob("step-*.safetensors")] == ["step-00000004.safetensors"]
+    saved = [p.name for p in (tmp_path / "run" / "checkpoints").glob("step-*.safetensors")]
+    assert saved == ["step-00000004.safetensors"]
