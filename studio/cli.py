@@ -470,6 +470,10 @@ def _drive_distributed(trainer, group, args, out: TextIO, err: TextIO) -> int:
         err.write(f"continue with: torchrun --nproc-per-node=N -m studio train {args.data} --out {trainer.run_dir} "
                   f"--resume (any number of processes)\n")
         return EXIT_INTERRUPTED
+    result = trainer.result
+    if code != 0 and not group.is_writer and result is not None and result.message:   # its own stderr is quiet
+        sys.stderr.write(f"genstudio: process {group.rank}: training {result.status} at step {result.step}: "
+                         f"{result.message}\n")
     return code
 
 
