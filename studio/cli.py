@@ -451,7 +451,7 @@ def cmd_train(args, out: TextIO, err: TextIO) -> int:
 
 def _join_torchrun(args):
     """torchrun's process group when it started several processes (studio/engine/training/distributed.py)."""
-    from studio.engine.training.distributed import ProcessGroup
+    from studio.engine import ProcessGroup
 
     group = ProcessGroup.start(args.device)
     if group is not None:
@@ -494,8 +494,8 @@ def _drive(trainer, args, out: TextIO, err: TextIO) -> int:
         for event in trainer.run():
             _show_event(event, bar)
             if getattr(trainer, "group", None) is not None and type(event).__name__ == "Started":
-                from studio.engine.training.distributed import describe
-                bar.message(describe(trainer.group, trainer.batch_size))
+                from studio.engine import describe_group
+                bar.message(describe_group(trainer.group, trainer.batch_size))
     except CheckpointError as e:
         if e.message.id != "checkpoint.disk_full_run":
             raise

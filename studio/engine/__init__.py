@@ -28,6 +28,7 @@ _PUBLIC: dict[str, str] = {
     "Trainer": "training", "TrainConfig": "training", "TrainingError": "training", "choose_device": "training",
     "available_devices": "training", "SpeedEstimate": "training", "measure_speed": "training",
     "RECIPES": "recipes", "Recipe": "recipes", "recipe_preset": "recipes",
+    "ProcessGroup": "training.distributed", "describe_group": "training.distributed",
     "DataFacts": "training.plan", "Plan": "training.plan", "plan_training": "training.plan",
     "events": "events",
     # run folders and checkpoints

@@ -194,8 +194,10 @@ def test_genstudio_opens_the_app_for_app_options_and_the_cli_for_subcommands(mon
     import studio.__main__ as entry
     import studio.ui.app
     import studio.ui.selftest
+    import studio.ui.platform_check
     calls = []
-    monkeypatch.setattr(studio.ui.app, "main", lambda argv: calls.append(("app", argv)) or 0)
+    monkeypatch.setattr(studio.ui.platform_check, "check_platform", lambda **given: None)   # as on a desktop
+    monkeypatch.setattr(studio.ui.app, "main", lambda argv, **checked: calls.append(("app", argv)) or 0)
     monkeypatch.setattr(studio.ui.selftest, "main", lambda argv: calls.append(("self-test", argv)) or 0)
     monkeypatch.setattr("studio.cli.main", lambda argv: calls.append(("cli", argv)) or 0)
     for argv in ([], ["--lang", "zh_CN"], ["-platform", "offscreen"], ["--self-test", "--steps", "2"], ["families"]):

@@ -266,7 +266,7 @@ class DistributedStepContext(TrainStepContext):
         self.group.average_gradients(optimizer)
 
 
-def describe(group: ProcessGroup, batch_size: int) -> str:
+def describe_group(group: ProcessGroup, batch_size: int) -> str:
     """The line the CLI prints: processes, backend, per-process and effective batch."""
     return (f"distributed: {group.world} processes ({group.backend}), {batch_size} images per process, "
             f"effective batch {batch_size * group.world}")
