@@ -405,6 +405,9 @@ def cmd_train(args, out: TextIO, err: TextIO) -> int:
 
     if resume:
         run = Run.open(run_dir)
+        if not run.checkpoint_path().exists() and not run.checkpoints():     # killed before its first save
+            raise CLIError(f"{run_dir}: the run stopped before its first checkpoint was saved, so there is nothing "
+                           "to resume; delete the folder and train again (or train into another --out)")
         check_run_free(run_dir)          # another live process trains it: say so before loading the data
         model_settings, train_settings = _split_settings(get_family(run.family_name), args.settings)
         if model_settings:

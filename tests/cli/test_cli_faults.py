@@ -230,3 +230,18 @@ def test_sigkill_during_a_save_loses_no_checkpoint(trained, tmp_path):
     code, _, err = run_cli("train", images, "--out", run, "--resume", "--steps", "32")
     assert code == 0 and f"starting at step {saved[0]}\n" in err, err
     assert not list((run / "checkpoints").glob(".*.tmp"))
+
+
+def test_resuming_a_run_killed_before_its_first_save_says_what_to_do(trained, tmp_path):
+    images, _ = trained
+    from studio.engine.families.base import DataInfo
+    from studio.engine.families.vae import VAEConfig
+    from studio.engine.run import Run
+    from studio.engine.training import TrainConfig
+
+    run = Run.create(tmp_path / "run", family="vae", family_config=VAEConfig.from_preset("tiny").to_dict(),
+                     train_config=TrainConfig().to_dict(), data=DataInfo(8, 3), dataset={}).path
+    code, _, err = run_cli("train", images, "--out", run, "--resume", "--steps", "4")
+    assert code == 2 and err == (f"genstudio: error: {run}: the run stopped before its first checkpoint was saved, so "
+                                 "there is nothing to resume; delete the folder and train again (or train into "
+                                 "another --out)\n")
