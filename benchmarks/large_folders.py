@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/build_large_folders.py                  # once: /tmp/genstudio-large/{small,photos}
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/large_folders.py [--root /tmp/genstudio-large] [--size 32]
-        [--folders small,photos] [--photos N] [--peer-photos 100] [--no-peer] [--no-ui]
+        [--folders small,photos] [--photos N] [--peer-photos 100] [--no-peer] [--no-ui] [--no-engine]
 
 Each measurement runs in a fresh subprocess, so its peak resident memory (VmHWM, reset after the imports) is
 the load's own. Per folder:
@@ -17,10 +17,11 @@ the load's own. Per folder:
 The peers decode every photo at full size, minutes for 500 on two busy cores, so on the photos they run on
 the first --peer-photos (100), beside genstudio on those same photos; genstudio also loads the whole folder.
 
-Then: how quickly a cancel takes effect (cancel asked 2 s into a load), and, with the app offscreen, the
+Then: how quickly a cancel takes effect (asked 2 s after decoding began), and, with the app offscreen, the
 main thread's event-loop lateness while each folder loads through the Data step (a 10 ms QTimer; targets
 p99 <= 50 ms, max <= 200 ms, as benchmarks/ui_responsiveness.py) beside the same loop with nothing loading (the
-peer: on a shared machine the loop stalls on its own), the time spent counting files before the first count
+peer: on a shared machine the loop stalls on its own) and beside loading with one decode thread fewer (a core
+left to the UI, as training leaves one), the time spent counting files before the first count
 (the bar is a busy bar then), the longest the bar went without moving after it, and a Cancel pressed
 mid-load: how soon the step is idle again and whether the previous dataset stayed.
 """
@@ -198,9 +199,14 @@ def child_ui(folders: list[str], size: int, limit: int | None) -> dict:
     # The peer: the same loop with nothing loading, for as long as IDLE_S (the machine's own stalls).
     idle_end = time.monotonic() + IDLE_S
     results = {"_idle": stats(measure_lateness(lambda: time.monotonic() > idle_end))}
-    for folder in folders:
+    default_workers = panel.load_workers or min(8, os.cpu_count() or 1)      # None: the engine's, one per core
+    one_free = max(1, default_workers - 1)                     # the peer: a core left to the UI
+    passes = [(workers, folder) for folder in folders
+              for workers in ([default_workers] + ([one_free] if one_free != default_workers else []))]
+    for workers, folder in passes:
         if limit and folder.endswith("photos"):
             folder = subset(folder, sorted(str(p) for p in Path(folder).rglob("*") if p.is_file())[:limit])
+        panel.load_workers = workers
         moves = []
         previous = panel.dataset
         started = time.perf_counter()
@@ -215,11 +221,15 @@ def child_ui(folders: list[str], size: int, limit: int | None) -> dict:
 
         ordered = measure_lateness(loaded_and_drawn)
         marks = [*moves, finish["at"]]
-        results[folder] = {
+        key = f"{folder}|{workers}"
+        results[key] = {
             "seconds": finish["at"] - started, "images": len(panel.dataset), **stats(ordered),
             "scan": moves[0] - started, "still": max(b - a for a, b in zip(marks, marks[1:])),
-            "progress_updates": len(moves),
+            "progress_updates": len(moves), "workers": workers, "default": workers == default_workers,
+            "cancel_s": None,
         }
+        if workers != default_workers:
+            continue
         # Cancel mid-load: the previous dataset stays, and the step is idle again soon.
         kept = panel.dataset
         panel.load(folder, size=size)
@@ -228,13 +238,12 @@ def child_ui(folders: list[str], size: int, limit: int | None) -> dict:
             QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
         if not panel.loading:                    # it finished first: nothing to cancel
             pump_until(idle)
-            results[folder]["cancel_s"] = None
             continue
         pressed = time.perf_counter()
         panel.cancel_button.click()
         pump_until(idle)
-        results[folder]["cancel_s"] = time.perf_counter() - pressed
-        results[folder]["cancel_kept"] = panel.dataset is kept and window.training_panel._dataset is kept
+        results[key]["cancel_s"] = time.perf_counter() - pressed
+        results[key]["cancel_kept"] = panel.dataset is kept and window.training_panel._dataset is kept
     results["_peak"] = proc_status("VmHWM")
     window.close()
     home.cleanup()
@@ -266,6 +275,7 @@ def main() -> int:
     parser.add_argument("--peer-photos", type=int, default=100, help="photos the peers load (0: all)")
     parser.add_argument("--no-peer", action="store_true", help="skip the plain PIL loop and the full decode")
     parser.add_argument("--no-ui", action="store_true", help="skip the app measurements")
+    parser.add_argument("--no-engine", action="store_true", help="only the app measurements")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -288,6 +298,17 @@ def main() -> int:
             raise SystemExit(f"{folder} is missing: run scripts/build_large_folders.py first")
     limit = str(args.photos or 0)
     print(f"{cpu_name()}, {os.cpu_count()} cores; images loaded at {args.size}x{args.size}")
+    if not args.no_engine:
+        engine_table(args, folders, limit)
+    if args.no_ui:
+        return 0
+    print()
+    ui = run_child("ui", *folders, str(args.size), limit)
+    ui_table(ui)
+    return 0
+
+
+def engine_table(args, folders: list[str], limit: str) -> None:
     print("| folder | loader | images | load s | images/s | peak RSS MiB | RSS growth MiB | dataset MiB "
           "| time vs plain | growth vs plain |")
     print("|---|---|---|---|---|---|---|---|---|---|")
@@ -317,25 +338,26 @@ def main() -> int:
         print(f"cancel {CANCEL_AFTER_S:.0f} s into decoding {Path(folder).name}: " + (
             f"stopped {c['after_s'] * 1000:.0f} ms after it was asked ({c['done']:,} images decoded by then)"
             if c["cancelled"] else "finished before the cancel"), flush=True)
-    if args.no_ui:
-        return 0
-    print()
-    ui = run_child("ui", *folders, str(args.size), limit)
+
+
+def ui_table(ui: dict) -> None:
     print("| in the app | images | load s | of which counting files s | loop lateness p50 / p99 / max ms "
           "| progress bar still at most s | progress updates | Cancel: idle after ms | previous dataset kept |")
     print("|---|---|---|---|---|---|---|---|---|")
     i = ui["_idle"]
     print(f"| nothing loading ({IDLE_S:.0f} s, the peer) | - | - | - | {i['p50']:.1f} / {i['p99']:.1f} / "
           f"{i['max']:.1f} | - | - | - | - |")
-    for folder, r in ui.items():
-        if folder.startswith("_"):
+    for key, r in ui.items():
+        if key.startswith("_"):
             continue
-        print(f"| loading {Path(folder).name} | {r['images']:,} | {r['seconds']:.1f} | {r['scan']:.1f} "
-              f"| {r['p50']:.1f} / {r['p99']:.1f} / {r['max']:.1f} | {r['still']:.2f} | {r['progress_updates']} "
+        threads = f"{r['workers']} decode thread{'s' if r['workers'] > 1 else ''}"
+        threads += ", the app's default" if r["default"] else ", a core left to the UI"
+        print(f"| loading {Path(key.split('|')[0]).name} ({threads}) | {r['images']:,} | {r['seconds']:.1f} "
+              f"| {r['scan']:.1f} | {r['p50']:.1f} / {r['p99']:.1f} / {r['max']:.1f} | {r['still']:.2f} "
+              f"| {r['progress_updates']} "
               + (f"| {r['cancel_s'] * 1000:.0f} | {'yes' if r['cancel_kept'] else 'NO'} |" if r["cancel_s"] is not None
-                 else "| finished before the cancel | - |"))
+                 else "| - | - |"))
     print(f"app peak RSS {mib(ui['_peak'])} MiB (targets: p99 <= 50 ms, max <= 200 ms)")
-    return 0
 
 
 if __name__ == "__main__":

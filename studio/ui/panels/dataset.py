@@ -93,6 +93,9 @@ class DatasetPanel(QWidget):
         self._job: Job | None = None
         self._old_jobs: list[Job] = []
         self._rate_start: tuple[float, int] | None = None     # (when, done) of the first count of this load
+        # Decode threads; None: the engine's one per core. Unlike training, no core is left to the UI: loading is
+        # what the user waits for, and the UI keeps its latency targets (benchmarks/RESULTS.md, Large folders).
+        self.load_workers: int | None = None
 
         heading = QLabel(self.tr("Dataset"))
         heading.setObjectName("datasetHeading")
@@ -252,7 +255,8 @@ class DatasetPanel(QWidget):
         self.source = source
         self.image_size = size or self.image_size
         self.channels = channels
-        job = Job(load_dataset, source, size=self.image_size, channels=channels, controls=True, parent=self)
+        job = Job(load_dataset, source, size=self.image_size, channels=channels, workers=self.load_workers,
+                  controls=True, parent=self)
         job.progressed.connect(self._on_job_progressed)
         job.succeeded.connect(self._on_job_succeeded)
         job.failed.connect(self._on_job_failed)
