@@ -417,6 +417,18 @@ def kill_during_save(suite: Suite, data: Path, family: str, phase: str) -> None:
                   _names(" ".join(warn), run) if warn else None, notes))
 
 
+def kill_during_first_save(suite: Suite, data: Path, base: Path) -> None:
+    """Killed while the first checkpoint was written: nothing was saved yet; resuming must say what to do."""
+    run = suite.work / "kill-first"
+    killed = suite.cli("train", data, "--family", "vae", "--out", run, *TRAIN, "--steps", "30",
+                       inject="kill:renaming@1", target=run)
+    resume = suite.cli("train", data, "--out", run, "--resume", "--steps", "30")
+    msg = resume.first_message()
+    suite.add(Row("SIGKILL during save", "vae, the first save (renaming); then --resume", msg, killed.code,
+                  killed.traceback or resume.traceback, False, _names(msg, run),
+                  ["nothing was saved before the kill (the first save), so there is no run to lose"]))
+
+
 def full_disk(suite: Suite, data: Path, base: Path) -> None:
     # Training: the disk fills during the third save.
     run = suite.work / "full-train"
@@ -687,6 +699,7 @@ def units(families: list[str], phases: list[str]) -> dict[str, Callable[[Suite, 
     for i, family in enumerate(families[1:]):
         found[f"kill-{family}"] = lambda s, d, b, f=family, p=phases[i % len(phases)]: kill_during_save(s, d, f, p)
     found.update({
+        "kill-first": kill_during_first_save,
         "disk": full_disk, "damaged": damaged_checkpoints, "readonly": read_only_run,
         "data": lambda s, d, b: dataset_changes(s), "nan": lambda s, d, b: non_finite(s, d),
         "oom": lambda s, d, b: out_of_memory(s, d),
