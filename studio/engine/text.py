@@ -69,6 +69,22 @@ class Tokenizer:
         return ids, unknown
 
 
+def image_texts(captions: Sequence[str] | None, labels: Sequence[int] | None, label_names: Sequence[str],
+                n: int) -> list[str]:
+    """What each of n images says: its caption, or its label's name where it has no caption ("" for neither)."""
+    texts = list(captions) if captions is not None else [""] * n
+    if labels is not None and label_names:
+        texts = [t or label_names[int(label)] for t, label in zip(texts, labels)]
+    return texts
+
+
+def known_ids(tokenizer: Tokenizer, texts: Sequence[str], length: int) -> torch.Tensor:
+    """(B, length) ids of the words of each text the tokenizer knows; the others are left out, not <unk>
+    (a model that never saw a word learns nothing from its id: the caller names them, e.g. prompt_warnings)."""
+    known = set(tokenizer.vocabulary)
+    return tokenizer.encode_batch([" ".join(w for w in words(t or "") if w in known) for t in texts], length)[0]
+
+
 class _Block(nn.Module):
     """Pre-LayerNorm transformer block: self-attention over the prompt, then an MLP."""
 

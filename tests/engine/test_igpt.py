@@ -1,4 +1,5 @@
-"""studio.engine.families.igpt: the palette, causality, the KV cache, exact bits/dim, sampling, save -> load, prompts."""
+"""studio.engine.families.igpt: the palette, causality, the KV cache, exact bits/dim, sampling, save -> load,
+prompts."""
 from __future__ import annotations
 
 import math

@@ -42,7 +42,7 @@ from studio.engine.families.base import (
 from studio.engine.families.vqvae import _pick
 from studio.engine.messages import Message
 from studio.engine.nn import attention
-from studio.engine.text import Tokenizer, words
+from studio.engine.text import Tokenizer, image_texts, known_ids
 
 MAX_PIXELS = 4096      # tokens per image the transformer is built for (64 x 64)
 SMOOTHING = 0.5        # pseudo-count of each histogram entry of the within-colour model (Krichevsky-Trofimov)
@@ -323,7 +323,6 @@ class ImageGPT(Family):
                               limit=MAX_PIXELS)
         self.side = data.image_size
         self.tokenizer = Tokenizer(data.vocabulary)
-        self._vocabulary = frozenset(data.vocabulary)
         self.text_length = config.text_length if data.vocabulary else 1                # no words: BOS alone
         if data.vocabulary:
             self.capabilities = frozenset({PROGRESSIVE, LIKELIHOOD, PROMPT})
@@ -339,17 +338,12 @@ class ImageGPT(Family):
 
     # -- text (as the VQ-VAE's prior) ----------------------------------------------------------
     def _texts(self, batch: Batch) -> list[str]:
-        """The caption of each image, or its label name where it has no caption."""
-        texts = list(batch.captions) if batch.captions is not None else [""] * len(batch)
-        if batch.labels is not None and self.data.label_names:
-            names = self.data.label_names
-            texts = [t or names[int(label)] for t, label in zip(texts, batch.labels.tolist())]
-        return texts
+        labels = None if batch.labels is None else batch.labels.tolist()
+        return image_texts(batch.captions, labels, self.data.label_names, len(batch))
 
     def _text_ids(self, texts: list[str]) -> torch.Tensor:
         """(B, text_length) ids; words the model never saw are left out (prompt_warnings names them)."""
-        known = [" ".join(w for w in words(t or "") if w in self._vocabulary) for t in texts]
-        return self.tokenizer.encode_batch(known, self.text_length)[0].to(self.device)
+        return known_ids(self.tokenizer, texts, self.text_length).to(self.device)
 
     def prompt_warnings(self, prompt: str) -> list[Message]:
         unknown = self.tokenizer.unknown_words(prompt or "")
@@ -435,7 +429,7 @@ class ImageGPT(Family):
         side, tokens = self.side, self.side * self.side
         uniforms = torch.stack([torch.rand(tokens, generator=torch.Generator().manual_seed(int(seed) + i))
                                 for i in range(n)]).to(self.device) if n else torch.zeros(0, tokens)
-        guided = float(guidance) != 1.0 and bool(self._vocabulary)                     # no words: nothing to steer
+        guided = float(guidance) != 1.0 and bool(self.tokenizer.vocabulary)                     # no words: nothing to steer
         text = self._text_ids([prompt or ""] * n + ([""] * n if guided else []))
         cache = KVCache(len(net.blocks), len(text), self.config.heads, self.text_length + tokens,
                         self.config.dim // self.config.heads, self.device)
