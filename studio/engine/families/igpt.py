@@ -53,7 +53,8 @@ class IGPTConfig(FamilyConfig):
     palette_size: int = 256     # K colours learned by k-means (grey levels on grayscale data)
     dim: int = 64               # transformer width
     depth: int = 4              # transformer blocks
-    heads: int = 2              # CPU attention over ~1k positions is far faster with 32-wide heads than 16-wide
+    heads: int = 2              # 32-wide heads: CPU attention over ~1k positions ran 1.6x faster than 16-wide
+                                # (benchmarks/RESULTS.md, "Image GPT: 5 CPU-minutes on the demo sets")
     text_length: int = 12       # prompt tokens (BOS + words) when the data has captions or labels
     text_dropout: float = 0.1   # share of captions dropped (for classifier-free guidance)
 
