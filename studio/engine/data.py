@@ -162,8 +162,9 @@ def load_dataset(
               second and once more at the end with done == total. The first use
               of a demo set reports drawing it first, then loading it.
     cancel:   polled about every 50 ms; returning True raises DatasetError("... cancelled").
-    max_pixels: an image declaring more pixels (width * height) is skipped
-              before any pixel is decoded.
+    max_pixels: an image that would decode to more pixels (width * height) is
+              skipped before any pixel is decoded; a JPEG counts at the reduced
+              scale it is decoded at, so camera photos of 48 megapixels and more load.
 
     Colour: alpha is composited on white; palette, CMYK, YCbCr, 1-bit, 16-bit
     and float images become 8-bit L or RGB; EXIF orientation is applied; a
@@ -458,7 +459,8 @@ def _decode_into(path: str, out: np.ndarray, size: int, channels: int | None, ma
     with f:
         head = f.read(_HEAD_BYTES)
         kind = _sniff(head)
-        _check_declared_size(_declared_size(kind, head), max_pixels)
+        declared = _declared_size(kind, head)
+        _check_declared_size(declared, max_pixels, _jpeg_draft_size(declared, size) if kind == "JPEG" else None)
         f.seek(0)
         try:
             with Image.open(f) as im:
@@ -474,9 +476,10 @@ def _decode_into(path: str, out: np.ndarray, size: int, channels: int | None, ma
 
 
 def _load_resized(im: Image.Image, out: np.ndarray, size: int, channels: int | None, max_pixels: int) -> bool:
-    _check_declared_size(im.size, max_pixels)     # nothing decoded yet: Image.open only read the header
+    declared = im.size
     if im.format == "JPEG":
         im.draft(None, (size, size))              # let libjpeg scale down by 2/4/8 while decoding, keeping >= size
+    _check_declared_size(declared, max_pixels, im.size)     # nothing decoded yet: Image.open only read the header
     im.load()
     gray = im.mode in _GRAY_MODES
     orientation = _exif_orientation(im)
@@ -496,10 +499,23 @@ def _load_resized(im: Image.Image, out: np.ndarray, size: int, channels: int | N
     return gray
 
 
-def _check_declared_size(declared: tuple[int, int] | None, max_pixels: int) -> None:
-    if declared and declared[0] * declared[1] > max_pixels:
-        w, h = declared
-        raise _Skip("skip.declares_too_many_pixels", width=w, height=h, limit=max_pixels / 1e6)
+def _check_declared_size(declared: tuple[int, int] | None, max_pixels: int,
+                         decoded: tuple[int, int] | None = None) -> None:
+    """Skip an image that would decode to more than max_pixels: `decoded` where it decodes smaller than it
+    declares (a JPEG at the scale draft() picks: a 48-megapixel photo loaded at 32 px decodes 0.75)."""
+    w, h = decoded or declared or (0, 0)
+    if w * h > max_pixels:
+        raise _Skip("skip.declares_too_many_pixels", width=declared[0], height=declared[1], limit=max_pixels / 1e6)
+
+
+def _jpeg_draft_size(declared: tuple[int, int] | None, size: int) -> tuple[int, int] | None:
+    """The size JpegImageFile.draft(None, (size, size)) will decode at: the largest of 1/8, 1/4, 1/2 that keeps both
+    sides >= size (Pillow's own rule)."""
+    if not declared:
+        return None
+    w, h = declared
+    scale = next((s for s in (8, 4, 2) if min(w // size, h // size) >= s), 1)
+    return -(-w // scale), -(-h // scale)
 
 
 _TRANSPOSE = {

@@ -62,6 +62,18 @@ def test_reduced_decode_keeps_at_least_the_training_size(tmp_path, decoded_sizes
     assert decoded_sizes == [(750, 500)]       # 1/4: 1/8 would be 250 px high, below the 256 it is resized to
 
 
+def test_the_pixel_limit_counts_a_jpeg_at_the_scale_it_is_decoded_at(tmp_path, decoded_sizes):
+    big_jpeg(tmp_path / "photo.jpg", (400, 300))
+    # At 32 px libjpeg decodes 1/8 (50x38 = 1,900 pixels): a limit of 5,000 lets it load, as a 48-megapixel
+    # photo loads under the default 40 megapixels...
+    assert len(load_dataset(tmp_path, size=32, max_pixels=5000)) == 1 and decoded_sizes == [(50, 38)]
+    assert data._jpeg_draft_size((8064, 6048), 32) == (1008, 756)
+    # ...at 128 px only 1/2 (200x150): over the limit, skipped before any pixel is decoded.
+    with pytest.raises(DatasetError, match="declares 400x300 pixels"):
+        load_dataset(tmp_path, size=128, max_pixels=5000)
+    assert decoded_sizes == [(50, 38)]
+
+
 def test_progress_counts_every_file_and_big_files_one_at_a_time(tmp_path):
     small_pngs(tmp_path / "small", 40)
     calls = []
