@@ -129,13 +129,6 @@ CATALOGUE: dict[str, str] = {
     "lock.taken_over": "{path}: took over the lock left by {owner}: {why}",
     "lock.gone": "that process is no longer running",
     "lock.silent": "it has not been refreshed for {seconds} s",
-    # -- the owner lock of a run folder (runlock.py) --
-    "run.held": "{path}: another process is training this run ({owner}); wait until it finishes or stop it "
-                "there (the app can open the run and follow it meanwhile)",
-    "lock.owner": "process {pid} on {host}, since {started}",
-    "lock.taken_over": "{path}: took over the lock left by {owner}: {why}",
-    "lock.gone": "that process is no longer running",
-    "lock.silent": "it has not been refreshed for {seconds} s",
 
     # -- checkpoints (checkpoint.py) --
     "checkpoint.unreadable": "{path}: cannot read ({reason})",
