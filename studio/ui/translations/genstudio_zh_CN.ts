@@ -529,7 +529,7 @@ Trained on {1}</source>
 <context>
     <name>DatasetPanel</name>
     <message>
-        <location filename="../panels/dataset.py" line="+97"/>
+        <location filename="../panels/dataset.py" line="+100"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
@@ -642,7 +642,7 @@ Trained on {1}</source>
         <translation>训练速度</translation>
     </message>
     <message>
-        <location line="+47"/>
+        <location line="+48"/>
         <source>Loading {0}…</source>
         <translation>正在加载 {0}…</translation>
     </message>
@@ -795,7 +795,7 @@ Trained on {1}</source>
 <context>
     <name>DropZone</name>
     <message>
-        <location line="-396"/>
+        <location line="-400"/>
         <source>Drop a folder of images here</source>
         <translation>把图像文件夹拖放到这里</translation>
     </message>
@@ -3024,12 +3024,12 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     <message>
         <location line="-425"/>
         <source>process {0} on {1}</source>
-        <translation type="unfinished"></translation>
+        <translation>{1} 上的进程 {0}</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>{0} is no longer running</source>
-        <translation type="unfinished"></translation>
+        <translation>{0} 已不在运行</translation>
     </message>
     <message>
         <location line="+424"/>
