@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import tempfile
 import time
@@ -134,7 +135,6 @@ def class_targets(reference, dataset) -> tuple[list[str], np.ndarray | None]:
 def train_diffusers(dataset, train_idx: np.ndarray, classes: list[str], targets, seed: int, budget: float,
                     precision: str, lr: float, batch: int, schedule: str) -> tuple[object, dict]:
     from diffusers import DDPMScheduler
-    from diffusers.optimization import get_cosine_schedule_with_warmup
     from diffusers.training_utils import EMAModel
 
     torch.manual_seed(seed)
@@ -175,18 +175,21 @@ def train_diffusers(dataset, train_idx: np.ndarray, classes: list[str], targets,
         return float(loss.detach())
 
     started = time.process_time()
-    # The example's schedule is by steps: its length from the speed of the first steps (their time is in the
-    # budget), warm-up 500 steps or a tenth of the run when that is shorter.
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
+    # The example's cosine schedule with warm-up, its length the CPU budget (the fraction of it spent), the warm-up
+    # 500 steps or a tenth of the run when that is shorter (the run's length in steps from its first 5 steps).
+    warmup = [500]                               # until the first steps have been timed
+
+    def factor(step: int) -> float:
+        done = min(1.0, (time.process_time() - started) / budget)
+        return min(1.0, (step + 1) / warmup[0]) * 0.5 * (1 + math.cos(math.pi * done))
+
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
     model.train()
     probe, losses = 5, []
     for _ in range(probe):
         losses.append(step())
-    per_step = (time.process_time() - started) / probe
-    total = max(probe + 1, int(budget / per_step))
-    scheduler = get_cosine_schedule_with_warmup(optimizer, min(500, total // 10), total)
-    for _ in range(probe):
-        scheduler.step()
+    total = max(probe + 1, int(budget / ((time.process_time() - started) / probe)))
+    warmup[0] = max(1, min(500, total // 10))
     steps = probe
     while time.process_time() - started < budget:
         losses.append(step())
