@@ -39,10 +39,10 @@ from studio.engine.families.base import (
     LIKELIHOOD, PROGRESSIVE, PROMPT, Batch, ConfigError, DataInfo, Family, FamilyConfig, Frame, SampleOption,
     StepContext, register,
 )
-from studio.engine.families.vqvae import _pick
 from studio.engine.messages import Message
 from studio.engine.nn import attention
 from studio.engine.text import Tokenizer, image_texts, known_ids
+from studio.engine.tokens import seed_uniforms, write_tokens
 
 MAX_PIXELS = 4096      # tokens per image the transformer is built for (64 x 64)
 SMOOTHING = 0.5        # pseudo-count of each histogram entry of the within-colour model (Krichevsky-Trofimov)
@@ -428,23 +428,13 @@ class ImageGPT(Family):
         """One Frame per written row ("row 5/32"); pixels not yet written are mid-grey. Image i draws from seed + i."""
         palette, net = self._eval()
         side, tokens = self.side, self.side * self.side
-        uniforms = torch.stack([torch.rand(tokens, generator=torch.Generator().manual_seed(int(seed) + i))
-                                for i in range(n)]).to(self.device) if n else torch.zeros(0, tokens)
         guided = float(guidance) != 1.0 and bool(self.tokenizer.vocabulary)                     # no words: nothing to steer
         text = self._text_ids([prompt or ""] * n + ([""] * n if guided else []))
         cache = KVCache(len(net.blocks), len(text), self.config.heads, self.text_length + tokens,
                         self.config.dim // self.config.heads, self.device)
-        codes = torch.zeros(n, tokens, dtype=torch.long, device=self.device)
-        logits = net.start(text, cache)                                                 # (n or 2n, K)
-        for j in range(tokens):
-            if guided:                                                                  # Ho & Salimans 2022, eq. 6
-                cond, uncond = logits.float().chunk(2)
-                logits = uncond + float(guidance) * (cond - uncond)
-            codes[:, j] = _pick(logits.float(), uniforms[:, j], float(temperature), int(top_k))
-            if j + 1 < tokens:
-                logits = net.extend(codes[:, j].repeat(2 if guided else 1), j, cache)
-            if (j + 1) % side == 0:
-                row = (j + 1) // side
-                images = palette.images(codes, side)
-                images[:, row:] = 128
-                yield Frame(images=images, step=row, total=side, label=Message("frame.row", row=row, rows=side))
+        for row, codes in write_tokens(lambda: net.start(text, cache), lambda codes, j: net.extend(codes, j, cache),
+                                       uniforms=seed_uniforms(n, tokens, seed, self.device), row_length=side,
+                                       temperature=temperature, top_k=top_k, guidance=guidance, guided=guided):
+            images = palette.images(codes, side)
+            images[:, row:] = 128
+            yield Frame(images=images, step=row, total=side, label=Message("frame.row", row=row, rows=side))

@@ -34,6 +34,7 @@ from studio.engine.families.base import (
 from studio.engine.messages import Message
 from studio.engine.nn import Downsample, ResBlock, Upsample, attention, group_norm, level_channels
 from studio.engine.text import Tokenizer, words
+from studio.engine.tokens import seed_uniforms, write_tokens
 
 MAX_TOKENS = 1024      # image tokens per picture the prior is built for
 
@@ -439,23 +440,13 @@ class VQVAE(Family):
                      guidance: float) -> Iterator[tuple[int, torch.Tensor]]:
         """(rows written, (n, h*w) codes so far) after each row of tokens; image i draws from seed + i."""
         _, _, _, prior = self._eval()
-        tokens, side = self.side * self.side, self.side
-        uniforms = torch.stack([torch.rand(tokens, generator=torch.Generator().manual_seed(int(seed) + i))
-                                for i in range(n)]).to(self.device) if n else torch.zeros(0, tokens)
         guided = float(guidance) != 1.0
         text = self._text_ids([prompt or ""] * n + ([""] * n if guided else []))
         caches: list[dict] = [{} for _ in prior.blocks]
-        codes = torch.zeros(n, tokens, dtype=torch.long, device=self.device)
-        logits = prior.start(text, caches)                                    # (n or 2n, K)
-        for j in range(tokens):
-            if guided:                                                        # Ho & Salimans 2022, eq. 6
-                cond, uncond = logits.float().chunk(2)
-                logits = uncond + float(guidance) * (cond - uncond)
-            codes[:, j] = _pick(logits.float(), uniforms[:, j], float(temperature), int(top_k))
-            if j + 1 < tokens:
-                logits = prior.extend(codes[:, j].repeat(2 if guided else 1), j, caches)
-            if (j + 1) % side == 0:
-                yield (j + 1) // side, codes
+        yield from write_tokens(lambda: prior.start(text, caches), lambda codes, j: prior.extend(codes, j, caches),
+                                uniforms=seed_uniforms(n, self.side * self.side, seed, self.device),
+                                row_length=self.side, temperature=temperature, top_k=top_k, guidance=guidance,
+                                guided=guided)
 
     def _decode_rows(self, codes: torch.Tensor, rows: int) -> np.ndarray:
         """Decode (n, h*w) codes; pixels below the first `rows` token rows are grey (not written yet)."""
@@ -496,16 +487,3 @@ class VQVAE(Family):
         q = torch.as_tensor(np.asarray(latents, dtype=np.float32), device=self.device).reshape(-1, *self.latent_shape)
         return to_uint8_images(decoder(q))
 
-
-def _pick(logits: torch.Tensor, uniform: torch.Tensor, temperature: float, top_k: int) -> torch.Tensor:
-    """(n, K) logits -> (n,) codes by inverse-CDF sampling with one given uniform per image
-    (so image i depends only on its own seed), after temperature and top-k."""
-    if temperature <= 0:
-        return logits.argmax(1)
-    logits = logits / temperature
-    if 0 < top_k < logits.shape[1]:
-        kth = logits.topk(top_k, dim=1).values[:, -1:]
-        logits = logits.masked_fill(logits < kth, float("-inf"))
-    cdf = logits.softmax(1).cumsum(1)                                      # (n, K)
-    picked = torch.searchsorted(cdf, (uniform[:, None] * cdf[:, -1:]).contiguous())
-    return picked.squeeze(1).clamp(max=logits.shape[1] - 1)
