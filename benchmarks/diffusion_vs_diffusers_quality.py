@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from common import cpu_name, drain
 from studio.engine import load_dataset
 from studio.engine.evaluation.evaluate import evaluate_run, prepare_reference, score_images
 from studio.engine.evaluation.features import LABELS, SELF_SUPERVISED
@@ -53,21 +54,6 @@ from studio.engine.training.trainer import holdout_split
 SAMPLES = 200
 SCORES = ("kid", "recall", "adherence")
 MAX_CAPTION_CLASSES = 256       # captions as diffusers classes only when there are few distinct ones
-
-
-def cpu_name() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return "unknown CPU"
-
-
-def drain(gen):
-    while True:
-        try:
-            next(gen)
-        except StopIteration as stop:
-            return stop.value
 
 
 class _CPUClock(types.ModuleType):

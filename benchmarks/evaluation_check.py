@@ -14,26 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import cpu_name, drain
 from studio.engine import load_dataset
 from studio.engine.evaluation.evaluate import default_split, prepare_reference
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown CPU"
-
-
-def drain(gen):
-    while True:
-        try:
-            next(gen)
-        except StopIteration as stop:
-            return stop.value
 
 
 def main() -> None:

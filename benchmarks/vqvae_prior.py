@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import cpu_name, drain
 from studio.engine import load_dataset
 from studio.engine.evaluation.evaluate import evaluate_run
 from studio.engine.families.vqvae import VQVAEConfig
@@ -26,21 +27,6 @@ from studio.engine.training import Trainer
 from studio.engine.training.plan import DataFacts, plan_training
 
 SCORES = ("kid", "recall", "memorised", "adherence")
-
-
-def cpu_name() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return "unknown CPU"
-
-
-def drain(gen):
-    while True:
-        try:
-            next(gen)
-        except StopIteration as stop:
-            return stop.value
 
 
 def parse_variants(text: str) -> dict[str, dict]:
