@@ -19,20 +19,8 @@ TIMEOUT_MS = 60_000
 
 
 @pytest.fixture
-def window(make_window, qtbot):
-    win = make_window()
-    win.family_panel.select_family("vae")
-    with qtbot.waitSignal(win.dataset_panel.dataset_loaded, timeout=TIMEOUT_MS):
-        win.dataset_panel.load("demo:shapes")
-    panel = win.training_panel
-    panel.model_combo.setCurrentIndex(panel.model_combo.findData("tiny"))
-    panel.batch_spin.setValue(16)
-    panel.unit_combo.setCurrentIndex(panel.unit_combo.findData("steps"))
-    panel.length_spin.setValue(100_000)                # stopped by hand long before
-    yield win
-    win.confirm_close_during_training = lambda: True
-    win.close()
-    assert not any(job.running for job in win.jobs())
+def window(training_window):
+    return training_window
 
 
 def test_train_pause_resume_stop_and_continue(window, qtbot):
