@@ -28,7 +28,7 @@ from torch import nn
 
 from studio.engine.families.base import (
     LIKELIHOOD, PROGRESSIVE, Batch, ConfigError, DataInfo, Family, FamilyConfig, Frame, SampleOption, StepContext,
-    register, to_uint8_images,
+    from_uint8_images, register, to_uint8_images,
 )
 from studio.engine.messages import Message
 
@@ -305,10 +305,7 @@ class Autoregressive(Family):
     @torch.inference_mode()
     def log_likelihood(self, images: np.ndarray) -> np.ndarray:
         """(N, H, W, C) uint8 -> (N,) bits per dimension (float64); unconditional ("no label")."""
-        images = np.asarray(images)
-        if images.ndim == 3:
-            images = images[None]
-        x = torch.from_numpy(np.ascontiguousarray(images)).to(self.device).permute(0, 3, 1, 2).float() / 127.5 - 1.0
+        x = from_uint8_images(np.asarray(images), self.device)
         net = self._eval()
         out = [self._bits_per_dim(net, chunk, self._labels(None, len(chunk), self.device)) for chunk in x.split(64)]
         return torch.cat(out).double().cpu().numpy() if out else np.zeros(0)

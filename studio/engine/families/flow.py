@@ -31,7 +31,7 @@ from torch import nn
 from studio.engine import latent as latent_space   # a module import: latent.py imports families.base
 from studio.engine.families.base import (
     ENCODE, LATENT, LIKELIHOOD, Batch, ConfigError, DataInfo, Family, FamilyConfig, Frame, LatentDirection,
-    SampleOption, StepContext, register, seeded_normal,
+    SampleOption, StepContext, from_uint8_images, register, seeded_normal,
 )
 from studio.engine.messages import Message
 
@@ -396,10 +396,7 @@ class Flow(Family):
     @torch.inference_mode()
     def log_likelihood(self, images: np.ndarray) -> np.ndarray:
         """(N, H, W, C) uint8 -> (N,) bits per dimension (float64), at fixed dequantization noise."""
-        images = np.asarray(images)
-        if images.ndim == 3:
-            images = images[None]
-        x = torch.from_numpy(np.ascontiguousarray(images)).to(self.device).permute(0, 3, 1, 2).float() / 127.5 - 1.0
+        x = from_uint8_images(np.asarray(images), self.device)
         flow = self._eval()
         out = [self._bits_per_dim(flow, chunk, self._fixed_noise(chunk.shape, chunk.device)) for chunk in x.split(256)]
         return torch.cat(out).double().cpu().numpy() if out else np.zeros(0)

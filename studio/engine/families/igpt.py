@@ -37,7 +37,7 @@ from torch import nn
 
 from studio.engine.families.base import (
     LIKELIHOOD, PROGRESSIVE, PROMPT, Batch, ConfigError, DataInfo, Family, FamilyConfig, Frame, SampleOption,
-    StepContext, register,
+    StepContext, from_uint8_images, register,
 )
 from studio.engine.messages import Message
 from studio.engine.nn import attention
@@ -394,10 +394,7 @@ class ImageGPT(Family):
     @torch.inference_mode()
     def log_likelihood(self, images: np.ndarray) -> np.ndarray:
         """(N, H, W, C) uint8 -> (N,) exact bits per dimension over the 256 levels (float64); no prompt."""
-        images = np.asarray(images)
-        if images.ndim == 3:
-            images = images[None]
-        x = torch.from_numpy(np.ascontiguousarray(images)).to(self.device).permute(0, 3, 1, 2).float() / 127.5 - 1.0
+        x = from_uint8_images(np.asarray(images), self.device)
         palette, net = self._eval()
         out = [self._bits(net, palette, chunk, self._text_ids([""] * len(chunk)))[0] for chunk in x.split(32)]
         return torch.cat(out).double().cpu().numpy() if out else np.zeros(0)
