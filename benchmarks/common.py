@@ -1,6 +1,9 @@
 """What several benchmark scripts share (they run as `python benchmarks/NAME.py`, so this imports as `common`)."""
 from __future__ import annotations
 
+import time
+import types
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -22,3 +25,39 @@ def drain(gen):
             next(gen)
         except StopIteration as stop:
             return stop.value
+
+
+class _CPUClock(types.ModuleType):
+    """The `time` module with monotonic() reading this process's CPU time."""
+
+    def __init__(self):
+        super().__init__("time")
+
+    def __getattr__(self, name):
+        return getattr(time, name)
+
+    @staticmethod
+    def monotonic() -> float:
+        return time.process_time()
+
+
+@contextmanager
+def cpu_minutes():
+    """Within it, a Trainer's `minutes` (and its event and checkpoint intervals) count this process's CPU time, not
+    wall time: a budget such as "5 CPU-minutes" then means the same work on a loaded machine."""
+    from studio.engine.training import trainer as trainer_module
+
+    real = trainer_module.time
+    trainer_module.time = _CPUClock()
+    try:
+        yield
+    finally:
+        trainer_module.time = real
+
+
+def train_for_cpu_minutes(trainer) -> float:
+    """Run a Trainer to its end under `cpu_minutes()`; the CPU seconds it took."""
+    started = time.process_time()
+    with cpu_minutes():
+        drain(trainer.run())
+    return time.process_time() - started

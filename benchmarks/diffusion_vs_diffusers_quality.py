@@ -32,20 +32,18 @@ import math
 import sys
 import tempfile
 import time
-import types
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from common import cpu_name, drain
+from common import cpu_name, drain, train_for_cpu_minutes
 from studio.engine import load_dataset
 from studio.engine.evaluation.evaluate import evaluate_run, prepare_reference, score_images
 from studio.engine.evaluation.features import LABELS, SELF_SUPERVISED
 from studio.engine.families.base import from_uint8_images, to_uint8_images
 from studio.engine.families.diffusion import DiffusionConfig
 from studio.engine.training import Trainer
-from studio.engine.training import trainer as trainer_module
 from studio.engine.training.device import cpu_has_fast_bf16
 from studio.engine.training.config import TrainConfig
 from studio.engine.training.plan import DataFacts, plan_training
@@ -56,21 +54,6 @@ SCORES = ("kid", "recall", "adherence")
 MAX_CAPTION_CLASSES = 256       # captions as diffusers classes only when there are few distinct ones
 
 
-class _CPUClock(types.ModuleType):
-    """The `time` module with monotonic() reading this process's CPU time: the Trainer's `minutes` become
-    CPU minutes (its intervals for events and checkpoints too)."""
-
-    def __init__(self):
-        super().__init__("time")
-
-    def __getattr__(self, name):
-        return getattr(time, name)
-
-    @staticmethod
-    def monotonic() -> float:
-        return time.process_time()
-
-
 # -- genstudio ------------------------------------------------------------------------------------------------------
 def train_genstudio(dataset, size: int, seed: int, minutes: float, folder: Path) -> dict:
     plan = plan_training("diffusion", DataFacts.of(dataset), device="cpu",
@@ -79,15 +62,8 @@ def train_genstudio(dataset, size: int, seed: int, minutes: float, folder: Path)
                                checkpoint_minutes=600)
     family_config = DiffusionConfig.from_preset(plan.model_preset or "small")
     trainer = Trainer(dataset, folder, family="diffusion", family_config=family_config, config=config)
-    real_time = trainer_module.time
-    trainer_module.time = _CPUClock()
-    started = time.process_time()
-    try:
-        for _ in trainer.run():
-            pass
-    finally:
-        trainer_module.time = real_time
-    return {"cpu_seconds": time.process_time() - started, "train_cpu_seconds": trainer.train_seconds,
+    cpu_seconds = train_for_cpu_minutes(trainer)
+    return {"cpu_seconds": cpu_seconds, "train_cpu_seconds": trainer.train_seconds,
             "steps": trainer.step, "batch": config.batch_size, "lr": config.lr, "preset": plan.model_preset,
             "precision": str(trainer.dtype).replace("torch.", "") if trainer.dtype else "float32",
             "optimizer": family_config.optimizer}
