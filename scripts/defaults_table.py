@@ -27,6 +27,7 @@ EVIDENCE = {
     "autoregressive": ('"Autoregressive"', "docs/autoregressive-5cpumin*.png"),
     "vqvae": ('"VQ-VAE: the prior\'s regularisation and the stage split"',),
     "igpt": ('"Image GPT: 5 CPU-minutes on the demo sets"', "docs/igpt-*.png"),
+    "ldm": ('"Latent diffusion against pixel diffusion at 64 px"', "docs/ldm-5cpumin-*.png"),
     "vaegan": ("grids: benchmarks/vae_vs_vaegan.py → docs/vae-vs-vaegan-*.png",),
 }
 

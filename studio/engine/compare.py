@@ -221,6 +221,9 @@ FAMILY_NOTES = {
     "igpt": "Image GPT writes palette colours one pixel at a time with a transformer that sees every pixel before "
             "it: exact likelihood (bits/dim over the 256 levels, the palette's rounding included), but slow to "
             "train and to sample on a CPU, so short runs show stripes and fragments.",
+    "ldm": "Latent diffusion first trains an autoencoder, then a diffusion model in its small latent grid: far "
+           "cheaper steps than pixel diffusion at 32-64 px, but every sample is only as sharp as the autoencoder's "
+           "reconstructions, and a short run spends part of its time on stage 1.",
     "vqvae": "A VQ-VAE turns images into a grid of discrete codes and a prior learns which codes go together; "
              "with few images the prior can learn whole code grids by heart (watch the copies column).",
 }

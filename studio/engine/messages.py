@@ -365,6 +365,20 @@ CATALOGUE: dict[str, str] = {
     "igpt.bad_channels": "Image GPT takes 1 or 3 channels, not {channels}",
     "igpt.too_many_pixels": "{size}x{size} = {pixels} pixels is too many tokens for Image GPT (at most {limit}); "
                             "use a smaller image size (e.g. 32)",
+    # latent diffusion (ldm)
+    "ldm.bad_downsample": "downsample must be 2, 4 or 8 (how many times smaller a side the latent is than the "
+                          "image), not {value}",
+    "ldm.negative_autoencoder_settings": "blocks, kl_weight and autoencoder_steps cannot be negative, and "
+                                         "autoencoder_batch must be at least 1",
+    "ldm.bad_autoencoder_share": "autoencoder_share must be between 0 and 1 (the share of the run for stage 1), "
+                                 "not {value}",
+    "ldm.size_not_divisible": "latent diffusion needs an image size that is a multiple of {multiple} here (the "
+                              "autoencoder makes it {downsample} times smaller, then the U-Net's {levels} levels "
+                              "halve it again); {size} is not: use --size {example}, or another downsample "
+                              "(--set downsample=2, 4 or 8)",
+    "prompt.untrained_ldm": "the diffusion model is untrained (the run ended in stage 1, the autoencoder), so "
+                            "samples are noise: train on with --resume",
+    "frame.reconstructions": "reconstructions",
     "vae.negative_blocks": "blocks must be 0 or more",
     "vae.negative_kl_settings": "beta, free_bits and kl_warmup_steps cannot be negative",
     "vae.bad_image_size": "the VAE needs a power-of-two image size of at least 4, not {size}",

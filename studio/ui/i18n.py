@@ -42,13 +42,13 @@ LANGUAGE_NAMES = {ENGLISH: "English", "zh_CN": "简体中文"}
 METRIC_KEYS: tuple[str, ...] = (
     "loss", "recon_mse", "kl", "beta", "bpd", "bits_per_dim", "d_loss", "g_loss", "d_real", "d_fake", "gp",
     "adv", "g_adv", "fm", "adv_weight", "perplexity", "dead_codes", "commitment", "prior_bits", "stage",
-    "palette_bpd",
+    "palette_bpd", "latent_loss",
 )
 
 # Words the families show that are names rather than messages (a frame's extra image sets, the metric keys):
 # scripts/update_translations.py puts these and the registry's own texts (titles, summaries, descriptions,
 # model presets, sample options) in the "families" context.
-FAMILY_MESSAGES: tuple[str, ...] = ("input", "reconstruction", *METRIC_KEYS)
+FAMILY_MESSAGES: tuple[str, ...] = ("input", "reconstruction", "latent", *METRIC_KEYS)
 
 _installed: list[QTranslator] = []      # kept alive: Qt does not own installed translators
 

@@ -82,6 +82,10 @@ def family_note(name: str) -> str | None:
             "ComparePanel", "Image GPT turns every pixel into a colour from a learned palette and writes the image "
             "like text, one pixel at a time, with a transformer that sees all the pixels before it: exact "
             "bits/dim, but slow to train and to sample, so short runs show stripes and fragments."),
+        "ldm": QCoreApplication.translate(
+            "ComparePanel", "Latent diffusion first trains an autoencoder, then a diffusion model in its small latent "
+            "grid: far cheaper steps than pixel diffusion at 32-64 px, but every sample is only as sharp as the "
+            "autoencoder's reconstructions, and a short run spends part of its time on stage 1."),
         "vqvae": QCoreApplication.translate(
             "ComparePanel", "A VQ-VAE turns images into a grid of codes from a codebook, and a prior learns which "
             "codes follow which; on a small dataset the prior can learn whole code grids and copy training images "
