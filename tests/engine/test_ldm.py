@@ -162,6 +162,8 @@ def test_sampling_decodes_every_step_and_is_deterministic_by_seed():
         list(ldm.sample(1, seed=0, temperature=1.0))
     with pytest.raises(ConfigError, match="unknown sampler"):
         list(ldm.sample(1, seed=0, sampler="euler"))
+    with pytest.raises(ConfigError, match="show_steps must be one of true, false"):
+        list(ldm.sample(1, seed=0, show_steps="maybe"))
 
 
 def test_prompts_steer_and_unknown_words_are_named():

@@ -299,6 +299,8 @@ class LatentDiffusion(Family):
         """Like sample() with one prompt per image. The loop is Diffusion.sample_prompts' with a decode in it: the
         pixel family yields its images only as uint8, and a latent must be decoded from its floats."""
         steps, guidance = _check_options(steps, sampler, guidance, guidance_rescale, eta)
+        if not isinstance(show_steps, (bool, np.bool_)):
+            raise ConfigError("config.one_of", name="show_steps", choices="true, false", value=show_steps)
         diffusion, n = self.diffusion, len(prompts)
         unet, text = diffusion._eval()
         scheduler = make_scheduler(sampler, diffusion.alphas_cumprod, diffusion.config.prediction, eta)
