@@ -581,7 +581,8 @@ def _show_event(event, bar: ProgressLine, prefix: str = "") -> None:
 
 def cmd_sample(args, out: TextIO, err: TextIO) -> int:
     import numpy as np
-    from studio.engine import IMAGE_FORMATS, frame_grid, make_grid, model_provenance, save_image, save_png
+    from studio.engine import (IMAGE_FORMATS, frame_grid, make_grid, model_provenance, save_image, save_images,
+                               save_png)
     from studio.engine import PROMPT, Run, choose_device, choose_sampling_precision, precision_frames
 
     run = Run.open(args.run)
@@ -643,9 +644,9 @@ def cmd_sample(args, out: TextIO, err: TextIO) -> int:
         bar.update(f"sampled {start + n}/{args.num}", (start + n) / args.num, force=True)
     bar.done()
     images = np.concatenate(images)
-    paths = [save_image(Path(args.out) / f"image-{i:04d}.{args.format}", image,
-                        params.updated(seed=args.seed + i, batch_seed=args.seed, index=i))
-             for i, image in enumerate(images)]
+    paths = save_images([(Path(args.out) / f"image-{i:04d}.{args.format}", image,
+                          params.updated(seed=args.seed + i, batch_seed=args.seed, index=i))
+                         for i, image in enumerate(images)])
     if args.grid:
         write_grid = save_image if Path(args.grid).suffix.lower() in IMAGE_FORMATS else save_png
         write_grid(args.grid, make_grid(images), params.updated(grid=len(images)))

@@ -41,7 +41,8 @@ _PUBLIC: dict[str, str] = {
     # images, parameters, animations, sheets
     "IMAGE_FORMATS": "export", "ImageMetadataError": "export", "frame_grid": "export",
     "generation_params": "export", "image_checkpoint": "export", "make_grid": "export",
-    "read_image_parameters": "export", "save_animation": "export", "save_image": "export", "save_png": "export",
+    "read_image_parameters": "export", "save_animation": "export", "save_image": "export", "save_images": "export",
+    "save_png": "export",
     "save_contact_sheet": "sheets",
     # what made an image and recalling it (provenance.NOT_TAKEN, ... say why a value was not set)
     "Provenance": "provenance", "provenance": "provenance", "recall": "provenance", "read_provenance": "export",

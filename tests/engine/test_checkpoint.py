@@ -241,6 +241,25 @@ def test_a_failed_atomic_write_keeps_the_old_file_and_cleans_up(tmp_path):
     assert writes(tmp_path / "folder") == []
 
 
+def test_many_atomic_writes_land_together_and_a_failure_lands_none(tmp_path):
+    from studio.engine.checkpoint import atomic_write_many
+
+    folder = tmp_path / "out"
+    paths = atomic_write_many([(folder / f"{i}.bin", lambda i=i: bytes([i]) * 3) for i in range(20)])
+    assert [p.read_bytes() for p in paths] == [bytes([i]) * 3 for i in range(20)]
+    assert writes(folder) == sorted(f"{i}.bin" for i in range(20))
+
+    def broken() -> bytes:
+        raise OSError(28, "No space left on device")
+
+    (folder / "0.bin").write_bytes(b"old")
+    with pytest.raises(OSError):
+        atomic_write_many([(folder / "0.bin", lambda: b"new"), (folder / "new.bin", broken),
+                           (folder / "other.bin", lambda: b"x")])
+    assert (folder / "0.bin").read_bytes() == b"old"          # nothing of the failed call was renamed in
+    assert writes(folder) == sorted(f"{i}.bin" for i in range(20))   # and no temporary file is left
+
+
 def test_a_failing_checkpoint_save_keeps_the_previous_one(tmp_path, monkeypatch):
     path = save_checkpoint(tmp_path / "last.safetensors", {"w": torch.zeros(3)}, {"step": 1})
 
