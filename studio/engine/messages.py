@@ -378,7 +378,8 @@ CATALOGUE: dict[str, str] = {
                               "(--set downsample=2, 4 or 8)",
     "prompt.untrained_ldm": "the diffusion model is untrained (the run ended in stage 1, the autoencoder), so "
                             "samples are noise: train on with --resume",
-    "frame.reconstructions": "reconstructions",
+    "frame.reconstructions_and_random_latents": "reconstructions, and random latents decoded (the diffusion model "
+                                                "learns the latents in stage 2)",
     "vae.negative_blocks": "blocks must be 0 or more",
     "vae.negative_kl_settings": "beta, free_bits and kl_warmup_steps cannot be negative",
     "vae.bad_image_size": "the VAE needs a power-of-two image size of at least 4, not {size}",

@@ -182,8 +182,10 @@ def test_preview_shows_reconstructions_first_then_decoded_samples():
     ldm = make_ldm(size=8)
     images = synthetic_dataset(n=4, size=8).images
     frames = list(ldm.preview(batch_of(images, captions=("red",) * 4), seed=3))
-    assert len(frames) == 1 and str(frames[0].label) == "reconstructions"
+    assert len(frames) == 1 and str(frames[0].label).startswith("reconstructions, and random latents decoded")
     np.testing.assert_array_equal(frames[0].extras["input"], images)
+    np.testing.assert_array_equal(frames[0].extras["reconstruction"], ldm.decode(ldm.encode(images)))
+    assert frames[0].images.shape == (8, 8, 8, 3)
     ldm.diffusion_start = torch.tensor(0)
     frames = list(ldm.preview(batch_of(images, captions=("red",) * 4), seed=3))
     assert len(frames) == 10 and frames[-1].images.shape == (8, 8, 8, 3) and "x0" in frames[-1].extras

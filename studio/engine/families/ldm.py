@@ -26,7 +26,7 @@ from torch import nn
 
 from studio.engine.families.base import (
     ENCODE, PROGRESSIVE, PROMPT, Batch, ConfigError, DataInfo, Family, FamilyConfig, Frame, SampleOption,
-    StepContext, from_uint8_images, register, to_uint8_images,
+    StepContext, from_uint8_images, register, seeded_normal, to_uint8_images,
 )
 from studio.engine.families.diffusion import DEFAULT_SAMPLER, Diffusion, DiffusionConfig, _check_options
 from studio.engine.families.vqvae import Decoder, Encoder
@@ -341,14 +341,18 @@ class LatentDiffusion(Family):
 
     @torch.inference_mode()
     def preview(self, batch: Batch, *, seed: int = 0, n: int = 16) -> Iterator[Frame]:
-        """Stage 1: reconstructions of real images. Stage 2: a 10-step sample (guidance 3) of 8 images prompted
-        with the preview images' captions, as pixel diffusion's preview."""
+        """Stage 1: reconstructions of real images, and random latents (Gaussian noise at the spread of the
+        encoded images) decoded, which is all there is to sample before the diffusion model has learnt the
+        latents. Stage 2: a 10-step sample (guidance 3) of 8 images prompted with the preview images' captions,
+        as pixel diffusion's preview."""
         if not self.started:
             autoencoder = self._autoencoder()
             x = batch.images[:8]
-            recon = to_uint8_images(autoencoder.decoder(autoencoder.posterior(x)[0]))
-            yield Frame(images=recon, step=1, total=1, label=Message("frame.reconstructions"),
-                        extras={"input": to_uint8_images(x), "reconstruction": recon})
+            mean = autoencoder.posterior(x)[0]
+            noise = seeded_normal(min(n, 8), self.latent_shape, seed, self.device) * mean.std()
+            yield Frame(images=to_uint8_images(autoencoder.decoder(noise)), step=1, total=1,
+                        label=Message("frame.reconstructions_and_random_latents"),
+                        extras={"input": to_uint8_images(x), "reconstruction": to_uint8_images(autoencoder.decoder(mean))})
             return
         texts = self.diffusion.captions(batch) or [""]
         yield from self.sample_prompts([texts[i % len(texts)] for i in range(min(n, 8))], seed=seed, steps=10,
