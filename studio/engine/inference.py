@@ -67,9 +67,24 @@ def choose_sampling_precision(family, requested: str | None = "auto") -> Samplin
     return SamplingPrecision(requested)
 
 
+def lay_out_for(family, precision: str) -> None:
+    """On a CPU, a convolutional family's modules in channels_last under bf16 (oneDNN's fast path: 1.3x for the
+    diffusion U-Net, benchmarks/RESULTS.md "Sampling: the whole process") and contiguous in fp32, as the Trainer
+    lays them out; on other devices as they were loaded. Weights are copied only when the layout changes."""
+    device = getattr(family, "device", torch.device("cpu"))
+    if device.type != "cpu" or not getattr(family, "convolutional", False) or not hasattr(family, "all_modules"):
+        return
+    layout = torch.channels_last if precision == "bf16" else torch.contiguous_format
+    for module in family.all_modules():
+        if any(p.dim() == 4 and not p.is_contiguous(memory_format=layout) for p in module.parameters()):
+            module.to(memory_format=layout)
+
+
 def precision_frames(family, frames: Iterable[Frame], precision: SamplingPrecision | str) -> Iterator[Frame]:
-    """frames, each drawn under `precision`'s autocast; the caller's code between frames runs outside it."""
+    """frames, each drawn under `precision`'s autocast (the modules laid out for it first: lay_out_for); the
+    caller's code between frames runs outside it."""
     name = precision.name if isinstance(precision, SamplingPrecision) else precision
+    lay_out_for(family, name)
     frames = iter(frames)
     while True:
         with torch.autocast(getattr(family, "device", torch.device("cpu")).type, dtype=torch.bfloat16) \

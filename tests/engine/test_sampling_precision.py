@@ -64,6 +64,23 @@ def test_auto_is_bf16_for_diffusion_where_the_cpu_has_it_and_fp32_for_the_others
     assert choose_sampling_precision(model, "bf16") == SamplingPrecision("bf16")   # asked for: it is there
 
 
+@needs_bf16
+def test_bf16_draws_in_channels_last_and_fp32_in_the_contiguous_layout_with_the_same_images(monkeypatch):
+    model = tiny_model()
+
+    def conv_weights_channels_last() -> set[bool]:
+        return {p.is_contiguous(memory_format=torch.channels_last) and not p.is_contiguous()
+                for m in model.all_modules() for p in m.parameters() if p.dim() == 4 and p.shape[-1] > 1}
+
+    bf16 = draw(model, 3, "bf16")
+    assert conv_weights_channels_last() == {True}
+    fp32 = draw(model, 3, "fp32")
+    assert conv_weights_channels_last() == {False}
+    monkeypatch.setattr(inference, "lay_out_for", lambda family, precision: None)   # as drawn before the layout
+    assert np.abs(draw(model, 3, "bf16") - bf16).max() <= 1     # an image regenerates as it was drawn
+    assert np.array_equal(draw(model, 3, "fp32"), fp32)
+
+
 def test_unknown_precision_is_refused():
     with pytest.raises(ValueError, match="fp16"):
         choose_sampling_precision(tiny_model(), "fp16")
