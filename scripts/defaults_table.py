@@ -29,6 +29,7 @@ EVIDENCE = {
     "igpt": ('"Image GPT: 5 CPU-minutes on the demo sets"', "docs/igpt-*.png"),
     "ldm": ('"Latent diffusion against pixel diffusion at 64 px"', "docs/ldm-5cpumin-*.png"),
     "vaegan": ("grids: benchmarks/vae_vs_vaegan.py → docs/vae-vs-vaegan-*.png",),
+    "ddgan": ('"Denoising diffusion GAN: 5 CPU-minutes beside diffusion"', "docs/ddgan-5cpumin-*.png"),
 }
 
 

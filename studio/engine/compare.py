@@ -226,6 +226,9 @@ FAMILY_NOTES = {
            "reconstructions, and a short run spends part of its time on stage 1.",
     "vqvae": "A VQ-VAE turns images into a grid of discrete codes and a prior learns which codes go together; "
              "with few images the prior can learn whole code grids by heart (watch the copies column).",
+    "ddgan": "A denoising diffusion GAN undoes the noise in only a few big steps (4 by default), each learnt "
+             "adversarially, so it samples several times faster than diffusion's 20 steps; but it trains like a GAN "
+             "(it can be unstable) and has no bits/dim.",
 }
 
 

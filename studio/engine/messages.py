@@ -361,6 +361,12 @@ CATALOGUE: dict[str, str] = {
     "gan.no_labels_to_condition_on": "condition=label needs a dataset with class folders; use condition=none or "
                                      "caption",
     "gan.no_captions_to_condition_on": "condition=caption needs a dataset with captions; use condition=none or label",
+    "ddgan.bad_steps": "denoising_steps must be a whole number between 1 and {high} (a denoising diffusion GAN is "
+                       "made for 2-4), not {value}",
+    "ddgan.bad_schedule": "the noise schedule needs 0 < beta_min < beta_max <= 100 (e.g. 0.1 and 20), not "
+                          "beta_min {beta_min} and beta_max {beta_max}",
+    "ddgan.bad_image_size": "the denoising diffusion GAN needs a power-of-two image size of at least 8 that its "
+                            "{levels}-level U-Net can halve, not {size}",
     "igpt.bad_width": "dim must be at least 8 and a multiple of heads (at least 1), not dim {dim} with {heads} heads",
     "igpt.bad_channels": "Image GPT takes 1 or 3 channels, not {channels}",
     "igpt.too_many_pixels": "{size}x{size} = {pixels} pixels is too many tokens for Image GPT (at most {limit}); "

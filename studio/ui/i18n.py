@@ -42,7 +42,7 @@ LANGUAGE_NAMES = {ENGLISH: "English", "zh_CN": "简体中文"}
 METRIC_KEYS: tuple[str, ...] = (
     "loss", "recon_mse", "kl", "beta", "bpd", "bits_per_dim", "d_loss", "g_loss", "d_real", "d_fake", "gp",
     "adv", "g_adv", "fm", "adv_weight", "perplexity", "dead_codes", "commitment", "prior_bits", "stage",
-    "palette_bpd", "latent_loss",
+    "palette_bpd", "latent_loss", "r1",
 )
 
 # Words the families show that are names rather than messages (a frame's extra image sets, the metric keys):

@@ -90,5 +90,9 @@ def family_note(name: str) -> str | None:
             "ComparePanel", "A VQ-VAE turns images into a grid of codes from a codebook, and a prior learns which "
             "codes follow which; on a small dataset the prior can learn whole code grids and copy training images "
             "(watch Copies and the strip)."),
+        "ddgan": QCoreApplication.translate(
+            "ComparePanel", "A denoising diffusion GAN removes the noise in only a few big steps (4 by default), "
+            "each learnt by a generator against a discriminator, so it samples several times faster than diffusion; "
+            "but it trains like a GAN (it can be unstable) and has no bits/dim."),
     }
     return notes.get(name)
