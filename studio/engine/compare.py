@@ -214,6 +214,8 @@ FAMILY_NOTES = {
               "at some cost in stability.",
     "flow": "A flow is an invertible network, so its bits/dim is exact; keeping every layer invertible limits what "
             "it can draw, and its samples are usually the weakest at this size.",
+    "flowgan": "A Flow-GAN is a flow also trained to fool a discriminator: its bits/dim is computed as the flow's, "
+               "and the adversarial loss trades some of it for samples that look more like the data.",
     "diffusion": "Diffusion removes noise step by step: strong samples, but slow to sample (a network call per "
                  "step); its bits/dim is a bound.",
     "autoregressive": "An autoregressive model predicts each pixel from the ones before it: exact likelihood, but "

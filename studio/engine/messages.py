@@ -355,6 +355,7 @@ CATALOGUE: dict[str, str] = {
     "flow.bad_logit_alpha": "logit_alpha must be in [0, 0.5), e.g. 0.05, not {logit_alpha}",
     "flow.size_not_divisible": "a flow with {levels} levels needs an image side divisible by {multiple}, not "
                                "{size}; change the image size or levels",
+    "flowgan.bad_image_size": "Flow-GAN's discriminator needs a power-of-two image size of at least 4, not {size}",
     "gan.negative_gp_weight": "gp_weight cannot be negative",
     "gan.bad_embed_dim": "embed_dim must be at least 1",
     "gan.bad_image_size": "the GAN needs a power-of-two image size of at least 4, not {size}",

@@ -91,7 +91,7 @@ def test_the_estimate_for_a_tiny_vae_at_batch_16_is_near_what_it_keeps():
 
 
 @pytest.mark.parametrize("family", ["vae", "gan", "flow", "diffusion", "autoregressive", "vqvae", "vaegan",
-                                    "igpt", "ldm", "ddgan"])
+                                    "igpt", "ldm", "flowgan", "ddgan"])
 def test_two_moments_per_weight_bound_every_family_s_real_optimizer_state(family):
     config = _config(family)
     model = get_family(family)(config, DATA)

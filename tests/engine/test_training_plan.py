@@ -10,7 +10,8 @@ def reasons(plan):
 
 
 def test_the_default_plan_is_the_familys_defaults_and_says_so():
-    for name in ("vae", "gan", "flow", "diffusion", "autoregressive", "vqvae", "vaegan", "igpt", "ldm", "ddgan"):
+    for name in ("vae", "gan", "flow", "diffusion", "autoregressive", "vqvae", "vaegan", "igpt", "ldm", "flowgan",
+                 "ddgan"):
         cls = get_family(name)
         plan = plan_training(name, FACTS, device="cpu", check_memory=False)
         config = plan.train_config()

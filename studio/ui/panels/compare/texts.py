@@ -71,6 +71,9 @@ def family_note(name: str) -> str | None:
         "flow": QCoreApplication.translate(
             "ComparePanel", "A flow is an invertible map from noise to images, so it computes exact bits/dim; "
             "invertible layers are a weak way to draw images, so its samples are often noisy."),
+        "flowgan": QCoreApplication.translate(
+            "ComparePanel", "A Flow-GAN is a flow whose samples are also judged by a discriminator: it still "
+            "computes bits/dim as a flow does, and gives up some of it for samples that look more like the data."),
         "diffusion": QCoreApplication.translate(
             "ComparePanel", "A diffusion model removes noise a little at a time: strong samples that cover the "
             "data, but each image takes many network passes, so sampling is slow."),
