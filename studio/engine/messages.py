@@ -351,6 +351,14 @@ CATALOGUE: dict[str, str] = {
     "diffusion.patch_too_large": "patch {patch} folds {folded} values into each position, more than the first "
                                  "level's {channels} channels can hold: use a smaller patch or at least {needed} "
                                  "channels at the first level",
+    # classifier guidance (families/noisy_classifier.py)
+    "diffusion.no_classifier": "this run has no noisy classifier (it was trained without labels or captions, or "
+                               "with classifier off): choose guidance kind classifier-free, or train a new run on "
+                               "labelled or captioned images",
+    "diffusion.classifier_needs_label": "classifier guidance steers toward a class: type one of the labels as the "
+                                        "prompt ({known})",
+    "diffusion.classifier_needs_words": "classifier guidance steers toward the prompt's words, and the classifier "
+                                        "knows none of them: use words from the captions ({known})",
     "flow.bad_coupling_scale": "coupling_scale must be sigmoid or tanh, not {coupling_scale!r}",
     "flow.bad_logit_alpha": "logit_alpha must be in [0, 0.5), e.g. 0.05, not {logit_alpha}",
     "flow.size_not_divisible": "a flow with {levels} levels needs an image side divisible by {multiple}, not "

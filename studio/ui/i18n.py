@@ -43,6 +43,7 @@ METRIC_KEYS: tuple[str, ...] = (
     "loss", "recon_mse", "kl", "beta", "bpd", "bits_per_dim", "d_loss", "g_loss", "d_real", "d_fake", "gp",
     "adv", "g_adv", "fm", "adv_weight", "perplexity", "dead_codes", "commitment", "prior_bits", "stage",
     "palette_bpd", "latent_loss", "r1",
+    "cls_loss", "cls_acc_low", "cls_acc_mid", "cls_acc_high",
 )
 
 # Words the families show that are names rather than messages (a frame's extra image sets, the metric keys):

@@ -66,7 +66,8 @@ def test_registered_with_capabilities_and_options():
     assert get_family("diffusion") is Diffusion
     assert Diffusion.capabilities == {PROMPT, PROGRESSIVE, LIKELIHOOD}
     options = {o.name: o for o in Diffusion.sample_options()}
-    assert list(options) == ["steps", "sampler", "guidance", "guidance_rescale", "eta", "negative"]
+    assert list(options) == ["steps", "sampler", "guidance", "guidance_rescale", "eta", "negative", "guidance_kind",
+                             "classifier_scale"]
     assert options["sampler"].choices == tuple(SAMPLERS) and options["negative"].kind == "str"
     assert set(make_model().modules()) == {"unet", "text"}
     assert set(make_model(vocabulary=()).modules()) == {"unet"}       # no captions, no labels: no text encoder

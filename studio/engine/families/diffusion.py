@@ -9,9 +9,13 @@ prompts:   captions (or class-folder names) -> word tokenizer -> small transform
            unconditionally and classifier-free guidance works (https://arxiv.org/abs/2207.12598).
 sampling:  DPM-Solver++(2M) SDE (the default), DPM-Solver++(2M), DDIM or ancestral DDPM (engine/samplers.py);
            every step is a Frame with the noisy image and the predicted clean image.
+classifier guidance: with `classifier` on, a small noise-conditional classifier (families/noisy_classifier.py)
+           learns the labels or caption words of x_t beside the U-Net; its gradient steers sampling instead of
+           (guidance_kind "classifier") or on top of ("both") classifier-free guidance.
 """
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import dataclass
 from typing import Iterator, Sequence
@@ -23,6 +27,9 @@ from torch import nn
 from studio.engine.families.base import (
     LIKELIHOOD, PROGRESSIVE, PROMPT, Batch, ConfigError, DataInfo, Family, FamilyConfig, Frame, FusedAdamW,
     SampleOption, StepContext, from_uint8_images, register, to_uint8_images,
+)
+from studio.engine.families.noisy_classifier import (
+    NoisyClassifier, Targets, check_guidance_targets, guidance_gradient, noisy_accuracy,
 )
 from studio.engine.messages import Message
 from studio.engine.nn import UNet
@@ -36,6 +43,8 @@ VALIDATION_FRACTIONS = (0.1, 0.3, 0.6, 0.9)   # fixed timesteps of the validatio
 # The stochastic solver: fresh noise each step corrects what a briefly trained model got wrong in the steps before;
 # 20 steps at guidance 3 stayed best (benchmarks/RESULTS.md, "Samplers and guidance").
 DEFAULT_SAMPLER = "dpm++2m-sde"
+GUIDANCE_KINDS = ("classifier-free", "classifier", "both")
+DEFAULT_CLASSIFIER_SCALE = 2.0
 
 
 @dataclass(frozen=True)
@@ -58,9 +67,13 @@ class DiffusionConfig(FamilyConfig):
     text_pool: str = "bos"                       # pooled text: "bos" (the BOS features), "bos+mean" (+ mean of the
                                                  # words' features) or "bos+words" (+ their normalised input embeddings)
     optimizer: str = "muon"                      # muon (for the weight matrices; AdamW for the rest) | adamw
+    classifier: bool = True                      # train a noisy classifier for classifier guidance (where the
+                                                 # data has labels or captions; its own optimizer)
+    classifier_width: int = 32
+    classifier_batch: int = 16                   # images of each batch the classifier learns from (the first ones)
 
     presets = {
-        "tiny": dict(channels=(16, 32), blocks=(1, 1), text_dim=32, text_depth=1, heads=2),
+        "tiny": dict(channels=(16, 32), blocks=(1, 1), text_dim=32, text_depth=1, heads=2, classifier_width=16),
         # The most quality per CPU-minute measured: 3.2M parameters at half resolution, two blocks at 8x8,
         # attention only at 4x4 and in the middle, mid-noise timesteps sampled more often (benchmarks/RESULTS.md,
         # "Diffusion: model size and presets").
@@ -71,7 +84,9 @@ class DiffusionConfig(FamilyConfig):
                      text_depth=3),                                                                 # 64-128 px
     }
 
-    saved_defaults = {"optimizer": "adamw"}      # runs saved before Muon trained with AdamW and resume with it
+    # Runs saved before Muon trained with AdamW and resume with it; runs saved before classifier guidance have
+    # no classifier.
+    saved_defaults = {"optimizer": "adamw", "classifier": False}
     # Left-right flips were this family's own (on by default); TrainConfig.mirror (off by default) does them now.
     moved_to_train = {"flip": "mirror"}
 
@@ -107,6 +122,11 @@ class DiffusionConfig(FamilyConfig):
             raise ConfigError("diffusion.bad_snr_or_dropout")
         if self.text_dim < 8 or self.text_depth < 1 or self.max_prompt_words < 1:
             raise ConfigError("diffusion.bad_text_encoder")
+        if self.classifier_batch < 1:
+            raise ConfigError("config.between", name="classifier_batch", low=1, high=4096, value=self.classifier_batch)
+        if self.classifier_width < 8 or self.classifier_width % 8:
+            raise ConfigError("config.multiples", name="classifier_width", factor=8, example="32",
+                              value=self.classifier_width)
 
 
 @register
@@ -154,9 +174,16 @@ class Diffusion(Family):
         self.text = (TextEncoder(self.tokenizer.size, config.text_dim, config.text_depth, config.heads,
                                  self.prompt_length) if self.conditional else None)
         self.alphas_cumprod = SCHEDULES[config.schedule](config.timesteps)  # (T,) float64, on the CPU
+        # The noisy classifier of classifier guidance, where there are labels or words to learn.
+        self.targets = Targets(data) if getattr(config, "classifier", False) and Targets(data).size else None
+        self.classifier = (NoisyClassifier(data.channels, data.image_size, self.targets.size, config.classifier_width)
+                           if self.targets is not None else None)
 
     def modules(self) -> dict[str, nn.Module]:
-        return {"unet": self.unet, "text": self.text} if self.text is not None else {"unet": self.unet}
+        named = {"unet": self.unet, "text": self.text} if self.text is not None else {"unet": self.unet}
+        if getattr(self, "classifier", None) is not None:
+            named["classifier"] = self.classifier
+        return named
 
     def optimizers(self, lr: float) -> dict[str, torch.optim.Optimizer]:
         """Muon for the weight matrices and AdamW for the rest (`MuonAdamW`), or with optimizer="adamw" AdamW
@@ -164,14 +191,23 @@ class Diffusion(Family):
         small ops, in place on channels_last weights too (`FusedAdamW`).
 
         Muon roughly halves the steps to a given quality and wins in CPU time too, though a step costs more
-        (benchmarks/RESULTS.md, "Muon against AdamW, and orthogonalisation")."""
+        (benchmarks/RESULTS.md, "Muon against AdamW, and orthogonalisation").
+
+        The noisy classifier, when there is one, has its own AdamW ("classifier"), at a quarter of the rate."""
+        modules = [m for key, m in self.modules().items() if key != "classifier"]
         if self.config.optimizer == "muon":
-            named = [(name, p) for m in self.modules().values() for name, p in m.named_parameters()]
-            return {"main": MuonAdamW.split(named, lr, betas=(0.9, 0.99))}
-        params = [p for m in self.modules().values() for p in m.parameters() if p.requires_grad]
-        fused = all(p.device.type in ("cpu", "cuda") for p in params)
-        adamw = FusedAdamW if fused else torch.optim.AdamW
-        return {"main": adamw(params, lr=lr, betas=(0.9, 0.99), weight_decay=0.0)}
+            named = [(name, p) for m in modules for name, p in m.named_parameters()]
+            optimizers = {"main": MuonAdamW.split(named, lr, betas=(0.9, 0.99))}
+        else:
+            params = [p for m in modules for p in m.parameters() if p.requires_grad]
+            fused = all(p.device.type in ("cpu", "cuda") for p in params)
+            adamw = FusedAdamW if fused else torch.optim.AdamW
+            optimizers = {"main": adamw(params, lr=lr, betas=(0.9, 0.99), weight_decay=0.0)}
+        if getattr(self, "classifier", None) is not None:
+            params = list(self.classifier.parameters())
+            adamw = FusedAdamW if all(p.device.type in ("cpu", "cuda") for p in params) else torch.optim.AdamW
+            optimizers["classifier"] = adamw(params, lr=lr / 4, betas=(0.9, 0.99), weight_decay=0.0)
+        return optimizers
 
     def _ab(self, t: torch.Tensor) -> torch.Tensor:
         """alpha_bar at timesteps t (B,) -> (B, 1, 1, 1) float32 on t's device."""
@@ -259,11 +295,24 @@ class Diffusion(Family):
         # randn_like, though torch.randn fills a channels_last x0 a little faster: randn did not score better
         # (benchmarks/RESULTS.md, "Diffusion: what did not beat the defaults").
         noise = torch.randn_like(x0)
+        x_t = q_sample(x0, t, noise, self.alphas_cumprod)
         with ctx.autocast():
-            output = self._predict(self.unet, q_sample(x0, t, noise, self.alphas_cumprod), t, self.encode_text(texts))
+            output = self._predict(self.unet, x_t, t, self.encode_text(texts))
         loss = self._loss_per_image(output, x0, noise, t).mean()
         ctx.optimize("main", loss)
-        return {"loss": loss.item()}                                             # .item(): GPU sync
+        metrics = {"loss": loss.item()}                                          # .item(): GPU sync
+        # The classifier learns from the first classifier_batch of the same noisy images (captions not dropped).
+        k = self.config.classifier_batch
+        part = _first(batch, k)
+        target = (self.targets.from_batch(part.labels, self.captions(part), x0.device)
+                  if self.classifier is not None else None)
+        if target is not None:
+            with ctx.autocast():
+                logits = self.classifier(x_t[:k], t[:k])
+            cls_loss = self.targets.loss(logits, target)
+            ctx.optimize("classifier", cls_loss)
+            metrics["cls_loss"] = cls_loss.item()
+        return metrics
 
     def _eval(self) -> tuple[nn.Module, nn.Module | None]:
         unet = self.eval_module("unet")
@@ -290,7 +339,21 @@ class Diffusion(Family):
             output = self._predict(unet, q_sample(x0, t, noise, self.alphas_cumprod), t, cond)
             total += self._loss_per_image(output, x0, noise, t).mean().item()
         bpd = self.bits_per_dim(_first(batch, 4), timesteps=8).mean().item()
-        return {"loss": total / len(VALIDATION_FRACTIONS), "bits_per_dim": bpd}
+        losses = {"loss": total / len(VALIDATION_FRACTIONS), "bits_per_dim": bpd}
+        for level, accuracy in self.classifier_accuracy(batch).items():
+            if math.isfinite(accuracy):
+                losses[f"cls_acc_{level}"] = accuracy
+        return losses
+
+    def classifier_accuracy(self, batch: Batch) -> dict[str, float]:
+        """The noisy classifier's accuracy on the batch's images noised to low, mid and high noise
+        (noisy_classifier.ACCURACY_LEVELS: 10%, 50%, 90% of T): {"low": ..., "mid": ..., "high": ...}; empty
+        without a classifier."""
+        if self.classifier is None:
+            return {}
+        classifier = self.eval_module("classifier").eval()
+        return noisy_accuracy(classifier, self.targets, batch.images.float(), batch.labels, self.captions(batch),
+                              self.alphas_cumprod)
 
     # -- likelihood -------------------------------------------------------------------------------
     @torch.inference_mode()
@@ -356,7 +419,13 @@ class Diffusion(Family):
                          help="Tames over-saturated colours at high guidance (0: off, 0.7 is typical)."),
             SampleOption("eta", "float", 0.0, 0.0, 1.0, help="DDIM only: 0 deterministic, 1 as random as DDPM."),
             SampleOption("negative", "str", "", help="What the images should not look like (a negative prompt)."),
-        ]
+        ] + ([
+            SampleOption("guidance_kind", "choice", GUIDANCE_KINDS[0], choices=GUIDANCE_KINDS,
+                         help="classifier-free: the model's own prompt guidance; classifier: an unprompted model "
+                              "steered by the noisy classifier's gradient; both: the two together."),
+            SampleOption("classifier_scale", "float", DEFAULT_CLASSIFIER_SCALE, 0.0, 100.0,
+                         help="How strongly the classifier steers (guidance kind classifier or both): 0 not at all."),
+        ] if "guidance_kind" in inspect.signature(cls.sample).parameters else [])
 
     def guided_prediction(self, unet: nn.Module, x: torch.Tensor, t: torch.Tensor, cond, uncond,
                           guidance: float, rescale: float = 0.0) -> torch.Tensor:
@@ -377,20 +446,27 @@ class Diffusion(Family):
 
     def sample(self, n: int, *, seed: int, prompt: str | None = None, steps: int = 20, sampler: str = DEFAULT_SAMPLER,
                guidance: float = 3.0, guidance_rescale: float = 0.0, eta: float = 0.0, negative: str = "",
+               guidance_kind: str = GUIDANCE_KINDS[0], classifier_scale: float = DEFAULT_CLASSIFIER_SCALE,
                **options) -> Iterator[Frame]:
         """n images, image i from seed + i; one Frame per step ("x0" extra: the predicted clean images)."""
         if options:
             raise ConfigError("sample.unknown_options", names=", ".join(options),
                               known=", ".join(o.name for o in self.sample_options()))
         return self.sample_prompts([prompt or ""] * n, seed=seed, steps=steps, sampler=sampler, guidance=guidance,
-                                   guidance_rescale=guidance_rescale, eta=eta, negative=negative)
+                                   guidance_rescale=guidance_rescale, eta=eta, negative=negative,
+                                   guidance_kind=guidance_kind, classifier_scale=classifier_scale)
 
     @torch.inference_mode()
     def sample_prompts(self, prompts: Sequence[str], *, seed: int, steps: int = 20, sampler: str = DEFAULT_SAMPLER,
                        guidance: float = 3.0, guidance_rescale: float = 0.0, eta: float = 0.0,
-                       negative: str = "") -> Iterator[Frame]:
-        """Like sample() with one prompt per image."""
+                       negative: str = "", guidance_kind: str = GUIDANCE_KINDS[0],
+                       classifier_scale: float = DEFAULT_CLASSIFIER_SCALE) -> Iterator[Frame]:
+        """Like sample() with one prompt per image.
+
+        guidance_kind "classifier": the model gets only the negative prompt ("": unprompted) and the classifier's
+        gradient toward each prompt steers it; "both": classifier-free guidance at `guidance` plus that gradient."""
         steps, guidance = _check_options(steps, sampler, guidance, guidance_rescale, eta)
+        classifier, weights, scale = self._classifier_guidance(prompts, guidance_kind, classifier_scale)
         unet, text = self._eval()
         n, size = len(prompts), self.data.image_size
         scheduler = make_scheduler(sampler, self.alphas_cumprod, self.config.prediction, eta)
@@ -399,18 +475,47 @@ class Diffusion(Family):
         x = noise_like(torch.empty(n, self.data.channels, size, size, device=self.device), generators)
         cond = uncond = None
         if self.conditional:
-            cond = self.encode_text(prompts, text) if guidance != 0 else None
+            cond = self.encode_text(prompts, text) if guidance != 0 and guidance_kind != "classifier" else None
             uncond = self.encode_text([negative or ""] * n, text) if guidance != 1 or cond is None else None
             if cond is not None and uncond is not None and all(p == (negative or "") for p in prompts):
                 uncond = None           # prompt == negative: guidance changes nothing, one pass is enough
         for i, t in enumerate(scheduler.timesteps.tolist()):
             tt = torch.full((n,), t, device=self.device, dtype=torch.long)
             output = self.guided_prediction(unet, x, tt, cond, uncond, guidance, guidance_rescale)
+            if scale:
+                output = self._classifier_guided(output, classifier, x, tt, weights, scale)
             result = scheduler.step(output, t, x, generator=generators)
             x = result.prev_sample
             yield Frame(images=to_uint8_images(x), step=i + 1, total=steps,
                         label=Message("frame.step", step=i + 1, steps=steps),
                         extras={"x0": to_uint8_images(result.pred_original_sample)})
+
+    def _classifier_guidance(self, prompts: Sequence[str], kind: str, scale: float):
+        """(classifier, target weights, scale) for the sampling loop; scale 0 for classifier-free guidance or
+        scale 0, so nothing is computed. Raises a clear error when the kind needs a classifier this run lacks."""
+        if kind not in GUIDANCE_KINDS:
+            raise ConfigError("config.one_of", name="guidance_kind", choices=", ".join(GUIDANCE_KINDS), value=kind)
+        if not 0 <= float(scale) <= 100:
+            raise ConfigError("config.between", name="classifier_scale", low=0, high=100, value=scale)
+        if kind == "classifier-free":
+            return None, None, 0.0
+        weights = self.targets.from_prompts(prompts) if self.targets is not None else None
+        check_guidance_targets(self.targets, weights)
+        if not float(scale):
+            return None, None, 0.0
+        return self.eval_module("classifier").eval(), weights.to(self.device), float(scale)
+
+    def _classifier_guided(self, output: torch.Tensor, classifier: nn.Module, x: torch.Tensor, t: torch.Tensor,
+                           weights: torch.Tensor, scale: float) -> torch.Tensor:
+        """The model output with classifier guidance, eps_hat = eps - sqrt(1 - ab) * scale * grad log p(y | x_t)
+        (Dhariwal & Nichol 2021, https://arxiv.org/abs/2105.05233, eq. 14), in the output's terms: eps = sqrt(1 - ab)
+        x_t + sqrt(ab) v, so v moves by the eps change / sqrt(ab)."""
+        grad = guidance_gradient(classifier, self.targets, x, t, weights)
+        ab = self._ab(t)
+        shift = -(1 - ab).sqrt() * scale * grad
+        if self.config.prediction == "v":
+            shift = shift / ab.sqrt()
+        return output + shift
 
     def preview(self, batch: Batch, *, seed: int = 0, n: int = 16) -> Iterator[Frame]:
         """A 10-step sample (the default sampler, guidance 3) of 8 images prompted with the preview images' captions."""

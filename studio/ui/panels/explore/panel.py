@@ -15,6 +15,7 @@ from studio.engine import (
     ENCODE, DatasetError, GalleryItem, Provenance, as_provenance, choose_sampling_precision, provenance,
 )
 from studio.ui.i18n import engine_text, metric_title
+from studio.ui.panels.explore.compare import compare_frames, guidance_kinds
 from studio.ui.panels.explore.latent import LatentSliders
 from studio.ui.panels.explore.prompt import PromptForm
 from studio.ui.panels.explore.recall import dropped_path, read_image, recall_into, restore_text
@@ -40,6 +41,7 @@ class ExplorePanel(QWidget):
         self._precision_asked = "auto"                  # "auto", or what an image brought here drew in
         self._drawn_precision = "fp32"                  # what the latest Generate draws in (its images record it)
         self._jobs: list[Job] = []
+        self._comparing: tuple[str, ...] = ()          # the guidance kinds of the Compare guidance under way
         # Set by the window: restorer(path, provenance) reopens the run an image names when it is not the
         # model shown (the panel alone restores into the model it has).
         self.restorer = None
@@ -103,6 +105,7 @@ class ExplorePanel(QWidget):
         form.generate_requested.connect(self._on_generate_clicked)
         form.stop_requested.connect(self._on_stop_clicked)
         form.open_image_requested.connect(self._on_open_image_clicked)
+        form.compare_requested.connect(self._on_compare_clicked)
         sampling.frame_shown.connect(self.frame_shown)
         sampling.finished.connect(self._on_sampling_finished)
         sampling.failed.connect(self._on_job_failed)
@@ -213,6 +216,8 @@ class ExplorePanel(QWidget):
         count = self._count.value()
         precision = choose_sampling_precision(self._family, self._precision_asked)
         self._drawn_precision = precision.name
+        self._comparing = ()
+        self._samples_view.set_columns(None)
         job = self._sampling.start(self._family, count, self._seed.value(), self._form.prompt_text(), self.options(),
                                    precision)
         status = self.tr("Generating %n image(s)…", "", count)
@@ -220,6 +225,27 @@ class ExplorePanel(QWidget):
             status += " " + engine_text(precision.notice)
         self._status.setText(status)
         return job
+
+    def compare_guidance(self) -> Job | None:
+        """Draw the current seed, prompt and options once per guidance kind, one row each (nothing goes to the
+        gallery: the images' options would not say which row is which)."""
+        kinds = guidance_kinds(self._family)
+        if not kinds:
+            return None
+        count = self._count.value()
+        precision = choose_sampling_precision(self._family, self._precision_asked)
+        self._drawn_precision = precision.name
+        self._comparing = kinds
+        self._samples_view.set_columns(count)
+        job = self._sampling.start(self._family, count, self._seed.value(), self._form.prompt_text(), self.options(),
+                                   precision, frames=compare_frames)
+        self._status.setText(self.tr("Comparing guidance: %1, seed %2…").replace("%1", ", ".join(kinds))
+                             .replace("%2", str(self._seed.value())))
+        return job
+
+    @Slot()
+    def _on_compare_clicked(self) -> None:
+        self.compare_guidance()
 
     @property
     def sampling(self) -> bool:
@@ -250,6 +276,10 @@ class ExplorePanel(QWidget):
 
     @Slot(object, int)
     def _on_sampling_finished(self, frames: list, seed: int) -> None:
+        if self._comparing:
+            self._status.setText(self.tr("Rows, top to bottom: %1; all from seed %2. Not added to the gallery.")
+                                 .replace("%1", ", ".join(self._comparing)).replace("%2", str(seed)))
+            return
         progressive = len(frames) > 1
         items = [GalleryItem(image=image, provenance=self.image_provenance(seed + i, self._drawn_precision,
                                                                            batch_seed=seed, index=i),

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from studio.engine import PROMPT, SampleOption, provenance
 from studio.ui.i18n import engine_text, family_text, option_label
+from studio.ui.panels.explore.compare import guidance_kinds
 
 translate = QCoreApplication.translate
 MAX_SEED = provenance.MAX_SEED
@@ -41,6 +42,7 @@ class PromptForm(QGroupBox):
     generate_requested = Signal()          # Generate clicked, or Enter in the prompt
     stop_requested = Signal()
     open_image_requested = Signal()
+    compare_requested = Signal()           # Compare guidance clicked
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(translate("ExplorePanel", "Generate"), parent)
@@ -110,6 +112,14 @@ class PromptForm(QGroupBox):
         buttons.addWidget(self.generate_button, 1)
         buttons.addWidget(self.stop_button)
         self._form.addRow(buttons)
+        self.compare_button = push_button(
+            self, translate("ExplorePanel", "Compare guidance"), "exploreCompareGuidanceButton",
+            translate("ExplorePanel", "Compare guidance"),
+            translate("ExplorePanel", "Draw the same seed and prompt once per guidance kind (classifier-free, "
+                                      "classifier, both), one row each, so the difference is the guidance alone; "
+                                      "classifier guidance needs a run trained with labels or captions"),
+            self.compare_requested)
+        self._form.addRow(self.compare_button)
         self.open_image = push_button(
             self, translate("ExplorePanel", "Open image…"), "exploreOpenImageButton",
             translate("ExplorePanel", "Open image"),
@@ -130,6 +140,7 @@ class PromptForm(QGroupBox):
         for widget in (self.negative, self.negative_label):
             widget.setVisible(self.has_negative)
         self._build_options([o for o in options if o.name != provenance.NEGATIVE])
+        self.compare_button.setVisible(bool(guidance_kinds(family)))
         self._show_prompt_warnings()
 
     def _build_options(self, options: list[SampleOption]) -> None:
@@ -187,6 +198,7 @@ class PromptForm(QGroupBox):
     def set_running(self, running: bool) -> None:
         """A Generate is under way: Stop is offered, and Generate starts again."""
         self.stop_button.setEnabled(running)
+        self.compare_button.setEnabled(not running)
         self.generate_button.setToolTip(
             translate("ExplorePanel", "Start again with the current settings (Ctrl+G): the images being drawn are "
                                       "dropped")

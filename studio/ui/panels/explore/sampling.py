@@ -81,12 +81,14 @@ class SamplingView(QWidget):
         """The Generate under way, if any."""
         return self._job
 
-    def start(self, family, count: int, seed: int, prompt: str | None, options: dict, precision=None) -> Job:
-        """Sample in the background; a Generate still running is cancelled."""
+    def start(self, family, count: int, seed: int, prompt: str | None, options: dict, precision=None,
+              frames=None) -> Job:
+        """Sample in the background (with `frames`, sample_frames or one with its arguments and results, such as
+        compare.compare_frames); a Generate still running is cancelled."""
         if self._job is not None:
             self._job.cancel()
         self._seed = seed
-        job = Job(sample_frames, family, count, seed, prompt, options, precision, parent=self)
+        job = Job(frames or sample_frames, family, count, seed, prompt, options, precision, parent=self)
         job.yielded.connect(self._on_job_yielded)
         job.succeeded.connect(self._on_job_succeeded)
         job.failed.connect(self._on_job_failed)
