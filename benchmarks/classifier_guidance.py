@@ -1,12 +1,17 @@
 """Classifier guidance against classifier-free guidance (issue 27, part 2), and what the noisy classifier costs.
 
     nice -n 5 env OMP_NUM_THREADS=1 .venv/bin/python benchmarks/classifier_guidance.py cost [--steps 40]
+    nice -n 5 env OMP_NUM_THREADS=1 .venv/bin/python benchmarks/classifier_guidance.py step-cost \
+        [--steps 6] [--precision bf16]
     nice -n 5 env OMP_NUM_THREADS=1 .venv/bin/python benchmarks/classifier_guidance.py grids \
         [--sets digits,shapes] [--cpu-minutes 5] [--n 100] [--runs DIR]
 
 cost:   training seconds per step of the diffusion family at what `genstudio train demo:SET --family diffusion`
         chooses (plan_training), with `classifier` on and off, side by side as a ratio; the two alternate in
         rounds of --steps steps so a change in the machine's load falls on both.
+step-cost: the same without the Trainer: Diffusion.train_step alone (its real optimizers, channels_last, fp32 or a
+        bf16 autocast as the Trainer's), classifier off, on with classifier_batch 16 (the default) and on with all
+        of the batch, one step of each in turn on the same batch, median CPU seconds after two warm-up steps.
 grids:  the family at those defaults (classifier on) trained for 5 CPU-minutes (common.train_for_cpu_minutes),
         then the same seeds and prompts (in the data's proportions, studio.engine.evaluation) sampled with
         classifier-free guidance (guidance 3), classifier guidance at several scales, and both; each scored for
@@ -16,6 +21,7 @@ grids:  the family at those defaults (classifier on) trained for 5 CPU-minutes (
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import sys
@@ -84,6 +90,61 @@ def cost(args) -> None:
         off, on = float(np.median(times[False])), float(np.median(times[True]))
         print(f"{name:8} {plan.model_preset:7} {config.batch_size:5d} {dataset.images.shape[1]:4d} "
               f"{off:10.3f} {on:10.3f} {on / off:7.3f}", flush=True)
+
+
+class _Context:
+    """A StepContext stepping the family's own optimizers."""
+
+    def __init__(self, family, lr: float, precision: str):
+        self.step, self.device, self.precision = 0, torch.device("cpu"), precision
+        self.optimizers = family.optimizers(lr)
+
+    def autocast(self):
+        return torch.autocast("cpu", torch.bfloat16) if self.precision == "bf16" else contextlib.nullcontext()
+
+    def optimize(self, name, loss):
+        loss.backward()
+        self.optimizers[name].step()
+        self.optimizers[name].zero_grad(set_to_none=True)
+        return True
+
+
+def step_cost(args) -> None:
+    from studio.engine.families.base import DataInfo
+    from studio.engine.families.diffusion import Diffusion
+    from studio.engine.text import build_vocabulary
+
+    print(f"# {cpu_name()}, 1 thread, {args.precision}; CPU seconds per Diffusion.train_step (median)")
+    variants = {"off": dict(classifier=False), "on, 16 images": dict(classifier=True, classifier_batch=16),
+                "on, whole batch": dict(classifier=True, classifier_batch=4096)}
+    for name in args.sets.split(","):
+        dataset = load_dataset(f"demo:{name}")
+        plan, config = planned(dataset, 5)
+        captions = any(dataset.captions)
+        data = DataInfo(dataset.images.shape[1], dataset.images.shape[3], tuple(dataset.label_names), captions,
+                        build_vocabulary(list(dataset.captions) + list(dataset.label_names)))
+        runs = {}
+        for label, changes in variants.items():
+            torch.manual_seed(0)
+            family = Diffusion(DiffusionConfig.from_preset(plan.model_preset or "small", **changes), data)
+            family.to(torch.device("cpu"), torch.channels_last)
+            family.train()
+            runs[label] = (family, _Context(family, config.lr, args.precision), [])
+        generator = torch.Generator().manual_seed(0)
+        for step in range(args.steps + 2):
+            idx = torch.randint(0, len(dataset), (config.batch_size,), generator=generator).numpy()
+            x = from_uint8_images(dataset.images[idx]).contiguous(memory_format=torch.channels_last)
+            labels = torch.from_numpy(dataset.labels[idx]) if dataset.labels is not None else None
+            batch = Batch(x, labels, tuple(dataset.captions[i] for i in idx.tolist()) if captions else None)
+            for family, ctx, times in runs.values():
+                started = time.process_time()
+                family.train_step(batch, ctx)
+                if step >= 2:
+                    times.append(time.process_time() - started)
+        off = float(np.median(runs["off"][2]))
+        print(f"{name}: preset {plan.model_preset}, batch {config.batch_size}, {dataset.images.shape[1]} px: "
+              + ", ".join(f"{label} {np.median(t):.3f} s ({np.median(t) / off:.3f}x)" for label, (_, _, t)
+                          in runs.items()), flush=True)
 
 
 def labelled(grid: np.ndarray, text: str) -> Image.Image:
@@ -161,17 +222,18 @@ def grids(args) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=("cost", "grids"))
+    parser.add_argument("what", choices=("cost", "step-cost", "grids"))
     parser.add_argument("--sets", default="digits,shapes")
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--cpu-minutes", type=float, default=5.0)
     parser.add_argument("--n", type=int, default=100)
     parser.add_argument("--runs", default="")
+    parser.add_argument("--precision", default="bf16", choices=("fp32", "bf16"))
     parser.add_argument("--out", default=str(ROOT / "docs"))
     args = parser.parse_args()
     torch.set_num_threads(1)
-    cost(args) if args.what == "cost" else grids(args)
+    {"cost": cost, "step-cost": step_cost, "grids": grids}[args.what](args)
 
 
 if __name__ == "__main__":

@@ -208,3 +208,15 @@ def test_a_run_saved_before_classifier_guidance_opens_samples_and_resumes_withou
     resumed = Trainer.resume(tmp_path / "run", dataset, steps=4)
     list(resumed.run())
     assert resumed.result.status == "completed" and resumed.result.step == 4
+
+
+def test_guidance_works_with_weights_laid_out_under_inference_mode():
+    """Sampling lays a model out for its precision inside torch.inference_mode (inference.lay_out_for), which makes
+    the weights inference tensors; the classifier's gradient must still be taken."""
+    model = make_model()
+    kw = dict(seed=0, steps=2, prompt="left", guidance_kind="classifier", classifier_scale=5)
+    before = last(model.sample(1, **kw))
+    with torch.inference_mode():
+        model.classifier.to(memory_format=torch.channels_last)
+        after = last(model.sample(1, **kw))
+    np.testing.assert_allclose(after.astype(int), before.astype(int), atol=2)

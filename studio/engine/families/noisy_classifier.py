@@ -133,10 +133,13 @@ class Targets:
 
 def guidance_gradient(classifier: nn.Module, targets: Targets, x: torch.Tensor, t: torch.Tensor,
                       weights: torch.Tensor) -> torch.Tensor:
-    """grad_x log p(y | x_t, t), (B, C, H, W) float32, also when called under torch.inference_mode."""
+    """grad_x log p(y | x_t, t), (B, C, H, W) float32, also when called under torch.inference_mode (the weights
+    run as plain copies: weights moved or re-laid out under inference mode are inference tensors autograd refuses)."""
     with torch.inference_mode(False), torch.enable_grad(), torch.autocast(x.device.type, enabled=False):
         xg = x.detach().float().clone().requires_grad_(True)
-        log_p = targets.log_prob(classifier(xg, t.clone()), weights.clone().to(x.device))
+        state = {name: value.detach().clone() for name, value in classifier.state_dict(keep_vars=True).items()}
+        logits = torch.func.functional_call(classifier, state, (xg, t.clone()))
+        log_p = targets.log_prob(logits, weights.clone().to(x.device))
         (grad,) = torch.autograd.grad(log_p.sum(), xg)
     return grad
 
