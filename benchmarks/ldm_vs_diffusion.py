@@ -119,10 +119,10 @@ def measure(name: str, args) -> None:
         started = time.process_time()
         final = sample(family, prompts, 0, **options)[-1].images
         speed = len(prompts) / (time.process_time() - started)
-        scores = score_images(reference, final, prompts)
+        scores = score_images(reference, final, prompts).model
         row = dict(steps=meta["step"], seconds=meta["train_seconds"], kid=scores.kid, recall=scores.recall, speed=speed)
         line = (f"{name:7s} {family_name:9s} steps {meta['step']:5d}  train {meta['train_seconds']:5.0f} s  "
-                f"KID {scores.kid:.4f}  recall {scores.recall:.3f}  sampling {speed:.3f} img/s")
+                f"KID {scores.kid:.4f} ± {scores.kid_std:.4f}  recall {scores.recall:.3f}  sampling {speed:.3f} img/s")
         title = f"{TITLES[family_name]}: {meta['step']} steps, KID {scores.kid:.3f}"
         panels.append(labelled(make_grid(final, 8), title))
         if family_name == "ldm":
