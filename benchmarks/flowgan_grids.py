@@ -110,8 +110,10 @@ def report(runs: Path, names: list[str], n: int, out: Path, tag: str, minutes: f
             info["bpd"] = held_out_bpd(family, dataset, val_idx)
             for t in TEMPERATURES:
                 images = list(family.sample(n, seed=0, temperature=t))[-1].images
-                scores = score_images(row["reference"], images, seed=0).model
+                evaluation = score_images(row["reference"], images, seed=0)
+                scores = evaluation.model
                 info[f"kid@{t:g}"], info[f"recall@{t:g}"] = scores.value("kid"), scores.value("recall")
+                row["floor"] = (evaluation.floor.value("kid"), evaluation.floor.value("recall"))
                 if t == 0.8 or family_name == "flowgan":
                     panels.append(labelled(make_grid(images[:32], 8),
                                            f"{TITLES[family_name]} T={t:g}: step {info['steps']}, "
@@ -122,6 +124,9 @@ def report(runs: Path, names: list[str], n: int, out: Path, tag: str, minutes: f
                   f"steps, {info['images_per_cpu_s']:.1f} images/CPU-s, held-out {info['bpd']:.3f} bits/dim, "
                   + ", ".join(f"KID {info[f'kid@{t:g}']:.4f} recall {info[f'recall@{t:g}']:.3f} at T={t:g}"
                               for t in TEMPERATURES), flush=True)
+        if "floor" in row:
+            print(f"{name:7s} real held-out images against the training images (the floor): KID {row['floor'][0]:.4f} "
+                  f"recall {row['floor'][1]:.3f}", flush=True)
         if panels:
             path = out / f"flowgan{tag}-{minutes:g}cpumin-{name}.png"
             side_by_side(panels).save(path)
