@@ -75,9 +75,10 @@ def lay_out_for(family, precision: str) -> None:
     if device.type != "cpu" or not getattr(family, "convolutional", False) or not hasattr(family, "all_modules"):
         return
     layout = torch.channels_last if precision == "bf16" else torch.contiguous_format
-    for module in family.all_modules():
-        if any(p.dim() == 4 and not p.is_contiguous(memory_format=layout) for p in module.parameters()):
-            module.to(memory_format=layout)
+    with torch.inference_mode(False):       # the weights stay ordinary tensors that autograd may use later
+        for module in family.all_modules():
+            if any(p.dim() == 4 and not p.is_contiguous(memory_format=layout) for p in module.parameters()):
+                module.to(memory_format=layout)
 
 
 def precision_frames(family, frames: Iterable[Frame], precision: SamplingPrecision | str) -> Iterator[Frame]:

@@ -74,6 +74,7 @@ def test_bf16_draws_in_channels_last_and_fp32_in_the_contiguous_layout_with_the_
 
     bf16 = draw(model, 3, "bf16")
     assert conv_weights_channels_last() == {True}
+    assert not any(p.is_inference() for m in model.all_modules() for p in m.parameters())   # autograd can use them
     fp32 = draw(model, 3, "fp32")
     assert conv_weights_channels_last() == {False}
     monkeypatch.setattr(inference, "lay_out_for", lambda family, precision: None)   # as drawn before the layout
