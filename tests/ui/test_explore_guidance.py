@@ -85,3 +85,12 @@ def test_no_compare_for_a_family_without_guidance_kinds(qtbot):
     explore.show()
     explore.set_model(cls(cls.Config.from_preset("tiny"), DataInfo(8, 3)), {"family": "vae"})
     assert not explore._form.compare_button.isVisible()
+
+
+def test_no_compare_for_a_diffusion_run_without_a_classifier(qtbot):
+    cls = get_family("diffusion")
+    explore = ExplorePanel()
+    qtbot.addWidget(explore)
+    explore.show()
+    explore.set_model(cls(cls.Config.from_preset("tiny"), DataInfo(8, 3)), {"family": "diffusion"})  # no labels
+    assert not explore._form.compare_button.isVisible()           # only classifier-free: nothing to compare

@@ -15,11 +15,14 @@ GUIDANCE_KIND = "guidance_kind"
 
 
 def guidance_kinds(family) -> tuple[str, ...]:
-    """The guidance kinds the family's sampling offers; () when it has no such choice."""
+    """The guidance kinds this model can draw with; () when its family has no such choice. A run trained without
+    a noisy classifier (no labels or captions, or `classifier` off) has only classifier-free guidance."""
     if family is None:
         return ()
     for option in family.sample_options():
         if option.name == GUIDANCE_KIND and option.kind == "choice":
+            if getattr(family, "classifier", True) is None:
+                return tuple(kind for kind in option.choices if kind == "classifier-free")
             return tuple(option.choices)
     return ()
 

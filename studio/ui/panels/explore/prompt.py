@@ -140,7 +140,7 @@ class PromptForm(QGroupBox):
         for widget in (self.negative, self.negative_label):
             widget.setVisible(self.has_negative)
         self._build_options([o for o in options if o.name != provenance.NEGATIVE])
-        self.compare_button.setVisible(bool(guidance_kinds(family)))
+        self.compare_button.setVisible(len(guidance_kinds(family)) > 1)    # something to compare
         self._show_prompt_warnings()
 
     def _build_options(self, options: list[SampleOption]) -> None:
