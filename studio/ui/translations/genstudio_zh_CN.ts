@@ -484,6 +484,11 @@ Trained on {1}</source>
     </message>
     <message>
         <location line="+3"/>
+        <source>A Flow-GAN is a flow whose samples are also judged by a discriminator: it still computes bits/dim as a flow does, and gives up some of it for samples that look more like the data.</source>
+        <translation>Flow-GAN 是一个样本还要接受判别器评判的流模型：它仍像流模型一样精确计算 bits/dim，并以牺牲一部分 bits/dim 换取更像数据的样本。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>A diffusion model removes noise a little at a time: strong samples that cover the data, but each image takes many network passes, so sampling is slow.</source>
         <translation>扩散模型一点一点地去除噪声：样本质量高且覆盖数据，但每张图像都要多次运行网络，所以采样很慢。</translation>
     </message>
@@ -499,8 +504,18 @@ Trained on {1}</source>
     </message>
     <message>
         <location line="+4"/>
+        <source>Latent diffusion first trains an autoencoder, then a diffusion model in its small latent grid: far cheaper steps than pixel diffusion at 32-64 px, but every sample is only as sharp as the autoencoder&apos;s reconstructions, and a short run spends part of its time on stage 1.</source>
+        <translation>潜空间扩散先训练一个自编码器，再在它的小潜变量网格中训练扩散模型：在 32-64 像素时每一步比像素扩散便宜得多，但每个样本的清晰度只能达到自编码器重建的水平，而且短时间的训练有一部分时间花在第 1 阶段。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>A VQ-VAE turns images into a grid of codes from a codebook, and a prior learns which codes follow which; on a small dataset the prior can learn whole code grids and copy training images (watch Copies and the strip).</source>
         <translation>VQ-VAE 把图像变成由码本中的编码组成的网格，再由先验模型学习哪些编码跟在哪些编码之后；在小数据集上，先验可能记住整张编码网格而复制训练图像（请留意“复制”一列和对照条）。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>A denoising diffusion GAN removes the noise in only a few big steps (4 by default), each learnt by a generator against a discriminator, so it samples several times faster than diffusion; but it trains like a GAN (it can be unstable) and has no bits/dim.</source>
+        <translation>去噪扩散 GAN 只用几个大步（默认 4 步）去除噪声，每一步由一个生成器在与判别器的对抗中学会，因此采样比扩散模型快数倍；但它的训练像 GAN 一样（可能不稳定），也没有 bits/dim。</translation>
     </message>
 </context>
 <context>
@@ -812,23 +827,23 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
 <context>
     <name>ExplorePanel</name>
     <message>
-        <location filename="../panels/explore/panel.py" line="+37"/>
+        <location filename="../panels/explore/panel.py" line="+38"/>
         <source>Explore</source>
         <translation>探索</translation>
     </message>
     <message>
-        <location line="+54"/>
+        <location line="+55"/>
         <source>&amp;Weights:</source>
         <translation>权重(&amp;W)：</translation>
     </message>
     <message>
-        <location line="+37"/>
+        <location line="+38"/>
         <source>Train a model or open a run to explore it here.</source>
         <translation>训练一个模型或打开一次训练运行，即可在这里探索它。</translation>
     </message>
     <message>
-        <location line="-58"/>
-        <location filename="../panels/explore/prompt.py" line="+46"/>
+        <location line="-59"/>
+        <location filename="../panels/explore/prompt.py" line="+48"/>
         <location line="+57"/>
         <source>Generate</source>
         <translation>生成</translation>
@@ -908,12 +923,12 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
     </message>
     <message>
         <location line="+14"/>
-        <location line="+89"/>
+        <location line="+99"/>
         <source>Make new images (Ctrl+G)</source>
         <translation>生成新图像（Ctrl+G）</translation>
     </message>
     <message>
-        <location line="-87"/>
+        <location line="-97"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
@@ -924,6 +939,17 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
     </message>
     <message>
         <location line="+7"/>
+        <location line="+1"/>
+        <source>Compare guidance</source>
+        <translation>比较引导方式</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Draw the same seed and prompt once per guidance kind (classifier-free, classifier, both), one row each, so the difference is the guidance alone; classifier guidance needs a run trained with labels or captions</source>
+        <translation>用同一个种子和提示词，按每种引导方式（无分类器、分类器、两者）各生成一行，使差别只来自引导方式；分类器引导需要用带标签或说明文字训练的运行</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>Open image…</source>
         <translation>打开图像…</translation>
     </message>
@@ -938,7 +964,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>读取导出图像中保存的随机种子、提示词和选项；若模型能编码图像，潜在空间滑块也从该图像开始（也可把图像拖放到此面板）</translation>
     </message>
     <message>
-        <location line="-25"/>
+        <location line="-33"/>
         <source>Image i is drawn from seed + i: the same seed gives the same images</source>
         <translation>第 i 张图像使用种子 + i 生成：相同的种子生成相同的图像</translation>
     </message>
@@ -958,7 +984,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>选一个新的随机种子</translation>
     </message>
     <message>
-        <location filename="../panels/explore/panel.py" line="+83"/>
+        <location filename="../panels/explore/panel.py" line="+84"/>
         <location filename="../panels/explore/sampling.py" line="+49"/>
         <source>Press Generate to draw images.</source>
         <translation>按“生成”来绘制图像。</translation>
@@ -1026,14 +1052,14 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>潜在空间滑块</translation>
     </message>
     <message numerus="yes">
-        <location filename="../panels/explore/panel.py" line="+63"/>
+        <location filename="../panels/explore/panel.py" line="+65"/>
         <source>Generating %n image(s)…</source>
         <translation>
             <numerusform>正在生成 %n 张图像…</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../panels/explore/sampling.py" line="+49"/>
+        <location filename="../panels/explore/sampling.py" line="+51"/>
         <source>Stopped before the first image was drawn.</source>
         <translation>在画出第一张图像之前已停止。</translation>
     </message>
@@ -1048,7 +1074,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>已停止：没有图像加入图库。</translation>
     </message>
     <message>
-        <location filename="../panels/explore/prompt.py" line="+95"/>
+        <location filename="../panels/explore/prompt.py" line="+105"/>
         <source>Start again with the current settings (Ctrl+G): the images being drawn are dropped</source>
         <translation>用当前设置重新开始（Ctrl+G）：正在画的图像将被放弃</translation>
     </message>
@@ -1068,7 +1094,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>中间结果：%1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../panels/explore/panel.py" line="+40"/>
+        <location filename="../panels/explore/panel.py" line="+65"/>
         <source>%n image(s) from seed %1</source>
         <translation>
             <numerusform>%n 张图像，种子 %1</numerusform>
@@ -1085,7 +1111,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>沿 %1 移动（从 %2 到 %3）；图像随之变化</translation>
     </message>
     <message>
-        <location filename="../panels/explore/panel.py" line="-87"/>
+        <location filename="../panels/explore/panel.py" line="-114"/>
         <source>newest (step {0:,})</source>
         <translation>最新（第 {0:,} 步）</translation>
     </message>
@@ -1100,7 +1126,17 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>在留出图像上最好（第 {0:,} 步，{1} {2:.4g}）</translation>
     </message>
     <message>
-        <location line="+98"/>
+        <location line="+56"/>
+        <source>Comparing guidance: %1, seed %2…</source>
+        <translation>正在比较引导方式：%1，种子 %2…</translation>
+    </message>
+    <message>
+        <location line="+38"/>
+        <source>Rows, top to bottom: %1; all from seed %2. Not added to the gallery.</source>
+        <translation>从上到下各行：%1；全部来自种子 %2。未加入图库。</translation>
+    </message>
+    <message>
+        <location line="+31"/>
         <source>Encoding %1…</source>
         <translation>正在编码 %1…</translation>
     </message>
@@ -1554,7 +1590,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
 <context>
     <name>LanguageMenu</name>
     <message>
-        <location filename="../i18n.py" line="+185"/>
+        <location filename="../i18n.py" line="+186"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
@@ -4692,6 +4728,24 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+1"/>
+        <source>this run has no noisy classifier (it was trained without labels or captions, or with classifier off): choose guidance kind classifier-free, or train a new run on labelled or captioned images</source>
+        <comment>diffusion.no_classifier</comment>
+        <translation>这个运行没有噪声分类器（训练时没有标签或说明文字，或关闭了 classifier）：请选择引导方式 classifier-free，或在带标签或说明文字的图片上训练一个新运行</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>classifier guidance steers toward a class: type one of the labels as the prompt ({known})</source>
+        <comment>diffusion.classifier_needs_label</comment>
+        <translation>分类器引导朝某个类别引导：请输入一个标签作为提示词（{known}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>classifier guidance steers toward the prompt&apos;s words, and the classifier knows none of them: use words from the captions ({known})</source>
+        <comment>diffusion.classifier_needs_words</comment>
+        <translation>分类器引导朝提示词中的词引导，而分类器一个都不认识：请使用说明文字中的词（{known}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>coupling_scale must be sigmoid or tanh, not {coupling_scale!r}</source>
         <comment>flow.bad_coupling_scale</comment>
         <translation>coupling_scale 必须是 sigmoid 或 tanh，而不是 {coupling_scale!r}</translation>
@@ -4707,6 +4761,12 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <source>a flow with {levels} levels needs an image side divisible by {multiple}, not {size}; change the image size or levels</source>
         <comment>flow.size_not_divisible</comment>
         <translation>{levels} 层的流模型需要能被 {multiple} 整除的图像边长，而不是 {size}；请更改图像尺寸或层数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Flow-GAN&apos;s discriminator needs a power-of-two image size of at least 4, not {size}</source>
+        <comment>flowgan.bad_image_size</comment>
+        <translation>Flow-GAN 的判别器需要至少为 4 的 2 的幂作为图像尺寸，而不是 {size}</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -4740,6 +4800,24 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+1"/>
+        <source>denoising_steps must be a whole number between 1 and {high} (a denoising diffusion GAN is made for 2-4), not {value}</source>
+        <comment>ddgan.bad_steps</comment>
+        <translation>denoising_steps 必须是 1 到 {high} 之间的整数（去噪扩散 GAN 是为 2-4 步设计的），而不是 {value}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the noise schedule needs 0 &lt; beta_min &lt; beta_max &lt;= 100 (e.g. 0.1 and 20), not beta_min {beta_min} and beta_max {beta_max}</source>
+        <comment>ddgan.bad_schedule</comment>
+        <translation>噪声调度需要 0 &lt; beta_min &lt; beta_max &lt;= 100（例如 0.1 和 20），而不是 beta_min {beta_min} 和 beta_max {beta_max}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the denoising diffusion GAN needs a power-of-two image size of at least 8 that its {levels}-level U-Net can halve, not {size}</source>
+        <comment>ddgan.bad_image_size</comment>
+        <translation>去噪扩散 GAN 需要至少为 8 的 2 的幂作为图像尺寸，且能被它 {levels} 层的 U-Net 逐层减半，而不是 {size}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>dim must be at least 8 and a multiple of heads (at least 1), not dim {dim} with {heads} heads</source>
         <comment>igpt.bad_width</comment>
         <translation>dim 必须至少为 8 且是 heads（至少 1）的倍数，而不是 dim {dim}、{heads} 个头</translation>
@@ -4755,6 +4833,42 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <source>{size}x{size} = {pixels} pixels is too many tokens for Image GPT (at most {limit}); use a smaller image size (e.g. 32)</source>
         <comment>igpt.too_many_pixels</comment>
         <translation>{size}x{size} = {pixels} 个像素，对 Image GPT 来说词元太多（最多 {limit}）；请使用更小的图像尺寸（例如 32）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>downsample must be 2, 4 or 8 (how many times smaller a side the latent is than the image), not {value}</source>
+        <comment>ldm.bad_downsample</comment>
+        <translation>downsample 必须是 2、4 或 8（潜变量每边比图像小多少倍），而不是 {value}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>blocks, kl_weight and autoencoder_steps cannot be negative, and autoencoder_batch must be at least 1</source>
+        <comment>ldm.negative_autoencoder_settings</comment>
+        <translation>blocks、kl_weight 和 autoencoder_steps 不能为负数，autoencoder_batch 至少为 1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>autoencoder_share must be between 0 and 1 (the share of the run for stage 1), not {value}</source>
+        <comment>ldm.bad_autoencoder_share</comment>
+        <translation>autoencoder_share 必须在 0 到 1 之间（第 1 阶段占整个运行的比例），而不是 {value}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>latent diffusion needs an image size that is a multiple of {multiple} here (the autoencoder makes it {downsample} times smaller, then the U-Net&apos;s {levels} levels halve it again); {size} is not: use --size {example}, or another downsample (--set downsample=2, 4 or 8)</source>
+        <comment>ldm.size_not_divisible</comment>
+        <translation>潜空间扩散在这里需要图像尺寸是 {multiple} 的倍数（自编码器把它缩小 {downsample} 倍，然后 U-Net 的 {levels} 层再逐层减半）；{size} 不是：请使用 --size {example}，或换一个 downsample（--set downsample=2、4 或 8）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the diffusion model is untrained (the run ended in stage 1, the autoencoder), so samples are noise: train on with --resume</source>
+        <comment>prompt.untrained_ldm</comment>
+        <translation>扩散模型尚未训练（运行在第 1 阶段即自编码器阶段结束），因此样本是噪声：请用 --resume 继续训练</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>reconstructions, and random latents decoded (the diffusion model learns the latents in stage 2)</source>
+        <comment>frame.reconstructions_and_random_latents</comment>
+        <translation>重建结果，以及解码后的随机潜变量（扩散模型在第 2 阶段学习潜变量）</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -5246,7 +5360,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
 <context>
     <name>families</name>
     <message>
-        <location line="-446"/>
+        <location line="-481"/>
         <source>Variational autoencoder</source>
         <translation>变分自编码器 (VAE)</translation>
     </message>
@@ -5411,7 +5525,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>图像不应该是什么样子（反向提示词）。</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+13"/>
         <source>Autoregressive pixels (PixelCNN)</source>
         <translation>自回归像素模型 (PixelCNN)</translation>
     </message>
@@ -5476,7 +5590,67 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>无分类器引导：提示词的引导强度（1：不引导）。</translation>
     </message>
     <message>
-        <location line="-6"/>
+        <location line="-24"/>
+        <source>Guidance kind</source>
+        <translation>引导方式</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>classifier-free: the model&apos;s own prompt guidance; classifier: an unprompted model steered by the noisy classifier&apos;s gradient; both: the two together.</source>
+        <translation>classifier-free：模型自身的提示词引导；classifier：不带提示词的模型，由噪声分类器的梯度引导；both：两者同时使用。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Classifier scale</source>
+        <translation>分类器强度</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>How strongly the classifier steers (guidance kind classifier or both): 0 not at all.</source>
+        <translation>分类器引导的强度（引导方式为 classifier 或 both 时）：0 表示完全不引导。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Denoising diffusion GAN</source>
+        <translation>去噪扩散 GAN</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A diffusion of only 2-4 big steps, each learnt by a GAN; samples in a few passes, no likelihood.</source>
+        <translation>只有 2-4 个大步的扩散，每一步由 GAN 学会；几次前向计算即可采样，没有似然。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Adds noise to your pictures in only a few big steps (4 by default) and trains a generator to undo each step, judged by a discriminator instead of a noise-prediction loss, so a sample takes those few passes instead of diffusion&apos;s 20 or more. Trained on captions or class folders it follows prompts (without a guidance strength). A GAN inside: training can be unstable, and it gives no likelihood (bits/dim).</source>
+        <translation>只用几个大步（默认 4 步）给你的图片加噪声，并训练一个生成器去撤销每一步，由判别器而不是噪声预测损失来评判，因此一个样本只需这几次计算，而不是扩散模型的 20 次或更多。用说明文字或类别文件夹训练后，它能按提示词生成（没有引导强度）。内部是 GAN：训练可能不稳定，也不给出似然（bits/dim）。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Latent diffusion</source>
+        <translation>潜空间扩散</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>An autoencoder shrinks the images first, then a diffusion model learns in its small latent space.</source>
+        <translation>先由自编码器把图像缩小，再由扩散模型在其小潜空间中学习。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stable Diffusion in miniature. First an autoencoder learns to squeeze each picture into a small grid of numbers (4 or 8 times smaller a side) and paint it back; then a diffusion model learns to remove noise in that small grid, with your captions or class folders as prompts. Much cheaper than pixel diffusion for larger images; fine detail is only as good as the autoencoder. Trains in two stages in one run.</source>
+        <translation>缩小版的 Stable Diffusion。先由自编码器学会把每张图片压缩成一个小的数字网格（每边小 4 或 8 倍）并画回来；然后扩散模型学会在这个小网格中去除噪声，以你的说明文字或类别文件夹作为提示词。对较大的图像比像素扩散便宜得多；细节只能达到自编码器的水平。在一次运行中分两个阶段训练。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Show steps</source>
+        <translation>显示步骤</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Decode every denoising step to watch it; off: only the final images (faster).</source>
+        <translation>解码每一个去噪步骤以便观看；关闭时只解码最终图像（更快）。</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>Image GPT (pixels as words)</source>
         <translation>Image GPT（把像素当作词）</translation>
     </message>
@@ -5517,6 +5691,21 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+1"/>
+        <source>Flow-GAN</source>
+        <translation>Flow-GAN</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A normalizing flow also trained against a discriminator; exact bits/dim, sharper samples.</source>
+        <translation>同时与判别器对抗训练的归一化流；精确的 bits/dim，更清晰的样本。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A normalizing flow (an invertible network between pictures and Gaussian noise) that learns two ways at once: by likelihood, as a plain flow does, and by fooling a discriminator that judges its samples, as a GAN&apos;s generator does. The adversarial weight sets the balance: samples get sharper, the likelihood of unseen pictures (bits per pixel, still computed exactly) gets worse.</source>
+        <translation>一个归一化流（图片与高斯噪声之间的可逆网络），同时用两种方式学习：像普通流模型一样按似然学习，又像 GAN 的生成器一样去骗过评判其样本的判别器。对抗权重决定两者的平衡：样本更清晰，而未见过图片的似然（每像素比特数，仍精确计算）变差。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>input</source>
         <translation>输入</translation>
     </message>
@@ -5524,6 +5713,11 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <location line="+1"/>
         <source>reconstruction</source>
         <translation>重建</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>latent</source>
+        <translation>潜变量</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -5629,6 +5823,36 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <location line="+1"/>
         <source>palette_bpd</source>
         <translation>调色板 bits/dim</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>latent_loss</source>
+        <translation>潜空间损失</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>r1</source>
+        <translation>R1 惩罚</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cls_loss</source>
+        <translation>分类器损失</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cls_acc_low</source>
+        <translation>分类准确率（低噪声）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cls_acc_mid</source>
+        <translation>分类准确率（中噪声）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cls_acc_high</source>
+        <translation>分类准确率（高噪声）</translation>
     </message>
     <message>
         <location line="+1"/>
