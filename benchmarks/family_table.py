@@ -3,6 +3,7 @@ and its model FLOP utilisation.
 
     .venv/bin/python benchmarks/family_table.py [--families vae,flow] [--preset small] [--seconds 10]
                                                 [--size 32] [--data demo:shapes] [--sample-n 16] [--threads 1]
+                                                [--stage first|last]
 
 For each family in `all_families()` (or --families): build the preset on the
 demo data the way the Trainer does (same DataInfo, device, memory format and
@@ -13,7 +14,8 @@ Trainer's EMA update and logging are not included. Sampling at the automatic
 precision runs inside torch.autocast with that dtype. Where the automatic
 precision is fp32 (a CPU without AVX512-BF16/AMX) the two columns are the same
 measurement and the table says so instead of timing it twice. Multi-stage
-families are timed in the stage that step 0 trains.
+families are timed in the stage that step 0 trains, or with --stage last in their last stage (the steps counted
+from 1,000,000: past any stage switch by steps).
 
 Model FLOP utilisation (MFU): the FLOPs of one training step as torch.utils.flop_counter counts them (matrix
 products, convolutions and attention, forward and backward, and the optimizer's own matmuls such as Muon's;
@@ -107,6 +109,10 @@ def device_peak(device: torch.device) -> tuple[float, str]:
                                           f"per CPU-second")
 
 
+FIRST_STEP = 0         # --stage last sets it to LAST_STAGE_STEP: the step numbers train_step sees start there
+LAST_STAGE_STEP = 1_000_000
+
+
 def flops_per_step(cls, preset, dataset, device) -> int:
     """FLOPs of one fp32 training step (after a warm-up step), counted by torch.utils.flop_counter."""
     from torch.utils.flop_counter import FlopCounterMode
@@ -116,8 +122,9 @@ def flops_per_step(cls, preset, dataset, device) -> int:
     rng = np.random.default_rng(0)
     batches = [make_batch(dataset, rng.choice(len(dataset), batch_size, replace=False), device, fmt) for _ in range(2)]
     family.train()
+    ctx.step = FIRST_STEP
     family.train_step(batches[0], ctx)
-    ctx.step = 1
+    ctx.step = FIRST_STEP + 1
     counter = FlopCounterMode(display=False)
     with counter:
         family.train_step(batches[1], ctx)
@@ -132,12 +139,12 @@ def train_rate(cls, preset, dataset, device, dtype, seconds: float) -> tuple[flo
     batches = [make_batch(dataset, rng.choice(len(dataset), batch_size, replace=False), device, fmt) for _ in range(4)]
     family.train()
     for step in range(2):                                        # warm-up: allocator, oneDNN kernels, actnorm init
-        ctx.step = step
+        ctx.step = FIRST_STEP + step
         family.train_step(batches[step % 4], ctx)
     sync(device)
     start, cpu_start, steps = time.perf_counter(), time.process_time(), 0
     while steps < 3 or time.perf_counter() - start < seconds:
-        ctx.step = 2 + steps
+        ctx.step = FIRST_STEP + 2 + steps
         family.train_step(batches[steps % 4], ctx)               # returns floats: .item() syncs each step
         steps += 1
     sync(device)
@@ -172,7 +179,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None,
                         help="torch threads (default: torch's own; 1 helps on a busy shared CPU, where idle "
                              "threads spin)")
+    parser.add_argument("--stage", choices=("first", "last"), default="first",
+                        help="which stage a multi-stage family (VQ-VAE, latent diffusion) trains while timed")
     args = parser.parse_args()
+    global FIRST_STEP
+    FIRST_STEP = LAST_STAGE_STEP if args.stage == "last" else 0
     if args.threads:
         torch.set_num_threads(args.threads)
 
@@ -196,7 +207,7 @@ def main() -> None:
     print(f"peak for MFU: {peak / 1e12:.3f} TFLOP/s ({peak_source})")
     print(f"data: {args.data} at {args.size}x{args.size} ({dataset.images.shape[3]} channel(s)); preset {args.preset}; "
           f"training timed for {args.seconds:g} s wall per cell after 2 warm-up steps; sampling: one call of "
-          f"{args.sample_n} images after a 2-image warm-up\n")
+          f"{args.sample_n} images after a 2-image warm-up; multi-stage families in their {args.stage} stage\n")
 
     auto_name = precision_name(auto_dtype)
     print("images/s: per wall-clock second; /cpu-s: per second of this process's CPU time (with --threads 1,\n"
