@@ -13,7 +13,7 @@ report:  per set, scored by studio.engine.evaluation against the held-out images
          feature network for both): KID (lower is better), recall and prompt adherence (higher is better) of `samples` images,
          sampled as `genstudio evaluate` does (EMA weights, each family's default sampling: the GAN's
          `denoising_steps`, diffusion's 20 steps of dpm++2m-sde at guidance 3); sampling images per CPU-second of one
-         64-image batch at those defaults, one thread, side by side as a ratio: without a prompt (one pass a step
+         32-image batch at those defaults, one thread, side by side as a ratio: without a prompt (one pass a step
          for both) and with one (diffusion's guidance then runs a second, unconditional pass each step); docs/ddgan-5cpumin-SET.png with
          32 samples of each and the GAN's steps (x_t and its predicted x0) for the first four.
 """
@@ -76,7 +76,7 @@ def side_by_side(panels: list[Image.Image]) -> Image.Image:
     return out
 
 
-def images_per_second(family, prompt: str | None = None, n: int = 64, repeats: int = 2) -> float:
+def images_per_second(family, prompt: str | None = None, n: int = 32, repeats: int = 1) -> float:
     """Images per CPU-second (this process's CPU time, one thread: the machine's load does not count) of one
     n-image batch at the family's default sampling, the best of `repeats`."""
     best = float("inf")
@@ -107,7 +107,8 @@ def report(runs: Path, sets: list[str], samples: int, out: Path) -> None:
             kid, recall, follow = (evaluation.model.value(k) for k in ("kid", "recall", "adherence"))
             row[family_name] = dict(step=ckpt.meta["step"], kid=kid, recall=recall, adherence=follow, speed=speed,
                                     prompted=prompted)
-            print(f"{name:7s} {family_name:10s} steps {ckpt.meta['step']:5d}  KID {_fmt(kid)}  recall {_fmt(recall)}  "
+            print(f"{name:7s} {family_name:10s} steps {ckpt.meta['step']:5d}  train "
+                  f"{ckpt.meta.get('train_seconds', 0):.0f} CPU-s  KID {_fmt(kid)}  recall {_fmt(recall)}  "
                   f"prompts followed {_fmt(follow)}  sampling {speed:7.1f} images/CPU-s, prompted ({prompt!r}) "
                   f"{prompted:7.1f}", flush=True)
             frames = list(family.sample(32, seed=0))
