@@ -53,12 +53,13 @@ class FlowGAN(Flow):
     name = "flowgan"
     order = 75
     title = "Flow-GAN"
-    summary = "A normalizing flow also trained against a discriminator; exact bits/dim, sharper samples."
+    summary = "A normalizing flow also trained against a discriminator; bits/dim as a flow's, sharper samples."
     description = (
         "A normalizing flow (an invertible network between pictures and Gaussian noise) that learns two ways "
         "at once: by likelihood, as a plain flow does, and by fooling a discriminator that judges its "
         "samples, as a GAN's generator does. The adversarial weight sets the balance: samples get sharper, "
-        "the likelihood of unseen pictures (bits per pixel, still computed exactly) gets worse."
+        "the likelihood of unseen pictures (bits per pixel, still computed exactly) gets worse. Too strong a "
+        "weight lets the discriminator win: samples turn into bright, repeated patterns; then lower it."
     )
     Config = FlowGANConfig
 
