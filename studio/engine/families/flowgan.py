@@ -26,7 +26,7 @@ from studio.engine.families.gan import AUGMENTS, Discriminator, _policy, d_hinge
 
 @dataclass(frozen=True)
 class FlowGANConfig(FlowConfig):
-    adversarial_weight: float = 1.0               # weight of the adversarial loss against bits/dim; 0: a plain flow
+    adversarial_weight: float = 0.1               # weight of the adversarial loss against bits/dim; 0: a plain flow
     d_channels: tuple[int, ...] = (32, 64, 128)   # discriminator width per level, full resolution first
     augment: str = "color,translation"            # DiffAugment policy for the discriminator (the GAN's), "" for none
 
