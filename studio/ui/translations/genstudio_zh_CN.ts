@@ -5696,13 +5696,13 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+1"/>
-        <source>A normalizing flow also trained against a discriminator; exact bits/dim, sharper samples.</source>
-        <translation>同时与判别器对抗训练的归一化流；精确的 bits/dim，更清晰的样本。</translation>
+        <source>A normalizing flow also trained against a discriminator; bits/dim as a flow&apos;s, sharper samples.</source>
+        <translation>同时与判别器对抗训练的归一化流；bits/dim 与流模型的算法相同，样本更清晰。</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>A normalizing flow (an invertible network between pictures and Gaussian noise) that learns two ways at once: by likelihood, as a plain flow does, and by fooling a discriminator that judges its samples, as a GAN&apos;s generator does. The adversarial weight sets the balance: samples get sharper, the likelihood of unseen pictures (bits per pixel, still computed exactly) gets worse.</source>
-        <translation>一个归一化流（图片与高斯噪声之间的可逆网络），同时用两种方式学习：像普通流模型一样按似然学习，又像 GAN 的生成器一样去骗过评判其样本的判别器。对抗权重决定两者的平衡：样本更清晰，而未见过图片的似然（每像素比特数，仍精确计算）变差。</translation>
+        <source>A normalizing flow (an invertible network between pictures and Gaussian noise) that learns two ways at once: by likelihood, as a plain flow does, and by fooling a discriminator that judges its samples, as a GAN&apos;s generator does. The adversarial weight sets the balance: samples get sharper, the likelihood of unseen pictures (bits per pixel, still computed exactly) gets worse. Too strong a weight lets the discriminator win: samples turn into bright, repeated patterns; then lower it.</source>
+        <translation>一个归一化流（图片与高斯噪声之间的可逆网络），同时用两种方式学习：像普通流模型一样按似然学习，又像 GAN 的生成器一样去骗过评判其样本的判别器。对抗权重决定两者的平衡：样本更清晰，而未见过图片的似然（每像素比特数，仍精确计算）变差。权重太大时判别器会获胜：样本变成明亮、重复的图案；这时请调低它。</translation>
     </message>
     <message>
         <location line="+1"/>
