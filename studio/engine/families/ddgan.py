@@ -119,7 +119,7 @@ class Generator(nn.Module):
 @register
 class DDGAN(Family):
     name = "ddgan"
-    order = 45
+    order = 80
     title = "Denoising diffusion GAN"
     summary = "A diffusion of only 2-4 big steps, each learnt by a GAN; samples in a few passes, no likelihood."
     description = (

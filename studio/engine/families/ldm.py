@@ -118,7 +118,7 @@ class Autoencoder(nn.Module):
 @register
 class LatentDiffusion(Family):
     name = "ldm"
-    order = 45
+    order = 42
     title = "Latent diffusion"
     summary = "An autoencoder shrinks the images first, then a diffusion model learns in its small latent space."
     description = (
