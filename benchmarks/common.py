@@ -61,3 +61,29 @@ def train_for_cpu_minutes(trainer) -> float:
     with cpu_minutes():
         drain(trainer.run())
     return time.process_time() - started
+
+
+def labelled(picture, text: str, scale: int = 3, gap_text: int = 18):
+    """A (H, W, C) uint8 picture enlarged `scale` times (nearest) under a line of text, on white: a panel of a grid
+    figure (PIL Image)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.fromarray(picture.squeeze(-1) if picture.shape[-1] == 1 else picture).convert("RGB")
+    image = image.resize((image.width * scale, image.height * scale), Image.NEAREST)
+    out = Image.new("RGB", (max(image.width, 6 * len(text) + 8), image.height + gap_text), "white")
+    out.paste(image, (0, gap_text))
+    ImageDraw.Draw(out).text((4, 3), text, fill="black")
+    return out
+
+
+def side_by_side(panels: list, gap: int = 8):
+    """Panels (PIL Images) in a row on white, `gap` pixels apart, top-aligned."""
+    from PIL import Image
+
+    width, height = sum(p.width for p in panels) + gap * (len(panels) - 1), max(p.height for p in panels)
+    out = Image.new("RGB", (width, height), "white")
+    x = 0
+    for panel in panels:
+        out.paste(panel, (x, 0))
+        x += panel.width + gap
+    return out

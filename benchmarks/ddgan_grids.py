@@ -26,12 +26,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageDraw
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from common import cpu_name, drain, train_for_cpu_minutes              # noqa: E402
+from common import cpu_name, drain, train_for_cpu_minutes, labelled, side_by_side              # noqa: E402
 from studio.engine.data import load_dataset                           # noqa: E402
 from studio.engine.evaluation.evaluate import evaluate_run, prepare_reference, split_of   # noqa: E402
 from studio.engine.export import make_grid                            # noqa: E402
@@ -55,25 +54,6 @@ def train(family: str, name: str, minutes: float, runs: Path, checkpoint_minutes
     cpu = train_for_cpu_minutes(trainer)
     print(f"{name:7s} {family:10s} preset {plan.model_preset}  batch {config.batch_size}  lr {config.lr:g}  "
           f"steps {trainer.step}  train {trainer.train_seconds:.0f} CPU-s (all {cpu:.0f})", flush=True)
-
-
-def labelled(picture: np.ndarray, text: str) -> Image.Image:
-    image = Image.fromarray(picture.squeeze(-1) if picture.shape[-1] == 1 else picture).convert("RGB")
-    image = image.resize((image.width * SCALE, image.height * SCALE), Image.NEAREST)
-    out = Image.new("RGB", (max(image.width, 6 * len(text) + 8), image.height + 18), "white")
-    out.paste(image, (0, 18))
-    ImageDraw.Draw(out).text((4, 3), text, fill="black")
-    return out
-
-
-def side_by_side(panels: list[Image.Image]) -> Image.Image:
-    width, height = sum(p.width for p in panels) + 8 * (len(panels) - 1), max(p.height for p in panels)
-    out = Image.new("RGB", (width, height), "white")
-    x = 0
-    for panel in panels:
-        out.paste(panel, (x, 0))
-        x += panel.width + 8
-    return out
 
 
 def images_per_second(family, prompt: str | None = None, n: int = 32, repeats: int = 1) -> float:
@@ -115,11 +95,11 @@ def report(runs: Path, sets: list[str], samples: int, out: Path) -> None:
             steps = len(frames)
             panels.append(labelled(make_grid(frames[-1].images, 8),
                                    f"{TITLES[family_name]}: step {ckpt.meta['step']}, {steps} sampling steps, "
-                                   f"KID {_fmt(kid)}"))
+                                   f"KID {_fmt(kid)}", scale=SCALE))
             if family_name == "ddgan":
                 rows_x = [f.images[:4] for f in frames] + [f.extras["x0"][:4] for f in frames]
                 panels.append(labelled(make_grid(np.concatenate(rows_x), 4),
-                                       f"rows: x_t after each of {steps} steps, then predicted x0"))
+                                       f"rows: x_t after each of {steps} steps, then predicted x0", scale=SCALE))
         row["real"] = {k: evaluation.floor.value(k) for k in ("kid", "recall", "adherence")}
         rows.append(row)
         path = out / f"ddgan-5cpumin-{name}.png"

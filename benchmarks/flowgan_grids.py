@@ -29,12 +29,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageDraw
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from common import cpu_name, drain, train_for_cpu_minutes          # noqa: E402
+from common import cpu_name, drain, train_for_cpu_minutes, labelled, side_by_side          # noqa: E402
 from studio.engine.data import load_dataset                        # noqa: E402
 from studio.engine.evaluation.evaluate import prepare_reference, score_images   # noqa: E402
 from studio.engine.export import make_grid                          # noqa: E402
@@ -48,25 +47,6 @@ FAMILIES = ("flowgan", "flow")
 TITLES = {"flowgan": "Flow-GAN", "flow": "flow"}
 TEMPERATURES = (0.8, 1.0)
 SCALE = 3
-
-
-def labelled(picture: np.ndarray, text: str) -> Image.Image:
-    image = Image.fromarray(picture.squeeze(-1) if picture.shape[-1] == 1 else picture).convert("RGB")
-    image = image.resize((image.width * SCALE, image.height * SCALE), Image.NEAREST)
-    out = Image.new("RGB", (max(image.width, 6 * len(text) + 8), image.height + 18), "white")
-    out.paste(image, (0, 18))
-    ImageDraw.Draw(out).text((4, 3), text, fill="black")
-    return out
-
-
-def side_by_side(panels: list[Image.Image]) -> Image.Image:
-    width, height = sum(p.width for p in panels) + 8 * (len(panels) - 1), max(p.height for p in panels)
-    out = Image.new("RGB", (width, height), "white")
-    x = 0
-    for panel in panels:
-        out.paste(panel, (x, 0))
-        x += panel.width + 8
-    return out
 
 
 def train(dataset, family: str, minutes: float, folder: Path, weight: float | None, checkpoint_minutes: float) -> dict:
@@ -117,7 +97,8 @@ def report(runs: Path, names: list[str], n: int, out: Path, tag: str, minutes: f
                 if t == 0.8 or family_name == "flowgan":
                     panels.append(labelled(make_grid(images[:32], 8),
                                            f"{TITLES[family_name]} T={t:g}: step {info['steps']}, "
-                                           f"held-out {info['bpd']:.2f} bits/dim, KID {info[f'kid@{t:g}']:.3f}"))
+                                           f"held-out {info['bpd']:.2f} bits/dim, KID {info[f'kid@{t:g}']:.3f}",
+                                           scale=SCALE))
             row[family_name] = info
             print(f"{name:7s} {family_name:8s} adversarial_weight {info['weight']:g}, batch {info['batch']}, "
                   f"lr {info['lr']:g}: {info['steps']} steps in {info['train_seconds']:.0f} CPU-s of training "

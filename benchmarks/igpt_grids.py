@@ -18,11 +18,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageDraw
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import labelled, side_by_side                # noqa: E402
 from studio.engine.data import load_dataset              # noqa: E402
 from studio.engine.export import make_grid                # noqa: E402
 from studio.engine.families.base import Batch             # noqa: E402
@@ -31,25 +31,6 @@ from studio.engine.training.trainer import holdout_split  # noqa: E402
 
 PROMPTS = {"digits": "3", "faces": "smiling blue face with big eyes", "shapes": "red circle"}
 SCALE = 3
-
-
-def labelled(picture: np.ndarray, text: str) -> Image.Image:
-    image = Image.fromarray(picture.squeeze(-1) if picture.shape[-1] == 1 else picture).convert("RGB")
-    image = image.resize((image.width * SCALE, image.height * SCALE), Image.NEAREST)
-    out = Image.new("RGB", (image.width, image.height + 18), "white")
-    out.paste(image, (0, 18))
-    ImageDraw.Draw(out).text((4, 3), text, fill="black")
-    return out
-
-
-def side_by_side(panels: list[Image.Image]) -> Image.Image:
-    width, height = sum(p.width for p in panels) + 8 * (len(panels) - 1), max(p.height for p in panels)
-    out = Image.new("RGB", (width, height), "white")
-    x = 0
-    for panel in panels:
-        out.paste(panel, (x, 0))
-        x += panel.width + 8
-    return out
 
 
 def held_out_bits(family, dataset, meta) -> dict[str, float]:
@@ -90,13 +71,15 @@ def main() -> None:
             frames = list(family.sample(args.n, seed=0))
             title = "Image GPT" if family_name == "igpt" else "PixelCNN"
             panels.append(labelled(make_grid(frames[-1].images, 8),
-                                   f"{title}: step {meta['step']}, held-out {bits['bpd']:.2f} bits/dim"))
+                                   f"{title}: step {meta['step']}, held-out {bits['bpd']:.2f} bits/dim", scale=SCALE))
             if family_name == "igpt":
                 rows = [frames[i * len(frames) // 4 - 1].images[:4] for i in range(1, 4)]
-                panels.append(labelled(make_grid(np.concatenate(rows), 4), "rows 1/4, 2/4, 3/4 written"))
+                panels.append(labelled(make_grid(np.concatenate(rows), 4), "rows 1/4, 2/4, 3/4 written",
+                                       scale=SCALE))
                 if family.tokenizer.vocabulary:
                     prompted = list(family.sample(args.n, seed=0, prompt=PROMPTS[name]))[-1].images
-                    panels.append(labelled(make_grid(prompted, 8), f'Image GPT, prompt "{PROMPTS[name]}"'))
+                    panels.append(labelled(make_grid(prompted, 8), f'Image GPT, prompt "{PROMPTS[name]}"',
+                                           scale=SCALE))
         path = Path(args.out) / f"igpt-5cpumin-{name}.png"
         side_by_side(panels).save(path)
         print("wrote", path)

@@ -29,9 +29,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageDraw
 
-from common import cpu_name, drain, train_for_cpu_minutes
+from common import cpu_name, drain, train_for_cpu_minutes, labelled, side_by_side
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -82,25 +81,6 @@ def sample(family, prompts: list[str], seed: int, **options) -> list:
     return list(family.sample_prompts(prompts, seed=seed, **options))
 
 
-def labelled(picture: np.ndarray, text: str) -> Image.Image:
-    image = Image.fromarray(picture.squeeze(-1) if picture.shape[-1] == 1 else picture).convert("RGB")
-    image = image.resize((image.width * SCALE, image.height * SCALE), Image.NEAREST)
-    out = Image.new("RGB", (max(image.width, 6 * len(text) + 8), image.height + 18), "white")
-    out.paste(image, (0, 18))
-    ImageDraw.Draw(out).text((4, 3), text, fill="black")
-    return out
-
-
-def side_by_side(panels: list[Image.Image]) -> Image.Image:
-    width, height = sum(p.width for p in panels) + 10 * (len(panels) - 1), max(p.height for p in panels)
-    out = Image.new("RGB", (width, height), "white")
-    x = 0
-    for panel in panels:
-        out.paste(panel, (x, 0))
-        x += panel.width + 10
-    return out
-
-
 def measure(name: str, args) -> None:
     dataset = load(name, args.size)
     rows, panels, reference = {}, [], None
@@ -124,7 +104,7 @@ def measure(name: str, args) -> None:
         line = (f"{name:7s} {family_name:9s} steps {meta['step']:5d}  train {meta['train_seconds']:5.0f} s  "
                 f"KID {scores.kid:.4f} ± {scores.kid_std:.4f}  recall {scores.recall:.3f}  sampling {speed:.3f} img/s")
         title = f"{TITLES[family_name]}: {meta['step']} steps, KID {scores.kid:.3f}"
-        panels.append(labelled(make_grid(final, 8), title))
+        panels.append(labelled(make_grid(final, 8), title, scale=SCALE))
         if family_name == "ldm":
             # ... and with every step decoded, as the app's live view draws them (the first four prompts).
             started = time.process_time()
@@ -132,7 +112,8 @@ def measure(name: str, args) -> None:
             row["live_speed"] = 4 / (time.process_time() - started)
             line += f" ({row['live_speed']:.3f} with every step decoded)"
             picks = [frames[k].images for k in (1, 5, 10, 19)] + [frames[19].extras["latent"]]
-            panels.append(labelled(make_grid(np.concatenate(picks), 4), "decoded steps 2, 6, 11, 20; the latent"))
+            panels.append(labelled(make_grid(np.concatenate(picks), 4), "decoded steps 2, 6, 11, 20; the latent",
+                                   scale=SCALE))
         rows[family_name] = row
         print(line, flush=True)
     ldm, pixel = rows["ldm"], rows["diffusion"]
@@ -141,7 +122,7 @@ def measure(name: str, args) -> None:
           f"{ldm['steps'] / max(1, pixel['steps']):.1f}x, KID {ldm['kid'] / pixel['kid']:.2f}x "
           f"(below 1: latent diffusion better)", flush=True)
     path = Path(args.out) / f"ldm-{args.cpu_minutes:g}cpumin-{name}.png"
-    side_by_side(panels).save(path)
+    side_by_side(panels, gap=10).save(path)
     print("wrote", path, flush=True)
 
 
