@@ -82,17 +82,17 @@ class Checkpoint:
         return {k[len(p):]: v for k, v in self.tensors.items() if k.startswith(p)}
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that a crash leaves either the old or the new file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _write_temporary(path: Path, data: bytes, rename: bool = False) -> str:
+    """`data` in a new fsync'ed temporary file beside `path` (renamed onto `path` with `rename`); its name. On
+    failure the temporary file is removed and an OSError without a file name is given `path`'s."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        if rename:
+            os.replace(tmp, path)
     except BaseException as e:
         try:
             os.unlink(tmp)
@@ -101,6 +101,14 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         if isinstance(e, OSError) and e.filename is None and e.errno:   # a failed write names no file: name it
             raise OSError(e.errno, e.strerror, str(path)) from e
         raise
+    return tmp
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so that a crash leaves either the old or the new file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_temporary(path, data, rename=True)
     _fsync_dir(path.parent)
 
 
@@ -116,22 +124,7 @@ def atomic_write_many(items: Iterable[tuple[Path, Callable[[], bytes]]], threads
 
     def write(item: tuple[Path, Callable[[], bytes]]) -> str:
         path, make = item
-        data = make()
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-        except BaseException as e:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            if isinstance(e, OSError) and e.filename is None and e.errno:
-                raise OSError(e.errno, e.strerror, str(path)) from e
-            raise
-        return tmp
+        return _write_temporary(path, make())
 
     temporaries: list[str] = []
     try:
