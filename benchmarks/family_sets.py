@@ -110,19 +110,22 @@ def measure(family: str, source: str, dataset, reference, size: int, seed: int, 
 
     cls = get_family(family)
     plan = plan_training(family, DataFacts.of(dataset), device="cpu",
-                         given={"minutes": args.cpu_minutes, "model_preset": "small", "image_size": size,
+                         given={"minutes": args.cpu_minutes, "model_preset": args.preset, "image_size": size,
                                 **train_over})
     config = plan.train_config(seed=seed, threads=1, device="cpu", preview_seconds=0, quality_minutes=0,
                                checkpoint_minutes=600)
-    family_config = cls.Config.from_preset("small")
-    own = {k: v for k, v in model_over.items() if k in {f.name for f in dataclasses.fields(family_config)}}
+    family_config = cls.Config.from_preset(args.preset)
+    fields = {f.name for f in dataclasses.fields(family_config)}
+    own = {k.partition(".")[2] or k: v for k, v in model_over.items()
+           if (k.partition(".")[0] == family if "." in k else True) and (k.partition(".")[2] or k) in fields}
     family_config = dataclasses.replace(family_config, **own)
     folder = tmp / f"{family}-{set_name(source).replace(':', '-')}-{size}-{seed}"
     trainer = Trainer(dataset, folder, family=family, family_config=family_config, config=config)
     cpu_seconds = train_for_cpu_minutes(trainer)
     evaluation = drain(evaluate_run(folder, n=args.samples, seed=seed, dataset=dataset, reference=reference))
     return {
-        "steps": trainer.step, "batch": config.batch_size, "lr": config.lr, "cpu_seconds": round(cpu_seconds, 1),
+        "steps": trainer.step, "preset": args.preset, "batch": config.batch_size, "lr": config.lr,
+        "cpu_seconds": round(cpu_seconds, 1),
         "precision_used": str(trainer.dtype).replace("torch.", "") if trainer.dtype else "float32",
         "overrides": {**{k: v for k, v in train_over.items()}, **own},
         **{k: evaluation.model.value(k) for k in SCORES},
@@ -281,10 +284,12 @@ def main() -> None:
     parser.add_argument("--seeds", default="0")
     parser.add_argument("--cpu-minutes", type=float, default=5.0)
     parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--preset", default="small", help="the model preset (compare trains small)")
     parser.add_argument("--train", action="append", default=[], metavar="KEY=VALUE",
                         help="a training setting changed from the plan's (e.g. mirror=true)")
     parser.add_argument("--model", action="append", default=[], metavar="KEY=VALUE",
-                        help="a model setting changed from the small preset's, where the family has it")
+                        help="a model setting changed from the small preset's, in every family that has it, or in one "
+                        "as FAMILY.KEY=VALUE (e.g. vqvae.autoencoder_share=1)")
     parser.add_argument("--results", default=str(RESULTS))
     parser.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "genstudio-family-sets-cache"),
                         help="where the judges' feature networks are kept between processes")

@@ -82,9 +82,55 @@ def table() -> str:
         small = cls.Config.from_preset("small") if "small" in cls.Config.presets else cls.Config()
         fields = ", ".join(f"{k} {_value(v)}" for k, v in small.to_dict().items())
         lines.append(f"- **{cls.name}**: {fields}")
-    lines += ["", "Open (issue 25): these defaults were chosen on the demo sets, mostly shapes at 32 px; measuring them "
-              "on every demo set and the built sets (glyphs, textures) at 16 and 32 px, two seeds, is still to do.", ""]
+    lines += measured_section()
     return "\n".join(lines)
+
+
+def measured_section(label: str = "defaults", cpu_minutes: float = 5.0) -> list[str]:
+    """The figures at these defaults from benchmarks/family_sets.py's results (those measured so far)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from family_sets import RESULTS, grouped, mean_spread, read_cells
+
+    from studio.engine import all_families
+
+    cells = [c for c in read_cells(RESULTS) if c["label"] == label and c["cpu_minutes"] == cpu_minutes]
+    lines = ["", f"## Measured at these defaults: {cpu_minutes:g} CPU-minutes on every set", "",
+             f"`benchmarks/family_sets.py --label {label}` (benchmarks/results/family_sets.jsonl): each family "
+             "planned as `compare` plans it (small preset), trained on one thread for the same CPU time, 200 samples scored "
+             "against the held-out images. A cell is KID / recall / prompts followed, the mean over its seeds "
+             "(their number in brackets); – where not measured yet.", ""]
+    if not cells:
+        return lines + ["Nothing measured yet.", ""]
+    table = grouped(cells, label, cpu_minutes)
+    commits = sorted({c["commit"] for c in cells})
+    cpus = sorted({c["cpu"] for c in cells})
+    for size in sorted({size for _, size in table}):
+        sets = sorted({name for (_, s), per in table.items() if s == size for name in per})
+        lines += [f"**{size} px**", "", "| family | " + " | ".join(sets) + " |", "|---" * (len(sets) + 1) + "|"]
+        for cls in all_families():
+            per = table.get((cls.name, size))
+            if not per:
+                continue
+            row = []
+            for name in sets:
+                if name not in per:
+                    row.append("–")
+                    continue
+                figures = [mean_spread(per[name][key])[0] for key in ("kid", "recall", "adherence")]
+                text = " / ".join("–" if v is None else _figure(v, kid=key == 0) for key, v in enumerate(figures))
+                row.append(f"{text} ({len(per[name]['kid'])})")
+            lines.append(f"| {cls.name} | " + " | ".join(row) + " |")
+        lines.append("")
+    planned = len(list(all_families())) * 5 * 2 * 2
+    return lines + [f"Measured at commit{'s' if len(commits) > 1 else ''} {', '.join(commits)} on {', '.join(cpus)}: "
+                    f"{len(cells)} of the {planned} cells planned (every family on the 3 demo sets and the 2 built "
+                    "ones, at 16 and 32 px, 2 seeds); the sweep goes on where it stopped.", ""]
+
+
+def _figure(value: float, kid: bool) -> str:
+    if not kid:
+        return f"{value:.2f}"
+    return f"{value:.0f}" if abs(value) >= 100 else f"{value:.2g}"
 
 
 def main() -> int:
