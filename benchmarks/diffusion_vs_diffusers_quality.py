@@ -194,6 +194,20 @@ def sample_diffusers(model, prompts: list[str | None], classes: list[str], size:
     return np.concatenate(out)
 
 
+def save_grid(images: np.ndarray, path: Path, columns: int = 8) -> None:
+    """Images (N, H, W, C) uint8 as one PNG, `columns` a row, enlarged 3 times."""
+    from PIL import Image
+
+    n, h, w, c = images.shape
+    rows = -(-n // columns)
+    grid = np.zeros((rows * h, columns * w, c), np.uint8)
+    for i, image in enumerate(images):
+        grid[(i // columns) * h:(i // columns + 1) * h, (i % columns) * w:(i % columns + 1) * w] = image
+    picture = Image.fromarray(grid.squeeze(-1) if c == 1 else grid)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    picture.resize((picture.width * 3, picture.height * 3), Image.NEAREST).save(path)
+
+
 # -- both ----------------------------------------------------------------------------------------------------------
 def compare(source: str, size: int, seed: int, minutes: float, args, tmp: Path) -> dict:
     dataset = load_dataset(source, size=size)
@@ -202,11 +216,16 @@ def compare(source: str, size: int, seed: int, minutes: float, args, tmp: Path) 
     reference = drain(prepare_reference(dataset, train_idx, heldout_idx, seed=0))
     row = {"set": name, "size": size, "seed": seed, "feature_kind": reference.network.kind}
 
-    folder = tmp / f"{name.replace(':', '-')}-{size}-{seed}"
-    info = train_genstudio(dataset, size, seed, minutes, folder)
-    evaluation = drain(evaluate_run(folder, n=args.samples, seed=seed, dataset=dataset, reference=reference))
-    row["genstudio"] = {**info, **{k: evaluation.model.value(k) for k in SCORES}}
-    row["floor"] = {k: evaluation.floor.value(k) for k in SCORES}
+    earlier = args.earlier.get((name, size, seed))
+    if earlier is not None:             # the same genstudio run measured before: only the peer is trained again
+        row["genstudio"], row["floor"] = earlier["genstudio"], earlier["floor"]
+        info = row["genstudio"]
+    else:
+        folder = tmp / f"{name.replace(':', '-')}-{size}-{seed}"
+        info = train_genstudio(dataset, size, seed, minutes, folder)
+        evaluation = drain(evaluate_run(folder, n=args.samples, seed=seed, dataset=dataset, reference=reference))
+        row["genstudio"] = {**info, **{k: evaluation.model.value(k) for k in SCORES}}
+        row["floor"] = {k: evaluation.floor.value(k) for k in SCORES}
 
     precision = args.diffusers_precision
     if precision == "auto":
@@ -217,6 +236,8 @@ def compare(source: str, size: int, seed: int, minutes: float, args, tmp: Path) 
     prompts = reference.prompts_for(args.samples, seed)
     images = sample_diffusers(model, prompts, classes, size, dataset.images.shape[3], seed, args.diffusers_schedule)
     result = score_images(reference, images, prompts if classes else None, seed=seed)
+    if args.grids:
+        save_grid(images[:64], Path(args.grids) / f"diffusers-{name.replace(':', '-')}-{size}-{seed}.png")
     row["diffusers"] = {**info, "classes": len(classes), **{k: result.model.value(k) for k in SCORES}}
     return row
 
@@ -276,7 +297,15 @@ def main() -> None:
                         help="auto: what genstudio's Trainer chose (bf16 where the CPU has AMX / AVX512-BF16)")
     parser.add_argument("--samples", type=int, default=SAMPLES, help="images sampled from each model")
     parser.add_argument("--json", help="also write every row here (rewritten after each set)")
+    parser.add_argument("--grids", help="a folder for a PNG of each diffusers run's first 64 samples")
+    parser.add_argument("--genstudio-from", metavar="JSON",
+                        help="an earlier --json of the same sets, size, seeds and CPU-minutes: its genstudio rows are "
+                             "reused and only diffusers trains (to try other diffusers settings for half the time)")
     args = parser.parse_args()
+    args.earlier = {}
+    if args.genstudio_from:
+        args.earlier = {(r["set"], r["size"], r["seed"]): r for r in json.loads(Path(args.genstudio_from).read_text())
+                        if abs(r["genstudio"]["cpu_seconds"] / 60 - args.cpu_minutes) < 0.15 * args.cpu_minutes}
     torch.set_num_threads(1)
     sets = [s for s in args.sets.split(",") if s]
     if args.extra:
