@@ -77,8 +77,13 @@ def test_bf16_draws_in_channels_last_and_fp32_in_the_contiguous_layout_with_the_
     assert not any(p.is_inference() for m in model.all_modules() for p in m.parameters())   # autograd can use them
     fp32 = draw(model, 3, "fp32")
     assert conv_weights_channels_last() == {False}
+    other_seed = draw(model, 100, "fp32")
     monkeypatch.setattr(inference, "lay_out_for", lambda family, precision: None)   # as drawn before the layout
-    assert np.abs(draw(model, 3, "bf16") - bf16).max() <= 1     # an image regenerates as it was drawn
+    # An image drawn in bf16 before the layout change regenerates as the same image: on an AMX CPU to within a grey
+    # level; on one with AVX512-BF16 alone the two layouts round differently, by about as much as bf16 against fp32
+    # (1.6 against 2.0 grey levels on average, up to 20 on a pixel of this chaotic tiny model; RESULTS.md)
+    layout_change = np.abs(draw(model, 3, "bf16") - bf16).mean()
+    assert layout_change < 0.1 * np.abs(fp32 - other_seed).mean(), layout_change
     assert np.array_equal(draw(model, 3, "fp32"), fp32)
 
 
