@@ -192,8 +192,8 @@ def test_the_gallery_comes_back_when_the_run_opens_after_a_restart(make_window, 
     with qtbot.waitSignal(explore.images_generated, timeout=TIMEOUT_MS) as signal:
         explore.generate()
     made = signal.args[0]
-    assert len(gallery.items()) == 4 and gallery.jobs()        # the saves have not even begun: superqt
-    win.close()                                                 # starts workers from a timer; close does them
+    assert len(gallery.items()) == 4 and gallery.jobs()        # the saves have not even begun: a Job
+    win.close()                                                 # reaches the pool from a timer; close does them
     assert len(kept_files(run_dir)) == 4
 
     again = make_window()

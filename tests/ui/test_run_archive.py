@@ -131,7 +131,7 @@ def test_closing_stops_an_export_or_import_that_had_not_begun(window, qtbot, run
                       lambda: actions.import_run(tmp_path / "ready.zip")):
             job = start()
             results.append((job, actions.stop(5), job.cancelled))
-            late.append(qtbot.waitSignal(job._worker.finished, timeout=TIMEOUT_MS))
+            late.append(qtbot.waitSignal(job.pool_task_ended, timeout=TIMEOUT_MS))
         loop.quit()
 
     loop = QEventLoop()

@@ -1,12 +1,12 @@
 """Job (studio/ui/workers.py): waiting on a job whose worker thread has not begun never hangs.
 
-superqt starts a worker from a 1 ms QTimer whenever the starting thread runs an event loop, and a
+A Job reaches the thread pool from a 1 ms QTimer whenever the starting thread runs an event loop, and a
 window's closeEvent blocks the main thread, so that timer cannot fire until close returns; the thread
 pool may also be full. Before the fix, `job.wait(t)` on such a job (not cancelled) blocked for the
 whole t and returned False. Now: a cancelled job that has not begun never runs, any other one runs in
 wait() itself and reports before it returns, and its worker, when it starts later, does nothing.
 
-`in_event_loop` reproduces a closeEvent: the code runs inside a nested QEventLoop (so superqt takes
+`in_event_loop` reproduces a closeEvent: the code runs inside a nested QEventLoop (so Job.start takes
 its timer path) and nothing lets that loop turn until it returns.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ import threading
 import time
 
 import pytest
-from PySide6.QtCore import QEventLoop, QObject, QThread, QThreadPool, QTimer, Slot
+from PySide6.QtCore import QEventLoop, QObject, Qt, QThread, QThreadPool, QTimer, Slot
 
 from studio.ui.workers import Job, stop_all
 
@@ -69,7 +69,7 @@ def in_event_loop(func):
     loop, out = QEventLoop(), {}
 
     def body():
-        assert QThread.currentThread().loopLevel() > 0      # so superqt queues its workers on a timer
+        assert QThread.currentThread().loopLevel() > 0      # so Job.start queues its pool task on a timer
         try:
             out["value"] = func()
         except BaseException as e:                          # re-raised outside the loop
@@ -85,9 +85,9 @@ def in_event_loop(func):
 
 
 def start(job: Job, qtbot):
-    """job.start(), and a blocker for its superqt worker's end (the worker may start later, from its timer)."""
+    """job.start(), and a blocker for its pool task's end (the task may start later, from its timer)."""
     job.start()
-    return qtbot.waitSignal(job._worker.finished, timeout=TIMEOUT_MS)
+    return qtbot.waitSignal(job.pool_task_ended, timeout=TIMEOUT_MS)
 
 
 def save(calls: list, name: str) -> str:
@@ -221,7 +221,7 @@ def test_a_job_that_began_is_still_waited_for_and_reports_from_its_thread(qtbot,
 
     job = Job(slow_save, must_finish=True, parent=owner)
     recorder = Recorder(job)
-    worker_end = start(job, qtbot)                           # no event loop: superqt starts it at once
+    worker_end = start(job, qtbot)                           # no event loop: it reaches the pool at once
     assert begun.wait(TIMEOUT_MS / 1000)
     assert not job.wait(0.05)                                # it runs on its thread: not here
     release.set()
@@ -261,7 +261,7 @@ def test_the_gallery_closing_before_its_saves_began_keeps_them_and_deletes_one_r
         stopped, waited = gallery.stop(WAIT_S), time.monotonic() - t0
         jobs += [job for job in gallery._jobs if job not in jobs]   # and the delete the save's end started
         assert len(jobs) == 3
-        return load, stopped, waited, qtbot.waitSignals([job._worker.finished for job in jobs], timeout=TIMEOUT_MS)
+        return load, stopped, waited, qtbot.waitSignals([job.pool_task_ended for job in jobs], timeout=TIMEOUT_MS)
 
     load, stopped, waited, late_workers = in_event_loop(close)
     assert stopped and waited < WAIT_S / 2 and not gallery.jobs()
@@ -271,3 +271,37 @@ def test_the_gallery_closing_before_its_saves_began_keeps_them_and_deletes_one_r
     assert len(kept) == 2 and all("seed-2" not in name for name in kept)
     late_workers.wait()                                      # their timers fire at last: they do nothing
     assert sorted(p.name for p in (run / GALLERY_FOLDER).iterdir()) == kept
+
+
+# -- where things die ---------------------------------------------------------------------------
+def test_jobs_deleted_as_soon_as_they_stop_running_leave_nothing_behind_and_no_qt_object_dies_on_a_pool_thread(
+        qtbot):
+    """DatasetPanel's pattern, hundreds of times: each Job is deleted once `running` is False, while its pool
+    task may still be reporting. Qt objects must die on the thread they live on (with superqt's workers, a
+    worker's signals object was destroyed on the pool thread in ~1 of 6 such jobs, and a test run crashed):
+    every Job dies on the main thread, each result is heard at most once, and the bridge forgets them all."""
+    from studio.ui.workers import _the_bridge
+
+    main, deaths, heard, live = threading.get_ident(), [], [], []
+    count = 300
+
+    def body(i, progress, cancel):
+        progress(1, 2)
+        return i
+
+    for i in range(count):
+        job = Job(body, i, controls=True)
+        job.destroyed.connect(lambda *_: deaths.append(threading.get_ident()), Qt.ConnectionType.DirectConnection)
+        job.succeeded.connect(heard.append)
+        live.append(job.start())
+        qtbot.wait(0)
+        for old in [j for j in live if not j.running]:
+            live.remove(old)
+            old.deleteLater()
+    qtbot.waitUntil(lambda: not _the_bridge().jobs and not any(j.running for j in live), timeout=TIMEOUT_MS)
+    for old in live:
+        old.deleteLater()
+    qtbot.waitUntil(lambda: len(deaths) == count, timeout=TIMEOUT_MS)
+    assert set(deaths) == {main}
+    assert heard and len(set(heard)) == len(heard) and set(heard) <= set(range(count))   # each result once
+    assert not _the_bridge().jobs                                  # every Job forgotten once its task ended
