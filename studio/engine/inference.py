@@ -8,9 +8,15 @@ Sampling precision: "auto" draws in bf16 where the device has fast bf16 (a CUDA 
 AVX512-BF16/AMX) and the family gains from it (BF16_SAMPLING_FAMILIES), else in fp32. bf16 autocast covers
 the networks' forward passes only; a sampler's updates are elementwise ops that autocast leaves in fp32.
 The precision that drew an image is written into its parameters, so that it regenerates exactly.
+
+One model may be at work in several threads at once (a Generate that was cancelled finishes its step while
+the next one starts; a latent slider decodes beside a Generate). Laying the weights out for a precision
+replaces them in place, so each forward pass and each layout change holds the model's lock (`model_lock`).
 """
 from __future__ import annotations
 
+import threading
+import weakref
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Iterable, Iterator
@@ -67,6 +73,19 @@ def choose_sampling_precision(family, requested: str | None = "auto") -> Samplin
     return SamplingPrecision(requested)
 
 
+_locks: "weakref.WeakKeyDictionary[object, threading.RLock]" = weakref.WeakKeyDictionary()
+_locks_guard = threading.Lock()
+
+
+def model_lock(family) -> threading.RLock:
+    """The lock that a forward pass and a change of the weights' layout take on this model (one per model)."""
+    with _locks_guard:
+        lock = _locks.get(family)
+        if lock is None:
+            lock = _locks[family] = threading.RLock()
+        return lock
+
+
 def lay_out_for(family, precision: str) -> None:
     """On a CPU, a convolutional family's modules in channels_last under bf16 (oneDNN's fast path: 1.3x for the
     diffusion U-Net, benchmarks/RESULTS.md "Sampling: the whole process") and contiguous in fp32, as the Trainer
@@ -85,11 +104,12 @@ def precision_frames(family, frames: Iterable[Frame], precision: SamplingPrecisi
     """frames, each drawn under `precision`'s autocast (the modules laid out for it first: lay_out_for); the
     caller's code between frames runs outside it."""
     name = precision.name if isinstance(precision, SamplingPrecision) else precision
-    lay_out_for(family, name)
+    lock = model_lock(family)
     frames = iter(frames)
     while True:
-        with torch.autocast(getattr(family, "device", torch.device("cpu")).type, dtype=torch.bfloat16) \
+        with lock, torch.autocast(getattr(family, "device", torch.device("cpu")).type, dtype=torch.bfloat16) \
                 if name == "bf16" else nullcontext():
+            lay_out_for(family, name)      # each step: another thread may have laid it out for its precision
             frame = next(frames, None)
         if frame is None:
             return
@@ -119,7 +139,7 @@ def sample_frames(family, n: int, seed: int, prompt: str | None, options: dict,
 
 def decode_latent(family, z: np.ndarray) -> np.ndarray:
     """One latent (latent_shape) -> one (H, W, C) uint8 image."""
-    with torch.inference_mode():
+    with model_lock(family), torch.inference_mode():
         return family.decode(z[None].astype(np.float32))[0]
 
 
@@ -128,5 +148,5 @@ def encode_file(family, path: str) -> tuple[np.ndarray, np.ndarray]:
     data = family.data
     dataset = load_dataset(path, size=data.image_size, channels=data.channels, workers=1)
     image = dataset.images[0]
-    with torch.inference_mode():
+    with model_lock(family), torch.inference_mode():
         return image, family.encode(image[None])[0]

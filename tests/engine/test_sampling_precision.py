@@ -3,6 +3,8 @@ drew in is written into its parameters and recalled, and bf16 asked where the de
 fp32 with a message."""
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 import torch
@@ -85,6 +87,34 @@ def test_bf16_draws_in_channels_last_and_fp32_in_the_contiguous_layout_with_the_
     layout_change = np.abs(draw(model, 3, "bf16") - bf16).mean()
     assert layout_change < 0.1 * np.abs(fp32 - other_seed).mean(), layout_change
     assert np.array_equal(draw(model, 3, "fp32"), fp32)
+
+
+def test_a_layout_change_waits_for_a_step_under_way_on_another_thread():
+    """Laying the weights out for bf16 replaces them in place, so it waits while another thread is in a step on the
+    same model (a cancelled Generate finishing its step, a latent slider decoding), and happens right after."""
+    model = tiny_model()
+    in_step, release, laid_out = threading.Event(), threading.Event(), threading.Event()
+
+    def one_slow_step():
+        in_step.set()
+        assert release.wait(10)
+        yield "frame"
+
+    def channels_last() -> bool:
+        return all(p.is_contiguous(memory_format=torch.channels_last) and not p.is_contiguous()
+                   for m in model.all_modules() for p in m.parameters() if p.dim() == 4 and p.shape[-1] > 1)
+
+    fp32 = threading.Thread(target=lambda: list(inference.precision_frames(model, one_slow_step(), "fp32")))
+    bf16 = threading.Thread(target=lambda: (list(inference.precision_frames(model, iter(()), "bf16")), laid_out.set()))
+    fp32.start()
+    try:
+        assert in_step.wait(10)
+        bf16.start()
+        assert not laid_out.wait(0.3) and not channels_last()      # the fp32 step is still under way
+    finally:
+        release.set()
+    fp32.join(10), bf16.is_alive() and bf16.join(10)
+    assert laid_out.is_set() and channels_last()
 
 
 def test_unknown_precision_is_refused():
