@@ -86,6 +86,9 @@ def test_the_app_follows_a_run_the_cli_trains_to_its_end(make_window, qtbot, ima
         assert steps.max() == final                       # the losses to the last logged step
         assert win.steps.item(2).toolTip() == f"Completed at step {final:,}"
         assert not errors, errors
+        qtbot.wait(50)                                    # the answered polls' deleteLater
+        from studio.ui.workers import Job
+        assert len(win.follower.findChildren(Job)) <= 2   # a poll a second, each deleted once it answered
         if os.environ.get("GENSTUDIO_SHOTS"):
             win.show_step(2)
             win.grab().save(str(Path(os.environ["GENSTUDIO_SHOTS"]) / "train-page-followed-finished.png"))
