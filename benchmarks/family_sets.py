@@ -251,6 +251,7 @@ def verdict(before: dict, after: dict, old: str, new: str) -> str:
     """Issue 25's rule on each judged score over the sets both labels measured."""
     shared = sorted(set(before) & set(after))
     lines = [f"\n{new} against {old} on {len(shared)} sets ({', '.join(shared)}):"]
+    seeds = min((min(len(before[name]["kid"]), len(after[name]["kid"])) for name in shared), default=0)
     for key, higher, relative in JUDGED:
         changes, hurt = [], []
         for name in shared:
@@ -269,8 +270,10 @@ def verdict(before: dict, after: dict, old: str, new: str) -> str:
         mean = sum(changes) / len(changes)
         unit = " (relative)" if relative else ""
         keep = mean > 0 and not hurt
+        outcome = ("better" if keep else "not better") if seeds >= 2 else \
+            "no verdict: one seed on a set, so the seeds' spread is unknown"
         lines.append(f"- {key}: mean change {mean:+.3f}{unit}, hurt beyond the seeds' spread on "
-                     f"{', '.join(hurt) or 'none'} -> {'better' if keep else 'not better'}")
+                     f"{', '.join(hurt) or 'none'} -> {outcome}")
     return "\n".join(lines)
 
 
