@@ -70,10 +70,19 @@ class _Body:
             self.began = True
             return True
 
-    def invoke(self, progress: Callable[[int, int], None]):
-        if self.controls:
-            return self.func(*self.args, progress=progress, cancel=self.cancel.is_set, **self.kwargs)
-        return self.func(*self.args, **self.kwargs)
+    def run(self, on_yield: Callable[[Any], None], progress: Callable[[int, int], None]):
+        """The call, whole: a generator's values go to on_yield as they come; returns its result, raises its error."""
+        if not self.generator:
+            if self.controls:
+                return self.func(*self.args, progress=progress, cancel=self.cancel.is_set, **self.kwargs)
+            return self.func(*self.args, **self.kwargs)
+        steps = self.steps()
+        while True:
+            try:
+                value = next(steps)
+            except StopIteration as stop:
+                return stop.value
+            on_yield(value)
 
     def steps(self):
         """The engine's generator, stopped by cancel; returns what it returns."""
@@ -136,17 +145,7 @@ def _run_on_pool(body: _Body, emit: Callable[[int, str, object], None]) -> None:
                 emit(key, PROGRESS, (int(done), int(total)))
 
         try:
-            if body.generator:
-                steps = body.steps()
-                while True:
-                    try:
-                        value = next(steps)
-                    except StopIteration as stop:
-                        result = stop.value
-                        break
-                    emit(key, YIELDED, value)
-            else:
-                result = body.invoke(progress)
+            result = body.run(lambda value: emit(key, YIELDED, value), progress)
         except Exception as error:         # reported as `failed`, never raised into the pool
             body.done.set()
             emit(key, ERRORED, error)
@@ -260,18 +259,7 @@ class Job(QObject):
         if not self.cancelled:
             self.started.emit()
         try:
-            if body.generator:
-                steps = body.steps()
-                while True:
-                    try:
-                        value = next(steps)
-                    except StopIteration as stop:
-                        result = stop.value
-                        break
-                    if not self.cancelled:
-                        self.yielded.emit(value)
-            else:
-                result = body.invoke(self._progress_here)
+            result = body.run(self._yielded_here, self._progress_here)
         except Exception as error:         # reported like a pool task's error, never raised into a closeEvent
             body.done.set()
             if not self.cancelled:
@@ -282,6 +270,10 @@ class Job(QObject):
         if not self.cancelled:
             self.succeeded.emit(result)
             self.finished.emit()
+
+    def _yielded_here(self, value) -> None:
+        if not self.cancelled:
+            self.yielded.emit(value)
 
     def _progress_here(self, done: int, total: int) -> None:
         if not self.cancelled:
