@@ -80,20 +80,9 @@ class RunFollower(QObject):
         self._poll_job = job
         job.start()
 
-    def _forget_poll_job(self) -> None:
-        """A poll a second: each Job is deleted once it has answered, not kept as the follower's child for hours."""
-        if self._poll_job is not None:
-            self._poll_job.deleteLater()
-            self._poll_job = None
-
-    def _forget_load_job(self) -> None:
-        if self._load_job is not None:
-            self._load_job.deleteLater()
-            self._load_job = None
-
     @Slot(object)
     def _on_poll_job_succeeded(self, update) -> None:
-        self._forget_poll_job()
+        self._poll_job = _answered(self._poll_job)
         last, self.last = self.last, update
         if update.checkpoint and update.checkpoint_step > self._wanted_step:
             self._wanted_step, self._tries = update.checkpoint_step, 0
@@ -103,7 +92,7 @@ class RunFollower(QObject):
 
     @Slot(object)
     def _on_poll_job_failed(self, error) -> None:
-        self._forget_poll_job()               # a folder gone for a moment (a sync, an unmounted share): next tick
+        self._poll_job = _answered(self._poll_job)  # a folder gone a moment (a sync, an unmounted share): next tick
 
     # --- the newest model ---
 
@@ -119,7 +108,7 @@ class RunFollower(QObject):
 
     @Slot(object)
     def _on_load_job_succeeded(self, result) -> None:
-        self._forget_load_job()
+        self._load_job = _answered(self._load_job)
         family, provenance, step = result
         if step > self.loaded_step:
             self.loaded_step = step
@@ -127,7 +116,13 @@ class RunFollower(QObject):
 
     @Slot(object)
     def _on_load_job_failed(self, error) -> None:
-        self._forget_load_job()                 # no whole checkpoint yet: a later poll tries again
+        self._load_job = _answered(self._load_job)  # no whole checkpoint yet: a later poll tries again
+
+
+def _answered(job: Job | None) -> None:
+    """A poll a second: each Job is deleted once it has answered, not kept as the follower's child for hours."""
+    if job is not None:
+        job.deleteLater()
 
 
 def _who(update) -> tuple | None:
