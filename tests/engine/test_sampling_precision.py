@@ -113,7 +113,8 @@ def test_a_layout_change_waits_for_a_step_under_way_on_another_thread():
         assert not laid_out.wait(0.3) and not channels_last()      # the fp32 step is still under way
     finally:
         release.set()
-    fp32.join(10), bf16.is_alive() and bf16.join(10)
+    fp32.join(10)
+    bf16.join(10)
     assert laid_out.is_set() and channels_last()
 
 
