@@ -29,6 +29,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -104,8 +105,10 @@ def append_cell(path: Path, cell: dict) -> None:
 def measure(family: str, source: str, dataset, reference, size: int, seed: int, args, train_over: dict,
             model_over: dict, tmp: Path) -> dict:
     from studio.engine.evaluation.evaluate import evaluate_run
+    from studio.engine.events import TrainingWarning
     from studio.engine.families import get_family
     from studio.engine.training import Trainer
+    from studio.engine.training.trainer import BEST
     from studio.engine.training.plan import DataFacts, plan_training
 
     cls = get_family(family)
@@ -121,8 +124,18 @@ def measure(family: str, source: str, dataset, reference, size: int, seed: int, 
     family_config = dataclasses.replace(family_config, **own)
     folder = tmp / f"{family}-{set_name(source).replace(':', '-')}-{size}-{seed}"
     trainer = Trainer(dataset, folder, family=family, family_config=family_config, config=config)
-    cpu_seconds = train_for_cpu_minutes(trainer)
+    warnings: list = []
+    cpu_seconds = train_for_cpu_minutes(trainer, on_event=lambda event: warnings.append(event.message.id)
+                                        if isinstance(event, TrainingWarning) else None)
     evaluation = drain(evaluate_run(folder, n=args.samples, seed=seed, dataset=dataset, reference=reference))
+    overfit = {"warnings": sorted(set(warnings)), "overfitting_warned": "training.overfitting" in warnings,
+               "best_step": trainer.watch.best_step}
+    best = folder / "checkpoints" / f"{BEST}.safetensors"
+    if overfit["overfitting_warned"] and best.exists():
+        # does sampling from the best held-out weights (what the warning offers) undo the overfitting?
+        at_best = drain(evaluate_run(folder, n=args.samples, seed=seed, dataset=dataset, reference=reference,
+                                     checkpoint=best))
+        overfit["at_best"] = {k: at_best.model.value(k) for k in SCORES}
     return {
         "steps": trainer.step, "preset": args.preset, "batch": config.batch_size, "lr": config.lr,
         "cpu_seconds": round(cpu_seconds, 1),
@@ -131,7 +144,7 @@ def measure(family: str, source: str, dataset, reference, size: int, seed: int, 
         **{k: evaluation.model.value(k) for k in SCORES},
         "floor": {k: evaluation.floor.value(k) for k in SCORES},
         "bits_per_dim": evaluation.bits_per_dim, "bits_kind": evaluation.bits_kind,
-        "judge": reference.network.kind,
+        "judge": reference.network.kind, **overfit,
     }
 
 
@@ -156,7 +169,7 @@ def sweep(args) -> None:
     seeds = [int(s) for s in args.seeds.split(",")]
     train_over, model_over = parse_overrides(args.train), parse_overrides(args.model)
     results = Path(args.results)
-    done = {cell_key(c) for c in read_cells(results)}
+    done = {cell_key(c) for c in read_cells(results) if "error" not in c}      # a failed cell is tried again
     print(f"# {args.label}: {len(families)} families x {len(sets)} sets x sizes {sizes} x seeds {seeds}, "
           f"{args.cpu_minutes:g} CPU-minutes each, one thread, {cpu_name()}, torch {torch.__version__}, "
           f"commit {commit()}; results {results}", flush=True)
@@ -181,6 +194,7 @@ def sweep(args) -> None:
                             figures = measure(family, source, dataset, reference, size, seed, args, train_over,
                                               model_over, Path(tmp))
                         except Exception as error:       # one cell failing must not end a night's sweep
+                            traceback.print_exc()
                             figures = {"error": f"{type(error).__name__}: {error}"}
                         cell = {"label": args.label, "family": family, "set": set_name(source), "size": size,
                                 "seed": seed, "cpu_minutes": args.cpu_minutes, **figures,
@@ -199,7 +213,8 @@ def one_line(cell: dict) -> str:
         return f"{cell['family']} {cell['set']} {cell['size']}px seed {cell['seed']}: FAILED {cell['error']}"
     return (f"{cell['family']} {cell['set']} {cell['size']}px seed {cell['seed']}: {cell['steps']} steps, "
             f"KID {number(cell['kid'])}, recall {number(cell['recall'], '.2f')}, "
-            f"prompts {number(cell['adherence'], '.2f')}, copies {number(cell['memorised'], '.2f')}")
+            f"prompts {number(cell['adherence'], '.2f')}, copies {number(cell['memorised'], '.2f')}"
+            + (f"; overfitting warned, best at step {cell['best_step']}" if cell.get("overfitting_warned") else ""))
 
 
 def mean_spread(values: list[float]) -> tuple[float | None, float]:
@@ -223,7 +238,8 @@ def grouped(cells: list[dict], label: str, cpu_minutes: float) -> dict:
 def report(args) -> None:
     cells = read_cells(Path(args.results))
     ours = grouped(cells, args.label, args.cpu_minutes)
-    failed = [c for c in cells if c["label"] == args.label and "error" in c]
+    measured = {cell_key(c) for c in cells if "error" not in c}
+    failed = [c for c in cells if c["label"] == args.label and "error" in c and cell_key(c) not in measured]
     if not ours:
         print(f"no cells labelled {args.label!r} at {args.cpu_minutes:g} CPU-minutes in {args.results}")
         return
