@@ -230,7 +230,7 @@ def grouped(cells: list[dict], label: str, cpu_minutes: float) -> dict:
     for c in cells:
         if c["label"] == label and c["cpu_minutes"] == cpu_minutes and "error" not in c:
             per = out.setdefault((c["family"], c["size"]), {}).setdefault(c["set"], {})
-            for key in SCORES + ("steps",):
+            for key in SCORES + ("steps", "overfitting_warned", "at_best"):
                 per.setdefault(key, []).append(c.get(key))
     return out
 
@@ -248,14 +248,23 @@ def report(args) -> None:
           + f", {args.cpu_minutes:g} CPU-minutes; each figure the mean over the seeds ± half their range")
     for (family, size), sets in sorted(ours.items()):
         print(f"\n## {family}, {size} px")
-        print("| set | seeds | steps | KID | recall | precision | coverage | copies | prompts followed |")
-        print("|---|---|---|---|---|---|---|---|---|")
+        print("| set | seeds | steps | KID | recall | precision | coverage | copies | prompts followed "
+              "| overfitting warned |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        at_best = []
         for name, per in sorted(sets.items()):
             row = [name, str(len(per["kid"])), number(mean_spread(per["steps"])[0], ".0f")]
             for key in ("kid", "recall", "precision", "coverage", "memorised", "adherence"):
                 mean, spread = mean_spread(per[key])
                 row.append("–" if mean is None else f"{mean:.3g} ± {spread:.2g}")
+            watched = [w for w in per["overfitting_warned"] if w is not None]     # older cells did not record it
+            row.append(f"{sum(watched)} of {len(watched)}" if watched else "–")
             print("| " + " | ".join(row) + " |")
+            at_best += [(name, best) for best in per["at_best"] if best]
+        for name, best in at_best:
+            print(f"- {name}, sampled from the best held-out weights instead: KID {number(best['kid'])}, recall "
+                  f"{number(best['recall'], '.2f')}, copies {number(best['memorised'], '.2f')}, prompts "
+                  f"{number(best['adherence'], '.2f')}")
         before = theirs.get((family, size))
         if before:
             print(verdict(before, sets, args.against, args.label))
