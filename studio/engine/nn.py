@@ -119,8 +119,9 @@ class TimeResBlock(nn.Module):
     The second conv starts at zero, so a fresh block is the identity (its skip path).
     """
 
-    def __init__(self, in_ch: int, out_ch: int, emb_dim: int):
+    def __init__(self, in_ch: int, out_ch: int, emb_dim: int, dropout: float = 0.0):
         super().__init__()
+        self.dropout = dropout                  # before the second conv, in training only (DDPM's regulariser)
         self.norm1 = group_norm(in_ch)
         self.conv1 = nn.Conv2d(in_ch, out_ch, 3, padding=1)
         self.emb = nn.Linear(emb_dim, 2 * out_ch)
@@ -133,8 +134,10 @@ class TimeResBlock(nn.Module):
     def forward(self, x: torch.Tensor, emb: torch.Tensor) -> torch.Tensor:  # x (B, C, H, W), emb (B, E) after SiLU
         h = self.conv1(F.silu(self.norm1(x)))
         scale, shift = self.emb(emb)[:, :, None, None].chunk(2, dim=1)       # (B, C_out, 1, 1) each
-        h = self.conv2(F.silu(torch.addcmul(shift, self.norm2(h), 1 + scale)))
-        return self.skip(x) + h
+        h = F.silu(torch.addcmul(shift, self.norm2(h), 1 + scale))
+        if self.dropout and self.training:
+            h = F.dropout(h, self.dropout, training=True)
+        return self.skip(x) + self.conv2(h)
 
 
 class SpatialAttention(nn.Module):
@@ -185,13 +188,14 @@ class UNet(nn.Module):
     context_dim, pooled_dim: text token and pooled text widths (0: unconditional)
     patch:      >1 folds patch x patch pixels into channels first (pixel unshuffle) and unfolds them at the
                 end, so the network runs at 1/patch the resolution: ~patch^2 fewer convolution FLOPs
+    dropout:    share of each residual block's features dropped before its second conv, in training only
     One skip connection per level (concatenated once on the way up), not one per block as in
     diffusers' UNet2DModel: half the high-resolution convolutions for the same depth.
     """
 
     def __init__(self, in_channels: int, channels: tuple[int, ...], blocks: tuple[int, ...],
                  attention: tuple[int, ...], heads: int = 4, context_dim: int = 0, pooled_dim: int = 0,
-                 out_channels: int | None = None, patch: int = 1):
+                 out_channels: int | None = None, patch: int = 1, dropout: float = 0.0):
         super().__init__()
         self.base = channels[0]
         self.patch = patch
@@ -205,21 +209,21 @@ class UNet(nn.Module):
         self.downsample = nn.ModuleList()
         prev = channels[0]
         for level, (ch, n) in enumerate(zip(channels, blocks)):
-            self.down.append(nn.ModuleList(TimeResBlock(prev if i == 0 else ch, ch, emb_dim) for i in range(n)))
+            self.down.append(nn.ModuleList(TimeResBlock(prev if i == 0 else ch, ch, emb_dim, dropout) for i in range(n)))
             self.down_attn.append(SpatialAttention(ch, heads, ctx) if level in attention else nn.Identity())
             prev = ch if n else prev
             self.downsample.append(Downsample(prev, channels[level + 1]) if level + 1 < len(channels) else nn.Identity())
             prev = channels[level + 1] if level + 1 < len(channels) else prev
-        self.mid1 = TimeResBlock(prev, prev, emb_dim)
+        self.mid1 = TimeResBlock(prev, prev, emb_dim, dropout)
         self.mid_attn = SpatialAttention(prev, heads, ctx)
-        self.mid2 = TimeResBlock(prev, prev, emb_dim)
+        self.mid2 = TimeResBlock(prev, prev, emb_dim, dropout)
         self.up = nn.ModuleList()
         self.up_attn = nn.ModuleList()
         self.upsample = nn.ModuleList()
         skips = self._skip_widths(channels, blocks)
         for level in reversed(range(len(channels))):
             ch, n = channels[level], max(1, blocks[level])
-            self.up.append(nn.ModuleList(TimeResBlock(prev + skips[level] if i == 0 else ch, ch, emb_dim) for i in range(n)))
+            self.up.append(nn.ModuleList(TimeResBlock(prev + skips[level] if i == 0 else ch, ch, emb_dim, dropout) for i in range(n)))
             self.up_attn.append(SpatialAttention(ch, heads, ctx) if level in attention else nn.Identity())
             self.upsample.append(Upsample(ch, channels[level - 1]) if level > 0 else nn.Identity())
             prev = channels[level - 1] if level > 0 else ch

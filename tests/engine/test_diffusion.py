@@ -78,11 +78,23 @@ def test_registered_with_capabilities_and_options():
     (dict(schedule="sigmoid"), "schedule"), (dict(prediction="x0"), "prediction"),
     (dict(caption_dropout=1.0), "caption_dropout"), (dict(timestep_sampling="beta"), "timestep_sampling"),
     (dict(text_pool="max"), "text_pool"), (dict(optimizer="sgd"), "optimizer must be one of adamw, muon"),
+    (dict(dropout=1.0), r"dropout must be in \[0, 1\)"),
 ])
 def test_config_validation_says_what_to_change(changes, match):
     with pytest.raises(ConfigError, match=match):
         TINY.replace(**changes)
     assert DiffusionConfig.from_json(TINY.to_json()) == TINY
+
+
+def test_dropout_acts_in_training_only_and_keeps_the_checkpoint_layout():
+    plain, dropped = make_model(vocabulary=()), make_model(vocabulary=(), dropout=0.5)
+    assert plain.unet.state_dict().keys() == dropped.unet.state_dict().keys()     # no new weights to save
+    perturb(dropped)
+    x, t = torch.randn(2, 3, 8, 8), torch.tensor([10, 500])
+    dropped.unet.train()
+    assert not torch.equal(dropped.unet(x, t), dropped.unet(x, t))
+    dropped.unet.eval()
+    assert torch.equal(dropped.unet(x, t), dropped.unet(x, t))
 
 
 def test_image_size_must_fit_the_levels():

@@ -62,6 +62,8 @@ class DiffusionConfig(FamilyConfig):
     text_depth: int = 2
     max_prompt_words: int = 15
     caption_dropout: float = 0.1                 # share of captions replaced by "" (for guidance)
+    dropout: float = 0.0                         # in the U-Net's residual blocks while training (against copying
+                                                 # a small set; benchmarks/RESULTS.md, "The sweep: diffusion dropout")
     timestep_sampling: str = "uniform"           # uniform | logit-normal (more training at middle noise levels)
     timestep_shift: float = 0.0                  # logit-normal's mean: > 0 trains more at high noise levels
     text_pool: str = "bos"                       # pooled text: "bos" (the BOS features), "bos+mean" (+ mean of the
@@ -120,6 +122,8 @@ class DiffusionConfig(FamilyConfig):
             raise ConfigError("config.one_of", name="text_pool", choices=", ".join(TEXT_POOLS), value=self.text_pool)
         if self.min_snr_gamma < 0 or not 0 <= self.caption_dropout < 1:
             raise ConfigError("diffusion.bad_snr_or_dropout")
+        if not 0 <= self.dropout < 1:
+            raise ConfigError("config.in_range", name="dropout", range="[0, 1)", value=self.dropout)
         if self.text_dim < 8 or self.text_depth < 1 or self.max_prompt_words < 1:
             raise ConfigError("diffusion.bad_text_encoder")
         if self.classifier_batch < 1:
@@ -170,7 +174,7 @@ class Diffusion(Family):
         self.prompt_length = config.max_prompt_words + 1                      # + BOS
         text_dim = config.text_dim if self.conditional else 0
         self.unet = UNet(data.channels, config.channels, config.blocks, attention, config.heads,
-                         context_dim=text_dim, pooled_dim=text_dim, patch=config.patch)
+                         context_dim=text_dim, pooled_dim=text_dim, patch=config.patch, dropout=config.dropout)
         self.text = (TextEncoder(self.tokenizer.size, config.text_dim, config.text_depth, config.heads,
                                  self.prompt_length) if self.conditional else None)
         self.alphas_cumprod = SCHEDULES[config.schedule](config.timesteps)  # (T,) float64, on the CPU
