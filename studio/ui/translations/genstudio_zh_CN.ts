@@ -855,8 +855,8 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
     </message>
     <message>
         <location line="-5"/>
-        <source>Training keeps the weights that did best on held-out images beside the newest ones. When a model has started to learn its training images by heart, the newest weights do worse on pictures it never saw: the best ones are the better choice then.</source>
-        <translation>训练会在最新的权重旁保留在留出图像上表现最好的权重。当模型开始死记训练图像时，最新的权重在它从未见过的图片上表现更差：这时最好的权重是更好的选择。</translation>
+        <source>Training keeps the weights that did best on held-out images beside the newest ones. When a model has started to learn its training images by heart, the best weights copy them less, though the newest may still draw the better pictures (a VAE&apos;s often do): compare both.</source>
+        <translation>训练会在最新的权重旁保留在留出图像上表现最好的权重。当模型开始死记训练图像时，最好的权重较少复制训练图像，但最新的权重画出的图片可能仍然更好（VAE 常常如此）：请比较两者。</translation>
     </message>
     <message>
         <location line="-12"/>
@@ -4434,9 +4434,9 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+1"/>
-        <source>the held-out {key} has risen from {best:.4g} (step {best_step}) to {now:.4g} while the training loss keeps falling: the model is learning its training images by heart. The best weights are kept as best.safetensors (sample from them: --checkpoint best); more images, a smaller model or a shorter run help</source>
+        <source>the held-out {key} has risen from {best:.4g} (step {best_step}) to {now:.4g} while the training loss keeps falling: the model fits its training images better than new ones and may start to copy them. The best weights are kept as best.safetensors: sample from them (--checkpoint best) and compare with the newest; more images, a smaller model or a shorter run help</source>
         <comment>training.overfitting</comment>
-        <translation>留出集上的 {key} 已从 {best:.4g}（第 {best_step} 步）升到 {now:.4g}，而训练损失仍在下降：模型正在死记训练图像。最好的权重保存在 best.safetensors（用 --checkpoint best 从中采样）；更多图像、更小的模型或更短的训练会有帮助</translation>
+        <translation>留出集上的 {key} 已从 {best:.4g}（第 {best_step} 步）升到 {now:.4g}，而训练损失仍在下降：模型对训练图像的拟合好于新图像，并可能开始复制它们。最好的权重保存在 best.safetensors：从中采样（--checkpoint best）并与最新的权重比较；更多图像、更小的模型或更短的训练会有帮助</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -5525,7 +5525,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>图像不应该是什么样子（反向提示词）。</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+10"/>
         <source>Autoregressive pixels (PixelCNN)</source>
         <translation>自回归像素模型 (PixelCNN)</translation>
     </message>
@@ -5590,7 +5590,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>无分类器引导：提示词的引导强度（1：不引导）。</translation>
     </message>
     <message>
-        <location line="-24"/>
+        <location line="-21"/>
         <source>Guidance kind</source>
         <translation>引导方式</translation>
     </message>
@@ -5610,7 +5610,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>分类器引导的强度（引导方式为 classifier 或 both 时）：0 表示完全不引导。</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+30"/>
         <source>Denoising diffusion GAN</source>
         <translation>去噪扩散 GAN</translation>
     </message>
@@ -5625,7 +5625,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>只用几个大步（默认 4 步）给你的图片加噪声，并训练一个生成器去撤销每一步，由判别器而不是噪声预测损失来评判，因此一个样本只需这几次计算，而不是扩散模型的 20 次或更多。用说明文字或类别文件夹训练后，它能按提示词生成（没有引导强度）。内部是 GAN：训练可能不稳定，也不给出似然（bits/dim）。</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-31"/>
         <source>Latent diffusion</source>
         <translation>潜空间扩散</translation>
     </message>
@@ -5705,7 +5705,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>一个归一化流（图片与高斯噪声之间的可逆网络），同时用两种方式学习：像普通流模型一样按似然学习，又像 GAN 的生成器一样去骗过评判其样本的判别器。对抗权重决定两者的平衡：样本更清晰，而未见过图片的似然（每像素比特数，仍精确计算）变差。权重太大时判别器会获胜：样本变成明亮、重复的图案；这时请调低它。</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+4"/>
         <source>input</source>
         <translation>输入</translation>
     </message>

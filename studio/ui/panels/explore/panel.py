@@ -82,8 +82,8 @@ class ExplorePanel(QWidget):
         box.setObjectName("exploreWeights")
         box.setToolTip(self.tr(
             "Training keeps the weights that did best on held-out images beside the newest ones. When a model "
-            "has started to learn its training images by heart, the newest weights do worse on pictures it "
-            "never saw: the best ones are the better choice then."))
+            "has started to learn its training images by heart, the best weights copy them less, though the "
+            "newest may still draw the better pictures (a VAE's often do): compare both."))
         self.weights_combo = QComboBox(box)
         self.weights_combo.setObjectName("exploreWeightsCombo")
         self.weights_combo.setAccessibleName(self.tr("Which weights to explore"))
