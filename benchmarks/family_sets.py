@@ -41,8 +41,10 @@ RESULTS = Path(__file__).resolve().parent / "results" / "family_sets.jsonl"
 DEMO_SETS = ("demo:digits", "demo:faces", "demo:shapes")
 SCORES = ("kid", "precision", "recall", "coverage", "memorised", "adherence")
 # (key, higher is better, relative): the scores the report's rule judges; KID differs by orders of magnitude
-# between sets, so its change is taken relative to the set's own figure
-JUDGED = (("kid", False, True), ("recall", True, False), ("adherence", True, False))
+# between sets, so its change is taken relative to the set's own figure. Copies are judged too: a regulariser
+# is meant to lower them, and copying raises KID and recall (a copy looks like the data)
+JUDGED = (("kid", False, True), ("recall", True, False), ("adherence", True, False), ("memorised", False, False))
+COPIES_RESOLUTION = 0.01    # 2 of 200 samples: where both seeds copied nothing, the spread is no smaller than this
 
 
 def parse_value(text: str):
@@ -277,6 +279,7 @@ def verdict(before: dict, after: dict, old: str, new: str) -> str:
     shared = sorted(set(before) & set(after))
     lines = [f"\n{new} against {old} on {len(shared)} sets ({', '.join(shared)}):"]
     seeds = min((min(len(before[name]["kid"]), len(after[name]["kid"])) for name in shared), default=0)
+    improved, anywhere_hurt = [], []
     for key, higher, relative in JUDGED:
         changes, hurt = [], []
         for name in shared:
@@ -285,7 +288,7 @@ def verdict(before: dict, after: dict, old: str, new: str) -> str:
             if a is None or b is None:
                 continue
             gain = (b - a) if higher else (a - b)
-            spread = max(spread_a, spread_b)
+            spread = max(spread_a, spread_b, COPIES_RESOLUTION if key == "memorised" else 0.0)
             scale = max(abs(a), 1e-9) if relative else 1.0
             changes.append(gain / scale)
             if gain < -spread:
@@ -293,12 +296,18 @@ def verdict(before: dict, after: dict, old: str, new: str) -> str:
         if not changes:
             continue
         mean = sum(changes) / len(changes)
+        improved += [key] if mean > 0 else []
+        anywhere_hurt += [f"{key} on {name}" for name in hurt]
         unit = " (relative)" if relative else ""
         keep = mean > 0 and not hurt
         outcome = ("better" if keep else "not better") if seeds >= 2 else \
             "no verdict: one seed on a set, so the seeds' spread is unknown"
         lines.append(f"- {key}: mean change {mean:+.3f}{unit}, hurt beyond the seeds' spread on "
                      f"{', '.join(hurt) or 'none'} -> {outcome}")
+    if seeds >= 2:
+        keep = bool(improved) and not anywhere_hurt
+        lines.append(f"- on every score: {'a better default' if keep else 'not a better default'} (better on "
+                     f"{', '.join(improved) or 'none'}; hurt beyond the spread: {', '.join(anywhere_hurt) or 'none'})")
     return "\n".join(lines)
 
 
