@@ -274,12 +274,13 @@ def report(args) -> None:
         print("FAILED: " + one_line(c))
 
 
-def verdict(before: dict, after: dict, old: str, new: str) -> str:
-    """Issue 25's rule on each judged score over the sets both labels measured."""
+def judge(before: dict, after: dict) -> dict:
+    """Issue 25's rule over the sets both labels measured: per judged score, the mean change (positive: better;
+    KID's relative to the set's own figure) and the sets it hurt beyond the seeds' spread; "keep" is None where
+    a set has one seed (the spread is unknown), else whether the change is better on some score and hurt none."""
     shared = sorted(set(before) & set(after))
-    lines = [f"\n{new} against {old} on {len(shared)} sets ({', '.join(shared)}):"]
     seeds = min((min(len(before[name]["kid"]), len(after[name]["kid"])) for name in shared), default=0)
-    improved, anywhere_hurt = [], []
+    scores = {}
     for key, higher, relative in JUDGED:
         changes, hurt = [], []
         for name in shared:
@@ -289,25 +290,29 @@ def verdict(before: dict, after: dict, old: str, new: str) -> str:
                 continue
             gain = (b - a) if higher else (a - b)
             spread = max(spread_a, spread_b, COPIES_RESOLUTION if key == "memorised" else 0.0)
-            scale = max(abs(a), 1e-9) if relative else 1.0
-            changes.append(gain / scale)
+            changes.append(gain / (max(abs(a), 1e-9) if relative else 1.0))
             if gain < -spread:
                 hurt.append(name)
-        if not changes:
-            continue
-        mean = sum(changes) / len(changes)
-        improved += [key] if mean > 0 else []
-        anywhere_hurt += [f"{key} on {name}" for name in hurt]
-        unit = " (relative)" if relative else ""
-        keep = mean > 0 and not hurt
-        outcome = ("better" if keep else "not better") if seeds >= 2 else \
-            "no verdict: one seed on a set, so the seeds' spread is unknown"
-        lines.append(f"- {key}: mean change {mean:+.3f}{unit}, hurt beyond the seeds' spread on "
-                     f"{', '.join(hurt) or 'none'} -> {outcome}")
+        if changes:
+            scores[key] = {"mean": sum(changes) / len(changes), "hurt": hurt, "relative": relative}
+    keep = None
     if seeds >= 2:
-        keep = bool(improved) and not anywhere_hurt
-        lines.append(f"- on every score: {'a better default' if keep else 'not a better default'} (better on "
-                     f"{', '.join(improved) or 'none'}; hurt beyond the spread: {', '.join(anywhere_hurt) or 'none'})")
+        keep = any(s["mean"] > 0 for s in scores.values()) and not any(s["hurt"] for s in scores.values())
+    return {"sets": shared, "seeds": seeds, "scores": scores, "keep": keep}
+
+
+def verdict(before: dict, after: dict, old: str, new: str) -> str:
+    """judge() in words, a line per score."""
+    result = judge(before, after)
+    lines = [f"\n{new} against {old} on {len(result['sets'])} sets ({', '.join(result['sets'])}):"]
+    for key, score in result["scores"].items():
+        unit = " (relative)" if score["relative"] else ""
+        outcome = ("better" if score["mean"] > 0 and not score["hurt"] else "not better") if result["seeds"] >= 2 \
+            else "no verdict: one seed on a set, so the seeds' spread is unknown"
+        lines.append(f"- {key}: mean change {score['mean']:+.3f}{unit}, hurt beyond the seeds' spread on "
+                     f"{', '.join(score['hurt']) or 'none'} -> {outcome}")
+    if result["keep"] is not None:
+        lines.append(f"- on every score: {'a better default' if result['keep'] else 'not a better default'}")
     return "\n".join(lines)
 
 

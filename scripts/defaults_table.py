@@ -97,8 +97,9 @@ def measured_section(label: str = "defaults", cpu_minutes: float = 5.0) -> list[
     lines = ["", f"## Measured at these defaults: {cpu_minutes:g} CPU-minutes on every set", "",
              f"`benchmarks/family_sets.py --label {label}` (benchmarks/results/family_sets.jsonl): each family "
              "planned as `compare` plans it (small preset), trained on one thread for the same CPU time, 200 samples scored "
-             "against the held-out images. A cell is KID / recall / prompts followed, the mean over its seeds "
-             "(their number in brackets); – where not measured yet.", ""]
+             "against the held-out images. A cell is KID / recall / prompts followed / copies (the share of "
+             "samples that are near-copies of a training image), the mean over its seeds (their number in "
+             "brackets); – where not measured yet.", ""]
     if not cells:
         return lines + ["Nothing measured yet.", ""]
     table = grouped(cells, label, cpu_minutes)
@@ -116,15 +117,52 @@ def measured_section(label: str = "defaults", cpu_minutes: float = 5.0) -> list[
                 if name not in per:
                     row.append("–")
                     continue
-                figures = [mean_spread(per[name][key])[0] for key in ("kid", "recall", "adherence")]
+                figures = [mean_spread(per[name][key])[0] for key in ("kid", "recall", "adherence", "memorised")]
                 text = " / ".join("–" if v is None else _figure(v, kid=key == 0) for key, v in enumerate(figures))
                 row.append(f"{text} ({len(per[name]['kid'])})")
             lines.append(f"| {cls.name} | " + " | ".join(row) + " |")
         lines.append("")
     planned = len(list(all_families())) * 5 * 2 * 2
-    return lines + [f"Measured at commit{'s' if len(commits) > 1 else ''} {', '.join(commits)} on {', '.join(cpus)}: "
-                    f"{len(cells)} of the {planned} cells planned (every family on the 3 demo sets and the 2 built "
-                    "ones, at 16 and 32 px, 2 seeds); the sweep goes on where it stopped.", ""]
+    lines += [f"Measured at commit{'s' if len(commits) > 1 else ''} {', '.join(commits)} on {', '.join(cpus)}: "
+              f"{len(cells)} of the {planned} cells planned (every family on the 3 demo sets and the 2 built "
+              "ones, at 16 and 32 px, 2 seeds); the sweep goes on where it stopped.", ""]
+    return lines + candidates_section(label, cpu_minutes)
+
+
+def candidates_section(label: str, cpu_minutes: float) -> list[str]:
+    """Each other label of the sweep (a candidate default, or the defaults this issue replaced) judged against
+    these defaults by family_sets.py's rule, on the sets both have measured."""
+    from family_sets import RESULTS, grouped, judge, read_cells
+
+    cells = [c for c in read_cells(RESULTS) if c["cpu_minutes"] == cpu_minutes and "error" not in c]
+    ours = grouped(cells, label, cpu_minutes)
+    others = sorted({c["label"] for c in cells} - {label})
+    if not others:
+        return []
+    names = {"kid": "KID", "recall": "recall", "adherence": "prompts", "memorised": "copies"}
+    lines = ["## Tried against these defaults", "",
+             "A change becomes a default only when it improves the mean over all the sets and hurts none by more "
+             "than the seeds' spread (`benchmarks/family_sets.py --report --label L --against defaults`). Each "
+             "score is the mean change over the sets, positive where the tried setting is better (KID's relative "
+             "to the set's own), with the sets it hurt beyond the seeds' spread.", "",
+             "| family | size | tried | sets (seeds) | " + " | ".join(names.values()) + " | verdict |",
+             "|---" * (5 + len(names)) + "|"]
+    for other in others:
+        for (family, size), sets in sorted(grouped(cells, other, cpu_minutes).items()):
+            if (family, size) not in ours:
+                continue
+            overrides = next(c.get("overrides") or {} for c in cells if (c["label"], c["family"], c["size"])
+                             == (other, family, size))
+            changed = ", ".join(f"{k} {v}" for k, v in overrides.items()) or "–"
+            result = judge(ours[(family, size)], sets)
+            row = [family, f"{size} px", f"`{other}`: {changed}", f"{', '.join(result['sets'])} ({result['seeds']})"]
+            for key in names:
+                score = result["scores"].get(key)
+                row.append("–" if score is None else f"{score['mean']:+.2f}"
+                           + (f", hurt on {', '.join(score['hurt'])}" if score["hurt"] else ""))
+            row.append({None: "none yet (one seed)", True: "better", False: "not better"}[result["keep"]])
+            lines.append("| " + " | ".join(row) + " |")
+    return lines + [""]
 
 
 def _figure(value: float, kid: bool) -> str:
