@@ -287,10 +287,10 @@ CATALOGUE: dict[str, str] = {
     "training.diverged": "training diverged: losses stayed non-finite after {rollbacks} rollbacks; lower the "
                          "learning rate or use --precision fp32",
     "training.overfitting": "the held-out {key} has risen from {best:.4g} (step {best_step}) to {now:.4g} while "
-                            "the training loss keeps falling: the model fits its training images better than new ones and may "
-                            "start to copy them. The best weights are kept as best.safetensors: sample from them "
-                            "(--checkpoint best) and compare with the newest; more images, a smaller model or a "
-                            "shorter run help",
+                            "the training loss keeps falling: the model fits its training images better than new "
+                            "ones and may start to copy them. The best weights are kept as best.safetensors: sample "
+                            "from them (--checkpoint best) and compare with the newest; more images, a smaller model "
+                            "or a shorter run help",
     # why a training setting was chosen (studio/engine/training/plan.py)
     "plan.given": "as you set it",
     "plan.family_default": "the {family} family's default",

@@ -209,7 +209,8 @@ class UNet(nn.Module):
         self.downsample = nn.ModuleList()
         prev = channels[0]
         for level, (ch, n) in enumerate(zip(channels, blocks)):
-            self.down.append(nn.ModuleList(TimeResBlock(prev if i == 0 else ch, ch, emb_dim, dropout) for i in range(n)))
+            self.down.append(nn.ModuleList(TimeResBlock(prev if i == 0 else ch, ch, emb_dim, dropout)
+                                           for i in range(n)))
             self.down_attn.append(SpatialAttention(ch, heads, ctx) if level in attention else nn.Identity())
             prev = ch if n else prev
             self.downsample.append(Downsample(prev, channels[level + 1]) if level + 1 < len(channels) else nn.Identity())
@@ -223,7 +224,8 @@ class UNet(nn.Module):
         skips = self._skip_widths(channels, blocks)
         for level in reversed(range(len(channels))):
             ch, n = channels[level], max(1, blocks[level])
-            self.up.append(nn.ModuleList(TimeResBlock(prev + skips[level] if i == 0 else ch, ch, emb_dim, dropout) for i in range(n)))
+            self.up.append(nn.ModuleList(TimeResBlock(prev + skips[level] if i == 0 else ch, ch, emb_dim, dropout)
+                                         for i in range(n)))
             self.up_attn.append(SpatialAttention(ch, heads, ctx) if level in attention else nn.Identity())
             self.upsample.append(Upsample(ch, channels[level - 1]) if level > 0 else nn.Identity())
             prev = channels[level - 1] if level > 0 else ch

@@ -62,8 +62,9 @@ class DiffusionConfig(FamilyConfig):
     text_depth: int = 2
     max_prompt_words: int = 15
     caption_dropout: float = 0.1                 # share of captions replaced by "" (for guidance)
-    dropout: float = 0.0                         # in the U-Net's residual blocks while training (against copying
-                                                 # a small set; benchmarks/RESULTS.md, "The sweep: diffusion dropout")
+    dropout: float = 0.0                         # in the U-Net's residual blocks while training, against copying
+                                                 # a small set; off, as 0.1 failed the sweep's rule (benchmarks/
+                                                 # RESULTS.md, "The sweep: diffusion dropout, ...")
     timestep_sampling: str = "uniform"           # uniform | logit-normal (more training at middle noise levels)
     timestep_shift: float = 0.0                  # logit-normal's mean: > 0 trains more at high noise levels
     text_pool: str = "bos"                       # pooled text: "bos" (the BOS features), "bos+mean" (+ mean of the
