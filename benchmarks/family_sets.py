@@ -5,7 +5,8 @@ One cell is a family on a set at a size and a seed: planned as `genstudio compar
 small preset, the minutes given), trained on one thread for N CPU-minutes (the Trainer's clock reads this
 process's CPU time, so a loaded machine changes how long a cell takes, not its figures), then sampled and scored
 as `genstudio evaluate` does (200 samples against the held-out images: KID, precision, recall, coverage, copies,
-prompts followed, bits/dim). Each cell is one line of a JSONL file, written as soon as it is measured; a cell
+prompts followed, bits/dim; where the Trainer warned of overfitting, the same scores from best.safetensors).
+Each cell is one line of a JSONL file, written as soon as it is measured; a cell
 already there is skipped, so the sweep (tens of CPU-hours over 5 sets, 2 sizes, 2 seeds, 11 families) goes on
 where it stopped, in as many processes as there are cores (split them by --families or --seeds).
 
