@@ -93,7 +93,8 @@ def measured_section(label: str = "defaults", cpu_minutes: float = 5.0) -> list[
 
     from studio.engine import all_families
 
-    cells = [c for c in read_cells(RESULTS) if c["label"] == label and c["cpu_minutes"] == cpu_minutes]
+    every = [c for c in read_cells(RESULTS) if c["cpu_minutes"] == cpu_minutes and "error" not in c]
+    cells = [c for c in every if c["label"] == label]
     lines = ["", f"## Measured at these defaults: {cpu_minutes:g} CPU-minutes on every set", "",
              f"`benchmarks/family_sets.py --label {label}` (benchmarks/results/family_sets.jsonl): each family "
              "planned as `compare` plans it (small preset), trained on one thread for the same CPU time, 200 samples scored "
@@ -126,15 +127,14 @@ def measured_section(label: str = "defaults", cpu_minutes: float = 5.0) -> list[
     lines += [f"Measured at commit{'s' if len(commits) > 1 else ''} {', '.join(commits)} on {', '.join(cpus)}: "
               f"{len(cells)} of the {planned} cells planned (every family on the 3 demo sets and the 2 built "
               "ones, at 16 and 32 px, 2 seeds); the sweep goes on where it stopped.", ""]
-    return lines + candidates_section(label, cpu_minutes)
+    return lines + candidates_section(every, label, cpu_minutes)
 
 
-def candidates_section(label: str, cpu_minutes: float) -> list[str]:
+def candidates_section(cells: list[dict], label: str, cpu_minutes: float) -> list[str]:
     """Each other label of the sweep (a candidate default, or the defaults this issue replaced) judged against
     these defaults by family_sets.py's rule, on the sets both have measured."""
-    from family_sets import RESULTS, grouped, judge, read_cells
+    from family_sets import grouped, judge
 
-    cells = [c for c in read_cells(RESULTS) if c["cpu_minutes"] == cpu_minutes and "error" not in c]
     ours = grouped(cells, label, cpu_minutes)
     others = sorted({c["label"] for c in cells} - {label})
     if not others:
