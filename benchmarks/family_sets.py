@@ -105,13 +105,13 @@ def append_cell(path: Path, cell: dict) -> None:
         os.close(fd)
 
 
-def measure(family: str, source: str, dataset, reference, size: int, seed: int, args, train_over: dict,
-            model_over: dict, tmp: Path) -> dict:
-    from studio.engine.evaluation.evaluate import evaluate_run
+def train_cell(family: str, source: str, dataset, size: int, seed: int, args, train_over: dict, model_over: dict,
+               tmp: Path):
+    """Train one cell as `compare` plans it, for args.cpu_minutes of this process's CPU time: (trainer, run folder,
+    train config, the family's own overrides, CPU seconds, the ids of the Trainer's warnings)."""
     from studio.engine.events import TrainingWarning
     from studio.engine.families import get_family
     from studio.engine.training import Trainer
-    from studio.engine.training.trainer import BEST
     from studio.engine.training.plan import DataFacts, plan_training
 
     cls = get_family(family)
@@ -130,6 +130,16 @@ def measure(family: str, source: str, dataset, reference, size: int, seed: int, 
     warnings: list = []
     cpu_seconds = train_for_cpu_minutes(trainer, on_event=lambda event: warnings.append(event.message.id)
                                         if isinstance(event, TrainingWarning) else None)
+    return trainer, folder, config, own, cpu_seconds, warnings
+
+
+def measure(family: str, source: str, dataset, reference, size: int, seed: int, args, train_over: dict,
+            model_over: dict, tmp: Path) -> dict:
+    from studio.engine.evaluation.evaluate import evaluate_run
+    from studio.engine.training.trainer import BEST
+
+    trainer, folder, config, own, cpu_seconds, warnings = train_cell(family, source, dataset, size, seed, args,
+                                                                     train_over, model_over, tmp)
     evaluation = drain(evaluate_run(folder, n=args.samples, seed=seed, dataset=dataset, reference=reference))
     overfit = {"warnings": sorted(set(warnings)), "overfitting_warned": "training.overfitting" in warnings,
                "best_step": trainer.watch.best_step}

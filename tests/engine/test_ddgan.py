@@ -86,6 +86,18 @@ def test_one_step_gives_finite_losses_and_gradients_for_each_player(vocabulary):
         assert all(g is not None and torch.isfinite(g).all() for g in grads), f"{name}: a parameter got no gradient"
 
 
+def test_augmenting_moves_both_images_of_a_pair_together_and_the_step_still_trains():
+    model = make_model(config=TINY.replace(augment="translation"))
+    torch.manual_seed(1)
+    x_prev = torch.randn(64, 3, 8, 8)
+    pair = model._pair(x_prev, x_prev.clone())                    # the same image twice: must stay the same twice
+    assert not torch.equal(pair[:, :3], x_prev)                   # moved (64 draws: some shift is not zero)
+    assert torch.equal(pair[:, :3], pair[:, 3:])
+    assert torch.equal(make_model()._pair(x_prev, x_prev), torch.cat([x_prev, x_prev], 1))   # off by default
+    losses = model.train_step(batch_for(), KeepGradients())
+    assert all(math.isfinite(v) for v in losses.values()) and losses["r1"] > 0
+
+
 def test_real_steps_change_both_players_and_leave_no_gradients():
     model = make_model()
     model.train()
@@ -201,6 +213,7 @@ def test_denoising_steps_outside_1_to_8_are_refused_with_a_clear_message(steps):
     (dict(r1_gamma=-1), "r1_gamma must be between 0 and 100, not -1"),
     (dict(beta_min=5, beta_max=1), "0 < beta_min < beta_max <= 100"),
     (dict(z_dim=0), "z_dim must be between 1 and 1024, not 0"),
+    (dict(augment="translation,color"), "augment takes a comma-separated list of translation, cutout .*not color"),
 ])
 def test_invalid_config_says_what_to_change(values, match):
     with pytest.raises(ConfigError, match=match):

@@ -10,7 +10,8 @@ generator:  G(x_k, z, k) predicts the clean image x0 (the diffusion family's U-N
 discriminator: D(x_{k-1}, x_k, k) tells real pairs (x_{k-1} from the data, x_k one noising step on) from generated
             ones: the GAN family's DCGAN discriminator with minibatch-std over the two images stacked as channels,
             the step (and the prompt's words) as projection terms. Non-saturating loss and an R1 penalty on real
-            pairs (paper sec. 4), one optimizer each.
+            pairs (paper sec. 4), one optimizer each. `augment`: DiffAugment's translation or cutout on the stacked
+            pair, the same draw for both images (off by default).
 prompts:    captions (or class-folder names) -> the diffusion family's text encoder -> cross-attention and the
             time embedding of G; the words also condition D. Dropped 10% of the time so the empty prompt means
             "anything". No classifier-free guidance: G makes one sample per z, not a score to extrapolate.
@@ -30,13 +31,14 @@ from studio.engine.families.base import (
     PROGRESSIVE, PROMPT, Batch, ConfigError, DataInfo, Family, FamilyConfig, Frame, StepContext, register,
     to_uint8_images,
 )
-from studio.engine.families.gan import Discriminator
+from studio.engine.families.gan import Discriminator, _policy, diff_augment
 from studio.engine.messages import Message
 from studio.engine.nn import UNet
 from studio.engine.samplers import noise_like
 from studio.engine.text import BOS, PAD, TextEncoder, Tokenizer, image_texts, words
 
 MAX_STEPS = 8
+PAIR_AUGMENTS = ("translation", "cutout")      # DiffAugment's geometric ones: the same for both images of a pair
 CAPTION_DROPOUT = 0.1          # share of training conditions replaced by "" (the empty prompt: "anything")
 TIME_SCALE = 1000              # step k of T enters the U-Net's sinusoidal embedding as k/T * TIME_SCALE
 
@@ -54,6 +56,7 @@ class DDGANConfig(FamilyConfig):
     beta_min: float = 0.1                             # the VP schedule (paper: 0.1 and 20)
     beta_max: float = 20.0
     d_lr_ratio: float = 1.0                           # discriminator LR = this x the generator's
+    augment: str = ""                                 # DiffAugment on the discriminator's pairs: translation, cutout
     text_dim: int = 32
     text_depth: int = 1
     max_prompt_words: int = 15
@@ -84,6 +87,8 @@ class DDGANConfig(FamilyConfig):
             raise ConfigError("ddgan.bad_schedule", beta_min=self.beta_min, beta_max=self.beta_max)
         if not 0 < self.d_lr_ratio <= 100:
             raise ConfigError("config.in_range", name="d_lr_ratio", range="(0, 100]", value=self.d_lr_ratio)
+        if unknown := [p for p in _policy(self.augment) if p not in PAIR_AUGMENTS]:
+            raise ConfigError("config.bad_augment", choices=", ".join(PAIR_AUGMENTS), value=", ".join(unknown))
         if self.text_dim < 8 or self.text_depth < 1 or self.max_prompt_words < 1:
             raise ConfigError("diffusion.bad_text_encoder")
 
@@ -155,6 +160,7 @@ class DDGAN(Family):
                                            minibatch_std=True)
         nn.init.zeros_(self.discriminator.embed.weight)     # N(0, 1) unnormalised: per-step offsets swamping the score
         self.alphas_cumprod = alphas_cumprod(steps, config.beta_min, config.beta_max)   # (T + 1,) on the CPU
+        self.policy = _policy(config.augment)
 
     def modules(self) -> dict[str, nn.Module]:
         mods = {"generator": self.generator, "discriminator": self.discriminator}
@@ -247,8 +253,8 @@ class DDGAN(Family):
         # The discriminator: softplus(-D(real)) + softplus(D(fake)) + gamma/2 |grad_x D(real)|^2 (R1 on x_{k-1}).
         real_prev = x_prev.detach().requires_grad_(True)
         with ctx.autocast():
-            d_real, _ = self.discriminator(torch.cat([real_prev, x_k], 1), bag)
-            d_fake, _ = self.discriminator(torch.cat([fake_prev.detach(), x_k], 1), bag)
+            d_real, _ = self.discriminator(self._pair(real_prev, x_k), bag)
+            d_fake, _ = self.discriminator(self._pair(fake_prev.detach(), x_k), bag)
         d_real, d_fake = d_real.float(), d_fake.float()
         grad, = torch.autograd.grad(d_real.sum(), real_prev, create_graph=True)
         r1 = grad.float().pow(2).flatten(1).sum(1).mean()
@@ -259,13 +265,18 @@ class DDGAN(Family):
         self.discriminator.requires_grad_(False)
         try:
             with ctx.autocast():
-                g_score, _ = self.discriminator(torch.cat([fake_prev, x_k], 1), bag)
+                g_score, _ = self.discriminator(self._pair(fake_prev, x_k), bag)
             g_loss = F.softplus(-g_score.float()).mean()
             ctx.optimize("generator", g_loss)
         finally:
             self.discriminator.requires_grad_(True)
         return {"d_loss": d_loss.item(), "g_loss": g_loss.item(), "r1": r1.item(),         # .item(): GPU sync
                 "d_real": d_real.mean().item(), "d_fake": d_fake.mean().item()}
+
+    def _pair(self, x_prev: torch.Tensor, x_k: torch.Tensor) -> torch.Tensor:
+        """The discriminator's input: the two images stacked as channels, augmented together (one draw for both)."""
+        pair = torch.cat([x_prev, x_k], 1)                                   # (B, 2C, H, W)
+        return diff_augment(pair, self.policy) if self.policy else pair
 
     # -- sampling ---------------------------------------------------------------------------------
     def _eval(self) -> tuple[nn.Module, nn.Module | None]:
