@@ -434,8 +434,8 @@ def cmd_train(args, out: TextIO, err: TextIO) -> int:
         family_cls.Config.from_preset(args.preset or "small", **model_settings)   # a wrong setting fails before loading
         size = args.size or (RECIPES[args.recipe].image_size if args.recipe else 32)
         dataset = _load_dataset(args.data, size, args.channels, err)
-        given = {"steps": args.steps, "minutes": args.minutes, "batch_size": args.batch, "lr": args.lr,
-                 "model_preset": args.preset, "image_size": args.size,
+        given = {**train_settings, "steps": args.steps, "minutes": args.minutes, "batch_size": args.batch,
+                 "lr": args.lr, "model_preset": args.preset, "image_size": args.size,
                  "precision": None if args.precision == "auto" else args.precision}
         plan = plan_training(args.family, DataFacts.of(dataset), recipe=args.recipe or "default", device=args.device,
                              given=given)
@@ -484,7 +484,8 @@ def _print_plan(plan, err: TextIO) -> None:
     """The settings a new run trains with and why (studio/engine/training/plan.py), and any warning."""
     err.write("settings:\n")
     for choice in plan.choices:
-        err.write(f"  {choice.name.replace('_', ' ')}: {choice.value} ({choice.reason})\n")
+        value = str(choice.value).lower() if isinstance(choice.value, bool) else choice.value   # as --set takes it
+        err.write(f"  {choice.name.replace('_', ' ')}: {value} ({choice.reason})\n")
     for warning in plan.warnings:
         err.write(f"warning: {warning}\n")
 

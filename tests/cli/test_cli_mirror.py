@@ -26,6 +26,7 @@ def test_set_mirror_lands_in_the_run_config_and_the_start_lines_say_so(tmp_path,
     assert saved["train_config"]["mirror"] is mirror
     assert saved["family_config"]["latent_dim"] == 4 and "mirror" not in saved["family_config"]
     assert ("augmentation: left-right mirror flips" if mirror else "augmentation: none") in err
+    assert f"  mirror: {str(mirror).lower()} (as you set it)" in err          # the plan's settings list it too
 
 
 def test_mirror_is_off_by_default_and_resume_can_turn_it_on(tmp_path):

@@ -40,3 +40,13 @@ def test_what_the_user_gives_wins_and_a_small_set_lowers_the_batch():
     assert reasons(plan)["batch_size"] == "plan.family_default"          # None is not given
     small = plan_training("vae", DataFacts(30, 32, 3), device="cpu", check_memory=False)
     assert small.train["batch_size"] == 28 and reasons(small)["batch_size"] == "plan.batch_images"
+
+
+def test_a_given_setting_without_a_rule_of_its_own_is_kept_and_said():
+    # mirror, warmup_steps, holdout: TrainConfig fields the plan chooses nothing for were once dropped silently
+    plan = plan_training("diffusion", FACTS, device="cpu", check_memory=False,
+                         given={"mirror": True, "warmup_steps": 7, "holdout": 0.1, "model_preset": "tiny"})
+    config = plan.train_config(seed=0)
+    assert (config.mirror, config.warmup_steps, config.holdout) == (True, 7, 0.1)
+    assert reasons(plan)["mirror"] == reasons(plan)["warmup_steps"] == reasons(plan)["holdout"] == "plan.given"
+    assert plan_training("diffusion", FACTS, device="cpu", check_memory=False).train_config().mirror is False

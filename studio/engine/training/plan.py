@@ -82,6 +82,10 @@ def plan_training(family: str, data: DataFacts, *, recipe: str = "default", devi
     choices: list[Choice] = []
     warnings: list[Message] = []
     train: dict[str, Any] = {**cls.train_defaults}
+    # a given TrainConfig field the plan has no rule for (mirror, warmup_steps, holdout, ...) is taken as given
+    as_given = sorted(set(given) & _train_fields() - {"minutes", "steps", "lr", "precision", "device", "ema_decay",
+                                                      "batch_size"})
+    train.update({name: given[name] for name in as_given})
     chosen = choose_device(device)
     on_cpu = chosen.device.type == "cpu"
     cooked = RECIPES.get(recipe)
@@ -149,6 +153,7 @@ def plan_training(family: str, data: DataFacts, *, recipe: str = "default", devi
     steps_option = next((o for o in cls.sample_options() if o.name == "steps"), None)
     if steps_option is not None:
         choices.append(Choice("sampling_steps", steps_option.default, Message("plan.family_default", family=family)))
+    choices.extend(Choice(name, given[name], Message("plan.given")) for name in as_given)
     train = {k: v for k, v in train.items() if k in _train_fields()}
     return Plan(family, recipe if cooked else "default", str(chosen.device), preset, int(size), train,
                 tuple(choices), tuple(warnings))
