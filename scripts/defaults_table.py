@@ -153,7 +153,7 @@ def candidates_section(cells: list[dict], label: str, cpu_minutes: float) -> lis
                 continue
             overrides = next(c.get("overrides") or {} for c in cells if (c["label"], c["family"], c["size"])
                              == (other, family, size))
-            changed = ", ".join(f"{k} {v}" for k, v in overrides.items()) or "–"
+            changed = ", ".join(f"{k} {v}" for k, v in overrides.items()) or "nothing (a rerun of the defaults)"
             result = judge(ours[(family, size)], sets)
             row = [family, f"{size} px", f"`{other}`: {changed}", f"{', '.join(result['sets'])} ({result['seeds']})"]
             for key in names:
