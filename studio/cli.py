@@ -386,6 +386,9 @@ def cmd_inspect(args, out: TextIO, err: TextIO) -> int:
     # Augmentation is a training setting, not the data's: the doctor says what training does by default.
     out.write("augmentation while training: none (mirror flips are off; turn them on with train --set mirror=true "
               "for photos of faces, objects, landscapes, never for text, digits or anything with a handedness)\n")
+    from studio.engine import check_mirror
+
+    out.write(check_mirror(dataset.images, dataset.labels, dataset.label_names).summary() + "\n")
     return 0
 
 

@@ -17,7 +17,7 @@ from typing import Any
 _PUBLIC: dict[str, str] = {
     # datasets
     "ImageDataset": "data", "DatasetError": "data", "load_dataset": "data",
-    "DEMOS": "demo",
+    "DEMOS": "demo", "check_mirror": "mirror", "MirrorCheck": "mirror",
     # families and their contract
     "all_families": "families", "get_family": "families",
     "ConfigError": "families.base", "Frame": "families.base", "SampleOption": "families.base",

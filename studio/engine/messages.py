@@ -95,6 +95,29 @@ CATALOGUE: dict[str, str] = {
     "skip.kind.truncated": "truncated or corrupt {format}",
     "skip.kind.empty": "empty file",
 
+    # -- mirror flips (mirror.py): whether the folder has a handedness --
+    "mirror.handed_classes": "mirror flips are on, but this folder has a handedness: flipped, {share:.0%} of its "
+                             "images look less like the rest of the folder than before (about half where flips do no "
+                             "harm), most of all {classes}; the model will learn their mirror images. Turn Mirror "
+                             "images off (CLI: --set mirror=false) unless that is what you want",
+    "mirror.handed": "mirror flips are on, but this folder has a handedness: flipped, {share:.0%} of its images look "
+                     "less like the rest of the folder than before (about half where flips do no harm); the model will "
+                     "learn their mirror images. Turn Mirror images off (CLI: --set mirror=false) unless that is what "
+                     "you want",
+    "mirror.summary_classes": "mirror flips would change these images: flipped, {share:.0%} of them look less like the "
+                              "rest of the folder (about half where flips do no harm), most of all {classes}; leave "
+                              "mirror flips off (the Mirror images setting; --set mirror=false)",
+    "mirror.summary": "mirror flips would change these images: flipped, {share:.0%} of them look less like the rest of "
+                      "the folder (about half where flips do no harm); leave mirror flips off (the Mirror images "
+                      "setting; --set mirror=false)",
+    "mirror.symmetric": "mirror flips look harmless here: flipped, {share:.0%} of the images look less like the rest "
+                        "of the folder, about the half expected without a handedness; mirror flips (the Mirror images "
+                        "setting; --set mirror=true) may add variety",
+    "mirror.unclear": "mirror flips may change these images: flipped, {share:.0%} of them look less like the rest of "
+                      "the folder, between the half expected without a handedness and the most of digits and letters; "
+                      "{count} images are too few to tell which",
+    "mirror.too_few": "too few images ({count}) to tell whether mirror flips would change them (it takes {needed})",
+
     # -- demo sets (demo.py) --
     "demo.unknown": "unknown demo dataset '{name}' (choose from: {choices})",
     "demo.cannot_create": "cannot create the demo dataset folder in '{path}': {reason}",

@@ -60,3 +60,16 @@ def test_the_dataset_doctor_says_which_augmentations_training_uses():
     code, out, err = run_cli("inspect", "demo:shapes", "--size", "8")
     assert code == 0, err
     assert "augmentation while training: none (mirror flips are off; turn them on with train --set mirror=true" in out
+    assert "mirror flips look harmless here" in out                     # shapes have no handedness
+
+
+def test_the_doctor_and_training_with_flips_on_say_when_a_folder_has_a_handedness(tmp_path):
+    code, out, err = run_cli("inspect", "demo:digits", "--size", "16")
+    assert code == 0, err
+    line = next(line for line in out.splitlines() if line.startswith("mirror flips"))
+    assert line.startswith("mirror flips would change these images") and "'7'" in line and "--set mirror" in line
+    code, _, err = run_cli("train", "demo:digits", "--out", str(tmp_path / "run"), "--size", "8", "--preset", "tiny",
+                           "--family", "vae", "--steps", "1", "--batch", "8", "--quality-minutes", "0",
+                           "--set", "mirror=true")
+    assert code == 0, err
+    assert "warning: mirror flips are on, but this folder has a handedness" in err

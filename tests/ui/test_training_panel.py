@@ -299,6 +299,27 @@ def test_mirror_images_is_kept_with_the_other_settings_and_the_progress_says_whi
 def test_the_data_step_says_which_augmentation_training_adds(window):
     text = window.dataset_panel.augmentation_label.text()
     assert text.startswith("None, unless you turn on Mirror images") and "handedness" in text
+    assert "\nMirror flips look harmless here: flipped, " in text            # demo shapes: no handedness
+
+
+def test_ticking_mirror_images_on_a_dataset_with_a_handedness_says_what_flips_will_do(window):
+    from studio.engine.data import DatasetReport, ImageDataset
+    from tests.engine.test_mirror import _strokes
+
+    panel = window.training_panel
+    panel.advanced.expand(animate=False)
+    panel.mirror_check.setChecked(True)
+    assert panel.mirror_warning.isHidden()                                   # demo shapes: flips do no harm
+    images = _strokes(80, 0)
+    report = DatasetReport(root="strokes", found=80, loaded=80, skipped=(), labels=(), label_counts={},
+                           captioned=0, caption_source="none", channels=1, size=16)
+    panel.set_dataset(ImageDataset(images=images, labels=None, captions=("",) * 80,
+                                   files=tuple(f"{i}.png" for i in range(80)), report=report, fingerprint="strokes"))
+    assert not panel.mirror_warning.isHidden()
+    assert "This dataset has a handedness" in panel.mirror_warning.text()
+    assert "this folder has a handedness" in panel.mirror_warning.toolTip()
+    panel.mirror_check.setChecked(False)
+    assert panel.mirror_warning.isHidden()
 
 
 def test_a_batch_that_would_not_fit_the_memory_is_asked_about_before_training(window, qtbot, monkeypatch):

@@ -38,6 +38,7 @@ from studio.engine.events import (
 )
 from studio.engine.families.base import Batch, ConfigError, DataInfo, Family, FamilyConfig, get_family
 from studio.engine.messages import Message, os_reason
+from studio.engine.mirror import check_mirror
 from studio.engine.run import Run, RunError, versions
 from studio.engine.runlock import RunLock, acquire_run_lock
 from studio.engine.text import build_vocabulary
@@ -297,6 +298,11 @@ class Trainer:
         if self.quality.off is not None:
             self.pending_warnings.append(self.quality.off)
 
+        if cfg.mirror:                       # flips on a folder of symbols teach mirror-image symbols: say so
+            labels = None if self.dataset.labels is None else self.dataset.labels[self.train_idx]
+            flips = check_mirror(self.dataset.images[self.train_idx], labels, self.dataset.label_names).warning()
+            if flips is not None:
+                self.pending_warnings.append(flips)
         if self.batch_size < cfg.batch_size:
             self.pending_warnings.append(
                 Message("training.batch_lowered", batch_size=self.batch_size, images=len(self.train_idx)))

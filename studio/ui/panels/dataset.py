@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QStackedWidget, QStyle, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from studio.engine import DEMOS, DatasetError, ImageDataset, load_dataset
+from studio.engine import DEMOS, DatasetError, ImageDataset, Message, check_mirror, load_dataset
 from studio.ui.i18n import engine_text, family_text
 from studio.ui.widgets.image_grid import ImageGrid
 from studio.ui.widgets.styling import make_heading, mix, small_heading, warning_frame
@@ -185,10 +185,7 @@ class DatasetPanel(QWidget):
         self.estimate_label = self._text_label("datasetEstimate", self.tr("Training time estimate"))
         self.estimate_label.setText(self.tr("Measured once a model family is chosen…"))
         self.augmentation_label = self._text_label("datasetAugmentation", self.tr("Augmentation while training"))
-        self.augmentation_label.setText(self.tr(
-            "None, unless you turn on Mirror images (Train step, Advanced settings; off by default): random "
-            "left-right flips, right for photos of faces, objects, landscapes, wrong for text, digits and "
-            "anything with a handedness."))
+        self.augmentation_label.setText(self._augmentation_text())
         self.skipped_heading = small_heading("", "skippedHeading")
         self.skipped_table = QTableWidget(0, 2)
         self.skipped_table.setObjectName("skippedTable")
@@ -403,7 +400,19 @@ class DatasetPanel(QWidget):
         else:
             self.captions_label.setText(self.tr(
                 "No captions. A .txt beside an image, or a metadata.jsonl with file_name and text, gives one."))
+        self.augmentation_label.setText(self._augmentation_text(
+            check_mirror(dataset.images, dataset.labels, dataset.label_names).summary()))
         self._show_skipped(report.skipped)
+
+    def _augmentation_text(self, mirror: Message | None = None) -> str:
+        """What training does to the images, and (once a dataset is loaded) what mirror flips would do to it."""
+        text = self.tr("None, unless you turn on Mirror images (Train step, Advanced settings; off by default): "
+                       "random left-right flips, right for photos of faces, objects, landscapes, wrong for text, "
+                       "digits and anything with a handedness.")
+        if mirror is None:
+            return text
+        verdict = engine_text(mirror)
+        return text + "\n" + self.tr("{0}.", "a sentence's full stop").format(verdict[:1].upper() + verdict[1:])
 
     def _summary(self, report) -> str:
         """DatasetReport.summary() in the UI's language: counts, where from, why files were skipped

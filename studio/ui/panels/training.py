@@ -29,7 +29,7 @@ from superqt import QCollapsible
 from superqt.utils import signals_blocked
 
 from studio.engine import events as ev
-from studio.engine import RECIPES, Message, Recipe, recipe_preset
+from studio.engine import RECIPES, Message, Recipe, check_mirror, recipe_preset
 from studio.ui.i18n import engine_text, family_text
 from studio.ui.panels.family import FamilyInfo
 from studio.ui.widgets.loss_plot import LossPlot
@@ -184,6 +184,7 @@ class TrainingPanel(QWidget):
         self._settings = settings
         self._family: FamilyInfo | None = None
         self._dataset = None
+        self._mirror = None                      # check_mirror of the dataset: does it have a handedness?
         self._resume_dir: str | None = None
         self._resume_step = 0
         self._held: str | None = None           # why Train is off: another process trains the opened run
@@ -310,8 +311,17 @@ class TrainingPanel(QWidget):
         form.addRow(self.tr("Precision"), self.precision_combo)
         form.addRow(self.tr("Device"), self.device_combo)
         form.addRow(self.tr("Seed"), self.seed_spin)
+        self.mirror_warning = QLabel()          # flips on, and the dataset has a handedness (studio.engine.mirror)
+        self.mirror_warning.setObjectName("mirrorWarning")
+        self.mirror_warning.setWordWrap(True)
+        palette = self.mirror_warning.palette()
+        palette.setColor(QPalette.ColorRole.WindowText, QColor("#d64541"))      # the red of _show_message
+        self.mirror_warning.setPalette(palette)
+        self.mirror_warning.hide()
+        self.mirror_check.toggled.connect(self._update_mirror_warning)
         form.addRow(self.tr("Augmentation"), self.mirror_check)
         form.addRow("", mirror_label)
+        form.addRow("", self.mirror_warning)
         self.advanced = QCollapsible(self.tr("Advanced settings"))
         self.advanced.setObjectName("advancedSettings")
         self.advanced.setAccessibleName(self.tr("Advanced settings"))
@@ -432,7 +442,31 @@ class TrainingPanel(QWidget):
     @Slot(object)
     def set_dataset(self, dataset) -> None:
         self._dataset = dataset
+        self._mirror = None if dataset is None else check_mirror(dataset.images, dataset.labels, dataset.label_names)
+        self._update_mirror_warning()
         self._update_controls()
+
+    @Slot()
+    def _update_mirror_warning(self) -> None:
+        """Under the Mirror images box, while it is ticked: what flips would do to this dataset, in short (the
+        engine's whole message in the tooltip; the run says it again when it starts)."""
+        check = self._mirror
+        warning = check.warning() if check is not None and self.mirror_check.isChecked() else None
+        if warning is None:
+            self.mirror_warning.clear()
+        elif check.classes:
+            names = ", ".join(f"'{name}'" for name in check.classes[:3])
+            self.mirror_warning.setText(self.tr(
+                "⚠ This dataset has a handedness: flipped, {0:.0%} of its images look unlike the rest, most of all "
+                "{1}. The model will learn to draw them mirrored.").format(check.changed, names))
+        else:
+            self.mirror_warning.setText(self.tr(
+                "⚠ This dataset has a handedness: flipped, {0:.0%} of its images look unlike the rest. The model "
+                "will learn to draw them mirrored.").format(check.changed))
+        self.mirror_warning.setToolTip(engine_text(warning) if warning is not None else "")
+        self.mirror_warning.setVisible(warning is not None)
+        if self.advanced.isExpanded():          # the collapsible keeps the height it had: make room, or give it back
+            self.advanced.expand(animate=False)
 
     def set_devices(self, devices: list[tuple[str, str]]) -> None:
         saved = self._settings.value("training/device", "auto", type=str)

@@ -600,18 +600,18 @@ Trained on {1}</source>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+31"/>
+        <location line="+28"/>
         <source>Labels</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location line="-30"/>
-        <location line="+32"/>
+        <location line="-27"/>
+        <location line="+29"/>
         <source>Captions</source>
         <translation>图像描述</translation>
     </message>
     <message>
-        <location line="-31"/>
+        <location line="-28"/>
         <source>Training time estimate</source>
         <translation>训练时间估计</translation>
     </message>
@@ -622,17 +622,17 @@ Trained on {1}</source>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+33"/>
+        <location line="+30"/>
         <source>Augmentation while training</source>
         <translation>训练时的数据增强</translation>
     </message>
     <message>
-        <location line="-31"/>
+        <location line="+192"/>
         <source>None, unless you turn on Mirror images (Train step, Advanced settings; off by default): random left-right flips, right for photos of faces, objects, landscapes, wrong for text, digits and anything with a handedness.</source>
         <translation>无，除非打开“镜像图像”（训练步骤的高级设置；默认关闭）：随机左右翻转，适合人脸、物体、风景照片，不适合文字、数字以及任何有左右之分的内容。</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="-217"/>
         <source>Skipped files and why</source>
         <translation>跳过的文件及原因</translation>
     </message>
@@ -727,7 +727,13 @@ Trained on {1}</source>
         <translation>没有图像描述。在图像旁放一个同名 .txt 文件，或提供含 file_name 和 text 字段的 metadata.jsonl，即可添加描述。</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+13"/>
+        <source>{0}.</source>
+        <comment>a sentence&apos;s full stop</comment>
+        <translation>{0}。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>{0:,} image</source>
         <translation>{0:,} 张图像</translation>
     </message>
@@ -810,7 +816,7 @@ Trained on {1}</source>
 <context>
     <name>DropZone</name>
     <message>
-        <location line="-400"/>
+        <location line="-409"/>
         <source>Drop a folder of images here</source>
         <translation>把图像文件夹拖放到这里</translation>
     </message>
@@ -2602,14 +2608,14 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>{0} 小时 {1:02d} 分</translation>
     </message>
     <message>
-        <location line="+54"/>
-        <location line="+128"/>
-        <location line="+332"/>
+        <location line="+55"/>
+        <location line="+137"/>
+        <location line="+356"/>
         <source>Train</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location line="-447"/>
+        <location line="-480"/>
         <source>Training settings and controls</source>
         <translation>训练设置与控制</translation>
     </message>
@@ -2758,12 +2764,12 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>训练时长</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+13"/>
         <source>Augmentation</source>
         <translation>数据增强</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <location line="+2"/>
         <source>Advanced settings</source>
         <translation>高级设置</translation>
@@ -2829,7 +2835,17 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>尚未开始</translation>
     </message>
     <message>
-        <location line="+89"/>
+        <location line="+64"/>
+        <source>⚠ This dataset has a handedness: flipped, {0:.0%} of its images look unlike the rest, most of all {1}. The model will learn to draw them mirrored.</source>
+        <translation>⚠ 此数据集有左右之分：翻转后，{0:.0%} 的图像与其余图像不像，尤以 {1} 为甚。模型会学着画出它们的镜像。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>⚠ This dataset has a handedness: flipped, {0:.0%} of its images look unlike the rest. The model will learn to draw them mirrored.</source>
+        <translation>⚠ 此数据集有左右之分：翻转后，{0:.0%} 的图像与其余图像不像。模型会学着画出它们的镜像。</translation>
+    </message>
+    <message>
+        <location line="+45"/>
         <source>process {0} on {1}, since {2}</source>
         <translation>{1} 上的进程 {0}，自 {2} 起</translation>
     </message>
@@ -3507,6 +3523,48 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <source>empty file</source>
         <comment>skip.kind.empty</comment>
         <translation>空文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>mirror flips are on, but this folder has a handedness: flipped, {share:.0%} of its images look less like the rest of the folder than before (about half where flips do no harm), most of all {classes}; the model will learn their mirror images. Turn Mirror images off (CLI: --set mirror=false) unless that is what you want</source>
+        <comment>mirror.handed_classes</comment>
+        <translation>镜像翻转已打开，但此文件夹的图像有左右之分：翻转后，{share:.0%} 的图像比原来更不像文件夹中的其他图像（翻转无害时约为一半），尤以 {classes} 为甚；模型会学到它们的镜像。除非这正是你想要的，请关闭“镜像图像”（命令行：--set mirror=false）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>mirror flips are on, but this folder has a handedness: flipped, {share:.0%} of its images look less like the rest of the folder than before (about half where flips do no harm); the model will learn their mirror images. Turn Mirror images off (CLI: --set mirror=false) unless that is what you want</source>
+        <comment>mirror.handed</comment>
+        <translation>镜像翻转已打开，但此文件夹的图像有左右之分：翻转后，{share:.0%} 的图像比原来更不像文件夹中的其他图像（翻转无害时约为一半）；模型会学到它们的镜像。除非这正是你想要的，请关闭“镜像图像”（命令行：--set mirror=false）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>mirror flips would change these images: flipped, {share:.0%} of them look less like the rest of the folder (about half where flips do no harm), most of all {classes}; leave mirror flips off (the Mirror images setting; --set mirror=false)</source>
+        <comment>mirror.summary_classes</comment>
+        <translation>镜像翻转会改变这些图像：翻转后，{share:.0%} 的图像更不像文件夹中的其他图像（翻转无害时约为一半），尤以 {classes} 为甚；请保持镜像翻转关闭（“镜像图像”设置；--set mirror=false）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>mirror flips would change these images: flipped, {share:.0%} of them look less like the rest of the folder (about half where flips do no harm); leave mirror flips off (the Mirror images setting; --set mirror=false)</source>
+        <comment>mirror.summary</comment>
+        <translation>镜像翻转会改变这些图像：翻转后，{share:.0%} 的图像更不像文件夹中的其他图像（翻转无害时约为一半）；请保持镜像翻转关闭（“镜像图像”设置；--set mirror=false）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>mirror flips look harmless here: flipped, {share:.0%} of the images look less like the rest of the folder, about the half expected without a handedness; mirror flips (the Mirror images setting; --set mirror=true) may add variety</source>
+        <comment>mirror.symmetric</comment>
+        <translation>镜像翻转在这里看来无害：翻转后，{share:.0%} 的图像更不像文件夹中的其他图像，约为没有左右之分时预期的一半；镜像翻转（“镜像图像”设置；--set mirror=true）可以增加变化</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>mirror flips may change these images: flipped, {share:.0%} of them look less like the rest of the folder, between the half expected without a handedness and the most of digits and letters; {count} images are too few to tell which</source>
+        <comment>mirror.unclear</comment>
+        <translation>镜像翻转可能会改变这些图像：翻转后，{share:.0%} 的图像更不像文件夹中的其他图像，介于没有左右之分时的一半与数字、字母的大多数之间；{count} 张图像太少，无法判断</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>too few images ({count}) to tell whether mirror flips would change them (it takes {needed})</source>
+        <comment>mirror.too_few</comment>
+        <translation>图像太少（{count} 张），无法判断镜像翻转是否会改变它们（需要 {needed} 张）</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -5360,7 +5418,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
 <context>
     <name>families</name>
     <message>
-        <location line="-481"/>
+        <location line="-488"/>
         <source>Variational autoencoder</source>
         <translation>变分自编码器 (VAE)</translation>
     </message>

@@ -1,0 +1,125 @@
+"""Would left-right mirror flips change this data? A check of the folder's handedness, in pixels.
+
+Each image's mirror image is compared with the folder's other images (in a labelled folder, the other images of its
+class). Without a handedness (faces, landscapes, textures, shapes) the mirror image is about as near to them as the
+image itself is, so it is the farther of the two for about half the images; for digits, letters and other symbols
+it is the farther for most of them (a flipped 'b' is far from the other 'b's: it is a 'd'). Flips then teach the
+model images unlike the folder's. The figures behind the thresholds: benchmarks/RESULTS.md, "Mirror flips: which
+folders have a handedness".
+
+    check = check_mirror(dataset.images, dataset.labels, dataset.label_names)
+    check.handed, check.changed, check.classes    # None / the share / the handed classes' names
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from studio.engine.messages import Message
+
+SAMPLE = 400           # images compared at most (seeded): under 0.1 s
+MIN_IMAGES = 20        # below this nothing is said
+SIDE = 16              # compared at this side at most (average-pooled): the shapes, not the pixels' noise
+# Share of images changed by a flip, 400 compared: 0.46-0.54 on faces, shapes and textures; 0.89-0.91 on digits and
+# glyphs (RESULTS.md). With n compared the share wanders by 0.5 / sqrt(n), so a verdict needs it 2 of those clear of
+# both: from 0.55 (harmless) and from 0.75 (handed); in between nothing is said.
+HANDED_SHARE = 0.65
+PER_CLASS = 8          # "harmless" needs this many compared a class (median): glyphs at ~5 a class read 0.53 at times
+CLASS_SHARE = 0.7      # a class is named as handed from this share (the symmetric digits 0 and 8: 0.50-0.56)
+NAMED = 6              # handed classes named in a message at most
+
+
+@dataclass(frozen=True)
+class MirrorCheck:
+    """What flipping did to the compared images: `changed` is the share whose mirror image is farther from the
+    folder's other images (of its class, where there are classes) than the image is; `handed` is None when
+    too few images were compared to tell."""
+
+    compared: int
+    changed: float
+    classes: tuple[str, ...] = ()         # labelled folders: the classes most changed by a flip, most first
+    per_class: float = float("inf")       # labelled folders: the median number compared of a class
+
+    @property
+    def handed(self) -> bool | None:
+        if self.compared < MIN_IMAGES:
+            return None
+        wander = 2 * 0.5 / self.compared ** 0.5
+        if self.changed >= max(HANDED_SHARE, 0.55 + wander):
+            return True
+        if self.changed <= min(HANDED_SHARE, 0.75 - wander) and self.per_class >= PER_CLASS:
+            return False
+        return None
+
+    def _named(self) -> str:
+        shown = ", ".join(f"'{name}'" for name in self.classes[:NAMED])
+        return shown + (", ..." if len(self.classes) > NAMED else "")
+
+    def warning(self) -> Message | None:
+        """For a run with mirror flips on: what they will do to this folder, or None when they do no harm."""
+        if not self.handed:
+            return None
+        if self.classes:
+            return Message("mirror.handed_classes", share=self.changed, classes=self._named())
+        return Message("mirror.handed", share=self.changed)
+
+    def summary(self) -> Message:
+        """One line for the dataset doctor, whether or not flips are on."""
+        if self.compared < MIN_IMAGES:
+            return Message("mirror.too_few", count=self.compared, needed=MIN_IMAGES)
+        if self.handed is None:
+            return Message("mirror.unclear", share=self.changed, count=self.compared)
+        if not self.handed:
+            return Message("mirror.symmetric", share=self.changed)
+        if self.classes:
+            return Message("mirror.summary_classes", share=self.changed, classes=self._named())
+        return Message("mirror.summary", share=self.changed)
+
+
+def _small(images: np.ndarray) -> np.ndarray:
+    """(N, H, W, C) uint8 → (N, h, w) float32 grey in [0, 1], average-pooled to at most SIDE a side."""
+    x = images.astype(np.float32).mean(axis=3) / 255.0
+    factor = max(1, x.shape[1] // SIDE)
+    if factor > 1:
+        n, h, w = x.shape
+        h, w = h // factor * factor, w // factor * factor
+        x = x[:, :h, :w].reshape(n, h // factor, factor, w // factor, factor).mean(axis=(2, 4))
+    return x
+
+
+def _nearest(queries: np.ndarray, pool: np.ndarray, same: np.ndarray | None) -> np.ndarray:
+    """For each query row i: the squared distance to its nearest row of `pool` other than i (of i's class where
+    `same`, an (N, N) bool mask, is given)."""
+    d = (queries * queries).sum(1)[:, None] + (pool * pool).sum(1)[None, :] - 2.0 * queries @ pool.T
+    if same is not None:
+        d[~same] = np.inf
+    np.fill_diagonal(d, np.inf)
+    return d.min(axis=1)
+
+
+def check_mirror(images: np.ndarray, labels: np.ndarray | None = None, label_names: Sequence[str] = (),
+                 seed: int = 0) -> MirrorCheck:
+    """Compare up to SAMPLE images (seeded) and their mirror images with the other images of the sample (of
+    their own class, in a labelled folder: a flipped 'b' is near the 'd's, far from the 'b's)."""
+    n = len(images)
+    pick = np.sort(np.random.default_rng(seed).permutation(n)[:SAMPLE]) if n > SAMPLE else np.arange(n)
+    labelled = labels is not None and len(label_names) >= 2
+    lab = np.asarray(labels)[pick] if labelled else np.zeros(len(pick), np.int64)
+    counts = np.bincount(lab) if len(lab) else np.zeros(0, np.int64)
+    keep = counts[lab] >= 2                          # an image alone in its class has nothing to be compared with
+    pick, lab = pick[keep], lab[keep]
+    if len(pick) < 2:
+        return MirrorCheck(len(pick), 0.0)
+    x = _small(images[pick])
+    flat = x.reshape(len(x), -1)
+    flipped = x[:, :, ::-1].reshape(len(x), -1)
+    same = (lab[:, None] == lab[None, :]) if labelled else None
+    changed = _nearest(flipped, flat, same) > _nearest(flat, flat, same)
+    if not labelled:
+        return MirrorCheck(len(pick), float(changed.mean()))
+    present = np.unique(lab)
+    shares = [(float(changed[lab == c].mean()), c) for c in present if (lab == c).sum() >= 5]
+    classes = tuple(label_names[c] for share, c in sorted(shares, key=lambda s: (-s[0], s[1])) if share >= CLASS_SHARE)
+    return MirrorCheck(len(pick), float(changed.mean()), classes, float(np.median(np.bincount(lab)[present])))
