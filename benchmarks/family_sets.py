@@ -40,7 +40,7 @@ from common import cpu_name, drain, train_for_cpu_minutes  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "family_sets.jsonl"
 DEMO_SETS = ("demo:digits", "demo:faces", "demo:shapes")
-SCORES = ("kid", "precision", "recall", "coverage", "memorised", "adherence")
+SCORES = ("kid", "precision", "recall", "coverage", "memorised", "adherence", "mirrored")
 # (key, higher is better, relative): the scores the report's rule judges; KID differs by orders of magnitude
 # between sets, so its change is taken relative to the set's own figure. Copies are judged too: a regulariser
 # is meant to lower them, and copying raises KID and recall (a copy looks like the data)

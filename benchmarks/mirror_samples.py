@@ -24,29 +24,10 @@ import numpy as np
 from common import cpu_name, drain
 from family_sets import append_cell, commit, read_cells, set_name, train_cell
 
+from studio.engine.mirror import nearer_a_mirror_image
+
 RESULTS = Path(__file__).resolve().parent / "results" / "mirror_samples.jsonl"
 TOLD_APART = 0.25        # a class whose held-out images are mirrored-nearest less often than this has a handedness
-
-
-def flat(images: np.ndarray) -> np.ndarray:
-    return images.reshape(len(images), -1).astype(np.float32) / 255.0
-
-
-def mirrored_nearest(samples: np.ndarray, sample_labels: np.ndarray, train: np.ndarray,
-                     train_labels: np.ndarray) -> np.ndarray:
-    """Per sample: True where its nearest training image of its own class (in pixels) is a flipped one."""
-    import torch
-
-    out = np.zeros(len(samples), dtype=bool)
-    for c in np.unique(sample_labels):
-        mine = train[train_labels == c]
-        if not len(mine):
-            continue
-        plain, flipped = torch.from_numpy(flat(mine)), torch.from_numpy(flat(mine[:, :, ::-1].copy()))
-        rows = np.flatnonzero(sample_labels == c)
-        s = torch.from_numpy(flat(samples[rows]))
-        out[rows] = (torch.cdist(s, flipped).min(1).values < torch.cdist(s, plain).min(1).values).numpy()
-    return out
 
 
 def shares(flags: np.ndarray, labels: np.ndarray, classes: set[int]) -> tuple[float, float | None]:
@@ -68,9 +49,9 @@ def measure(source: str, dataset, reference, seed: int, mirror: bool, args, tmp:
     sample_labels = np.array([index[p] for p in prompts])
     train, train_labels = dataset.images[reference.train_idx], dataset.labels[reference.train_idx]
     held, held_labels = dataset.images[reference.heldout_idx], dataset.labels[reference.heldout_idx]
-    held_flags = mirrored_nearest(held, held_labels, train, train_labels)
+    held_flags = nearer_a_mirror_image(held, train, held_labels, train_labels)
     handed = {int(c) for c in np.unique(held_labels) if held_flags[held_labels == c].mean() < TOLD_APART}
-    model_all, model_handed = shares(mirrored_nearest(images, sample_labels, train, train_labels), sample_labels,
+    model_all, model_handed = shares(nearer_a_mirror_image(images, train, sample_labels, train_labels), sample_labels,
                                      handed)
     real_all, real_handed = shares(held_flags, held_labels, handed)
     # does the judge read a mirrored symbol as the symbol? (its verdicts on flipped held-out images)

@@ -123,3 +123,51 @@ def check_mirror(images: np.ndarray, labels: np.ndarray | None = None, label_nam
     shares = [(float(changed[lab == c].mean()), c) for c in present if (lab == c).sum() >= 5]
     classes = tuple(label_names[c] for share, c in sorted(shares, key=lambda s: (-s[0], s[1])) if share >= CLASS_SHARE)
     return MirrorCheck(len(pick), float(changed.mean()), classes, float(np.median(np.bincount(lab)[present])))
+
+
+def _flat(images: np.ndarray) -> np.ndarray:
+    """(N, H, W, C) uint8 → (N, D) float32 in [0, 1], average-pooled to at most 32 px a side (colour kept)."""
+    x = images.astype(np.float32) / 255.0
+    factor = max(1, x.shape[1] // 32)
+    if factor > 1:
+        n, h, w, c = x.shape
+        h, w = h // factor * factor, w // factor * factor
+        x = x[:, :h, :w].reshape(n, h // factor, factor, w // factor, factor, c).mean(axis=(2, 4))
+    return x.reshape(len(x), -1)
+
+
+def _nearest_row(queries: np.ndarray, pool: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each query: the squared distance to its nearest row of `pool`, and that row's index."""
+    d = (queries * queries).sum(1)[:, None] + (pool * pool).sum(1)[None, :] - 2.0 * queries @ pool.T
+    j = d.argmin(axis=1)
+    return d[np.arange(len(d)), j], j
+
+
+def nearest_training_image(images: np.ndarray, train: np.ndarray, labels: np.ndarray | None = None,
+                           train_labels: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per image, its nearest training image in pixels, plain or mirrored (with labels: among the training images
+    of its own class): (whether the mirrored one is nearer, that image's index in `train`, the squared distance;
+    -1 and inf for an image whose class has no training images)."""
+    mirrored = np.zeros(len(images), dtype=bool)
+    index = np.full(len(images), -1, np.int64)
+    distance = np.full(len(images), np.inf)
+    groups = [(np.arange(len(images)), np.arange(len(train)))] if labels is None else \
+        [(np.flatnonzero(labels == c), np.flatnonzero(train_labels == c)) for c in np.unique(labels)]
+    for rows, mine in groups:
+        if not len(rows) or not len(mine):
+            continue
+        queries, pool = _flat(images[rows]), train[mine]
+        to_plain, plain_j = _nearest_row(queries, _flat(pool))
+        to_flipped, flipped_j = _nearest_row(queries, _flat(pool[:, :, ::-1]))
+        mirrored[rows] = to_flipped < to_plain
+        index[rows] = mine[np.where(mirrored[rows], flipped_j, plain_j)]
+        distance[rows] = np.minimum(to_plain, to_flipped)
+    return mirrored, index, distance
+
+
+def nearer_a_mirror_image(images: np.ndarray, train: np.ndarray, labels: np.ndarray | None = None,
+                          train_labels: np.ndarray | None = None) -> np.ndarray:
+    """Per image: True where a mirror image of a training image is nearer to it in pixels than every training
+    image is (with labels: among the training images of its own class). A model trained with flips on a handed
+    folder draws such images; real images seldom are (RESULTS.md, "Mirror flips on symbols")."""
+    return nearest_training_image(images, train, labels, train_labels)[0]

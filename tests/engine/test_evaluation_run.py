@@ -97,6 +97,25 @@ def test_adherence_follows_the_prompts(dataset, reference):
     assert right.floor.adherence is not None and right.floor.adherence > 0.6
 
 
+def test_mirror_images_are_counted_in_the_classes_that_have_a_handedness(dataset, reference):
+    """A rising bar flipped is a falling one: prompted "rising", it is a mirror image; a flat bar flipped is flat."""
+    import dataclasses
+
+    from studio.engine.evaluation.evaluate import score_images
+    from studio.engine.mirror import MirrorCheck
+
+    assert reference.mirror.handed and set(reference.mirror.classes) == {"rising", "falling"}
+    images = bars(80, seed=11)
+    truth = [ANGLES[int(l)] for l in images.labels]
+    real = score_images(reference, images.images, truth, seed=0)
+    flipped = score_images(reference, np.ascontiguousarray(images.images[:, :, ::-1]), truth, seed=0)
+    assert flipped.model.mirrored > 0.8 and real.model.mirrored < 0.3
+    assert real.floor.mirrored is not None and real.floor.mirrored < 0.3        # held-out real bars
+    no_hand = dataclasses.replace(reference, mirror=MirrorCheck(compared=400, changed=0.5))
+    plain = score_images(no_hand, images.images, truth, seed=0)
+    assert plain.model.mirrored is None and plain.floor.mirrored is None       # no column where flips do no harm
+
+
 def test_same_seed_same_numbers_and_the_json_round_trip(dataset, reference):
     from studio.engine.evaluation.evaluate import Evaluation, score_images
 

@@ -30,6 +30,7 @@ from studio.engine.evaluation.features import LABELS, SELF_SUPERVISED, WORDS, Fe
 from studio.engine.evaluation.features import VERSION as FEATURE_VERSION
 from studio.engine.evaluation.metrics import diversity, kid, manifold_metrics, memorisation
 from studio.engine.messages import EngineError, Message
+from studio.engine.mirror import MirrorCheck, check_mirror, nearest_training_image
 from studio.engine.text import words
 
 MIN_IMAGES = 40              # below this the held-out split is too small to measure against
@@ -78,6 +79,8 @@ METRICS: tuple[MetricInfo, ...] = (
                "real held-out image is (5% by construction for real images)."),
     MetricInfo("adherence", "Prompt adherence", "higher", "How often the judge network sees what the prompt "
                "asked for, over the prompted samples."),
+    MetricInfo("mirrored", "Mirror images", "lower", "Share of samples nearer a mirror image of a training image "
+               "than to any training image (measured where the data has a handedness, as digits and letters do)."),
 )
 
 
@@ -95,6 +98,7 @@ class Scores:
     diversity: float
     memorised: float
     adherence: float | None = None
+    mirrored: float | None = None        # where the training images have a handedness (studio.engine.mirror)
 
     def value(self, key: str) -> float | None:
         return getattr(self, key)
@@ -193,6 +197,7 @@ class Reference:
     train_feature_idx: np.ndarray              # dataset indices, at most TRAIN_LIMIT
     heldout_features: np.ndarray
     check: DegradationCheck
+    mirror: MirrorCheck | None = None          # does the training data have a handedness?
 
     @property
     def prompt_kind(self) -> str:
@@ -228,9 +233,11 @@ def prepare_reference(dataset: ImageDataset, train_idx: np.ndarray, heldout_idx:
     heldout_features = network.features(dataset.images[heldout_idx])
     result = degradation_check(network, dataset.images[limit], dataset.images[heldout_idx], seed=seed) if check \
         else DegradationCheck(())
+    mirror = check_mirror(dataset.images[limit], None if dataset.labels is None else dataset.labels[limit],
+                          dataset.label_names)
     yield EvaluationProgress(Message("evaluation.stage.reference"), 1, 1)
     return Reference(network, dataset, np.asarray(train_idx), np.asarray(heldout_idx), train_features, limit,
-                     heldout_features, result)
+                     heldout_features, result, mirror)
 
 
 # -- scoring ------------------------------------------------------------------------------------------------------
@@ -257,6 +264,41 @@ def _adherence(reference: Reference, images: np.ndarray, prompts: Sequence[str |
     return out
 
 
+def _mirrored(reference: Reference, images: np.ndarray, prompts: Sequence[str | None]) -> np.ndarray | None:
+    """Per image: 1/0, nearer a mirror image of a training image than to any training image; None where the data
+    has no handedness. NaN for an image no nearer to a training image, plain or mirrored, than 19 in 20 held-out
+    images are (a blur is as near to either: a coin's toss). In a labelled folder only the classes with a
+    handedness count (a flipped '0' is a '0'): a label prompt's class, compared with that class's images alone,
+    or, unprompted, the class of the nearest training image, plain or mirrored."""
+    check = reference.mirror
+    if check is None or not check.handed:
+        return None
+    ds = reference.dataset
+    train_idx = reference.train_feature_idx
+    train = ds.images[train_idx]
+    held = ds.images[reference.heldout_idx]
+    index = {name.lower(): i for i, name in enumerate(ds.label_names)}
+    labels = np.array([index.get((p or "").strip().lower(), -1) for p in prompts], np.int64)
+    by_prompt = ds.labels is not None and reference.network.kind == LABELS and bool((labels >= 0).any())
+    if by_prompt:
+        train_labels = ds.labels[train_idx]
+        mirrored, nearest, distance = nearest_training_image(images, train, labels, train_labels)
+        radius = np.quantile(nearest_training_image(held, train, ds.labels[reference.heldout_idx],
+                                                    train_labels)[2], 0.95)
+        classes = labels
+    else:
+        mirrored, nearest, distance = nearest_training_image(images, train)
+        radius = np.quantile(nearest_training_image(held, train)[2], 0.95)
+        classes = ds.labels[train_idx][np.maximum(nearest, 0)] if ds.labels is not None else None
+    keep = distance <= radius
+    if classes is not None and check.classes:
+        keep &= np.isin(classes, [index[name.lower()] for name in check.classes if name.lower() in index])
+    out = np.full(len(images), np.nan)
+    if keep.sum() >= MIN_SAMPLES:                # a few near images would make a share of noise: not measured
+        out[keep] = mirrored[keep]
+    return out
+
+
 def _mean_known(values: np.ndarray | None) -> float | None:
     if values is None or not np.isfinite(values).any():
         return None
@@ -264,20 +306,22 @@ def _mean_known(values: np.ndarray | None) -> float | None:
 
 
 def score_features(reference: Reference, features: np.ndarray, *, adherence: np.ndarray | None = None,
-                   seed: int = 0, subsets: int = 50) -> tuple[Scores, Any]:
+                   mirrored: np.ndarray | None = None, seed: int = 0, subsets: int = 50) -> tuple[Scores, Any]:
     """Every metric of (N, D) features against the held-out features; and the memorisation details."""
     real = reference.heldout_features
     kid_mean, kid_std = kid(real, features, subsets=subsets, subset_size=1000, seed=seed)
     manifold = manifold_metrics(real, features)
     memo = memorisation(features, reference.train_features, real)
     scores = Scores(len(features), kid_mean, kid_std, manifold.precision, manifold.recall, manifold.density,
-                    manifold.coverage, diversity(features, seed=seed), memo.share, _mean_known(adherence))
+                    manifold.coverage, diversity(features, seed=seed), memo.share, _mean_known(adherence),
+                    _mean_known(mirrored))
     return scores, memo
 
 
-def floor_scores(reference: Reference, n: int, *, seed: int = 0, subsets: int = 50) -> Scores:
-    """The metrics of up to n training images scored as samples; adherence from held-out images (the judge
-    never trained on them); memorisation by its definition (held-out images against themselves)."""
+def floor_scores(reference: Reference, n: int, *, seed: int = 0, subsets: int = 50, prompted: bool = True) -> Scores:
+    """The metrics of up to n training images scored as samples; adherence and mirror images from held-out images
+    (the judge never trained on them; mirror images with their labels where the samples were prompted);
+    memorisation by its definition (held-out images against themselves)."""
     rng = np.random.default_rng(seed + 1)
     pick = rng.choice(len(reference.train_features), min(n, len(reference.train_features)), replace=False)
     real = reference.heldout_features
@@ -287,10 +331,12 @@ def floor_scores(reference: Reference, n: int, *, seed: int = 0, subsets: int = 
     half = len(real) // 2
     memo = memorisation(real[:half], reference.train_features, real[half:])
     held = reference.dataset.images[reference.heldout_idx]
-    adherence = _adherence(reference, held, _true_prompts(reference, reference.heldout_idx))
+    true_prompts = _true_prompts(reference, reference.heldout_idx)
+    adherence = _adherence(reference, held, true_prompts)
+    mirrored = _mirrored(reference, held, true_prompts if prompted else [None] * len(held))
     return Scores(len(pick), kid_mean, kid_std, manifold.precision, manifold.recall, manifold.density,
                   manifold.coverage, diversity(reference.train_features[pick], seed=seed), memo.share,
-                  _mean_known(adherence))
+                  _mean_known(adherence), _mean_known(mirrored))
 
 
 def _true_prompts(reference: Reference, idx: np.ndarray) -> list[str | None]:
@@ -337,8 +383,9 @@ def score_images(reference: Reference, images: np.ndarray, prompts: Sequence[str
     started = time.perf_counter()
     features = reference.network.features(images)
     values = _adherence(reference, images, prompts)
-    model, memo = score_features(reference, features, adherence=values, seed=seed)
-    floor = floor_scores(reference, len(images), seed=seed)
+    model, memo = score_features(reference, features, adherence=values, mirrored=_mirrored(reference, images, prompts),
+                                 seed=seed)
+    floor = floor_scores(reference, len(images), seed=seed, prompted=any(prompts))
     seconds = {"scoring": time.perf_counter() - started}
     bits, kind = None, None
     if family is not None and "likelihood" in family.capabilities:

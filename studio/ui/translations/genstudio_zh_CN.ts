@@ -428,7 +428,17 @@ Trained on {1}</source>
         <translation>评判网络在图像中看到提示词所要求内容的频率。</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+2"/>
+        <source>Mirror images</source>
+        <translation>镜像图像</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Share of samples nearer a mirror image of a training image than to any training image (only where the data has a handedness, as digits and letters do; real images: a few %).</source>
+        <translation>与某张训练图像的镜像比与任何训练图像都更接近的样本所占比例（仅在数据有左右之分时测量，如数字和字母；真实图像：百分之几）。</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>Bits/dim</source>
         <translation>比特/维</translation>
     </message>

@@ -101,7 +101,7 @@ class SampleGrids(QWidget):
 def _value_text(key: str, value) -> str:
     if value is None or not np.isfinite(value):
         return "—"
-    if key in ("precision", "recall", "coverage", "memorised", "adherence"):
+    if key in ("precision", "recall", "coverage", "memorised", "adherence", "mirrored"):
         return f"{value:.0%}"
     return f"{value:.2f}"
 
