@@ -80,7 +80,8 @@ METRICS: tuple[MetricInfo, ...] = (
     MetricInfo("adherence", "Prompt adherence", "higher", "How often the judge network sees what the prompt "
                "asked for, over the prompted samples."),
     MetricInfo("mirrored", "Mirror images", "lower", "Share of samples nearer a mirror image of a training image "
-               "than to any training image (measured where the data has a handedness, as digits and letters do)."),
+               "than to any training image (measured where the data has a handedness, as digits and letters do; "
+               "blurred or odd samples read above the floor too, so compare runs)."),
 )
 
 

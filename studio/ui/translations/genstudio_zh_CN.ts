@@ -434,11 +434,11 @@ Trained on {1}</source>
     </message>
     <message>
         <location line="+0"/>
-        <source>Share of samples nearer a mirror image of a training image than to any training image (only where the data has a handedness, as digits and letters do; real images: a few %).</source>
-        <translation>与某张训练图像的镜像比与任何训练图像都更接近的样本所占比例（仅在数据有左右之分时测量，如数字和字母；真实图像：百分之几）。</translation>
+        <source>Share of samples nearer a mirror image of a training image than to any training image (only where the data has a handedness, as digits and letters do; blurred or odd samples read above the floor too, so compare runs).</source>
+        <translation>与某张训练图像的镜像比与任何训练图像都更接近的样本所占比例（仅在数据有左右之分时测量，如数字和字母；模糊或怪异的样本也会高于基准，所以请比较不同的运行）。</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>Bits/dim</source>
         <translation>比特/维</translation>
     </message>

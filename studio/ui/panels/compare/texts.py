@@ -35,7 +35,8 @@ def metric_words() -> dict[str, tuple[str, str]]:
             "ComparePanel", "How often the judging network sees what the prompt asked for.")),
         "mirrored": (QCoreApplication.translate("ComparePanel", "Mirror images"), QCoreApplication.translate(
             "ComparePanel", "Share of samples nearer a mirror image of a training image than to any training "
-            "image (only where the data has a handedness, as digits and letters do; real images: a few %).")),
+            "image (only where the data has a handedness, as digits and letters do; blurred or odd samples read "
+            "above the floor too, so compare runs).")),
     }
 
 
