@@ -78,21 +78,28 @@ class MirrorCheck:
         return Message("mirror.summary", share=self.changed)
 
 
-def _small(images: np.ndarray) -> np.ndarray:
-    """(N, H, W, C) uint8 → (N, h, w) float32 grey in [0, 1], average-pooled to at most SIDE a side."""
-    x = images.astype(np.float32).mean(axis=3) / 255.0
-    factor = max(1, x.shape[1] // SIDE)
+def _pooled(images: np.ndarray, side: int, grey: bool) -> np.ndarray:
+    """(N, H, W, C) uint8 → (N, h, w, c) float32 in [0, 1] (c = 1 when grey), average-pooled to at most `side`."""
+    x = images.astype(np.float32) / 255.0
+    if grey:
+        x = x.mean(axis=3, keepdims=True)
+    factor = max(1, x.shape[1] // side)
     if factor > 1:
-        n, h, w = x.shape
+        n, h, w, c = x.shape
         h, w = h // factor * factor, w // factor * factor
-        x = x[:, :h, :w].reshape(n, h // factor, factor, w // factor, factor).mean(axis=(2, 4))
+        x = x[:, :h, :w].reshape(n, h // factor, factor, w // factor, factor, c).mean(axis=(2, 4))
     return x
+
+
+def _distances(queries: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    """(Q, P) squared distances between the rows of two (N, D) arrays."""
+    return (queries * queries).sum(1)[:, None] + (pool * pool).sum(1)[None, :] - 2.0 * queries @ pool.T
 
 
 def _nearest(queries: np.ndarray, pool: np.ndarray, same: np.ndarray | None) -> np.ndarray:
     """For each query row i: the squared distance to its nearest row of `pool` other than i (of i's class where
     `same`, an (N, N) bool mask, is given)."""
-    d = (queries * queries).sum(1)[:, None] + (pool * pool).sum(1)[None, :] - 2.0 * queries @ pool.T
+    d = _distances(queries, pool)
     if same is not None:
         d[~same] = np.inf
     np.fill_diagonal(d, np.inf)
@@ -112,7 +119,7 @@ def check_mirror(images: np.ndarray, labels: np.ndarray | None = None, label_nam
     pick, lab = pick[keep], lab[keep]
     if len(pick) < 2:
         return MirrorCheck(len(pick), 0.0)
-    x = _small(images[pick])
+    x = _pooled(images[pick], SIDE, grey=True)
     flat = x.reshape(len(x), -1)
     flipped = x[:, :, ::-1].reshape(len(x), -1)
     same = (lab[:, None] == lab[None, :]) if labelled else None
@@ -126,19 +133,14 @@ def check_mirror(images: np.ndarray, labels: np.ndarray | None = None, label_nam
 
 
 def _flat(images: np.ndarray) -> np.ndarray:
-    """(N, H, W, C) uint8 → (N, D) float32 in [0, 1], average-pooled to at most 32 px a side (colour kept)."""
-    x = images.astype(np.float32) / 255.0
-    factor = max(1, x.shape[1] // 32)
-    if factor > 1:
-        n, h, w, c = x.shape
-        h, w = h // factor * factor, w // factor * factor
-        x = x[:, :h, :w].reshape(n, h // factor, factor, w // factor, factor, c).mean(axis=(2, 4))
+    """(N, H, W, C) uint8 → (N, D): colour kept, pooled to at most 32 px a side."""
+    x = _pooled(images, 32, grey=False)
     return x.reshape(len(x), -1)
 
 
 def _nearest_row(queries: np.ndarray, pool: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each query: the squared distance to its nearest row of `pool`, and that row's index."""
-    d = (queries * queries).sum(1)[:, None] + (pool * pool).sum(1)[None, :] - 2.0 * queries @ pool.T
+    d = _distances(queries, pool)
     j = d.argmin(axis=1)
     return d[np.arange(len(d)), j], j
 
