@@ -23,6 +23,7 @@ more than the seeds' spread. The sets for --extra are built by `scripts/build_ev
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import datetime
 import json
@@ -126,6 +127,10 @@ def train_cell(family: str, source: str, dataset, size: int, seed: int, args, tr
            if (k.partition(".")[0] == family if "." in k else True) and (k.partition(".")[2] or k) in fields}
     family_config = dataclasses.replace(family_config, **own)
     folder = tmp / f"{family}-{set_name(source).replace(':', '-')}-{size}-{seed}"
+    for again in range(2, 1000):            # a kept folder from an earlier try is left as it was
+        if not folder.exists():
+            break
+        folder = folder.with_name(f"{folder.name.rpartition('~')[0] or folder.name}~{again}")
     trainer = Trainer(dataset, folder, family=family, family_config=family_config, config=config)
     warnings: list = []
     cpu_seconds = train_for_cpu_minutes(trainer, on_event=lambda event: warnings.append(event.message.id)
@@ -186,7 +191,7 @@ def sweep(args) -> None:
     print(f"# {args.label}: {len(families)} families x {len(sets)} sets x sizes {sizes} x seeds {seeds}, "
           f"{args.cpu_minutes:g} CPU-minutes each, one thread, {cpu_name()}, torch {torch.__version__}, "
           f"commit {commit()}; results {results}", flush=True)
-    with tempfile.TemporaryDirectory() as tmp:
+    with contextlib.nullcontext(args.keep) if args.keep else tempfile.TemporaryDirectory() as tmp:
         for size in sizes:
             for source in sets:
                 dataset = reference = None
@@ -346,6 +351,8 @@ def main() -> None:
     parser.add_argument("--results", default=str(RESULTS))
     parser.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "genstudio-family-sets-cache"),
                         help="where the judges' feature networks are kept between processes")
+    parser.add_argument("--keep", help="keep each cell's run folder under this folder (default: a temporary one, "
+                                           "removed), e.g. to sample the trained models again")
     parser.add_argument("--report", action="store_true", help="print the tables from the results instead")
     parser.add_argument("--against", help="with --report: the label to judge this one against")
     args = parser.parse_args()
