@@ -584,10 +584,9 @@ def _show_event(event, bar: ProgressLine, prefix: str = "") -> None:
 
 
 def cmd_sample(args, out: TextIO, err: TextIO) -> int:
-    import numpy as np
     from studio.engine import (IMAGE_FORMATS, frame_grid, make_grid, model_provenance, save_image, save_images,
                                save_png)
-    from studio.engine import PROMPT, Run, choose_device, choose_sampling_precision, precision_frames
+    from studio.engine import PROMPT, Run, choose_device, choose_sampling_precision, draw_images
 
     run = Run.open(args.run)
     checkpoint = args.run if args.run.is_file() else None
@@ -632,22 +631,17 @@ def cmd_sample(args, out: TextIO, err: TextIO) -> int:
     params = model_provenance(run, ckpt).for_image(seed=args.seed, prompt=args.prompt, options=options,
                                                    image_size=family.data.image_size, version=_version(),
                                                    precision=precision.name)
-    chunk = 256  # image i is drawn from seed + i, so chunking changes nothing
-    images = []
     bar = ProgressLine(err, every=2.0)
-    for start in range(0, args.num, chunk):
-        n = min(chunk, args.num - start)
-        frames = precision_frames(family, family.sample(n, seed=args.seed + start, prompt=args.prompt, **options),
-                                  precision)
-        for frame in frames:
-            if args.frames and start == 0:
-                save_png(Path(args.frames) / f"frame-{frame.step:04d}.png", frame_grid(frame.images, frame.extras),
-                         params.updated(frame=frame.step, frames=frame.total, label=frame.label))
-            last = frame
-        images.append(last.images)
-        bar.update(f"sampled {start + n}/{args.num}", (start + n) / args.num, force=True)
+
+    def save_frame(frame) -> None:
+        save_png(Path(args.frames) / f"frame-{frame.step:04d}.png", frame_grid(frame.images, frame.extras),
+                 params.updated(frame=frame.step, frames=frame.total, label=frame.label))
+
+    # image i is drawn from seed + i, so how the images are split between chunks and threads changes nothing
+    images = draw_images(family, args.num, args.seed, args.prompt, options, precision,
+                         on_frame=save_frame if args.frames else None,
+                         on_done=lambda done: bar.update(f"sampled {done}/{args.num}", done / args.num, force=True))
     bar.done()
-    images = np.concatenate(images)
     paths = save_images([(Path(args.out) / f"image-{i:04d}.{args.format}", image,
                           params.updated(seed=args.seed + i, batch_seed=args.seed, index=i))
                          for i, image in enumerate(images)])

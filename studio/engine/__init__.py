@@ -51,6 +51,7 @@ _PUBLIC: dict[str, str] = {
     "MAX_KEPT_FRAMES": "inference", "decode_latent": "inference", "encode_file": "inference",
     "sample_frames": "inference", "as_provenance": "provenance",
     "SamplingPrecision": "inference", "choose_sampling_precision": "inference", "precision_frames": "inference",
+    "draw_images": "inference",
     # the gallery: images kept in a run's gallery/ folder, and exported
     "GALLERY_FOLDER": "gallery", "ExportError": "gallery", "GalleryItem": "gallery", "forget_kept": "gallery",
     "gallery_folder": "gallery", "keep_items": "gallery", "kept_names": "gallery", "read_kept": "gallery",

@@ -178,3 +178,32 @@ def test_the_cli_writes_the_precision_and_says_when_bf16_is_missing(tmp_path, mo
     assert read_png_parameters(tmp_path / "asked" / "image-0000.png")["precision"] == "fp32"
     code, err = cli("sample", str(run), "-n", "1", "--out", str(tmp_path / "again"), "--again")   # asked again
     assert code == 0 and "AVX512-BF16" in err
+
+
+def test_draw_images_side_by_side_draws_what_one_thread_draws_and_gives_the_threads_back():
+    model = tiny_model()
+    fp32 = SamplingPrecision("fp32")
+    alone = inference.draw_images(model, 6, 3, "red", {"steps": 3}, fp32, chunk=4)      # one thread: 4 + 2
+    frames, done = [], []
+    torch.set_num_threads(2)
+    try:
+        together = inference.draw_images(model, 6, 3, "red", {"steps": 3}, fp32, chunk=4,
+                                         on_frame=frames.append, on_done=done.append)  # two threads: 3 + 3
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(1)
+    assert together.shape == alone.shape == (6, 8, 8, 3)
+    assert np.abs(together.astype(int) - alone.astype(int)).max() <= 1     # batch size: float rounding at most
+    assert [f.step for f in frames] == [1, 2, 3] and len(frames[0].images) == 3   # the chunk of image 0 only
+    assert sorted(done) == [3, 6]
+
+
+def test_a_thread_that_fails_fails_the_drawing_and_the_threads_are_given_back():
+    model = tiny_model()
+    torch.set_num_threads(2)
+    try:
+        with pytest.raises(Exception, match="unknown"):
+            inference.draw_images(model, 4, 0, None, {"sampler": "euler"}, SamplingPrecision("fp32"))
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(1)

@@ -415,9 +415,10 @@ def bits_per_dim(family, images: np.ndarray) -> tuple[float | None, str | None]:
 
 # -- generating ---------------------------------------------------------------------------------------------------
 def generate(family, reference: Reference, n: int, *, seed: int = 0, cancel: Callable[[], bool] | None = None,
-             batch: int = SAMPLE_BATCH) -> Generator[EvaluationProgress, None, tuple[np.ndarray, list]]:
+             batch: int = SAMPLE_BATCH, options: dict | None = None
+             ) -> Generator[EvaluationProgress, None, tuple[np.ndarray, list]]:
     """n samples at fixed seeds (`batch` at a time); prompted in the data's proportions when the family takes
-    prompts."""
+    prompts. options: the family's sampling options (its defaults where not given)."""
     import torch
 
     from studio.engine.families.base import PROMPT
@@ -435,7 +436,7 @@ def generate(family, reference: Reference, n: int, *, seed: int = 0, cancel: Cal
             while stop < n and stop - start < batch and prompts[order[stop]] == prompt:
                 stop += 1
             last = None
-            for frame in family.sample(stop - start, seed=seed * 100_003 + start, prompt=prompt):
+            for frame in family.sample(stop - start, seed=seed * 100_003 + start, prompt=prompt, **(options or {})):
                 last = frame
                 if cancel is not None and cancel():
                     raise EvaluationError("evaluation.cancelled")
