@@ -145,9 +145,10 @@ def draw_images(family, n: int, seed: int, prompt: str | None, options: dict, pr
                 on_done: Callable[[int], None] | None = None) -> np.ndarray:
     """The final images of n samples, image i drawn from seed + i, at most `chunk` at a time: what a process of
     its own (`genstudio sample`) draws. On a CPU with several torch threads the chunks are drawn side by side,
-    each in a thread of its own on one core: the diffusion U-Net draws ~1.2x faster so than one batch on all
-    the cores, whose attention kernel barely uses a second one (benchmarks/RESULTS.md, "Sampling: the whole
-    process"). It sets torch's thread count while it runs, so it is for a process that does nothing else.
+    each in a thread of its own on one core: the CPU attention kernel barely uses a second core, so this is
+    ~1.1x faster for the diffusion U-Net than one batch on all of them (benchmarks/RESULTS.md, "Sampling
+    settings measured on trained runs of five sets"). It sets torch's thread count while it runs, so it is for
+    a process that does nothing else.
 
     on_frame: called with each Frame of the chunk that starts at image 0 (from a worker thread);
     on_done: called with the number of images finished, after each chunk (from a worker thread)."""
