@@ -1,14 +1,15 @@
 """Every family's quality after the same CPU-minutes on every data set, at what `compare` trains: the sweep
 behind docs/defaults.md (issue 25, part 3).
 
-One cell is a family on a set at a size and a seed: planned as `genstudio compare` plans it (plan_training, the
-small preset, the minutes given), trained on one thread for N CPU-minutes (the Trainer's clock reads this
-process's CPU time, so a loaded machine changes how long a cell takes, not its figures), then sampled and scored
-as `genstudio evaluate` does (200 samples against the held-out images: KID, precision, recall, coverage, copies,
-prompts followed, bits/dim; where the Trainer warned of overfitting, the same scores from best.safetensors).
-Each cell is one line of a JSONL file, written as soon as it is measured; a cell
-already there is skipped, so the sweep (tens of CPU-hours over 5 sets, 2 sizes, 2 seeds, 11 families) goes on
-where it stopped, in as many processes as there are cores (split them by --families or --seeds).
+One cell is a family on a set at a size and a seed: planned as `genstudio compare` plans it (plan_training: the
+small preset or the plan's lighter one on a CPU, the minutes given), trained on one thread for N CPU-minutes (the
+Trainer's clock reads this process's CPU time, so a loaded machine changes how long a cell takes, not its
+figures; another CPU does change them), then sampled and scored as `genstudio evaluate` does (200 samples
+against the held-out images: KID, precision, recall, coverage, copies, prompts followed, bits/dim; where the
+Trainer warned of overfitting, the same scores from best.safetensors). Each cell is one line of a JSONL file,
+written as soon as it is measured; a cell already there is skipped, so the sweep (tens of CPU-hours over 5
+sets, 2 sizes, 2 seeds, 11 families) goes on where it stopped, in as many processes as there are cores (split
+them by --families or --seeds).
 
 A candidate default is a label with overrides, measured against the label of today's defaults:
 
@@ -121,7 +122,7 @@ def train_cell(family: str, source: str, dataset, size: int, seed: int, args, tr
                                 **train_over})
     config = plan.train_config(seed=seed, threads=1, device="cpu", preview_seconds=0, quality_minutes=0,
                                checkpoint_minutes=600)
-    family_config = cls.Config.from_preset(args.preset)
+    family_config = cls.Config.from_preset(plan.model_preset)
     fields = {f.name for f in dataclasses.fields(family_config)}
     own = {k.partition(".")[2] or k: v for k, v in model_over.items()
            if (k.partition(".")[0] == family if "." in k else True) and (k.partition(".")[2] or k) in fields}
@@ -155,7 +156,7 @@ def measure(family: str, source: str, dataset, reference, size: int, seed: int, 
                                      checkpoint=best))
         overfit["at_best"] = {k: at_best.model.value(k) for k in SCORES}
     return {
-        "steps": trainer.step, "preset": args.preset, "batch": config.batch_size, "lr": config.lr,
+        "steps": trainer.step, "preset": plan.model_preset, "batch": config.batch_size, "lr": config.lr,
         "cpu_seconds": round(cpu_seconds, 1),
         "precision_used": str(trainer.dtype).replace("torch.", "") if trainer.dtype else "float32",
         "overrides": {**{k: v for k, v in train_over.items()}, **own},
@@ -342,11 +343,12 @@ def main() -> None:
     parser.add_argument("--seeds", default="0")
     parser.add_argument("--cpu-minutes", type=float, default=5.0)
     parser.add_argument("--samples", type=int, default=200)
-    parser.add_argument("--preset", default="small", help="the model preset (compare trains small)")
+    parser.add_argument("--preset", help="the model preset (default: what compare trains, small or the plan's "
+                                         "lighter one on a CPU)")
     parser.add_argument("--train", action="append", default=[], metavar="KEY=VALUE",
                         help="a training setting changed from the plan's (e.g. mirror=true)")
     parser.add_argument("--model", action="append", default=[], metavar="KEY=VALUE",
-                        help="a model setting changed from the small preset's, in every family that has it, or in one "
+                        help="a model setting changed from the preset's, in every family that has it, or in one "
                         "as FAMILY.KEY=VALUE (e.g. vqvae.autoencoder_share=1)")
     parser.add_argument("--results", default=str(RESULTS))
     parser.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "genstudio-family-sets-cache"),

@@ -70,7 +70,9 @@ def table() -> str:
     ]
     for cls in all_families():
         presets = ", ".join(f"**{p}**" if p == "small" else p for p in cls.Config.presets)
-        cpu = ", ".join(f"{r} → {p}" for r, p in cls.Config.cpu_recipe_presets.items()) or "–"
+        cpu = ", ".join([f"{r} → {p}" for r, p in cls.Config.cpu_recipe_presets.items()]
+                        + [f"any run in minutes at {s} px → {p}"
+                           for s, p in cls.Config.cpu_timed_presets.items()]) or "–"
         train = ", ".join(f"{k} {_value(v)}" for k, v in cls.train_defaults.items()
                           if getattr(base, k, object()) != v) or "–"
         sampling = ", ".join(f"{o.name} {_value(o.default)}" for o in cls.sample_options()
@@ -98,7 +100,8 @@ def measured_section(label: str = "defaults", cpu_minutes: float = 5.0) -> list[
     cells = [c for c in every if c["label"] == label]
     lines = ["", f"## Measured at these defaults: {cpu_minutes:g} CPU-minutes on every set", "",
              f"`benchmarks/family_sets.py --label {label}` (benchmarks/results/family_sets.jsonl): each family "
-             "planned as `compare` plans it (small preset), trained on one thread for the same CPU time, 200 samples scored "
+             "planned as `compare` plans it (small preset unless a row above names a lighter one on a CPU), "
+             "trained on one thread for the same CPU time, 200 samples scored "
              "against the held-out images. A cell is KID / recall / prompts followed / copies (the share of "
              "samples that are near-copies of a training image), the mean over its seeds (their number in "
              "brackets); – where not measured yet.", ""]

@@ -253,7 +253,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--families", metavar="A,B,...", help="with DATA: the families to train, comma-separated")
     compare.add_argument("--minutes", type=_positive_float, help="with --families: training time of each family")
     compare.add_argument("--size", type=_positive_int, default=32, help="with --families: image side (default 32)")
-    compare.add_argument("--preset", default="small", help="with --families: model size preset (default small)")
+    compare.add_argument("--preset", help="with --families: model size preset (default: small, or a lighter one "
+                                          "the plan picks on a CPU)")
     compare.add_argument("--data", metavar="FOLDER", help="the runs' dataset, when it moved")
     compare.add_argument("--feature-steps", type=_positive_int, help=argparse.SUPPRESS)   # tests: a quick feature net
 

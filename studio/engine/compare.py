@@ -147,11 +147,12 @@ class FamilyTraining:
 
 def train_families(source_or_dataset, families: Sequence[str], *, minutes: float, out: str | Path, size: int = 32,
                    seed: int = 0, cancel: Callable[[], bool] | None = None, cache: Path | None = None,
-                   feature_steps: int | None = None, preset: str = "small",
+                   feature_steps: int | None = None, preset: str | None = None,
                    device: str = "auto") -> Generator[Any, None, list[Path]]:
     """Train each family for `minutes` of wall clock on the same data, one after another, each a run folder
-    out/<family> (or out/<family>-2, ... when taken). The feature network is trained first, so that comparing
-    afterwards finds it cached. Returns the run folders trained, the one cancelled included."""
+    out/<family> (or out/<family>-2, ... when taken), at the model preset given or else the one the plan picks.
+    The feature network is trained first, so that comparing afterwards finds it cached. Returns the run folders
+    trained, the one cancelled included."""
     from studio.engine.data import load_dataset
     from studio.engine.evaluation.features import feature_network
     from studio.engine.families import get_family
@@ -173,9 +174,10 @@ def train_families(source_or_dataset, families: Sequence[str], *, minutes: float
     # the feature network is all of the reference that is cached; a set too small to measure still trains
     yield from feature_network(dataset, train_idx, steps=feature_steps, seed=seed, cache=cache)
     folders: list[Path] = []
-    for index, (name, cls, config) in enumerate(zip(families, classes, configs)):
+    for index, (name, cls, plan, config) in enumerate(zip(families, classes, plans, configs)):
         folder = _free_folder(Path(out) / name)
-        trainer = Trainer(dataset, folder, family=name, family_config=cls.Config.from_preset(preset), config=config,
+        trainer = Trainer(dataset, folder, family=name, family_config=cls.Config.from_preset(plan.model_preset),
+                          config=config,
                           evaluation_cache=cache, feature_steps=feature_steps)
         folders.append(folder)
         events = trainer.run()

@@ -23,11 +23,25 @@ RECIPES = {r.name: r for r in (Recipe("quick", 0.0, 2, 32), Recipe("balanced", 0
                                Recipe("quality", 1.0, 60, 64))}
 
 
-def recipe_preset(recipe: Recipe, presets: tuple[str, ...], cpu_presets: Mapping[str, str] | None) -> str | None:
+def recipe_preset(recipe: Recipe, presets: tuple[str, ...], cpu_presets: Mapping[str, str] | None,
+                  cpu_timed_presets: Mapping[int, str] | None = None) -> str | None:
     """The family's model preset for a recipe: its choice for training on a CPU (cpu_presets), else by position
-    (smallest → largest)."""
+    (smallest → largest); on a CPU (cpu_timed_presets given), a lighter one the family names for the recipe's
+    image size wins (timed_preset)."""
     if not presets:
         return None
     if cpu_presets and cpu_presets.get(recipe.name) in presets:
-        return cpu_presets[recipe.name]
-    return presets[round(recipe.model_index * (len(presets) - 1))]
+        chosen = cpu_presets[recipe.name]
+    else:
+        chosen = presets[round(recipe.model_index * (len(presets) - 1))]
+    return timed_preset(chosen, presets, cpu_timed_presets, recipe.image_size)
+
+
+def timed_preset(preset: str | None, presets: tuple[str, ...], cpu_timed_presets: Mapping[int, str] | None,
+                 size: int) -> str | None:
+    """`preset`, or the lighter one the family names (FamilyConfig.cpu_timed_presets) for a run measured in
+    minutes on a CPU at this image side; never a larger one (presets run smallest first)."""
+    lighter = (cpu_timed_presets or {}).get(int(size))
+    if lighter in presets and preset in presets and presets.index(lighter) < presets.index(preset):
+        return lighter
+    return preset

@@ -50,3 +50,21 @@ def test_a_given_setting_without_a_rule_of_its_own_is_kept_and_said():
     assert (config.mirror, config.warmup_steps, config.holdout) == (True, 7, 0.1)
     assert reasons(plan)["mirror"] == reasons(plan)["warmup_steps"] == reasons(plan)["holdout"] == "plan.given"
     assert plan_training("diffusion", FACTS, device="cpu", check_memory=False).train_config().mirror is False
+
+
+def test_a_timed_run_on_a_cpu_takes_the_lighter_preset_a_family_names_for_its_image_size(monkeypatch):
+    config = get_family("vae").Config
+    monkeypatch.setattr(config, "cpu_timed_presets", {32: "tiny"})
+
+    def preset(device="cpu", recipe="default", **given):
+        plan = plan_training("vae", FACTS, device=device, recipe=recipe, given=given, check_memory=False)
+        return plan.model_preset, reasons(plan)["model_preset"]
+
+    assert preset(minutes=5) == ("tiny", "plan.preset_cpu_size")
+    assert preset(recipe="balanced") == ("tiny", "plan.preset_cpu_size")
+    assert preset(steps=100) == ("small", "plan.preset_default")               # a run measured in steps: as before
+    assert preset(minutes=5, image_size=16) == ("small", "plan.preset_default")   # measured at 32 px only
+    assert preset(minutes=5, model_preset="small") == ("small", "plan.given")
+    assert preset(recipe="quality")[0] == "base"                               # 64 px: the recipe's own
+    monkeypatch.setattr(config, "cpu_timed_presets", {32: "small"})
+    assert preset(recipe="quick") == ("tiny", "plan.preset_recipe")           # never a larger one than chosen

@@ -56,6 +56,9 @@ class FamilyConfig:
     # The app's one-click recipes ("quick", "balanced", "quality") pick a preset by its place in `presets`; on a
     # CPU, where a bigger model gets far fewer steps in the recipe's minutes, these recipe -> preset names win.
     cpu_recipe_presets: ClassVar[dict[str, str]] = {}
+    # A run measured in minutes on a CPU at this image side (exactly) trains this lighter preset when the recipe's
+    # or the default one is larger: where the default learns too slowly in a few CPU-minutes to draw at all.
+    cpu_timed_presets: ClassVar[dict[int, str]] = {}
     # What a setting meant in configs saved before it existed, where today's default differs: a run saved before
     # the setting was added resumes as it was trained (`from_saved`).
     saved_defaults: ClassVar[dict[str, Any]] = {}

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from studio.engine.messages import Message
-from studio.engine.recipes import RECIPES, recipe_preset
+from studio.engine.recipes import RECIPES, recipe_preset, timed_preset
 
 DEFAULT_PRESET = "small"
 DEFAULT_SIZE = 32
@@ -98,6 +98,7 @@ def plan_training(family: str, data: DataFacts, *, recipe: str = "default", devi
 
     # the model and the image size
     presets = tuple(cls.Config.presets)
+    size = given.get("image_size", cooked.image_size if cooked else DEFAULT_SIZE)
     if cooked is not None:
         preset = recipe_preset(cooked, presets, cls.Config.cpu_recipe_presets if on_cpu else None)
         why = Message("plan.preset_cpu", recipe=recipe) if on_cpu and cls.Config.cpu_recipe_presets.get(recipe) \
@@ -105,8 +106,12 @@ def plan_training(family: str, data: DataFacts, *, recipe: str = "default", devi
     else:
         preset = DEFAULT_PRESET if DEFAULT_PRESET in presets else (presets[0] if presets else None)
         why = Message("plan.preset_default")
+    timed = "steps" not in given and ("minutes" in given or cooked is not None)
+    lighter = timed_preset(preset, presets, cls.Config.cpu_timed_presets if on_cpu and timed else None, size)
+    if lighter != preset:
+        preset, why = lighter, Message("plan.preset_cpu_size", size=int(size))
     preset = choose("model_preset", preset, why)
-    size = choose("image_size", cooked.image_size if cooked else DEFAULT_SIZE,
+    size = choose("image_size", size,
                   Message("plan.size_recipe", recipe=recipe) if cooked else Message("plan.size_default"))
 
     # how long

@@ -50,6 +50,7 @@ class FamilyInfo:
     presets: tuple[str, ...] = ()          # model size presets, smallest first (the config's own order)
     train_defaults: dict = field(default_factory=dict, compare=False)   # TrainConfig values the family suggests
     cpu_recipe_presets: dict = field(default_factory=dict, compare=False)  # recipe -> preset when training on a CPU
+    cpu_timed_presets: dict = field(default_factory=dict, compare=False)   # image side -> lighter preset on a CPU
 
 
 def read_families() -> tuple[FamilyInfo, ...]:
@@ -58,7 +59,8 @@ def read_families() -> tuple[FamilyInfo, ...]:
 
     return tuple(
         FamilyInfo(f.name, f.title, f.summary, f.description, tuple(sorted(f.capabilities)),
-                   tuple(f.Config.presets), dict(f.train_defaults), dict(f.Config.cpu_recipe_presets))
+                   tuple(f.Config.presets), dict(f.train_defaults), dict(f.Config.cpu_recipe_presets),
+                   dict(f.Config.cpu_timed_presets))
         for f in all_families()
     )
 

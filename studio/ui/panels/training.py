@@ -83,10 +83,11 @@ def presets() -> tuple[Preset, ...]:
     )
 
 
-def model_preset_for(preset: Preset, family_presets: tuple[str, ...],
-                     overrides: dict[str, str] | None = None) -> str | None:
-    """The family's own model preset that a recipe asks for (the engine's choice: plan.recipe_preset)."""
-    return recipe_preset(preset.recipe, tuple(family_presets), overrides)
+def model_preset_for(preset: Preset, family_presets: tuple[str, ...], overrides: dict[str, str] | None = None,
+                     timed: dict[int, str] | None = None) -> str | None:
+    """The family's own model preset that a recipe asks for (the engine's choice: recipes.recipe_preset);
+    `overrides` and `timed` are the family's choices on a CPU (cpu_recipe_presets, cpu_timed_presets)."""
+    return recipe_preset(preset.recipe, tuple(family_presets), overrides, timed)
 
 
 @dataclass(frozen=True)
@@ -580,15 +581,22 @@ class TrainingPanel(QWidget):
 
     def _select_model_for(self, preset_name: str) -> None:
         preset = next(p for p in presets() if p.name == preset_name)
-        overrides = self._family.cpu_recipe_presets if self._family and self.trains_on_cpu() else None
-        model = model_preset_for(preset, self._family.presets if self._family else (), overrides)
+        on_cpu = bool(self._family) and self.trains_on_cpu()
+        overrides = self._family.cpu_recipe_presets if on_cpu else None
+        timed = self._family.cpu_timed_presets if on_cpu else None
+        family_presets = self._family.presets if self._family else ()
+        model = model_preset_for(preset, family_presets, overrides, timed)
         if model is not None:
             self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(model)))
         self._recipe_model = self.model_combo.currentData()
         text = preset.explanation
         if model is not None:                          # which model size, and why (the engine's reasons)
-            why = Message("plan.preset_cpu", recipe=preset.title) if overrides and overrides.get(preset.name) == model \
-                else Message("plan.preset_recipe", recipe=preset.title)
+            if model != model_preset_for(preset, family_presets, overrides):
+                why = Message("plan.preset_cpu_size", size=preset.recipe.image_size)
+            elif overrides and overrides.get(preset.name) == model:
+                why = Message("plan.preset_cpu", recipe=preset.title)
+            else:
+                why = Message("plan.preset_recipe", recipe=preset.title)
             text = self.tr("{0} Model size: {1} ({2}).").format(text, family_text(model), engine_text(why))
         self.preset_label.setText(text)
 

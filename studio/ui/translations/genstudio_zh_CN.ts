@@ -4538,6 +4538,12 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+1"/>
+        <source>a lighter model size for a timed run on a CPU at {size} px (the usual one trains too slowly there to draw)</source>
+        <comment>plan.preset_cpu_size</comment>
+        <translation>在 CPU 上按时长训练、{size} 像素时改用更轻的模型大小（常用的那个在这里训练太慢，画不出图）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>the default image size</source>
         <comment>plan.size_default</comment>
         <translation>默认的图像尺寸</translation>
@@ -5428,7 +5434,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
 <context>
     <name>families</name>
     <message>
-        <location line="-488"/>
+        <location line="-489"/>
         <source>Variational autoencoder</source>
         <translation>变分自编码器 (VAE)</translation>
     </message>
