@@ -136,9 +136,19 @@ def measured_section(label: str = "defaults", cpu_minutes: float = 5.0) -> list[
 
 def candidates_section(cells: list[dict], label: str, cpu_minutes: float) -> list[str]:
     """Each other label of the sweep (a candidate default, or the defaults this issue replaced) judged against
-    these defaults by family_sets.py's rule, on the sets both have measured."""
+    these defaults by family_sets.py's rule, on the sets both have measured on the same CPU (another CPU gives
+    another number of steps in the same CPU time)."""
     from family_sets import grouped, judge
 
+    measured_on: dict[tuple, set] = {}
+    for c in cells:
+        if c["label"] == label:
+            measured_on.setdefault((c["family"], c["size"], c["set"]), set()).add(c["cpu"])
+    def same_cpu(c: dict) -> bool:
+        return c["label"] == label or c["cpu"] in measured_on.get((c["family"], c["size"], c["set"]), ())
+
+    elsewhere = sorted({c["label"] for c in cells if not same_cpu(c)})
+    cells = [c for c in cells if same_cpu(c)]
     ours = grouped(cells, label, cpu_minutes)
     others = sorted({c["label"] for c in cells} - {label})
     if not others:
@@ -157,7 +167,10 @@ def candidates_section(cells: list[dict], label: str, cpu_minutes: float) -> lis
                 continue
             overrides = next(c.get("overrides") or {} for c in cells if (c["label"], c["family"], c["size"])
                              == (other, family, size))
-            changed = ", ".join(f"{k} {v}" for k, v in overrides.items()) or "nothing (a rerun of the defaults)"
+            preset = next(c["preset"] for c in cells if (c["label"], c["family"], c["size"]) == (other, family, size))
+            usual = {c["preset"] for c in cells if (c["label"], c["family"], c["size"]) == (label, family, size)}
+            changed = ", ".join(([f"preset {preset}"] if preset not in usual else [])
+                                + [f"{k} {v}" for k, v in overrides.items()]) or "nothing (a rerun of the defaults)"
             result = judge(ours[(family, size)], sets)
             row = [family, f"{size} px", f"`{other}`: {changed}", f"{', '.join(result['sets'])} ({result['seeds']})"]
             for key in names:
@@ -166,6 +179,10 @@ def candidates_section(cells: list[dict], label: str, cpu_minutes: float) -> lis
                            + (f", hurt on {', '.join(score['hurt'])}" if score["hurt"] else ""))
             row.append({None: "none yet (one seed)", True: "better", False: "not better"}[result["keep"]])
             lines.append("| " + " | ".join(row) + " |")
+    if elsewhere:
+        lines += ["", "Left out above: cells measured on a CPU these defaults were not measured on for the same "
+                  "family, size and set, of " + ", ".join(f"`{name}`" for name in elsewhere) + " (their figures are in "
+                  "benchmarks/RESULTS.md)."]
     return lines + [""]
 
 

@@ -320,8 +320,8 @@ CATALOGUE: dict[str, str] = {
     "plan.preset_default": "the default model size",
     "plan.preset_recipe": "the {recipe} recipe's model size",
     "plan.preset_cpu": "the {recipe} recipe's model size for training on a CPU (the larger one trains too slowly)",
-    "plan.preset_cpu_size": "a lighter model size for a timed run on a CPU at {size} px (the usual one trains too "
-                            "slowly there to draw)",
+    "plan.preset_cpu_size": "a lighter model size for a timed run on a CPU at {size} px: the usual one learns too "
+                            "slowly there to draw",
     "plan.size_default": "the default image size",
     "plan.size_recipe": "the {recipe} recipe's image size",
     "plan.minutes_recipe": "the {recipe} recipe's length",

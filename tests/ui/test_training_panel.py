@@ -215,6 +215,22 @@ def test_a_recipe_on_a_cpu_picks_the_familys_cpu_preset_and_a_gpu_the_one_by_siz
     assert panel.model_combo.currentData() == vae[round(0.5 * (len(vae) - 1))]
 
 
+def test_a_recipe_at_an_image_size_where_the_family_names_a_lighter_cpu_preset_takes_it_and_says_why(window):
+    """A family that names a lighter preset for a timed run on a CPU at 32 px (FamilyConfig.cpu_timed_presets;
+    no family does today, see docs/defaults.md): Balanced takes it and says why; with a GPU it does not."""
+    import dataclasses
+
+    panel = window.training_panel
+    window.family_panel.select_family("vae")
+    panel._family = dataclasses.replace(panel._family, cpu_timed_presets={32: "tiny"})
+    panel.set_devices([("auto", "Automatic"), ("cpu", "CPU")])
+    panel.apply_preset("balanced")
+    assert panel.model_combo.currentData() == "tiny" and "lighter model size" in panel.preset_label.text()
+    panel.set_devices([("auto", "Automatic"), ("cuda:0", "GPU 0"), ("cpu", "CPU")])
+    panel.apply_preset("balanced")
+    assert panel.model_combo.currentData() == "small" and "lighter" not in panel.preset_label.text()
+
+
 def test_the_panel_handles_every_training_event_and_refuses_an_unknown_one(qtbot, tmp_path):
     from PySide6.QtCore import QSettings
 

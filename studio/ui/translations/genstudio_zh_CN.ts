@@ -1326,7 +1326,7 @@ Broken, unusual or junk files are skipped and listed here with the reason.</sour
         <translation>衡量一张图像的似然（每维比特数）</translation>
     </message>
     <message>
-        <location line="+112"/>
+        <location line="+114"/>
         <source>Model family</source>
         <translation>模型类别</translation>
     </message>
@@ -2578,7 +2578,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>最大的模型，以 64 像素训练一小时；有 GPU 会快很多。</translation>
     </message>
     <message>
-        <location line="+46"/>
+        <location line="+47"/>
         <source>Automatic: {0}</source>
         <translation>自动：{0}</translation>
     </message>
@@ -2620,12 +2620,12 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     <message>
         <location line="+55"/>
         <location line="+137"/>
-        <location line="+356"/>
+        <location line="+363"/>
         <source>Train</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location line="-480"/>
+        <location line="-487"/>
         <source>Training settings and controls</source>
         <translation>训练设置与控制</translation>
     </message>
@@ -2910,7 +2910,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>在别处训练：不再更新，{0}。点“训练”将接管这个运行。</translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+65"/>
         <source>{0} Model size: {1} ({2}).</source>
         <translation>{0} 模型大小：{1}（{2}）。</translation>
     </message>
@@ -3046,8 +3046,8 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>{0} · {1}</translation>
     </message>
     <message>
-        <location line="-426"/>
-        <location line="+427"/>
+        <location line="-433"/>
+        <location line="+434"/>
         <source>{0:,.0f} images/s · ETA {1} · elapsed {2}</source>
         <translation>{0:,.0f} 张/秒 · 预计剩余 {1} · 已用 {2}</translation>
     </message>
@@ -3072,19 +3072,19 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>已暂停于第 {0:,} 步</translation>
     </message>
     <message>
-        <location line="-424"/>
-        <location line="+432"/>
+        <location line="-431"/>
+        <location line="+439"/>
         <source>Completed at step {0:,}</source>
         <translation>已完成，共 {0:,} 步</translation>
     </message>
     <message>
-        <location line="-429"/>
-        <location line="+429"/>
+        <location line="-436"/>
+        <location line="+436"/>
         <source>Stopped at step {0:,}</source>
         <translation>已停止于第 {0:,} 步</translation>
     </message>
     <message>
-        <location line="-425"/>
+        <location line="-432"/>
         <source>process {0} on {1}</source>
         <translation>{1} 上的进程 {0}</translation>
     </message>
@@ -3094,7 +3094,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>{0} 已不在运行</translation>
     </message>
     <message>
-        <location line="+424"/>
+        <location line="+431"/>
         <source>Failed at step {0:,}</source>
         <translation>在第 {0:,} 步失败</translation>
     </message>
@@ -4538,9 +4538,9 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+1"/>
-        <source>a lighter model size for a timed run on a CPU at {size} px (the usual one trains too slowly there to draw)</source>
+        <source>a lighter model size for a timed run on a CPU at {size} px: the usual one learns too slowly there to draw</source>
         <comment>plan.preset_cpu_size</comment>
-        <translation>在 CPU 上按时长训练、{size} 像素时改用更轻的模型大小（常用的那个在这里训练太慢，画不出图）</translation>
+        <translation>在 CPU 上按时长训练、{size} 像素时改用更轻的模型大小：常用的那个在这里学得太慢，画不出图</translation>
     </message>
     <message>
         <location line="+1"/>
