@@ -144,6 +144,7 @@ def candidates_section(cells: list[dict], label: str, cpu_minutes: float) -> lis
     for c in cells:
         if c["label"] == label:
             measured_on.setdefault((c["family"], c["size"], c["set"]), set()).add(c["cpu"])
+
     def same_cpu(c: dict) -> bool:
         return c["label"] == label or c["cpu"] in measured_on.get((c["family"], c["size"], c["set"]), ())
 

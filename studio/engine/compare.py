@@ -177,8 +177,7 @@ def train_families(source_or_dataset, families: Sequence[str], *, minutes: float
     for index, (name, cls, plan, config) in enumerate(zip(families, classes, plans, configs)):
         folder = _free_folder(Path(out) / name)
         trainer = Trainer(dataset, folder, family=name, family_config=cls.Config.from_preset(plan.model_preset),
-                          config=config,
-                          evaluation_cache=cache, feature_steps=feature_steps)
+                          config=config, evaluation_cache=cache, feature_steps=feature_steps)
         folders.append(folder)
         events = trainer.run()
         try:
