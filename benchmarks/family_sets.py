@@ -110,7 +110,7 @@ def append_cell(path: Path, cell: dict) -> None:
 def train_cell(family: str, source: str, dataset, size: int, seed: int, args, train_over: dict, model_over: dict,
                tmp: Path):
     """Train one cell as `compare` plans it, for args.cpu_minutes of this process's CPU time: (trainer, run folder,
-    train config, the family's own overrides, CPU seconds, the ids of the Trainer's warnings)."""
+    train config, the family's own overrides, CPU seconds, the ids of the Trainer's warnings, the model preset)."""
     from studio.engine.events import TrainingWarning
     from studio.engine.families import get_family
     from studio.engine.training import Trainer
@@ -136,7 +136,7 @@ def train_cell(family: str, source: str, dataset, size: int, seed: int, args, tr
     warnings: list = []
     cpu_seconds = train_for_cpu_minutes(trainer, on_event=lambda event: warnings.append(event.message.id)
                                         if isinstance(event, TrainingWarning) else None)
-    return trainer, folder, config, own, cpu_seconds, warnings
+    return trainer, folder, config, own, cpu_seconds, warnings, plan.model_preset
 
 
 def measure(family: str, source: str, dataset, reference, size: int, seed: int, args, train_over: dict,
@@ -144,8 +144,8 @@ def measure(family: str, source: str, dataset, reference, size: int, seed: int, 
     from studio.engine.evaluation.evaluate import evaluate_run
     from studio.engine.training.trainer import BEST
 
-    trainer, folder, config, own, cpu_seconds, warnings = train_cell(family, source, dataset, size, seed, args,
-                                                                     train_over, model_over, tmp)
+    trainer, folder, config, own, cpu_seconds, warnings, preset = train_cell(family, source, dataset, size, seed,
+                                                                             args, train_over, model_over, tmp)
     evaluation = drain(evaluate_run(folder, n=args.samples, seed=seed, dataset=dataset, reference=reference))
     overfit = {"warnings": sorted(set(warnings)), "overfitting_warned": "training.overfitting" in warnings,
                "best_step": trainer.watch.best_step}
@@ -156,7 +156,7 @@ def measure(family: str, source: str, dataset, reference, size: int, seed: int, 
                                      checkpoint=best))
         overfit["at_best"] = {k: at_best.model.value(k) for k in SCORES}
     return {
-        "steps": trainer.step, "preset": plan.model_preset, "batch": config.batch_size, "lr": config.lr,
+        "steps": trainer.step, "preset": preset, "batch": config.batch_size, "lr": config.lr,
         "cpu_seconds": round(cpu_seconds, 1),
         "precision_used": str(trainer.dtype).replace("torch.", "") if trainer.dtype else "float32",
         "overrides": {**{k: v for k, v in train_over.items()}, **own},

@@ -40,7 +40,7 @@ def measure(source: str, dataset, reference, seed: int, mirror: bool, args, tmp:
     from studio.engine.evaluation.evaluate import generate, score_images
     from studio.engine.run import Run
 
-    trainer, folder, config, _, cpu_seconds, _ = train_cell(args.family, source, dataset, args.size, seed, args,
+    trainer, folder, config, _, cpu_seconds, _, _ = train_cell(args.family, source, dataset, args.size, seed, args,
                                                             {"mirror": mirror}, {}, tmp)
     family, _ = Run.open(folder).load_family(None)
     images, prompts = drain(generate(family, reference, args.samples, seed=seed))
