@@ -625,11 +625,14 @@ def cmd_sample(args, out: TextIO, err: TextIO) -> int:
     if unknown:
         raise CLIError(f"unknown sampling option {', '.join(unknown)} for {family.name}; "
                        f"known: {', '.join(sorted(known)) or 'none'}")
+    # every option's value goes into the images' parameters, the defaults too: an image regenerates as it was
+    # drawn after a default changes (the flows' temperature went from 0.8 to 1.0); the run keeps what was given
+    drawn = {**{o.name: o.default for o in family.sample_options()}, **options}
     asked = args.precision or (last.get("precision") if isinstance(last.get("precision"), str) else None)
     precision = choose_sampling_precision(family, asked or "auto")
     if precision.notice:
         err.write(f"warning: {precision.notice}\n")
-    params = model_provenance(run, ckpt).for_image(seed=args.seed, prompt=args.prompt, options=options,
+    params = model_provenance(run, ckpt).for_image(seed=args.seed, prompt=args.prompt, options=drawn,
                                                    image_size=family.data.image_size, version=_version(),
                                                    precision=precision.name)
     bar = ProgressLine(err, every=2.0)
@@ -639,7 +642,7 @@ def cmd_sample(args, out: TextIO, err: TextIO) -> int:
                  params.updated(frame=frame.step, frames=frame.total, label=frame.label))
 
     # image i is drawn from seed + i, so how the images are split between chunks and threads changes nothing
-    images = draw_images(family, args.num, args.seed, args.prompt, options, precision,
+    images = draw_images(family, args.num, args.seed, args.prompt, drawn, precision,
                          on_frame=save_frame if args.frames else None,
                          on_done=lambda done: bar.update(f"sampled {done}/{args.num}", done / args.num, force=True))
     bar.done()

@@ -5,8 +5,9 @@ Each runs under torch.inference_mode() set where it runs: grad mode is per threa
 must set it itself.
 
 Sampling precision: "auto" draws in bf16 where the device has fast bf16 (a CUDA GPU with bf16, a CPU with
-AVX512-BF16/AMX) and the family gains from it (BF16_SAMPLING_FAMILIES), else in fp32. bf16 autocast covers
-the networks' forward passes only; a sampler's updates are elementwise ops that autocast leaves in fp32.
+AVX512-BF16/AMX where it measured faster than fp32: training.device.cpu_bf16_probe) and the family gains from
+it (BF16_SAMPLING_FAMILIES), else in fp32. bf16 autocast covers the networks' forward passes only; a sampler's
+updates are elementwise ops that autocast leaves in fp32.
 The precision that drew an image is written into its parameters, so that it regenerates exactly.
 
 One model may be at work in several threads at once (a Generate that was cancelled finishes its step while
@@ -28,7 +29,7 @@ import torch
 from studio.engine.data import load_dataset
 from studio.engine.families.base import ConfigError, Frame
 from studio.engine.messages import Message
-from studio.engine.training.device import cpu_has_fast_bf16
+from studio.engine.training.device import cpu_has_bf16, cpu_has_fast_bf16
 
 MAX_KEPT_FRAMES = 120           # progressive frames kept per sampling, for animation export
 PRECISIONS = ("auto", "fp32", "bf16")
@@ -47,8 +48,15 @@ class SamplingPrecision:
     notice: Message | None = None
 
 
-def device_has_fast_bf16(device: torch.device) -> bool:
+def device_has_bf16(device: torch.device) -> bool:
     """A CUDA GPU with bf16, or a CPU with AVX512-BF16/AMX (elsewhere bf16 is emulated: slower, and other numbers)."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    return device.type == "cpu" and cpu_has_bf16()
+
+
+def device_has_fast_bf16(device: torch.device) -> bool:
+    """Where auto draws in bf16: a CUDA GPU with bf16, or a CPU with native bf16 that measured faster than fp32."""
     if device.type == "cuda":
         return torch.cuda.is_bf16_supported()
     return device.type == "cpu" and cpu_has_fast_bf16()
@@ -64,10 +72,10 @@ def choose_sampling_precision(family, requested: str | None = "auto") -> Samplin
     if requested not in PRECISIONS:
         raise ConfigError("sample.unknown_precision", precision=requested, choices=", ".join(PRECISIONS))
     device = getattr(family, "device", torch.device("cpu"))      # a stand-in family may not say
-    fast = device_has_fast_bf16(device)
     if requested == "auto":
+        fast = device_has_fast_bf16(device)
         return SamplingPrecision("bf16" if fast and getattr(family, "name", "") in BF16_SAMPLING_FAMILIES else "fp32")
-    if requested == "bf16" and not fast:
+    if requested == "bf16" and not device_has_bf16(device):
         notice = Message("sample.no_bf16_cpu") if device.type == "cpu" else \
             Message("sample.no_bf16_device", device=str(device))
         return SamplingPrecision("fp32", notice)

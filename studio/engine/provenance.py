@@ -345,7 +345,7 @@ def recall(params: Provenance | Mapping[str, Any], options: Sequence | None, *, 
     the model has the prompt capability. latent_shape: its latent's shape when it has a latent space.
 
     genstudio parameters give the seed, prompt and negative prompt, every option the model has (those
-    the image does not name go back to their defaults: the CLI writes only those given), the sampling
+    the image does not name go back to their defaults: the CLI wrote only those given before 2026-12-07), the sampling
     precision (fp32 for images older than its record) and the latent position. AUTOMATIC1111 parameters
     give the prompts where the model takes them, the seed, steps, CFG scale (guidance) and a sampler the
     model has by a loosely equal name.

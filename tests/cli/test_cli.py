@@ -14,6 +14,7 @@ from PIL import Image
 from studio.cli import main
 from studio.engine.checkpoint import read_meta
 from studio.engine.export import read_png_parameters
+from studio.engine.families import get_family
 
 
 def run_cli(*args: str) -> tuple[int, str, str]:
@@ -67,6 +68,8 @@ def test_train_then_sample_writes_pngs_with_parameters(image_folder, tmp_path):
         assert "parameters" in im.text and "Seed: 7" in im.text["parameters"]
     params = read_png_parameters(pngs[0])
     assert params["family"] == "vae" and params["seed"] == 7 and params["checkpoint_step"] == 12
+    # every option is written, the defaults too, so the image regenerates as drawn after a default changes
+    assert params["options"] == {o.name: o.default for o in get_family("vae").sample_options()} != {}
     assert grid.exists()
 
     # same seed, same images

@@ -10,6 +10,7 @@ from PIL import Image
 
 from studio.cli import main
 from studio.engine.export import read_png_parameters
+from studio.engine.families import get_family
 
 
 def run_cli(*args: str) -> tuple[int, str, str]:
@@ -52,7 +53,9 @@ def test_prompted_sample_round_trips_through_the_png_parameters(trained_run, tmp
     assert "warning:" in err and "'zebra'" in err                      # the unknown word is named
     params = read_png_parameters(out / "image-0001.png")
     assert params["seed"] == 6 and params["prompt"] == "red square zebra"
-    assert params["options"] == {"eta": 0.5, "negative": "blue", "guidance": 2.5, "steps": 3, "sampler": "ddim"}
+    given = {"eta": 0.5, "negative": "blue", "guidance": 2.5, "steps": 3, "sampler": "ddim"}
+    defaults = {o.name: o.default for o in get_family("diffusion").sample_options()}
+    assert params["options"] == {**defaults, **given}          # the defaults too: a later default changes nothing
     with Image.open(out / "image-0001.png") as im:
         text = im.text["parameters"]
     assert "Negative prompt: blue" in text and "Steps: 3, Sampler: ddim, CFG scale: 2.5, Seed: 6" in text
@@ -115,4 +118,5 @@ def test_sampling_settings_round_trip_through_the_run_folder(trained_run, tmp_pa
     assert code == 0, err
     params = read_png_parameters(tmp_path / "other" / "image-0000.png")
     assert params["seed"] == 3 and params["prompt"] == "blue square"
-    assert params["options"] == {"guidance": 2.0, "steps": 2, "sampler": "ddim"}
+    defaults = {o.name: o.default for o in get_family("diffusion").sample_options()}
+    assert params["options"] == {**defaults, "guidance": 2.0, "steps": 2, "sampler": "ddim"}

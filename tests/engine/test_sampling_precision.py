@@ -17,7 +17,7 @@ from studio.engine.families.diffusion import Diffusion, DiffusionConfig
 from studio.engine.inference import SamplingPrecision, choose_sampling_precision, sample_frames
 from studio.engine.provenance import PRECISION, Provenance, recall
 
-needs_bf16 = pytest.mark.skipif(not inference.device_has_fast_bf16(torch.device("cpu")),
+needs_bf16 = pytest.mark.skipif(not inference.device_has_bf16(torch.device("cpu")),
                                 reason="this CPU has no AVX512-BF16/AMX")
 
 
@@ -57,8 +57,12 @@ def test_bf16_samples_are_close_to_fp32_at_the_same_seed():
 
 
 @needs_bf16
-def test_auto_is_bf16_for_diffusion_where_the_cpu_has_it_and_fp32_for_the_others(monkeypatch):
+def test_auto_is_bf16_for_diffusion_where_it_pays_and_fp32_for_the_others(monkeypatch):
     model = tiny_model()
+    monkeypatch.setattr(inference, "cpu_has_fast_bf16", lambda: False)           # measured no faster here
+    assert choose_sampling_precision(model) == SamplingPrecision("fp32")
+    assert choose_sampling_precision(model, "bf16") == SamplingPrecision("bf16")   # asked for: it is there
+    monkeypatch.setattr(inference, "cpu_has_fast_bf16", lambda: True)            # measured faster
     assert choose_sampling_precision(model) == SamplingPrecision("bf16")
     assert choose_sampling_precision(model, "fp32") == SamplingPrecision("fp32")
     monkeypatch.setattr(inference, "BF16_SAMPLING_FAMILIES", frozenset())        # a family that does not gain
@@ -104,7 +108,8 @@ def test_a_layout_change_waits_for_a_step_under_way_on_another_thread():
         return all(p.is_contiguous(memory_format=torch.channels_last) and not p.is_contiguous()
                    for m in model.all_modules() for p in m.parameters() if p.dim() == 4 and p.shape[-1] > 1)
 
-    fp32 = threading.Thread(target=lambda: list(inference.precision_frames(model, one_slow_step(), "fp32")))
+    # the fp32 thread takes its one step and stops there (a next step would lay the weights out for fp32 again)
+    fp32 = threading.Thread(target=lambda: next(inference.precision_frames(model, one_slow_step(), "fp32")))
     bf16 = threading.Thread(target=lambda: (list(inference.precision_frames(model, iter(()), "bf16")), laid_out.set()))
     fp32.start()
     try:
@@ -140,6 +145,7 @@ def test_the_precision_lands_in_the_image_and_recall_reads_it(tmp_path):
 
 
 def test_bf16_where_the_cpu_lacks_it_says_so_and_draws_fp32(monkeypatch):
+    monkeypatch.setattr(inference, "cpu_has_bf16", lambda: False)
     monkeypatch.setattr(inference, "cpu_has_fast_bf16", lambda: False)
     model = tiny_model()
     chosen = choose_sampling_precision(model, "bf16")
@@ -171,6 +177,7 @@ def test_the_cli_writes_the_precision_and_says_when_bf16_is_missing(tmp_path, mo
                     "--precision", "fp32")
     assert code == 0, err
     assert read_png_parameters(tmp_path / "fp32" / "image-0000.png")["precision"] == "fp32"
+    monkeypatch.setattr(inference, "cpu_has_bf16", lambda: False)
     monkeypatch.setattr(inference, "cpu_has_fast_bf16", lambda: False)
     code, err = cli("sample", str(run), "-n", "1", "--out", str(tmp_path / "asked"), "--steps", "2",
                     "--precision", "bf16")

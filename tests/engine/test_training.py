@@ -1,6 +1,7 @@
 """studio.engine.training: the Trainer's loop, events, exact resume, pause/stop, recovery, device and precision."""
 from __future__ import annotations
 
+import json
 import math
 import os
 import threading
@@ -486,6 +487,73 @@ def test_choose_precision_on_the_cpu():
     assert choose_precision(cpu, "bf16") == (torch.bfloat16, "chosen")
     with pytest.raises(TrainingError, match="fp16 is not supported for training on the CPU"):
         choose_precision(cpu, "fp16")
+
+
+@pytest.fixture
+def bf16_probe(monkeypatch, tmp_path):
+    """The bf16 probe with its own cache folder and a stand-in measurement (a count of calls, a chosen speed-up);
+    the process's probe is measured afresh after the test."""
+    from studio.engine.training import device
+
+    measured = []
+
+    def measure(speedup):
+        def fake():
+            measured.append(speedup)
+            return {"fp32_s": 0.1, "bf16_s": 0.1 / speedup, "speedup": speedup, "threads": 1}
+        monkeypatch.setattr(device, "_measure_bf16_speedup", fake)
+
+    monkeypatch.setenv("GENSTUDIO_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(device, "cpu_bf16_feature", lambda: "AVX512-BF16")
+    device.cpu_bf16_probe.cache_clear()
+    yield device, measure, measured, tmp_path / "cache" / "cpu-bf16.json"
+    device.cpu_bf16_probe.cache_clear()
+
+
+def test_auto_precision_on_a_cpu_follows_the_measured_bf16_speed(bf16_probe, monkeypatch):
+    device, measure, measured, kept = bf16_probe
+    cpu = torch.device("cpu")
+    measure(0.9)                                           # native bf16 that runs no faster than fp32
+    dtype, reason = choose_precision(cpu, "auto")
+    assert dtype is None and reason.id == "precision.cpu_bf16_slow"
+    assert "AVX512-BF16" in reason and "0.9x" in reason and measured == [0.9]
+    assert choose_precision(cpu, "bf16")[0] == torch.bfloat16          # asked for, it is still bf16
+    assert json.loads(kept.read_text())["speedup"] == 0.9
+
+    device.cpu_bf16_probe.cache_clear()                    # the next process reads what was measured
+    measure(5.0)
+    assert not cpu_has_fast_bf16() and measured == [0.9]
+
+    kept.write_text("{not json")                           # a damaged file is measured again and replaced
+    device.cpu_bf16_probe.cache_clear()
+    dtype, reason = choose_precision(cpu, "auto")
+    assert dtype == torch.bfloat16 and reason.id == "precision.cpu_bf16" and "5.0x" in reason
+    assert measured == [0.9, 5.0] and json.loads(kept.read_text())["speedup"] == 5.0
+
+    monkeypatch.setattr(torch, "__version__", "9.9.9")   # another torch: its kernels are measured anew
+    device.cpu_bf16_probe.cache_clear()
+    measure(1.0)
+    assert not cpu_has_fast_bf16() and measured == [0.9, 5.0, 1.0]
+
+    monkeypatch.setattr(device, "cpu_bf16_feature", lambda: None)        # bf16 emulated: nothing to measure
+    device.cpu_bf16_probe.cache_clear()
+    dtype, reason = choose_precision(cpu, "auto")
+    assert dtype is None and reason.id == "precision.cpu_fp32" and len(measured) == 3
+
+
+def test_the_bf16_probe_works_where_the_cache_cannot_be_written(bf16_probe, monkeypatch, tmp_path):
+    device, measure, measured, kept = bf16_probe
+    (tmp_path / "cache").write_text("a file where the cache folder should be")
+    measure(2.0)
+    assert cpu_has_fast_bf16() and measured == [2.0]
+
+
+def test_the_bf16_measurement_runs():
+    from studio.engine.training.device import _measure_bf16_speedup
+
+    result = _measure_bf16_speedup(rounds=1, repeats=1)
+    assert result["fp32_s"] > 0 and result["bf16_s"] > 0
+    assert result["speedup"] == pytest.approx(result["fp32_s"] / result["bf16_s"])
 
 
 # -- schedule, EMA, config ---------------------------------------------------------------------

@@ -415,6 +415,7 @@ def test_images_record_the_precision_they_drew_in_and_draw_in_it_again(qtbot, di
     panel._option_widgets["steps"][1].setValue(3)
     panel._count.setValue(1)
     monkeypatch.setattr(inference, "device_has_fast_bf16", lambda device: True)   # as on an AVX512-BF16 CPU
+    monkeypatch.setattr(inference, "device_has_bf16", lambda device: True)
     with qtbot.waitSignal(panel.images_generated, timeout=TIMEOUT_MS) as signal:
         panel.generate()
     auto = signal.args[0][0]
@@ -425,6 +426,7 @@ def test_images_record_the_precision_they_drew_in_and_draw_in_it_again(qtbot, di
     fp32 = signal.args[0][0]
     assert fp32.provenance.precision == "fp32" and drawn[-1] == "fp32"
     monkeypatch.setattr(inference, "device_has_fast_bf16", lambda device: False)  # a machine without bf16
+    monkeypatch.setattr(inference, "device_has_bf16", lambda device: False)
     panel.restore(auto.provenance.to_dict())
     with qtbot.waitSignal(panel.images_generated, timeout=TIMEOUT_MS) as signal:
         panel.generate()
