@@ -452,6 +452,8 @@ CATALOGUE: dict[str, str] = {
     "sample.unknown_sampler": "unknown sampler {sampler!r}; choose one of {choices}",
     "sample.bad_steps": "steps must be a whole number from 1 to 1000, not {steps}",
     "sample.bad_guidance": "guidance must be 0-100, guidance_rescale and eta 0-1",
+    "sample.bad_guidance_interval": "guidance_start and guidance_end must lie between 0 and 1 with the start not "
+                                    "after the end, not {start} and {end}",
     "sample.unknown_label": "unknown label {label!r}; known labels: {known}",
     "sample.no_labels": "this model was not trained with labels; use label=-1",
     "sample.bad_label": "label must be -1 or between 0 and {high}, not {label}",

@@ -66,8 +66,8 @@ def test_registered_with_capabilities_and_options():
     assert get_family("diffusion") is Diffusion
     assert Diffusion.capabilities == {PROMPT, PROGRESSIVE, LIKELIHOOD}
     options = {o.name: o for o in Diffusion.sample_options()}
-    assert list(options) == ["steps", "sampler", "guidance", "guidance_rescale", "eta", "negative", "guidance_kind",
-                             "classifier_scale"]
+    assert list(options) == ["steps", "sampler", "guidance", "guidance_rescale", "guidance_start", "guidance_end",
+                             "eta", "negative", "guidance_kind", "classifier_scale"]
     assert options["sampler"].choices == tuple(SAMPLERS) and options["negative"].kind == "str"
     assert set(make_model().modules()) == {"unet", "text"}
     assert set(make_model(vocabulary=()).modules()) == {"unet"}       # no captions, no labels: no text encoder
@@ -236,6 +236,32 @@ def test_guidance_1_is_conditional_and_0_unconditional():
     assert torch.allclose(one, c_only, atol=1e-5) and torch.allclose(zero, u_only, atol=1e-5)
     assert torch.allclose(three, u_only + 3 * (c_only - u_only), atol=1e-4)
     assert torch.allclose(rescaled.std(dim=(1, 2, 3)), c_only.std(dim=(1, 2, 3)), atol=1e-4)
+
+
+def test_guidance_in_an_interval_guides_only_those_steps_in_one_pass_elsewhere(monkeypatch):
+    model = make_model()
+    perturb(model)
+    batches = []
+    predict = model._predict
+    monkeypatch.setattr(model, "_predict", lambda unet, x, t, cond: (batches.append(len(x)), predict(unet, x, t, cond))[1])
+
+    def draw(**options):
+        batches.clear()
+        return np.stack([f.images for f in model.sample(2, seed=3, prompt="red circle", steps=4, **options)])[-1]
+
+    every = draw(guidance=3.0)
+    assert batches == [4, 4, 4, 4]                               # conditional and unconditional, batched
+    assert np.array_equal(draw(guidance=3.0, guidance_start=0.0, guidance_end=1.0), every)
+    # the 4 steps sit at progress 0.001, 0.25, 0.5, 0.75 (timesteps 999, 749, 499, 249 of 1000)
+    middle = draw(guidance=3.0, guidance_start=0.2, guidance_end=0.6)
+    assert batches == [2, 4, 4, 2] and not np.array_equal(middle, every)
+    nowhere = draw(guidance=3.0, guidance_start=1.0, guidance_end=1.0)
+    assert batches == [2, 2, 2, 2] and np.array_equal(nowhere, draw(guidance=1.0))   # no step guided: guidance 1
+    unprompted = [f.images for f in model.sample(2, seed=3, steps=4, guidance=3.0, guidance_start=0.5)][-1]
+    assert np.array_equal(unprompted, [f.images for f in model.sample(2, seed=3, steps=4, guidance=3.0)][-1])
+    for start, end in ((0.6, 0.4), (-0.1, 1.0), (0.0, 1.5)):
+        with pytest.raises(ConfigError, match="guidance_start and guidance_end"):
+            next(model.sample(1, seed=0, guidance_start=start, guidance_end=end))
 
 
 def test_unknown_prompt_words_warn_and_never_crash():

@@ -18,7 +18,7 @@ from __future__ import annotations
 import inspect
 import math
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -422,6 +422,12 @@ class Diffusion(Family):
                          help="How strongly to follow the prompt: 0 ignores it, 1 is plain conditional, 2-5 is typical."),
             SampleOption("guidance_rescale", "float", 0.0, 0.0, 1.0,
                          help="Tames over-saturated colours at high guidance (0: off, 0.7 is typical)."),
+            SampleOption("guidance_start", "float", 0.0, 0.0, 1.0,
+                         help="Guide by the prompt only from this far into the denoising (0: from pure noise). "
+                              "Leaving the noisiest steps unguided keeps more variety."),
+            SampleOption("guidance_end", "float", 1.0, 0.0, 1.0,
+                         help="Guide by the prompt only until this far into the denoising (1: to the clean image). "
+                              "The last steps only sharpen details; unguided they cost half as much."),
             SampleOption("eta", "float", 0.0, 0.0, 1.0, help="DDIM only: 0 deterministic, 1 as random as DDPM."),
             SampleOption("negative", "str", "", help="What the images should not look like (a negative prompt)."),
         ] + ([
@@ -450,7 +456,8 @@ class Diffusion(Family):
         return guided
 
     def sample(self, n: int, *, seed: int, prompt: str | None = None, steps: int = 20, sampler: str = DEFAULT_SAMPLER,
-               guidance: float = 3.0, guidance_rescale: float = 0.0, eta: float = 0.0, negative: str = "",
+               guidance: float = 3.0, guidance_rescale: float = 0.0, guidance_start: float = 0.0,
+               guidance_end: float = 1.0, eta: float = 0.0, negative: str = "",
                guidance_kind: str = GUIDANCE_KINDS[0], classifier_scale: float = DEFAULT_CLASSIFIER_SCALE,
                **options) -> Iterator[Frame]:
         """n images, image i from seed + i; one Frame per step ("x0" extra: the predicted clean images)."""
@@ -458,19 +465,22 @@ class Diffusion(Family):
             raise ConfigError("sample.unknown_options", names=", ".join(options),
                               known=", ".join(o.name for o in self.sample_options()))
         return self.sample_prompts([prompt or ""] * n, seed=seed, steps=steps, sampler=sampler, guidance=guidance,
-                                   guidance_rescale=guidance_rescale, eta=eta, negative=negative,
+                                   guidance_rescale=guidance_rescale, guidance_start=guidance_start,
+                                   guidance_end=guidance_end, eta=eta, negative=negative,
                                    guidance_kind=guidance_kind, classifier_scale=classifier_scale)
 
     @torch.inference_mode()
     def sample_prompts(self, prompts: Sequence[str], *, seed: int, steps: int = 20, sampler: str = DEFAULT_SAMPLER,
-                       guidance: float = 3.0, guidance_rescale: float = 0.0, eta: float = 0.0,
-                       negative: str = "", guidance_kind: str = GUIDANCE_KINDS[0],
+                       guidance: float = 3.0, guidance_rescale: float = 0.0, guidance_start: float = 0.0,
+                       guidance_end: float = 1.0, eta: float = 0.0, negative: str = "",
+                       guidance_kind: str = GUIDANCE_KINDS[0],
                        classifier_scale: float = DEFAULT_CLASSIFIER_SCALE) -> Iterator[Frame]:
         """Like sample() with one prompt per image.
 
         guidance_kind "classifier": the model gets only the negative prompt ("": unprompted) and the classifier's
         gradient toward each prompt steers it; "both": classifier-free guidance at `guidance` plus that gradient."""
         steps, guidance = _check_options(steps, sampler, guidance, guidance_rescale, eta)
+        guided_at = guidance_interval(guidance_start, guidance_end, len(self.alphas_cumprod))
         classifier, weights, scale = self._classifier_guidance(prompts, guidance_kind, classifier_scale)
         unet, text = self._eval()
         n, size = len(prompts), self.data.image_size
@@ -486,7 +496,8 @@ class Diffusion(Family):
                 uncond = None           # prompt == negative: guidance changes nothing, one pass is enough
         for i, t in enumerate(scheduler.timesteps.tolist()):
             tt = torch.full((n,), t, device=self.device, dtype=torch.long)
-            output = self.guided_prediction(unet, x, tt, cond, uncond, guidance, guidance_rescale)
+            unguided = cond is not None and not guided_at(t)      # outside the interval: conditional only
+            output = self.guided_prediction(unet, x, tt, cond, None if unguided else uncond, guidance, guidance_rescale)
             if scale:
                 output = self._classifier_guided(output, classifier, x, tt, weights, scale)
             result = scheduler.step(output, t, x, generator=generators)
@@ -532,6 +543,18 @@ class Diffusion(Family):
 def _first(batch: Batch, n: int) -> Batch:
     return Batch(images=batch.images[:n], labels=None if batch.labels is None else batch.labels[:n],
                  captions=None if batch.captions is None else batch.captions[:n])
+
+
+def guidance_interval(start: float, end: float, timesteps: int) -> Callable[[int], bool]:
+    """Whether a step at timestep t gets classifier-free guidance: where its progress through the denoising,
+    1 - t / timesteps (0: pure noise, 1: clean), lies in [start, end]. Outside, the step is conditional only
+    (guidance 1), one pass instead of two (guidance in a limited interval, https://arxiv.org/abs/2404.07724)."""
+    start, end = float(start), float(end)
+    if not 0 <= start <= end <= 1:
+        raise ConfigError("sample.bad_guidance_interval", start=start, end=end)
+    if start == 0 and end == 1:
+        return lambda t: True
+    return lambda t: start <= 1 - int(t) / timesteps <= end
 
 
 def _check_options(steps, sampler, guidance, rescale, eta) -> tuple[int, float]:

@@ -5066,6 +5066,12 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+1"/>
+        <source>guidance_start and guidance_end must lie between 0 and 1 with the start not after the end, not {start} and {end}</source>
+        <comment>sample.bad_guidance_interval</comment>
+        <translation>guidance_start 和 guidance_end 必须在 0 到 1 之间，且起点不能晚于终点，而不是 {start} 和 {end}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>unknown label {label!r}; known labels: {known}</source>
         <comment>sample.unknown_label</comment>
         <translation>未知标签 {label!r}；已知标签：{known}</translation>
@@ -5440,7 +5446,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
 <context>
     <name>families</name>
     <message>
-        <location line="-490"/>
+        <location line="-495"/>
         <source>Variational autoencoder</source>
         <translation>变分自编码器 (VAE)</translation>
     </message>
@@ -5585,7 +5591,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>抑制高引导强度下的过饱和颜色（0：关闭，常用 0.7）。</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+5"/>
         <source>Eta</source>
         <translation>Eta</translation>
     </message>
@@ -5710,7 +5716,27 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>潜空间扩散</translation>
     </message>
     <message>
+        <location line="-12"/>
+        <source>Guidance start</source>
+        <translation>引导起点</translation>
+    </message>
+    <message>
         <location line="+1"/>
+        <source>Guide by the prompt only from this far into the denoising (0: from pure noise). Leaving the noisiest steps unguided keeps more variety.</source>
+        <translation>只在去噪进行到这一比例之后才按提示词引导（0：从纯噪声开始）。噪声最大的几步不加引导，可以保留更多变化。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Guidance end</source>
+        <translation>引导终点</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Guide by the prompt only until this far into the denoising (1: to the clean image). The last steps only sharpen details; unguided they cost half as much.</source>
+        <translation>只在去噪进行到这一比例之前按提示词引导（1：直到得到干净图像）。最后几步只是让细节更清晰；不加引导时它们只需一半的计算。</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>An autoencoder shrinks the images first, then a diffusion model learns in its small latent space.</source>
         <translation>先由自编码器把图像缩小，再由扩散模型在其小潜空间中学习。</translation>
     </message>
