@@ -41,7 +41,8 @@ def test_registered_with_its_capabilities_and_shapes():
     assert get_family("ldm") is LatentDiffusion
     assert LatentDiffusion.capabilities == {ENCODE, PROMPT, PROGRESSIVE}
     assert [o.name for o in LatentDiffusion.sample_options()] == [
-        "steps", "sampler", "guidance", "guidance_rescale", "eta", "negative", "show_steps"]
+        "steps", "sampler", "guidance", "guidance_rescale", "guidance_start", "guidance_end", "eta", "negative",
+        "show_steps"]
     ldm = LatentDiffusion(LDMConfig(), DataInfo(16, 3))                   # the defaults: 4x smaller, 4 channels
     assert ldm.latent_shape == (4, 4, 4) and set(ldm.modules()) == {"autoencoder", "unet"}
     eight = LatentDiffusion(LDMConfig(downsample=8), DataInfo(32, 1, vocabulary=WORDS))
@@ -174,6 +175,12 @@ def test_prompts_steer_and_unknown_words_are_named():
         p.data.add_(torch.randn_like(p) * 0.05)
     red = list(ldm.sample(2, seed=0, prompt="red circle", steps=3))[-1].images
     assert not np.array_equal(red, list(ldm.sample(2, seed=0, prompt="blue square", steps=3))[-1].images)
+    # guidance in an interval that holds none of the 3 steps (progress 0.001, 0.33, 0.67) draws guidance 1's images
+    nowhere = list(ldm.sample(2, seed=0, prompt="red circle", steps=3, guidance_start=0.9))[-1].images
+    assert np.array_equal(nowhere, list(ldm.sample(2, seed=0, prompt="red circle", steps=3, guidance=1.0))[-1].images)
+    assert not np.array_equal(nowhere, red)
+    with pytest.raises(ConfigError, match="guidance_start and guidance_end"):
+        list(ldm.sample(1, seed=0, guidance_start=0.5, guidance_end=0.2))
     assert [str(m) for m in ldm.prompt_warnings("red hexagon")] == [
         "the model never saw 'hexagon': it is treated as an unknown word"]
 

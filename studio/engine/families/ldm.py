@@ -28,13 +28,16 @@ from studio.engine.families.base import (
     ENCODE, PROGRESSIVE, PROMPT, Batch, ConfigError, DataInfo, Family, FamilyConfig, Frame, SampleOption,
     StepContext, from_uint8_images, register, seeded_normal, to_uint8_images,
 )
-from studio.engine.families.diffusion import DEFAULT_SAMPLER, Diffusion, DiffusionConfig, _check_options
+from studio.engine.families.diffusion import (
+    DEFAULT_SAMPLER, Diffusion, DiffusionConfig, _check_options, guidance_interval,
+)
 from studio.engine.families.vqvae import Decoder, Encoder
 from studio.engine.messages import Message
 from studio.engine.samplers import make_scheduler, noise_like
 
 DOWNSAMPLES = (2, 4, 8)
-PIXEL_OPTIONS = ("steps", "sampler", "guidance", "guidance_rescale", "eta", "negative")   # the sampling options taken
+PIXEL_OPTIONS = ("steps", "sampler", "guidance", "guidance_rescale", "guidance_start", "guidance_end", "eta",
+                 "negative")                     # the sampling options taken from pixel diffusion
 
 
 @dataclass(frozen=True)
@@ -281,24 +284,27 @@ class LatentDiffusion(Family):
                              help="Decode every denoising step to watch it; off: only the final images (faster).")]
 
     def sample(self, n: int, *, seed: int, prompt: str | None = None, steps: int = 20, sampler: str = DEFAULT_SAMPLER,
-               guidance: float = 3.0, guidance_rescale: float = 0.0, eta: float = 0.0, negative: str = "",
-               show_steps: bool = True, **options) -> Iterator[Frame]:
+               guidance: float = 3.0, guidance_rescale: float = 0.0, guidance_start: float = 0.0,
+               guidance_end: float = 1.0, eta: float = 0.0, negative: str = "", show_steps: bool = True,
+               **options) -> Iterator[Frame]:
         """n images, image i from seed + i; one Frame per step, its images the decoded current latent ("x0": the
         decoded predicted clean latent, "latent": the latent's first channels as colours)."""
         if options:
             raise ConfigError("sample.unknown_options", names=", ".join(options),
                               known=", ".join(o.name for o in self.sample_options()))
         return self.sample_prompts([prompt or ""] * n, seed=seed, steps=steps, sampler=sampler, guidance=guidance,
-                                   guidance_rescale=guidance_rescale, eta=eta, negative=negative,
-                                   show_steps=show_steps)
+                                   guidance_rescale=guidance_rescale, guidance_start=guidance_start,
+                                   guidance_end=guidance_end, eta=eta, negative=negative, show_steps=show_steps)
 
     @torch.inference_mode()
     def sample_prompts(self, prompts: Sequence[str], *, seed: int, steps: int = 20, sampler: str = DEFAULT_SAMPLER,
-                       guidance: float = 3.0, guidance_rescale: float = 0.0, eta: float = 0.0, negative: str = "",
+                       guidance: float = 3.0, guidance_rescale: float = 0.0, guidance_start: float = 0.0,
+                       guidance_end: float = 1.0, eta: float = 0.0, negative: str = "",
                        show_steps: bool = True) -> Iterator[Frame]:
         """Like sample() with one prompt per image. The loop is Diffusion.sample_prompts' with a decode in it: the
         pixel family yields its images only as uint8, and a latent must be decoded from its floats."""
         steps, guidance = _check_options(steps, sampler, guidance, guidance_rescale, eta)
+        guided_at = guidance_interval(guidance_start, guidance_end, len(self.diffusion.alphas_cumprod))
         if not isinstance(show_steps, (bool, np.bool_)):
             raise ConfigError("config.one_of", name="show_steps", choices="true, false", value=show_steps)
         diffusion, n = self.diffusion, len(prompts)
@@ -315,7 +321,9 @@ class LatentDiffusion(Family):
                 uncond = None           # prompt == negative: guidance changes nothing, one pass is enough
         for i, t in enumerate(scheduler.timesteps.tolist()):
             tt = torch.full((n,), t, device=self.device, dtype=torch.long)
-            output = diffusion.guided_prediction(unet, x, tt, cond, uncond, guidance, guidance_rescale)
+            unguided = cond is not None and not guided_at(t)      # outside the interval: conditional only
+            output = diffusion.guided_prediction(unet, x, tt, cond, None if unguided else uncond, guidance,
+                                                 guidance_rescale)
             result = scheduler.step(output, t, x, generator=generators)
             x = result.prev_sample
             if show_steps or i == steps - 1:
