@@ -136,17 +136,20 @@ def measured_section(label: str = "defaults", cpu_minutes: float = 5.0) -> list[
 
 def candidates_section(cells: list[dict], label: str, cpu_minutes: float) -> list[str]:
     """Each other label of the sweep (a candidate default, or the defaults this issue replaced) judged against
-    these defaults by family_sets.py's rule, on the sets both have measured on the same CPU (another CPU gives
-    another number of steps in the same CPU time)."""
+    these defaults by family_sets.py's rule, on the sets both have measured on the same CPU in the same precision
+    (another CPU, or bf16 against fp32, gives another number of steps in the same CPU time)."""
     from family_sets import grouped, judge
+
+    def machine(c: dict) -> tuple:
+        return c["cpu"], c.get("precision_used")
 
     measured_on: dict[tuple, set] = {}
     for c in cells:
         if c["label"] == label:
-            measured_on.setdefault((c["family"], c["size"], c["set"]), set()).add(c["cpu"])
+            measured_on.setdefault((c["family"], c["size"], c["set"]), set()).add(machine(c))
 
     def same_cpu(c: dict) -> bool:
-        return c["label"] == label or c["cpu"] in measured_on.get((c["family"], c["size"], c["set"]), ())
+        return c["label"] == label or machine(c) in measured_on.get((c["family"], c["size"], c["set"]), ())
 
     elsewhere = sorted({c["label"] for c in cells if not same_cpu(c)})
     cells = [c for c in cells if same_cpu(c)]
