@@ -349,8 +349,8 @@ CATALOGUE: dict[str, str] = {
     "precision.gpu_fp16": "mixed precision fp16 with loss scaling (the GPU lacks bf16)",
     "precision.cpu_bf16": "this CPU's {feature} ran a training step {speedup}x as fast in bf16 as in fp32 (measured "
                           "once on this machine)",
-    "precision.cpu_bf16_slow": "fp32: this CPU has {feature}, but bf16 ran a training step only {speedup}x as fast "
-                               "as fp32 here (measured once on this machine), and fp32 gives the same numbers on "
+    "precision.cpu_bf16_slow": "this CPU has {feature}, but bf16 ran a training step only {speedup}x as fast as "
+                               "fp32 here (measured once on this machine), and fp32 gives the same numbers on "
                                "every machine",
     "precision.cpu_fp32": "fp32: this CPU lacks AVX512-BF16/AMX, where bf16 would be slower",
     "precision.fp32_on": "fp32 on {device}",

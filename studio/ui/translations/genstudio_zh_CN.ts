@@ -4664,9 +4664,9 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+1"/>
-        <source>fp32: this CPU has {feature}, but bf16 ran a training step only {speedup}x as fast as fp32 here (measured once on this machine), and fp32 gives the same numbers on every machine</source>
+        <source>this CPU has {feature}, but bf16 ran a training step only {speedup}x as fast as fp32 here (measured once on this machine), and fp32 gives the same numbers on every machine</source>
         <comment>precision.cpu_bf16_slow</comment>
-        <translation>fp32：此 CPU 有 {feature}，但在这里 bf16 运行一个训练步的速度只有 fp32 的 {speedup} 倍（已在本机测量一次），而 fp32 在每台机器上得出相同的数值</translation>
+        <translation>此 CPU 有 {feature}，但在这里 bf16 运行一个训练步的速度只有 fp32 的 {speedup} 倍（已在本机测量一次），而 fp32 在每台机器上得出相同的数值</translation>
     </message>
     <message>
         <location line="+1"/>
