@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 import time
 from dataclasses import dataclass
@@ -153,7 +154,7 @@ def cpu_bf16_probe() -> dict | None:
     try:
         kept = json.loads(path.read_text(encoding="utf-8"))
         if isinstance(kept, dict) and {k: kept.get(k) for k in key} == key \
-                and isinstance(kept.get("speedup"), (int, float)) and kept["speedup"] > 0:
+                and type(kept.get("speedup")) in (int, float) and 0 < kept["speedup"] < math.inf:
             return kept
     except (OSError, ValueError):
         pass
@@ -192,7 +193,7 @@ def choose_precision(device: torch.device, requested: str = "auto") -> tuple[tor
         if probe is None:
             return None, Message("precision.cpu_fp32")
         speedup = round(float(probe["speedup"]), 2)
-        if speedup >= BF16_PAYS:
+        if cpu_has_fast_bf16():
             return torch.bfloat16, Message("precision.cpu_bf16", feature=probe["feature"], speedup=speedup)
         return None, Message("precision.cpu_bf16_slow", feature=probe["feature"], speedup=speedup)
     return None, Message("precision.fp32_on", device=device.type)
