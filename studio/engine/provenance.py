@@ -345,8 +345,9 @@ def recall(params: Provenance | Mapping[str, Any], options: Sequence | None, *, 
     the model has the prompt capability. latent_shape: its latent's shape when it has a latent space.
 
     genstudio parameters give the seed, prompt and negative prompt, every option the model has (those
-    the image does not name go back to their defaults: the CLI wrote only those given before 2026-12-07), the sampling
-    precision (fp32 for images older than its record) and the latent position. AUTOMATIC1111 parameters
+    the image does not name go back to the values they were drawn with, SampleOption.drawn_before, else the
+    defaults: the CLI wrote only those given before 2026-12-07), the sampling precision (fp32 for images
+    older than its record) and the latent position. AUTOMATIC1111 parameters
     give the prompts where the model takes them, the seed, steps, CFG scale (guidance) and a sampler the
     model has by a loosely equal name.
     """
@@ -400,8 +401,8 @@ def _recall_own(provenance: Provenance, by_name: dict, found: _Found, latent_sha
         why = "" if fits else (NOT_ALLOWED if name in by_name else NO_SUCH_OPTION)
         found.add(name, held, value, f"{name} {value}", why)
     for name, option in by_name.items():
-        if name not in given and name != NEGATIVE:    # not written: it was at its default
-            found.values[name] = option.default
+        if name not in given and name != NEGATIVE:    # not written: it was at its default of the time
+            found.values[name] = option.drawn_before[0] if option.drawn_before else option.default
     if provenance.latent is not None:
         z = _latent(provenance.latent, latent_shape)
         found.add(LATENT_POSITION, z, provenance.latent, why="" if z is not None else DOES_NOT_FIT)

@@ -108,6 +108,17 @@ def test_recall_of_genstudio_parameters():
     assert [r.shown for r in result.not_set] == ["unknown 1", "guidance not a number"]
 
 
+def test_an_option_an_image_does_not_name_is_recalled_as_it_was_drawn():
+    """An option added (or a default changed) after images were written without it: such an image was drawn
+    with the option's drawn_before value, not today's default."""
+    later = [*OPTIONS, SampleOption("guidance_end", "float", 0.83, 0.0, 1.0, drawn_before=(1.0,))]
+    older = Provenance.from_dict({**OLD, "options": {"steps": 20}})
+    assert recall(older, later).values["guidance_end"] == 1.0
+    named = Provenance.from_dict({**OLD, "options": {"steps": 20, "guidance_end": 0.5}})
+    assert recall(named, later).values["guidance_end"] == 0.5
+    assert recall(older, OPTIONS).values["clip"] is True       # no drawn_before: the default
+
+
 def test_recall_of_a_latent_position_and_what_does_not_fit():
     made = Provenance(seed=3, latent=(0.5, -1.0, 2.0, 0.0), latent_seed=3)
     result = recall(made, [], latent_shape=(2, 2))

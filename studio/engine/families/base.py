@@ -184,6 +184,9 @@ class SampleOption:
     maximum: float | None = None
     choices: tuple[str, ...] = ()
     help: str = ""
+    # (value,): what an image whose parameters do not name this option was drawn with, where that is not the
+    # default (the option came, or its default changed, after images were written without it); (): the default
+    drawn_before: tuple = ()
 
 
 @dataclass(frozen=True)
