@@ -249,15 +249,17 @@ def test_guidance_in_an_interval_guides_only_those_steps_in_one_pass_elsewhere(m
         batches.clear()
         return np.stack([f.images for f in model.sample(2, seed=3, prompt="red circle", steps=4, **options)])[-1]
 
-    every = draw(guidance=3.0)
+    every = draw(guidance=3.0, guidance_start=0.0, guidance_end=1.0)
     assert batches == [4, 4, 4, 4]                               # conditional and unconditional, batched
-    assert np.array_equal(draw(guidance=3.0, guidance_start=0.0, guidance_end=1.0), every)
     # the 4 steps sit at progress 0.001, 0.25, 0.5, 0.75 (timesteps 999, 749, 499, 249 of 1000)
+    default = draw(guidance=3.0)                                 # guided from 0.12 to 0.83 of the way
+    assert batches == [2, 4, 4, 4] and not np.array_equal(default, every)
     middle = draw(guidance=3.0, guidance_start=0.2, guidance_end=0.6)
     assert batches == [2, 4, 4, 2] and not np.array_equal(middle, every)
     nowhere = draw(guidance=3.0, guidance_start=1.0, guidance_end=1.0)
     assert batches == [2, 2, 2, 2] and np.array_equal(nowhere, draw(guidance=1.0))   # no step guided: guidance 1
-    unprompted = [f.images for f in model.sample(2, seed=3, steps=4, guidance=3.0, guidance_start=0.5)][-1]
+    unprompted = [f.images for f in model.sample(2, seed=3, steps=4, guidance=3.0, guidance_start=0.0,
+                                                 guidance_end=1.0)][-1]
     assert np.array_equal(unprompted, [f.images for f in model.sample(2, seed=3, steps=4, guidance=3.0)][-1])
     for start, end in ((0.6, 0.4), (-0.1, 1.0), (0.0, 1.5)):
         with pytest.raises(ConfigError, match="guidance_start and guidance_end"):

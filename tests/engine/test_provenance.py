@@ -154,3 +154,17 @@ def test_another_model_is_told_apart():
     assert image.names_other_model(MODEL.updated(checkpoint_hash="ffff"))
     assert image.names_other_model(MODEL.updated(run="/runs/other"))
     assert not Provenance.from_a1111("x\nSteps: 1, Seed: 2, Model hash: abc").names_other_model(MODEL)
+
+
+def test_every_familys_option_defaults_are_what_its_sample_draws_with():
+    """An image written with an option at its shown default regenerates as the family draws without that option
+    (compare and evaluate sample with the family's own defaults)."""
+    import inspect
+
+    from studio.engine.families import all_families
+
+    for cls in all_families():
+        parameters = inspect.signature(cls.sample).parameters
+        for option in cls.sample_options():
+            if option.name in parameters:
+                assert parameters[option.name].default == option.default, (cls.name, option.name)
