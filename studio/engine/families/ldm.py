@@ -37,7 +37,7 @@ from studio.engine.samplers import make_scheduler, noise_like
 
 DOWNSAMPLES = (2, 4, 8)
 # Latent diffusion guides every step by default: guidance in pixel diffusion's interval drew a worse KID on digits
-# and followed fewer prompts (benchmarks/RESULTS.md, "Guidance in an interval"); the options are there to set.
+# and faces (benchmarks/RESULTS.md, "Guidance in an interval"); the options are there to set.
 LDM_GUIDANCE_INTERVAL = {"guidance_start": 0.0, "guidance_end": 1.0}
 PIXEL_OPTIONS = ("steps", "sampler", "guidance", "guidance_rescale", "guidance_start", "guidance_end", "eta",
                  "negative")                     # the sampling options taken from pixel diffusion
