@@ -281,7 +281,8 @@ class TrainingPanel(QWidget):
         self.lr_spin.setDecimals(6)
         self.lr_spin.setSingleStep(1e-4)
         self.precision_combo = self._combo("precisionCombo", self.tr("Precision"), self.tr(
-            "Automatic uses bf16 where the hardware is fast at it (recent GPUs, CPUs with AMX), else fp32"))
+            "Automatic uses bf16 where the hardware is fast at it (recent GPUs; CPUs with AVX512-BF16 or AMX where "
+            "a short timing, once per machine, found it faster), else fp32"))
         for value, text in (("auto", self.tr("Automatic")), ("fp32", "fp32"), ("bf16", "bf16"), ("fp16", "fp16")):
             self.precision_combo.addItem(text, value)
         self.device_combo = self._combo("deviceCombo", self.tr("Device"),

@@ -2619,13 +2619,13 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+55"/>
-        <location line="+137"/>
+        <location line="+138"/>
         <location line="+363"/>
         <source>Train</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location line="-487"/>
+        <location line="-488"/>
         <source>Training settings and controls</source>
         <translation>训练设置与控制</translation>
     </message>
@@ -2641,23 +2641,23 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+19"/>
-        <location line="+47"/>
+        <location line="+48"/>
         <source>Model size</source>
         <translation>模型大小</translation>
     </message>
     <message>
-        <location line="-46"/>
+        <location line="-47"/>
         <source>The family&apos;s model size preset: bigger learns more, slower</source>
         <translation>该类别的模型大小预设：越大学得越多，但越慢</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+46"/>
+        <location line="+47"/>
         <source>Image size</source>
         <translation>图像尺寸</translation>
     </message>
     <message>
-        <location line="-45"/>
+        <location line="-46"/>
         <source>Images are scaled and centre-cropped to this many pixels a side</source>
         <translation>图像会被缩放并居中裁剪为边长这么多像素</translation>
     </message>
@@ -2668,12 +2668,12 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+42"/>
+        <location line="+43"/>
         <source>Batch size</source>
         <translation>批大小</translation>
     </message>
     <message>
-        <location line="-41"/>
+        <location line="-42"/>
         <source>Images per training step</source>
         <translation>每个训练步的图像数</translation>
     </message>
@@ -2709,28 +2709,23 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+4"/>
-        <location line="+33"/>
+        <location line="+34"/>
         <source>Learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location line="-32"/>
+        <location line="-33"/>
         <source>Step size of the optimizer (AdamW); the family suggests one</source>
         <translation>优化器（AdamW）的步长；模型类别会给出建议值</translation>
     </message>
     <message>
         <location line="+4"/>
-        <location line="+29"/>
+        <location line="+30"/>
         <source>Precision</source>
         <translation>精度</translation>
     </message>
     <message>
-        <location line="-28"/>
-        <source>Automatic uses bf16 where the hardware is fast at it (recent GPUs, CPUs with AMX), else fp32</source>
-        <translation>“自动”在硬件擅长时使用 bf16（较新的 GPU、带 AMX 的 CPU），否则使用 fp32</translation>
-    </message>
-    <message>
-        <location line="+1"/>
+        <location line="-27"/>
         <location line="+4"/>
         <source>Automatic</source>
         <translation>自动</translation>
@@ -3078,7 +3073,12 @@ Drag to pan, wheel to zoom, right-click for more.</source>
         <translation>已完成，共 {0:,} 步</translation>
     </message>
     <message>
-        <location line="-436"/>
+        <location line="-677"/>
+        <source>Automatic uses bf16 where the hardware is fast at it (recent GPUs; CPUs with AVX512-BF16 or AMX where a short timing, once per machine, found it faster), else fp32</source>
+        <translation>自动：在硬件擅长 bf16 的地方使用 bf16（较新的 GPU；带 AVX512-BF16 或 AMX 且经每台机器一次的短暂计时确认更快的 CPU），否则使用 fp32</translation>
+    </message>
+    <message>
+        <location line="+241"/>
         <location line="+436"/>
         <source>Stopped at step {0:,}</source>
         <translation>已停止于第 {0:,} 步</translation>
