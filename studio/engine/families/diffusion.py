@@ -43,9 +43,9 @@ VALIDATION_FRACTIONS = (0.1, 0.3, 0.6, 0.9)   # fixed timesteps of the validatio
 # The stochastic solver: fresh noise each step corrects what a briefly trained model got wrong in the steps before;
 # 20 steps at guidance 3 stayed best (benchmarks/RESULTS.md, "Samplers and guidance").
 DEFAULT_SAMPLER = "dpm++2m-sde"
-# Classifier-free guidance only from 12% to 83% of the way through the denoising (noise levels sigma ~5.4 to ~0.28,
-# the interval of https://arxiv.org/abs/2404.07724): better KID and recall on every prompted set at 16 and 32 px,
-# prompts followed as often, 12-18% less sampling time (benchmarks/RESULTS.md, "Guidance in an interval").
+# Classifier-free guidance only in the middle of the denoising (noise levels sigma ~5.4 to ~0.28, the interval of
+# https://arxiv.org/abs/2404.07724): better samples, prompts followed as often, fewer passes (benchmarks/RESULTS.md,
+# "Guidance in an interval").
 GUIDANCE_INTERVAL = (0.12, 0.83)
 GUIDANCE_KINDS = ("classifier-free", "classifier", "both")
 DEFAULT_CLASSIFIER_SCALE = 10.0    # the best prompt adherence on digits at 5 CPU-minutes (benchmarks/RESULTS.md)
