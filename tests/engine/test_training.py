@@ -551,7 +551,11 @@ def test_the_bf16_probe_works_where_the_cache_cannot_be_written(bf16_probe, monk
 def test_the_bf16_measurement_runs():
     from studio.engine.training.device import _measure_bf16_speedup
 
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
     result = _measure_bf16_speedup(rounds=1, repeats=1)
+    assert torch.equal(torch.rand(3), expected)                 # the caller's random state is left as it was
     assert result["fp32_s"] > 0 and result["bf16_s"] > 0
     assert result["speedup"] == pytest.approx(result["fp32_s"] / result["bf16_s"])
 

@@ -114,7 +114,8 @@ def _measure_bf16_speedup(rounds: int = 5, repeats: int = 3) -> dict:
 
     generator = torch.Generator().manual_seed(0)
     x = torch.randn(8, 32, 16, 16, generator=generator)
-    with torch.inference_mode(False), torch.enable_grad():
+    # the blocks' initialisation draws from the global generator: forked, so the caller's random state is untouched
+    with torch.random.fork_rng(devices=[]), torch.inference_mode(False), torch.enable_grad():
         torch.manual_seed(0)
         fp32 = block()
         bf16 = block().to(memory_format=torch.channels_last)
