@@ -123,9 +123,7 @@ def train_cell(family: str, source: str, dataset, size: int, seed: int, args, tr
     config = plan.train_config(seed=seed, threads=1, device="cpu", preview_seconds=0, quality_minutes=0,
                                checkpoint_minutes=600)
     family_config = cls.Config.from_preset(plan.model_preset)
-    fields = {f.name for f in dataclasses.fields(family_config)}
-    own = {k.partition(".")[2] or k: v for k, v in model_over.items()
-           if (k.partition(".")[0] == family if "." in k else True) and (k.partition(".")[2] or k) in fields}
+    own = own_options(family, model_over, {f.name for f in dataclasses.fields(family_config)})
     family_config = dataclasses.replace(family_config, **own)
     folder = tmp / f"{family}-{set_name(source).replace(':', '-')}-{size}-{seed}"
     for again in range(2, 1000):            # a kept folder from an earlier try is left as it was
@@ -139,27 +137,40 @@ def train_cell(family: str, source: str, dataset, size: int, seed: int, args, tr
     return trainer, folder, config, own, cpu_seconds, warnings, plan.model_preset
 
 
+def own_options(family: str, overrides: dict, names) -> dict:
+    """The overrides that are this family's: FAMILY.KEY for it alone, a bare KEY for every family that has it."""
+    out = {}
+    for key, value in overrides.items():
+        owner, dot, name = key.partition(".")
+        if (owner == family if dot else True) and (name if dot else key) in names:
+            out[name if dot else key] = value
+    return out
+
+
 def measure(family: str, source: str, dataset, reference, size: int, seed: int, args, train_over: dict,
-            model_over: dict, tmp: Path) -> dict:
+            model_over: dict, tmp: Path, sample_over: dict | None = None) -> dict:
     from studio.engine.evaluation.evaluate import evaluate_run
+    from studio.engine.families import get_family
     from studio.engine.training.trainer import BEST
 
+    options = own_options(family, sample_over or {}, {o.name for o in get_family(family).sample_options()})
     trainer, folder, config, own, cpu_seconds, warnings, preset = train_cell(family, source, dataset, size, seed,
                                                                              args, train_over, model_over, tmp)
-    evaluation = drain(evaluate_run(folder, n=args.samples, seed=seed, dataset=dataset, reference=reference))
+    evaluation = drain(evaluate_run(folder, n=args.samples, seed=seed, dataset=dataset, reference=reference,
+                                    options=options))
     overfit = {"warnings": sorted(set(warnings)), "overfitting_warned": "training.overfitting" in warnings,
                "best_step": trainer.watch.best_step}
     best = folder / "checkpoints" / f"{BEST}.safetensors"
     if overfit["overfitting_warned"] and best.exists():
         # does sampling from the best held-out weights (what the warning offers) undo the overfitting?
         at_best = drain(evaluate_run(folder, n=args.samples, seed=seed, dataset=dataset, reference=reference,
-                                     checkpoint=best))
+                                     checkpoint=best, options=options))
         overfit["at_best"] = {k: at_best.model.value(k) for k in SCORES}
     return {
         "steps": trainer.step, "preset": preset, "batch": config.batch_size, "lr": config.lr,
         "cpu_seconds": round(cpu_seconds, 1),
         "precision_used": str(trainer.dtype).replace("torch.", "") if trainer.dtype else "float32",
-        "overrides": {**{k: v for k, v in train_over.items()}, **own},
+        "overrides": {**train_over, **own, **{f"sample.{k}": v for k, v in options.items()}},
         **{k: evaluation.model.value(k) for k in SCORES},
         "floor": {k: evaluation.floor.value(k) for k in SCORES},
         "bits_per_dim": evaluation.bits_per_dim, "bits_kind": evaluation.bits_kind,
@@ -187,6 +198,7 @@ def sweep(args) -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     seeds = [int(s) for s in args.seeds.split(",")]
     train_over, model_over = parse_overrides(args.train), parse_overrides(args.model)
+    sample_over = parse_overrides(args.sample)
     results = Path(args.results)
     done = {cell_key(c) for c in read_cells(results) if "error" not in c}      # a failed cell is tried again
     print(f"# {args.label}: {len(families)} families x {len(sets)} sets x sizes {sizes} x seeds {seeds}, "
@@ -211,7 +223,7 @@ def sweep(args) -> None:
                         started = datetime.datetime.now()
                         try:
                             figures = measure(family, source, dataset, reference, size, seed, args, train_over,
-                                              model_over, Path(tmp))
+                                              model_over, Path(tmp), sample_over)
                         except Exception as error:       # one cell failing must not end a night's sweep
                             traceback.print_exc()
                             figures = {"error": f"{type(error).__name__}: {error}"}
@@ -350,6 +362,8 @@ def main() -> None:
     parser.add_argument("--model", action="append", default=[], metavar="KEY=VALUE",
                         help="a model setting changed from the preset's, in every family that has it, or in one "
                         "as FAMILY.KEY=VALUE (e.g. vqvae.autoencoder_share=1)")
+    parser.add_argument("--sample", action="append", default=[], metavar="KEY=VALUE",
+                        help="a sampling option for the scores, as --model (e.g. flow.temperature=0.8)")
     parser.add_argument("--results", default=str(RESULTS))
     parser.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "genstudio-family-sets-cache"),
                         help="where the judges' feature networks are kept between processes")

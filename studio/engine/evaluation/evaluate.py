@@ -499,8 +499,9 @@ def default_split(dataset: ImageDataset) -> tuple[np.ndarray, np.ndarray]:
 def evaluate_run(run_path: str | Path, *, n: int = 500, seed: int = 0, dataset: ImageDataset | None = None,
                  checkpoint: Path | None = None, cache: Path | None = None, reference: Reference | None = None,
                  cancel: Callable[[], bool] | None = None,
-                 feature_steps: int | None = None) -> Generator[Any, None, Evaluation]:
-    """Sample n images from a run's checkpoint (EMA weights) and score them; with the floor and the check."""
+                 feature_steps: int | None = None, options: dict | None = None) -> Generator[Any, None, Evaluation]:
+    """Sample n images from a run's checkpoint (EMA weights) and score them; with the floor and the check.
+    options: the family's sampling options (its defaults where not given)."""
     from studio.engine.run import Run
 
     if n < MIN_SAMPLES:
@@ -520,7 +521,7 @@ def evaluate_run(run_path: str | Path, *, n: int = 500, seed: int = 0, dataset: 
     timing["reference"] = time.perf_counter() - started
     family, ckpt = run.load_family(checkpoint)
     started = time.perf_counter()
-    images, prompts = yield from generate(family, reference, n, seed=seed, cancel=cancel)
+    images, prompts = yield from generate(family, reference, n, seed=seed, cancel=cancel, options=options)
     timing["sampling"] = time.perf_counter() - started
     yield EvaluationProgress(Message("evaluation.stage.scoring"), 0, 1)
     result = score_images(reference, images, prompts, seed=seed, family=family)
