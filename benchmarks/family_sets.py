@@ -266,8 +266,33 @@ def grouped(cells: list[dict], label: str, cpu_minutes: float) -> dict:
     return out
 
 
+def machine(cell: dict) -> tuple:
+    """Where a cell's steps came from: another CPU, or bf16 against fp32, trains another number of steps in the
+    same CPU time, so cells are compared only within one machine."""
+    return cell["cpu"], cell.get("precision_used")
+
+
+def comparable(cells: list[dict], label: str) -> tuple[list[dict], list[str]]:
+    """The cells of `label`, and those of other labels measured on a machine (CPU and precision) that `label` was
+    measured on for the same family, size and set; with the names of the labels that lost cells to this."""
+    measured_on: dict[tuple, set] = {}
+    for c in cells:
+        if c["label"] == label:
+            measured_on.setdefault((c["family"], c["size"], c["set"]), set()).add(machine(c))
+
+    def kept(c: dict) -> bool:
+        return c["label"] == label or machine(c) in measured_on.get((c["family"], c["size"], c["set"]), ())
+
+    return [c for c in cells if kept(c)], sorted({c["label"] for c in cells if not kept(c)})
+
+
 def report(args) -> None:
     cells = read_cells(Path(args.results))
+    if args.against:
+        cells, elsewhere = comparable(cells, args.against)
+        if args.label in elsewhere:
+            print(f"# left out: {args.label}'s cells measured on a CPU or in a precision that {args.against} was not "
+                  "measured on for the same family, size and set")
     ours = grouped(cells, args.label, args.cpu_minutes)
     measured = {cell_key(c) for c in cells if "error" not in c}
     failed = [c for c in cells if c["label"] == args.label and "error" in c and cell_key(c) not in measured]

@@ -131,28 +131,16 @@ def measured_section(label: str = "defaults", cpu_minutes: float = 5.0) -> list[
     lines += [f"Measured at commit{'s' if len(commits) > 1 else ''} {', '.join(commits)} on {', '.join(cpus)}: "
               f"{len(cells)} of the {planned} cells planned (every family on the 3 demo sets and the 2 built "
               "ones, at 16 and 32 px, 2 seeds); the sweep goes on where it stopped.", ""]
-    return lines + candidates_section(every, label, cpu_minutes)
+    return lines + candidates_section(every, label, cpu_minutes) + before_after_section(every, cpu_minutes)
 
 
 def candidates_section(cells: list[dict], label: str, cpu_minutes: float) -> list[str]:
     """Each other label of the sweep (a candidate default, or the defaults this issue replaced) judged against
     these defaults by family_sets.py's rule, on the sets both have measured on the same CPU in the same precision
     (another CPU, or bf16 against fp32, gives another number of steps in the same CPU time)."""
-    from family_sets import grouped, judge
+    from family_sets import comparable, grouped, judge
 
-    def machine(c: dict) -> tuple:
-        return c["cpu"], c.get("precision_used")
-
-    measured_on: dict[tuple, set] = {}
-    for c in cells:
-        if c["label"] == label:
-            measured_on.setdefault((c["family"], c["size"], c["set"]), set()).add(machine(c))
-
-    def same_cpu(c: dict) -> bool:
-        return c["label"] == label or machine(c) in measured_on.get((c["family"], c["size"], c["set"]), ())
-
-    elsewhere = sorted({c["label"] for c in cells if not same_cpu(c)})
-    cells = [c for c in cells if same_cpu(c)]
+    cells, elsewhere = comparable(cells, label)
     ours = grouped(cells, label, cpu_minutes)
     others = sorted({c["label"] for c in cells} - {label})
     if not others:
@@ -188,6 +176,50 @@ def candidates_section(cells: list[dict], label: str, cpu_minutes: float) -> lis
                   "family, size and set, of " + ", ".join(f"`{name}`" for name in elsewhere) + " (their figures are in "
                   "benchmarks/RESULTS.md)."]
     return lines + [""]
+
+
+# (before, after) label pairs: the defaults this issue replaced, and today's, measured side by side on one CPU
+BEFORE_AFTER = (("before", "after"), ("before-issue", "after-issue"))
+
+
+def before_after_section(cells: list[dict], cpu_minutes: float) -> list[str]:
+    """Each family's figures at the defaults before issue 25 and after it, per set, from label pairs measured on
+    the same CPU (each pair's overrides say what 'before' means)."""
+    from family_sets import comparable, grouped, mean_spread
+
+    names = ("kid", "recall", "adherence", "memorised")
+    lines = []
+    for before, after in BEFORE_AFTER:
+        kept, _ = comparable(cells, after)
+        old, new = grouped(kept, before, cpu_minutes), grouped(kept, after, cpu_minutes)
+        rows = []
+        for (family, size), sets in sorted(new.items()):
+            for name, per in sorted(sets.items()):
+                was = old.get((family, size), {}).get(name)
+                if not was:
+                    continue
+                pairs = []
+                for key in names:
+                    a, b = mean_spread(was[key])[0], mean_spread(per[key])[0]
+                    pairs.append("–" if a is None and b is None else
+                                 " → ".join("–" if v is None else _figure(v, kid=key == "kid") for v in (a, b)))
+                steps = " → ".join(f"{mean_spread(p['steps'])[0]:.0f}" for p in (was, per))
+                rows.append(f"| {family} | {size} px | {name} ({len(per['kid'])}) | {steps} | " + " | ".join(pairs)
+                            + " |")
+        if not rows:
+            continue
+        first = [c for c in kept if c["label"] == before]
+        changed = sorted({f"{k} {_value(v)}" for c in first for k, v in (c.get("overrides") or {}).items()})
+        machines = sorted({f"{c['cpu']} ({c.get('precision_used') or 'float32'})" for c in kept
+                           if c["label"] in (before, after)})
+        lines += [f"## Before this issue and after: `{before}` → `{after}`", "",
+                  f"`benchmarks/family_sets.py --label {before}` with {', '.join(changed) or 'nothing changed'} "
+                  f"(the defaults issue 25 replaced), against `--label {after}` at today's defaults; measured on "
+                  f"{'; '.join(machines)}. Each figure before → after, the mean over the seeds (their number in "
+                  "brackets).", "",
+                  "| family | size | set (seeds) | steps | KID | recall | prompts | copies |",
+                  "|---|---|---|---|---|---|---|---|", *rows, ""]
+    return lines
 
 
 def _figure(value: float, kid: bool) -> str:

@@ -166,3 +166,7 @@ def test_a_real_tiny_run_evaluates_and_saves_its_evaluation(dataset, tmp_path):
     (run / "evaluation-nearest.png").write_bytes((run / "evaluation-nearest.png").read_bytes()[:-9] + b"x" * 9)
     stale = load_evaluation(run)
     assert stale.samples is None and stale.model == result.model
+    # a sampling option other than the family's default reaches the samples: at temperature 0 every one is the mean
+    cold, _ = drive(evaluate_run(run, n=24, seed=0, dataset=dataset, cache=tmp_path / "cache", feature_steps=20,
+                                 options={"temperature": 0.0}))
+    assert (cold.samples == cold.samples[:1]).all() and not (result.samples == result.samples[:1]).all()
