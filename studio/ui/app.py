@@ -10,6 +10,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 
 import qasync
@@ -78,10 +79,19 @@ def main(argv: list[str] | None = None, *, platform_checked: bool = False) -> in
     window = MainWindow()
     window.show()
     _close_on_interrupt(window)
+    _warm_precision_probe()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
         return loop.run_forever()
+
+
+def _warm_precision_probe() -> None:
+    """The first plan on a CPU with native bf16 times it once (~0.5 s, then kept on disk): measured in a thread
+    while the window opens, so no click waits for it."""
+    from studio.engine.training.device import cpu_bf16_probe
+
+    threading.Thread(target=cpu_bf16_probe, name="bf16-probe", daemon=True).start()
 
 
 def _close_on_interrupt(window) -> None:

@@ -548,6 +548,27 @@ def test_the_bf16_probe_works_where_the_cache_cannot_be_written(bf16_probe, monk
     assert cpu_has_fast_bf16() and measured == [2.0]
 
 
+def test_the_bf16_probe_is_measured_once_when_two_threads_ask_at_once(bf16_probe, monkeypatch):
+    import threading
+    import time
+
+    device, measure, measured, kept = bf16_probe
+    measure(2.0)
+    fake = device._measure_bf16_speedup
+
+    def slow():                       # the app's warm-up thread still measuring when a click asks for the plan
+        time.sleep(0.2)
+        return fake()
+    monkeypatch.setattr(device, "_measure_bf16_speedup", slow)
+    answers = []
+    threads = [threading.Thread(target=lambda: answers.append(device.cpu_bf16_probe()["speedup"])) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [2.0, 2.0] and measured == [2.0]
+
+
 def test_the_bf16_measurement_runs():
     from studio.engine.training.device import _measure_bf16_speedup
 

@@ -5,6 +5,7 @@ import functools
 import json
 import math
 import os
+import threading
 import time
 from dataclasses import dataclass
 
@@ -81,6 +82,7 @@ def available_devices() -> list[tuple[str, str]]:
 # nothing fp32 is the better choice, exact on every machine (benchmarks/RESULTS.md, "bf16 measured, not assumed").
 BF16_PAYS = 1.15
 _PROBE_FILE = "cpu-bf16.json"
+_PROBE_LOCK = threading.Lock()
 
 
 def cpu_bf16_feature() -> str | None:
@@ -148,6 +150,11 @@ def cpu_bf16_probe() -> dict | None:
     key = _probe_key()
     if key["feature"] is None:
         return None
+    with _PROBE_LOCK:           # the app warms it in a thread: a second caller waits, then reads the file
+        return _kept_or_measured(key)
+
+
+def _kept_or_measured(key: dict) -> dict:
     from studio import paths
     from studio.engine.checkpoint import atomic_write_text
 
