@@ -240,6 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print the evaluation as JSON")
     evaluate.add_argument("--data", metavar="FOLDER", help="the run's dataset, when it moved")
     evaluate.add_argument("--images", type=Path, metavar="DIR", help="score this folder of images against DATA")
+    evaluate.add_argument("--opt", action="append", type=_key_value, default=[], metavar="NAME=VALUE",
+                          help="draw the run's samples with this sampling option, e.g. --opt temperature=0.9 "
+                          "(repeatable); such a result is printed, not saved as the run's evaluation")
     evaluate.add_argument("--feature-steps", type=_positive_int, help=argparse.SUPPRESS)   # tests: a quick feature net
 
     compare = sub.add_parser("compare", help="several runs on one dataset side by side: a report (HTML + Markdown)",
@@ -587,7 +590,7 @@ def _show_event(event, bar: ProgressLine, prefix: str = "") -> None:
 def cmd_sample(args, out: TextIO, err: TextIO) -> int:
     from studio.engine import (IMAGE_FORMATS, frame_grid, make_grid, model_provenance, save_image, save_images,
                                save_png)
-    from studio.engine import PROMPT, Run, choose_device, choose_sampling_precision, draw_images
+    from studio.engine import PROMPT, Run, check_sample_options, choose_device, choose_sampling_precision, draw_images
 
     run = Run.open(args.run)
     checkpoint = args.run if args.run.is_file() else None
@@ -625,6 +628,7 @@ def cmd_sample(args, out: TextIO, err: TextIO) -> int:
     if unknown:
         raise CLIError(f"unknown sampling option {', '.join(unknown)} for {family.name}; "
                        f"known: {', '.join(sorted(known)) or 'none'}")
+    options = check_sample_options(options, family.sample_options())
     # every option's value goes into the images' parameters, the defaults too: an image regenerates as it was
     # drawn after a default changes (the flows' temperature went from 0.8 to 1.0); the run keeps what was given
     drawn = {**{o.name: o.default for o in family.sample_options()}, **options}
@@ -801,18 +805,32 @@ def cmd_evaluate(args, out: TextIO, err: TextIO) -> int:
     from studio.engine import Run, evaluate_images, evaluate_run, save_evaluation
     bar = ProgressLine(err, every=2.0)
     target = Path(args.target)
+    options = dict(args.opt)
     if Run.is_run(target):
         run = Run.open(target)
         _warn_fallback(run, err)
+        if options:
+            from studio.engine import check_sample_options, get_family
+            declared = get_family(run.family_name).sample_options()
+            known = {o.name for o in declared}
+            if unknown := sorted(set(options) - known):
+                raise CLIError(f"unknown sampling option {', '.join(unknown)} for {run.family_name}; "
+                               f"known: {', '.join(sorted(known)) or 'none'}")
+            options = check_sample_options(options, declared)
         dataset = None
         if args.data:
             dataset = _load_dataset(args.data, run.data_info.image_size, run.data_info.channels, err)
         result = _drive_evaluation(evaluate_run(target, n=args.n, seed=args.seed, dataset=dataset,
-                                                       feature_steps=args.feature_steps), bar)
-        save_evaluation(target, result)
+                                                feature_steps=args.feature_steps, options=options), bar)
+        if options:         # the run's evaluation (the Compare step shows it) stays the one at its defaults
+            err.write(f"not saved as {target}'s evaluation: drawn with sampling options other than the defaults\n")
+        else:
+            save_evaluation(target, result)
     else:
         if args.images is None:
             raise CLIError(f"{target} is not a run folder; to score images against it as a dataset, add --images DIR")
+        if options:
+            raise CLIError("--opt sets how a run's samples are drawn; it does not apply to --images")
         dataset = _load_dataset(args.target, 32, None, err)
         images = _load_dataset(str(args.images), dataset.images.shape[1], dataset.images.shape[3], err).images
         result = _drive_evaluation(evaluate_images(dataset, images, seed=args.seed, feature_steps=args.feature_steps), bar)
@@ -857,6 +875,8 @@ def _print_evaluation(result, out: TextIO) -> None:
             return f"{scores.kid:.4g} ± {scores.kid_std:.2g}"
         return "-" if value is None else f"{value:.3f}"
 
+    if result.options:
+        out.write("sampled with " + ", ".join(f"{k}={v}" for k, v in result.options.items()) + "\n")
     out.write(f"{'metric':<17} {'model':>16} {'floor':>16}  meaning\n")
     for info in METRICS:
         if result.model.value(info.key) is None:

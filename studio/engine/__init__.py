@@ -21,7 +21,7 @@ _PUBLIC: dict[str, str] = {
     # families and their contract
     "all_families": "families", "get_family": "families",
     "ConfigError": "families.base", "Frame": "families.base", "SampleOption": "families.base",
-    "seeded_normal": "families.base",
+    "seeded_normal": "families.base", "check_sample_options": "families.base",
     "ENCODE": "families.base", "LATENT": "families.base", "PROMPT": "families.base",
     "PROGRESSIVE": "families.base", "LIKELIHOOD": "families.base",
     # training

@@ -451,6 +451,9 @@ CATALOGUE: dict[str, str] = {
     "sample.unknown_options": "unknown sampling option(s) {names}; known: {known}",
     "sample.unknown_sampler": "unknown sampler {sampler!r}; choose one of {choices}",
     "sample.bad_steps": "steps must be a whole number from 1 to 1000, not {steps}",
+    "sample.option_number": "sampling option {name} takes a number from {low} to {high}, not {value!r}",
+    "sample.option_whole": "sampling option {name} takes a whole number from {low} to {high}, not {value!r}",
+    "sample.option_bool": "sampling option {name} takes true or false, not {value!r}",
     "sample.bad_guidance": "guidance must be 0-100, guidance_rescale and eta 0-1",
     "sample.bad_guidance_interval": "guidance_start and guidance_end must lie between 0 and 1 with the start not "
                                     "after the end, not {start} and {end}",

@@ -397,7 +397,7 @@ def _recall_own(provenance: Provenance, by_name: dict, found: _Found, latent_sha
     for name, value in given.items():
         if name == NEGATIVE:
             continue
-        fits, held = _option_value(by_name[name], value) if name in by_name else (False, None)
+        fits, held = by_name[name].fit(value) if name in by_name else (False, None)
         why = "" if fits else (NOT_ALLOWED if name in by_name else NO_SUCH_OPTION)
         found.add(name, held, value, f"{name} {value}", why)
     for name, option in by_name.items():
@@ -420,7 +420,7 @@ def _recall_foreign(provenance: Provenance, by_name: dict, found: _Found, takes_
         if name not in given:
             continue
         label = A1111_LABELS[name]
-        fits, held = _option_value(by_name[name], given[name]) if name in by_name else (False, None)
+        fits, held = by_name[name].fit(given[name]) if name in by_name else (False, None)
         why = "" if fits else (NOT_ALLOWED if name in by_name else NO_SUCH_OPTION)
         found.add(name, held, given[name], f"{label} {provenance.fields.get(label, given[name])}", why)
     sampler = given.get("sampler")
@@ -437,30 +437,6 @@ def _recall_foreign(provenance: Provenance, by_name: dict, found: _Found, takes_
 def _sampler_key(name: Any) -> str:
     """A sampler name compared loosely: `DPM++ 2M` is `dpm++2m`, `DDIM` is `ddim`."""
     return "".join(ch for ch in str(name).lower() if ch not in " _-")
-
-
-def _option_value(option, value: Any) -> tuple[bool, Any]:
-    """(True, value as `option`'s control holds it), or (False, None) when it cannot hold it."""
-    try:
-        if option.kind == "bool":
-            return (True, value) if isinstance(value, bool) else (False, None)
-        if option.kind == "choice":
-            text = str(value)
-            return (True, text) if text in [str(c) for c in option.choices] else (False, None)
-        if option.kind not in ("int", "float"):
-            return True, str(value)
-        if isinstance(value, bool):
-            return False, None
-        number = float(value)
-        if option.kind == "int":
-            if number != int(number):
-                return False, None
-            number = int(number)
-        low = option.minimum if option.minimum is not None else -np.inf
-        high = option.maximum if option.maximum is not None else np.inf
-        return (True, number) if low <= number <= high else (False, None)
-    except (TypeError, ValueError, OverflowError):
-        return False, None                            # a value of the wrong kind
 
 
 def _latent(latent: Sequence, shape: tuple[int, ...] | None) -> np.ndarray | None:

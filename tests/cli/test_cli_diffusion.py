@@ -73,9 +73,14 @@ def test_prompted_sample_round_trips_through_the_png_parameters(trained_run, tmp
 
 def test_sampling_option_errors_are_one_line(trained_run, tmp_path):
     code, _, err = run_cli("sample", str(trained_run), "-n", "1", "--out", str(tmp_path), "--sampler", "euler")
-    assert code == 2 and "unknown sampler 'euler'" in err and "dpm++2m" in err
+    assert code == 2 and "sampler must be one of" in err and "dpm++2m" in err and "not 'euler'" in err
     code, _, err = run_cli("sample", str(trained_run), "-n", "1", "--out", str(tmp_path), "--opt", "temperature=1")
     assert code == 2 and "unknown sampling option temperature" in err
+    for bad, says in (("steps=ten", "steps takes a whole number from 1 to 1000, not 'ten'"),
+                      ("steps=2.5", "not 2.5"), ("guidance=-1", "guidance takes a number from"),
+                      ("guidance_start=true", "not True")):
+        code, _, err = run_cli("sample", str(trained_run), "-n", "1", "--out", str(tmp_path), "--opt", bad)
+        assert code == 2 and says in err and err.count("\n") == 1, (bad, err)
 
 
 def test_aliases_are_refused_by_a_family_without_those_options(tmp_path):

@@ -41,6 +41,24 @@ def test_evaluate_prints_the_table_with_the_floor_and_json_parses(run):
     assert json.loads(out)["family"] == "vae"
 
 
+def test_evaluate_draws_with_the_options_given_and_keeps_the_defaults_evaluation(run):
+    saved = run / "evaluation.json"
+    if not saved.exists():
+        assert cli("evaluate", str(run), "-n", "24", "--feature-steps", "20")[0] == 0
+    before = saved.read_bytes()
+    code, out, err = cli("evaluate", str(run), "-n", "24", "--feature-steps", "20", "--opt", "temperature=0",
+                         "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["options"] == {"temperature": 0.0} and "not saved as" in err
+    assert saved.read_bytes() == before                 # the run's evaluation stays the one at its defaults
+    assert json.loads(before)["options"] == {} and result["model"] != json.loads(before)["model"]
+    for opt, says in (("temprature=1", "unknown sampling option temprature for vae"),
+                      ("temperature=warm", "temperature takes a number from 0 to 2, not 'warm'")):
+        code, _, err = cli("evaluate", str(run), "-n", "24", "--opt", opt)
+        assert code == 2 and says in err and err.count("\n") == 1, err
+
+
 def test_a_folder_that_is_not_a_run_needs_images(tmp_path):
     code, _, err = cli("evaluate", str(tmp_path))
     assert code == 2 and err.count("\n") == 1 and "--images" in err

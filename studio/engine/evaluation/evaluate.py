@@ -29,6 +29,7 @@ from studio.engine.evaluation.check import DegradationCheck, degradation_check
 from studio.engine.evaluation.features import LABELS, SELF_SUPERVISED, WORDS, FeatureNetwork, feature_network
 from studio.engine.evaluation.features import VERSION as FEATURE_VERSION
 from studio.engine.evaluation.metrics import diversity, kid, manifold_metrics, memorisation
+from studio.engine.families.base import check_sample_options
 from studio.engine.messages import EngineError, Message
 from studio.engine.mirror import MirrorCheck, check_mirror, nearest_training_image
 from studio.engine.text import words
@@ -147,6 +148,7 @@ class Evaluation:
     seconds: dict[str, float] = field(default_factory=dict)
     warnings: tuple[Message, ...] = ()
     feature_version: int = 0                   # features.VERSION it was measured with (0: before it was kept)
+    options: dict[str, Any] = field(default_factory=dict)     # sampling options given (the family's defaults if none)
     samples: np.ndarray | None = field(default=None, repr=False, compare=False)
     sample_prompts: tuple[str | None, ...] = field(default=(), repr=False, compare=False)
 
@@ -520,6 +522,7 @@ def evaluate_run(run_path: str | Path, *, n: int = 500, seed: int = 0, dataset: 
                                                  feature_steps=feature_steps)
     timing["reference"] = time.perf_counter() - started
     family, ckpt = run.load_family(checkpoint)
+    options = check_sample_options(options or {}, family.sample_options())
     started = time.perf_counter()
     images, prompts = yield from generate(family, reference, n, seed=seed, cancel=cancel, options=options)
     timing["sampling"] = time.perf_counter() - started
@@ -527,7 +530,8 @@ def evaluate_run(run_path: str | Path, *, n: int = 500, seed: int = 0, dataset: 
     result = score_images(reference, images, prompts, seed=seed, family=family)
     yield EvaluationProgress(Message("evaluation.stage.scoring"), 1, 1)
     return _with(result, family=run.family_name, run=str(run.path), step=int(ckpt.step),
-                 seconds={**timing, **result.seconds}, warnings=tuple(warnings) + result.warnings)
+                 seconds={**timing, **result.seconds}, warnings=tuple(warnings) + result.warnings,
+                 options=dict(options or {}))
 
 
 def evaluate_images(dataset: ImageDataset, images: np.ndarray, *, seed: int = 0, cache: Path | None = None,

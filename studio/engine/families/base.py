@@ -188,6 +188,52 @@ class SampleOption:
     # default (the option came, or its default changed, after images were written without it); (): the default
     drawn_before: tuple = ()
 
+    def fit(self, value: Any) -> tuple[bool, Any]:
+        """(True, value as this option's control holds it), or (False, None) when it cannot hold it."""
+        try:
+            if self.kind == "bool":
+                return (True, value) if isinstance(value, bool) else (False, None)
+            if self.kind == "choice":
+                text = str(value)
+                return (True, text) if text in [str(c) for c in self.choices] else (False, None)
+            if self.kind not in ("int", "float"):
+                return True, str(value)
+            if isinstance(value, bool):
+                return False, None
+            number = float(value)
+            if self.kind == "int":
+                if number != int(number):
+                    return False, None
+                number = int(number)
+            low = self.minimum if self.minimum is not None else -np.inf
+            high = self.maximum if self.maximum is not None else np.inf
+            return (True, number) if low <= number <= high else (False, None)
+        except (TypeError, ValueError, OverflowError):
+            return False, None                            # a value of the wrong kind
+
+    def check(self, value: Any) -> Any:
+        """The value as the option holds it; ConfigError naming the option and what it takes otherwise."""
+        fits, held = self.fit(value)
+        if fits:
+            return held
+        if self.kind == "choice":
+            raise ConfigError("config.one_of", name=self.name, choices=", ".join(map(str, self.choices)), value=value)
+        if self.kind == "bool":
+            raise ConfigError("sample.option_bool", name=self.name, value=value)
+        low = "-inf" if self.minimum is None else f"{self.minimum:g}"
+        high = "inf" if self.maximum is None else f"{self.maximum:g}"
+        if self.kind == "int":
+            raise ConfigError("sample.option_whole", name=self.name, low=low, high=high, value=value)
+        raise ConfigError("sample.option_number", name=self.name, low=low, high=high, value=value)
+
+
+def check_sample_options(options: Mapping[str, Any], declared) -> dict[str, Any]:
+    """Typed sampling options (--opt, a script's) as their controls hold them, checked against the family's
+    SampleOptions: ConfigError for a value of the wrong kind or out of range. Names not declared are left to
+    the caller, who knows how to say so."""
+    by_name = {o.name: o for o in declared}
+    return {name: by_name[name].check(value) if name in by_name else value for name, value in options.items()}
+
 
 @dataclass(frozen=True)
 class LatentDirection:

@@ -5060,6 +5060,24 @@ Drag to pan, wheel to zoom, right-click for more.</source>
     </message>
     <message>
         <location line="+1"/>
+        <source>sampling option {name} takes a number from {low} to {high}, not {value!r}</source>
+        <comment>sample.option_number</comment>
+        <translation>采样选项 {name} 须为 {low} 到 {high} 之间的数，而不是 {value!r}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>sampling option {name} takes a whole number from {low} to {high}, not {value!r}</source>
+        <comment>sample.option_whole</comment>
+        <translation>采样选项 {name} 须为 {low} 到 {high} 之间的整数，而不是 {value!r}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>sampling option {name} takes true or false, not {value!r}</source>
+        <comment>sample.option_bool</comment>
+        <translation>采样选项 {name} 须为 true 或 false，而不是 {value!r}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>guidance must be 0-100, guidance_rescale and eta 0-1</source>
         <comment>sample.bad_guidance</comment>
         <translation>guidance 必须在 0-100 之间，guidance_rescale 和 eta 必须在 0-1 之间</translation>
@@ -5446,7 +5464,7 @@ Drag to pan, wheel to zoom, right-click for more.</source>
 <context>
     <name>families</name>
     <message>
-        <location line="-495"/>
+        <location line="-498"/>
         <source>Variational autoencoder</source>
         <translation>变分自编码器 (VAE)</translation>
     </message>
