@@ -240,6 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print the evaluation as JSON")
     evaluate.add_argument("--data", metavar="FOLDER", help="the run's dataset, when it moved")
     evaluate.add_argument("--images", type=Path, metavar="DIR", help="score this folder of images against DATA")
+    evaluate.add_argument("--checkpoint", choices=("last", "best"), default="last",
+                          help="a run's newest weights (last), or those of its best held-out loss (best: printed, "
+                          "not saved as the run's evaluation)")
     evaluate.add_argument("--opt", action="append", type=_key_value, default=[], metavar="NAME=VALUE",
                           help="draw the run's samples with this sampling option, e.g. --opt temperature=0.9 "
                           "(repeatable); such a result is printed, not saved as the run's evaluation")
@@ -595,10 +598,7 @@ def cmd_sample(args, out: TextIO, err: TextIO) -> int:
     run = Run.open(args.run)
     checkpoint = args.run if args.run.is_file() else None
     if checkpoint is None and args.checkpoint == "best":
-        checkpoint = run.checkpoint_path("best")
-        if not checkpoint.is_file():
-            raise CLIError(f"{run.path} has no best checkpoint: it is kept by the held-out loss while training "
-                           f"(not for a GAN, and not in runs trained before this version); sample its last one")
+        checkpoint = _best_checkpoint(run, "sample its last one")
     device = choose_device(args.device).device
     family, ckpt = run.load_family(checkpoint, device=device)
     _warn_checkpoint(ckpt, err)
@@ -669,6 +669,15 @@ def _warn_checkpoint(ckpt, err: TextIO) -> None:
     """Which newer checkpoints were passed over for this one and why (damaged, cut short), when any were."""
     for warning in ckpt.warnings:
         err.write(f"warning: {warning}\n")
+
+
+def _best_checkpoint(run, instead: str) -> Path:
+    """The run's best checkpoint (by held-out loss), or a CLIError saying why there is none and what to do."""
+    path = run.checkpoint_path("best")
+    if not path.is_file():
+        raise CLIError(f"{run.path} has no best checkpoint: it is kept by the held-out loss while training "
+                       f"(not for a GAN, and not in runs trained before this version); {instead}")
+    return path
 
 
 def _warn_fallback(run, err: TextIO) -> None:
@@ -817,26 +826,33 @@ def cmd_evaluate(args, out: TextIO, err: TextIO) -> int:
                 raise CLIError(f"unknown sampling option {', '.join(unknown)} for {run.family_name}; "
                                f"known: {', '.join(sorted(known)) or 'none'}")
             options = check_sample_options(options, declared)
+        checkpoint = _best_checkpoint(run, "evaluate its last one") if args.checkpoint == "best" else None
         dataset = None
         if args.data:
             dataset = _load_dataset(args.data, run.data_info.image_size, run.data_info.channels, err)
         result = _drive_evaluation(evaluate_run(target, n=args.n, seed=args.seed, dataset=dataset,
-                                                feature_steps=args.feature_steps, options=options), bar)
-        if options:         # the run's evaluation (the Compare step shows it) stays the one at its defaults
-            err.write(f"not saved as {target}'s evaluation: drawn with sampling options other than the defaults\n")
+                                                checkpoint=checkpoint, feature_steps=args.feature_steps,
+                                                options=options), bar)
+        if options or checkpoint:   # the run's evaluation (the Compare step shows it): its last weights, defaults
+            err.write(f"not saved as {target}'s evaluation: "
+                      + ("drawn from the best checkpoint" if checkpoint else "")
+                      + (" and " if options and checkpoint else "")
+                      + ("drawn with sampling options other than the defaults" if options else "") + "\n")
         else:
             save_evaluation(target, result)
     else:
         if args.images is None:
             raise CLIError(f"{target} is not a run folder; to score images against it as a dataset, add --images DIR")
-        if options:
-            raise CLIError("--opt sets how a run's samples are drawn; it does not apply to --images")
+        if options or args.checkpoint == "best":
+            raise CLIError("--opt and --checkpoint choose how a run's samples are drawn; they do not apply to --images")
         dataset = _load_dataset(args.target, 32, None, err)
         images = _load_dataset(str(args.images), dataset.images.shape[1], dataset.images.shape[3], err).images
         result = _drive_evaluation(evaluate_images(dataset, images, seed=args.seed, feature_steps=args.feature_steps), bar)
     if args.json:
         out.write(json.dumps(result.to_dict(), indent=1, default=str) + "\n")
     else:
+        if args.checkpoint == "best" and result.run:
+            out.write(f"the best checkpoint, step {result.step}\n")
         _print_evaluation(result, out)
     return 0
 

@@ -59,6 +59,24 @@ def test_evaluate_draws_with_the_options_given_and_keeps_the_defaults_evaluation
         assert code == 2 and says in err and err.count("\n") == 1, err
 
 
+def test_evaluate_scores_the_best_checkpoint_when_asked_and_says_when_there_is_none(run, tmp_path):
+    assert (run / "checkpoints" / "best.safetensors").exists()      # a VAE keeps one by its held-out loss
+    saved = run / "evaluation.json"
+    if not saved.exists():
+        assert cli("evaluate", str(run), "-n", "24", "--feature-steps", "20")[0] == 0
+    before = saved.read_bytes()
+    code, out, err = cli("evaluate", str(run), "-n", "24", "--feature-steps", "20", "--checkpoint", "best")
+    assert code == 0, err
+    step = json.loads((run / "checkpoints" / "best.json").read_text())["step"]
+    assert f"the best checkpoint, step {step}" in out and "not saved as" in err and saved.read_bytes() == before
+    older = tmp_path / "older"
+    shutil.copytree(run, older)
+    for path in (older / "checkpoints").glob("best.*"):
+        path.unlink()
+    code, _, err = cli("evaluate", str(older), "-n", "24", "--checkpoint", "best")
+    assert code == 2 and "has no best checkpoint" in err and "evaluate its last one" in err
+
+
 def test_a_folder_that_is_not_a_run_needs_images(tmp_path):
     code, _, err = cli("evaluate", str(tmp_path))
     assert code == 2 and err.count("\n") == 1 and "--images" in err
