@@ -272,16 +272,17 @@ def machine(cell: dict) -> tuple:
     return cell["cpu"], cell.get("precision_used")
 
 
-def comparable(cells: list[dict], label: str) -> tuple[list[dict], list[str]]:
-    """The cells of `label`, and those of other labels measured on a machine (CPU and precision) that `label` was
-    measured on for the same family, size and set; with the names of the labels that lost cells to this."""
+def comparable(cells: list[dict], label: str, by=machine) -> tuple[list[dict], list[str]]:
+    """The cells of `label`, and those of other labels measured on a machine (CPU and precision; by=: what else
+    must match) that `label` was measured on for the same family, size and set; with the names of the labels
+    that lost cells to this."""
     measured_on: dict[tuple, set] = {}
     for c in cells:
         if c["label"] == label:
-            measured_on.setdefault((c["family"], c["size"], c["set"]), set()).add(machine(c))
+            measured_on.setdefault((c["family"], c["size"], c["set"]), set()).add(by(c))
 
     def kept(c: dict) -> bool:
-        return c["label"] == label or machine(c) in measured_on.get((c["family"], c["size"], c["set"]), ())
+        return c["label"] == label or by(c) in measured_on.get((c["family"], c["size"], c["set"]), ())
 
     return [c for c in cells if kept(c)], sorted({c["label"] for c in cells if not kept(c)})
 

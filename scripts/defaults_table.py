@@ -184,13 +184,13 @@ BEFORE_AFTER = (("before", "after"), ("before-issue", "after-issue"))
 
 def before_after_section(cells: list[dict], cpu_minutes: float) -> list[str]:
     """Each family's figures at the defaults before issue 25 and after it, per set, from label pairs measured on
-    the same CPU (each pair's overrides say what 'before' means)."""
+    the same CPU (each pair's overrides say what 'before' means; the precision auto picks is one of them)."""
     from family_sets import comparable, grouped, mean_spread
 
     names = ("kid", "recall", "adherence", "memorised")
     lines = []
     for before, after in BEFORE_AFTER:
-        kept, _ = comparable(cells, after)
+        kept, _ = comparable(cells, after, by=lambda c: c["cpu"])      # the precision may be what changed
         old, new = grouped(kept, before, cpu_minutes), grouped(kept, after, cpu_minutes)
         rows = []
         for (family, size), sets in sorted(new.items()):
@@ -208,15 +208,23 @@ def before_after_section(cells: list[dict], cpu_minutes: float) -> list[str]:
                             + " |")
         if not rows:
             continue
-        first = [c for c in kept if c["label"] == before]
-        changed = sorted({f"{k} {_value(v)}" for c in first for k, v in (c.get("overrides") or {}).items()})
-        machines = sorted({f"{c['cpu']} ({c.get('precision_used') or 'float32'})" for c in kept
-                           if c["label"] in (before, after)})
+        per_family: dict[str, set] = {}
+        for c in kept:
+            if c["label"] == before:
+                per_family.setdefault(c["family"], set()).update(
+                    f"{k.replace('sample.', 'sampling ')} {_value(v)}" for k, v in (c.get("overrides") or {}).items())
+        common = set.intersection(*per_family.values())
+        changed = [f"{', '.join(sorted(common))} in every family"] if common else []
+        changed += [f"{family}: {', '.join(sorted(own - common))}" for family, own in sorted(per_family.items())
+                    if own - common]
+        cpus = sorted({c["cpu"] for c in kept if c["label"] in (before, after)})
+        precisions = {label: "/".join(sorted({c.get("precision_used") or "float32" for c in kept
+                                              if c["label"] == label})) for label in (before, after)}
         lines += [f"## Before this issue and after: `{before}` → `{after}`", "",
-                  f"`benchmarks/family_sets.py --label {before}` with {', '.join(changed) or 'nothing changed'} "
-                  f"(the defaults issue 25 replaced), against `--label {after}` at today's defaults; measured on "
-                  f"{'; '.join(machines)}. Each figure before → after, the mean over the seeds (their number in "
-                  "brackets).", "",
+                  f"`benchmarks/family_sets.py --label {before}` with {'; '.join(changed) or 'nothing'} (as "
+                  f"before issue 25), against `--label {after}` at the defaults of its day; "
+                  f"measured on {', '.join(cpus)}, training in {precisions[before]} before and {precisions[after]} "
+                  "after. Each figure before → after, the mean over the seeds (their number in brackets).", "",
                   "| family | size | set (seeds) | steps | KID | recall | prompts | copies |",
                   "|---|---|---|---|---|---|---|---|", *rows, ""]
     return lines
