@@ -312,8 +312,8 @@ def main() -> None:
         sets += [str(p) for p in sorted(Path(args.extra).iterdir()) if p.is_dir()]
     seeds = [int(s) for s in args.seeds.split(",")]
     print(f"# diffusion vs diffusers, {args.cpu_minutes:g} CPU-minutes each, {args.size} px, one thread, "
-          f"on {cpu_name()} (AVX512-BF16/AMX: {'yes' if cpu_has_fast_bf16() else 'no'}), torch {torch.__version__}, "
-          f"diffusers {__import__('diffusers').__version__}")
+          f"on {cpu_name()} (bf16 measured faster than fp32: {'yes' if cpu_has_fast_bf16() else 'no'}), "
+          f"torch {torch.__version__}, diffusers {__import__('diffusers').__version__}")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for seed in seeds:
