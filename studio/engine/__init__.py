@@ -26,6 +26,7 @@ _PUBLIC: dict[str, str] = {
     "PROGRESSIVE": "families.base", "LIKELIHOOD": "families.base",
     # training
     "Trainer": "training", "TrainConfig": "training", "TrainingError": "training", "choose_device": "training",
+    "cpu_bf16_probe": "training",
     "available_devices": "training", "SpeedEstimate": "training", "measure_speed": "training",
     "RECIPES": "recipes", "Recipe": "recipes", "recipe_preset": "recipes",
     "ProcessGroup": "training.distributed", "describe_group": "training.distributed",

@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None, *, platform_checked: bool = False) -> in
 def _warm_precision_probe() -> None:
     """The first plan on a CPU with native bf16 times it once (~0.5 s, then kept on disk): measured in a thread
     while the window opens, so no click waits for it."""
-    from studio.engine.training.device import cpu_bf16_probe
+    from studio.engine import cpu_bf16_probe
 
     threading.Thread(target=cpu_bf16_probe, name="bf16-probe", daemon=True).start()
 

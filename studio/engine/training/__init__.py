@@ -13,8 +13,8 @@ from studio.engine.events import (
 )
 from studio.engine.training.config import TrainConfig, TrainingError
 from studio.engine.training.device import (
-    DeviceChoice, available_devices, choose_device, choose_precision, cpu_has_fast_bf16, is_out_of_memory,
-    precision_name, usable_cores,
+    DeviceChoice, available_devices, choose_device, choose_precision, cpu_bf16_probe, cpu_has_fast_bf16,
+    is_out_of_memory, precision_name, usable_cores,
 )
 from studio.engine.training.speed import SpeedEstimate, measure_speed
 from studio.engine.training.state import EMA
@@ -23,6 +23,6 @@ from studio.engine.training.trainer import Trainer, TrainStepContext, holdout_sp
 __all__ = [
     "DeviceChoice", "EMA", "Failed", "Measured", "Paused", "Preview", "Progress", "Saved", "SpeedEstimate", "Started",
     "TrainConfig", "TrainEvent", "TrainResult", "TrainStepContext", "Trainer", "TrainingError", "TrainingWarning",
-    "Validated", "available_devices", "choose_device", "choose_precision", "cpu_has_fast_bf16", "holdout_split",
-    "is_out_of_memory", "lr_factor", "measure_speed", "precision_name", "usable_cores",
+    "Validated", "available_devices", "choose_device", "choose_precision", "cpu_bf16_probe", "cpu_has_fast_bf16",
+    "holdout_split", "is_out_of_memory", "lr_factor", "measure_speed", "precision_name", "usable_cores",
 ]
