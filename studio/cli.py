@@ -593,7 +593,7 @@ def _show_event(event, bar: ProgressLine, prefix: str = "") -> None:
 def cmd_sample(args, out: TextIO, err: TextIO) -> int:
     from studio.engine import (IMAGE_FORMATS, frame_grid, make_grid, model_provenance, save_image, save_images,
                                save_png)
-    from studio.engine import PROMPT, Run, check_sample_options, choose_device, choose_sampling_precision, draw_images
+    from studio.engine import PROMPT, Run, choose_device, choose_sampling_precision, draw_images
 
     run = Run.open(args.run)
     checkpoint = args.run if args.run.is_file() else None
@@ -624,11 +624,7 @@ def cmd_sample(args, out: TextIO, err: TextIO) -> int:
             options[name] = value
     for warning in family.prompt_warnings(args.prompt or ""):
         err.write(f"warning: {warning}\n")
-    unknown = sorted(set(options) - known)
-    if unknown:
-        raise CLIError(f"unknown sampling option {', '.join(unknown)} for {family.name}; "
-                       f"known: {', '.join(sorted(known)) or 'none'}")
-    options = check_sample_options(options, family.sample_options())
+    options = _checked_options(family.name, family.sample_options(), options)
     # every option's value goes into the images' parameters, the defaults too: an image regenerates as it was
     # drawn after a default changes (the flows' temperature went from 0.8 to 1.0); the run keeps what was given
     drawn = {**{o.name: o.default for o in family.sample_options()}, **options}
@@ -669,6 +665,18 @@ def _warn_checkpoint(ckpt, err: TextIO) -> None:
     """Which newer checkpoints were passed over for this one and why (damaged, cut short), when any were."""
     for warning in ckpt.warnings:
         err.write(f"warning: {warning}\n")
+
+
+def _checked_options(family: str, declared, options: dict) -> dict:
+    """--opt values checked against the family's sampling options: a CLIError for a name it does not have, the
+    engine's ConfigError for a value of the wrong kind or out of range."""
+    from studio.engine import check_sample_options
+
+    known = {o.name for o in declared}
+    if unknown := sorted(set(options) - known):
+        raise CLIError(f"unknown sampling option {', '.join(unknown)} for {family}; "
+                       f"known: {', '.join(sorted(known)) or 'none'}")
+    return check_sample_options(options, declared)
 
 
 def _best_checkpoint(run, instead: str) -> Path:
@@ -819,13 +827,8 @@ def cmd_evaluate(args, out: TextIO, err: TextIO) -> int:
         run = Run.open(target)
         _warn_fallback(run, err)
         if options:
-            from studio.engine import check_sample_options, get_family
-            declared = get_family(run.family_name).sample_options()
-            known = {o.name for o in declared}
-            if unknown := sorted(set(options) - known):
-                raise CLIError(f"unknown sampling option {', '.join(unknown)} for {run.family_name}; "
-                               f"known: {', '.join(sorted(known)) or 'none'}")
-            options = check_sample_options(options, declared)
+            from studio.engine import get_family
+            options = _checked_options(run.family_name, get_family(run.family_name).sample_options(), options)
         checkpoint = _best_checkpoint(run, "evaluate its last one") if args.checkpoint == "best" else None
         dataset = None
         if args.data:
