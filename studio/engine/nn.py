@@ -162,10 +162,8 @@ class SpatialAttention(nn.Module):
                 context_mask: torch.Tensor | None = None) -> torch.Tensor:
         b, c, h, w = x.shape
         d = c // self.heads
-        # Pixels as tokens, each head's d channels adjacent in memory, as attention kernels want them (faster than
-        # the (B, C, HW)-transposed view: benchmarks/RESULTS.md); free for a channels_last x. For a contiguous x the
-        # copy is what lets PyTorch's CPU flash kernel run instead of its slower math path (RESULTS.md, "Attention
-        # on a CPU: the flash kernel").
+        # Pixels as tokens, each head's d channels adjacent in memory (free for a channels_last x): what lets the CPU
+        # flash kernel run instead of the math path (benchmarks/RESULTS.md, "Attention on a CPU: the flash kernel").
         qkv = self.qkv(self.norm(x)).permute(0, 2, 3, 1).contiguous().reshape(b, h * w, 3, self.heads, d)  # (B, HW, 3, h, d)
         q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)                                                 # (B, h, HW, d)
         mask = None
