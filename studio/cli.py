@@ -457,9 +457,10 @@ def cmd_train(args, out: TextIO, err: TextIO) -> int:
         trainer = Trainer(dataset, run_dir, family=args.family, family_config=family_config, config=config)
     _print_report(dataset.report, err, limit=10)
     err.write(_augmentation(trainer.config.mirror) + "\n")
+    explained = None if resume else next((str(c.value) for c in plan.choices if c.name == "precision"), None)
     if group is not None:
-        return _drive_distributed(trainer, group, args, out, err)
-    return _drive(trainer, args, out, err)
+        return _drive_distributed(trainer, group, args, out, err, explained)
+    return _drive(trainer, args, out, err, explained)
 
 
 def _join_torchrun(args):
@@ -472,11 +473,11 @@ def _join_torchrun(args):
     return group
 
 
-def _drive_distributed(trainer, group, args, out: TextIO, err: TextIO) -> int:
+def _drive_distributed(trainer, group, args, out: TextIO, err: TextIO, explained: str | None = None) -> int:
     """_drive on one rank: rank 0 prints and writes, the others train quietly; a signal on any rank stops all."""
     try:
         group.attach(trainer)
-        code = _drive(trainer, args, out, err)
+        code = _drive(trainer, args, out, err, explained)
     finally:
         group.close()
     if code == 0 and group.interrupted:
@@ -500,13 +501,14 @@ def _print_plan(plan, err: TextIO) -> None:
         err.write(f"warning: {warning}\n")
 
 
-def _drive(trainer, args, out: TextIO, err: TextIO) -> int:
+def _drive(trainer, args, out: TextIO, err: TextIO, explained: str | None = None) -> int:
+    """Train, showing each event; `explained`: the precision whose reason the settings above already gave."""
     from studio.engine import CheckpointError
 
     bar = ProgressLine(err)
     try:
         for event in trainer.run():
-            _show_event(event, bar)
+            _show_event(event, bar, explained=explained)
             if getattr(trainer, "group", None) is not None and type(event).__name__ == "Started":
                 from studio.engine import describe_group
                 bar.message(describe_group(trainer.group, trainer.batch_size))
@@ -554,16 +556,18 @@ def _say_how_to_continue(result, trainer, args, err: TextIO) -> None:
         err.write(f"continue with: {resume}\n")
 
 
-def _show_event(event, bar: ProgressLine, prefix: str = "") -> None:
-    """One training event on the terminal: the progress line, or a line of its own (after `prefix`)."""
+def _show_event(event, bar: ProgressLine, prefix: str = "", explained: str | None = None) -> None:
+    """One training event on the terminal: the progress line, or a line of its own (after `prefix`); the
+    precision's reason is left out when the settings printed before (`explained`) gave it."""
     from studio.engine import events as ev
 
     match event:
         case ev.Started():
             what = "resuming" if event.resumed else "training"
+            why = "" if event.precision == explained else f" ({event.precision_reason})"
             bar.message(f"{what} {event.family} ({event.parameters:,} parameters) in {event.run_dir}\n"
                         f"device: {event.device} — {event.device_name} ({event.device_reason}); "
-                        f"precision: {event.precision} ({event.precision_reason}); threads: {event.threads}\n"
+                        f"precision: {event.precision}{why}; threads: {event.threads}\n"
                         f"{event.train_images} training images, {event.holdout_images} held out; "
                         f"starting at step {event.step}")
         case ev.Progress():

@@ -2,6 +2,7 @@
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -55,6 +56,9 @@ def test_train_then_sample_writes_pngs_with_parameters(image_folder, tmp_path):
     assert code == 0, err
     assert "completed at step 12" in out
     assert "broken.png" in err and "empty" in err        # the skipped file is reported with its reason
+    setting = next(l for l in err.splitlines() if l.startswith("  precision: "))
+    reason = setting.split(" (", 1)[1]
+    assert err.count(reason) == 1                         # the settings say why; the start line does not repeat it
     assert read_meta(run / "checkpoints" / "last.safetensors")["step"] == 12
     assert (run / "metrics.jsonl").read_text().count('"kind": "train"') >= 1
 
@@ -188,6 +192,7 @@ def test_ctrl_c_stops_cleanly_saves_and_resume_continues(image_folder, tmp_path)
 
     code, out, err = run_cli("train", str(image_folder), "--out", str(run), "--resume", "--steps", str(step + 4))
     assert code == 0, err
+    assert "settings:" not in err and re.search(r"precision: \w+ \(", err)   # no settings above: the start says why
     assert f"completed at step {step + 4}" in out
     records = [json.loads(l) for l in (run / "metrics.jsonl").read_text().splitlines()]
     assert max(r["step"] for r in records) == step + 4
