@@ -35,7 +35,7 @@ from studio.engine.messages import Message
 from studio.engine.nn import UNet
 from studio.engine.optim import MuonAdamW
 from studio.engine.samplers import SAMPLERS, SCHEDULES, make_scheduler, noise_like, q_sample, split_prediction, v_target
-from studio.engine.text import TextEncoder, Tokenizer, words
+from studio.engine.text import TextEncoder, Tokenizer, image_texts, words
 
 VALIDATION_SEED = 1234
 TEXT_POOLS = ("bos", "bos+mean", "bos+words")
@@ -225,11 +225,8 @@ class Diffusion(Family):
     # -- text ------------------------------------------------------------------------------
     def captions(self, batch: Batch) -> list[str]:
         """One caption per image: its caption, else its class-folder name, else ""."""
-        texts = list(batch.captions or ("",) * len(batch))
-        if batch.labels is not None and self.data.label_names:
-            names = [self.data.label_names[i] for i in batch.labels.tolist()]
-            texts = [text or name for text, name in zip(texts, names)]
-        return texts
+        labels = None if batch.labels is None else batch.labels.tolist()
+        return image_texts(batch.captions, labels, self.data.label_names, len(batch))
 
     def encode_text(self, texts: Sequence[str], text: nn.Module | None = None):
         """(tokens (B, T, D), mask (B, T), pooled (B, D)), or None for an unconditional model."""

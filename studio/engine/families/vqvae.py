@@ -33,7 +33,7 @@ from studio.engine.families.base import (
 )
 from studio.engine.messages import Message
 from studio.engine.nn import Downsample, ResBlock, Upsample, attention, group_norm, level_channels
-from studio.engine.text import Tokenizer, words
+from studio.engine.text import Tokenizer, image_texts, words
 from studio.engine.tokens import seed_uniforms, write_tokens
 
 MAX_TOKENS = 1024      # image tokens per picture the prior is built for
@@ -307,11 +307,8 @@ class VQVAE(Family):
     # -- text ------------------------------------------------------------------------------
     def _texts(self, batch: Batch) -> list[str]:
         """The caption of each image, or its label name where it has no caption."""
-        texts = list(batch.captions) if batch.captions is not None else [""] * len(batch)
-        if batch.labels is not None and self.data.label_names:
-            names = self.data.label_names
-            texts = [t or names[int(label)] for t, label in zip(texts, batch.labels.tolist())]
-        return texts
+        labels = None if batch.labels is None else batch.labels.tolist()
+        return image_texts(batch.captions, labels, self.data.label_names, len(batch))
 
     def _text_ids(self, texts: list[str]) -> torch.Tensor:
         """(B, text_length) ids; words the model never saw are left out (prompt_warnings names them)."""
