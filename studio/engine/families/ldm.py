@@ -136,8 +136,7 @@ class LatentDiffusion(Family):
     capabilities = frozenset({ENCODE, PROMPT, PROGRESSIVE})
     Config = LDMConfig
     # The pixel family's (lr for its Muon; the autoencoder takes autoencoder_lr_ratio of it).
-    train_defaults = {"lr": 4e-3, "batch_size": 64, "steps": 8000, "warmup_steps": 100, "ema_warmup": 25.0,
-                      "preview_seconds": 60.0, "validate_seconds": 60.0}
+    train_defaults = dict(Diffusion.train_defaults)
 
     def __init__(self, config: LDMConfig, data: DataInfo):
         super().__init__(config, data)
