@@ -187,7 +187,7 @@ def before_after_section(cells: list[dict], cpu_minutes: float) -> list[str]:
     the same CPU (each pair's overrides say what 'before' means; the precision auto picks is one of them)."""
     from family_sets import comparable, grouped, mean_spread
 
-    names = ("kid", "recall", "adherence", "memorised")
+    names = ("kid", "recall", "adherence", "memorised", "mirrored")
     lines = []
     for before, after in BEFORE_AFTER:
         kept, _ = comparable(cells, after, by=lambda c: c["cpu"])      # the precision may be what changed
@@ -224,9 +224,11 @@ def before_after_section(cells: list[dict], cpu_minutes: float) -> list[str]:
                   f"`benchmarks/family_sets.py --label {before}` with {'; '.join(changed) or 'nothing'} (as "
                   f"before issue 25), against `--label {after}` at the defaults of its day; "
                   f"measured on {', '.join(cpus)}, training in {precisions[before]} before and {precisions[after]} "
-                  "after. Each figure before → after, the mean over the seeds (their number in brackets).", "",
-                  "| family | size | set (seeds) | steps | KID | recall | prompts | copies |",
-                  "|---|---|---|---|---|---|---|---|", *rows, ""]
+                  "after. Each figure before → after, the mean over the seeds (their number in brackets). Mirror "
+                  "images: the share of samples nearer a mirror image of a training image than to any training "
+                  "image, on sets with a handedness and cells that measured it.", "",
+                  "| family | size | set (seeds) | steps | KID | recall | prompts | copies | mirror images |",
+                  "|---|---|---|---|---|---|---|---|---|", *rows, ""]
     return lines
 
 
