@@ -457,6 +457,12 @@ def cmd_train(args, out: TextIO, err: TextIO) -> int:
         trainer = Trainer(dataset, run_dir, family=args.family, family_config=family_config, config=config)
     _print_report(dataset.report, err, limit=10)
     err.write(_augmentation(trainer.config.mirror) + "\n")
+    if not trainer.config.mirror:        # a folder without a handedness (faces): say flips may help (under 0.1 s)
+        from studio.engine import check_mirror
+
+        check = check_mirror(dataset.images, dataset.labels, dataset.label_names)
+        if check.handed is False:
+            err.write(check.summary() + "\n")
     explained = None if resume else next((str(c.value) for c in plan.choices if c.name == "precision"), None)
     if group is not None:
         return _drive_distributed(trainer, group, args, out, err, explained)

@@ -33,6 +33,7 @@ def test_mirror_is_off_by_default_and_resume_can_turn_it_on(tmp_path):
     code, _, err = train(tmp_path / "run")
     assert code == 0, err
     assert "augmentation: none (mirror flips are off; --set mirror=true" in err
+    assert "mirror flips look harmless here" in err and "may add variety" in err     # shapes have no handedness
     assert json.loads((tmp_path / "run" / "config.json").read_text())["train_config"]["mirror"] is False
     code, _, err = run_cli("train", "demo:shapes", "--out", str(tmp_path / "run"), "--resume", "--steps", "3",
                            "--quality-minutes", "0", "--set", "mirror=yes")
@@ -73,3 +74,7 @@ def test_the_doctor_and_training_with_flips_on_say_when_a_folder_has_a_handednes
                            "--set", "mirror=true")
     assert code == 0, err
     assert "warning: mirror flips are on, but this folder has a handedness" in err
+    code, _, err = run_cli("train", "demo:digits", "--out", str(tmp_path / "off"), "--size", "8", "--preset", "tiny",
+                           "--family", "vae", "--steps", "1", "--batch", "8", "--quality-minutes", "0")
+    assert code == 0, err
+    assert "augmentation: none" in err and "may add variety" not in err      # off, and no hint to turn them on
